@@ -1,0 +1,9 @@
+//! rmq-console: a terminal operations console for RocketMQ producers.
+//! The library holds everything; `main.rs` only parses the command line.
+
+pub mod fsutil;
+pub mod message;
+pub mod paths;
+pub mod producer;
+pub mod sandbox;
+pub mod template;

@@ -1,0 +1,450 @@
+//! The background producer task: owns the one RocketMQ producer of a session,
+//! sends per mode, caps async sends in flight, runs bursts, and accounts for
+//! every sequence number until it ends in exactly one outcome.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Local;
+use rocketmq_client_rust::DefaultMQProducer;
+use rocketmq_runtime::ChildServiceContext;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use super::client::{build, describe_error, receipt, to_message};
+use super::{
+    BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings,
+};
+use crate::message::{Completion, Draft, Failure, Mode, Outcome, Seq};
+use crate::template;
+
+/// Commands waiting for the task; the UI sees `Full` past this, never waits.
+const COMMAND_CAPACITY: usize = 1024;
+/// Events waiting for the UI. The task waits when the UI is this far behind,
+/// which slows sending rather than losing an outcome.
+const EVENT_CAPACITY: usize = 8192;
+
+/// Starts the producer task on the current tokio runtime.
+///
+/// `context` is where the client library registers its own tasks; the caller
+/// gets a handle for commands and the receiver of every event.
+pub fn spawn(
+    context: ChildServiceContext,
+    settings: ProducerSettings,
+) -> (
+    ProducerHandle,
+    mpsc::Receiver<ProducerEvent>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_CAPACITY);
+    let (evt_tx, evt_rx) = mpsc::channel(EVENT_CAPACITY);
+    let join = tokio::spawn(run(context, settings, cmd_rx, evt_tx));
+    (ProducerHandle { cmd_tx }, evt_rx, join)
+}
+
+/// State shared by the task and the sends it spawns.
+struct Shared {
+    producer: Option<DefaultMQProducer>,
+    /// Why the producer could not start, failing every send with it.
+    start_error: Option<String>,
+    events: mpsc::Sender<ProducerEvent>,
+    done: mpsc::UnboundedSender<Completion>,
+    window: Arc<Semaphore>,
+    /// Every sequence number submitted and not yet completed.
+    pending: Mutex<HashMap<Seq, Mode>>,
+    stopping: AtomicBool,
+    /// Async sends waiting in the lane for a slot.
+    lane_depth: AtomicUsize,
+    timeout_ms: u64,
+}
+
+impl Shared {
+    fn track(&self, seq: Seq, mode: Mode) {
+        self.pending
+            .lock()
+            .expect("pending map poisoned")
+            .insert(seq, mode);
+    }
+
+    fn finish(&self, c: Completion) {
+        // The receiver lives as long as the task loop; a closed channel
+        // means the task is gone and nobody is left to tell.
+        let _ = self.done.send(c);
+    }
+
+    async fn emit(&self, e: ProducerEvent) {
+        let _ = self.events.send(e).await;
+    }
+}
+
+async fn run(
+    context: ChildServiceContext,
+    settings: ProducerSettings,
+    mut cmd_rx: mpsc::Receiver<ProducerCommand>,
+    events: mpsc::Sender<ProducerEvent>,
+) {
+    let _ = events.send(ProducerEvent::Connection(Connection::Starting)).await;
+    let (runtime, producer, start_error) = match build(context, &settings) {
+        Ok((runtime, mut producer)) => match producer.start().await {
+            Ok(()) => (Some(runtime), Some(producer), None),
+            Err(e) => (
+                Some(runtime),
+                None,
+                Some(format!("producer did not start: {}", describe_error(&e).reason)),
+            ),
+        },
+        Err(e) => (None, None, Some(format!("{e:#}"))),
+    };
+    let conn = match &start_error {
+        None => Connection::Ready,
+        Some(e) => Connection::Failed(e.clone()),
+    };
+    tracing::info!(?settings, ?conn, "producer task started");
+    let _ = events.send(ProducerEvent::Connection(conn)).await;
+
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        producer,
+        start_error,
+        events: events.clone(),
+        done: done_tx,
+        window: Arc::new(Semaphore::new(settings.async_inflight.max(1))),
+        pending: Mutex::new(HashMap::new()),
+        stopping: AtomicBool::new(false),
+        lane_depth: AtomicUsize::new(0),
+        timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
+    });
+
+    // Async sends go through one lane so they are submitted in the order the
+    // operator sent them, each after taking a slot in the window.
+    let (lane_tx, lane_rx) = mpsc::unbounded_channel::<(Seq, Arc<Draft>)>();
+    let mut tasks = JoinSet::new();
+    tasks.spawn(async_lane(shared.clone(), lane_rx));
+    let mut bursts: HashMap<u64, Arc<AtomicBool>> = HashMap::new();
+
+    let grace = loop {
+        tokio::select! {
+            biased;
+            Some(c) = done_rx.recv() => forward(&shared, c).await,
+            cmd = cmd_rx.recv() => match cmd {
+                None => break settings.send_timeout,
+                Some(ProducerCommand::Shutdown { grace }) => break grace,
+                Some(ProducerCommand::Send { seq, mode, draft }) => {
+                    shared.track(seq, mode);
+                    match mode {
+                        Mode::Async => {
+                            let waiting = shared.lane_depth.fetch_add(1, Ordering::SeqCst);
+                            if shared.window.available_permits() == 0 || waiting > 0 {
+                                shared.emit(ProducerEvent::Queued { seq, mode, at: Local::now() }).await;
+                            }
+                            let _ = lane_tx.send((seq, draft));
+                        }
+                        Mode::Sync | Mode::Oneway => {
+                            let shared = shared.clone();
+                            tasks.spawn(async move { send_blocking(&shared, seq, mode, draft).await });
+                        }
+                    }
+                }
+                Some(ProducerCommand::Burst(spec)) => {
+                    let cancel = Arc::new(AtomicBool::new(false));
+                    bursts.insert(spec.id, cancel.clone());
+                    tasks.spawn(run_burst(shared.clone(), spec, cancel));
+                }
+                Some(ProducerCommand::CancelBurst { id }) => {
+                    if let Some(flag) = bursts.remove(&id) {
+                        flag.store(true, Ordering::SeqCst);
+                    }
+                }
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    };
+
+    // Shutdown: no new sends; wait up to `grace` for what is in flight.
+    shared.stopping.store(true, Ordering::SeqCst);
+    for flag in bursts.values() {
+        flag.store(true, Ordering::SeqCst);
+    }
+    drop(lane_tx);
+    // Commands that arrived after the shutdown request were never sent.
+    cmd_rx.close();
+    while let Ok(cmd) = cmd_rx.try_recv() {
+        if let ProducerCommand::Send { seq, mode, .. } = cmd {
+            shared.track(seq, mode);
+            let now = Local::now();
+            shared.finish(Completion {
+                seq,
+                mode,
+                outcome: Outcome::Failed(Failure {
+                    reason: "not sent: the producer was shutting down".into(),
+                    code: None,
+                }),
+                submitted_at: now,
+                completed_at: now,
+                latency: Duration::ZERO,
+            });
+        }
+    }
+    let deadline = tokio::time::Instant::now() + grace;
+    loop {
+        while let Ok(c) = done_rx.try_recv() {
+            forward(&shared, c).await;
+        }
+        let open = !shared.pending.lock().expect("pending map poisoned").is_empty();
+        if !open {
+            break;
+        }
+        match tokio::time::timeout_at(deadline, done_rx.recv()).await {
+            Ok(Some(c)) => forward(&shared, c).await,
+            Ok(None) | Err(_) => break,
+        }
+    }
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+    while let Ok(c) = done_rx.try_recv() {
+        forward(&shared, c).await;
+    }
+    let mut unresolved: Vec<(Seq, Mode)> = shared
+        .pending
+        .lock()
+        .expect("pending map poisoned")
+        .drain()
+        .collect();
+    unresolved.sort();
+    let now = Local::now();
+    for &(seq, mode) in &unresolved {
+        shared
+            .emit(ProducerEvent::Completed(Completion {
+                seq,
+                mode,
+                outcome: Outcome::Unresolved,
+                submitted_at: now,
+                completed_at: now,
+                latency: Duration::ZERO,
+            }))
+            .await;
+    }
+
+    // Every spawned send is gone, so the task holds the last reference.
+    match Arc::try_unwrap(shared) {
+        Ok(mut s) => {
+            if let Some(p) = s.producer.as_mut() {
+                p.shutdown().await;
+            }
+        }
+        Err(_) => tracing::warn!("producer still referenced at shutdown; not shut down"),
+    }
+    if let Some(rt) = runtime {
+        let report = rt.shutdown().await;
+        if !report.is_healthy() {
+            tracing::warn!(report = %report.to_json(), "client runtime shutdown unhealthy");
+        }
+    }
+    tracing::info!(unresolved = unresolved.len(), "producer task stopped");
+    let _ = events.send(ProducerEvent::Connection(Connection::Stopped)).await;
+    let _ = events.send(ProducerEvent::Stopped { unresolved }).await;
+}
+
+async fn forward(shared: &Shared, c: Completion) {
+    let known = shared
+        .pending
+        .lock()
+        .expect("pending map poisoned")
+        .remove(&c.seq)
+        .is_some();
+    if known {
+        shared.emit(ProducerEvent::Completed(c)).await;
+    } else {
+        tracing::warn!(seq = c.seq, "second outcome for one send ignored");
+    }
+}
+
+fn completion(seq: Seq, mode: Mode, outcome: Outcome, started: Instant, at: chrono::DateTime<Local>) -> Completion {
+    Completion {
+        seq,
+        mode,
+        outcome,
+        submitted_at: at,
+        completed_at: Local::now(),
+        latency: started.elapsed(),
+    }
+}
+
+fn not_started(shared: &Shared) -> Outcome {
+    Outcome::Failed(Failure {
+        reason: shared
+            .start_error
+            .clone()
+            .unwrap_or_else(|| "producer is not running".into()),
+        code: None,
+    })
+}
+
+/// Sync and one-way sends: the call returns when the broker answered (sync)
+/// or when the request was written (one-way).
+async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) {
+    let at = Local::now();
+    shared
+        .emit(ProducerEvent::Submitted { seq, mode, draft: draft.clone(), at })
+        .await;
+    let started = Instant::now();
+    let Some(producer) = shared.producer.as_ref() else {
+        shared.finish(completion(seq, mode, not_started(shared), started, at));
+        return;
+    };
+    let msg = match to_message(&draft) {
+        Ok(m) => m,
+        Err(e) => {
+            let outcome = Outcome::Failed(Failure { reason: format!("{e:#}"), code: None });
+            shared.finish(completion(seq, mode, outcome, started, at));
+            return;
+        }
+    };
+    let outcome = match mode {
+        Mode::Oneway => match producer.send_oneway(msg).await {
+            Ok(()) => Outcome::Dispatched,
+            Err(e) => Outcome::Failed(describe_error(&e)),
+        },
+        _ => match producer.send_with_timeout(msg, shared.timeout_ms).await {
+            Ok(Some(r)) => Outcome::Acknowledged(receipt(&r)),
+            Ok(None) => Outcome::Failed(Failure {
+                reason: "the client returned no send result".into(),
+                code: None,
+            }),
+            Err(e) => Outcome::Failed(describe_error(&e)),
+        },
+    };
+    shared.finish(completion(seq, mode, outcome, started, at));
+}
+
+async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {
+    while let Some((seq, draft)) = lane.recv().await {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(permit) = shared.window.clone().acquire_owned().await else {
+            break;
+        };
+        shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
+        submit_async(&shared, seq, draft, permit).await;
+    }
+}
+
+/// Hands one async send to the client. The slot in the window is released
+/// by the callback, which is what keeps the library's own queue from
+/// saturating under load.
+async fn submit_async(
+    shared: &Arc<Shared>,
+    seq: Seq,
+    draft: Arc<Draft>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    let mode = Mode::Async;
+    let at = Local::now();
+    shared
+        .emit(ProducerEvent::Submitted { seq, mode, draft: draft.clone(), at })
+        .await;
+    let started = Instant::now();
+    let Some(producer) = shared.producer.as_ref() else {
+        shared.finish(completion(seq, mode, not_started(shared), started, at));
+        return;
+    };
+    let msg = match to_message(&draft) {
+        Ok(m) => m,
+        Err(e) => {
+            let outcome = Outcome::Failed(Failure { reason: format!("{e:#}"), code: None });
+            shared.finish(completion(seq, mode, outcome, started, at));
+            return;
+        }
+    };
+    // The library takes an `Fn`; `fired` makes the first call the only one.
+    let fired = Arc::new(AtomicBool::new(false));
+    let slot = Arc::new(Mutex::new(Some(permit)));
+    let done = shared.done.clone();
+    let (cb_fired, cb_slot) = (fired.clone(), slot.clone());
+    let callback = move |result: Option<&rocketmq_model::result::SendResult>,
+                         error: Option<&rocketmq_client_rust::ClientError>| {
+        if cb_fired.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        cb_slot.lock().map(|mut s| s.take()).ok();
+        let outcome = match (result, error) {
+            (Some(r), _) => Outcome::Acknowledged(receipt(r)),
+            (None, Some(e)) => Outcome::Failed(describe_error(e)),
+            (None, None) => Outcome::Failed(Failure {
+                reason: "callback carried neither result nor error".into(),
+                code: None,
+            }),
+        };
+        let _ = done.send(completion(seq, mode, outcome, started, at));
+    };
+    if let Err(e) = producer
+        .send_with_callback_timeout(msg, callback, shared.timeout_ms)
+        .await
+        && !fired.swap(true, Ordering::SeqCst)
+    {
+        slot.lock().map(|mut s| s.take()).ok();
+        shared.finish(completion(seq, mode, Outcome::Failed(describe_error(&e)), started, at));
+    }
+}
+
+async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>) {
+    let start = tokio::time::Instant::now();
+    let mut submitted = 0u64;
+    let progress_every = (spec.count / 100).max(1);
+    for i in 0..spec.count {
+        if cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        if let Some(rate) = spec.rate.filter(|r| *r > 0) {
+            let due = start + Duration::from_secs_f64(i as f64 / f64::from(rate));
+            tokio::time::sleep_until(due).await;
+        }
+        let seq = spec.first_seq + i;
+        let draft = Arc::new(expand(&spec, seq));
+        shared.track(seq, spec.mode);
+        match spec.mode {
+            Mode::Async => {
+                let permit = match shared.window.clone().try_acquire_owned() {
+                    Ok(p) => p,
+                    Err(_) => {
+                        shared
+                            .emit(ProducerEvent::Queued { seq, mode: spec.mode, at: Local::now() })
+                            .await;
+                        match shared.window.clone().acquire_owned().await {
+                            Ok(p) => p,
+                            Err(_) => break,
+                        }
+                    }
+                };
+                submit_async(&shared, seq, draft, permit).await;
+            }
+            mode => send_blocking(&shared, seq, mode, draft).await,
+        }
+        submitted += 1;
+        if submitted % progress_every == 0 {
+            shared
+                .emit(ProducerEvent::BurstProgress { id: spec.id, submitted, total: spec.count })
+                .await;
+        }
+    }
+    let cancelled = submitted < spec.count;
+    shared
+        .emit(ProducerEvent::BurstFinished { id: spec.id, submitted, cancelled })
+        .await;
+}
+
+/// The draft of message `seq` of a burst: keys from the template when there
+/// is one.
+fn expand(spec: &BurstSpec, seq: Seq) -> Draft {
+    let mut draft = (*spec.draft).clone();
+    if let Some(t) = &spec.key_template {
+        draft.keys = template::expand(t, seq, Local::now())
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+    }
+    draft
+}
