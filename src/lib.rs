@@ -1,9 +1,14 @@
 //! rmq-console: a terminal operations console for RocketMQ producers.
 //! The library holds everything; `main.rs` only parses the command line.
 
+pub mod config;
+pub mod console;
+pub mod endpoint;
 pub mod fsutil;
 pub mod message;
 pub mod paths;
 pub mod producer;
+pub mod runtime;
 pub mod sandbox;
 pub mod template;
+pub mod theme;

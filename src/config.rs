@@ -1,0 +1,1 @@
+//! STUB: owned by the config issue (profiles, credentials, themes, keys).
