@@ -4,11 +4,16 @@
 pub mod config;
 pub mod console;
 pub mod endpoint;
+pub mod cli;
 pub mod fsutil;
+pub mod logging;
+pub mod headless;
 pub mod message;
 pub mod paths;
 pub mod producer;
 pub mod runtime;
 pub mod sandbox;
+pub mod target;
 pub mod template;
+pub mod validate;
 pub mod theme;

@@ -3,6 +3,7 @@
 //! the only code in the program that touches the network.
 
 mod client;
+pub mod probe;
 mod task;
 
 use std::fmt;

@@ -122,6 +122,7 @@ async fn run(
     let (lane_tx, lane_rx) = mpsc::unbounded_channel::<(Seq, Arc<Draft>)>();
     let mut tasks = JoinSet::new();
     tasks.spawn(async_lane(shared.clone(), lane_rx));
+    let mut burst_tasks = JoinSet::new();
     let mut bursts: HashMap<u64, Arc<AtomicBool>> = HashMap::new();
 
     let grace = loop {
@@ -150,7 +151,7 @@ async fn run(
                 Some(ProducerCommand::Burst(spec)) => {
                     let cancel = Arc::new(AtomicBool::new(false));
                     bursts.insert(spec.id, cancel.clone());
-                    tasks.spawn(run_burst(shared.clone(), spec, cancel));
+                    burst_tasks.spawn(run_burst(shared.clone(), spec, cancel));
                 }
                 Some(ProducerCommand::CancelBurst { id }) => {
                     if let Some(flag) = bursts.remove(&id) {
@@ -159,6 +160,7 @@ async fn run(
                 }
             },
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            Some(_) = burst_tasks.join_next(), if !burst_tasks.is_empty() => {}
         }
     };
 
@@ -167,26 +169,23 @@ async fn run(
     for flag in bursts.values() {
         flag.store(true, Ordering::SeqCst);
     }
+    // Sends waiting for a window slot will never get one: they end as not
+    // sent, and bursts stop where they are.
+    shared.window.close();
     drop(lane_tx);
     // Commands that arrived after the shutdown request were never sent.
     cmd_rx.close();
     while let Ok(cmd) = cmd_rx.try_recv() {
         if let ProducerCommand::Send { seq, mode, .. } = cmd {
             shared.track(seq, mode);
-            let now = Local::now();
-            shared.finish(Completion {
-                seq,
-                mode,
-                outcome: Outcome::Failed(Failure {
-                    reason: "not sent: the producer was shutting down".into(),
-                    code: None,
-                }),
-                submitted_at: now,
-                completed_at: now,
-                latency: Duration::ZERO,
-            });
+            not_sent(&shared, seq, mode);
         }
     }
+    let _ = tokio::time::timeout(grace + settings.send_timeout, async {
+        while burst_tasks.join_next().await.is_some() {}
+    })
+    .await;
+    burst_tasks.abort_all();
     let deadline = tokio::time::Instant::now() + grace;
     loop {
         while let Ok(c) = done_rx.try_recv() {
@@ -203,6 +202,7 @@ async fn run(
     }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
+    while burst_tasks.join_next().await.is_some() {}
     while let Ok(c) = done_rx.try_recv() {
         forward(&shared, c).await;
     }
@@ -272,6 +272,22 @@ fn completion(seq: Seq, mode: Mode, outcome: Outcome, started: Instant, at: chro
     }
 }
 
+/// Ends a send that never reached the client because the task is stopping.
+fn not_sent(shared: &Shared, seq: Seq, mode: Mode) {
+    let now = Local::now();
+    shared.finish(Completion {
+        seq,
+        mode,
+        outcome: Outcome::Failed(Failure {
+            reason: "not sent: the producer was shutting down".into(),
+            code: None,
+        }),
+        submitted_at: now,
+        completed_at: now,
+        latency: Duration::ZERO,
+    });
+}
+
 fn not_started(shared: &Shared) -> Outcome {
     Outcome::Failed(Failure {
         reason: shared
@@ -321,14 +337,15 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
 
 async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {
     while let Some((seq, draft)) = lane.recv().await {
-        if shared.stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(permit) = shared.window.clone().acquire_owned().await else {
-            break;
-        };
+        let permit = shared.window.clone().acquire_owned().await;
         shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
-        submit_async(&shared, seq, draft, permit).await;
+        match permit {
+            Ok(permit) if !shared.stopping.load(Ordering::SeqCst) => {
+                submit_async(&shared, seq, draft, permit).await
+            }
+            // Shutting down: the rest of the lane is never sent.
+            _ => not_sent(&shared, seq, Mode::Async),
+        }
     }
 }
 
@@ -392,6 +409,7 @@ async fn submit_async(
 
 async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>) {
     let start = tokio::time::Instant::now();
+    // Sequence numbers used so far; each one gets exactly one outcome.
     let mut submitted = 0u64;
     let progress_every = (spec.count / 100).max(1);
     for i in 0..spec.count {
@@ -405,25 +423,30 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         let seq = spec.first_seq + i;
         let draft = Arc::new(expand(&spec, seq));
         shared.track(seq, spec.mode);
+        submitted += 1;
         match spec.mode {
             Mode::Async => {
                 let permit = match shared.window.clone().try_acquire_owned() {
-                    Ok(p) => p,
+                    Ok(p) => Ok(p),
                     Err(_) => {
                         shared
                             .emit(ProducerEvent::Queued { seq, mode: spec.mode, at: Local::now() })
                             .await;
-                        match shared.window.clone().acquire_owned().await {
-                            Ok(p) => p,
-                            Err(_) => break,
-                        }
+                        shared.window.clone().acquire_owned().await
                     }
                 };
-                submit_async(&shared, seq, draft, permit).await;
+                match permit {
+                    Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
+                        submit_async(&shared, seq, draft, p).await
+                    }
+                    _ => {
+                        not_sent(&shared, seq, spec.mode);
+                        break;
+                    }
+                }
             }
             mode => send_blocking(&shared, seq, mode, draft).await,
         }
-        submitted += 1;
         if submitted % progress_every == 0 {
             shared
                 .emit(ProducerEvent::BurstProgress { id: spec.id, submitted, total: spec.count })

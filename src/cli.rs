@@ -1,0 +1,175 @@
+//! The command line: `rmq-console` (the console), `send`, `sandbox`,
+//! `bench` and `check-config`. Parsing only; `main.rs` dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::message::Mode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rmq-console",
+    version,
+    about = "Terminal operations console for RocketMQ / ApsaraMQ for RocketMQ producers",
+    long_about = "Terminal operations console for RocketMQ / ApsaraMQ for RocketMQ producers.\n\n\
+                  With no subcommand it opens the console on the configured profile, or on a \
+                  built-in sandbox broker when nothing is configured."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Config file (default: $RMQ_CONSOLE_CONFIG, then ~/.config/rmq-console/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Colour theme (default, light, high-contrast, or a file in ~/.config/rmq-console/themes).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where to send: one of a profile, the sandbox or a name server address.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// Profile from the config file.
+    #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["sandbox", "namesrv"])]
+    pub profile: Option<String>,
+
+    /// Start a private sandbox name server and broker on 127.0.0.1 for this run.
+    #[arg(long, global = true, conflicts_with = "namesrv")]
+    pub sandbox: bool,
+
+    /// Name server list (host:port;host:port) or ApsaraMQ instance endpoint.
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub namesrv: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send messages without the console; one JSON object per message on stdout.
+    Send(SendArgs),
+    /// Run only the sandbox name server and broker until Ctrl-C.
+    Sandbox(SandboxArgs),
+    /// Send N messages per mode and print throughput and latency.
+    Bench(BenchArgs),
+    /// Validate the config file and exit.
+    CheckConfig,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MessageArgs {
+    /// Topic to send to.
+    #[arg(long)]
+    pub topic: String,
+    /// Tag (RocketMQ's single-level filter).
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Message key; repeat for several.
+    #[arg(long = "key", value_name = "KEY")]
+    pub keys: Vec<String>,
+    /// User property KEY=VALUE; repeat for several.
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+    /// Body text (else --body-file, else standard input).
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the body from a file.
+    #[arg(long, value_name = "PATH")]
+    pub body_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub message: MessageArgs,
+    /// sync, async or oneway.
+    #[arg(long, default_value = "sync")]
+    pub mode: Mode,
+    /// How many messages.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub count: u64,
+    /// Messages per second (default: as fast as the mode allows).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// Per-message keys from a template: {seq}, {uuid}, {now}.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub key_template: Option<String>,
+    /// One-way only: keep the connection open this long after the last send
+    /// so queued requests are not cancelled by closing it.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub linger_ms: u64,
+    /// One-way only: count what landed from the topic's queue offsets.
+    #[arg(long)]
+    pub verify: bool,
+    /// Print only the summary, not a JSON line per message.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Require authentication for this AccessKey:SecretKey pair.
+    #[arg(long, value_name = "AK:SK")]
+    pub acl_user: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Topic to send to.
+    #[arg(long, default_value = "rmq-console-bench")]
+    pub topic: String,
+    /// Messages per mode.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub count: u64,
+    /// Body size in bytes.
+    #[arg(long, default_value_t = 128)]
+    pub body_bytes: usize,
+    /// Modes to run, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "sync,async,oneway")]
+    pub modes: Vec<Mode>,
+    /// One-way pacing in messages per second (unpaced one-way floods lose messages).
+    #[arg(long, default_value_t = 5000)]
+    pub oneway_rate: u32,
+}
+
+fn parse_property(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: a property is KEY=VALUE"))?;
+    if k.trim().is_empty() {
+        return Err(format!("`{s}`: property key is empty"));
+    }
+    Ok((k.trim().to_string(), v.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_parses_repeated_keys_and_properties() {
+        let cli = Cli::try_parse_from([
+            "rmq-console", "send", "--topic", "T", "--key", "a", "--key", "b", "--property", "x=1=2",
+            "--mode", "oneway", "--namesrv", "127.0.0.1:9876",
+        ])
+        .unwrap();
+        let Some(Command::Send(send)) = cli.command else { panic!("not send") };
+        assert_eq!(send.message.keys, ["a", "b"]);
+        assert_eq!(send.message.properties, [("x".to_string(), "1=2".to_string())]);
+        assert_eq!(send.mode, Mode::Oneway);
+        assert_eq!(cli.target.namesrv.as_deref(), Some("127.0.0.1:9876"));
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        let err = Cli::try_parse_from(["rmq-console", "send", "--topic", "T", "--mode", "fast"]).unwrap_err();
+        assert!(err.to_string().contains("unknown mode `fast`"), "{err}");
+        let err = Cli::try_parse_from(["rmq-console", "send", "--topic", "T", "--property", "nokey"]).unwrap_err();
+        assert!(err.to_string().contains("a property is KEY=VALUE"), "{err}");
+        assert!(Cli::try_parse_from(["rmq-console", "--sandbox", "--namesrv", "x:1"]).is_err());
+    }
+}
