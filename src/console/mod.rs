@@ -1,1 +1,340 @@
-//! STUB: owned by the console issue (the TUI).
+//! The TUI: compose a message, pick the mode, watch results and callbacks
+//! and per-mode counters. `run` owns the terminal and the loop; `app` holds
+//! the state and its pure `update`; `ui` draws it; `keymap` turns keys into
+//! actions.
+
+pub mod app;
+pub mod keymap;
+pub mod stats;
+pub mod tui;
+pub mod ui;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow};
+use chrono::Local;
+use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::layout::Rect;
+use ratatui_textarea::Input;
+use tokio::sync::mpsc;
+
+use crate::producer::{self, ProducerCommand, ProducerEvent, ProducerHandle, SubmitError};
+use crate::runtime::Runtime;
+use crate::theme::Styles;
+use app::{Action, App, AppConfig, Effect, Focus};
+use keymap::Keymap;
+
+/// What `main` hands the console.
+pub struct Session {
+    pub profile: String,
+    pub endpoint: String,
+    pub sandbox: bool,
+    /// Every send asks for a y/n confirmation showing profile, topic, count.
+    pub protected: bool,
+    pub settings: producer::ProducerSettings,
+    pub styles: Styles,
+    pub key_overrides: BTreeMap<String, String>,
+    pub default_topic: Option<String>,
+    pub default_tag: Option<String>,
+    pub results_capacity: usize,
+}
+
+/// Frame interval cap (~30 fps).
+const FRAME: Duration = Duration::from_millis(33);
+/// How often the clock is sampled; a sample only redraws when it changes
+/// something visible.
+const CLOCK: Duration = Duration::from_millis(250);
+
+/// Runs the console until the operator quits. Call from a plain thread (not
+/// inside the runtime). Prints the unresolved-send report to stderr after the
+/// terminal is restored.
+pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
+    let mut keymap = Keymap::default();
+    keymap
+        .apply_overrides(&session.key_overrides)
+        .map_err(|e| anyhow!("key binding: {e}"))?;
+    let app = App::new(
+        AppConfig {
+            profile: session.profile,
+            endpoint: session.endpoint,
+            sandbox: session.sandbox,
+            protected: session.protected,
+            max_message_bytes: session.settings.max_message_bytes,
+            grace: session.settings.send_timeout,
+            results_capacity: session.results_capacity,
+            default_topic: session.default_topic,
+            default_tag: session.default_tag,
+            keymap,
+        },
+        Local::now(),
+    );
+    let styles = session.styles;
+    let settings = session.settings;
+    let app = {
+        let mut guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
+        let input = InputThread::start();
+        let result = rt.block_on(event_loop(rt, &mut guard, app, settings, &styles, input.rx));
+        input.stop.store(true, Ordering::SeqCst);
+        let _ = input.join.join();
+        drop(guard);
+        result?
+    };
+    // The terminal is back to normal: now it is safe to print.
+    let n = app.unresolved_count();
+    if n > 0 {
+        let mut msg = format!("rmq-console: {n} send(s) unresolved at exit");
+        if let Some(list) = &app.unresolved {
+            let shown: Vec<String> = list
+                .iter()
+                .take(20)
+                .map(|(seq, mode)| format!("#{seq} {mode}"))
+                .collect();
+            msg.push_str(&format!(": {}", shown.join(", ")));
+            if list.len() > 20 {
+                msg.push_str(", …");
+            }
+        } else {
+            msg.push_str(" (quit before the producer reported them)");
+        }
+        eprintln!("{msg}");
+    }
+    Ok(())
+}
+
+/// Reads terminal events on a plain thread, because crossterm's reader
+/// blocks; polls so it can be told to stop.
+struct InputThread {
+    rx: mpsc::Receiver<Event>,
+    stop: Arc<AtomicBool>,
+    join: std::thread::JoinHandle<()>,
+}
+
+impl InputThread {
+    fn start() -> Self {
+        let (tx, rx) = mpsc::channel(1024);
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let join = std::thread::Builder::new()
+            .name("tui-input".into())
+            .spawn(move || {
+                while !flag.load(Ordering::SeqCst) {
+                    match event::poll(Duration::from_millis(100)) {
+                        Ok(true) => match event::read() {
+                            Ok(ev) => {
+                                if tx.blocking_send(ev).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!("terminal read: {e}");
+                                return;
+                            }
+                        },
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::warn!("terminal poll: {e}");
+                            return;
+                        }
+                    }
+                }
+            })
+            .expect("spawning the input thread");
+        Self { rx, stop, join }
+    }
+}
+
+/// Maps one terminal event to an action for the App.
+fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            if let Some(b) = app.keymap.lookup(app.context(), &key) {
+                Some(Action::Key(b))
+            } else if app.takes_text() {
+                Some(Action::Edit(Input::from(key)))
+            } else {
+                None
+            }
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                ui::hit_test(area, app, m.column, m.row).map(Action::FocusPane)
+            }
+            MouseEventKind::ScrollDown => Some(Action::Wheel(1)),
+            MouseEventKind::ScrollUp => Some(Action::Wheel(-1)),
+            _ => None,
+        },
+        Event::Paste(text) if app.takes_text() => {
+            // Bracketed paste is off, but be ready for it: type it in.
+            let _ = text;
+            None
+        }
+        _ => None,
+    }
+}
+
+struct Producer {
+    handle: ProducerHandle,
+    events: mpsc::Receiver<ProducerEvent>,
+    join: tokio::task::JoinHandle<()>,
+    events_open: bool,
+    join_done: bool,
+    stopped: bool,
+}
+
+impl Producer {
+    fn spawn(rt: &Runtime, settings: &producer::ProducerSettings) -> Self {
+        let (handle, events, join) = producer::spawn(rt.context("producer"), settings.clone());
+        Self {
+            handle,
+            events,
+            join,
+            events_open: true,
+            join_done: false,
+            stopped: false,
+        }
+    }
+}
+
+async fn event_loop(
+    rt: &Runtime,
+    guard: &mut tui::TerminalGuard,
+    mut app: App,
+    settings: producer::ProducerSettings,
+    styles: &Styles,
+    mut input: mpsc::Receiver<Event>,
+) -> anyhow::Result<App> {
+    let mut p = Producer::spawn(rt, &settings);
+    let mut buf: Vec<ProducerEvent> = Vec::with_capacity(256);
+    let mut clock = tokio::time::interval(CLOCK);
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if app.should_exit {
+            break;
+        }
+        if app.dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            guard
+                .terminal
+                .draw(|f| ui::render(f, &app, styles))
+                .context("drawing")?;
+            app.dirty = false;
+            last_draw = Some(Instant::now());
+        }
+        let next_frame = last_draw.map_or_else(tokio::time::Instant::now, |t| {
+            tokio::time::Instant::from_std(t + FRAME)
+        });
+        let mut effects: Vec<Effect> = Vec::new();
+        tokio::select! {
+            biased;
+            n = p.events.recv_many(&mut buf, 256), if p.events_open => {
+                if n == 0 {
+                    p.events_open = false;
+                }
+                app.update(Action::Tick(Local::now()));
+                for ev in buf.drain(..) {
+                    if matches!(ev, ProducerEvent::Stopped { .. }) {
+                        p.stopped = true;
+                    }
+                    effects.extend(app.update(Action::Producer(ev)));
+                }
+            }
+            res = &mut p.join, if !p.join_done => {
+                p.join_done = true;
+                if !p.stopped {
+                    let why = match res {
+                        Err(e) if e.is_panic() => {
+                            let payload = e.into_panic();
+                            let msg = payload
+                                .downcast_ref::<&str>()
+                                .map(|s| s.to_string())
+                                .or_else(|| payload.downcast_ref::<String>().cloned())
+                                .unwrap_or_else(|| "unknown panic".into());
+                            format!("panicked: {msg}")
+                        }
+                        Err(e) => format!("aborted: {e}"),
+                        Ok(()) => "ended unexpectedly".into(),
+                    };
+                    tracing::error!("producer task {why}");
+                    app.update(Action::Tick(Local::now()));
+                    effects.extend(app.update(Action::ProducerDied(why)));
+                }
+            }
+            Some(ev) = input.recv() => {
+                app.update(Action::Tick(Local::now()));
+                let area = guard.terminal.size().map(|s| Rect::new(0, 0, s.width, s.height)).unwrap_or_default();
+                if matches!(ev, Event::Resize(..)) {
+                    app.dirty = true;
+                }
+                if let Some(a) = to_action(&app, area, ev) {
+                    effects.extend(app.update(a));
+                }
+                // Take whatever else is already typed before drawing.
+                while let Ok(ev) = input.try_recv() {
+                    if matches!(ev, Event::Resize(..)) {
+                        app.dirty = true;
+                    }
+                    if let Some(a) = to_action(&app, area, ev) {
+                        effects.extend(app.update(a));
+                    }
+                }
+            }
+            _ = clock.tick() => {
+                app.update(Action::Tick(Local::now()));
+            }
+            _ = tokio::time::sleep_until(next_frame), if app.dirty => {}
+        }
+        for effect in effects {
+            match effect {
+                Effect::Submit(cmd) => submit(&mut app, &p.handle, cmd),
+                Effect::Copy(text) => {
+                    if let Err(e) = guard.copy(&text) {
+                        tracing::warn!("OSC 52 copy: {e}");
+                    }
+                }
+                Effect::RestartProducer => {
+                    if !p.join_done {
+                        p.join.abort();
+                    }
+                    p = Producer::spawn(rt, &settings);
+                    app.update(Action::ProducerRestarted);
+                }
+            }
+        }
+    }
+    Ok(app)
+}
+
+fn submit(app: &mut App, handle: &ProducerHandle, cmd: ProducerCommand) {
+    let (first_seq, count) = match &cmd {
+        ProducerCommand::Send { seq, .. } => (Some(*seq), 1),
+        ProducerCommand::Burst(b) => (Some(b.first_seq), b.count),
+        _ => (None, 0),
+    };
+    let is_shutdown = matches!(cmd, ProducerCommand::Shutdown { .. });
+    match handle.try_submit(cmd) {
+        Ok(()) => {}
+        Err(SubmitError::Full) if is_shutdown => {
+            // Shutdown must arrive; wait for room off the UI path.
+            let h = handle.clone();
+            let grace = app.grace;
+            tokio::spawn(async move {
+                let _ = h.submit(ProducerCommand::Shutdown { grace }).await;
+            });
+        }
+        Err(error) => {
+            app.update(Action::SubmitFailed {
+                first_seq,
+                count,
+                error,
+            });
+        }
+    }
+}
+
+/// For tests and callers that want the pane a click lands on.
+pub fn focus_at(area: Rect, app: &App, col: u16, row: u16) -> Option<Focus> {
+    ui::hit_test(area, app, col, row)
+}

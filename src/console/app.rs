@@ -1,0 +1,1187 @@
+//! The console's whole state and its one transition function,
+//! `App::update(Action) -> Option<Effect>`. Pure: no terminal, no clock, no
+//! channels; the run loop feeds it actions (keys, producer events, ticks) and
+//! carries out the effects it returns.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Local};
+use ratatui_textarea::{Input, Key, TextArea};
+
+use super::keymap::{Bind, Context, Keymap};
+use super::stats::{ModeStats, Rate};
+use crate::message::{Completion, Draft, Mode, Outcome, Seq};
+use crate::producer::{BurstSpec, Connection, ProducerCommand, ProducerEvent, SubmitError};
+use crate::template;
+
+/// Focusable places, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Focus {
+    Topic,
+    Tag,
+    Keys,
+    Props,
+    Body,
+    ModeBar,
+    Log,
+}
+
+impl Focus {
+    pub const ORDER: [Focus; 7] = [
+        Focus::Topic,
+        Focus::Tag,
+        Focus::Keys,
+        Focus::Props,
+        Focus::Body,
+        Focus::ModeBar,
+        Focus::Log,
+    ];
+
+    pub fn is_text(self) -> bool {
+        !matches!(self, Focus::ModeBar | Focus::Log)
+    }
+
+    fn multi_line(self) -> bool {
+        matches!(self, Focus::Props | Focus::Body)
+    }
+
+    fn step(self, forward: bool) -> Focus {
+        let i = Focus::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        let n = Focus::ORDER.len();
+        Focus::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Focus::Topic => "Topic",
+            Focus::Tag => "Tag",
+            Focus::Keys => "Keys",
+            Focus::Props => "Props",
+            Focus::Body => "Body",
+            Focus::ModeBar => "Mode",
+            Focus::Log => "Results",
+        }
+    }
+}
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(Bind),
+    /// A key typed into the focused text field or form field.
+    Edit(Input),
+    /// The loop's clock; render shows times relative to this.
+    Tick(DateTime<Local>),
+    Producer(ProducerEvent),
+    /// A command the UI tried to hand to the producer did not get there.
+    SubmitFailed {
+        first_seq: Option<Seq>,
+        count: u64,
+        error: SubmitError,
+    },
+    /// The producer task ended without `Stopped` (panic or abort).
+    ProducerDied(String),
+    /// The loop spawned a fresh producer task.
+    ProducerRestarted,
+    /// Mouse click on a pane.
+    FocusPane(Focus),
+    /// Mouse wheel over the log: positive scrolls to older entries.
+    Wheel(i32),
+}
+
+/// What the loop must do for the App.
+#[derive(Debug)]
+pub enum Effect {
+    Submit(ProducerCommand),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    RestartProducer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    Queued,
+    Submitted,
+    Completed {
+        outcome: Outcome,
+        submitted_at: DateTime<Local>,
+        latency: Duration,
+    },
+    /// The UI could not hand the send to the producer.
+    NotSent(String),
+}
+
+/// One line of the results log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: DateTime<Local>,
+    pub seq: Seq,
+    pub mode: Mode,
+    pub kind: EntryKind,
+    pub draft: Option<Arc<Draft>>,
+}
+
+impl LogEntry {
+    pub fn msg_id(&self) -> Option<&str> {
+        match &self.kind {
+            EntryKind::Completed {
+                outcome: Outcome::Acknowledged(r),
+                ..
+            } => Some(&r.msg_id),
+            _ => None,
+        }
+    }
+}
+
+/// A single-line text input used by the composer and the repeat form.
+pub fn line_input(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![text.to_string()]);
+    t.set_max_histories(50);
+    t
+}
+
+pub struct Composer {
+    pub topic: TextArea<'static>,
+    pub tag: TextArea<'static>,
+    pub keys: TextArea<'static>,
+    pub props: TextArea<'static>,
+    pub body: TextArea<'static>,
+    pub errors: HashMap<Focus, String>,
+}
+
+impl Composer {
+    fn new(topic: &str, tag: &str) -> Self {
+        Self {
+            topic: line_input(topic),
+            tag: line_input(tag),
+            keys: line_input(""),
+            props: TextArea::default(),
+            body: TextArea::default(),
+            errors: HashMap::new(),
+        }
+    }
+
+    pub fn field(&self, f: Focus) -> Option<&TextArea<'static>> {
+        Some(match f {
+            Focus::Topic => &self.topic,
+            Focus::Tag => &self.tag,
+            Focus::Keys => &self.keys,
+            Focus::Props => &self.props,
+            Focus::Body => &self.body,
+            _ => return None,
+        })
+    }
+
+    fn field_mut(&mut self, f: Focus) -> Option<&mut TextArea<'static>> {
+        Some(match f {
+            Focus::Topic => &mut self.topic,
+            Focus::Tag => &mut self.tag,
+            Focus::Keys => &mut self.keys,
+            Focus::Props => &mut self.props,
+            Focus::Body => &mut self.body,
+            _ => return None,
+        })
+    }
+
+    pub fn body_bytes(&self) -> usize {
+        let lines = self.body.lines();
+        lines.iter().map(String::len).sum::<usize>() + lines.len().saturating_sub(1)
+    }
+
+    /// Re-checks every field; errors are shown next to their field.
+    fn validate(&mut self, max_body: usize) {
+        let mut errors = HashMap::new();
+        if let Err(e) = validate_topic(&self.topic.lines()[0]) {
+            errors.insert(Focus::Topic, e);
+        }
+        if let Err(e) = validate_tag(&self.tag.lines()[0]) {
+            errors.insert(Focus::Tag, e);
+        }
+        if let Err(e) = parse_properties(self.props.lines()) {
+            errors.insert(Focus::Props, e);
+        }
+        let size = self.body_bytes();
+        if size > max_body {
+            errors.insert(
+                Focus::Body,
+                format!("body is {size} bytes, over the {max_body}-byte limit"),
+            );
+        }
+        self.errors = errors;
+    }
+
+    /// The draft, or `None` when a field is invalid (see `errors`).
+    pub fn draft(&self) -> Option<Draft> {
+        if !self.errors.is_empty() {
+            return None;
+        }
+        let tag = self.tag.lines()[0].trim().to_string();
+        Some(Draft {
+            topic: self.topic.lines()[0].trim().to_string(),
+            tag: (!tag.is_empty()).then_some(tag),
+            keys: self.keys.lines()[0]
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            properties: parse_properties(self.props.lines()).ok()?,
+            body: self.body.lines().join("\n").into_bytes(),
+        })
+    }
+}
+
+pub fn validate_topic(topic: &str) -> Result<(), String> {
+    let topic = topic.trim();
+    if topic.is_empty() {
+        return Err("required".into());
+    }
+    if topic.len() > 127 {
+        return Err(format!("{} chars, max 127", topic.len()));
+    }
+    if let Some(c) = topic
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '%' | '-')))
+    {
+        return Err(format!("`{c}` not allowed (A-Z a-z 0-9 _ % -)"));
+    }
+    Ok(())
+}
+
+pub fn validate_tag(tag: &str) -> Result<(), String> {
+    if tag.contains("||") {
+        return Err("`||` is the tag-expression separator".into());
+    }
+    Ok(())
+}
+
+/// `key=value` per line; blank lines are skipped; reserved names rejected.
+pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, String> {
+    let reserved = &*rocketmq_model::common::message::STRING_HASH_SET;
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(format!("line {}: expected key=value", i + 1));
+        };
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(format!("line {}: empty key", i + 1));
+        }
+        if reserved.contains(k) {
+            return Err(format!("line {}: `{k}` is reserved by RocketMQ", i + 1));
+        }
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RepeatField {
+    Count,
+    Rate,
+    Template,
+}
+
+pub struct RepeatForm {
+    pub focus: RepeatField,
+    pub count: TextArea<'static>,
+    pub rate: TextArea<'static>,
+    pub template: TextArea<'static>,
+    pub errors: HashMap<RepeatField, String>,
+}
+
+/// What the repeat form asks for, once valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepeatSpec {
+    pub count: u64,
+    pub rate: Option<u32>,
+    pub key_template: Option<String>,
+}
+
+pub const MAX_BURST: u64 = 1_000_000;
+
+impl RepeatForm {
+    pub fn new() -> Self {
+        let mut f = Self {
+            focus: RepeatField::Count,
+            count: line_input("10"),
+            rate: line_input(""),
+            template: line_input("demo-{seq}"),
+            errors: HashMap::new(),
+        };
+        f.validate();
+        f
+    }
+
+    pub fn field(&self, f: RepeatField) -> &TextArea<'static> {
+        match f {
+            RepeatField::Count => &self.count,
+            RepeatField::Rate => &self.rate,
+            RepeatField::Template => &self.template,
+        }
+    }
+
+    fn focused_mut(&mut self) -> &mut TextArea<'static> {
+        match self.focus {
+            RepeatField::Count => &mut self.count,
+            RepeatField::Rate => &mut self.rate,
+            RepeatField::Template => &mut self.template,
+        }
+    }
+
+    fn step(&mut self, forward: bool) {
+        use RepeatField::*;
+        self.focus = match (self.focus, forward) {
+            (Count, true) | (Template, false) => Rate,
+            (Rate, true) | (Count, false) => Template,
+            (Template, true) | (Rate, false) => Count,
+        };
+    }
+
+    fn validate(&mut self) -> Option<RepeatSpec> {
+        self.errors.clear();
+        let count = self.count.lines()[0].trim().to_string();
+        let count = match count.parse::<u64>() {
+            Ok(n) if (1..=MAX_BURST).contains(&n) => Some(n),
+            _ => {
+                self.errors.insert(
+                    RepeatField::Count,
+                    format!("a whole number from 1 to {MAX_BURST}"),
+                );
+                None
+            }
+        };
+        let rate_text = self.rate.lines()[0].trim().to_string();
+        let rate = if rate_text.is_empty() {
+            Some(None)
+        } else {
+            match rate_text.parse::<u32>() {
+                Ok(n) if n > 0 => Some(Some(n)),
+                _ => {
+                    self.errors.insert(
+                        RepeatField::Rate,
+                        "msg/s above 0, or empty for unlimited".into(),
+                    );
+                    None
+                }
+            }
+        };
+        let tpl = self.template.lines()[0].trim().to_string();
+        if let Err(e) = template::validate(&tpl) {
+            self.errors.insert(RepeatField::Template, e);
+        }
+        Some(RepeatSpec {
+            count: count?,
+            rate: rate?,
+            key_template: (!tpl.is_empty()).then_some(tpl),
+        })
+        .filter(|_| self.errors.is_empty())
+    }
+}
+
+impl Default for RepeatForm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A send waiting for the operator's y/n on a protected profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSend {
+    pub mode: Mode,
+    pub draft: Arc<Draft>,
+    pub repeat: Option<RepeatSpec>,
+}
+
+impl PendingSend {
+    pub fn count(&self) -> u64 {
+        self.repeat.as_ref().map_or(1, |r| r.count)
+    }
+}
+
+pub enum Overlay {
+    None,
+    Help,
+    Detail { entry: Box<LogEntry>, scroll: u16 },
+    Repeat(Box<RepeatForm>),
+    Confirm(PendingSend),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BurstState {
+    pub id: u64,
+    pub submitted: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quitting {
+    pub since: DateTime<Local>,
+    /// In flight (and queued) when quit was asked for.
+    pub waiting: u64,
+}
+
+/// Fixed settings the App is built with.
+pub struct AppConfig {
+    pub profile: String,
+    pub endpoint: String,
+    pub sandbox: bool,
+    pub protected: bool,
+    pub max_message_bytes: usize,
+    pub grace: Duration,
+    pub results_capacity: usize,
+    pub default_topic: Option<String>,
+    pub default_tag: Option<String>,
+    pub keymap: Keymap,
+}
+
+pub struct App {
+    pub profile: String,
+    pub endpoint: String,
+    pub sandbox: bool,
+    pub protected: bool,
+    pub max_message_bytes: usize,
+    pub grace: Duration,
+    pub keymap: Keymap,
+
+    pub now: DateTime<Local>,
+    /// Times are shown in this zone when set (tests), else in local time.
+    pub display_offset: Option<FixedOffset>,
+
+    pub mode: Mode,
+    pub focus: Focus,
+    pub composer: Composer,
+    pub overlay: Overlay,
+    pub notice: Option<Notice>,
+
+    /// Newest first.
+    pub log: VecDeque<LogEntry>,
+    pub capacity: usize,
+    /// Index into `log` of the highlighted line.
+    pub selected: usize,
+
+    pub stats: [ModeStats; 3],
+    pub rate: Rate,
+    pub connection: Connection,
+    pub producer_started: Option<DateTime<Local>>,
+    pub producer_alive: bool,
+    pub burst: Option<BurstState>,
+
+    pub next_seq: Seq,
+    next_burst_id: u64,
+    /// Drafts of sends not yet completed, so their result lines can show them.
+    in_flight: HashMap<Seq, Arc<Draft>>,
+    queued: HashSet<Seq>,
+
+    pub quitting: Option<Quitting>,
+    pub should_exit: bool,
+    /// From `Stopped`; `None` if the producer never reported.
+    pub unresolved: Option<Vec<(Seq, Mode)>>,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(cfg: AppConfig, now: DateTime<Local>) -> Self {
+        let mut composer = Composer::new(
+            cfg.default_topic.as_deref().unwrap_or(""),
+            cfg.default_tag.as_deref().unwrap_or(""),
+        );
+        composer.validate(cfg.max_message_bytes);
+        Self {
+            profile: cfg.profile,
+            endpoint: cfg.endpoint,
+            sandbox: cfg.sandbox,
+            protected: cfg.protected,
+            max_message_bytes: cfg.max_message_bytes,
+            grace: cfg.grace,
+            keymap: cfg.keymap,
+            now,
+            display_offset: None,
+            mode: Mode::Sync,
+            focus: Focus::Topic,
+            composer,
+            overlay: Overlay::None,
+            notice: None,
+            log: VecDeque::new(),
+            capacity: cfg.results_capacity.max(1),
+            selected: 0,
+            stats: Default::default(),
+            rate: Rate::default(),
+            connection: Connection::Starting,
+            producer_started: Some(now),
+            producer_alive: true,
+            burst: None,
+            next_seq: 1,
+            next_burst_id: 1,
+            in_flight: HashMap::new(),
+            queued: HashSet::new(),
+            quitting: None,
+            should_exit: false,
+            unresolved: None,
+            dirty: true,
+        }
+    }
+
+    /// The keymap context the keyboard is in right now.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Overlay::Help => Context::Help,
+            Overlay::Detail { .. } => Context::Detail,
+            Overlay::Repeat(_) => Context::Repeat,
+            Overlay::Confirm(_) => Context::Confirm,
+            Overlay::None if self.quitting.is_some() => Context::Quitting,
+            Overlay::None if self.focus.is_text() => Context::Edit,
+            Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
+            Overlay::None => Context::Log,
+        }
+    }
+
+    /// Whether keys that no binding claims should be typed into a field.
+    pub fn takes_text(&self) -> bool {
+        matches!(self.context(), Context::Edit | Context::Repeat)
+    }
+
+    pub fn stats(&self, mode: Mode) -> &ModeStats {
+        &self.stats[mode.index()]
+    }
+
+    pub fn in_flight_total(&self) -> u64 {
+        self.stats.iter().map(|s| s.in_flight() + s.queued).sum()
+    }
+
+    pub fn selected_entry(&self) -> Option<&LogEntry> {
+        self.log.get(self.selected)
+    }
+
+    /// How many sends stayed unresolved at exit.
+    pub fn unresolved_count(&self) -> u64 {
+        match &self.unresolved {
+            Some(list) => list.len() as u64,
+            None => self.in_flight_total(),
+        }
+    }
+
+    pub fn uptime(&self) -> Option<Duration> {
+        let started = self.producer_started?;
+        (self.now - started).to_std().ok()
+    }
+
+    /// What the clock contributes to the screen; a tick redraws only when
+    /// this changes, so an idle console draws nothing.
+    fn clock_view(&self) -> (u64, i64) {
+        let minutes = self.uptime().map_or(0, |u| u.as_secs() / 60);
+        let sec = self.now.timestamp();
+        let recent = self
+            .rate
+            .last_second()
+            .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
+        let live = recent || self.quitting.is_some();
+        (minutes, if live { sec } else { 0 })
+    }
+
+    fn notice(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+        });
+    }
+
+    pub fn update(&mut self, action: Action) -> Option<Effect> {
+        if let Action::Tick(now) = action {
+            let before = self.clock_view();
+            self.now = now;
+            if self.clock_view() != before {
+                self.dirty = true;
+            }
+            if let Some(q) = &self.quitting
+                && (now - q.since).to_std().unwrap_or_default()
+                    > self.grace + Duration::from_secs(2)
+            {
+                // The producer did not report in time; do not hang the exit.
+                self.should_exit = true;
+                self.dirty = true;
+            }
+            return None;
+        }
+        self.dirty = true;
+        match action {
+            Action::Tick(_) => None,
+            Action::Key(bind) => self.on_key(bind),
+            Action::Edit(input) => {
+                self.on_edit(input);
+                None
+            }
+            Action::Producer(ev) => {
+                self.on_event(ev);
+                None
+            }
+            Action::SubmitFailed {
+                first_seq,
+                count,
+                error,
+            } => {
+                if let Some(q) = &self.quitting {
+                    let _ = q;
+                    // Shutdown could not be delivered: nothing to wait for.
+                    self.should_exit = true;
+                    return None;
+                }
+                if let Some(seq) = first_seq {
+                    for s in seq..seq + count.min(1) {
+                        let draft = self.in_flight.remove(&s);
+                        self.push(LogEntry {
+                            at: self.now,
+                            seq: s,
+                            mode: self.mode,
+                            kind: EntryKind::NotSent(error.to_string()),
+                            draft,
+                        });
+                    }
+                    if count > 1 {
+                        self.burst = None;
+                    }
+                }
+                self.notice(Level::Error, format!("not sent: {error}"));
+                None
+            }
+            Action::ProducerDied(why) => {
+                self.producer_alive = false;
+                self.connection = Connection::Failed(why.clone());
+                for s in &mut self.stats {
+                    s.unresolved += s.in_flight();
+                    s.queued = 0;
+                }
+                self.in_flight.clear();
+                self.queued.clear();
+                self.burst = None;
+                let key = self.key_for(Bind::RestartProducer);
+                self.notice(
+                    Level::Error,
+                    format!("producer task died: {why} — {key} restarts it"),
+                );
+                if self.quitting.is_some() {
+                    self.should_exit = true;
+                }
+                None
+            }
+            Action::ProducerRestarted => {
+                self.producer_alive = true;
+                self.connection = Connection::Starting;
+                self.producer_started = Some(self.now);
+                self.notice(Level::Info, "producer restarted");
+                None
+            }
+            Action::FocusPane(f) => {
+                if matches!(self.overlay, Overlay::None) {
+                    self.focus = f;
+                }
+                None
+            }
+            Action::Wheel(n) => {
+                self.scroll(n as i64);
+                None
+            }
+        }
+    }
+
+    fn key_for(&self, bind: Bind) -> String {
+        self.keymap
+            .help(Context::Global)
+            .into_iter()
+            .find(|(_, d)| *d == bind.describe())
+            .map(|(k, _)| k)
+            .unwrap_or_else(|| bind.name().to_string())
+    }
+
+    fn scroll(&mut self, by: i64) {
+        let max = self.log.len().saturating_sub(1) as i64;
+        self.selected = (self.selected as i64 + by).clamp(0, max) as usize;
+    }
+
+    fn on_key(&mut self, bind: Bind) -> Option<Effect> {
+        // Modal overlays first: they own the keyboard.
+        match (&mut self.overlay, bind) {
+            (_, Bind::QuitNow) => return self.quit(),
+            (Overlay::Help, Bind::Close) => {
+                self.overlay = Overlay::None;
+                return None;
+            }
+            (Overlay::Help, _) => return None,
+            (Overlay::Detail { .. }, Bind::Close) => {
+                self.overlay = Overlay::None;
+                return None;
+            }
+            (Overlay::Detail { scroll, .. }, Bind::ScrollDown) => {
+                *scroll = scroll.saturating_add(1);
+                return None;
+            }
+            (Overlay::Detail { scroll, .. }, Bind::ScrollUp) => {
+                *scroll = scroll.saturating_sub(1);
+                return None;
+            }
+            (Overlay::Detail { entry, .. }, Bind::CopyMsgId) => {
+                let id = entry.msg_id().map(str::to_string);
+                return self.copy(id);
+            }
+            (Overlay::Detail { .. }, _) => return None,
+            (Overlay::Repeat(_), Bind::Close) => {
+                self.overlay = Overlay::None;
+                return None;
+            }
+            (Overlay::Repeat(form), Bind::FocusNext | Bind::FocusPrev) => {
+                form.step(bind == Bind::FocusNext);
+                return None;
+            }
+            (Overlay::Repeat(form), Bind::Submit | Bind::Send) => {
+                let Some(spec) = form.validate() else {
+                    self.notice(Level::Warn, "fix the repeat form first");
+                    return None;
+                };
+                return self.start_send(Some(spec));
+            }
+            (Overlay::Repeat(_), _) => return None,
+            (Overlay::Confirm(_), Bind::Yes) => {
+                let Overlay::Confirm(p) = std::mem::replace(&mut self.overlay, Overlay::None)
+                else {
+                    return None;
+                };
+                return self.emit(p);
+            }
+            (Overlay::Confirm(_), Bind::No) => {
+                self.overlay = Overlay::None;
+                self.notice(Level::Info, "not sent");
+                return None;
+            }
+            (Overlay::Confirm(_), _) => return None,
+            (Overlay::None, _) => {}
+        }
+        match bind {
+            Bind::Send | Bind::QuickSend => self.start_send(None),
+            Bind::Quit => self.quit(),
+            Bind::QuitNow => self.quit(),
+            Bind::FocusNext | Bind::FocusPrev => {
+                self.focus = self.focus.step(bind == Bind::FocusNext);
+                None
+            }
+            Bind::LeaveField => {
+                self.focus = Focus::ModeBar;
+                None
+            }
+            Bind::EditComposer => {
+                self.focus = Focus::Topic;
+                None
+            }
+            Bind::RestartProducer => {
+                if self.producer_alive {
+                    self.notice(Level::Info, "the producer is running");
+                    None
+                } else if self.quitting.is_some() {
+                    None
+                } else {
+                    Some(Effect::RestartProducer)
+                }
+            }
+            Bind::ModeSync => self.set_mode(Mode::Sync),
+            Bind::ModeAsync => self.set_mode(Mode::Async),
+            Bind::ModeOneway => self.set_mode(Mode::Oneway),
+            Bind::ModePrev => self.set_mode(Mode::ALL[(self.mode.index() + 2) % 3]),
+            Bind::ModeNext => self.set_mode(Mode::ALL[(self.mode.index() + 1) % 3]),
+            Bind::Repeat => {
+                if self.quitting.is_none() {
+                    self.overlay = Overlay::Repeat(Box::default());
+                }
+                None
+            }
+            Bind::CancelBurst => match &self.burst {
+                Some(b) => Some(Effect::Submit(ProducerCommand::CancelBurst { id: b.id })),
+                None => {
+                    self.notice(Level::Info, "no burst is running");
+                    None
+                }
+            },
+            Bind::ScrollDown => {
+                self.scroll(1);
+                None
+            }
+            Bind::ScrollUp => {
+                self.scroll(-1);
+                None
+            }
+            Bind::PageDown => {
+                self.scroll(10);
+                None
+            }
+            Bind::PageUp => {
+                self.scroll(-10);
+                None
+            }
+            Bind::ScrollTop => {
+                self.selected = 0;
+                None
+            }
+            Bind::OpenDetail => {
+                if let Some(e) = self.selected_entry() {
+                    self.overlay = Overlay::Detail {
+                        entry: Box::new(e.clone()),
+                        scroll: 0,
+                    };
+                }
+                None
+            }
+            Bind::CopyMsgId => {
+                let id = self.selected_entry().and_then(|e| {
+                    e.msg_id().map(str::to_string).or_else(|| {
+                        // A submit line: copy the id its result line got.
+                        self.log
+                            .iter()
+                            .filter(|x| x.seq == e.seq)
+                            .find_map(|x| x.msg_id().map(str::to_string))
+                    })
+                });
+                self.copy(id)
+            }
+            Bind::Help => {
+                self.overlay = Overlay::Help;
+                None
+            }
+            Bind::Close | Bind::Submit | Bind::Yes | Bind::No => None,
+        }
+    }
+
+    fn set_mode(&mut self, mode: Mode) -> Option<Effect> {
+        self.mode = mode;
+        None
+    }
+
+    fn copy(&mut self, id: Option<String>) -> Option<Effect> {
+        match id {
+            Some(id) => {
+                self.notice(Level::Info, format!("copied msgId {id}"));
+                Some(Effect::Copy(id))
+            }
+            None => {
+                self.notice(
+                    Level::Warn,
+                    "no msgId here (only acknowledged sends have one)",
+                );
+                None
+            }
+        }
+    }
+
+    fn quit(&mut self) -> Option<Effect> {
+        if self.quitting.is_some() || !self.producer_alive {
+            self.should_exit = true;
+            return None;
+        }
+        self.overlay = Overlay::None;
+        let waiting = self.in_flight_total();
+        self.quitting = Some(Quitting {
+            since: self.now,
+            waiting,
+        });
+        if waiting == 0 {
+            self.should_exit = true;
+        } else {
+            let key = self
+                .keymap
+                .hints(Context::Quitting)
+                .first()
+                .map_or("q".to_string(), |(k, _)| k.clone());
+            self.notice(
+                Level::Warn,
+                format!(
+                    "quitting: waiting up to {}s for {waiting} in-flight send(s); {key} again quits now",
+                    self.grace.as_secs_f32()
+                ),
+            );
+        }
+        Some(Effect::Submit(ProducerCommand::Shutdown {
+            grace: self.grace,
+        }))
+    }
+
+    /// Validates and either asks for confirmation or emits the command.
+    fn start_send(&mut self, repeat: Option<RepeatSpec>) -> Option<Effect> {
+        if self.quitting.is_some() {
+            self.notice(Level::Warn, "quitting; no new sends");
+            return None;
+        }
+        if !self.producer_alive {
+            let key = self.key_for(Bind::RestartProducer);
+            self.notice(
+                Level::Error,
+                format!("the producer is not running; {key} restarts it"),
+            );
+            return None;
+        }
+        if repeat.is_some() && self.burst.is_some() {
+            self.notice(Level::Warn, "a burst is already running (x cancels it)");
+            return None;
+        }
+        self.composer.validate(self.max_message_bytes);
+        let Some(draft) = self.composer.draft() else {
+            let mut problems: Vec<String> = Focus::ORDER
+                .iter()
+                .filter_map(|f| {
+                    self.composer
+                        .errors
+                        .get(f)
+                        .map(|e| format!("{}: {e}", f.label()))
+                })
+                .collect();
+            problems.truncate(2);
+            self.notice(Level::Error, format!("not sent — {}", problems.join("; ")));
+            return None;
+        };
+        let pending = PendingSend {
+            mode: self.mode,
+            draft: Arc::new(draft),
+            repeat,
+        };
+        if self.protected {
+            self.overlay = Overlay::Confirm(pending);
+            return None;
+        }
+        self.overlay = Overlay::None;
+        self.emit(pending)
+    }
+
+    fn emit(&mut self, p: PendingSend) -> Option<Effect> {
+        let seq = self.next_seq;
+        self.next_seq += p.count();
+        match p.repeat {
+            None => {
+                self.in_flight.insert(seq, p.draft.clone());
+                self.notice = None;
+                Some(Effect::Submit(ProducerCommand::Send {
+                    seq,
+                    mode: p.mode,
+                    draft: p.draft,
+                }))
+            }
+            Some(r) => {
+                let id = self.next_burst_id;
+                self.next_burst_id += 1;
+                self.burst = Some(BurstState {
+                    id,
+                    submitted: 0,
+                    total: r.count,
+                });
+                self.notice(
+                    Level::Info,
+                    format!("burst #{id}: {} × {}", r.count, p.mode.label()),
+                );
+                Some(Effect::Submit(ProducerCommand::Burst(BurstSpec {
+                    id,
+                    mode: p.mode,
+                    draft: p.draft,
+                    count: r.count,
+                    rate: r.rate,
+                    key_template: r.key_template,
+                    first_seq: seq,
+                })))
+            }
+        }
+    }
+
+    fn on_edit(&mut self, input: Input) {
+        if let Overlay::Repeat(form) = &mut self.overlay {
+            if input.key == Key::Enter {
+                return;
+            }
+            form.focused_mut().input(input);
+            form.validate();
+            return;
+        }
+        if !matches!(self.overlay, Overlay::None) {
+            return;
+        }
+        let focus = self.focus;
+        if !focus.is_text() {
+            return;
+        }
+        if input.key == Key::Enter && !focus.multi_line() {
+            self.focus = focus.step(true);
+            return;
+        }
+        if let Some(area) = self.composer.field_mut(focus) {
+            area.input(input);
+        }
+        self.composer.validate(self.max_message_bytes);
+    }
+
+    fn push(&mut self, entry: LogEntry) {
+        self.log.push_front(entry);
+        if self.selected > 0 {
+            // Keep the operator's line under the cursor while new ones arrive.
+            self.selected += 1;
+        }
+        while self.log.len() > self.capacity {
+            self.log.pop_back();
+        }
+        self.selected = self.selected.min(self.log.len().saturating_sub(1));
+    }
+
+    fn on_event(&mut self, ev: ProducerEvent) {
+        match ev {
+            ProducerEvent::Connection(c) => {
+                if c == Connection::Starting {
+                    self.producer_started = Some(self.now);
+                }
+                if let Connection::Failed(why) = &c {
+                    self.notice(Level::Error, format!("producer: {why}"));
+                }
+                self.connection = c;
+            }
+            ProducerEvent::Queued { seq, mode, at } => {
+                if self.queued.insert(seq) {
+                    self.stats[mode.index()].queued += 1;
+                }
+                let draft = self.in_flight.get(&seq).cloned();
+                self.push(LogEntry {
+                    at,
+                    seq,
+                    mode,
+                    kind: EntryKind::Queued,
+                    draft,
+                });
+            }
+            ProducerEvent::Submitted {
+                seq,
+                mode,
+                draft,
+                at,
+            } => {
+                let s = &mut self.stats[mode.index()];
+                if self.queued.remove(&seq) {
+                    s.queued = s.queued.saturating_sub(1);
+                }
+                s.sent += 1;
+                self.rate.record(at.timestamp());
+                self.in_flight.insert(seq, draft.clone());
+                self.push(LogEntry {
+                    at,
+                    seq,
+                    mode,
+                    kind: EntryKind::Submitted,
+                    draft: Some(draft),
+                });
+            }
+            ProducerEvent::Completed(c) => self.on_completed(c),
+            ProducerEvent::BurstProgress {
+                id,
+                submitted,
+                total,
+            } => {
+                if let Some(b) = self.burst.as_mut().filter(|b| b.id == id) {
+                    b.submitted = submitted;
+                    b.total = total;
+                }
+            }
+            ProducerEvent::BurstFinished {
+                id,
+                submitted,
+                cancelled,
+            } => {
+                if self.burst.as_ref().is_some_and(|b| b.id == id) {
+                    self.burst = None;
+                }
+                let how = if cancelled { "cancelled" } else { "finished" };
+                self.notice(
+                    Level::Info,
+                    format!("burst #{id} {how}: {submitted} submitted"),
+                );
+            }
+            ProducerEvent::Stopped { unresolved } => {
+                self.connection = Connection::Stopped;
+                self.producer_alive = false;
+                if self.quitting.is_some() {
+                    self.should_exit = true;
+                } else {
+                    let key = self.key_for(Bind::RestartProducer);
+                    self.notice(
+                        Level::Error,
+                        format!("the producer stopped; {key} restarts it"),
+                    );
+                }
+                for (seq, mode) in &unresolved {
+                    if self.in_flight.remove(seq).is_some() || self.queued.remove(seq) {
+                        self.stats[mode.index()].unresolved += 1;
+                    }
+                }
+                self.unresolved = Some(unresolved);
+            }
+        }
+    }
+
+    fn on_completed(&mut self, c: Completion) {
+        let s = &mut self.stats[c.mode.index()];
+        if self.queued.remove(&c.seq) {
+            // Failed while still queued: it never counted as sent.
+            s.queued = s.queued.saturating_sub(1);
+            s.sent += 1;
+        }
+        match &c.outcome {
+            Outcome::Acknowledged(r) if r.status == "SendOk" => s.ok += 1,
+            Outcome::Acknowledged(_) => s.degraded += 1,
+            Outcome::Dispatched => s.ok += 1,
+            Outcome::Failed(_) => s.failed += 1,
+            Outcome::Unresolved => s.unresolved += 1,
+        }
+        if !matches!(c.outcome, Outcome::Unresolved) {
+            s.latency.record(c.latency);
+        }
+        let draft = self.in_flight.remove(&c.seq);
+        self.push(LogEntry {
+            at: c.completed_at,
+            seq: c.seq,
+            mode: c.mode,
+            kind: EntryKind::Completed {
+                outcome: c.outcome,
+                submitted_at: c.submitted_at,
+                latency: c.latency,
+            },
+            draft,
+        });
+    }
+
+    /// `HH:MM:SS.mmm` in the display zone.
+    pub fn fmt_time(&self, t: DateTime<Local>) -> String {
+        match self.display_offset {
+            Some(off) => t.with_timezone(&off).format("%H:%M:%S%.3f").to_string(),
+            None => t.format("%H:%M:%S%.3f").to_string(),
+        }
+    }
+
+    pub fn fmt_datetime(&self, t: DateTime<Local>) -> String {
+        match self.display_offset {
+            Some(off) => t
+                .with_timezone(&off)
+                .format("%Y-%m-%d %H:%M:%S%.3f %:z")
+                .to_string(),
+            None => t.format("%Y-%m-%d %H:%M:%S%.3f %:z").to_string(),
+        }
+    }
+}

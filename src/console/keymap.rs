@@ -1,0 +1,714 @@
+//! Key bindings: which key means which `Bind` in which focus context, the
+//! defaults, rebinding by name from config, and the help/footer text, all
+//! generated from the one table so they can never disagree.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where the keyboard focus is; each context has its own bindings, and
+/// `Global` bindings apply in every context after the context's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    /// Typing into a composer or form field.
+    Edit,
+    ModeBar,
+    Log,
+    Detail,
+    Help,
+    Repeat,
+    Confirm,
+    Quitting,
+}
+
+impl Context {
+    pub fn label(self) -> &'static str {
+        match self {
+            Context::Global => "everywhere",
+            Context::Edit => "text field",
+            Context::ModeBar => "mode bar",
+            Context::Log => "results log",
+            Context::Detail => "detail view",
+            Context::Help => "help",
+            Context::Repeat => "repeat form",
+            Context::Confirm => "confirm send",
+            Context::Quitting => "quitting",
+        }
+    }
+}
+
+/// Everything a key can be bound to. Names (`send`, `scroll_down`, ...) are
+/// what the config file uses to rebind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bind {
+    Send,
+    QuitNow,
+    FocusNext,
+    FocusPrev,
+    RestartProducer,
+    LeaveField,
+    ModeSync,
+    ModeAsync,
+    ModeOneway,
+    ModePrev,
+    ModeNext,
+    QuickSend,
+    Repeat,
+    ScrollDown,
+    ScrollUp,
+    PageDown,
+    PageUp,
+    ScrollTop,
+    OpenDetail,
+    CopyMsgId,
+    Help,
+    Quit,
+    EditComposer,
+    Close,
+    Submit,
+    CancelBurst,
+    Yes,
+    No,
+}
+
+impl Bind {
+    pub const ALL: [Bind; 28] = [
+        Bind::Send,
+        Bind::QuitNow,
+        Bind::FocusNext,
+        Bind::FocusPrev,
+        Bind::RestartProducer,
+        Bind::LeaveField,
+        Bind::ModeSync,
+        Bind::ModeAsync,
+        Bind::ModeOneway,
+        Bind::ModePrev,
+        Bind::ModeNext,
+        Bind::QuickSend,
+        Bind::Repeat,
+        Bind::ScrollDown,
+        Bind::ScrollUp,
+        Bind::PageDown,
+        Bind::PageUp,
+        Bind::ScrollTop,
+        Bind::OpenDetail,
+        Bind::CopyMsgId,
+        Bind::Help,
+        Bind::Quit,
+        Bind::EditComposer,
+        Bind::Close,
+        Bind::Submit,
+        Bind::CancelBurst,
+        Bind::Yes,
+        Bind::No,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Bind::Send => "send",
+            Bind::QuitNow => "quit_now",
+            Bind::FocusNext => "focus_next",
+            Bind::FocusPrev => "focus_prev",
+            Bind::RestartProducer => "restart_producer",
+            Bind::LeaveField => "leave_field",
+            Bind::ModeSync => "mode_sync",
+            Bind::ModeAsync => "mode_async",
+            Bind::ModeOneway => "mode_oneway",
+            Bind::ModePrev => "mode_prev",
+            Bind::ModeNext => "mode_next",
+            Bind::QuickSend => "quick_send",
+            Bind::Repeat => "repeat",
+            Bind::ScrollDown => "scroll_down",
+            Bind::ScrollUp => "scroll_up",
+            Bind::PageDown => "page_down",
+            Bind::PageUp => "page_up",
+            Bind::ScrollTop => "scroll_top",
+            Bind::OpenDetail => "open_detail",
+            Bind::CopyMsgId => "copy_msg_id",
+            Bind::Help => "help",
+            Bind::Quit => "quit",
+            Bind::EditComposer => "edit",
+            Bind::Close => "close",
+            Bind::Submit => "submit",
+            Bind::CancelBurst => "cancel_burst",
+            Bind::Yes => "yes",
+            Bind::No => "no",
+        }
+    }
+
+    /// Short description for the help overlay and footer.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Bind::Send => "send in the selected mode",
+            Bind::QuitNow => "quit",
+            Bind::FocusNext => "next field/pane",
+            Bind::FocusPrev => "previous field/pane",
+            Bind::RestartProducer => "restart the producer",
+            Bind::LeaveField => "leave the field",
+            Bind::ModeSync => "mode Sync",
+            Bind::ModeAsync => "mode Async",
+            Bind::ModeOneway => "mode One-way",
+            Bind::ModePrev => "previous mode",
+            Bind::ModeNext => "next mode",
+            Bind::QuickSend => "send",
+            Bind::Repeat => "repeat (burst) form",
+            Bind::ScrollDown => "older entry",
+            Bind::ScrollUp => "newer entry",
+            Bind::PageDown => "page older",
+            Bind::PageUp => "page newer",
+            Bind::ScrollTop => "newest entry",
+            Bind::OpenDetail => "open entry detail",
+            Bind::CopyMsgId => "copy msgId (OSC 52)",
+            Bind::Help => "help",
+            Bind::Quit => "quit",
+            Bind::EditComposer => "edit the composer",
+            Bind::Close => "close",
+            Bind::Submit => "start",
+            Bind::CancelBurst => "cancel the running burst",
+            Bind::Yes => "yes, send",
+            Bind::No => "no, keep editing",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Bind> {
+        Bind::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// Short label for the footer, where space is scarce.
+    fn hint(self) -> &'static str {
+        match self {
+            Bind::Send | Bind::QuickSend => "send",
+            Bind::QuitNow | Bind::Quit => "quit",
+            Bind::FocusNext => "next",
+            Bind::LeaveField => "leave",
+            Bind::Repeat => "repeat",
+            Bind::OpenDetail => "detail",
+            Bind::CopyMsgId => "copy id",
+            Bind::Help => "help",
+            Bind::Close => "close",
+            Bind::Submit => "start",
+            Bind::CancelBurst => "cancel burst",
+            Bind::Yes => "yes",
+            Bind::No => "no",
+            Bind::ModeSync => "sync",
+            Bind::ModeAsync => "async",
+            Bind::ModeOneway => "oneway",
+            Bind::ScrollDown => "scroll",
+            Bind::RestartProducer => "restart",
+            _ => self.name(),
+        }
+    }
+}
+
+/// One key with its modifiers, normalised so `?` typed with Shift matches `?`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Chord {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Chord {
+    pub const fn new(code: KeyCode, mods: KeyModifiers) -> Self {
+        Self { code, mods }
+    }
+
+    const fn plain(c: char) -> Self {
+        Self::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    const fn ctrl(c: char) -> Self {
+        Self::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    const fn key(code: KeyCode) -> Self {
+        Self::new(code, KeyModifiers::NONE)
+    }
+
+    /// Terminals report Shift with upper-case letters and symbols and with
+    /// BackTab; the character itself already says it, so Shift is dropped.
+    pub fn from_event(ev: &KeyEvent) -> Self {
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match ev.code {
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                })
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        Self { code, mods }
+    }
+
+    /// Parses `ctrl-s`, `ctrl+s`, `alt-x`, `shift-tab`, `enter`, `?`, `f2`...
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("empty key".into());
+        }
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = text;
+        // A lone `-` or `+` is a key, not a separator.
+        while rest.len() > 1 {
+            let lower = rest.to_ascii_lowercase();
+            let (m, len) = if lower.starts_with("ctrl-") || lower.starts_with("ctrl+") {
+                (KeyModifiers::CONTROL, 5)
+            } else if lower.starts_with("alt-") || lower.starts_with("alt+") {
+                (KeyModifiers::ALT, 4)
+            } else if lower.starts_with("shift-") || lower.starts_with("shift+") {
+                (KeyModifiers::SHIFT, 6)
+            } else {
+                break;
+            };
+            mods |= m;
+            rest = &rest[len..];
+        }
+        let lower = rest.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            f if f.len() > 1
+                && f.starts_with('f')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+            {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => {
+                        if mods.contains(KeyModifiers::SHIFT) {
+                            mods.remove(KeyModifiers::SHIFT);
+                            KeyCode::Char(c.to_ascii_uppercase())
+                        } else if mods.contains(KeyModifiers::CONTROL) {
+                            KeyCode::Char(c.to_ascii_lowercase())
+                        } else {
+                            KeyCode::Char(c)
+                        }
+                    }
+                    _ => return Err(format!("unknown key `{rest}`")),
+                }
+            }
+        };
+        Ok(Self { code, mods })
+    }
+
+    /// A key that types text into a field; such keys cannot be global.
+    fn is_typing(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .mods
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    }
+}
+
+impl fmt::Display for Chord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Insert => f.write_str("Ins"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub ctx: Context,
+    pub bind: Bind,
+    pub keys: Vec<Chord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+/// The contexts where the operator is not typing and navigates the screen.
+const NAV: [Context; 2] = [Context::ModeBar, Context::Log];
+
+impl Default for Keymap {
+    fn default() -> Self {
+        use Bind as B;
+        use Context as C;
+        use KeyCode as K;
+        let mut b: Vec<Binding> = Vec::new();
+        let mut add = |ctx: Context, bind: Bind, keys: &[Chord]| {
+            b.push(Binding {
+                ctx,
+                bind,
+                keys: keys.to_vec(),
+            })
+        };
+        add(C::Global, B::Send, &[Chord::ctrl('s')]);
+        add(C::Global, B::QuitNow, &[Chord::ctrl('c')]);
+        add(C::Global, B::FocusNext, &[Chord::key(K::Tab)]);
+        add(C::Global, B::FocusPrev, &[Chord::key(K::BackTab)]);
+        add(C::Global, B::RestartProducer, &[Chord::ctrl('r')]);
+        add(C::Edit, B::LeaveField, &[Chord::key(K::Esc)]);
+        for ctx in NAV {
+            add(ctx, B::ModeSync, &[Chord::plain('1')]);
+            add(ctx, B::ModeAsync, &[Chord::plain('2')]);
+            add(ctx, B::ModeOneway, &[Chord::plain('3')]);
+            if ctx == C::ModeBar {
+                add(
+                    ctx,
+                    B::QuickSend,
+                    &[Chord::plain('s'), Chord::key(K::Enter)],
+                );
+                add(ctx, B::ModePrev, &[Chord::key(K::Left), Chord::plain('h')]);
+                add(ctx, B::ModeNext, &[Chord::key(K::Right), Chord::plain('l')]);
+            } else {
+                add(ctx, B::QuickSend, &[Chord::plain('s')]);
+                add(ctx, B::OpenDetail, &[Chord::key(K::Enter)]);
+            }
+            add(ctx, B::Repeat, &[Chord::plain('r')]);
+            add(ctx, B::CancelBurst, &[Chord::plain('x')]);
+            add(
+                ctx,
+                B::ScrollDown,
+                &[Chord::plain('j'), Chord::key(K::Down)],
+            );
+            add(ctx, B::ScrollUp, &[Chord::plain('k'), Chord::key(K::Up)]);
+            add(ctx, B::PageDown, &[Chord::key(K::PageDown)]);
+            add(ctx, B::PageUp, &[Chord::key(K::PageUp)]);
+            add(ctx, B::ScrollTop, &[Chord::key(K::Home), Chord::plain('g')]);
+            add(ctx, B::CopyMsgId, &[Chord::plain('y')]);
+            add(
+                ctx,
+                B::EditComposer,
+                &[Chord::plain('i'), Chord::plain('e')],
+            );
+            add(ctx, B::Help, &[Chord::plain('?')]);
+            add(ctx, B::Quit, &[Chord::plain('q')]);
+        }
+        add(
+            C::Detail,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q'), Chord::key(K::Enter)],
+        );
+        add(C::Detail, B::CopyMsgId, &[Chord::plain('y')]);
+        add(
+            C::Detail,
+            B::ScrollDown,
+            &[Chord::plain('j'), Chord::key(K::Down)],
+        );
+        add(
+            C::Detail,
+            B::ScrollUp,
+            &[Chord::plain('k'), Chord::key(K::Up)],
+        );
+        add(
+            C::Help,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('?'), Chord::plain('q')],
+        );
+        add(C::Repeat, B::Submit, &[Chord::key(K::Enter)]);
+        add(C::Repeat, B::Close, &[Chord::key(K::Esc)]);
+        add(C::Confirm, B::Yes, &[Chord::plain('y')]);
+        add(C::Confirm, B::No, &[Chord::plain('n'), Chord::key(K::Esc)]);
+        add(C::Quitting, B::Quit, &[Chord::plain('q')]);
+        Keymap { bindings: b }
+    }
+}
+
+impl Keymap {
+    /// What `key` means in `ctx`: the context's own bindings first, then the
+    /// global ones.
+    pub fn lookup(&self, ctx: Context, key: &KeyEvent) -> Option<Bind> {
+        let chord = Chord::from_event(key);
+        self.find(ctx, chord)
+            .or_else(|| self.find(Context::Global, chord))
+    }
+
+    fn find(&self, ctx: Context, chord: Chord) -> Option<Bind> {
+        self.bindings
+            .iter()
+            .find(|b| b.ctx == ctx && b.keys.contains(&chord))
+            .map(|b| b.bind)
+    }
+
+    /// Every binding usable in `ctx` (its own, then global), for the help
+    /// overlay.
+    pub fn help(&self, ctx: Context) -> Vec<(String, &'static str)> {
+        let own = self.bindings.iter().filter(|b| b.ctx == ctx);
+        let global = self.bindings.iter().filter(|b| b.ctx == Context::Global);
+        own.chain(global)
+            .filter(|b| !b.keys.is_empty())
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(Chord::to_string).collect();
+                (keys.join(" "), b.bind.describe())
+            })
+            .collect()
+    }
+
+    /// The few most useful bindings of `ctx` for the footer, first key only.
+    pub fn hints(&self, ctx: Context) -> Vec<(String, &'static str)> {
+        let wanted: &[Bind] = match ctx {
+            Context::Edit => &[Bind::Send, Bind::FocusNext, Bind::LeaveField, Bind::QuitNow],
+            Context::ModeBar => &[
+                Bind::QuickSend,
+                Bind::ModeSync,
+                Bind::ModeAsync,
+                Bind::ModeOneway,
+                Bind::Repeat,
+                Bind::FocusNext,
+                Bind::Help,
+                Bind::Quit,
+            ],
+            Context::Log => &[
+                Bind::ScrollDown,
+                Bind::OpenDetail,
+                Bind::CopyMsgId,
+                Bind::QuickSend,
+                Bind::Repeat,
+                Bind::Help,
+                Bind::Quit,
+            ],
+            Context::Detail => &[Bind::Close, Bind::CopyMsgId],
+            Context::Help => &[Bind::Close],
+            Context::Repeat => &[Bind::Submit, Bind::FocusNext, Bind::Close],
+            Context::Confirm => &[Bind::Yes, Bind::No],
+            Context::Quitting => &[Bind::Quit],
+            Context::Global => &[],
+        };
+        wanted
+            .iter()
+            .filter_map(|bind| {
+                let key = self
+                    .bindings
+                    .iter()
+                    .filter(|b| b.ctx == ctx || b.ctx == Context::Global)
+                    .find(|b| b.bind == *bind)
+                    .and_then(|b| b.keys.first())?;
+                Some((key.to_string(), bind.hint()))
+            })
+            .collect()
+    }
+
+    /// Rebinds actions by name (`send = "ctrl-s"`, several keys separated by
+    /// spaces or commas). The keys replace the action's keys in every context
+    /// it is bound in. Errors quote the offending entry.
+    pub fn apply_overrides(&mut self, overrides: &BTreeMap<String, String>) -> Result<(), String> {
+        let mut next = self.clone();
+        for (name, value) in overrides {
+            let entry = || format!("{name} = \"{value}\"");
+            let bind = Bind::from_name(name)
+                .ok_or_else(|| format!("{}: unknown action `{name}`", entry()))?;
+            let keys = value
+                .split([' ', ','])
+                .filter(|k| !k.is_empty())
+                .map(Chord::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{}: {e}", entry()))?;
+            if keys.is_empty() {
+                return Err(format!("{}: no key given", entry()));
+            }
+            let mut found = false;
+            for b in next.bindings.iter_mut().filter(|b| b.bind == bind) {
+                if b.ctx == Context::Global
+                    && let Some(k) = keys.iter().find(|k| k.is_typing())
+                {
+                    return Err(format!(
+                        "{}: `{k}` would be typed into text fields; global actions need Ctrl, Alt or a special key",
+                        entry()
+                    ));
+                }
+                b.keys = keys.clone();
+                found = true;
+            }
+            if !found {
+                return Err(format!("{}: action is not bindable", entry()));
+            }
+        }
+        // A key may mean one thing per context; a context's own key also
+        // shadows a global one, so those clash too.
+        let mut seen: BTreeMap<(Context, String), Bind> = BTreeMap::new();
+        let mut contexts: Vec<Context> = next.bindings.iter().map(|b| b.ctx).collect();
+        contexts.sort();
+        contexts.dedup();
+        for ctx in contexts {
+            seen.retain(|(c, _), _| *c != ctx);
+            for b in next
+                .bindings
+                .iter()
+                .filter(|b| b.ctx == ctx || (ctx != Context::Global && b.ctx == Context::Global))
+            {
+                for k in &b.keys {
+                    if let Some(other) = seen.insert((ctx, k.to_string()), b.bind)
+                        && other != b.bind
+                    {
+                        let culprit = [b.bind, other]
+                            .into_iter()
+                            .find(|x| overrides.contains_key(x.name()))
+                            .unwrap_or(b.bind);
+                        let shown = overrides
+                            .get(culprit.name())
+                            .map(|v| format!("{} = \"{v}\"", culprit.name()))
+                            .unwrap_or_else(|| culprit.name().to_string());
+                        let partner = if culprit == b.bind { other } else { b.bind };
+                        return Err(format!(
+                            "{shown}: `{k}` is already bound to `{}` in {}",
+                            partner.name(),
+                            ctx.label()
+                        ));
+                    }
+                }
+            }
+        }
+        *self = next;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn defaults_resolve_by_context() {
+        let km = Keymap::default();
+        let s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(km.lookup(Context::Edit, &s), Some(Bind::Send));
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(km.lookup(Context::Edit, &q), None, "q types in a field");
+        assert_eq!(km.lookup(Context::Log, &q), Some(Bind::Quit));
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(km.lookup(Context::Log, &enter), Some(Bind::OpenDetail));
+        assert_eq!(km.lookup(Context::ModeBar, &enter), Some(Bind::QuickSend));
+        let help = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(km.lookup(Context::Log, &help), Some(Bind::Help));
+        let back = key(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(km.lookup(Context::Edit, &back), Some(Bind::FocusPrev));
+    }
+
+    #[test]
+    fn parses_and_displays_keys() {
+        assert_eq!(Chord::parse("ctrl-s").unwrap(), Chord::ctrl('s'));
+        assert_eq!(Chord::parse("Ctrl+S").unwrap(), Chord::ctrl('s'));
+        assert_eq!(
+            Chord::parse("shift-tab").unwrap(),
+            Chord::key(KeyCode::BackTab)
+        );
+        assert_eq!(Chord::parse("f5").unwrap(), Chord::key(KeyCode::F(5)));
+        assert_eq!(Chord::parse("-").unwrap(), Chord::plain('-'));
+        assert!(Chord::parse("ctrl-banana").is_err());
+        assert_eq!(Chord::ctrl('s').to_string(), "Ctrl-S");
+    }
+
+    #[test]
+    fn overrides_rebind_and_reject_with_the_entry() {
+        let mut km = Keymap::default();
+        let mut o = BTreeMap::new();
+        o.insert("send".to_string(), "ctrl-x".to_string());
+        km.apply_overrides(&o).unwrap();
+        let x = key(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        assert_eq!(km.lookup(Context::Log, &x), Some(Bind::Send));
+
+        let mut bad = BTreeMap::new();
+        bad.insert("send".to_string(), "ctrl-c".to_string());
+        let err = Keymap::default().apply_overrides(&bad).unwrap_err();
+        assert_eq!(
+            err,
+            "send = \"ctrl-c\": `Ctrl-C` is already bound to `quit_now` in everywhere"
+        );
+
+        let mut bad = BTreeMap::new();
+        bad.insert("quick_send".to_string(), "q".to_string());
+        let err = Keymap::default().apply_overrides(&bad).unwrap_err();
+        assert!(
+            err.starts_with("quick_send = \"q\": `q` is already bound to `quit`"),
+            "{err}"
+        );
+
+        let mut bad = BTreeMap::new();
+        bad.insert("send".to_string(), "ctrl-".to_string());
+        let err = Keymap::default().apply_overrides(&bad).unwrap_err();
+        assert!(err.starts_with("send = \"ctrl-\":"), "{err}");
+
+        let mut bad = BTreeMap::new();
+        bad.insert("teleport".to_string(), "t".to_string());
+        assert_eq!(
+            Keymap::default().apply_overrides(&bad).unwrap_err(),
+            "teleport = \"t\": unknown action `teleport`"
+        );
+
+        let mut bad = BTreeMap::new();
+        bad.insert("send".to_string(), "s".to_string());
+        assert!(
+            Keymap::default()
+                .apply_overrides(&bad)
+                .unwrap_err()
+                .contains("typed into text fields")
+        );
+    }
+
+    #[test]
+    fn help_and_hints_come_from_the_table() {
+        let mut km = Keymap::default();
+        let mut o = BTreeMap::new();
+        o.insert("help".to_string(), "f1".to_string());
+        km.apply_overrides(&o).unwrap();
+        assert!(km.help(Context::Log).contains(&("F1".to_string(), "help")));
+        assert!(km.hints(Context::Log).contains(&("F1".to_string(), "help")));
+    }
+}

@@ -1,0 +1,133 @@
+//! The detail view of one results-log entry: every receipt field, the full
+//! error with its broker code, and the message as sent.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::fmt_latency;
+use crate::console::app::{App, EntryKind, LogEntry};
+use crate::message::Outcome;
+use crate::theme::Styles;
+
+fn kv(k: &str, v: impl Into<String>, s: &Styles) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{k:<15}"), s.muted),
+        Span::styled(v.into(), s.text),
+    ])
+}
+
+pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
+    let (label, style) = super::results::outcome(e, s);
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(format!("#{} {} ", e.seq, e.mode.label()), s.accent),
+            Span::styled(label, style),
+        ]),
+        kv("at", app.fmt_datetime(e.at), s),
+    ];
+    match &e.kind {
+        EntryKind::Completed {
+            outcome,
+            submitted_at,
+            latency,
+        } => {
+            out.push(kv("submitted", app.fmt_datetime(*submitted_at), s));
+            out.push(kv("latency", fmt_latency(*latency), s));
+            match outcome {
+                Outcome::Acknowledged(r) => {
+                    out.push(kv("status", r.status.clone(), s));
+                    out.push(kv("msgId", r.msg_id.clone(), s));
+                    out.push(kv("offsetMsgId", r.offset_msg_id.clone(), s));
+                    out.push(kv("broker", r.broker.clone(), s));
+                    out.push(kv("queueId", r.queue_id.to_string(), s));
+                    out.push(kv("queueOffset", r.queue_offset.to_string(), s));
+                    out.push(kv(
+                        "transactionId",
+                        r.transaction_id.clone().unwrap_or_else(|| "-".into()),
+                        s,
+                    ));
+                    out.push(kv(
+                        "regionId",
+                        r.region_id.clone().unwrap_or_else(|| "-".into()),
+                        s,
+                    ));
+                }
+                Outcome::Failed(f) => {
+                    out.push(kv(
+                        "code",
+                        f.code.map_or_else(|| "- (no broker response)".into(), |c| c.to_string()),
+                        s,
+                    ));
+                    out.push(Line::styled("error", s.muted));
+                    for l in f.reason.lines() {
+                        out.push(Line::styled(format!("  {l}"), s.error));
+                    }
+                }
+                Outcome::Dispatched => out.push(Line::styled(
+                    "one-way: handed to the connection; the broker never answers, delivery is unverified",
+                    s.muted,
+                )),
+                Outcome::Unresolved => out.push(Line::styled(
+                    "still in flight when the producer shut down",
+                    s.warning,
+                )),
+            }
+        }
+        EntryKind::NotSent(why) => out.push(kv("not sent", why.clone(), s)),
+        EntryKind::Queued => out.push(Line::styled(
+            "waiting for a slot in the async in-flight window",
+            s.muted,
+        )),
+        EntryKind::Submitted => out.push(Line::styled(
+            "handed to the client library; the outcome follows on its own line",
+            s.muted,
+        )),
+    }
+    out.push(Line::raw(""));
+    match &e.draft {
+        None => out.push(Line::styled("message as sent: not known", s.muted)),
+        Some(d) => {
+            out.push(Line::styled("message as sent", s.accent));
+            out.push(kv("topic", d.topic.clone(), s));
+            out.push(kv("tag", d.tag.clone().unwrap_or_else(|| "-".into()), s));
+            out.push(kv("keys", d.keys.join(" "), s));
+            for (k, v) in &d.properties {
+                out.push(kv("property", format!("{k}={v}"), s));
+            }
+            out.push(kv("body", format!("{} bytes", d.body.len()), s));
+            match std::str::from_utf8(&d.body) {
+                Ok(text) => {
+                    for l in text.lines() {
+                        out.push(Line::styled(format!("  {l}"), s.text));
+                    }
+                }
+                Err(_) => out.push(Line::styled(
+                    format!("  hex:{}", crate::message::hex(&d.body)),
+                    s.text,
+                )),
+            }
+        }
+    }
+    out
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, e: &LogEntry, scroll: u16, s: &Styles) {
+    super::clear(frame, area);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.border_focus)
+        .title(Span::styled(format!(" Entry #{} ", e.seq), s.accent))
+        .title_bottom(Span::styled(
+            " Esc closes · y copies msgId · j/k scroll ",
+            s.muted,
+        ));
+    frame.render_widget(
+        Paragraph::new(lines(app, e, s))
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}

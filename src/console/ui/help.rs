@@ -1,0 +1,47 @@
+//! The help overlay: every binding of the current focus context plus the
+//! global ones, straight from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::console::app::{App, Focus};
+use crate::console::keymap::Context;
+use crate::theme::Styles;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
+    super::clear(frame, area);
+    // Help is opened from a pane; show that pane's keys, not the overlay's.
+    let ctx = match app.focus {
+        Focus::ModeBar => Context::ModeBar,
+        Focus::Log => Context::Log,
+        _ => Context::Edit,
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.border_focus)
+        .title(Span::styled(format!(" Keys: {} ", ctx.label()), s.accent))
+        .title_bottom(Span::styled(" Esc closes ", s.muted));
+    let entries = app.keymap.help(ctx);
+    let w = entries
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(4)
+        .min(18);
+    let mut lines: Vec<Line> = entries
+        .into_iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<w$}  "), s.accent),
+                Span::styled(d, s.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::styled(
+        " Mouse: click a pane to focus it, wheel scrolls the results.",
+        s.muted,
+    ));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,142 @@
+//! Drawing: `render(frame, &App, &Styles)` and the layout it shares with the
+//! run loop's mouse hit-testing. Reads state only; no clock, no I/O.
+
+mod composer;
+mod counters;
+mod detail;
+mod help;
+mod mode_bar;
+mod repeat;
+mod results;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Clear;
+
+use super::app::{App, Focus, Overlay};
+use crate::theme::Styles;
+
+pub use composer::composer_height;
+
+/// Where each pane sits for a given terminal size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panes {
+    pub composer: Rect,
+    pub counters: Rect,
+    pub mode_bar: Rect,
+    pub log: Rect,
+    pub status: Rect,
+}
+
+/// Wide screens put the counters beside the composer; narrow ones stack them
+/// compactly so 80x24 still shows every pane.
+pub fn layout(area: Rect) -> Panes {
+    let wide = area.width >= 110 && area.height >= 30;
+    let mode_h = if area.width >= 100 { 1 } else { 2 };
+    if wide {
+        let top_h = (area.height / 3).clamp(12, 16);
+        let [top, mode_bar, log, status] = Layout::vertical([
+            Constraint::Length(top_h),
+            Constraint::Length(mode_h),
+            Constraint::Min(3),
+            Constraint::Length(2),
+        ])
+        .areas(area);
+        let [composer, counters] =
+            Layout::horizontal([Constraint::Min(40), Constraint::Length(66)]).areas(top);
+        Panes {
+            composer,
+            counters,
+            mode_bar,
+            log,
+            status,
+        }
+    } else {
+        let comp_h = composer_height(area.height);
+        let [composer, mode_bar, counters, log, status] = Layout::vertical([
+            Constraint::Length(comp_h),
+            Constraint::Length(mode_h),
+            Constraint::Length(4),
+            Constraint::Min(3),
+            Constraint::Length(2),
+        ])
+        .areas(area);
+        Panes {
+            composer,
+            counters,
+            mode_bar,
+            log,
+            status,
+        }
+    }
+}
+
+/// Which pane a mouse click at (col, row) lands on.
+pub fn hit_test(area: Rect, app: &App, col: u16, row: u16) -> Option<Focus> {
+    let p = layout(area);
+    let pos = ratatui::layout::Position::new(col, row);
+    if p.composer.contains(pos) {
+        return Some(composer::field_at(p.composer, app, row).unwrap_or(Focus::Topic));
+    }
+    if p.mode_bar.contains(pos) {
+        return Some(Focus::ModeBar);
+    }
+    if p.log.contains(pos) {
+        return Some(Focus::Log);
+    }
+    None
+}
+
+pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
+    let area = frame.area();
+    frame.render_widget(ratatui::widgets::Block::new().style(styles.base), area);
+    let p = layout(area);
+    composer::render(frame, p.composer, app, styles);
+    mode_bar::render(frame, p.mode_bar, app, styles);
+    counters::render(frame, p.counters, app, styles);
+    results::render(frame, p.log, app, styles);
+    status::render(frame, p.status, app, styles);
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => help::render(frame, centered(area, 64, 22), app, styles),
+        Overlay::Detail { entry, scroll } => {
+            detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
+        }
+        Overlay::Repeat(form) => repeat::render(frame, centered(area, 60, 9), app, form, styles),
+        Overlay::Confirm(p) => repeat::render_confirm(frame, centered(area, 60, 8), app, p, styles),
+    }
+}
+
+/// A box of at most `w`x`h`, centred, cleared underneath.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn clear(frame: &mut Frame, r: Rect) {
+    frame.render_widget(Clear, r);
+}
+
+/// Compact latency: `850µs`, `12.3ms`, `2.10s`.
+pub fn fmt_latency(d: std::time::Duration) -> String {
+    let us = d.as_micros();
+    if us < 1000 {
+        format!("{us}µs")
+    } else if us < 100_000 {
+        format!("{:.1}ms", us as f64 / 1000.0)
+    } else if us < 10_000_000 {
+        format!("{}ms", us / 1000)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,116 @@
+//! The repeat form (count, rate, key template) and the protected-profile
+//! confirmation box.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::console::app::{App, PendingSend, RepeatField, RepeatForm};
+use crate::template::PLACEHOLDERS;
+use crate::theme::Styles;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styles) {
+    super::clear(frame, area);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.border_focus)
+        .title(Span::styled(
+            format!(" Repeat in {} mode ", app.mode.label()),
+            s.accent,
+        ))
+        .title_bottom(Span::styled(
+            " Enter starts · Tab next · Esc closes ",
+            s.muted,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(inner);
+    let fields = [
+        (RepeatField::Count, "count"),
+        (RepeatField::Rate, "msg/s"),
+        (RepeatField::Template, "keys"),
+    ];
+    for ((f, label), row) in fields.into_iter().zip(rows) {
+        let [l, field, err] = Layout::horizontal([
+            Constraint::Length(7),
+            Constraint::Min(8),
+            Constraint::Length(if form.errors.contains_key(&f) { 30 } else { 0 }),
+        ])
+        .areas(row);
+        let focused = form.focus == f;
+        frame.render_widget(
+            Span::styled(
+                label,
+                if focused {
+                    s.accent.patch(s.selection)
+                } else {
+                    s.text
+                },
+            ),
+            l,
+        );
+        let mut ta = form.field(f).clone();
+        ta.set_style(s.text);
+        ta.set_cursor_line_style(Style::default());
+        ta.set_cursor_style(if focused {
+            s.selection
+        } else {
+            Style::default()
+        });
+        if f == RepeatField::Rate {
+            ta.set_placeholder_text("empty = unlimited");
+            ta.set_placeholder_style(s.muted);
+        }
+        frame.render_widget(&ta, field);
+        if let Some(e) = form.errors.get(&f) {
+            frame.render_widget(Paragraph::new(Span::styled(format!(" {e}"), s.error)), err);
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            format!("placeholders: {} (per message)", PLACEHOLDERS.join(" ")),
+            s.muted,
+        )),
+        rows[4],
+    );
+}
+
+pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, p: &PendingSend, s: &Styles) {
+    super::clear(frame, area);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.error)
+        .title(Span::styled(" Protected profile: confirm ", s.error));
+    let count = p.count();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("profile  ", s.muted),
+            Span::styled(app.profile.clone(), s.accent),
+        ]),
+        Line::from(vec![
+            Span::styled("topic    ", s.muted),
+            Span::styled(p.draft.topic.clone(), s.text),
+        ]),
+        Line::from(vec![
+            Span::styled("count    ", s.muted),
+            Span::styled(
+                format!(
+                    "{count} message{} in {} mode",
+                    if count == 1 { "" } else { "s" },
+                    p.mode.label()
+                ),
+                s.text,
+            ),
+        ]),
+        Line::raw(""),
+        Line::styled("Send? y = yes, n/Esc = no", s.warning),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

@@ -1,0 +1,72 @@
+//! The status bar: profile, endpoint, connection, producer uptime, sandbox
+//! marker, the latest notice, and key hints generated from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::console::app::{App, Level};
+use crate::producer::Connection;
+use crate::theme::Styles;
+
+pub fn uptime(app: &App) -> String {
+    match app.uptime() {
+        None => "-".into(),
+        Some(d) => {
+            let m = d.as_secs() / 60;
+            if m >= 60 {
+                format!("up {}h{:02}m", m / 60, m % 60)
+            } else {
+                format!("up {m}m")
+            }
+        }
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
+    let [info, hints] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let (conn, cstyle) = match (&app.connection, app.producer_alive) {
+        (_, _) if app.quitting.is_some() => (
+            format!("quitting, {} in flight", app.in_flight_total()),
+            s.warning,
+        ),
+        (Connection::Starting, true) => ("○ connecting".to_string(), s.warning),
+        (Connection::Ready, true) => ("● ready".to_string(), s.success),
+        (Connection::Failed(_), _) => ("✗ failed".to_string(), s.error),
+        (Connection::Stopped, _) | (_, false) => ("■ stopped".to_string(), s.error),
+    };
+    let mut spans = Vec::new();
+    if app.sandbox {
+        spans.push(Span::styled(" SANDBOX ", s.warning.patch(s.selection)));
+        spans.push(Span::raw(" "));
+    }
+    if app.protected {
+        spans.push(Span::styled(" PROTECTED ", s.error.patch(s.selection)));
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([
+        Span::styled(app.profile.clone(), s.accent),
+        Span::styled(format!(" @ {}  ", app.endpoint), s.text),
+        Span::styled(conn, cstyle),
+        Span::styled(format!("  {}", uptime(app)), s.muted),
+    ]);
+    if let Some(n) = &app.notice {
+        let style = match n.level {
+            Level::Info => s.text,
+            Level::Warn => s.warning,
+            Level::Error => s.error,
+        };
+        spans.push(Span::styled("  │ ", s.muted));
+        spans.push(Span::styled(n.text.clone(), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), info);
+
+    let mut hs = Vec::new();
+    for (k, what) in app.keymap.hints(app.context()) {
+        hs.push(Span::styled(k, s.accent));
+        hs.push(Span::styled(format!(" {what}  "), s.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(hs)), hints);
+}

@@ -1,0 +1,282 @@
+//! Snapshot tests of each pane and the full screen on `TestBackend`, with a
+//! fixed clock and a fixed display zone so they pass in any TZ.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Local, TimeZone};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+use crate::console::app::{Action, App, AppConfig, Focus};
+use crate::console::keymap::{Bind, Keymap};
+use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
+use crate::producer::{Connection, ProducerEvent};
+use crate::theme::Styles;
+
+pub fn t0() -> DateTime<Local> {
+    Local.timestamp_millis_opt(1_700_000_000_123).unwrap()
+}
+
+fn at(ms: i64) -> DateTime<Local> {
+    t0() + chrono::Duration::milliseconds(ms)
+}
+
+pub fn empty_app() -> App {
+    let mut app = App::new(
+        AppConfig {
+            profile: "sandbox".into(),
+            endpoint: "127.0.0.1:9876".into(),
+            sandbox: true,
+            protected: false,
+            max_message_bytes: 4 * 1024 * 1024,
+            grace: Duration::from_secs(3),
+            results_capacity: 1000,
+            default_topic: Some("TopicTest".into()),
+            default_tag: None,
+            keymap: Keymap::default(),
+        },
+        t0() - chrono::Duration::seconds(7 * 60 + 5),
+    );
+    app.display_offset = Some(FixedOffset::east_opt(0).unwrap());
+    app.update(Action::Tick(t0()));
+    app
+}
+
+fn draft(key: &str) -> Arc<Draft> {
+    Arc::new(Draft {
+        topic: "TopicTest".into(),
+        tag: Some("tagA".into()),
+        keys: vec![key.into(), "other".into()],
+        properties: vec![("region".into(), "eu".into())],
+        body: b"hello\nworld".to_vec(),
+    })
+}
+
+fn receipt(n: u64) -> Receipt {
+    Receipt {
+        status: "SendOk".into(),
+        msg_id: format!("7F0000010001{n:020X}"),
+        offset_msg_id: format!("7F00000100002A9F{n:016X}"),
+        broker: "broker-a".into(),
+        queue_id: (n % 4) as i32,
+        queue_offset: 40 + n,
+        transaction_id: None,
+        region_id: Some("DefaultRegion".into()),
+    }
+}
+
+fn ev(app: &mut App, e: ProducerEvent) {
+    app.update(Action::Producer(e));
+}
+
+fn done(seq: u64, mode: Mode, outcome: Outcome, sub: i64, lat: i64) -> ProducerEvent {
+    ProducerEvent::Completed(Completion {
+        seq,
+        mode,
+        outcome,
+        submitted_at: at(sub),
+        completed_at: at(sub + lat),
+        latency: Duration::from_millis(lat as u64),
+    })
+}
+
+fn submitted(seq: u64, mode: Mode, ms: i64) -> ProducerEvent {
+    ProducerEvent::Submitted {
+        seq,
+        mode,
+        draft: draft(&format!("k{seq}")),
+        at: at(ms),
+    }
+}
+
+/// One send per mode, an async callback, a failure and one still in flight.
+pub fn busy_app() -> App {
+    let mut app = empty_app();
+    ev(&mut app, ProducerEvent::Connection(Connection::Ready));
+    ev(&mut app, submitted(1, Mode::Sync, -3000));
+    ev(
+        &mut app,
+        done(1, Mode::Sync, Outcome::Acknowledged(receipt(1)), -3000, 12),
+    );
+    ev(
+        &mut app,
+        ProducerEvent::Queued {
+            seq: 2,
+            mode: Mode::Async,
+            at: at(-2500),
+        },
+    );
+    ev(&mut app, submitted(2, Mode::Async, -2490));
+    ev(
+        &mut app,
+        done(2, Mode::Async, Outcome::Acknowledged(receipt(2)), -2490, 31),
+    );
+    ev(&mut app, submitted(3, Mode::Oneway, -2000));
+    ev(
+        &mut app,
+        done(3, Mode::Oneway, Outcome::Dispatched, -2000, 1),
+    );
+    ev(&mut app, submitted(4, Mode::Sync, -1500));
+    ev(
+        &mut app,
+        done(
+            4,
+            Mode::Sync,
+            Outcome::Failed(Failure {
+                reason: "CODE: 17 DESC: topic[Nope] not exist, apply first please!".into(),
+                code: Some(17),
+            }),
+            -1500,
+            8,
+        ),
+    );
+    ev(&mut app, submitted(5, Mode::Async, -200));
+    app.update(Action::Tick(t0()));
+    app
+}
+
+fn draw(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::render(f, app, &Styles::no_color()))
+        .unwrap();
+    term.backend().to_string()
+}
+
+fn draw_pane(w: u16, h: u16, f: impl FnOnce(&mut ratatui::Frame, Rect)) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|frame| {
+        let area = frame.area();
+        f(frame, area)
+    })
+    .unwrap();
+    term.backend().to_string()
+}
+
+#[test]
+fn full_screen_80x24() {
+    insta::assert_snapshot!(draw(&busy_app(), 80, 24));
+}
+
+#[test]
+fn full_screen_120x40() {
+    insta::assert_snapshot!(draw(&busy_app(), 120, 40));
+}
+
+#[test]
+fn full_screen_empty_80x24() {
+    insta::assert_snapshot!(draw(&empty_app(), 80, 24));
+}
+
+#[test]
+fn pane_composer_with_errors() {
+    let mut app = empty_app();
+    for c in " bad".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    app.focus = Focus::Props;
+    for c in "KEYS=x".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    let s = Styles::no_color();
+    insta::assert_snapshot!(draw_pane(80, 9, |f, a| super::composer::render(
+        f, a, &app, &s
+    )));
+}
+
+#[test]
+fn pane_mode_bar() {
+    let mut app = empty_app();
+    app.update(Action::Key(Bind::ModeAsync));
+    let s = Styles::no_color();
+    insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::mode_bar::render(
+        f, a, &app, &s
+    )));
+}
+
+#[test]
+fn pane_results() {
+    let mut app = busy_app();
+    app.focus = Focus::Log;
+    app.update(Action::Key(Bind::ScrollDown));
+    let s = Styles::no_color();
+    insta::assert_snapshot!(draw_pane(120, 9, |f, a| super::results::render(
+        f, a, &app, &s
+    )));
+}
+
+#[test]
+fn pane_counters() {
+    let app = busy_app();
+    let s = Styles::no_color();
+    insta::assert_snapshot!(draw_pane(80, 4, |f, a| super::counters::render(
+        f, a, &app, &s
+    )));
+}
+
+#[test]
+fn pane_status() {
+    let app = busy_app();
+    let s = Styles::no_color();
+    insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::status::render(
+        f, a, &app, &s
+    )));
+}
+
+#[test]
+fn overlay_help() {
+    let mut app = busy_app();
+    app.focus = Focus::Log;
+    app.update(Action::Key(Bind::Help));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn overlay_detail() {
+    let mut app = busy_app();
+    app.focus = Focus::Log;
+    // Newest first: 0 = #5 in flight, 1 = #4 failed, 2 = #4 submit, 3 = #3...
+    for _ in 0..7 {
+        app.update(Action::Key(Bind::ScrollDown));
+    }
+    app.update(Action::Key(Bind::OpenDetail));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn overlay_repeat_form() {
+    let mut app = busy_app();
+    app.focus = Focus::ModeBar;
+    app.update(Action::Key(Bind::Repeat));
+    app.update(Action::Key(Bind::FocusNext));
+    app.update(Action::Edit(ratatui_textarea::Input {
+        key: ratatui_textarea::Key::Char('x'),
+        ..Default::default()
+    }));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn overlay_confirm() {
+    let mut app = empty_app();
+    app.protected = true;
+    app.update(Action::Key(Bind::Send));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn render_is_stable_under_no_color_and_colour() {
+    // The coloured palette must draw the same characters.
+    let app = busy_app();
+    let mut a = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    a.draw(|f| super::render(f, &app, &Styles::fallback()))
+        .unwrap();
+    assert_eq!(a.backend().to_string(), draw(&app, 80, 24));
+}
