@@ -11,7 +11,7 @@ use ratatui_textarea::TextArea;
 use crate::console::app::{App, Focus};
 use crate::theme::Styles;
 
-const LABEL_W: u16 = 7;
+const LABEL_W: u16 = 8;
 
 /// Composer height for the stacked (narrow) layout.
 pub fn composer_height(screen_h: u16) -> u16 {
@@ -117,8 +117,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         let [label, rest] =
             Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(1)]).areas(row);
         let mark = if err.is_some() { "!" } else { " " };
+        // A text marker too, so focus shows without colour (NO_COLOR).
+        let pointer = if app.focus == f { "▸" } else { " " };
         frame.render_widget(
             Paragraph::new(Line::from(vec![
+                Span::styled(pointer, s.accent),
                 Span::styled(format!("{:<5}", f.label()), label_style),
                 Span::styled(mark, s.error),
             ])),

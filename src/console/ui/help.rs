@@ -2,7 +2,7 @@
 //! global ones, straight from the keymap.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -34,14 +34,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         .into_iter()
         .map(|(k, d)| {
             Line::from(vec![
-                Span::styled(format!(" {k:<w$}  "), s.accent),
+                Span::styled(format!(" {k:<w$} "), s.accent),
                 Span::styled(d, s.text),
             ])
         })
         .collect();
     lines.push(Line::styled(
-        " Mouse: click a pane to focus it, wheel scrolls the results.",
+        " Mouse: click focuses, wheel scrolls",
         s.muted,
     ));
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // Two columns when one does not fit (80x24).
+    let rows = inner.height.max(1) as usize;
+    if lines.len() <= rows {
+        frame.render_widget(Paragraph::new(lines), inner);
+    } else {
+        let right = lines.split_off(
+            lines
+                .len()
+                .div_ceil(2)
+                .max(lines.len().saturating_sub(rows)),
+        );
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(inner);
+        frame.render_widget(Paragraph::new(lines), a);
+        frame.render_widget(Paragraph::new(right), b);
+    }
 }

@@ -99,7 +99,7 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
     status::render(frame, p.status, app, styles);
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => help::render(frame, centered(area, 64, 22), app, styles),
+        Overlay::Help => help::render(frame, centered(area, 80, 26), app, styles),
         Overlay::Detail { entry, scroll } => {
             detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
         }

@@ -21,7 +21,7 @@ pub fn mode_style(s: &Styles, m: Mode) -> ratatui::style::Style {
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let focused = app.focus == Focus::ModeBar;
     let mut spans = vec![Span::styled(
-        "Mode ",
+        if focused { "▸Mode " } else { " Mode " },
         if focused {
             s.accent.patch(s.selection)
         } else {
@@ -29,7 +29,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         },
     )];
     for (i, m) in Mode::ALL.into_iter().enumerate() {
-        let text = format!(" {} {} ", i + 1, m.label());
+        // Brackets mark the selection without relying on colour.
+        let text = if m == app.mode {
+            format!("[{} {}]", i + 1, m.label())
+        } else {
+            format!(" {} {} ", i + 1, m.label())
+        };
         let style = if m == app.mode {
             mode_style(s, m).patch(s.selection)
         } else {

@@ -172,7 +172,7 @@ fn full_screen_empty_80x24() {
 #[test]
 fn pane_composer_with_errors() {
     let mut app = empty_app();
-    for c in " bad".chars() {
+    for c in "!x".chars() {
         app.update(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
@@ -243,7 +243,7 @@ fn overlay_detail() {
     let mut app = busy_app();
     app.focus = Focus::Log;
     // Newest first: 0 = #5 in flight, 1 = #4 failed, 2 = #4 submit, 3 = #3...
-    for _ in 0..7 {
+    for _ in 0..5 {
         app.update(Action::Key(Bind::ScrollDown));
     }
     app.update(Action::Key(Bind::OpenDetail));
