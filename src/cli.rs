@@ -153,22 +153,42 @@ mod tests {
     #[test]
     fn send_parses_repeated_keys_and_properties() {
         let cli = Cli::try_parse_from([
-            "rmq-console", "send", "--topic", "T", "--key", "a", "--key", "b", "--property", "x=1=2",
-            "--mode", "oneway", "--namesrv", "127.0.0.1:9876",
+            "rmq-console",
+            "send",
+            "--topic",
+            "T",
+            "--key",
+            "a",
+            "--key",
+            "b",
+            "--property",
+            "x=1=2",
+            "--mode",
+            "oneway",
+            "--namesrv",
+            "127.0.0.1:9876",
         ])
         .unwrap();
-        let Some(Command::Send(send)) = cli.command else { panic!("not send") };
+        let Some(Command::Send(send)) = cli.command else {
+            panic!("not send")
+        };
         assert_eq!(send.message.keys, ["a", "b"]);
-        assert_eq!(send.message.properties, [("x".to_string(), "1=2".to_string())]);
+        assert_eq!(
+            send.message.properties,
+            [("x".to_string(), "1=2".to_string())]
+        );
         assert_eq!(send.mode, Mode::Oneway);
         assert_eq!(cli.target.namesrv.as_deref(), Some("127.0.0.1:9876"));
     }
 
     #[test]
     fn bad_arguments_are_refused() {
-        let err = Cli::try_parse_from(["rmq-console", "send", "--topic", "T", "--mode", "fast"]).unwrap_err();
+        let err = Cli::try_parse_from(["rmq-console", "send", "--topic", "T", "--mode", "fast"])
+            .unwrap_err();
         assert!(err.to_string().contains("unknown mode `fast`"), "{err}");
-        let err = Cli::try_parse_from(["rmq-console", "send", "--topic", "T", "--property", "nokey"]).unwrap_err();
+        let err =
+            Cli::try_parse_from(["rmq-console", "send", "--topic", "T", "--property", "nokey"])
+                .unwrap_err();
         assert!(err.to_string().contains("a property is KEY=VALUE"), "{err}");
         assert!(Cli::try_parse_from(["rmq-console", "--sandbox", "--namesrv", "x:1"]).is_err());
     }

@@ -12,7 +12,9 @@ use serde_json::json;
 
 use crate::cli::{BenchArgs, MessageArgs, SendArgs};
 use crate::message::{Completion, Draft, Mode, Outcome};
-use crate::producer::{self, BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings};
+use crate::producer::{
+    self, BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings,
+};
 use crate::runtime::Runtime;
 
 /// Builds the draft from the command line; the body comes from `--body`,
@@ -24,7 +26,8 @@ pub fn draft_from_args(m: &MessageArgs) -> Result<Draft> {
         std::fs::read(path).with_context(|| format!("reading the body from {}", path.display()))?
     } else {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("reading the body from standard input")?;
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .context("reading the body from standard input")?;
         buf
     };
     let draft = Draft {
@@ -97,10 +100,17 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
         "latency_ms": c.latency.as_secs_f64() * 1000.0,
     });
     let obj = v.as_object_mut().expect("json object");
-    let done_key = if c.mode == Mode::Async { "callback_at" } else { "completed_at" };
+    let done_key = if c.mode == Mode::Async {
+        "callback_at"
+    } else {
+        "completed_at"
+    };
     obj.insert(
         done_key.into(),
-        json!(c.completed_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)),
+        json!(
+            c.completed_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+        ),
     );
     match &c.outcome {
         Outcome::Acknowledged(r) => {
@@ -163,7 +173,11 @@ pub async fn run_burst(
 ) -> Result<RunReport> {
     let topic = draft.topic.clone();
     let before = if verify {
-        Some(producer::probe::topic_max_offsets(rt.context("probe"), settings, &topic).await.unwrap_or(0))
+        Some(
+            producer::probe::topic_max_offsets(rt.context("probe"), settings, &topic)
+                .await
+                .unwrap_or(0),
+        )
     } else {
         None
     };
@@ -220,12 +234,14 @@ pub async fn run_burst(
         tokio::time::sleep(linger).await;
     }
     let landed = match before {
-        Some(before) if !interrupted => {
-            Some(settled_offsets(rt, settings, &topic).await? - before)
-        }
+        Some(before) if !interrupted => Some(settled_offsets(rt, settings, &topic).await? - before),
         _ => None,
     };
-    let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
+    let _ = handle
+        .submit(ProducerCommand::Shutdown {
+            grace: settings.send_timeout,
+        })
+        .await;
     while let Some(evt) = events.recv().await {
         match evt {
             ProducerEvent::Completed(c) => {
@@ -275,7 +291,9 @@ pub fn send(rt: &Runtime, settings: ProducerSettings, args: SendArgs) -> Result<
         crate::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
     if args.verify && args.mode != Mode::Oneway {
-        bail!("--verify is for --mode oneway; sync and async sends are verified by the broker's answer");
+        bail!(
+            "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
+        );
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -298,7 +316,12 @@ pub fn send(rt: &Runtime, settings: ProducerSettings, args: SendArgs) -> Result<
     ))?;
     out.flush()?;
     drop(out);
-    let RunReport { mut tally, elapsed, start_error, landed } = report;
+    let RunReport {
+        mut tally,
+        elapsed,
+        start_error,
+        landed,
+    } = report;
     if let Some(e) = &start_error {
         eprintln!("rmq-console: {e}");
     }
@@ -311,12 +334,20 @@ pub fn send(rt: &Runtime, settings: ProducerSettings, args: SendArgs) -> Result<
     }
     let all_ok = tally.unexpected == 0 && tally.total() == args.count;
     let landed_ok = landed.is_none_or(|l| l >= i64::try_from(tally.dispatched).unwrap_or(i64::MAX));
-    Ok(if all_ok && landed_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_ok && landed_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_summary(mode: Mode, tally: &mut Tally, elapsed: Duration) {
     let rate = tally.total() as f64 / elapsed.as_secs_f64().max(1e-9);
-    let (p50, p99, max) = (tally.quantile_us(0.5), tally.quantile_us(0.99), tally.quantile_us(1.0));
+    let (p50, p99, max) = (
+        tally.quantile_us(0.5),
+        tally.quantile_us(0.99),
+        tally.quantile_us(1.0),
+    );
     let ms = |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.3}", us as f64 / 1000.0));
     eprintln!(
         "{mode}: {} sent in {:.3}s ({rate:.0} msg/s): {} acknowledged, {} failed, {} dispatched, {} unresolved; \
@@ -359,7 +390,8 @@ pub fn bench(rt: &Runtime, settings: ProducerSettings, args: BenchArgs) -> Resul
         ))?;
         let t = &mut report.tally;
         let secs = report.elapsed.as_secs_f64();
-        let ms = |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.3}", us as f64 / 1000.0));
+        let ms =
+            |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.3}", us as f64 / 1000.0));
         let (p50, p99, max) = (t.quantile_us(0.5), t.quantile_us(0.99), t.quantile_us(1.0));
         println!(
             "{:<8} {:<7} {:<9.3} {:<10.0} {:<8} {:<8} {:<8} {:<7} {}",
@@ -375,5 +407,9 @@ pub fn bench(rt: &Runtime, settings: ProducerSettings, args: BenchArgs) -> Resul
         );
         ok &= t.unexpected == 0;
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

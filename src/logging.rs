@@ -17,8 +17,9 @@ pub fn init() -> Result<PathBuf> {
         .append(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    let filter = EnvFilter::try_from_env("RMQ_CONSOLE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,rocketmq_client_rust=warn,rocketmq_transport=warn"));
+    let filter = EnvFilter::try_from_env("RMQ_CONSOLE_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,rocketmq_client_rust=warn,rocketmq_transport=warn")
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

@@ -60,13 +60,19 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
                 .split_once(':')
                 .filter(|(a, s)| !a.is_empty() && !s.is_empty())
                 .context("--acl-user takes ACCESS_KEY:SECRET_KEY")?;
-            Some(sandbox::AclUser { access_key: ak.into(), secret_key: sk.into() })
+            Some(sandbox::AclUser {
+                access_key: ak.into(),
+                secret_key: sk.into(),
+            })
         }
         None => None,
     };
     let isolation = target::isolate_for_sandbox();
     let sandbox = Sandbox::start(&SandboxOptions { acl })?;
-    let own_netns = matches!(isolation, Some(netns::Isolation::Created | netns::Isolation::CreatedWithUser));
+    let own_netns = matches!(
+        isolation,
+        Some(netns::Isolation::Created | netns::Isolation::CreatedWithUser)
+    );
     let _registration = registry::register(&registry::Entry {
         pid: std::process::id(),
         namesrv: sandbox.namesrv_addr.clone(),

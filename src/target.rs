@@ -51,7 +51,11 @@ fn sandbox_target() -> Result<Target> {
     })
 }
 
-pub fn resolve(args: &TargetArgs, config_path: Option<&Path>, _interactive: bool) -> Result<Target> {
+pub fn resolve(
+    args: &TargetArgs,
+    config_path: Option<&Path>,
+    _interactive: bool,
+) -> Result<Target> {
     if args.sandbox {
         return sandbox_target();
     }
@@ -61,7 +65,10 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>, _interactive: bool
         // from inside that namespace: join it.
         if let Some(entry) = registry::find(&ep.name_servers) {
             netns::join(entry.pid).with_context(|| {
-                format!("joining the network namespace of the sandbox (pid {})", entry.pid)
+                format!(
+                    "joining the network namespace of the sandbox (pid {})",
+                    entry.pid
+                )
             })?;
             tracing::info!(pid = entry.pid, "joined the sandbox's network namespace");
         }

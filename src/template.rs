@@ -62,6 +62,9 @@ mod tests {
             validate("k-{id}").unwrap_err(),
             "unknown placeholder {id} (use {seq}, {uuid}, {now})"
         );
-        assert_eq!(validate("k-{seq").unwrap_err(), "unclosed `{` in key template");
+        assert_eq!(
+            validate("k-{seq").unwrap_err(),
+            "unclosed `{` in key template"
+        );
     }
 }

@@ -11,10 +11,18 @@ pub fn topic(t: &str) -> Result<(), String> {
         return Err("topic is required".into());
     }
     if t.len() > TOPIC_MAX_LEN {
-        return Err(format!("topic is {} characters; at most {TOPIC_MAX_LEN}", t.len()));
+        return Err(format!(
+            "topic is {} characters; at most {TOPIC_MAX_LEN}",
+            t.len()
+        ));
     }
-    if let Some(c) = t.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '|'))) {
-        return Err(format!("topic may only use letters, digits, `_`, `-`, `%` and `|`; found `{c}`"));
+    if let Some(c) = t
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '|')))
+    {
+        return Err(format!(
+            "topic may only use letters, digits, `_`, `-`, `%` and `|`; found `{c}`"
+        ));
     }
     Ok(())
 }
@@ -49,7 +57,9 @@ pub fn body(len: usize, max: usize) -> Result<(), String> {
         return Err("body is empty; RocketMQ refuses empty messages".into());
     }
     if len > max {
-        return Err(format!("body is {len} bytes; the profile allows at most {max}"));
+        return Err(format!(
+            "body is {len} bytes; the profile allows at most {max}"
+        ));
     }
     Ok(())
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use cheetah_string::CheetahString;
 use rocketmq_client_rust::{
-    AclClientRPCHook, ClientConfig, ClientError, ClientRuntime, ClientRuntimeConfig, DefaultMQProducer,
-    SessionCredentials,
+    AclClientRPCHook, ClientConfig, ClientError, ClientRuntime, ClientRuntimeConfig,
+    DefaultMQProducer, SessionCredentials,
 };
 use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_single::Message;
@@ -56,7 +56,9 @@ pub(super) fn build(
                 creds.secret_key.clone(),
                 token.clone(),
             ),
-            None => SessionCredentials::with_keys(creds.access_key.clone(), creds.secret_key.clone()),
+            None => {
+                SessionCredentials::with_keys(creds.access_key.clone(), creds.secret_key.clone())
+            }
         };
         builder = builder.rpc_hook(Arc::new(AclClientRPCHook::new(session)));
     }
@@ -81,9 +83,12 @@ pub fn to_message(draft: &Draft) -> Result<Message> {
         msg.set_keys(CheetahString::from(draft.keys.join(" ")));
     }
     for (k, v) in &draft.properties {
-        msg.put_user_property(CheetahString::from(k.as_str()), CheetahString::from(v.as_str()))
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("property `{k}`"))?;
+        msg.put_user_property(
+            CheetahString::from(k.as_str()),
+            CheetahString::from(v.as_str()),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("property `{k}`"))?;
     }
     Ok(msg)
 }
@@ -96,12 +101,21 @@ pub(super) fn receipt(result: &rocketmq_model::result::SendResult) -> Receipt {
         .unwrap_or_default();
     Receipt {
         status: format!("{:?}", result.send_status),
-        msg_id: result.msg_id.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+        msg_id: result
+            .msg_id
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
         offset_msg_id: result.offset_msg_id.clone().unwrap_or_default(),
         broker,
         queue_id,
         queue_offset: result.queue_offset,
-        transaction_id: result.transaction_id.clone(),
+        // The library fills this with the msgId for plain messages; it only
+        // means something for transactional ones.
+        transaction_id: result
+            .transaction_id
+            .clone()
+            .filter(|t| result.msg_id.as_deref() != Some(t.as_str())),
         region_id: result.region_id.clone(),
     }
 }
@@ -112,8 +126,9 @@ pub(super) fn receipt(result: &rocketmq_model::result::SendResult) -> Receipt {
 pub fn describe_error(error: &ClientError) -> Failure {
     let code = error.broker_response_code();
     let mut reason = match code {
-        Some(16) => "authentication failed: the broker refused the credentials (no permission)"
-            .to_string(),
+        Some(16) => {
+            "authentication failed: the broker refused the credentials (no permission)".to_string()
+        }
         Some(17) => "topic does not exist on the broker".to_string(),
         Some(c) => format!("broker refused the send (response code {c})"),
         None => String::new(),

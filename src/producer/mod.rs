@@ -134,7 +134,11 @@ pub enum Connection {
 pub enum ProducerEvent {
     Connection(Connection),
     /// An async send waits for a slot in the in-flight window.
-    Queued { seq: Seq, mode: Mode, at: DateTime<Local> },
+    Queued {
+        seq: Seq,
+        mode: Mode,
+        at: DateTime<Local>,
+    },
     /// Handed to the client library (async: the call returned; the callback
     /// is still to come).
     Submitted {
@@ -144,10 +148,20 @@ pub enum ProducerEvent {
         at: DateTime<Local>,
     },
     Completed(Completion),
-    BurstProgress { id: u64, submitted: u64, total: u64 },
-    BurstFinished { id: u64, submitted: u64, cancelled: bool },
+    BurstProgress {
+        id: u64,
+        submitted: u64,
+        total: u64,
+    },
+    BurstFinished {
+        id: u64,
+        submitted: u64,
+        cancelled: bool,
+    },
     /// The task has ended; nothing follows.
-    Stopped { unresolved: Vec<(Seq, Mode)> },
+    Stopped {
+        unresolved: Vec<(Seq, Mode)>,
+    },
 }
 
 /// The UI's and the CLI's handle on the task.

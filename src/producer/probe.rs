@@ -5,8 +5,8 @@
 use anyhow::{Result, anyhow};
 use rocketmq_runtime::ChildServiceContext;
 
-use super::client::{build, describe_error};
 use super::ProducerSettings;
+use super::client::{build, describe_error};
 
 /// Sum of the max offsets of the topic's queues; 0 when the topic has no
 /// route yet (it is created on the first send).

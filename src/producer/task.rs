@@ -55,6 +55,8 @@ struct Shared {
     /// Every sequence number submitted and not yet completed.
     pending: Mutex<HashMap<Seq, Mode>>,
     stopping: AtomicBool,
+    /// For messages: which name servers were meant when a connection fails.
+    name_servers: String,
     /// Async sends waiting in the lane for a slot.
     lane_depth: AtomicUsize,
     timeout_ms: u64,
@@ -66,6 +68,11 @@ impl Shared {
             .lock()
             .expect("pending map poisoned")
             .insert(seq, mode);
+    }
+
+    /// A failure reason that names the endpoint when the connection failed.
+    fn failure(&self, e: &rocketmq_client_rust::ClientError) -> Failure {
+        name_endpoint(describe_error(e), &self.name_servers)
     }
 
     fn finish(&self, c: Completion) {
@@ -85,14 +92,19 @@ async fn run(
     mut cmd_rx: mpsc::Receiver<ProducerCommand>,
     events: mpsc::Sender<ProducerEvent>,
 ) {
-    let _ = events.send(ProducerEvent::Connection(Connection::Starting)).await;
+    let _ = events
+        .send(ProducerEvent::Connection(Connection::Starting))
+        .await;
     let (runtime, producer, start_error) = match build(context, &settings) {
         Ok((runtime, mut producer)) => match producer.start().await {
             Ok(()) => (Some(runtime), Some(producer), None),
             Err(e) => (
                 Some(runtime),
                 None,
-                Some(format!("producer did not start: {}", describe_error(&e).reason)),
+                Some(format!(
+                    "producer did not start: {}",
+                    describe_error(&e).reason
+                )),
             ),
         },
         Err(e) => (None, None, Some(format!("{e:#}"))),
@@ -114,6 +126,7 @@ async fn run(
         pending: Mutex::new(HashMap::new()),
         stopping: AtomicBool::new(false),
         lane_depth: AtomicUsize::new(0),
+        name_servers: settings.name_servers.clone(),
         timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
     });
 
@@ -191,7 +204,11 @@ async fn run(
         while let Ok(c) = done_rx.try_recv() {
             forward(&shared, c).await;
         }
-        let open = !shared.pending.lock().expect("pending map poisoned").is_empty();
+        let open = !shared
+            .pending
+            .lock()
+            .expect("pending map poisoned")
+            .is_empty();
         if !open {
             break;
         }
@@ -243,7 +260,9 @@ async fn run(
         }
     }
     tracing::info!(unresolved = unresolved.len(), "producer task stopped");
-    let _ = events.send(ProducerEvent::Connection(Connection::Stopped)).await;
+    let _ = events
+        .send(ProducerEvent::Connection(Connection::Stopped))
+        .await;
     let _ = events.send(ProducerEvent::Stopped { unresolved }).await;
 }
 
@@ -261,7 +280,13 @@ async fn forward(shared: &Shared, c: Completion) {
     }
 }
 
-fn completion(seq: Seq, mode: Mode, outcome: Outcome, started: Instant, at: chrono::DateTime<Local>) -> Completion {
+fn completion(
+    seq: Seq,
+    mode: Mode,
+    outcome: Outcome,
+    started: Instant,
+    at: chrono::DateTime<Local>,
+) -> Completion {
     Completion {
         seq,
         mode,
@@ -270,6 +295,14 @@ fn completion(seq: Seq, mode: Mode, outcome: Outcome, started: Instant, at: chro
         completed_at: Local::now(),
         latency: started.elapsed(),
     }
+}
+
+/// The library's connection errors do not say where it tried to connect.
+fn name_endpoint(mut f: Failure, name_servers: &str) -> Failure {
+    if f.code.is_none() && f.reason.starts_with("transport.connection") {
+        f.reason = format!("cannot reach {name_servers}: {}", f.reason);
+    }
+    f
 }
 
 /// Ends a send that never reached the client because the task is stopping.
@@ -303,7 +336,12 @@ fn not_started(shared: &Shared) -> Outcome {
 async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) {
     let at = Local::now();
     shared
-        .emit(ProducerEvent::Submitted { seq, mode, draft: draft.clone(), at })
+        .emit(ProducerEvent::Submitted {
+            seq,
+            mode,
+            draft: draft.clone(),
+            at,
+        })
         .await;
     let started = Instant::now();
     let Some(producer) = shared.producer.as_ref() else {
@@ -313,7 +351,10 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
     let msg = match to_message(&draft) {
         Ok(m) => m,
         Err(e) => {
-            let outcome = Outcome::Failed(Failure { reason: format!("{e:#}"), code: None });
+            let outcome = Outcome::Failed(Failure {
+                reason: format!("{e:#}"),
+                code: None,
+            });
             shared.finish(completion(seq, mode, outcome, started, at));
             return;
         }
@@ -321,7 +362,7 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
     let outcome = match mode {
         Mode::Oneway => match producer.send_oneway(msg).await {
             Ok(()) => Outcome::Dispatched,
-            Err(e) => Outcome::Failed(describe_error(&e)),
+            Err(e) => Outcome::Failed(shared.failure(&e)),
         },
         _ => match producer.send_with_timeout(msg, shared.timeout_ms).await {
             Ok(Some(r)) => Outcome::Acknowledged(receipt(&r)),
@@ -329,7 +370,7 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
                 reason: "the client returned no send result".into(),
                 code: None,
             }),
-            Err(e) => Outcome::Failed(describe_error(&e)),
+            Err(e) => Outcome::Failed(shared.failure(&e)),
         },
     };
     shared.finish(completion(seq, mode, outcome, started, at));
@@ -361,7 +402,12 @@ async fn submit_async(
     let mode = Mode::Async;
     let at = Local::now();
     shared
-        .emit(ProducerEvent::Submitted { seq, mode, draft: draft.clone(), at })
+        .emit(ProducerEvent::Submitted {
+            seq,
+            mode,
+            draft: draft.clone(),
+            at,
+        })
         .await;
     let started = Instant::now();
     let Some(producer) = shared.producer.as_ref() else {
@@ -371,7 +417,10 @@ async fn submit_async(
     let msg = match to_message(&draft) {
         Ok(m) => m,
         Err(e) => {
-            let outcome = Outcome::Failed(Failure { reason: format!("{e:#}"), code: None });
+            let outcome = Outcome::Failed(Failure {
+                reason: format!("{e:#}"),
+                code: None,
+            });
             shared.finish(completion(seq, mode, outcome, started, at));
             return;
         }
@@ -380,6 +429,7 @@ async fn submit_async(
     let fired = Arc::new(AtomicBool::new(false));
     let slot = Arc::new(Mutex::new(Some(permit)));
     let done = shared.done.clone();
+    let name_servers = shared.name_servers.clone();
     let (cb_fired, cb_slot) = (fired.clone(), slot.clone());
     let callback = move |result: Option<&rocketmq_model::result::SendResult>,
                          error: Option<&rocketmq_client_rust::ClientError>| {
@@ -389,7 +439,7 @@ async fn submit_async(
         cb_slot.lock().map(|mut s| s.take()).ok();
         let outcome = match (result, error) {
             (Some(r), _) => Outcome::Acknowledged(receipt(r)),
-            (None, Some(e)) => Outcome::Failed(describe_error(e)),
+            (None, Some(e)) => Outcome::Failed(name_endpoint(describe_error(e), &name_servers)),
             (None, None) => Outcome::Failed(Failure {
                 reason: "callback carried neither result nor error".into(),
                 code: None,
@@ -403,7 +453,13 @@ async fn submit_async(
         && !fired.swap(true, Ordering::SeqCst)
     {
         slot.lock().map(|mut s| s.take()).ok();
-        shared.finish(completion(seq, mode, Outcome::Failed(describe_error(&e)), started, at));
+        shared.finish(completion(
+            seq,
+            mode,
+            Outcome::Failed(shared.failure(&e)),
+            started,
+            at,
+        ));
     }
 }
 
@@ -430,7 +486,11 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
                     Ok(p) => Ok(p),
                     Err(_) => {
                         shared
-                            .emit(ProducerEvent::Queued { seq, mode: spec.mode, at: Local::now() })
+                            .emit(ProducerEvent::Queued {
+                                seq,
+                                mode: spec.mode,
+                                at: Local::now(),
+                            })
                             .await;
                         shared.window.clone().acquire_owned().await
                     }
@@ -449,13 +509,21 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         }
         if submitted % progress_every == 0 {
             shared
-                .emit(ProducerEvent::BurstProgress { id: spec.id, submitted, total: spec.count })
+                .emit(ProducerEvent::BurstProgress {
+                    id: spec.id,
+                    submitted,
+                    total: spec.count,
+                })
                 .await;
         }
     }
     let cancelled = submitted < spec.count;
     shared
-        .emit(ProducerEvent::BurstFinished { id: spec.id, submitted, cancelled })
+        .emit(ProducerEvent::BurstFinished {
+            id: spec.id,
+            submitted,
+            cancelled,
+        })
         .await;
 }
 

@@ -128,7 +128,11 @@ impl Sandbox {
         Self::start_with(&namesrv_bin, &broker_bin, opts)
     }
 
-    pub fn start_with(namesrv_bin: &Path, broker_bin: &Path, opts: &SandboxOptions) -> Result<Self> {
+    pub fn start_with(
+        namesrv_bin: &Path,
+        broker_bin: &Path,
+        opts: &SandboxOptions,
+    ) -> Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("rmq-console-sandbox-")
             .tempdir()
@@ -204,7 +208,12 @@ commitLogMicroBatchMaxWaitMicros = 0
         ns_cmd
             .arg("-c")
             .arg(&ns_conf)
-            .args(["--listenPort", &ns_port.to_string(), "--bindAddress", "127.0.0.1"])
+            .args([
+                "--listenPort",
+                &ns_port.to_string(),
+                "--bindAddress",
+                "127.0.0.1",
+            ])
             .arg("--rocketmqHome")
             .arg(&home);
         let child = spawn_server(ns_cmd, &home, &root.join("namesrv.log"))?;
@@ -216,10 +225,10 @@ commitLogMicroBatchMaxWaitMicros = 0
         .map_err(|e| sandbox.with_log(e, "namesrv.log"))?;
 
         let mut broker_cmd = Command::new(broker_bin);
-        broker_cmd
-            .arg("-c")
-            .arg(&broker_conf_path)
-            .env("ROCKETMQ_HEALTH_BIND_ADDR", format!("127.0.0.1:{health_port}"));
+        broker_cmd.arg("-c").arg(&broker_conf_path).env(
+            "ROCKETMQ_HEALTH_BIND_ADDR",
+            format!("127.0.0.1:{health_port}"),
+        );
         let child = spawn_server(broker_cmd, &home, &root.join("broker.log"))?;
         sandbox.children.push(("broker", child));
         wait_for(START_TIMEOUT, "the broker to be ready", || {

@@ -22,12 +22,16 @@ pub enum Isolation {
     CreatedWithUser,
 }
 
-/// True when the only network interface visible is `lo`.
+/// True when the only network interface this process sees is `lo`.
+/// (`/proc/self/net/dev` follows the process's namespace; `/sys/class/net`
+/// follows whoever mounted sysfs, so it is not used.)
 pub fn loopback_only() -> bool {
-    match std::fs::read_dir("/sys/class/net") {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .all(|e| e.file_name() == "lo"),
+    match std::fs::read_to_string("/proc/self/net/dev") {
+        Ok(text) => text
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split(':').next())
+            .all(|name| name.trim() == "lo"),
         Err(_) => false,
     }
 }

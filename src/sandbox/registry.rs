@@ -46,5 +46,9 @@ pub fn find(namesrv: &str) -> Option<Entry> {
         .filter_map(|e| e.ok())
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .filter_map(|text| serde_json::from_str::<Entry>(&text).ok())
-        .find(|e| e.namesrv == namesrv && e.own_netns && PathBuf::from(format!("/proc/{}", e.pid)).exists())
+        .find(|e| {
+            e.namesrv == namesrv
+                && e.own_netns
+                && PathBuf::from(format!("/proc/{}", e.pid)).exists()
+        })
 }
