@@ -1,8 +1,170 @@
 //! Named colour roles resolved once into `Styles`, which panes read. Themes
-//! are TOML files (built-ins embedded from `themes/`, user files override).
-//! STUB: the config/theme issue replaces `Styles::fallback` with loading.
+//! are TOML files of `role = "colour"`: built-ins embedded from `themes/`,
+//! and a file of the same name in `paths::config_dir()/themes/` overrides one.
 
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context as _, bail};
 use ratatui::style::{Color, Modifier, Style};
+use toml::de::DeTable;
+
+use crate::config::{Source, Table};
+
+/// Every role a theme file must set, in documentation order.
+pub const ROLES: &[&str] = &[
+    "background",
+    "text",
+    "muted",
+    "accent",
+    "success",
+    "warning",
+    "error",
+    "border",
+    "border-focus",
+    "selection",
+    "sync",
+    "async",
+    "oneway",
+];
+
+/// Built-in themes, embedded so the binary works with no files installed.
+const BUILTIN: &[(&str, &str)] = &[
+    ("default", include_str!("../themes/default.toml")),
+    ("light", include_str!("../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../themes/high-contrast.toml"),
+    ),
+];
+
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(name, _)| *name).collect()
+}
+
+fn user_dir() -> PathBuf {
+    crate::paths::config_dir().join("themes")
+}
+
+/// Built-in names plus `*.toml` files in the user theme directory, sorted.
+pub fn available_names() -> Vec<String> {
+    available_in(&user_dir())
+}
+
+fn available_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = builtin_names().into_iter().map(String::from).collect();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml")
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+            {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The user's file of that name, else the built-in; an unknown name is an
+/// error listing the available ones.
+pub fn load_styles(name: &str) -> anyhow::Result<Styles> {
+    load_styles_from(name, &user_dir())
+}
+
+fn load_styles_from(name: &str, dir: &Path) -> anyhow::Result<Styles> {
+    // A name is a file stem, never a path: `../x` must not escape the dir.
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with('.');
+    if !plain {
+        bail!("`{name}` is not a theme name (letters, digits, -, _)");
+    }
+    let path = dir.join(format!("{name}.toml"));
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read theme file {}", path.display()))?;
+        return parse_theme(&text, &path.display().to_string()).map_err(anyhow::Error::msg);
+    }
+    match BUILTIN.iter().find(|(n, _)| *n == name) {
+        Some((n, text)) => {
+            parse_theme(text, &format!("themes/{n}.toml")).map_err(anyhow::Error::msg)
+        }
+        None => bail!(
+            "unknown theme `{name}` (available: {}; user themes go in {})",
+            available_in(dir).join(", "),
+            dir.display()
+        ),
+    }
+}
+
+/// A colour as themes and profiles write it: a name (`dark-gray`,
+/// `light-blue`, `reset`, ...), an index `0`-`255`, or `#rrggbb`.
+pub fn parse_color(text: &str) -> Result<Color, String> {
+    Color::from_str(text.trim()).map_err(|_| {
+        format!("`{text}` is not a colour (use a name such as \"dark-gray\" or \"light-blue\", or \"#rrggbb\")")
+    })
+}
+
+/// Parses a theme file; the error is `origin:line: ...` naming the key.
+pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, String> {
+    let src = Source { text, origin };
+    let doc = DeTable::parse(text).map_err(|e| src.toml_error(&e).to_string())?;
+    let table = Table::new(String::new(), doc.get_ref(), doc.span());
+    table.check_keys(&src, ROLES).map_err(|e| e.to_string())?;
+    let mut colors = [Color::Reset; ROLES.len()];
+    for (slot, role) in colors.iter_mut().zip(ROLES) {
+        let value = table
+            .string(&src, role)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!(
+                    "{origin}: missing role `{role}` (a theme sets every one of: {})",
+                    ROLES.join(", ")
+                )
+            })?;
+        *slot = parse_color(value.get_ref())
+            .map_err(|e| src.err(value.span(), format!("`{role}`: {e}")).to_string())?;
+    }
+    let [
+        background,
+        text,
+        muted,
+        accent,
+        success,
+        warning,
+        error,
+        border,
+        border_focus,
+        selection,
+        sync,
+        async_,
+        oneway,
+    ] = colors;
+    let fg = |c| Style::default().fg(c);
+    Ok(Styles {
+        base: Style::default().fg(text).bg(background),
+        text: fg(text),
+        muted: fg(muted),
+        accent: fg(accent),
+        success: fg(success),
+        warning: fg(warning),
+        error: fg(error),
+        border: fg(border),
+        border_focus: fg(border_focus),
+        // Selected rows are drawn in the background colour on the selection
+        // colour: reverse video in the theme's own palette, readable as long
+        // as the selection colour contrasts with the background.
+        selection: Style::default().fg(background).bg(selection),
+        sync: fg(sync),
+        async_: fg(async_),
+        oneway: fg(oneway),
+    })
+}
 
 /// Every colour role a pane may use. Render code takes `&Styles` and never
 /// picks colours itself.
@@ -61,5 +223,35 @@ impl Styles {
             async_: plain,
             oneway: plain,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_file_overrides_builtin_and_names_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let light = include_str!("../themes/light.toml");
+        std::fs::write(dir.path().join("default.toml"), light).unwrap();
+        std::fs::write(dir.path().join("mine.toml"), "text = \"red\"\n").unwrap();
+        let overridden = load_styles_from("default", dir.path()).unwrap();
+        assert_eq!(overridden, parse_theme(light, "x").unwrap());
+        let e = load_styles_from("mine", dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("mine.toml") && e.contains("missing role `background`"),
+            "{e}"
+        );
+        let e = load_styles_from("nope", dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown theme `nope` (available: default, high-contrast, light, mine;"),
+            "{e}"
+        );
+        assert!(load_styles_from("../default", dir.path()).is_err());
     }
 }

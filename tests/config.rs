@@ -1,0 +1,278 @@
+//! Config and theme loading against fixtures: every invalid config or theme
+//! in `tests/fixtures/config/` sits next to a `.err` file holding the exact
+//! message it must produce; valid ones are snapshotted; the example config
+//! and every built-in theme must load; key and role lists are snapshotted so
+//! the docs cannot drift from the code.
+//!
+//! `BLESS=1 cargo test --test config` rewrites the `.err` files (review the
+//! diff before committing).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rmq_console::config::{self, Config};
+use rmq_console::theme;
+
+fn fixtures(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(sub)
+}
+
+fn tomls(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+/// Runs `check` on each `.toml` in `dir` and compares the error with the
+/// `.err` file beside it.
+fn check_expected_errors(dir: &Path, check: impl Fn(&str, &str) -> Result<(), String>) {
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut failures = Vec::new();
+    for path in tomls(dir) {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let actual = match check(&text, name) {
+            Ok(()) => {
+                failures.push(format!("{name}: loaded, but should have failed"));
+                continue;
+            }
+            Err(e) => e,
+        };
+        let expected_path = path.with_extension("err");
+        if bless {
+            std::fs::write(&expected_path, format!("{actual}\n")).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("{} is missing; run with BLESS=1", expected_path.display()));
+        if expected.trim_end() != actual {
+            failures.push(format!(
+                "{name}:\n  expected: {}\n  actual:   {actual}",
+                expected.trim_end()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn invalid_configs_give_their_expected_message() {
+    // The theme directory in one message depends on $HOME / $XDG_CONFIG_HOME.
+    let dir = rmq_console::paths::config_dir().display().to_string();
+    check_expected_errors(&fixtures("invalid"), |text, name| {
+        config::load_str(text, name)
+            .map(drop)
+            .map_err(|e| e.to_string().replace(&dir, "$CONFIG_DIR"))
+    });
+}
+
+#[test]
+fn invalid_themes_give_their_expected_message() {
+    check_expected_errors(&fixtures("themes"), |text, name| {
+        theme::parse_theme(text, name).map(drop)
+    });
+}
+
+#[test]
+fn valid_configs_load() {
+    for path in tomls(&fixtures("valid")) {
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let config = config::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(config.path.as_deref(), Some(path.as_path()));
+        let config = Config {
+            path: None,
+            ..config
+        };
+        insta::assert_debug_snapshot!(format!("valid-{name}"), config);
+    }
+}
+
+#[test]
+fn load_names_the_file_path() {
+    let path = fixtures("invalid").join("bad-endpoint.toml");
+    let e = format!("{:#}", config::load(&path).unwrap_err());
+    assert!(e.starts_with(&format!("{}:3: ", path.display())), "{e}");
+    let missing = fixtures("invalid").join("no-such-file.toml");
+    let e = format!("{:#}", config::load(&missing).unwrap_err());
+    assert!(e.contains("no-such-file.toml"), "{e}");
+}
+
+fn example() -> Config {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    config::load(&path).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+#[test]
+fn example_config_loads_and_resolves() {
+    let config = example();
+    let names: Vec<&str> = config.profiles.iter().map(|p| p.name.as_str()).collect();
+    insta::assert_debug_snapshot!("example-profile-names", names);
+    assert_eq!(config.startup_profile().unwrap().name, "staging");
+    assert_eq!(config.results_capacity, 1000);
+
+    let env: HashMap<&str, &str> = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-example-id"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "example-secret-value"),
+    ]
+    .into();
+    let lookup = |name: &str| env.get(name).map(|v| v.to_string());
+    for profile in &config.profiles {
+        let settings = profile.producer_settings_with(&lookup).unwrap();
+        assert_eq!(settings.name_servers, profile.endpoint.name_servers);
+    }
+    let prod = config.profile("prod").unwrap();
+    let settings = prod.producer_settings_with(&lookup).unwrap();
+    assert_eq!(
+        settings.namespace.as_deref(),
+        Some("MQ_INST_1234567890_BXhFHXzs")
+    );
+    let creds = settings.credentials.as_ref().unwrap();
+    assert_eq!(creds.access_key, "LTAI-example-id");
+    assert_eq!(creds.secret_key, "example-secret-value");
+    assert!(!format!("{settings:?}").contains("example-secret-value"));
+    assert!(
+        config
+            .profile("staging")
+            .unwrap()
+            .producer_settings_with(&lookup)
+            .unwrap()
+            .credentials
+            .is_none()
+    );
+}
+
+/// Every key the code accepts is documented in the example (commented out
+/// or not), so the example cannot fall behind.
+#[test]
+fn example_documents_every_key() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+            .unwrap();
+    for key in config::TOP_KEYS.iter().chain(config::PROFILE_KEYS) {
+        let documented = text.lines().any(|line| {
+            let line = line.trim_start_matches(['#', ' ']);
+            line.starts_with(&format!("{key} ="))
+                || line.starts_with(&format!("[{key}]"))
+                || line.starts_with(&format!("[[{key}]]"))
+        });
+        assert!(documented, "config.example.toml does not document `{key}`");
+    }
+    insta::assert_debug_snapshot!("config-keys", (config::TOP_KEYS, config::PROFILE_KEYS));
+}
+
+#[test]
+fn credentials_come_from_the_named_variables() {
+    let text = std::fs::read_to_string(fixtures("valid").join("instance-with-keys.toml")).unwrap();
+    let config = config::load_str(&text, "c.toml").unwrap();
+    let prod = config.profile("prod").unwrap();
+    let full: HashMap<&str, &str> = [
+        ("PROD_AK", "ak"),
+        ("PROD_SK", "very-secret"),
+        ("PROD_TOKEN", "tok"),
+    ]
+    .into();
+
+    let settings = prod
+        .producer_settings_with(&|n| full.get(n).map(|v| v.to_string()))
+        .unwrap();
+    let creds = settings.credentials.clone().unwrap();
+    assert_eq!(
+        (creds.access_key.as_str(), creds.secret_key.as_str()),
+        ("ak", "very-secret")
+    );
+    assert_eq!(creds.security_token.as_deref(), Some("tok"));
+    assert_eq!(settings.namespace.as_deref(), Some("MQ_INST_override"));
+    assert_eq!(settings.send_timeout.as_millis(), 5000);
+    let debug = format!("{settings:?}");
+    assert!(
+        !debug.contains("very-secret") && !debug.contains("tok\""),
+        "{debug}"
+    );
+
+    let no_secret = |n: &str| {
+        (n != "PROD_SK")
+            .then(|| full.get(n).map(|v| v.to_string()))
+            .flatten()
+    };
+    let e = prod
+        .producer_settings_with(&no_secret)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "profile \"prod\": environment variable PROD_SK (secret-key-env) is not set"
+    );
+
+    let empty_token = |n: &str| {
+        if n == "PROD_TOKEN" {
+            Some(String::new())
+        } else {
+            full.get(n).map(|v| v.to_string())
+        }
+    };
+    let e = prod
+        .producer_settings_with(&empty_token)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "profile \"prod\": environment variable PROD_TOKEN (security-token-env) is not set"
+    );
+
+    // A profile that names no variables reads none, not even the
+    // conventional ALIBABA_CLOUD_* ones.
+    let staging = config.profile("staging").unwrap();
+    let settings = staging
+        .producer_settings_with(&|_| Some("x".into()))
+        .unwrap();
+    assert!(settings.credentials.is_none());
+    assert_eq!(settings.retry_times_sync, 0);
+}
+
+#[test]
+fn secrets_never_appear_in_messages() {
+    let path = fixtures("invalid").join("secret-instead-of-env-name.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let e = config::load_str(&text, "c.toml").unwrap_err().to_string();
+    assert!(!e.contains("s3cr3t"), "{e}");
+}
+
+#[test]
+fn every_theme_file_parses_and_is_built_in() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes");
+    let mut on_disk = Vec::new();
+    for path in tomls(&dir) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        theme::parse_theme(&text, &path.display().to_string()).unwrap();
+        on_disk.push(path.file_stem().unwrap().to_str().unwrap().to_string());
+    }
+    let mut builtin: Vec<String> = theme::builtin_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    builtin.sort();
+    assert_eq!(on_disk, builtin, "themes/ and the embedded list differ");
+    for name in ["default", "light", "high-contrast"] {
+        assert!(
+            builtin.iter().any(|b| b == name),
+            "missing built-in theme {name}"
+        );
+    }
+    insta::assert_debug_snapshot!("theme-roles", theme::ROLES);
+}
+
+#[test]
+fn unknown_theme_lists_the_available_ones() {
+    let e = theme::load_styles("nope").unwrap_err().to_string();
+    assert!(e.starts_with("unknown theme `nope` (available: "), "{e}");
+    for name in theme::builtin_names() {
+        assert!(e.contains(name), "{e}");
+    }
+}
