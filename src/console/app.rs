@@ -1081,6 +1081,7 @@ impl App {
                     s.queued = s.queued.saturating_sub(1);
                 }
                 s.sent += 1;
+                s.rate.record(at.timestamp());
                 self.rate.record(at.timestamp());
                 self.in_flight.insert(seq, draft.clone());
                 self.push(LogEntry {

@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 use crate::producer::{self, ProducerCommand, ProducerEvent, ProducerHandle, SubmitError};
 use crate::runtime::Runtime;
 use crate::theme::Styles;
-use app::{Action, App, AppConfig, Effect, Focus};
+use app::{Action, App, AppConfig, Effect};
 use keymap::Keymap;
 
 /// What `main` hands the console.
@@ -166,11 +166,6 @@ fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
             MouseEventKind::ScrollUp => Some(Action::Wheel(-1)),
             _ => None,
         },
-        Event::Paste(text) if app.takes_text() => {
-            // Bracketed paste is off, but be ready for it: type it in.
-            let _ = text;
-            None
-        }
         _ => None,
     }
 }
@@ -332,9 +327,4 @@ fn submit(app: &mut App, handle: &ProducerHandle, cmd: ProducerCommand) {
             });
         }
     }
-}
-
-/// For tests and callers that want the pane a click lands on.
-pub fn focus_at(area: Rect, app: &App, col: u16, row: u16) -> Option<Focus> {
-    ui::hit_test(area, app, col, row)
 }

@@ -94,6 +94,8 @@ pub struct ModeStats {
     /// Waiting for a slot in the async window.
     pub queued: u64,
     pub latency: Histogram,
+    /// Submissions per second of this mode.
+    pub rate: Rate,
 }
 
 impl ModeStats {

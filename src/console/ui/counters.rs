@@ -18,10 +18,11 @@ fn lat(d: Option<std::time::Duration>) -> String {
 }
 
 fn rows(app: &App, s: &Styles) -> Vec<Line<'static>> {
+    let now = app.now.timestamp();
     let mut lines = vec![Line::styled(
         format!(
-            "{:<8}{:>6}{:>6}{:>5}{:>6} {:>7}{:>7}{:>7}",
-            "mode", "sent", "ok", "fail", "infl", "p50", "p99", "max"
+            "{:<8}{:>6}{:>6}{:>5}{:>6}{:>5} {:>7}{:>7}{:>7}",
+            "mode", "sent", "ok", "fail", "infl", "/s", "p50", "p99", "max"
         ),
         s.muted,
     )];
@@ -48,7 +49,8 @@ fn rows(app: &App, s: &Styles) -> Vec<Line<'static>> {
                 format!("{fail:>5}"),
                 if fail > 0 { s.error } else { s.text },
             ),
-            Span::styled(format!("{infl:>6} "), s.text),
+            Span::styled(format!("{infl:>6}"), s.text),
+            Span::styled(format!("{:>5} ", st.rate.current(now)), s.text),
         ];
         if m == Mode::Oneway {
             spans.push(Span::styled("dispatched, delivery unverified", s.muted));
@@ -70,8 +72,8 @@ fn rows(app: &App, s: &Styles) -> Vec<Line<'static>> {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let now = app.now.timestamp();
-    let rate_title = format!("sends/s {}", app.rate.current(now));
-    let table_w = 64u16;
+    let rate_title = format!("all/s {}", app.rate.current(now));
+    let table_w = 70u16;
     if area.height >= 8 {
         // Wide layout: a bordered pane, table on top, sparkline below.
         let block = Block::new()

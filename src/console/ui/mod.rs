@@ -44,7 +44,7 @@ pub fn layout(area: Rect) -> Panes {
         ])
         .areas(area);
         let [composer, counters] =
-            Layout::horizontal([Constraint::Min(40), Constraint::Length(66)]).areas(top);
+            Layout::horizontal([Constraint::Min(40), Constraint::Length(72)]).areas(top);
         Panes {
             composer,
             counters,

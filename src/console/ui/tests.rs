@@ -280,3 +280,18 @@ fn render_is_stable_under_no_color_and_colour() {
         .unwrap();
     assert_eq!(a.backend().to_string(), draw(&app, 80, 24));
 }
+
+#[test]
+fn odd_sizes_do_not_panic_and_clicks_find_panes() {
+    let mut app = busy_app();
+    for (w, h) in [(20, 5), (40, 10), (79, 23), (200, 60), (1, 1)] {
+        let _ = draw(&app, w, h);
+    }
+    let area = Rect::new(0, 0, 80, 24);
+    assert_eq!(super::hit_test(area, &app, 10, 1), Some(Focus::Topic));
+    assert_eq!(super::hit_test(area, &app, 10, 5), Some(Focus::Body));
+    assert_eq!(super::hit_test(area, &app, 10, 9), Some(Focus::ModeBar));
+    assert_eq!(super::hit_test(area, &app, 10, 17), Some(Focus::Log));
+    app.update(Action::Key(Bind::Help));
+    let _ = draw(&app, 30, 8);
+}
