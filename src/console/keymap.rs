@@ -500,7 +500,7 @@ impl Keymap {
     /// The few most useful bindings of `ctx` for the footer, first key only.
     pub fn hints(&self, ctx: Context) -> Vec<(String, &'static str)> {
         let wanted: &[Bind] = match ctx {
-            Context::Edit => &[Bind::Send, Bind::FocusNext, Bind::LeaveField, Bind::QuitNow],
+            Context::Edit => &[Bind::Send, Bind::FocusNext, Bind::LeaveField],
             Context::ModeBar => &[
                 Bind::QuickSend,
                 Bind::ModeSync,

@@ -328,3 +328,37 @@ fn submit(app: &mut App, handle: &ProducerHandle, cmd: ProducerCommand) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn press(code: KeyCode, mods: KeyModifiers) -> Event {
+        Event::Key(KeyEvent::new(code, mods))
+    }
+
+    #[test]
+    fn keys_type_into_fields_but_command_outside_them() {
+        let mut app = ui::tests::empty_app();
+        let area = Rect::new(0, 0, 80, 24);
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert!(matches!(
+            to_action(&app, area, q.clone()),
+            Some(Action::Edit(_))
+        ));
+        let esc = to_action(&app, area, press(KeyCode::Esc, KeyModifiers::NONE)).unwrap();
+        app.update(esc);
+        assert!(matches!(
+            to_action(&app, area, q),
+            Some(Action::Key(keymap::Bind::Quit))
+        ));
+        let ctrl_s = press(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(matches!(
+            to_action(&app, area, ctrl_s),
+            Some(Action::Key(keymap::Bind::Send))
+        ));
+        // Unbound keys outside a field do nothing.
+        assert!(to_action(&app, area, press(KeyCode::Char('z'), KeyModifiers::NONE)).is_none());
+    }
+}

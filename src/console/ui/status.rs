@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::console::app::{App, Level};
+use crate::console::keymap::Context;
 use crate::producer::Connection;
 use crate::theme::Styles;
 
@@ -67,6 +68,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     for (k, what) in app.keymap.hints(app.context()) {
         hs.push(Span::styled(k, s.accent));
         hs.push(Span::styled(format!(" {what}  "), s.muted));
+    }
+    if app.context() == Context::Edit {
+        // New operators learn here how to reach the mode keys.
+        hs.push(Span::styled("│ then ", s.muted));
+        for (k, what) in app.keymap.hints(Context::ModeBar) {
+            if ["sync", "async", "oneway", "help"].contains(&what) {
+                hs.push(Span::styled(k, s.accent));
+                hs.push(Span::styled(format!(" {what}  "), s.muted));
+            }
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(hs)), hints);
 }
