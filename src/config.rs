@@ -394,6 +394,21 @@ fn positive(
     usize::try_from(*v.get_ref()).map_err(|_| src.err(v.span(), t.about(key, "is too large")))
 }
 
+/// No file: no profiles (the sandbox is used), defaults everywhere.
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            path: None,
+            theme: None,
+            profiles: Vec::new(),
+            default_profile: None,
+            keys: BTreeMap::new(),
+            key_lines: BTreeMap::new(),
+            results_capacity: DEFAULT_RESULTS_CAPACITY,
+        }
+    }
+}
+
 impl Config {
     pub fn profile(&self, name: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.name == name)
@@ -410,6 +425,28 @@ impl Config {
 }
 
 impl Profile {
+    /// A profile with every optional key at its documented default, e.g.
+    /// for the sandbox.
+    pub fn new(name: impl Into<String>, endpoint: Endpoint) -> Self {
+        Self {
+            name: name.into(),
+            endpoint,
+            access_key_env: None,
+            secret_key_env: None,
+            security_token_env: None,
+            send_timeout_ms: DEFAULT_SEND_TIMEOUT_MS,
+            retry_times_sync: DEFAULT_RETRY_TIMES,
+            retry_times_async: DEFAULT_RETRY_TIMES,
+            retry_another_broker: false,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            async_inflight: DEFAULT_ASYNC_INFLIGHT,
+            protected: false,
+            color: None,
+            default_topic: None,
+            default_tag: None,
+        }
+    }
+
     /// Reads the named environment variables. A configured credential
     /// variable that is unset or empty is an error naming the variable and
     /// the profile; secrets never appear in messages or `Debug` output.
@@ -722,6 +759,40 @@ mod tests {
             locate_in(Some(&explicit), Some(&env), dir.path()).unwrap(),
             Some(explicit)
         );
+    }
+
+    #[test]
+    fn defaults_match_a_minimal_file() {
+        let text = "[[profile]]\nname = \"a\"\nendpoint = \"127.0.0.1:9876\"\n";
+        let loaded = load_str(text, "c.toml").unwrap();
+        let built = Profile::new("a", endpoint::parse("127.0.0.1:9876").unwrap());
+        assert_eq!(loaded.profiles, vec![built]);
+        assert_eq!(
+            Config {
+                profiles: Vec::new(),
+                ..loaded
+            },
+            Config::default()
+        );
+        assert!(Config::default().startup_profile().is_none());
+        // The documented defaults are the producer's own defaults.
+        let ours = loaded_profile_settings(text);
+        let producer = ProducerSettings::new("127.0.0.1:9876");
+        assert_eq!(ours.send_timeout, producer.send_timeout);
+        assert_eq!(
+            (ours.retry_times_sync, ours.retry_times_async),
+            (producer.retry_times_sync, producer.retry_times_async)
+        );
+        assert_eq!(ours.retry_another_broker, producer.retry_another_broker);
+        assert_eq!(ours.max_message_bytes, producer.max_message_bytes);
+        assert_eq!(ours.async_inflight, producer.async_inflight);
+    }
+
+    fn loaded_profile_settings(text: &str) -> ProducerSettings {
+        let config = load_str(text, "c.toml").unwrap();
+        config.profiles[0]
+            .producer_settings_with(&|_| None)
+            .unwrap()
     }
 
     #[test]
