@@ -494,6 +494,9 @@ pub struct App {
     /// Drafts of sends not yet completed, so their result lines can show them.
     in_flight: HashMap<Seq, Arc<Draft>>,
     queued: HashSet<Seq>,
+    /// Seqs counted in `sent` and not yet completed, so each send is counted
+    /// once even when it fails before it was ever submitted.
+    counted: HashSet<Seq>,
 
     pub quitting: Option<Quitting>,
     pub should_exit: bool,
@@ -538,6 +541,7 @@ impl App {
             next_burst_id: 1,
             in_flight: HashMap::new(),
             queued: HashSet::new(),
+            counted: HashSet::new(),
             quitting: None,
             should_exit: false,
             unresolved: None,
@@ -676,6 +680,7 @@ impl App {
                 }
                 self.in_flight.clear();
                 self.queued.clear();
+                self.counted.clear();
                 self.burst = None;
                 let key = self.key_for(Bind::RestartProducer);
                 self.notice(
@@ -1080,7 +1085,9 @@ impl App {
                 if self.queued.remove(&seq) {
                     s.queued = s.queued.saturating_sub(1);
                 }
-                s.sent += 1;
+                if self.counted.insert(seq) {
+                    s.sent += 1;
+                }
                 s.rate.record(at.timestamp());
                 self.rate.record(at.timestamp());
                 self.in_flight.insert(seq, draft.clone());
@@ -1130,8 +1137,14 @@ impl App {
                     );
                 }
                 for (seq, mode) in &unresolved {
-                    if self.in_flight.remove(seq).is_some() || self.queued.remove(seq) {
-                        self.stats[mode.index()].unresolved += 1;
+                    self.in_flight.remove(seq);
+                    let s = &mut self.stats[mode.index()];
+                    if self.queued.remove(seq) {
+                        s.queued = s.queued.saturating_sub(1);
+                        s.sent += 1;
+                        s.unresolved += 1;
+                    } else if self.counted.remove(seq) {
+                        s.unresolved += 1;
                     }
                 }
                 self.unresolved = Some(unresolved);
@@ -1142,8 +1155,11 @@ impl App {
     fn on_completed(&mut self, c: Completion) {
         let s = &mut self.stats[c.mode.index()];
         if self.queued.remove(&c.seq) {
-            // Failed while still queued: it never counted as sent.
             s.queued = s.queued.saturating_sub(1);
+        }
+        if !self.counted.remove(&c.seq) {
+            // Ended before it was submitted (queued, or refused at start):
+            // it still counts as one send, now finished.
             s.sent += 1;
         }
         match &c.outcome {
@@ -1389,6 +1405,38 @@ mod tests {
         assert_eq!(app.in_flight_total(), 0);
         assert_eq!(app.log.len(), 9);
         assert_eq!(app.rate.series(t0().timestamp() + 1, 1), vec![4]);
+    }
+
+    #[test]
+    fn failure_before_submit_counts_once() {
+        let mut app = empty_app();
+        app.update(Action::Producer(ProducerEvent::Submitted {
+            seq: 1,
+            mode: Mode::Sync,
+            draft: Arc::new(Draft::default()),
+            at: t0(),
+        }));
+        let refused = Outcome::Failed(Failure {
+            reason: "producer is not running".into(),
+            code: None,
+        });
+        app.update(Action::Producer(completion(2, Mode::Sync, refused)));
+        let s = app.stats(Mode::Sync);
+        assert_eq!((s.sent, s.failed, s.in_flight()), (2, 1, 1));
+        app.update(Action::Producer(completion(
+            1,
+            Mode::Sync,
+            Outcome::Unresolved,
+        )));
+        app.update(Action::Producer(ProducerEvent::Stopped {
+            unresolved: vec![(1, Mode::Sync)],
+        }));
+        let s = app.stats(Mode::Sync);
+        assert_eq!(
+            (s.sent, s.unresolved, s.in_flight()),
+            (2, 1, 0),
+            "not counted twice"
+        );
     }
 
     #[test]
