@@ -93,6 +93,8 @@ pub enum Action {
     FocusPane(Focus),
     /// Mouse wheel over the log: positive scrolls to older entries.
     Wheel(i32),
+    /// Mouse click on a results-log line (index into `log`).
+    SelectLine(usize),
 }
 
 /// What the loop must do for the App.
@@ -707,6 +709,13 @@ impl App {
             }
             Action::Wheel(n) => {
                 self.scroll(n as i64);
+                None
+            }
+            Action::SelectLine(i) => {
+                if matches!(self.overlay, Overlay::None) && i < self.log.len() {
+                    self.focus = Focus::Log;
+                    self.selected = i;
+                }
                 None
             }
         }

@@ -159,9 +159,9 @@ fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
             }
         }
         Event::Mouse(m) => match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => {
-                ui::hit_test(area, app, m.column, m.row).map(Action::FocusPane)
-            }
+            MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
+                .map(Action::SelectLine)
+                .or_else(|| ui::hit_test(area, app, m.column, m.row).map(Action::FocusPane)),
             MouseEventKind::ScrollDown => Some(Action::Wheel(1)),
             MouseEventKind::ScrollUp => Some(Action::Wheel(-1)),
             _ => None,

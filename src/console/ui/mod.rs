@@ -88,6 +88,18 @@ pub fn hit_test(area: Rect, app: &App, col: u16, row: u16) -> Option<Focus> {
     None
 }
 
+/// Which results-log entry a click on screen row `row` lands on, using the
+/// same scroll rule as the results pane.
+pub fn log_index_at(area: Rect, app: &App, row: u16) -> Option<usize> {
+    let inner = ratatui::widgets::Block::bordered().inner(layout(area).log);
+    if row < inner.y || row >= inner.y + inner.height {
+        return None;
+    }
+    let offset = (app.selected + 1).saturating_sub(inner.height as usize);
+    let i = offset + (row - inner.y) as usize;
+    (i < app.log.len()).then_some(i)
+}
+
 pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
     let area = frame.area();
     frame.render_widget(ratatui::widgets::Block::new().style(styles.base), area);

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::console::app::{App, Level};
-use crate::console::keymap::Context;
+use crate::console::keymap::{Bind, Context};
 use crate::producer::Connection;
 use crate::theme::Styles;
 
@@ -68,6 +68,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     for (k, what) in app.keymap.hints(app.context()) {
         hs.push(Span::styled(k, s.accent));
         hs.push(Span::styled(format!(" {what}  "), s.muted));
+    }
+    if app.burst.is_some()
+        && let Some((k, _)) = app
+            .keymap
+            .help(Context::Log)
+            .into_iter()
+            .find(|(_, d)| *d == Bind::CancelBurst.describe())
+    {
+        hs.insert(0, Span::styled(" cancel burst  ", s.warning));
+        hs.insert(0, Span::styled(k, s.accent));
     }
     if app.context() == Context::Edit {
         // New operators learn here how to reach the mode keys.

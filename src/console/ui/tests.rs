@@ -292,6 +292,9 @@ fn odd_sizes_do_not_panic_and_clicks_find_panes() {
     assert_eq!(super::hit_test(area, &app, 10, 5), Some(Focus::Body));
     assert_eq!(super::hit_test(area, &app, 10, 9), Some(Focus::ModeBar));
     assert_eq!(super::hit_test(area, &app, 10, 17), Some(Focus::Log));
+    // Row 16 is the first log line at 80x24, row 17 the second.
+    assert_eq!(super::log_index_at(area, &app, 17), Some(1));
+    assert_eq!(super::log_index_at(area, &app, 3), None);
     app.update(Action::Key(Bind::Help));
     let _ = draw(&app, 30, 8);
 }
