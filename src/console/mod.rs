@@ -222,8 +222,9 @@ async fn event_loop(
             tokio::time::Instant::from_std(t + FRAME)
         });
         let mut effects: Vec<Effect> = Vec::new();
+        // Unbiased on purpose: a burst's event flood must not starve the
+        // keyboard (the operator has to be able to cancel it).
         tokio::select! {
-            biased;
             n = p.events.recv_many(&mut buf, 256), if p.events_open => {
                 if n == 0 {
                     p.events_open = false;
@@ -238,6 +239,15 @@ async fn event_loop(
             }
             res = &mut p.join, if !p.join_done => {
                 p.join_done = true;
+                // The task's last events may still be queued; `Stopped`
+                // among them means a normal end, not a death.
+                app.update(Action::Tick(Local::now()));
+                while let Ok(ev) = p.events.try_recv() {
+                    if matches!(ev, ProducerEvent::Stopped { .. }) {
+                        p.stopped = true;
+                    }
+                    effects.extend(app.update(Action::Producer(ev)));
+                }
                 if !p.stopped {
                     let why = match res {
                         Err(e) if e.is_panic() => {
