@@ -27,10 +27,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let log = rmq_console::logging::init().context("setting up the log file")?;
     tracing::info!(log = %log.display(), args = ?std::env::args().collect::<Vec<_>>(), "start");
     match cli.command {
-        Some(Command::CheckConfig) => anyhow::bail!("check-config: not available yet"),
+        Some(Command::CheckConfig) => target::check_config(cli.config.as_deref()),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         Some(Command::Send(args)) => {
-            let t = target::resolve(&cli.target, cli.config.as_deref(), false)?;
+            let t = target::resolve(&cli.target, cli.config.as_deref())?;
             let rt = Runtime::new()?;
             let code = headless::send(&rt, t.settings.clone(), args);
             drop(t);
@@ -38,7 +38,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             code
         }
         Some(Command::Bench(args)) => {
-            let t = target::resolve(&cli.target, cli.config.as_deref(), false)?;
+            let t = target::resolve(&cli.target, cli.config.as_deref())?;
             let rt = Runtime::new()?;
             let code = headless::bench(&rt, t.settings.clone(), args);
             drop(t);
@@ -46,7 +46,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             code
         }
         None => {
-            let _t = target::resolve(&cli.target, cli.config.as_deref(), true)?;
+            let _t = target::resolve(&cli.target, cli.config.as_deref())?;
             anyhow::bail!("the console is not available yet")
         }
     }

@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::TargetArgs;
+use crate::config::{self, Config, Profile};
 use crate::endpoint;
 use crate::producer::ProducerSettings;
 use crate::sandbox::{Sandbox, SandboxOptions, netns, registry};
@@ -20,6 +21,11 @@ pub struct Target {
     /// What the status bar shows.
     pub endpoint: String,
     pub sandbox: Option<Sandbox>,
+    /// The profile's own settings (protected, defaults, colour), when the
+    /// target came from one.
+    pub profile_config: Option<Profile>,
+    /// The loaded config file, if any (theme, keys, results capacity).
+    pub config: Config,
 }
 
 /// Moves the process into a loopback-only network namespace for a sandbox.
@@ -38,7 +44,7 @@ pub fn isolate_for_sandbox() -> Option<netns::Isolation> {
     }
 }
 
-fn sandbox_target() -> Result<Target> {
+fn sandbox_target(config: Config) -> Result<Target> {
     isolate_for_sandbox();
     let sandbox = Sandbox::start(&SandboxOptions::default()).context("starting the sandbox")?;
     let mut settings = ProducerSettings::new(sandbox.namesrv_addr.clone());
@@ -48,16 +54,59 @@ fn sandbox_target() -> Result<Target> {
         settings,
         profile: "sandbox".into(),
         sandbox: Some(sandbox),
+        profile_config: None,
+        config,
     })
 }
 
-pub fn resolve(
-    args: &TargetArgs,
-    config_path: Option<&Path>,
-    _interactive: bool,
-) -> Result<Target> {
+/// Loads the config file when there is one; no file is an empty config.
+pub fn load_config(path: Option<&Path>) -> Result<Config> {
+    match config::locate(path)? {
+        Some(p) => config::load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
+/// `rmq-console check-config`: the same checks as a start, nothing started.
+pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
+    let Some(p) = config::locate(path)? else {
+        println!(
+            "no config file (looked at $RMQ_CONSOLE_CONFIG and {}); the sandbox will be used",
+            crate::paths::config_dir().join("config.toml").display()
+        );
+        return Ok(std::process::ExitCode::SUCCESS);
+    };
+    let cfg = config::load(&p)?;
+    for profile in &cfg.profiles {
+        profile
+            .producer_settings()
+            .with_context(|| p.display().to_string())?;
+    }
+    println!("{}: ok", p.display());
+    for profile in &cfg.profiles {
+        let marker = if Some(&profile.name) == cfg.startup_profile().map(|p| &p.name) {
+            "*"
+        } else {
+            " "
+        };
+        println!(
+            "{marker} {:<16} {}{}",
+            profile.name,
+            profile.endpoint.name_servers,
+            if profile.protected {
+                "  (protected)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> {
+    let config = load_config(config_path)?;
     if args.sandbox {
-        return sandbox_target();
+        return sandbox_target(config);
     }
     if let Some(addr) = &args.namesrv {
         let ep = endpoint::parse(addr).map_err(|e| anyhow::anyhow!("--namesrv: {e}"))?;
@@ -79,11 +128,46 @@ pub fn resolve(
             profile: "--namesrv".into(),
             endpoint: addr.clone(),
             sandbox: None,
+            profile_config: None,
+            config,
         });
     }
-    let _ = config_path;
-    if let Some(name) = &args.profile {
-        bail!("profile `{name}`: config profiles are not available yet");
-    }
-    sandbox_target()
+    let profile = match &args.profile {
+        Some(name) => match config.profile(name) {
+            Some(p) => p.clone(),
+            None => {
+                let known: Vec<&str> = config.profiles.iter().map(|p| p.name.as_str()).collect();
+                match &config.path {
+                    Some(path) => bail!(
+                        "--profile {name}: {} has no such profile (profiles: {})",
+                        path.display(),
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                    None => bail!("--profile {name}: there is no config file to define it"),
+                }
+            }
+        },
+        None => match config.startup_profile() {
+            Some(p) => p.clone(),
+            None => return sandbox_target(config),
+        },
+    };
+    let settings = profile.producer_settings().with_context(|| {
+        config
+            .path
+            .as_ref()
+            .map_or_else(|| "config".to_string(), |p| p.display().to_string())
+    })?;
+    Ok(Target {
+        settings,
+        profile: profile.name.clone(),
+        endpoint: profile.endpoint.name_servers.clone(),
+        sandbox: None,
+        profile_config: Some(profile),
+        config,
+    })
 }

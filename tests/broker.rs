@@ -467,3 +467,120 @@ fn shutdown_accounts_for_every_async_send_in_flight() {
     });
     rt.shutdown();
 }
+
+#[test]
+fn sandbox_stop_removes_its_store() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let dir = sb.dir().to_path_buf();
+    assert!(dir.join("broker.toml").is_file());
+    sb.stop();
+    assert!(!dir.exists(), "store {} removed", dir.display());
+}
+
+/// The binary as scripts use it: one JSON object per message, exit status
+/// 0 only when every message reached its expected end state.
+#[test]
+fn headless_send_reports_every_message_and_exits_by_outcome() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rmq-console"))
+            .env("HOME", home.path())
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("RMQ_CONSOLE_CONFIG")
+            .args(args)
+            .output()
+            .expect("binary runs")
+    };
+    let topic = unique("cli");
+    for mode in ["sync", "async", "oneway"] {
+        let out = run(&[
+            "send",
+            "--namesrv",
+            &sb.namesrv_addr,
+            "--topic",
+            &topic,
+            "--tag",
+            "cli",
+            "--key",
+            "k1",
+            "--property",
+            "a=b",
+            "--body",
+            "héllo",
+            "--mode",
+            mode,
+            "--count",
+            "5",
+        ]);
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 5, "{mode}: one line per message: {stdout}");
+        let want = if mode == "oneway" {
+            "dispatched"
+        } else {
+            "acknowledged"
+        };
+        for l in &lines {
+            assert_eq!(l["state"], want, "{mode}: {l}");
+            assert_eq!(l["mode"], mode);
+            assert_eq!(l["topic"], topic.as_str());
+        }
+        if mode == "async" {
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l["callback_at"].is_string() && l["submitted_at"].is_string())
+            );
+        }
+        assert!(
+            out.status.success(),
+            "{mode}: exit 0: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let started = Instant::now();
+    let out = run(&[
+        "send",
+        "--namesrv",
+        &closed.to_string(),
+        "--topic",
+        "t",
+        "--body",
+        "x",
+        "--mode",
+        "sync",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unreachable endpoint is a failure"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("\"state\":\"failed\"") && stdout.contains("cannot reach"),
+        "{stdout}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(15), "no hang");
+    let out = run(&[
+        "send",
+        "--namesrv",
+        &sb.namesrv_addr,
+        "--topic",
+        "bad topic",
+        "--body",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("topic may only use"),
+        "clear error"
+    );
+}

@@ -507,7 +507,7 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
             }
             mode => send_blocking(&shared, seq, mode, draft).await,
         }
-        if submitted % progress_every == 0 {
+        if submitted.is_multiple_of(progress_every) {
             shared
                 .emit(ProducerEvent::BurstProgress {
                     id: spec.id,
