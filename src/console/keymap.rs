@@ -486,13 +486,21 @@ impl Keymap {
     /// Every binding usable in `ctx` (its own, then global), for the help
     /// overlay.
     pub fn help(&self, ctx: Context) -> Vec<(String, &'static str)> {
+        self.help_entries(ctx)
+            .into_iter()
+            .map(|(k, b)| (k, b.describe()))
+            .collect()
+    }
+
+    /// Like `help`, with the action itself so its config name can be shown.
+    pub fn help_entries(&self, ctx: Context) -> Vec<(String, Bind)> {
         let own = self.bindings.iter().filter(|b| b.ctx == ctx);
         let global = self.bindings.iter().filter(|b| b.ctx == Context::Global);
         own.chain(global)
             .filter(|b| !b.keys.is_empty())
             .map(|b| {
                 let keys: Vec<String> = b.keys.iter().map(Chord::to_string).collect();
-                (keys.join(" "), b.bind.describe())
+                (keys.join(" "), b.bind)
             })
             .collect()
     }

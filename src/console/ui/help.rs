@@ -22,20 +22,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         .borders(Borders::ALL)
         .border_style(s.border_focus)
         .title(Span::styled(format!(" Keys: {} ", ctx.label()), s.accent))
-        .title_bottom(Span::styled(" Esc closes ", s.muted));
-    let entries = app.keymap.help(ctx);
+        .title_bottom(Span::styled(
+            " Esc closes · names on the right are for [keys] in the config ",
+            s.muted,
+        ));
+    let entries = app.keymap.help_entries(ctx);
     let w = entries
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(4)
         .min(18);
+    let dw = entries
+        .iter()
+        .map(|(_, b)| b.describe().chars().count())
+        .max()
+        .unwrap_or(10);
+    // The action's name is what `[keys]` in the config file rebinds.
     let mut lines: Vec<Line> = entries
         .into_iter()
-        .map(|(k, d)| {
+        .map(|(k, b)| {
             Line::from(vec![
                 Span::styled(format!(" {k:<w$} "), s.accent),
-                Span::styled(d, s.text),
+                Span::styled(format!("{:<dw$} ", b.describe()), s.text),
+                Span::styled(b.name(), s.muted),
             ])
         })
         .collect();
