@@ -46,8 +46,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             code
         }
         None => {
-            let _t = target::resolve(&cli.target, cli.config.as_deref())?;
-            anyhow::bail!("the console is not available yet")
+            let t = target::resolve(&cli.target, cli.config.as_deref())?;
+            let session = target::session(&t, cli.theme.as_deref())?;
+            let rt = Runtime::new()?;
+            let result = rmq_console::console::run(&rt, session);
+            rt.shutdown();
+            drop(t);
+            result.map(|()| ExitCode::SUCCESS)
         }
     }
 }

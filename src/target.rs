@@ -171,3 +171,32 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
         config,
     })
 }
+
+/// The console's session for a target: theme (`--theme`, then the config's,
+/// then the default; `NO_COLOR` wins), key overrides and profile options.
+pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Session> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let styles = if no_color {
+        crate::theme::Styles::no_color()
+    } else {
+        match theme.or(t.config.theme.as_deref()) {
+            Some(name) => {
+                crate::theme::load_styles(name).with_context(|| format!("theme `{name}`"))?
+            }
+            None => crate::theme::load_styles("default")?,
+        }
+    };
+    let p = t.profile_config.as_ref();
+    Ok(crate::console::Session {
+        profile: t.profile.clone(),
+        endpoint: t.endpoint.clone(),
+        sandbox: t.sandbox.is_some(),
+        protected: p.is_some_and(|p| p.protected),
+        settings: t.settings.clone(),
+        styles,
+        key_overrides: t.config.keys.clone(),
+        default_topic: p.and_then(|p| p.default_topic.clone()),
+        default_tag: p.and_then(|p| p.default_tag.clone()),
+        results_capacity: t.config.results_capacity,
+    })
+}
