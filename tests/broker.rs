@@ -584,3 +584,167 @@ fn headless_send_reports_every_message_and_exits_by_outcome() {
         "clear error"
     );
 }
+
+/// A tmux server of our own (its own socket, so it lives in this test's
+/// network namespace and never talks to a tmux the developer runs).
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs (apt-get install tmux)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "e2e", k]);
+            // Esc followed at once by a key reads as Alt+key; type like a person.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Polls the screen until `ok` holds; the deadline bounds the wait.
+    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + timeout;
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < end,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .status();
+    }
+}
+
+/// The cells from `label` on, in the first screen line that has it as a cell.
+fn row<'a>(screen: &'a str, label: &str) -> Vec<&'a str> {
+    screen
+        .lines()
+        .find_map(|l| {
+            let cells: Vec<&str> = l.split(['│', ' ']).filter(|c| !c.is_empty()).collect();
+            let at = cells.iter().position(|c| *c == label)?;
+            Some(cells[at..].to_vec())
+        })
+        .unwrap_or_default()
+}
+
+/// End to end: the release binary in a pseudo-terminal, on its own sandbox;
+/// a message is typed and sent in each mode, and the screen shows the three
+/// outcomes and the counters.
+#[test]
+fn console_sends_in_each_mode_end_to_end() {
+    let (namesrv_bin, _) = sandbox::find_servers().expect("sandbox servers installed");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let release = root.join("target/release/rmq-console");
+    let bin = if release.is_file() {
+        release
+    } else {
+        env!("CARGO_BIN_EXE_rmq-console").into()
+    };
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: home.path().join("tmux.sock"),
+    };
+    let command = format!(
+        "env HOME={home} RMQ_CONSOLE_SERVER_DIR={servers} TERM=xterm-256color {bin} --sandbox; echo EXIT=$?; sleep 60",
+        home = home.path().display(),
+        servers = namesrv_bin.parent().unwrap().display(),
+        bin = bin.display(),
+    );
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    tmux.wait_for(
+        "the console on a ready sandbox",
+        Duration::from_secs(60),
+        |s| s.contains("SANDBOX") && s.contains("ready"),
+    );
+
+    tmux.literal("e2e-orders");
+    tmux.keys(&["Tab"]);
+    tmux.literal("paid");
+    tmux.keys(&["Tab"]);
+    tmux.literal("order-1 user-9");
+    tmux.keys(&["Tab"]);
+    tmux.literal("region=eu");
+    tmux.keys(&["Tab"]);
+    tmux.literal("héllo from the e2e test");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the sync acknowledgement", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains(" sync ") && l.contains("OK SendOk"))
+    });
+    tmux.keys(&["Escape", "2", "C-s"]);
+    tmux.wait_for("the async callback", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains(" async ") && l.contains("OK SendOk") && l.contains("cb "))
+    });
+    tmux.keys(&["3", "s"]);
+    let screen = tmux.wait_for("the one-way dispatch", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains(" oneway ") && l.contains("DISPATCHED"))
+    });
+    let _ = std::fs::write(root.join("target/e2e-screen.txt"), &screen);
+    // mode, sent, ok, fail per row of the counters pane.
+    assert_eq!(
+        row(&screen, "Sync").get(1..4),
+        Some(&["1", "1", "0"][..]),
+        "{screen}"
+    );
+    assert_eq!(
+        row(&screen, "Async").get(1..4),
+        Some(&["1", "1", "0"][..]),
+        "{screen}"
+    );
+    assert_eq!(
+        row(&screen, "One-way").get(1..4),
+        Some(&["1", "1", "0"][..]),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("delivery unverified"),
+        "one-way is honest about delivery"
+    );
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
+        s.contains("EXIT=0")
+    });
+}
