@@ -186,17 +186,64 @@ pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Sessio
             None => crate::theme::load_styles("default")?,
         }
     };
-    let p = t.profile_config.as_ref();
+    let (profiles, current) = profile_choices(t, no_color);
     Ok(crate::console::Session {
-        profile: t.profile.clone(),
-        endpoint: t.endpoint.clone(),
-        sandbox: t.sandbox.is_some(),
-        protected: p.is_some_and(|p| p.protected),
-        settings: t.settings.clone(),
+        profiles,
+        current,
         styles,
         key_overrides: t.config.keys.clone(),
-        default_topic: p.and_then(|p| p.default_topic.clone()),
-        default_tag: p.and_then(|p| p.default_tag.clone()),
         results_capacity: t.config.results_capacity,
     })
+}
+
+/// The picker's list: every config profile in file order (one whose
+/// credentials are missing is listed with the reason), then the sandbox or
+/// `--namesrv` target when the session started on one. Returns the index of
+/// the profile the session started on.
+fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileChoice>, usize) {
+    use crate::console::ProfileChoice;
+    let started = t.profile_config.as_ref().map(|p| p.name.as_str());
+    let mut choices: Vec<ProfileChoice> = t
+        .config
+        .profiles
+        .iter()
+        .map(|p| ProfileChoice {
+            name: p.name.clone(),
+            endpoint: p.endpoint.name_servers.clone(),
+            protected: p.protected,
+            // The config loader has validated the colour already.
+            color: p
+                .color
+                .as_deref()
+                .filter(|_| !no_color)
+                .and_then(|c| crate::theme::parse_color(c).ok()),
+            default_topic: p.default_topic.clone(),
+            default_tag: p.default_tag.clone(),
+            // The starting profile keeps exactly what `resolve` built.
+            settings: if Some(p.name.as_str()) == started {
+                Ok(t.settings.clone())
+            } else {
+                p.producer_settings().map_err(|e| format!("{e:#}"))
+            },
+            sandbox: false,
+        })
+        .collect();
+    let current = match started.and_then(|n| choices.iter().position(|c| c.name == n)) {
+        Some(i) => i,
+        None => {
+            // The sandbox (only if this process started one) or --namesrv.
+            choices.push(ProfileChoice {
+                name: t.profile.clone(),
+                endpoint: t.endpoint.clone(),
+                protected: false,
+                color: None,
+                default_topic: None,
+                default_tag: None,
+                settings: Ok(t.settings.clone()),
+                sandbox: t.sandbox.is_some(),
+            });
+            choices.len() - 1
+        }
+    };
+    (choices, current)
 }

@@ -10,11 +10,14 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Local};
 use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 
+use super::ProfileChoice;
 use super::keymap::{Bind, Context, Keymap};
 use super::stats::{ModeStats, Rate};
 use crate::message::{Completion, Draft, Mode, Outcome, Seq};
-use crate::producer::{BurstSpec, Connection, ProducerCommand, ProducerEvent, SubmitError};
-use crate::template;
+use crate::producer::{
+    BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings, SubmitError,
+};
+use crate::{template, validate};
 
 /// Focusable places, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,6 +107,9 @@ pub enum Effect {
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
     RestartProducer,
+    /// Spawn a producer for the (already switched to) active profile; the
+    /// old one has stopped or is abandoned.
+    StartProducer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +136,8 @@ pub enum EntryKind {
     },
     /// The UI could not hand the send to the producer.
     NotSent(String),
+    /// A console event in the log (profile switches), not a send.
+    Note(String),
 }
 
 /// One line of the results log.
@@ -140,6 +148,8 @@ pub struct LogEntry {
     pub mode: Mode,
     pub kind: EntryKind,
     pub draft: Option<Arc<Draft>>,
+    /// The profile the send went out under; results outlive a switch.
+    pub profile: String,
 }
 
 impl LogEntry {
@@ -212,23 +222,20 @@ impl Composer {
     }
 
     /// Re-checks every field; errors are shown next to their field.
+    /// The rules are `crate::validate`'s, shared with the headless CLI.
     fn validate(&mut self, max_body: usize) {
         let mut errors = HashMap::new();
-        if let Err(e) = validate_topic(&self.topic.lines()[0]) {
+        if let Err(e) = validate::topic(self.topic.lines()[0].trim()) {
             errors.insert(Focus::Topic, e);
         }
-        if let Err(e) = validate_tag(&self.tag.lines()[0]) {
+        if let Err(e) = validate::tag(self.tag.lines()[0].trim()) {
             errors.insert(Focus::Tag, e);
         }
         if let Err(e) = parse_properties(self.props.lines()) {
             errors.insert(Focus::Props, e);
         }
-        let size = self.body_bytes();
-        if size > max_body {
-            errors.insert(
-                Focus::Body,
-                format!("body is {size} bytes, over the {max_body}-byte limit"),
-            );
+        if let Err(e) = validate::body(self.body_bytes(), max_body) {
+            errors.insert(Focus::Body, e);
         }
         self.errors = errors;
     }
@@ -252,33 +259,9 @@ impl Composer {
     }
 }
 
-pub fn validate_topic(topic: &str) -> Result<(), String> {
-    let topic = topic.trim();
-    if topic.is_empty() {
-        return Err("required".into());
-    }
-    if topic.len() > 127 {
-        return Err(format!("{} chars, max 127", topic.len()));
-    }
-    if let Some(c) = topic
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '%' | '-')))
-    {
-        return Err(format!("`{c}` not allowed (A-Za-z0-9_%-)"));
-    }
-    Ok(())
-}
-
-pub fn validate_tag(tag: &str) -> Result<(), String> {
-    if tag.contains("||") {
-        return Err("`||` is the tag-expression separator".into());
-    }
-    Ok(())
-}
-
-/// `key=value` per line; blank lines are skipped; reserved names rejected.
+/// `key=value` per line; blank lines are skipped; each pair is checked by
+/// `validate::property` (reserved names, empty parts).
 pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, String> {
-    let reserved = &*rocketmq_model::common::message::STRING_HASH_SET;
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
@@ -288,12 +271,7 @@ pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, Strin
             return Err(format!("line {}: expected key=value", i + 1));
         };
         let k = k.trim();
-        if k.is_empty() {
-            return Err(format!("line {}: empty key", i + 1));
-        }
-        if reserved.contains(k) {
-            return Err(format!("line {}: `{k}` is reserved by RocketMQ", i + 1));
-        }
+        validate::property(k, v).map_err(|e| format!("line {}: {e}", i + 1))?;
         out.push((k.to_string(), v.to_string()));
     }
     Ok(out)
@@ -423,12 +401,45 @@ impl PendingSend {
     }
 }
 
+/// The protected-profile confirmation. A burst on a protected profile is
+/// only accepted once the operator has typed its topic back, so a stray
+/// Enter cannot fire thousands of messages at production.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub pending: PendingSend,
+    /// `Some` when the topic must be typed back: what has been typed.
+    pub typed: Option<String>,
+}
+
+impl Confirm {
+    pub fn topic_matches(&self) -> bool {
+        self.typed
+            .as_deref()
+            .is_none_or(|t| t == self.pending.draft.topic)
+    }
+}
+
 pub enum Overlay {
     None,
     Help,
-    Detail { entry: Box<LogEntry>, scroll: u16 },
+    Detail {
+        entry: Box<LogEntry>,
+        scroll: u16,
+    },
     Repeat(Box<RepeatForm>),
-    Confirm(PendingSend),
+    Confirm(Confirm),
+    /// The profile picker; `cursor` indexes `App::profiles`.
+    Picker {
+        cursor: usize,
+    },
+}
+
+/// The old producer is draining before the new profile's one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switching {
+    /// Index into `App::profiles`.
+    pub to: usize,
+    pub since: DateTime<Local>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,25 +456,25 @@ pub struct Quitting {
     pub waiting: u64,
 }
 
-/// Fixed settings the App is built with.
+/// What the App is built with.
 pub struct AppConfig {
-    pub profile: String,
-    pub endpoint: String,
-    pub sandbox: bool,
-    pub protected: bool,
-    pub max_message_bytes: usize,
-    pub grace: Duration,
+    /// Must be non-empty; `current` must index a usable (`Ok`) choice.
+    pub profiles: Vec<ProfileChoice>,
+    pub current: usize,
     pub results_capacity: usize,
-    pub default_topic: Option<String>,
-    pub default_tag: Option<String>,
     pub keymap: Keymap,
 }
 
 pub struct App {
+    pub profiles: Vec<ProfileChoice>,
+    /// Index into `profiles` of the active profile; the fields below are
+    /// copied from it on every switch.
+    pub current: usize,
     pub profile: String,
     pub endpoint: String,
     pub sandbox: bool,
     pub protected: bool,
+    pub profile_color: Option<ratatui::style::Color>,
     pub max_message_bytes: usize,
     pub grace: Duration,
     pub keymap: Keymap,
@@ -501,6 +512,7 @@ pub struct App {
     counted: HashSet<Seq>,
 
     pub quitting: Option<Quitting>,
+    pub switching: Option<Switching>,
     pub should_exit: bool,
     /// From `Stopped`; `None` if the producer never reported.
     pub unresolved: Option<Vec<(Seq, Mode)>>,
@@ -509,25 +521,30 @@ pub struct App {
 }
 
 impl App {
+    /// Panics when `cfg.current` does not index `cfg.profiles` (the run
+    /// loop checks before building the App).
     pub fn new(cfg: AppConfig, now: DateTime<Local>) -> Self {
-        let mut composer = Composer::new(
-            cfg.default_topic.as_deref().unwrap_or(""),
-            cfg.default_tag.as_deref().unwrap_or(""),
+        let first = &cfg.profiles[cfg.current];
+        let composer = Composer::new(
+            first.default_topic.as_deref().unwrap_or(""),
+            first.default_tag.as_deref().unwrap_or(""),
         );
-        composer.validate(cfg.max_message_bytes);
-        Self {
-            profile: cfg.profile,
-            endpoint: cfg.endpoint,
-            sandbox: cfg.sandbox,
-            protected: cfg.protected,
-            max_message_bytes: cfg.max_message_bytes,
-            grace: cfg.grace,
+        let mut app = Self {
+            profiles: Vec::new(),
+            current: cfg.current,
+            profile: String::new(),
+            endpoint: String::new(),
+            sandbox: false,
+            protected: false,
+            profile_color: None,
+            max_message_bytes: 0,
+            grace: Duration::ZERO,
             keymap: cfg.keymap,
             now,
             display_offset: None,
             mode: Mode::Sync,
             focus: Focus::Topic,
-            composer,
+            composer: Composer::new("", ""),
             overlay: Overlay::None,
             notice: None,
             log: VecDeque::new(),
@@ -545,9 +562,40 @@ impl App {
             queued: HashSet::new(),
             counted: HashSet::new(),
             quitting: None,
+            switching: None,
             should_exit: false,
             unresolved: None,
             dirty: true,
+        };
+        app.composer = composer;
+        app.profiles = cfg.profiles;
+        app.adopt_profile(cfg.current);
+        app.composer.validate(app.max_message_bytes);
+        app
+    }
+
+    /// Makes `profiles[i]` the active profile: the fields the screen and
+    /// the checks read. Counters and the composer are the caller's business.
+    fn adopt_profile(&mut self, i: usize) {
+        let c = &self.profiles[i];
+        self.current = i;
+        self.profile = c.name.clone();
+        self.endpoint = c.endpoint.clone();
+        self.sandbox = c.sandbox;
+        self.protected = c.protected;
+        self.profile_color = c.color;
+        if let Ok(st) = &c.settings {
+            self.max_message_bytes = st.max_message_bytes;
+            self.grace = st.send_timeout;
+        }
+    }
+
+    /// The active profile's producer settings (what the loop spawns with).
+    pub fn current_settings(&self) -> Result<&ProducerSettings, &str> {
+        match self.profiles.get(self.current).map(|c| &c.settings) {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(e)) => Err(e),
+            None => Err("no such profile"),
         }
     }
 
@@ -557,7 +605,9 @@ impl App {
             Overlay::Help => Context::Help,
             Overlay::Detail { .. } => Context::Detail,
             Overlay::Repeat(_) => Context::Repeat,
+            Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
             Overlay::Confirm(_) => Context::Confirm,
+            Overlay::Picker { .. } => Context::Picker,
             Overlay::None if self.quitting.is_some() => Context::Quitting,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
@@ -567,7 +617,10 @@ impl App {
 
     /// Whether keys that no binding claims should be typed into a field.
     pub fn takes_text(&self) -> bool {
-        matches!(self.context(), Context::Edit | Context::Repeat)
+        matches!(
+            self.context(),
+            Context::Edit | Context::Repeat | Context::ConfirmTopic
+        )
     }
 
     pub fn stats(&self, mode: Mode) -> &ModeStats {
@@ -604,7 +657,7 @@ impl App {
             .rate
             .last_second()
             .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
-        let live = recent || self.quitting.is_some();
+        let live = recent || self.quitting.is_some() || self.switching.is_some();
         (minutes, if live { sec } else { 0 })
     }
 
@@ -630,6 +683,16 @@ impl App {
                 self.should_exit = true;
                 self.dirty = true;
             }
+            if self.quitting.is_none()
+                && let Some(sw) = &self.switching
+                && (now - sw.since).to_std().unwrap_or_default()
+                    > self.grace + Duration::from_secs(2)
+            {
+                // Same for a switch: the new profile must not wait forever
+                // on a stuck old producer.
+                self.dirty = true;
+                return self.finish_switch(None);
+            }
             return None;
         }
         self.dirty = true;
@@ -640,20 +703,21 @@ impl App {
                 self.on_edit(input);
                 None
             }
-            Action::Producer(ev) => {
-                self.on_event(ev);
-                None
-            }
+            Action::Producer(ev) => self.on_event(ev),
             Action::SubmitFailed {
                 first_seq,
                 count,
                 error,
             } => {
-                if let Some(q) = &self.quitting {
-                    let _ = q;
+                if self.quitting.is_some() {
                     // Shutdown could not be delivered: nothing to wait for.
                     self.should_exit = true;
                     return None;
+                }
+                if self.switching.is_some() && first_seq.is_none() {
+                    // The old producer's Shutdown did not arrive: it has
+                    // ended already, so start the new one now.
+                    return self.finish_switch(None);
                 }
                 if let Some(seq) = first_seq {
                     for s in seq..seq + count.min(1) {
@@ -664,6 +728,7 @@ impl App {
                             mode: self.mode,
                             kind: EntryKind::NotSent(error.to_string()),
                             draft,
+                            profile: self.profile.clone(),
                         });
                     }
                     if count > 1 {
@@ -674,6 +739,12 @@ impl App {
                 None
             }
             Action::ProducerDied(why) => {
+                if self.switching.is_some() && self.quitting.is_none() {
+                    // It was being shut down anyway; what it left in
+                    // flight is unresolved, and the new profile starts.
+                    tracing::warn!("old producer ended without Stopped: {why}");
+                    return self.finish_switch(None);
+                }
                 self.producer_alive = false;
                 self.connection = Connection::Failed(why.clone());
                 for s in &mut self.stats {
@@ -736,6 +807,7 @@ impl App {
     }
 
     fn on_key(&mut self, bind: Bind) -> Option<Effect> {
+        let last_profile = self.profiles.len().saturating_sub(1);
         // Modal overlays first: they own the keyboard.
         match (&mut self.overlay, bind) {
             (_, Bind::QuitNow) => return self.quit(),
@@ -777,19 +849,43 @@ impl App {
                 return self.start_send(Some(spec));
             }
             (Overlay::Repeat(_), _) => return None,
-            (Overlay::Confirm(_), Bind::Yes) => {
-                let Overlay::Confirm(p) = std::mem::replace(&mut self.overlay, Overlay::None)
-                else {
-                    return None;
-                };
-                return self.emit(p);
+            (Overlay::Confirm(c), Bind::Yes) if c.typed.is_none() => {
+                return self.confirmed();
             }
-            (Overlay::Confirm(_), Bind::No) => {
+            (Overlay::Confirm(c), Bind::Submit) if c.typed.is_some() => {
+                if c.topic_matches() {
+                    return self.confirmed();
+                }
+                let topic = c.pending.draft.topic.clone();
+                self.notice(
+                    Level::Warn,
+                    format!("type the topic exactly ({topic}) to start the burst"),
+                );
+                return None;
+            }
+            (Overlay::Confirm(_), Bind::No | Bind::Close) => {
                 self.overlay = Overlay::None;
                 self.notice(Level::Info, "not sent");
                 return None;
             }
             (Overlay::Confirm(_), _) => return None,
+            (Overlay::Picker { .. }, Bind::Close) => {
+                self.overlay = Overlay::None;
+                return None;
+            }
+            (Overlay::Picker { cursor }, Bind::ScrollDown) => {
+                *cursor = (*cursor + 1).min(last_profile);
+                return None;
+            }
+            (Overlay::Picker { cursor }, Bind::ScrollUp) => {
+                *cursor = cursor.saturating_sub(1);
+                return None;
+            }
+            (Overlay::Picker { cursor }, Bind::Submit) => {
+                let i = *cursor;
+                return self.choose_profile(i);
+            }
+            (Overlay::Picker { .. }, _) => return None,
             (Overlay::None, _) => {}
         }
         match bind {
@@ -881,8 +977,143 @@ impl App {
                 self.overlay = Overlay::Help;
                 None
             }
+            Bind::SwitchProfile => {
+                if self.quitting.is_none() {
+                    self.overlay = Overlay::Picker {
+                        cursor: self.current,
+                    };
+                }
+                None
+            }
             Bind::Close | Bind::Submit | Bind::Yes | Bind::No => None,
         }
+    }
+
+    /// Sends what the confirmation box holds.
+    fn confirmed(&mut self) -> Option<Effect> {
+        match std::mem::replace(&mut self.overlay, Overlay::None) {
+            Overlay::Confirm(c) => self.emit(c.pending),
+            _ => None,
+        }
+    }
+
+    /// The picker's Enter. A different usable profile starts a switch: the
+    /// old producer is told to shut down and the new one starts once it has
+    /// reported `Stopped` (see `finish_switch`).
+    fn choose_profile(&mut self, i: usize) -> Option<Effect> {
+        let c = self.profiles.get(i)?;
+        let name = c.name.clone();
+        if let Err(e) = &c.settings {
+            // The picker stays open so another profile can be chosen.
+            self.notice(Level::Error, format!("cannot switch to {name}: {e}"));
+            return None;
+        }
+        if self.quitting.is_some() {
+            return None;
+        }
+        if self.switching.is_some() {
+            self.notice(Level::Warn, "a profile switch is already under way");
+            return None;
+        }
+        self.overlay = Overlay::None;
+        if i == self.current {
+            self.notice(Level::Info, format!("already on profile {name}"));
+            return None;
+        }
+        self.switching = Some(Switching {
+            to: i,
+            since: self.now,
+        });
+        if !self.producer_alive {
+            // Nothing to drain.
+            return self.finish_switch(None);
+        }
+        let waiting = self.in_flight_total();
+        let mut text = format!("switching to {name}…");
+        if waiting > 0 {
+            text.push_str(&format!(
+                " waiting up to {}s for {waiting} in-flight send(s) on {}",
+                self.grace.as_secs_f32(),
+                self.profile
+            ));
+        }
+        self.notice(Level::Info, text);
+        Some(Effect::Submit(ProducerCommand::Shutdown {
+            grace: self.grace,
+        }))
+    }
+
+    /// The old producer is gone (`unresolved` from its `Stopped`, or `None`
+    /// when it never reported): adopt the new profile and ask the loop to
+    /// start its producer.
+    fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>) -> Option<Effect> {
+        let sw = self.switching.take()?;
+        let old = self.profile.clone();
+        let lost = match &unresolved {
+            Some(list) if !list.is_empty() => {
+                let mut shown: Vec<String> = list
+                    .iter()
+                    .take(10)
+                    .map(|(seq, mode)| format!("#{seq} {mode}"))
+                    .collect();
+                if list.len() > 10 {
+                    shown.push("…".into());
+                }
+                Some((list.len() as u64, shown.join(", ")))
+            }
+            Some(_) => None,
+            None => {
+                let n = self.in_flight_total();
+                (n > 0).then(|| (n, "the producer did not report them".to_string()))
+            }
+        };
+        if let Some((n, detail)) = lost {
+            tracing::warn!("profile {old}: {n} send(s) unresolved at switch: {detail}");
+            self.push_note(format!(
+                "{n} send(s) unresolved when leaving {old} ({detail})"
+            ));
+        }
+        self.in_flight.clear();
+        self.queued.clear();
+        self.counted.clear();
+        self.burst = None;
+        self.adopt_profile(sw.to);
+        // Counters and rate describe one profile's producer.
+        self.stats = Default::default();
+        self.rate = Rate::default();
+        self.unresolved = None;
+        self.connection = Connection::Starting;
+        self.producer_alive = true;
+        self.producer_started = Some(self.now);
+        // Fill defaults only where the operator has typed nothing.
+        let c = &self.profiles[sw.to];
+        let (topic, tag) = (c.default_topic.clone(), c.default_tag.clone());
+        if let Some(t) = topic
+            && self.composer.topic.lines()[0].trim().is_empty()
+        {
+            self.composer.topic = line_input(&t);
+        }
+        if let Some(t) = tag
+            && self.composer.tag.lines()[0].trim().is_empty()
+        {
+            self.composer.tag = line_input(&t);
+        }
+        self.composer.validate(self.max_message_bytes);
+        let text = format!("switched to profile {}", self.profile);
+        self.push_note(text.clone());
+        self.notice(Level::Info, text);
+        Some(Effect::StartProducer)
+    }
+
+    fn push_note(&mut self, text: String) {
+        self.push(LogEntry {
+            at: self.now,
+            seq: 0,
+            mode: self.mode,
+            kind: EntryKind::Note(text),
+            draft: None,
+            profile: self.profile.clone(),
+        });
     }
 
     fn set_mode(&mut self, mode: Mode) -> Option<Effect> {
@@ -952,6 +1183,14 @@ impl App {
             );
             return None;
         }
+        if let Some(sw) = &self.switching {
+            let to = self.profiles[sw.to].name.clone();
+            self.notice(
+                Level::Warn,
+                format!("switching to {to}; send again once it has started"),
+            );
+            return None;
+        }
         if repeat.is_some() && self.burst.is_some() {
             self.notice(Level::Warn, "a burst is already running (x cancels it)");
             return None;
@@ -977,7 +1216,8 @@ impl App {
             repeat,
         };
         if self.protected {
-            self.overlay = Overlay::Confirm(pending);
+            let typed = pending.repeat.is_some().then(String::new);
+            self.overlay = Overlay::Confirm(Confirm { pending, typed });
             return None;
         }
         self.overlay = Overlay::None;
@@ -1023,6 +1263,19 @@ impl App {
     }
 
     fn on_edit(&mut self, input: Input) {
+        if let Overlay::Confirm(Confirm {
+            typed: Some(typed), ..
+        }) = &mut self.overlay
+        {
+            match input.key {
+                Key::Char(c) if !input.ctrl && !input.alt => typed.push(c),
+                Key::Backspace => {
+                    typed.pop();
+                }
+                _ => {}
+            }
+            return;
+        }
         if let Overlay::Repeat(form) = &mut self.overlay {
             if input.key == Key::Enter {
                 return;
@@ -1060,7 +1313,7 @@ impl App {
         self.selected = self.selected.min(self.log.len().saturating_sub(1));
     }
 
-    fn on_event(&mut self, ev: ProducerEvent) {
+    fn on_event(&mut self, ev: ProducerEvent) -> Option<Effect> {
         match ev {
             ProducerEvent::Connection(c) => {
                 if c == Connection::Starting {
@@ -1082,6 +1335,7 @@ impl App {
                     mode,
                     kind: EntryKind::Queued,
                     draft,
+                    profile: self.profile.clone(),
                 });
             }
             ProducerEvent::Submitted {
@@ -1106,6 +1360,7 @@ impl App {
                     mode,
                     kind: EntryKind::Submitted,
                     draft: Some(draft),
+                    profile: self.profile.clone(),
                 });
             }
             ProducerEvent::Completed(c) => self.on_completed(c),
@@ -1136,9 +1391,10 @@ impl App {
             ProducerEvent::Stopped { unresolved } => {
                 self.connection = Connection::Stopped;
                 self.producer_alive = false;
+                let switching = self.switching.is_some();
                 if self.quitting.is_some() {
                     self.should_exit = true;
-                } else {
+                } else if !switching {
                     let key = self.key_for(Bind::RestartProducer);
                     self.notice(
                         Level::Error,
@@ -1156,9 +1412,13 @@ impl App {
                         s.unresolved += 1;
                     }
                 }
+                if switching && self.quitting.is_none() {
+                    return self.finish_switch(Some(unresolved));
+                }
                 self.unresolved = Some(unresolved);
             }
         }
+        None
     }
 
     fn on_completed(&mut self, c: Completion) {
@@ -1192,6 +1452,7 @@ impl App {
                 latency: c.latency,
             },
             draft,
+            profile: self.profile.clone(),
         });
     }
 
@@ -1219,6 +1480,15 @@ mod tests {
     use super::*;
     use crate::console::ui::tests::{busy_app, empty_app, t0};
     use crate::message::{Failure, Receipt};
+
+    /// `empty_app` with a body, so sends pass validation (RocketMQ refuses
+    /// empty bodies).
+    fn ready_app() -> App {
+        let mut app = empty_app();
+        app.composer.body = TextArea::new(vec!["hello".into()]);
+        app.composer.validate(app.max_message_bytes);
+        app
+    }
 
     fn typ(app: &mut App, text: &str) {
         for c in text.chars() {
@@ -1351,7 +1621,7 @@ mod tests {
         app.max_message_bytes = 4;
         app.focus = Focus::Body;
         typ(&mut app, "hello");
-        assert!(app.composer.errors[&Focus::Body].contains("over the 4-byte limit"));
+        assert!(app.composer.errors[&Focus::Body].contains("at most 4"));
         assert!(key(&mut app, Bind::Send).is_none());
     }
 
@@ -1514,7 +1784,7 @@ mod tests {
 
     #[test]
     fn repeat_form_validates_and_starts_a_burst() {
-        let mut app = empty_app();
+        let mut app = ready_app();
         app.focus = Focus::ModeBar;
         key(&mut app, Bind::ModeAsync);
         key(&mut app, Bind::Repeat);
@@ -1566,7 +1836,7 @@ mod tests {
 
     #[test]
     fn protected_profile_confirms_first() {
-        let mut app = empty_app();
+        let mut app = ready_app();
         app.protected = true;
         assert!(key(&mut app, Bind::Send).is_none());
         assert_eq!(app.context(), Context::Confirm);
@@ -1638,7 +1908,7 @@ mod tests {
 
     #[test]
     fn busy_channel_is_reported_not_waited_on() {
-        let mut app = empty_app();
+        let mut app = ready_app();
         let (seq, _, _) = sent(key(&mut app, Bind::Send));
         app.update(Action::SubmitFailed {
             first_seq: Some(seq),
@@ -1647,6 +1917,253 @@ mod tests {
         });
         assert!(matches!(app.log[0].kind, EntryKind::NotSent(_)));
         assert!(app.notice.as_ref().unwrap().text.contains("busy"));
+    }
+
+    /// Opens the picker and moves its cursor to `i`.
+    fn pick(app: &mut App, i: usize) {
+        app.focus = Focus::Log;
+        key(app, Bind::SwitchProfile);
+        for _ in 0..app.profiles.len() {
+            key(app, Bind::ScrollUp);
+        }
+        for _ in 0..i {
+            key(app, Bind::ScrollDown);
+        }
+    }
+
+    fn stopped(unresolved: Vec<(Seq, Mode)>) -> Action {
+        Action::Producer(ProducerEvent::Stopped { unresolved })
+    }
+
+    #[test]
+    fn picker_opens_moves_and_closes() {
+        let mut app = empty_app();
+        app.focus = Focus::ModeBar;
+        key(&mut app, Bind::SwitchProfile);
+        assert!(matches!(app.overlay, Overlay::Picker { cursor: 2 }));
+        assert_eq!(app.context(), Context::Picker);
+        assert!(!app.takes_text());
+        key(&mut app, Bind::ScrollDown);
+        key(&mut app, Bind::ScrollDown);
+        assert!(
+            matches!(app.overlay, Overlay::Picker { cursor: 3 }),
+            "clamped at the last profile"
+        );
+        for _ in 0..5 {
+            key(&mut app, Bind::ScrollUp);
+        }
+        assert!(matches!(app.overlay, Overlay::Picker { cursor: 0 }));
+        assert!(key(&mut app, Bind::QuickSend).is_none(), "picker owns keys");
+        assert_eq!(app.next_seq, 1);
+        key(&mut app, Bind::Close);
+        assert!(matches!(app.overlay, Overlay::None));
+        assert_eq!(app.profile, "sandbox");
+        // The current profile again: nothing happens.
+        pick(&mut app, 2);
+        assert!(key(&mut app, Bind::Submit).is_none());
+        assert!(app.switching.is_none());
+        assert!(app.notice.as_ref().unwrap().text.contains("already on"));
+    }
+
+    #[test]
+    fn unusable_choice_shows_why_and_keeps_the_current_producer() {
+        let mut app = ready_app();
+        pick(&mut app, 1);
+        assert!(key(&mut app, Bind::Submit).is_none(), "no shutdown sent");
+        assert!(app.switching.is_none());
+        assert_eq!((app.current, app.profile.as_str()), (2, "sandbox"));
+        let n = app.notice.clone().unwrap();
+        assert_eq!(n.level, Level::Error);
+        assert!(
+            n.text.contains("cloud") && n.text.contains("RMQ_AK"),
+            "{}",
+            n.text
+        );
+        assert!(matches!(app.overlay, Overlay::Picker { cursor: 1 }));
+        key(&mut app, Bind::Close);
+        assert!(matches!(key(&mut app, Bind::Send), Some(Effect::Submit(_))));
+    }
+
+    #[test]
+    fn switching_with_sends_in_flight_drains_the_old_producer_first() {
+        let mut app = busy_app();
+        assert_eq!(app.in_flight_total(), 1);
+        pick(&mut app, 0);
+        match key(&mut app, Bind::Submit) {
+            Some(Effect::Submit(ProducerCommand::Shutdown { grace })) => {
+                assert_eq!(grace, Duration::from_secs(3), "the old profile's timeout")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(app.overlay, Overlay::None));
+        assert_eq!(app.switching.as_ref().unwrap().to, 0);
+        assert_eq!(app.profile, "sandbox", "still the old one while draining");
+        assert!(
+            app.notice
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("switching to staging")
+        );
+        assert!(key(&mut app, Bind::Send).is_none(), "no sends mid-switch");
+        assert_eq!(app.next_seq, 1);
+        // The old producer reports its end; results keep the old profile.
+        assert!(
+            app.update(Action::Producer(completion(
+                5,
+                Mode::Async,
+                Outcome::Unresolved
+            )))
+            .is_none()
+        );
+        assert_eq!(app.log[0].profile, "sandbox");
+        assert!(matches!(
+            app.update(stopped(vec![(5, Mode::Async)])),
+            Some(Effect::StartProducer)
+        ));
+        assert!(app.switching.is_none());
+        assert_eq!((app.current, app.profile.as_str()), (0, "staging"));
+        assert_eq!(app.endpoint, "10.0.0.5:9876");
+        assert!(!app.sandbox && app.producer_alive);
+        assert_eq!(app.connection, Connection::Starting);
+        for m in Mode::ALL {
+            assert_eq!(app.stats(m).sent, 0, "counters belong to one profile");
+        }
+        assert_eq!(app.rate.last_second(), None);
+        assert_eq!(app.in_flight_total(), 0);
+        assert_eq!(
+            app.unresolved, None,
+            "the exit report is the new producer's"
+        );
+        match &app.log[0].kind {
+            EntryKind::Note(t) => assert_eq!(t, "switched to profile staging"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.log[0].profile, "staging");
+        match &app.log[1].kind {
+            EntryKind::Note(t) => {
+                assert_eq!(t, "1 send(s) unresolved when leaving sandbox (#5 async)")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The typed topic stays; the empty tag takes the profile default.
+        assert_eq!(app.composer.topic.lines()[0], "TopicTest");
+        assert_eq!(app.composer.tag.lines()[0], "stg");
+        let (seq, _, draft) = sent(key(&mut app, Bind::Send));
+        assert_eq!((seq, draft.tag.as_deref()), (1, Some("stg")));
+    }
+
+    #[test]
+    fn idle_switch_still_shuts_down_and_adopts_protection_and_colour() {
+        let mut app = empty_app();
+        app.composer.topic = line_input("");
+        pick(&mut app, 3);
+        assert!(matches!(
+            key(&mut app, Bind::Submit),
+            Some(Effect::Submit(ProducerCommand::Shutdown { .. }))
+        ));
+        assert!(matches!(
+            app.update(stopped(vec![])),
+            Some(Effect::StartProducer)
+        ));
+        assert_eq!(app.profile, "production");
+        assert!(app.protected);
+        assert_eq!(app.profile_color, Some(ratatui::style::Color::Red));
+        assert_eq!(
+            app.composer.topic.lines()[0],
+            "Orders",
+            "empty topic filled"
+        );
+        let notes: Vec<_> = app
+            .log
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Note(_)))
+            .collect();
+        assert_eq!(notes.len(), 1, "nothing unresolved to report");
+    }
+
+    #[test]
+    fn a_stuck_old_producer_does_not_block_the_switch() {
+        let mut app = busy_app();
+        pick(&mut app, 0);
+        key(&mut app, Bind::Submit);
+        assert!(
+            app.update(Action::Tick(t0() + chrono::Duration::seconds(2)))
+                .is_none()
+        );
+        assert!(app.switching.is_some());
+        assert!(matches!(
+            app.update(Action::Tick(t0() + chrono::Duration::seconds(6))),
+            Some(Effect::StartProducer)
+        ));
+        assert_eq!(app.profile, "staging");
+        match &app.log[1].kind {
+            EntryKind::Note(t) => assert!(t.contains("did not report"), "{t}"),
+            other => panic!("{other:?}"),
+        }
+        // A dead producer has nothing to drain: the switch is immediate.
+        app.update(Action::ProducerDied("panicked: boom".into()));
+        pick(&mut app, 2);
+        assert!(matches!(
+            key(&mut app, Bind::Submit),
+            Some(Effect::StartProducer)
+        ));
+        assert_eq!(app.profile, "sandbox");
+        assert!(app.producer_alive);
+    }
+
+    #[test]
+    fn quitting_mid_switch_exits_instead_of_starting_the_new_producer() {
+        let mut app = busy_app();
+        pick(&mut app, 0);
+        key(&mut app, Bind::Submit);
+        key(&mut app, Bind::QuitNow);
+        assert!(app.update(stopped(vec![(5, Mode::Async)])).is_none());
+        assert!(app.should_exit);
+        assert_eq!(app.unresolved_count(), 1);
+    }
+
+    #[test]
+    fn protected_burst_needs_the_topic_typed_back() {
+        let mut app = ready_app();
+        app.protected = true;
+        app.focus = Focus::ModeBar;
+        key(&mut app, Bind::Repeat);
+        assert!(key(&mut app, Bind::Submit).is_none());
+        assert_eq!(app.context(), Context::ConfirmTopic);
+        assert!(app.takes_text(), "y and n are letters of the topic here");
+        assert!(key(&mut app, Bind::Yes).is_none());
+        assert!(key(&mut app, Bind::Submit).is_none(), "nothing typed yet");
+        typ(&mut app, "topictest");
+        assert!(key(&mut app, Bind::Submit).is_none(), "case matters");
+        let n = app.notice.clone().unwrap();
+        assert!(
+            n.text.contains("type the topic exactly (TopicTest)"),
+            "{}",
+            n.text
+        );
+        assert!(matches!(app.overlay, Overlay::Confirm(_)), "still open");
+        for _ in 0.."topictest".len() {
+            app.update(Action::Edit(Input {
+                key: Key::Backspace,
+                ..Default::default()
+            }));
+        }
+        typ(&mut app, "TopicTest");
+        match key(&mut app, Bind::Submit) {
+            Some(Effect::Submit(ProducerCommand::Burst(b))) => assert_eq!(b.count, 10),
+            other => panic!("{other:?}"),
+        }
+        // Esc cancels without sending.
+        app.burst = None;
+        key(&mut app, Bind::Repeat);
+        key(&mut app, Bind::Submit);
+        key(&mut app, Bind::Close);
+        assert!(matches!(app.overlay, Overlay::None));
+        assert_eq!(app.next_seq, 11);
+        // A single send keeps the y/n box.
+        key(&mut app, Bind::QuickSend);
+        assert_eq!(app.context(), Context::Confirm);
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub enum Context {
     Help,
     Repeat,
     Confirm,
+    /// Confirming a protected burst: the topic is typed back first.
+    ConfirmTopic,
+    Picker,
     Quitting,
 }
 
@@ -34,6 +37,8 @@ impl Context {
             Context::Help => "help",
             Context::Repeat => "repeat form",
             Context::Confirm => "confirm send",
+            Context::ConfirmTopic => "confirm burst",
+            Context::Picker => "profile picker",
             Context::Quitting => "quitting",
         }
     }
@@ -71,10 +76,11 @@ pub enum Bind {
     CancelBurst,
     Yes,
     No,
+    SwitchProfile,
 }
 
 impl Bind {
-    pub const ALL: [Bind; 28] = [
+    pub const ALL: [Bind; 29] = [
         Bind::Send,
         Bind::QuitNow,
         Bind::FocusNext,
@@ -103,6 +109,7 @@ impl Bind {
         Bind::CancelBurst,
         Bind::Yes,
         Bind::No,
+        Bind::SwitchProfile,
     ];
 
     pub fn name(self) -> &'static str {
@@ -135,6 +142,7 @@ impl Bind {
             Bind::CancelBurst => "cancel_burst",
             Bind::Yes => "yes",
             Bind::No => "no",
+            Bind::SwitchProfile => "switch_profile",
         }
     }
 
@@ -169,6 +177,7 @@ impl Bind {
             Bind::CancelBurst => "cancel the running burst",
             Bind::Yes => "yes, send",
             Bind::No => "no, keep editing",
+            Bind::SwitchProfile => "switch profile (picker)",
         }
     }
 
@@ -197,6 +206,7 @@ impl Bind {
             Bind::ModeOneway => "oneway",
             Bind::ScrollDown => "scroll",
             Bind::RestartProducer => "restart",
+            Bind::SwitchProfile => "profile",
             _ => self.name(),
         }
     }
@@ -434,6 +444,7 @@ impl Default for Keymap {
                 B::EditComposer,
                 &[Chord::plain('i'), Chord::plain('e')],
             );
+            add(ctx, B::SwitchProfile, &[Chord::plain('p')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
         }
@@ -462,6 +473,24 @@ impl Default for Keymap {
         add(C::Repeat, B::Close, &[Chord::key(K::Esc)]);
         add(C::Confirm, B::Yes, &[Chord::plain('y')]);
         add(C::Confirm, B::No, &[Chord::plain('n'), Chord::key(K::Esc)]);
+        add(C::ConfirmTopic, B::Submit, &[Chord::key(K::Enter)]);
+        add(C::ConfirmTopic, B::Close, &[Chord::key(K::Esc)]);
+        add(
+            C::Picker,
+            B::ScrollDown,
+            &[Chord::plain('j'), Chord::key(K::Down)],
+        );
+        add(
+            C::Picker,
+            B::ScrollUp,
+            &[Chord::plain('k'), Chord::key(K::Up)],
+        );
+        add(C::Picker, B::Submit, &[Chord::key(K::Enter)]);
+        add(
+            C::Picker,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q')],
+        );
         add(C::Quitting, B::Quit, &[Chord::plain('q')]);
         Keymap { bindings: b }
     }
@@ -515,6 +544,7 @@ impl Keymap {
                 Bind::ModeAsync,
                 Bind::ModeOneway,
                 Bind::Repeat,
+                Bind::SwitchProfile,
                 Bind::FocusNext,
                 Bind::Help,
                 Bind::Quit,
@@ -525,6 +555,7 @@ impl Keymap {
                 Bind::CopyMsgId,
                 Bind::QuickSend,
                 Bind::Repeat,
+                Bind::SwitchProfile,
                 Bind::Help,
                 Bind::Quit,
             ],
@@ -532,6 +563,8 @@ impl Keymap {
             Context::Help => &[Bind::Close],
             Context::Repeat => &[Bind::Submit, Bind::FocusNext, Bind::Close],
             Context::Confirm => &[Bind::Yes, Bind::No],
+            Context::ConfirmTopic => &[Bind::Submit, Bind::Close],
+            Context::Picker => &[Bind::ScrollDown, Bind::Submit, Bind::Close],
             Context::Quitting => &[Bind::Quit],
             Context::Global => &[],
         };
@@ -544,7 +577,15 @@ impl Keymap {
                     .filter(|b| b.ctx == ctx || b.ctx == Context::Global)
                     .find(|b| b.bind == *bind)
                     .and_then(|b| b.keys.first())?;
-                Some((key.to_string(), bind.hint()))
+                // `submit` means different things in different boxes.
+                let label = match (ctx, bind) {
+                    (Context::Picker, Bind::Submit) => "switch",
+                    (Context::Picker, Bind::ScrollDown) => "move",
+                    (Context::ConfirmTopic, Bind::Submit) => "send burst",
+                    (Context::ConfirmTopic, Bind::Close) => "cancel",
+                    _ => bind.hint(),
+                };
+                Some((key.to_string(), label))
             })
             .collect()
     }

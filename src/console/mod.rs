@@ -29,17 +29,33 @@ use keymap::Keymap;
 
 /// What `main` hands the console.
 pub struct Session {
-    pub profile: String,
-    pub endpoint: String,
-    pub sandbox: bool,
-    /// Every send asks for a y/n confirmation showing profile, topic, count.
-    pub protected: bool,
-    pub settings: producer::ProducerSettings,
+    /// Every target the picker offers; the console starts on `current`.
+    pub profiles: Vec<ProfileChoice>,
+    /// Index into `profiles` of the active one; its settings must be `Ok`.
+    pub current: usize,
     pub styles: Styles,
     pub key_overrides: BTreeMap<String, String>,
+    pub results_capacity: usize,
+}
+
+/// One entry of the profile picker: everything the console needs to switch
+/// to it without reading config or the environment again.
+#[derive(Debug, Clone)]
+pub struct ProfileChoice {
+    pub name: String,
+    /// What the status bar and the picker show.
+    pub endpoint: String,
+    /// Every send asks for a confirmation showing profile, topic, count.
+    pub protected: bool,
+    /// Status-bar marker colour, so production looks different.
+    pub color: Option<ratatui::style::Color>,
     pub default_topic: Option<String>,
     pub default_tag: Option<String>,
-    pub results_capacity: usize,
+    /// `Err` says why it cannot be used (e.g. a missing environment
+    /// variable); the picker shows it and choosing it changes nothing.
+    pub settings: Result<producer::ProducerSettings, String>,
+    /// The sandbox this process started (only then is it a choice).
+    pub sandbox: bool,
 }
 
 /// Frame interval cap (~30 fps).
@@ -56,27 +72,30 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
     keymap
         .apply_overrides(&session.key_overrides)
         .map_err(|e| anyhow!("key binding: {e}"))?;
+    // Checked before raw mode so the message reaches the operator.
+    match session.profiles.get(session.current) {
+        None => return Err(anyhow!("no profile to start on")),
+        Some(ProfileChoice {
+            name,
+            settings: Err(e),
+            ..
+        }) => return Err(anyhow!("profile {name}: {e}")),
+        Some(_) => {}
+    }
     let app = App::new(
         AppConfig {
-            profile: session.profile,
-            endpoint: session.endpoint,
-            sandbox: session.sandbox,
-            protected: session.protected,
-            max_message_bytes: session.settings.max_message_bytes,
-            grace: session.settings.send_timeout,
+            profiles: session.profiles,
+            current: session.current,
             results_capacity: session.results_capacity,
-            default_topic: session.default_topic,
-            default_tag: session.default_tag,
             keymap,
         },
         Local::now(),
     );
     let styles = session.styles;
-    let settings = session.settings;
     let app = {
         let mut guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
         let input = InputThread::start();
-        let result = rt.block_on(event_loop(rt, &mut guard, app, settings, &styles, input.rx));
+        let result = rt.block_on(event_loop(rt, &mut guard, app, &styles, input.rx));
         input.stop.store(true, Ordering::SeqCst);
         let _ = input.join.join();
         drop(guard);
@@ -180,16 +199,21 @@ struct Producer {
 }
 
 impl Producer {
-    fn spawn(rt: &Runtime, settings: &producer::ProducerSettings) -> Self {
-        let (handle, events, join) = producer::spawn(rt.context("producer"), settings.clone());
-        Self {
+    /// Starts the producer for the App's active profile.
+    fn spawn(rt: &Runtime, app: &App) -> anyhow::Result<Self> {
+        let settings = app
+            .current_settings()
+            .map_err(|e| anyhow!("profile {}: {e}", app.profile))?
+            .clone();
+        let (handle, events, join) = producer::spawn(rt.context("producer"), settings);
+        Ok(Self {
             handle,
             events,
             join,
             events_open: true,
             join_done: false,
             stopped: false,
-        }
+        })
     }
 }
 
@@ -197,11 +221,10 @@ async fn event_loop(
     rt: &Runtime,
     guard: &mut tui::TerminalGuard,
     mut app: App,
-    settings: producer::ProducerSettings,
     styles: &Styles,
     mut input: mpsc::Receiver<Event>,
 ) -> anyhow::Result<App> {
-    let mut p = Producer::spawn(rt, &settings);
+    let mut p = Producer::spawn(rt, &app)?;
     let mut buf: Vec<ProducerEvent> = Vec::with_capacity(256);
     let mut clock = tokio::time::interval(CLOCK);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -229,7 +252,7 @@ async fn event_loop(
                 if n == 0 {
                     p.events_open = false;
                 }
-                app.update(Action::Tick(Local::now()));
+                effects.extend(app.update(Action::Tick(Local::now())));
                 for ev in buf.drain(..) {
                     if matches!(ev, ProducerEvent::Stopped { .. }) {
                         p.stopped = true;
@@ -241,7 +264,7 @@ async fn event_loop(
                 p.join_done = true;
                 // The task's last events may still be queued; `Stopped`
                 // among them means a normal end, not a death.
-                app.update(Action::Tick(Local::now()));
+                effects.extend(app.update(Action::Tick(Local::now())));
                 while let Ok(ev) = p.events.try_recv() {
                     if matches!(ev, ProducerEvent::Stopped { .. }) {
                         p.stopped = true;
@@ -263,12 +286,12 @@ async fn event_loop(
                         Ok(()) => "ended unexpectedly".into(),
                     };
                     tracing::error!("producer task {why}");
-                    app.update(Action::Tick(Local::now()));
+                    effects.extend(app.update(Action::Tick(Local::now())));
                     effects.extend(app.update(Action::ProducerDied(why)));
                 }
             }
             Some(ev) = input.recv() => {
-                app.update(Action::Tick(Local::now()));
+                effects.extend(app.update(Action::Tick(Local::now())));
                 let area = guard.terminal.size().map(|s| Rect::new(0, 0, s.width, s.height)).unwrap_or_default();
                 if matches!(ev, Event::Resize(..)) {
                     app.dirty = true;
@@ -287,7 +310,7 @@ async fn event_loop(
                 }
             }
             _ = clock.tick() => {
-                app.update(Action::Tick(Local::now()));
+                effects.extend(app.update(Action::Tick(Local::now())));
             }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => {}
         }
@@ -303,8 +326,17 @@ async fn event_loop(
                     if !p.join_done {
                         p.join.abort();
                     }
-                    p = Producer::spawn(rt, &settings);
+                    p = Producer::spawn(rt, &app)?;
                     app.update(Action::ProducerRestarted);
+                }
+                Effect::StartProducer => {
+                    // The App has already switched to the new profile. An
+                    // old task that reported `Stopped` is finishing on its
+                    // own; one past its grace is stuck and is aborted.
+                    if !p.join_done && !p.stopped {
+                        p.join.abort();
+                    }
+                    p = Producer::spawn(rt, &app)?;
                 }
             }
         }

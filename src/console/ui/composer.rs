@@ -83,10 +83,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             if in_composer { s.accent } else { s.text },
         ));
     // Multi-line fields have no room beside them; their problem goes on the
-    // bottom border, else the body size against the limit.
-    let bottom = [Focus::Props, Focus::Body]
-        .iter()
-        .find_map(|f| c.errors.get(f).map(|e| (f, e)));
+    // bottom border, else the body size against the limit. The focused
+    // field's problem goes there first, in full: beside a one-line field it
+    // may have been cut.
+    let focused_err = c
+        .errors
+        .get(&app.focus)
+        .filter(|_| app.focus.is_text())
+        .map(|e| (&app.focus, e));
+    let bottom = focused_err.or_else(|| {
+        [Focus::Props, Focus::Body]
+            .iter()
+            .find_map(|f| c.errors.get(f).map(|e| (f, e)))
+    });
     block = match bottom {
         Some((f, e)) => block.title_bottom(Span::styled(format!(" {}: {e} ", f.label()), s.error)),
         None => block.title_bottom(Span::styled(
@@ -132,7 +141,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
                 let w = (e.chars().count() as u16 + 2).min(rest.width / 2);
                 let [field, msg] =
                     Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(rest);
-                frame.render_widget(Paragraph::new(Span::styled(format!(" {e}"), s.error)), msg);
+                let shown = super::results::cut(e, w.saturating_sub(1) as usize);
+                frame.render_widget(
+                    Paragraph::new(Span::styled(format!(" {shown}"), s.error)),
+                    msg,
+                );
                 field
             }
             _ => rest,

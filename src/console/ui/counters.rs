@@ -17,15 +17,25 @@ fn lat(d: Option<std::time::Duration>) -> String {
     d.map_or_else(|| "-".to_string(), fmt_latency)
 }
 
-fn rows(app: &App, s: &Styles) -> Vec<Line<'static>> {
+/// `first` heads the mode column: the profile name where the pane has no
+/// title to carry it (narrow layout), so the counters always say whose
+/// they are.
+fn rows(app: &App, s: &Styles, first: Option<&str>) -> Vec<Line<'static>> {
     let now = app.now.timestamp();
-    let mut lines = vec![Line::styled(
-        format!(
-            "{:<8}{:>6}{:>6}{:>5}{:>6}{:>5} {:>7}{:>7}{:>7}",
-            "mode", "sent", "ok", "fail", "infl", "/s", "p50", "p99", "max"
+    let head = match first {
+        Some(p) => Span::styled(format!("{:<8}", super::results::cut(p, 7)), s.accent),
+        None => Span::styled(format!("{:<8}", "mode"), s.muted),
+    };
+    let mut lines = vec![Line::from(vec![
+        head,
+        Span::styled(
+            format!(
+                "{:>6}{:>6}{:>5}{:>6}{:>5} {:>7}{:>7}{:>7}",
+                "sent", "ok", "fail", "infl", "/s", "p50", "p99", "max"
+            ),
+            s.muted,
         ),
-        s.muted,
-    )];
+    ])];
     for m in Mode::ALL {
         let st = app.stats(m);
         let infl = if st.queued > 0 {
@@ -79,7 +89,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         let block = Block::new()
             .borders(Borders::ALL)
             .border_style(s.border)
-            .title(Span::styled(" Counters ", s.text));
+            .title(Span::styled(
+                format!(" Counters · {} ", app.profile),
+                s.text,
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let [table, gap, title, spark] = Layout::vertical([
@@ -90,7 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         ])
         .areas(inner);
         let _ = gap;
-        frame.render_widget(Paragraph::new(rows(app, s)), table);
+        frame.render_widget(Paragraph::new(rows(app, s, None)), table);
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("{rate_title}  (last {}s)", spark.width),
@@ -106,7 +119,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             Constraint::Min(0),
         ])
         .areas(area);
-        frame.render_widget(Paragraph::new(rows(app, s)), table);
+        frame.render_widget(Paragraph::new(rows(app, s, Some(&app.profile))), table);
         if right.width > 4 {
             let [title, spark] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(right);

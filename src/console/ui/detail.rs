@@ -26,6 +26,7 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
             Span::styled(label, style),
         ]),
         kv("at", app.fmt_datetime(e.at), s),
+        kv("profile", e.profile.clone(), s),
     ];
     match &e.kind {
         EntryKind::Completed {
@@ -76,6 +77,7 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
             }
         }
         EntryKind::NotSent(why) => out.push(kv("not sent", why.clone(), s)),
+        EntryKind::Note(text) => out.push(Line::styled(text.clone(), s.text)),
         EntryKind::Queued => out.push(Line::styled(
             "waiting for a slot in the async in-flight window",
             s.muted,

@@ -25,7 +25,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         .title_bottom(Span::styled(
             " Esc closes · names on the right are for [keys] in the config ",
             s.muted,
-        ));
+        ))
+        // Up here rather than as a last line, so 80x24 keeps one column.
+        .title(Line::styled(" mouse: click focuses, wheel scrolls ", s.muted).right_aligned());
     let entries = app.keymap.help_entries(ctx);
     let w = entries
         .iter()
@@ -49,10 +51,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             ])
         })
         .collect();
-    lines.push(Line::styled(
-        " Mouse: click focuses, wheel scrolls",
-        s.muted,
-    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Two columns when one does not fit (80x24).

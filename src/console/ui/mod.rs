@@ -6,6 +6,7 @@ mod counters;
 mod detail;
 mod help;
 mod mode_bar;
+mod picker;
 mod repeat;
 mod results;
 mod status;
@@ -116,7 +117,15 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
             detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
         }
         Overlay::Repeat(form) => repeat::render(frame, centered(area, 60, 9), app, form, styles),
-        Overlay::Confirm(p) => repeat::render_confirm(frame, centered(area, 60, 8), app, p, styles),
+        Overlay::Confirm(c) => {
+            let h = if c.typed.is_some() { 10 } else { 8 };
+            repeat::render_confirm(frame, centered(area, 60, h), app, c, styles)
+        }
+        Overlay::Picker { cursor } => {
+            // Rows, header, two lines for a wrapped error, borders.
+            let h = app.profiles.len() as u16 + 5;
+            picker::render(frame, centered(area, 76, h), app, *cursor, styles)
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::console::app::{App, PendingSend, RepeatField, RepeatForm};
+use crate::console::app::{App, Confirm, RepeatField, RepeatForm};
 use crate::template::PLACEHOLDERS;
 use crate::theme::Styles;
 
@@ -77,14 +77,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
     );
 }
 
-pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, p: &PendingSend, s: &Styles) {
+pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: &Styles) {
+    let p = &c.pending;
     super::clear(frame, area);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(s.error)
         .title(Span::styled(" Protected profile: confirm ", s.error));
     let count = p.count();
-    let lines = vec![
+    let mut lines = vec![
         Line::from(vec![
             Span::styled("profile  ", s.muted),
             Span::styled(app.profile.clone(), s.accent),
@@ -105,8 +106,27 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, p: &PendingSend,
             ),
         ]),
         Line::raw(""),
-        Line::styled("Send? y = yes, n/Esc = no", s.warning),
     ];
+    match &c.typed {
+        None => lines.push(Line::styled("Send? y = yes, n/Esc = no", s.warning)),
+        Some(typed) => {
+            // A burst: the topic typed back, so Enter alone cannot fire it.
+            let (mark, style) = if c.topic_matches() {
+                ("  ✓ matches", s.success)
+            } else {
+                ("", s.text)
+            };
+            lines.push(Line::styled(
+                "Type the topic back, then Enter; Esc cancels",
+                s.warning,
+            ));
+            lines.push(Line::from(vec![
+                Span::styled("topic?   ", s.muted),
+                Span::styled(format!("{typed}▏"), s.text.patch(s.selection)),
+                Span::styled(mark, style),
+            ]));
+        }
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -46,6 +46,7 @@ pub fn outcome(e: &LogEntry, s: &Styles) -> (String, Style) {
         EntryKind::Queued => ("QUEUED".into(), s.warning),
         EntryKind::Submitted => ("IN FLIGHT".into(), s.muted),
         EntryKind::NotSent(_) => ("NOT SENT".into(), s.error),
+        EntryKind::Note(_) => ("NOTE".into(), s.accent),
         EntryKind::Completed { outcome, .. } => match outcome {
             Outcome::Acknowledged(r) if r.status == "SendOk" => ("OK SendOk".into(), s.success),
             Outcome::Acknowledged(r) => (format!("OK {}", r.status), s.warning),
@@ -57,6 +58,13 @@ pub fn outcome(e: &LogEntry, s: &Styles) -> (String, Style) {
 }
 
 fn line(app: &App, e: &LogEntry, width: u16, s: &Styles) -> Line<'static> {
+    if let EntryKind::Note(text) = &e.kind {
+        // Not a send: no seq, mode or outcome columns.
+        return Line::from(vec![
+            Span::styled(app.fmt_time(e.at), s.muted),
+            Span::styled(format!(" ── {text}"), s.accent),
+        ]);
+    }
     let (label, lstyle) = outcome(e, s);
     let lat = match &e.kind {
         // The callback line says how long after the submit it came.

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -25,10 +26,51 @@ pub fn uptime(app: &App) -> String {
     }
 }
 
+/// Black or white, whichever reads better on `bg`.
+fn text_on(bg: Color) -> Color {
+    let dark = match bg {
+        Color::Rgb(r, g, b) => (299 * r as u32 + 587 * g as u32 + 114 * b as u32) / 1000 < 140,
+        Color::Indexed(i) => i < 7 || (16..232).contains(&i) && (i - 16) / 36 < 3,
+        Color::Black
+        | Color::Red
+        | Color::Blue
+        | Color::Magenta
+        | Color::DarkGray
+        | Color::LightBlue
+        | Color::Reset => true,
+        _ => false,
+    };
+    if dark { Color::White } else { Color::Black }
+}
+
+/// The profile name, on the profile's marker colour when it has one.
+fn profile_span(app: &App, s: &Styles) -> Span<'static> {
+    match app.profile_color {
+        Some(bg) => Span::styled(
+            format!(" {} ", app.profile),
+            Style::default()
+                .bg(bg)
+                .fg(text_on(bg))
+                .add_modifier(Modifier::BOLD),
+        ),
+        None => Span::styled(app.profile.clone(), s.accent),
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let [info, hints] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let (conn, cstyle) = match (&app.connection, app.producer_alive) {
+        (_, _) if app.quitting.is_none() && app.switching.is_some() => (
+            format!(
+                "switching to {}…",
+                app.switching
+                    .as_ref()
+                    .and_then(|sw| app.profiles.get(sw.to))
+                    .map_or("?", |p| p.name.as_str())
+            ),
+            s.warning,
+        ),
         (_, _) if app.quitting.is_some() => (
             format!("quitting, {} in flight", app.in_flight_total()),
             s.warning,
@@ -48,7 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         spans.push(Span::raw(" "));
     }
     spans.extend([
-        Span::styled(app.profile.clone(), s.accent),
+        profile_span(app, s),
         Span::styled(format!(" @ {}  ", app.endpoint), s.text),
         Span::styled(conn, cstyle),
         Span::styled(format!("  {}", uptime(app)), s.muted),

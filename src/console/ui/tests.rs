@@ -9,10 +9,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
+use ratatui::style::Color;
+
+use crate::console::ProfileChoice;
 use crate::console::app::{Action, App, AppConfig, Focus};
 use crate::console::keymap::{Bind, Keymap};
 use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
-use crate::producer::{Connection, ProducerEvent};
+use crate::producer::{Connection, ProducerEvent, ProducerSettings};
 use crate::theme::Styles;
 
 pub fn t0() -> DateTime<Local> {
@@ -23,18 +26,67 @@ fn at(ms: i64) -> DateTime<Local> {
     t0() + chrono::Duration::milliseconds(ms)
 }
 
+fn settings(addr: &str) -> ProducerSettings {
+    let mut st = ProducerSettings::new(addr);
+    st.send_timeout = Duration::from_secs(3);
+    st
+}
+
+/// Two config profiles (one unusable), the sandbox the session started on,
+/// and a protected production profile with a marker colour.
+pub fn profiles() -> Vec<ProfileChoice> {
+    let base = ProfileChoice {
+        name: String::new(),
+        endpoint: String::new(),
+        protected: false,
+        color: None,
+        default_topic: None,
+        default_tag: None,
+        settings: Ok(settings("127.0.0.1:9876")),
+        sandbox: false,
+    };
+    vec![
+        ProfileChoice {
+            name: "staging".into(),
+            endpoint: "10.0.0.5:9876".into(),
+            default_topic: Some("StagingTopic".into()),
+            default_tag: Some("stg".into()),
+            settings: Ok(settings("10.0.0.5:9876")),
+            ..base.clone()
+        },
+        ProfileChoice {
+            name: "cloud".into(),
+            endpoint: "rmq-cn-x.cn-hangzhou.rmq.aliyuncs.com:8080".into(),
+            settings: Err(
+                "profile \"cloud\": environment variable RMQ_AK (access-key-env) is not set".into(),
+            ),
+            ..base.clone()
+        },
+        ProfileChoice {
+            name: "sandbox".into(),
+            endpoint: "127.0.0.1:9876".into(),
+            default_topic: Some("TopicTest".into()),
+            sandbox: true,
+            ..base.clone()
+        },
+        ProfileChoice {
+            name: "production".into(),
+            endpoint: "10.1.0.1:9876;10.1.0.2:9876".into(),
+            protected: true,
+            color: Some(Color::Red),
+            default_topic: Some("Orders".into()),
+            settings: Ok(settings("10.1.0.1:9876;10.1.0.2:9876")),
+            ..base
+        },
+    ]
+}
+
 pub fn empty_app() -> App {
     let mut app = App::new(
         AppConfig {
-            profile: "sandbox".into(),
-            endpoint: "127.0.0.1:9876".into(),
-            sandbox: true,
-            protected: false,
-            max_message_bytes: 4 * 1024 * 1024,
-            grace: Duration::from_secs(3),
+            profiles: profiles(),
+            current: 2,
             results_capacity: 1000,
-            default_topic: Some("TopicTest".into()),
-            default_tag: None,
             keymap: Keymap::default(),
         },
         t0() - chrono::Duration::seconds(7 * 60 + 5),
@@ -133,6 +185,8 @@ pub fn busy_app() -> App {
         ),
     );
     ev(&mut app, submitted(5, Mode::Async, -200));
+    app.composer.body = ratatui_textarea::TextArea::new(vec!["hello".into(), "world".into()]);
+    app.update(Action::Edit(ratatui_textarea::Input::default()));
     app.update(Action::Tick(t0()));
     app
 }
@@ -265,7 +319,7 @@ fn overlay_repeat_form() {
 
 #[test]
 fn overlay_confirm() {
-    let mut app = empty_app();
+    let mut app = busy_app();
     app.protected = true;
     app.update(Action::Key(Bind::Send));
     insta::assert_snapshot!(draw(&app, 80, 24));
@@ -297,4 +351,77 @@ fn odd_sizes_do_not_panic_and_clicks_find_panes() {
     assert_eq!(super::log_index_at(area, &app, 3), None);
     app.update(Action::Key(Bind::Help));
     let _ = draw(&app, 30, 8);
+}
+
+/// Opens the picker from the results log, cursor on `i`.
+fn open_picker(app: &mut App, i: usize) {
+    app.focus = Focus::Log;
+    app.update(Action::Key(Bind::SwitchProfile));
+    for _ in 0..app.profiles.len() {
+        app.update(Action::Key(Bind::ScrollUp));
+    }
+    for _ in 0..i {
+        app.update(Action::Key(Bind::ScrollDown));
+    }
+}
+
+#[test]
+fn overlay_picker() {
+    let mut app = busy_app();
+    open_picker(&mut app, 1);
+    // Choosing the unusable profile shows why and keeps the picker open.
+    app.update(Action::Key(Bind::Submit));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+/// Switches `app` to profile `i` the way the loop would: the old producer
+/// reports `Stopped`.
+fn switch_to(app: &mut App, i: usize) {
+    open_picker(app, i);
+    app.update(Action::Key(Bind::Submit));
+    app.update(Action::Producer(ProducerEvent::Stopped {
+        unresolved: vec![],
+    }));
+}
+
+#[test]
+fn pane_status_switching() {
+    let mut app = busy_app();
+    open_picker(&mut app, 0);
+    app.update(Action::Key(Bind::Submit));
+    let s = Styles::no_color();
+    insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::status::render(
+        f, a, &app, &s
+    )));
+}
+
+/// The marker colour is the point here, so the snapshot is the buffer's
+/// `Debug` form, which lists every style run with its colours.
+#[test]
+fn pane_status_profile_colour() {
+    let mut app = empty_app();
+    switch_to(&mut app, 3);
+    let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
+    term.draw(|f| {
+        let area = f.area();
+        super::status::render(f, area, &app, &Styles::fallback())
+    })
+    .unwrap();
+    insta::assert_snapshot!(format!("{:?}", term.backend().buffer()));
+}
+
+#[test]
+fn overlay_confirm_burst() {
+    let mut app = busy_app();
+    switch_to(&mut app, 3);
+    app.focus = Focus::ModeBar;
+    app.update(Action::Key(Bind::Repeat));
+    app.update(Action::Key(Bind::Submit));
+    for c in "Ord".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    insta::assert_snapshot!(draw(&app, 80, 24));
 }
