@@ -714,9 +714,9 @@ impl App {
                     self.should_exit = true;
                     return None;
                 }
-                if self.switching.is_some() && first_seq.is_none() {
-                    // The old producer's Shutdown did not arrive: it has
-                    // ended already, so start the new one now.
+                if self.switching.is_some() && error == SubmitError::Closed {
+                    // The old producer has ended already (its Shutdown or
+                    // a cancel found the channel closed): start the new one.
                     return self.finish_switch(None);
                 }
                 if let Some(seq) = first_seq {
@@ -2110,6 +2110,32 @@ mod tests {
         ));
         assert_eq!(app.profile, "sandbox");
         assert!(app.producer_alive);
+    }
+
+    #[test]
+    fn a_closed_channel_mid_switch_starts_the_new_producer() {
+        let mut app = busy_app();
+        pick(&mut app, 0);
+        key(&mut app, Bind::Submit);
+        // A full channel is not an end: keep waiting for Stopped.
+        assert!(
+            app.update(Action::SubmitFailed {
+                first_seq: None,
+                count: 0,
+                error: SubmitError::Full,
+            })
+            .is_none()
+        );
+        assert!(app.switching.is_some());
+        assert!(matches!(
+            app.update(Action::SubmitFailed {
+                first_seq: None,
+                count: 0,
+                error: SubmitError::Closed,
+            }),
+            Some(Effect::StartProducer)
+        ));
+        assert_eq!(app.profile, "staging");
     }
 
     #[test]

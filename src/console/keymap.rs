@@ -760,4 +760,32 @@ mod tests {
         assert!(km.help(Context::Log).contains(&("F1".to_string(), "help")));
         assert!(km.hints(Context::Log).contains(&("F1".to_string(), "help")));
     }
+
+    #[test]
+    fn switch_profile_is_rebindable_and_stays_out_of_text_fields() {
+        let p = key(KeyCode::Char('p'), KeyModifiers::NONE);
+        let km = Keymap::default();
+        assert_eq!(km.lookup(Context::Log, &p), Some(Bind::SwitchProfile));
+        assert_eq!(km.lookup(Context::ModeBar, &p), Some(Bind::SwitchProfile));
+        assert_eq!(km.lookup(Context::Edit, &p), None, "p types in a field");
+        assert_eq!(Bind::from_name("switch_profile"), Some(Bind::SwitchProfile));
+        let mut km = Keymap::default();
+        let mut o = BTreeMap::new();
+        o.insert("switch_profile".to_string(), "f2".to_string());
+        km.apply_overrides(&o).unwrap();
+        let f2 = key(KeyCode::F(2), KeyModifiers::NONE);
+        assert_eq!(km.lookup(Context::Log, &f2), Some(Bind::SwitchProfile));
+        assert!(
+            km.hints(Context::Log)
+                .contains(&("F2".to_string(), "profile"))
+        );
+        // The picker answers to the usual list keys.
+        let j = key(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(km.lookup(Context::Picker, &j), Some(Bind::ScrollDown));
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(km.lookup(Context::Picker, &enter), Some(Bind::Submit));
+        assert_eq!(km.lookup(Context::ConfirmTopic, &enter), Some(Bind::Submit));
+        let y = key(KeyCode::Char('y'), KeyModifiers::NONE);
+        assert_eq!(km.lookup(Context::ConfirmTopic, &y), None, "y is typed");
+    }
 }

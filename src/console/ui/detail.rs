@@ -20,11 +20,16 @@ fn kv(k: &str, v: impl Into<String>, s: &Styles) -> Line<'static> {
 
 pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
     let (label, style) = super::results::outcome(e, s);
-    let mut out = vec![
-        Line::from(vec![
+    let head = match e.kind {
+        // A console note has no seq or mode of its own.
+        EntryKind::Note(_) => Line::styled("console note", s.accent),
+        _ => Line::from(vec![
             Span::styled(format!("#{} {} ", e.seq, e.mode.label()), s.accent),
             Span::styled(label, style),
         ]),
+    };
+    let mut out = vec![
+        head,
         kv("at", app.fmt_datetime(e.at), s),
         kv("profile", e.profile.clone(), s),
     ];
