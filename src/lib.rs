@@ -1,13 +1,13 @@
 //! rmq-console: a terminal operations console for RocketMQ producers.
 //! The library holds everything; `main.rs` only parses the command line.
 
+pub mod cli;
 pub mod config;
 pub mod console;
 pub mod endpoint;
-pub mod cli;
 pub mod fsutil;
-pub mod logging;
 pub mod headless;
+pub mod logging;
 pub mod message;
 pub mod paths;
 pub mod producer;
@@ -15,5 +15,5 @@ pub mod runtime;
 pub mod sandbox;
 pub mod target;
 pub mod template;
-pub mod validate;
 pub mod theme;
+pub mod validate;

@@ -18,17 +18,68 @@ use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultLitePullCo
 use rocketmq_model::common::message::MessageTrait;
 use tokio::sync::mpsc;
 
-fn start_sandbox(opts: SandboxOptions) -> Sandbox {
+/// At most two sandboxes run at once: on a 2-core machine eight brokers
+/// starting together (beside a compile) made starts slow enough to time out.
+struct Slot;
+
+static SLOTS: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+static FREED: std::sync::Condvar = std::sync::Condvar::new();
+const MAX_SANDBOXES: usize = 2;
+
+impl Slot {
+    fn take() -> Slot {
+        let mut used = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+        while *used >= MAX_SANDBOXES {
+            used = FREED.wait(used).unwrap_or_else(|p| p.into_inner());
+        }
+        *used += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *SLOTS.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        FREED.notify_one();
+    }
+}
+
+/// A sandbox that holds one of the slots while it lives.
+struct TestSandbox {
+    sandbox: Option<Sandbox>,
+    _slot: Slot,
+}
+
+impl std::ops::Deref for TestSandbox {
+    type Target = Sandbox;
+    fn deref(&self) -> &Sandbox {
+        self.sandbox.as_ref().expect("running")
+    }
+}
+
+impl TestSandbox {
+    fn stop(mut self) {
+        self.sandbox.take().expect("running").stop();
+    }
+}
+
+fn start_sandbox(opts: SandboxOptions) -> TestSandbox {
+    let slot = Slot::take();
     assert!(
         rmq_console::sandbox::netns::loopback_only(),
         "broker tests must run in a loopback-only network namespace (use the README's test command)"
     );
     let (ns, broker) = sandbox::find_servers()
         .expect("sandbox servers not installed: run scripts/install-servers");
-    Sandbox::start_with(&ns, &broker, &opts).expect("sandbox starts")
+    let sandbox = Sandbox::start_with(&ns, &broker, &opts)
+        .unwrap_or_else(|e| panic!("sandbox did not start: {e:#}"));
+    TestSandbox {
+        sandbox: Some(sandbox),
+        _slot: slot,
+    }
 }
 
-fn settings(sb: &Sandbox) -> ProducerSettings {
+fn settings(sb: &TestSandbox) -> ProducerSettings {
     let mut s = ProducerSettings::new(sb.namesrv_addr.clone());
     s.producer_group = unique("producer");
     s
