@@ -108,6 +108,9 @@ pub struct SendArgs {
     /// Print only the summary, not a JSON line per message.
     #[arg(long)]
     pub quiet: bool,
+    /// Async sends in flight at most (default: the profile's, 128).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub async_inflight: Option<u64>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -134,6 +137,9 @@ pub struct BenchArgs {
     /// One-way pacing in messages per second (unpaced one-way floods lose messages).
     #[arg(long, default_value_t = 5000)]
     pub oneway_rate: u32,
+    /// Async sends in flight at most (default: the profile's, 128).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub async_inflight: Option<u64>,
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {

@@ -285,7 +285,10 @@ async fn settled_offsets(rt: &Runtime, settings: &ProducerSettings, topic: &str)
     }
 }
 
-pub fn send(rt: &Runtime, settings: ProducerSettings, args: SendArgs) -> Result<ExitCode> {
+pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Result<ExitCode> {
+    if let Some(n) = args.async_inflight {
+        settings.async_inflight = usize::try_from(n)?;
+    }
     let draft = draft_from_args(&args.message)?;
     if let Some(t) = &args.key_template {
         crate::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
@@ -364,7 +367,10 @@ fn print_summary(mode: Mode, tally: &mut Tally, elapsed: Duration) {
     );
 }
 
-pub fn bench(rt: &Runtime, settings: ProducerSettings, args: BenchArgs) -> Result<ExitCode> {
+pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> Result<ExitCode> {
+    if let Some(n) = args.async_inflight {
+        settings.async_inflight = usize::try_from(n)?;
+    }
     let draft = Draft {
         topic: args.topic.clone(),
         tag: Some("bench".into()),

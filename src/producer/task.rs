@@ -52,6 +52,11 @@ struct Shared {
     events: mpsc::Sender<ProducerEvent>,
     done: mpsc::UnboundedSender<Completion>,
     window: Arc<Semaphore>,
+    /// The window opens to `async_inflight` after the first acknowledged
+    /// async send (slow start): before the connection and route exist, a
+    /// full window of requests overflows the client's admission queue
+    /// (`transport.admission.queue_saturated`, seen with 128 on a cold start).
+    window_opening: Arc<Mutex<Option<usize>>>,
     /// Every sequence number submitted and not yet completed.
     pending: Mutex<HashMap<Seq, Mode>>,
     stopping: AtomicBool,
@@ -122,7 +127,8 @@ async fn run(
         start_error,
         events: events.clone(),
         done: done_tx,
-        window: Arc::new(Semaphore::new(settings.async_inflight.max(1))),
+        window: Arc::new(Semaphore::new(1)),
+        window_opening: Arc::new(Mutex::new(Some(settings.async_inflight.max(1) - 1))),
         pending: Mutex::new(HashMap::new()),
         stopping: AtomicBool::new(false),
         lane_depth: AtomicUsize::new(0),
@@ -430,6 +436,7 @@ async fn submit_async(
     let slot = Arc::new(Mutex::new(Some(permit)));
     let done = shared.done.clone();
     let name_servers = shared.name_servers.clone();
+    let (window, opening) = (shared.window.clone(), shared.window_opening.clone());
     let (cb_fired, cb_slot) = (fired.clone(), slot.clone());
     let callback = move |result: Option<&rocketmq_model::result::SendResult>,
                          error: Option<&rocketmq_client_rust::ClientError>| {
@@ -437,6 +444,11 @@ async fn submit_async(
             return;
         }
         cb_slot.lock().map(|mut s| s.take()).ok();
+        if result.is_some()
+            && let Some(extra) = opening.lock().ok().and_then(|mut o| o.take())
+        {
+            window.add_permits(extra);
+        }
         let outcome = match (result, error) {
             (Some(r), _) => Outcome::Acknowledged(receipt(r)),
             (None, Some(e)) => Outcome::Failed(name_endpoint(describe_error(e), &name_servers)),
