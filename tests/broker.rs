@@ -225,7 +225,7 @@ fn sync_and_async_sends_arrive_intact() {
             };
             assert_eq!(r.status, "SendOk");
             assert!(!r.msg_id.is_empty() && !r.offset_msg_id.is_empty());
-            assert_eq!(r.broker, "sandbox-broker");
+            assert_eq!(r.broker, "broker-a");
             ids.insert(c.seq, r.msg_id.clone());
         }
         // The async send was reported twice: submitted, then called back.

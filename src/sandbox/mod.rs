@@ -178,7 +178,7 @@ autoCreateTopicEnable = true
 bindAddress = "127.0.0.1"
 
 [broker.brokerIdentity]
-brokerName = "sandbox-broker"
+brokerName = "broker-a"
 brokerClusterName = "SandboxCluster"
 brokerId = 0
 

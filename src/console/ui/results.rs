@@ -74,7 +74,8 @@ fn line(app: &App, e: &LogEntry, width: u16, s: &Styles) -> Line<'static> {
         EntryKind::Completed { latency, .. } => fmt_latency(*latency),
         _ => String::new(),
     };
-    let target_w = if width >= 110 { 20 } else { 18 };
+    // At 120 columns the msgId and broker:queue@offset must still fit.
+    let target_w = if width >= 130 { 24 } else { 18 };
     let mut spans = vec![
         Span::styled(app.fmt_time(e.at), s.muted),
         Span::styled(format!(" #{:<4} ", e.seq), s.text),
