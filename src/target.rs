@@ -186,6 +186,7 @@ pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Sessio
             None => crate::theme::load_styles("default")?,
         }
     };
+    check_key_overrides(&t.config)?;
     let (profiles, current) = profile_choices(t, no_color);
     Ok(crate::console::Session {
         profiles,
@@ -194,6 +195,27 @@ pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Sessio
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
     })
+}
+
+/// Bad `[keys]` entries fail here, before the terminal is touched, with the
+/// config file and line of the offending entry.
+fn check_key_overrides(config: &Config) -> Result<()> {
+    let Err(e) = crate::console::keymap::Keymap::default().apply_overrides(&config.keys) else {
+        return Ok(());
+    };
+    let file = config
+        .path
+        .as_ref()
+        .map_or_else(|| "config".to_string(), |p| p.display().to_string());
+    let line = config
+        .keys
+        .keys()
+        .find(|name| e.starts_with(&format!("{name} = ")))
+        .and_then(|name| config.key_lines.get(name));
+    match line {
+        Some(line) => bail!("{file}:{line}: [keys]: {e}"),
+        None => bail!("{file}: [keys]: {e}"),
+    }
 }
 
 /// The picker's list: every config profile in file order (one whose
@@ -237,7 +259,8 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
                 endpoint: t.endpoint.clone(),
                 protected: false,
                 color: None,
-                default_topic: None,
+                // A first-time operator on the sandbox can send at once.
+                default_topic: t.sandbox.is_some().then(|| "demo-topic".to_string()),
                 default_tag: None,
                 settings: Ok(t.settings.clone()),
                 sandbox: t.sandbox.is_some(),
