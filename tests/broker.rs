@@ -748,7 +748,8 @@ fn console_sends_in_each_mode_end_to_end() {
         |s| s.contains("SANDBOX") && s.contains("ready"),
     );
 
-    tmux.literal("e2e-orders");
+    // The sandbox starts with a topic filled in, so a newcomer can send at once.
+    assert!(tmux.screen().contains("demo-topic"), "{}", tmux.screen());
     tmux.keys(&["Tab"]);
     tmux.literal("paid");
     tmux.keys(&["Tab"]);
