@@ -30,20 +30,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::CheckConfig) => target::check_config(cli.config.as_deref()),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         Some(Command::Send(args)) => {
-            let t = target::resolve(&cli.target, cli.config.as_deref())?;
-            let rt = Runtime::new()?;
-            let code = headless::send(&rt, t.settings.clone(), args);
-            drop(t);
-            rt.shutdown();
-            code
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
+                headless::send(rt, s, args)
+            })
         }
         Some(Command::Bench(args)) => {
-            let t = target::resolve(&cli.target, cli.config.as_deref())?;
-            let rt = Runtime::new()?;
-            let code = headless::bench(&rt, t.settings.clone(), args);
-            drop(t);
-            rt.shutdown();
-            code
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
+                headless::bench(rt, s, args)
+            })
         }
         None => {
             let t = target::resolve(&cli.target, cli.config.as_deref())?;
@@ -55,6 +49,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             result.map(|()| ExitCode::SUCCESS)
         }
     }
+}
+
+/// Resolves the target (maybe starting a sandbox), then runs a headless
+/// command on a fresh runtime; the sandbox outlives the runtime.
+fn headless_on_target(
+    target_args: &rmq_console::cli::TargetArgs,
+    config: Option<&std::path::Path>,
+    command: impl FnOnce(&Runtime, rmq_console::producer::ProducerSettings) -> Result<ExitCode>,
+) -> Result<ExitCode> {
+    let t = target::resolve(target_args, config)?;
+    let rt = Runtime::new()?;
+    let code = command(&rt, t.settings.clone());
+    rt.shutdown();
+    drop(t);
+    code
 }
 
 /// `rmq-console sandbox`: the servers alone, until Ctrl-C.

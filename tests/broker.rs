@@ -155,6 +155,20 @@ async fn shutdown(
     .await
 }
 
+/// Shuts the producer down and checks nothing was left unresolved.
+async fn assert_clean_stop(
+    handle: &producer::ProducerHandle,
+    events: &mut mpsc::Receiver<ProducerEvent>,
+) {
+    let stopped = shutdown(handle, events).await;
+    assert!(
+        stopped
+            .iter()
+            .any(|e| matches!(e, ProducerEvent::Stopped { unresolved } if unresolved.is_empty())),
+        "clean stop: {stopped:?}"
+    );
+}
+
 /// Reads messages of `topic` until `want` distinct bodies arrived (or 60 s:
 /// the first poll of a fresh consumer sometimes waits 15-20 s).
 async fn read_back(
@@ -272,12 +286,7 @@ fn sync_and_async_sends_arrive_intact() {
                 "msgId in the receipt is the stored message's unique key"
             );
         }
-        let stopped = shutdown(&handle, &mut events).await;
-        assert!(
-            stopped.iter().any(
-                |e| matches!(e, ProducerEvent::Stopped { unresolved } if unresolved.is_empty())
-            )
-        );
+        assert_clean_stop(&handle, &mut events).await;
     });
     rt.shutdown();
 }
@@ -415,12 +424,7 @@ fn unreachable_name_server_fails_within_the_timeout() {
             elapsed < Duration::from_millis(1500 + 3000),
             "took {elapsed:?}"
         );
-        let stopped = shutdown(&handle, &mut events).await;
-        assert!(
-            stopped.iter().any(
-                |e| matches!(e, ProducerEvent::Stopped { unresolved } if unresolved.is_empty())
-            )
-        );
+        assert_clean_stop(&handle, &mut events).await;
     });
     rt.shutdown();
 }

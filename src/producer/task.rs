@@ -489,7 +489,7 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
             tokio::time::sleep_until(due).await;
         }
         let seq = spec.first_seq + i;
-        let draft = Arc::new(expand(&spec, seq));
+        let draft = expand(&spec, seq);
         shared.track(seq, spec.mode);
         submitted += 1;
         match spec.mode {
@@ -540,14 +540,15 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
 }
 
 /// The draft of message `seq` of a burst: keys from the template when there
-/// is one.
-fn expand(spec: &BurstSpec, seq: Seq) -> Draft {
+/// is one, else the burst's own draft, shared.
+fn expand(spec: &BurstSpec, seq: Seq) -> Arc<Draft> {
+    let Some(t) = &spec.key_template else {
+        return spec.draft.clone();
+    };
     let mut draft = (*spec.draft).clone();
-    if let Some(t) = &spec.key_template {
-        draft.keys = template::expand(t, seq, Local::now())
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
-    }
-    draft
+    draft.keys = template::expand(t, seq, Local::now())
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    Arc::new(draft)
 }
