@@ -24,6 +24,9 @@ pub fn draft_from_args(m: &MessageArgs) -> Result<Draft> {
         b.clone().into_bytes()
     } else if let Some(path) = &m.body_file {
         std::fs::read(path).with_context(|| format!("reading the body from {}", path.display()))?
+    } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // Waiting on a terminal for a body nobody knows to type looks like a hang.
+        bail!("no body: give --body TEXT or --body-file PATH, or pipe it in");
     } else {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
