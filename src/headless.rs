@@ -174,16 +174,6 @@ pub async fn run_burst(
     verify: bool,
     mut on_completion: impl FnMut(&Completion, Option<&Draft>),
 ) -> Result<RunReport> {
-    let topic = draft.topic.clone();
-    let before = if verify {
-        Some(
-            producer::probe::topic_max_offsets(rt.context("probe"), settings, &topic)
-                .await
-                .unwrap_or(0),
-        )
-    } else {
-        None
-    };
     let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
     let started = Instant::now();
     handle
@@ -195,6 +185,7 @@ pub async fn run_burst(
             rate,
             key_template,
             first_seq: 1,
+            verify: verify && mode == Mode::Oneway,
         }))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -204,7 +195,10 @@ pub async fn run_burst(
     let mut start_error = None;
     let mut interrupted = false;
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
-    let mut elapsed = None;
+    // Time of the last outcome: the throughput window, which excludes the
+    // offset probe that follows a verified one-way burst.
+    let mut last_outcome = started;
+    let mut landed = None;
     // Phase 1: until every submitted send has an outcome (or Ctrl-C).
     while expected != Some(tally.total()) {
         tokio::select! {
@@ -221,25 +215,20 @@ pub async fn run_burst(
                     let d = drafts.remove(&c.seq);
                     on_completion(&c, d.as_deref());
                     tally.add(&c);
+                    last_outcome = Instant::now();
                 }
+                Some(ProducerEvent::OnewayLanded { landed: l, .. }) => landed = Some(l),
                 Some(ProducerEvent::BurstFinished { submitted, .. }) => expected = Some(submitted),
                 Some(ProducerEvent::Stopped { .. }) => break,
                 Some(_) => {}
             }
         }
     }
-    if expected == Some(tally.total()) {
-        elapsed = Some(started.elapsed());
-    }
     // One-way requests may still sit in the connection's queue: closing it
     // now would cancel them (BROKER-NOTES), so keep it open a while.
     if mode == Mode::Oneway && !interrupted {
         tokio::time::sleep(linger).await;
     }
-    let landed = match before {
-        Some(before) if !interrupted => Some(settled_offsets(rt, settings, &topic).await? - before),
-        _ => None,
-    };
     let _ = handle
         .submit(ProducerCommand::Shutdown {
             grace: settings.send_timeout,
@@ -261,31 +250,10 @@ pub async fn run_burst(
     }
     Ok(RunReport {
         tally,
-        elapsed: elapsed.unwrap_or_else(|| started.elapsed()),
+        elapsed: last_outcome - started,
         start_error,
         landed,
     })
-}
-
-/// Re-reads the topic's max offsets until they stop moving (3 equal reads
-/// 200 ms apart), at most 10 s.
-async fn settled_offsets(rt: &Runtime, settings: &ProducerSettings, topic: &str) -> Result<i64> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut last = None;
-    let mut same = 0;
-    loop {
-        let now = producer::probe::topic_max_offsets(rt.context("probe"), settings, topic).await?;
-        if last == Some(now) {
-            same += 1;
-        } else {
-            same = 0;
-        }
-        last = Some(now);
-        if same >= 2 || Instant::now() >= deadline {
-            return Ok(now);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Result<ExitCode> {

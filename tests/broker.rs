@@ -447,6 +447,7 @@ fn shutdown_accounts_for_every_async_send_in_flight() {
                 rate: None,
                 key_template: Some("k-{seq}".into()),
                 first_seq: 1000,
+                verify: false,
             }))
             .await
             .unwrap();

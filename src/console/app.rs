@@ -1257,6 +1257,8 @@ impl App {
                     rate: r.rate,
                     key_template: r.key_template,
                     first_seq: seq,
+                    // One-way has no other evidence of delivery.
+                    verify: p.mode == Mode::Oneway,
                 })))
             }
         }
@@ -1387,6 +1389,23 @@ impl App {
                     Level::Info,
                     format!("burst #{id} {how}: {submitted} submitted"),
                 );
+            }
+            ProducerEvent::OnewayLanded {
+                id,
+                topic,
+                dispatched,
+                landed,
+            } => {
+                let text = format!(
+                    "burst #{id}: {landed} of {dispatched} one-way messages landed in {topic} (queue offsets)"
+                );
+                let level = if landed < i64::try_from(dispatched).unwrap_or(i64::MAX) {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                self.push_note(text.clone());
+                self.notice(level, text);
             }
             ProducerEvent::Stopped { unresolved } => {
                 self.connection = Connection::Stopped;
@@ -1832,6 +1851,27 @@ mod tests {
             cancelled: true,
         }));
         assert!(app.burst.is_none());
+    }
+
+    #[test]
+    fn oneway_landed_count_is_logged_and_shortfall_warned() {
+        let mut app = ready_app();
+        app.update(Action::Producer(ProducerEvent::OnewayLanded {
+            id: 3,
+            topic: "T".into(),
+            dispatched: 100,
+            landed: 61,
+        }));
+        match &app.log.front().map(|e| &e.kind) {
+            Some(EntryKind::Note(t)) => {
+                assert_eq!(
+                    t,
+                    "burst #3: 61 of 100 one-way messages landed in T (queue offsets)"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.notice.as_ref().map(|n| n.level), Some(Level::Warn));
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub struct BurstSpec {
     pub key_template: Option<String>,
     /// Sequence numbers `first_seq..first_seq + count` are the burst's.
     pub first_seq: Seq,
+    /// One-way only: read the topic's queue offsets before and after and
+    /// report how many landed (`OnewayLanded`).
+    pub verify: bool,
 }
 
 #[derive(Debug)]
@@ -157,6 +160,15 @@ pub enum ProducerEvent {
         id: u64,
         submitted: u64,
         cancelled: bool,
+    },
+    /// After a one-way burst: how far the topic's queue max offsets moved
+    /// while it ran (sends by anyone else to the topic count too). The only
+    /// evidence of delivery one-way has. Comes before `BurstFinished`.
+    OnewayLanded {
+        id: u64,
+        topic: String,
+        dispatched: u64,
+        landed: i64,
     },
     /// The task has ended; nothing follows.
     Stopped {

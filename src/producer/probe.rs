@@ -2,6 +2,8 @@
 //! way to know how many one-way messages landed, since the broker never
 //! answers them.
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Result, anyhow};
 use rocketmq_runtime::ChildServiceContext;
 
@@ -43,4 +45,32 @@ pub async fn topic_max_offsets(
     producer.shutdown().await;
     let _ = runtime.shutdown().await;
     result
+}
+
+/// Re-reads the topic's max offsets until they stop moving (three equal
+/// reads 200 ms apart), at most 10 s: one-way requests may still be queued
+/// in the connection when the last send returns.
+pub async fn settled_topic_offsets(
+    context: &ChildServiceContext,
+    settings: &ProducerSettings,
+    topic: &str,
+) -> Result<i64> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = None;
+    let mut same = 0;
+    loop {
+        // Each read gets its own scope: shutting a client runtime down
+        // closes the scope it was built in.
+        let now = topic_max_offsets(context.component("read"), settings, topic).await?;
+        if last == Some(now) {
+            same += 1;
+        } else {
+            same = 0;
+        }
+        last = Some(now);
+        if same >= 2 || Instant::now() >= deadline {
+            return Ok(now);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -14,6 +14,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use super::client::{build, describe_error, receipt, to_message};
+use super::probe;
 use super::{
     BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings,
 };
@@ -65,6 +66,8 @@ struct Shared {
     /// Async sends waiting in the lane for a slot.
     lane_depth: AtomicUsize,
     timeout_ms: u64,
+    /// For the offset probes around verified one-way bursts.
+    probe: (ChildServiceContext, ProducerSettings),
 }
 
 impl Shared {
@@ -100,6 +103,7 @@ async fn run(
     let _ = events
         .send(ProducerEvent::Connection(Connection::Starting))
         .await;
+    let probe_context = context.component("probe");
     let (runtime, producer, start_error) = match build(context, &settings) {
         Ok((runtime, mut producer)) => match producer.start().await {
             Ok(()) => (Some(runtime), Some(producer), None),
@@ -133,6 +137,7 @@ async fn run(
         stopping: AtomicBool::new(false),
         lane_depth: AtomicUsize::new(0),
         name_servers: settings.name_servers.clone(),
+        probe: (probe_context, settings.clone()),
         timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
     });
 
@@ -476,6 +481,19 @@ async fn submit_async(
 }
 
 async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>) {
+    let (probe_ctx, probe_settings) = &shared.probe;
+    let before = if spec.mode == Mode::Oneway && spec.verify && shared.producer.is_some() {
+        probe::topic_max_offsets(
+            probe_ctx.component("before"),
+            probe_settings,
+            &spec.draft.topic,
+        )
+        .await
+        .map_err(|e| tracing::warn!(error = %format!("{e:#}"), "one-way probe before burst"))
+        .ok()
+    } else {
+        None
+    };
     let start = tokio::time::Instant::now();
     // Sequence numbers used so far; each one gets exactly one outcome.
     let mut submitted = 0u64;
@@ -530,6 +548,23 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         }
     }
     let cancelled = submitted < spec.count;
+    if let Some(before) = before
+        && !shared.stopping.load(Ordering::SeqCst)
+    {
+        match probe::settled_topic_offsets(probe_ctx, probe_settings, &spec.draft.topic).await {
+            Ok(after) => {
+                shared
+                    .emit(ProducerEvent::OnewayLanded {
+                        id: spec.id,
+                        topic: spec.draft.topic.clone(),
+                        dispatched: submitted,
+                        landed: after - before,
+                    })
+                    .await
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "one-way probe after burst"),
+        }
+    }
     shared
         .emit(ProducerEvent::BurstFinished {
             id: spec.id,
