@@ -155,8 +155,9 @@ pub struct RunReport {
     pub tally: Tally,
     pub elapsed: Duration,
     pub start_error: Option<String>,
-    /// One-way `--verify`: messages that landed in the topic's queues.
-    pub landed: Option<i64>,
+    /// One-way `--verify`: messages that landed in the topic's queues, or
+    /// why they could not be counted.
+    pub landed: Option<Result<i64, String>>,
 }
 
 /// Sends `count` messages in `mode` through a fresh producer task and waits
@@ -300,14 +301,22 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
         eprintln!("rmq-console: {e}");
     }
     print_summary(args.mode, &mut tally, elapsed);
-    if let Some(landed) = landed {
-        eprintln!(
-            "verify: {landed} of {} one-way messages landed in {} (from queue max offsets)",
-            tally.dispatched, args.message.topic
-        );
-    }
+    let landed_ok = match &landed {
+        Some(Ok(n)) => {
+            eprintln!(
+                "verify: {n} of {} one-way messages landed in {} (from queue max offsets)",
+                tally.dispatched, args.message.topic
+            );
+            *n >= i64::try_from(tally.dispatched).unwrap_or(i64::MAX)
+        }
+        Some(Err(e)) => {
+            eprintln!("verify: could not count what landed: {e}");
+            false
+        }
+        // Asked to verify and never told: that is not a pass.
+        None => !args.verify || tally.dispatched == 0,
+    };
     let all_ok = tally.unexpected == 0 && tally.total() == args.count;
-    let landed_ok = landed.is_none_or(|l| l >= i64::try_from(tally.dispatched).unwrap_or(i64::MAX));
     Ok(if all_ok && landed_ok {
         ExitCode::SUCCESS
     } else {
@@ -380,7 +389,11 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
             ms(p99),
             ms(max),
             t.failed + t.unresolved,
-            report.landed.map_or("-".into(), |l| l.to_string()),
+            match &report.landed {
+                None => "-".to_string(),
+                Some(Ok(n)) => n.to_string(),
+                Some(Err(_)) => "unknown".to_string(),
+            },
         );
         ok &= t.unexpected == 0;
     }

@@ -1396,13 +1396,21 @@ impl App {
                 dispatched,
                 landed,
             } => {
-                let text = format!(
-                    "burst #{id}: {landed} of {dispatched} one-way messages landed in {topic} (queue offsets)"
-                );
-                let level = if landed < i64::try_from(dispatched).unwrap_or(i64::MAX) {
-                    Level::Warn
-                } else {
-                    Level::Info
+                let (text, level) = match landed {
+                    Ok(n) => (
+                        format!(
+                            "burst #{id}: {n} of {dispatched} one-way messages landed in {topic} (queue offsets)"
+                        ),
+                        if n < i64::try_from(dispatched).unwrap_or(i64::MAX) {
+                            Level::Warn
+                        } else {
+                            Level::Info
+                        },
+                    ),
+                    Err(e) => (
+                        format!("burst #{id}: could not count one-way deliveries to {topic}: {e}"),
+                        Level::Warn,
+                    ),
                 };
                 self.push_note(text.clone());
                 self.notice(level, text);
@@ -1860,7 +1868,7 @@ mod tests {
             id: 3,
             topic: "T".into(),
             dispatched: 100,
-            landed: 61,
+            landed: Ok(61),
         }));
         match &app.log.front().map(|e| &e.kind) {
             Some(EntryKind::Note(t)) => {

@@ -168,7 +168,8 @@ pub enum ProducerEvent {
         id: u64,
         topic: String,
         dispatched: u64,
-        landed: i64,
+        /// Messages that landed, or why the offsets could not be read.
+        landed: Result<i64, String>,
     },
     /// The task has ended; nothing follows.
     Stopped {

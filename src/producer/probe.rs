@@ -61,7 +61,17 @@ pub async fn settled_topic_offsets(
     loop {
         // Each read gets its own scope: shutting a client runtime down
         // closes the scope it was built in.
-        let now = topic_max_offsets(context.component("read"), settings, topic).await?;
+        let now = match topic_max_offsets(context.component("read"), settings, topic).await {
+            Ok(n) => n,
+            // Right after a one-way flood the broker answers "busy" (code 2)
+            // for a while; that is a reason to read again, not to give up.
+            Err(e) if Instant::now() < deadline => {
+                tracing::debug!(error = %format!("{e:#}"), "offset read failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if last == Some(now) {
             same += 1;
         } else {

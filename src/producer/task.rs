@@ -551,19 +551,18 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
     if let Some(before) = before
         && !shared.stopping.load(Ordering::SeqCst)
     {
-        match probe::settled_topic_offsets(probe_ctx, probe_settings, &spec.draft.topic).await {
-            Ok(after) => {
-                shared
-                    .emit(ProducerEvent::OnewayLanded {
-                        id: spec.id,
-                        topic: spec.draft.topic.clone(),
-                        dispatched: submitted,
-                        landed: after - before,
-                    })
-                    .await
-            }
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "one-way probe after burst"),
-        }
+        let landed = probe::settled_topic_offsets(probe_ctx, probe_settings, &spec.draft.topic)
+            .await
+            .map(|after| after - before)
+            .map_err(|e| format!("{e:#}"));
+        shared
+            .emit(ProducerEvent::OnewayLanded {
+                id: spec.id,
+                topic: spec.draft.topic.clone(),
+                dispatched: submitted,
+                landed,
+            })
+            .await;
     }
     shared
         .emit(ProducerEvent::BurstFinished {
