@@ -1385,10 +1385,16 @@ impl App {
                     self.burst = None;
                 }
                 let how = if cancelled { "cancelled" } else { "finished" };
-                self.notice(
-                    Level::Info,
-                    format!("burst #{id} {how}: {submitted} submitted"),
-                );
+                // A one-way shortfall just reported for this burst matters more.
+                let shortfall = self.notice.as_ref().is_some_and(|n| {
+                    n.level == Level::Warn && n.text.starts_with(&format!("burst #{id}:"))
+                });
+                if !shortfall {
+                    self.notice(
+                        Level::Info,
+                        format!("burst #{id} {how}: {submitted} submitted"),
+                    );
+                }
             }
             ProducerEvent::OnewayLanded {
                 id,
@@ -1880,6 +1886,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(app.notice.as_ref().map(|n| n.level), Some(Level::Warn));
+        app.update(Action::Producer(ProducerEvent::BurstFinished {
+            id: 3,
+            submitted: 100,
+            cancelled: false,
+        }));
+        assert_eq!(
+            app.notice.as_ref().map(|n| n.level),
+            Some(Level::Warn),
+            "the finish notice does not hide the shortfall"
+        );
     }
 
     #[test]
