@@ -768,7 +768,10 @@ fn console_sends_in_each_mode_end_to_end() {
         s.lines()
             .any(|l| l.contains(" sync ") && l.contains("OK SendOk"))
     });
-    tmux.keys(&["Escape", "2", "C-s"]);
+    // Esc and 2 in one write, as a slow SSH link delivers them: still leaves
+    // the field and picks Async.
+    tmux.cmd(&["send-keys", "-t", "e2e", "Escape", "2"]);
+    tmux.keys(&["C-s"]);
     tmux.wait_for("the async callback", Duration::from_secs(30), |s| {
         s.lines()
             .any(|l| l.contains(" async ") && l.contains("OK SendOk") && l.contains("cb "))

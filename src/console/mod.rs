@@ -165,6 +165,28 @@ impl InputThread {
     }
 }
 
+/// Over a slow SSH link Esc and the key typed right after it arrive in one
+/// read and are decoded as Alt+key. In a text field, where Alt+digit and the
+/// mode-bar letters mean nothing, that pair is what the operator typed: split
+/// it back into Esc, then the key. (The editor's own Alt chords, such as
+/// Alt+f/b/d for words, are left alone.)
+fn split_esc_prefix(app: &App, ev: Event) -> Vec<Event> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    if let Event::Key(key) = &ev
+        && app.takes_text()
+        && key.modifiers == KeyModifiers::ALT
+        && let KeyCode::Char(c) = key.code
+        && (c.is_ascii_digit() || matches!(c, 's' | 'r' | 'q' | '?' | 'x'))
+        && app.keymap.lookup(app.context(), key).is_none()
+    {
+        return vec![
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        ];
+    }
+    vec![ev]
+}
+
 /// Maps one terminal event to an action for the App.
 fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
     match ev {
@@ -296,16 +318,20 @@ async fn event_loop(
                 if matches!(ev, Event::Resize(..)) {
                     app.dirty = true;
                 }
-                if let Some(a) = to_action(&app, area, ev) {
-                    effects.extend(app.update(a));
+                for ev in split_esc_prefix(&app, ev) {
+                    if let Some(a) = to_action(&app, area, ev) {
+                        effects.extend(app.update(a));
+                    }
                 }
                 // Take whatever else is already typed before drawing.
                 while let Ok(ev) = input.try_recv() {
                     if matches!(ev, Event::Resize(..)) {
                         app.dirty = true;
                     }
-                    if let Some(a) = to_action(&app, area, ev) {
-                        effects.extend(app.update(a));
+                    for ev in split_esc_prefix(&app, ev) {
+                        if let Some(a) = to_action(&app, area, ev) {
+                            effects.extend(app.update(a));
+                        }
                     }
                 }
             }
@@ -402,5 +428,23 @@ mod tests {
         ));
         // Unbound keys outside a field do nothing.
         assert!(to_action(&app, area, press(KeyCode::Char('z'), KeyModifiers::NONE)).is_none());
+    }
+
+    #[test]
+    fn esc_and_digit_arriving_together_still_leave_the_field_and_pick_the_mode() {
+        let mut app = ui::tests::empty_app();
+        let area = Rect::new(0, 0, 80, 24);
+        assert!(app.takes_text());
+        for ev in split_esc_prefix(&app, press(KeyCode::Char('2'), KeyModifiers::ALT)) {
+            if let Some(a) = to_action(&app, area, ev) {
+                app.update(a);
+            }
+        }
+        assert!(!app.takes_text(), "left the field");
+        assert_eq!(app.mode, crate::message::Mode::Async);
+        // The editor's own Alt chords are not split.
+        let app = ui::tests::empty_app();
+        let word = press(KeyCode::Char('f'), KeyModifiers::ALT);
+        assert_eq!(split_esc_prefix(&app, word.clone()), vec![word]);
     }
 }
