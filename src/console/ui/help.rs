@@ -18,37 +18,56 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         Focus::Log => Context::Log,
         _ => Context::Edit,
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(format!(" Keys: {} ", ctx.label()), s.accent))
-        .title_bottom(Span::styled(
-            " Esc closes · names on the right are for [keys] in the config ",
-            s.muted,
-        ))
-        // Up here rather than as a last line, so 80x24 keeps one column.
-        .title(Line::styled(" mouse: click focuses, wheel scrolls ", s.muted).right_aligned());
     let entries = app.keymap.help_entries(ctx);
-    let w = entries
+    let name_w = entries
+        .iter()
+        .map(|(_, b)| b.name().chars().count())
+        .max()
+        .unwrap_or(8);
+    let key_w = entries
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(4)
         .min(18);
-    let dw = entries
+    let desc_w = entries
         .iter()
         .map(|(_, b)| b.describe().chars().count())
         .max()
         .unwrap_or(10);
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let two_columns = entries.len() > inner_h.max(1);
+    let col_w = if two_columns {
+        area.width.saturating_sub(2) as usize / 2
+    } else {
+        area.width.saturating_sub(2) as usize
+    };
+    // A cut-off name is worse than none: narrow screens show key and meaning.
+    let show_names = key_w + desc_w + name_w + 3 <= col_w;
+    let hint = if show_names {
+        " Esc closes · names on the right are for [keys] in the config "
+    } else {
+        " Esc closes · a wider terminal also shows the [keys] names "
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.border_focus)
+        .title(Span::styled(format!(" Keys: {} ", ctx.label()), s.accent))
+        .title_bottom(Span::styled(hint, s.muted))
+        // Up here rather than as a last line, so 80x24 keeps one column.
+        .title(Line::styled(" mouse: click focuses, wheel scrolls ", s.muted).right_aligned());
     // The action's name is what `[keys]` in the config file rebinds.
     let mut lines: Vec<Line> = entries
         .into_iter()
         .map(|(k, b)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:<w$} "), s.accent),
-                Span::styled(format!("{:<dw$} ", b.describe()), s.text),
-                Span::styled(b.name(), s.muted),
-            ])
+            let mut spans = vec![
+                Span::styled(format!(" {k:<key_w$} "), s.accent),
+                Span::styled(format!("{:<desc_w$} ", b.describe()), s.text),
+            ];
+            if show_names {
+                spans.push(Span::styled(b.name(), s.muted));
+            }
+            Line::from(spans)
         })
         .collect();
     let inner = block.inner(area);
