@@ -533,6 +533,17 @@ fn sandbox_stop_removes_its_store() {
     assert!(!dir.exists(), "store {} removed", dir.display());
 }
 
+/// The binary with a home of its own: its config, state and log live there.
+fn binary(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rmq-console"));
+    cmd.env("HOME", home)
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("RMQ_CONSOLE_CONFIG");
+    cmd
+}
+
 /// The binary as scripts use it: one JSON object per message, exit status
 /// 0 only when every message reached its expected end state.
 #[test]
@@ -540,10 +551,7 @@ fn headless_send_reports_every_message_and_exits_by_outcome() {
     let sb = start_sandbox(SandboxOptions::default());
     let home = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rmq-console"))
-            .env("HOME", home.path())
-            .env_remove("XDG_STATE_HOME")
-            .env_remove("RMQ_CONSOLE_CONFIG")
+        binary(home.path())
             .args(args)
             .output()
             .expect("binary runs")
@@ -731,7 +739,8 @@ fn console_sends_in_each_mode_end_to_end() {
         socket: home.path().join("tmux.sock"),
     };
     let command = format!(
-        "env HOME={home} RMQ_CONSOLE_SERVER_DIR={servers} TERM=xterm-256color {bin} --sandbox; echo EXIT=$?; sleep 60",
+        "env -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u XDG_DATA_HOME -u RMQ_CONSOLE_CONFIG -u NO_COLOR \
+         HOME={home} RMQ_CONSOLE_SERVER_DIR={servers} TERM=xterm-256color {bin} --sandbox; echo EXIT=$?; sleep 60",
         home = home.path().display(),
         servers = namesrv_bin.parent().unwrap().display(),
         bin = bin.display(),
@@ -807,4 +816,68 @@ fn console_sends_in_each_mode_end_to_end() {
     tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
         s.contains("EXIT=0")
     });
+}
+
+/// A profile's credentials come from the environment variables it names and
+/// reach the broker; the secret never shows in output.
+#[test]
+fn profile_credentials_from_the_environment_reach_the_broker() {
+    let sb = start_sandbox(SandboxOptions {
+        acl: Some(AclUser {
+            access_key: "opsuser".into(),
+            secret_key: "opsuser-secret-1".into(),
+        }),
+    });
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[profile]]\nname = \"acl\"\nendpoint = \"{}\"\naccess-key-env = \"IT_AK\"\n\
+             secret-key-env = \"IT_SK\"\nretry-times-sync = 0\n",
+            sb.namesrv_addr
+        ),
+    )
+    .unwrap();
+    let run = |secret: &str| {
+        binary(home.path())
+            .env("IT_AK", "opsuser")
+            .env("IT_SK", secret)
+            .args(["send", "--config"])
+            .arg(&config)
+            .args([
+                "--profile",
+                "acl",
+                "--topic",
+                &unique("acltopic"),
+                "--body",
+                "x",
+            ])
+            .output()
+            .expect("binary runs")
+    };
+    let good = run("opsuser-secret-1");
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(String::from_utf8_lossy(&good.stdout).contains("\"state\":\"acknowledged\""));
+    let bad = run("wrong-secret-2");
+    assert_eq!(bad.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        out.contains("authentication failed") && out.contains("\"broker_code\":16"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("wrong-secret-2")
+            && !String::from_utf8_lossy(&bad.stderr).contains("wrong-secret-2")
+    );
+    let log = std::fs::read_to_string(home.path().join(".local/state/rmq-console/rmq-console.log"))
+        .unwrap();
+    assert!(
+        !log.contains("wrong-secret-2") && !log.contains("opsuser-secret-1"),
+        "secrets stay out of the log"
+    );
 }
