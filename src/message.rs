@@ -6,13 +6,13 @@ use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, Local};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Local sequence number of one send; unique within a process.
 pub type Seq = u64;
 
 /// RocketMQ's transmission modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Sync,
@@ -79,17 +79,13 @@ impl std::str::FromStr for Mode {
 }
 
 /// A message as the operator composed it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
     pub topic: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<String>,
     /// User properties in the order the operator wrote them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<(String, String)>,
-    #[serde(with = "body_serde")]
     pub body: Vec<u8>,
 }
 
@@ -100,44 +96,12 @@ impl Draft {
     }
 }
 
-/// Bodies are bytes; in JSON they are a UTF-8 string when they are valid
-/// UTF-8 (the common case, readable in journals) and base64-free hex otherwise.
-mod body_serde {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        match std::str::from_utf8(body) {
-            Ok(text) => s.serialize_str(text),
-            Err(_) => s.serialize_str(&format!("hex:{}", super::hex(body))),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(d)?;
-        if let Some(hex) = text.strip_prefix("hex:") {
-            super::unhex(hex).ok_or_else(|| serde::de::Error::custom("invalid hex body"))
-        } else {
-            Ok(text.into_bytes())
-        }
-    }
-}
-
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// What the broker said about a stored message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     /// SendOk, FlushDiskTimeout, FlushSlaveTimeout or SlaveNotAvailable.
     pub status: String,
@@ -148,24 +112,20 @@ pub struct Receipt {
     pub broker: String,
     pub queue_id: i32,
     pub queue_offset: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_id: Option<String>,
 }
 
 /// Why a send failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub reason: String,
     /// The broker's response code when the broker answered (16: no permission).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,
 }
 
 /// How one send ended; exactly one per sequence number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Acknowledged(Receipt),
     Failed(Failure),
@@ -176,21 +136,28 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Acknowledged(_) => "OK",
-            Outcome::Failed(_) => "FAILED",
-            Outcome::Dispatched => "DISPATCHED",
-            Outcome::Unresolved => "UNRESOLVED",
-        }
-    }
-
     /// Whether this is the end state the mode promises when all goes well.
     pub fn is_expected_for(&self, mode: Mode) -> bool {
         match (mode, self) {
             (Mode::Sync | Mode::Async, Outcome::Acknowledged(r)) => r.status == "SendOk",
             (Mode::Oneway, Outcome::Dispatched) => true,
             _ => false,
+        }
+    }
+}
+
+impl Completion {
+    /// An outcome decided without a round trip (never sent, or unresolved
+    /// at shutdown): no latency to speak of.
+    pub fn instant(seq: Seq, mode: Mode, outcome: Outcome) -> Self {
+        let now = Local::now();
+        Self {
+            seq,
+            mode,
+            outcome,
+            submitted_at: now,
+            completed_at: now,
+            latency: Duration::ZERO,
         }
     }
 }

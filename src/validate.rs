@@ -35,7 +35,7 @@ pub fn tag(t: &str) -> Result<(), String> {
 }
 
 /// A user property name that RocketMQ reserves for itself.
-pub fn is_reserved_property(name: &str) -> bool {
+fn is_reserved_property(name: &str) -> bool {
     rocketmq_model::common::message::STRING_HASH_SET.contains(name)
 }
 

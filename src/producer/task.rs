@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use super::client::{build, describe_error, receipt, to_message};
-use super::probe;
+use super::probe::OffsetProbe;
 use super::{
     BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings,
 };
@@ -66,7 +66,8 @@ struct Shared {
     /// Async sends waiting in the lane for a slot.
     lane_depth: AtomicUsize,
     timeout_ms: u64,
-    /// For the offset probes around verified one-way bursts.
+    /// Scope and settings for the offset probes around verified one-way
+    /// bursts.
     probe: (ChildServiceContext, ProducerSettings),
 }
 
@@ -241,17 +242,13 @@ async fn run(
         .drain()
         .collect();
     unresolved.sort();
-    let now = Local::now();
     for &(seq, mode) in &unresolved {
         shared
-            .emit(ProducerEvent::Completed(Completion {
+            .emit(ProducerEvent::Completed(Completion::instant(
                 seq,
                 mode,
-                outcome: Outcome::Unresolved,
-                submitted_at: now,
-                completed_at: now,
-                latency: Duration::ZERO,
-            }))
+                Outcome::Unresolved,
+            )))
             .await;
     }
 
@@ -318,18 +315,11 @@ fn name_endpoint(mut f: Failure, name_servers: &str) -> Failure {
 
 /// Ends a send that never reached the client because the task is stopping.
 fn not_sent(shared: &Shared, seq: Seq, mode: Mode) {
-    let now = Local::now();
-    shared.finish(Completion {
-        seq,
-        mode,
-        outcome: Outcome::Failed(Failure {
-            reason: "not sent: the producer was shutting down".into(),
-            code: None,
-        }),
-        submitted_at: now,
-        completed_at: now,
-        latency: Duration::ZERO,
+    let outcome = Outcome::Failed(Failure {
+        reason: "not sent: the producer was shutting down".into(),
+        code: None,
     });
+    shared.finish(Completion::instant(seq, mode, outcome));
 }
 
 fn not_started(shared: &Shared) -> Outcome {
@@ -481,19 +471,29 @@ async fn submit_async(
 }
 
 async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>) {
-    let (probe_ctx, probe_settings) = &shared.probe;
-    let before = if spec.mode == Mode::Oneway && spec.verify && shared.producer.is_some() {
-        probe::topic_max_offsets(
-            probe_ctx.component("before"),
-            probe_settings,
-            &spec.draft.topic,
-        )
-        .await
-        .map_err(|e| tracing::warn!(error = %format!("{e:#}"), "one-way probe before burst"))
-        .ok()
-    } else {
-        None
-    };
+    // One-way: the offsets before the burst, read by a probe kept open
+    // until the offsets after it have settled.
+    let mut verify = None;
+    if spec.mode == Mode::Oneway && spec.verify && shared.producer.is_some() {
+        let (context, settings) = &shared.probe;
+        let read = async {
+            let mut probe = OffsetProbe::start(context.component("burst"), settings).await?;
+            match probe.topic_max_offsets(&spec.draft.topic).await {
+                Ok(before) => Ok((probe, before)),
+                Err(e) => {
+                    probe.stop().await;
+                    Err(e)
+                }
+            }
+        };
+        match read.await {
+            Ok(v) => verify = Some(v),
+            Err(e) => {
+                let landed = Err(format!("reading offsets before the burst: {e:#}"));
+                shared.emit(oneway_landed(&spec, 0, landed)).await;
+            }
+        }
+    }
     let start = tokio::time::Instant::now();
     // Sequence numbers used so far; each one gets exactly one outcome.
     let mut submitted = 0u64;
@@ -548,21 +548,16 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         }
     }
     let cancelled = submitted < spec.count;
-    if let Some(before) = before
-        && !shared.stopping.load(Ordering::SeqCst)
-    {
-        let landed = probe::settled_topic_offsets(probe_ctx, probe_settings, &spec.draft.topic)
-            .await
-            .map(|after| after - before)
-            .map_err(|e| format!("{e:#}"));
-        shared
-            .emit(ProducerEvent::OnewayLanded {
-                id: spec.id,
-                topic: spec.draft.topic.clone(),
-                dispatched: submitted,
-                landed,
-            })
-            .await;
+    if let Some((mut probe, before)) = verify {
+        if !shared.stopping.load(Ordering::SeqCst) {
+            let landed = probe
+                .settled_topic_offsets(&spec.draft.topic)
+                .await
+                .map(|after| after - before)
+                .map_err(|e| format!("{e:#}"));
+            shared.emit(oneway_landed(&spec, submitted, landed)).await;
+        }
+        probe.stop().await;
     }
     shared
         .emit(ProducerEvent::BurstFinished {
@@ -571,6 +566,15 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
             cancelled,
         })
         .await;
+}
+
+fn oneway_landed(spec: &BurstSpec, dispatched: u64, landed: Result<i64, String>) -> ProducerEvent {
+    ProducerEvent::OnewayLanded {
+        id: spec.id,
+        topic: spec.draft.topic.clone(),
+        dispatched,
+        landed,
+    }
 }
 
 /// The draft of message `seq` of a burst: keys from the template when there
