@@ -108,6 +108,13 @@ fn draft(topic: &str, body: &str) -> Draft {
     }
 }
 
+async fn send(handle: &producer::ProducerHandle, seq: Seq, mode: Mode, draft: Arc<Draft>) {
+    handle
+        .submit(ProducerCommand::Send { seq, mode, draft })
+        .await
+        .expect("producer task alive");
+}
+
 /// Collects events until `done` says so or the deadline passes.
 async fn collect(
     events: &mut mpsc::Receiver<ProducerEvent>,
@@ -213,22 +220,8 @@ fn sync_and_async_sends_arrive_intact() {
         let (handle, mut events, _join) = producer::spawn(rt.context("producer"), settings(&sb));
         let sync_draft = Arc::new(draft(&topic, "sync: héllo wörld 你好 🚀"));
         let async_draft = Arc::new(draft(&topic, "async: здравствуй мир ✓"));
-        handle
-            .submit(ProducerCommand::Send {
-                seq: 1,
-                mode: Mode::Sync,
-                draft: sync_draft.clone(),
-            })
-            .await
-            .unwrap();
-        handle
-            .submit(ProducerCommand::Send {
-                seq: 2,
-                mode: Mode::Async,
-                draft: async_draft.clone(),
-            })
-            .await
-            .unwrap();
+        send(&handle, 1, Mode::Sync, sync_draft.clone()).await;
+        send(&handle, 2, Mode::Async, async_draft.clone()).await;
         let seen = collect(&mut events, Duration::from_secs(30), |s| completed(s, 2)).await;
         let done = completions(&seen);
         assert_eq!(done.len(), 2, "both sends complete: {seen:?}");
@@ -344,14 +337,7 @@ fn acl_wrong_secret_fails_clearly_and_right_secret_succeeds() {
                 security_token: None,
             });
             let (handle, mut events, _join) = producer::spawn(rt.context("producer"), s);
-            handle
-                .submit(ProducerCommand::Send {
-                    seq: 1,
-                    mode: Mode::Sync,
-                    draft: Arc::new(draft(&topic, label)),
-                })
-                .await
-                .unwrap();
+            send(&handle, 1, Mode::Sync, Arc::new(draft(&topic, label))).await;
             let seen = collect(&mut events, Duration::from_secs(30), |s| completed(s, 1)).await;
             results.insert(label, completions(&seen)[0].outcome.clone());
             shutdown(&handle, &mut events).await;
@@ -392,22 +378,8 @@ fn unreachable_name_server_fails_within_the_timeout() {
         let (handle, mut events, _join) = producer::spawn(rt.context("producer"), s);
         let d = Arc::new(draft("unreachable", "x"));
         let started = Instant::now();
-        handle
-            .submit(ProducerCommand::Send {
-                seq: 1,
-                mode: Mode::Sync,
-                draft: d.clone(),
-            })
-            .await
-            .unwrap();
-        handle
-            .submit(ProducerCommand::Send {
-                seq: 2,
-                mode: Mode::Async,
-                draft: d,
-            })
-            .await
-            .unwrap();
+        send(&handle, 1, Mode::Sync, d.clone()).await;
+        send(&handle, 2, Mode::Async, d).await;
         let seen = collect(&mut events, Duration::from_secs(20), |s| completed(s, 2)).await;
         let elapsed = started.elapsed();
         let done = completions(&seen);

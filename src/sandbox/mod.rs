@@ -93,7 +93,7 @@ pub fn install_servers() -> Result<(PathBuf, PathBuf)> {
         root.display()
     );
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["install", "--root"])
+        .args(["install", "--locked", "--root"])
         .arg(&root)
         .arg(format!("rocketmq-namesrv@{SERVER_VERSION}"))
         .arg(format!("rocketmq-broker@{SERVER_VERSION}"))
