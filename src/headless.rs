@@ -226,8 +226,9 @@ pub async fn run_burst(
         }
     }
     // One-way requests may still sit in the connection's queue: closing it
-    // now would cancel them (BROKER-NOTES), so keep it open a while.
-    if mode == Mode::Oneway && !interrupted {
+    // now would cancel them (BROKER-NOTES), so keep it open a while. A
+    // verified burst already waited until the offsets stopped moving.
+    if mode == Mode::Oneway && !interrupted && !matches!(landed, Some(Ok(_))) {
         tokio::time::sleep(linger).await;
     }
     let _ = handle
