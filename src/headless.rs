@@ -16,6 +16,7 @@ use crate::producer::{
     self, BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings,
 };
 use crate::runtime::Runtime;
+use crate::signals::Signals;
 
 /// Builds the draft from the command line; the body comes from `--body`,
 /// `--body-file` or standard input, in that order.
@@ -158,6 +159,8 @@ pub struct RunReport {
     /// One-way `--verify`: messages that landed in the topic's queues, or
     /// why they could not be counted.
     pub landed: Option<Result<i64, String>>,
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) ended the run early.
+    pub interrupted: bool,
 }
 
 /// Sends `count` messages in `mode` through a fresh producer task and waits
@@ -173,6 +176,7 @@ pub async fn run_burst(
     key_template: Option<String>,
     linger: Duration,
     verify: bool,
+    signals: &mut Signals,
     mut on_completion: impl FnMut(&Completion, Option<&Draft>),
 ) -> Result<RunReport> {
     let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
@@ -195,7 +199,6 @@ pub async fn run_burst(
     let mut expected: Option<u64> = None;
     let mut start_error = None;
     let mut interrupted = false;
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     // Time of the last outcome: the throughput window, which excludes the
     // offset probe that follows a verified one-way burst.
     let mut last_outcome = started;
@@ -203,9 +206,9 @@ pub async fn run_burst(
     // Phase 1: until every submitted send has an outcome (or Ctrl-C).
     while expected != Some(tally.total()) {
         tokio::select! {
-            _ = &mut ctrl_c, if !interrupted => {
+            sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                eprintln!("rmq-console: interrupted; waiting up to {:?} for sends in flight", settings.send_timeout);
+                interrupt(sig, settings.send_timeout, signals);
                 let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
             }
             evt = events.recv() => match evt {
@@ -229,14 +232,29 @@ pub async fn run_burst(
     // now would cancel them (BROKER-NOTES), so keep it open a while. A
     // verified burst already waited until the offsets stopped moving.
     if mode == Mode::Oneway && !interrupted && !matches!(landed, Some(Ok(_))) {
-        tokio::time::sleep(linger).await;
+        tokio::select! {
+            _ = tokio::time::sleep(linger) => {}
+            sig = signals.recv() => {
+                interrupted = true;
+                interrupt(sig, settings.send_timeout, signals);
+            }
+        }
     }
     let _ = handle
         .submit(ProducerCommand::Shutdown {
             grace: settings.send_timeout,
         })
         .await;
-    while let Some(evt) = events.recv().await {
+    loop {
+        let evt = tokio::select! {
+            evt = events.recv() => evt,
+            sig = signals.recv(), if !interrupted => {
+                interrupted = true;
+                interrupt(sig, settings.send_timeout, signals);
+                continue;
+            }
+        };
+        let Some(evt) = evt else { break };
         match evt {
             ProducerEvent::Completed(c) => {
                 let d = drafts.remove(&c.seq);
@@ -255,7 +273,20 @@ pub async fn run_burst(
         elapsed: last_outcome - started,
         start_error,
         landed,
+        interrupted,
     })
+}
+
+/// The first signal: say so, and let a second one end the process at once.
+fn interrupt(sig: &str, grace: Duration, signals: &Signals) {
+    if sig == "SIGHUP" {
+        crate::signals::detach_from_terminal();
+    }
+    tracing::warn!("{sig}: stopping; waiting up to {grace:?} for sends in flight");
+    crate::signals::stderr_line(&format!(
+        "rmq-console: {sig}: stopping; waiting up to {grace:?} for sends in flight (again to quit now)"
+    ));
+    signals.restore_defaults();
 }
 
 pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Result<ExitCode> {
@@ -274,22 +305,27 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let quiet = args.quiet;
-    let report = rt.block_on(run_burst(
-        rt,
-        &settings,
-        draft,
-        args.mode,
-        args.count,
-        args.rate,
-        args.key_template.clone(),
-        Duration::from_millis(args.linger_ms),
-        args.verify,
-        |c, d| {
-            if !quiet {
-                let _ = writeln!(out, "{}", completion_json(c, d));
-            }
-        },
-    ))?;
+    let report = rt.block_on(async {
+        let mut signals = Signals::new().context("installing signal handlers")?;
+        run_burst(
+            rt,
+            &settings,
+            draft,
+            args.mode,
+            args.count,
+            args.rate,
+            args.key_template.clone(),
+            Duration::from_millis(args.linger_ms),
+            args.verify,
+            &mut signals,
+            |c, d| {
+                if !quiet {
+                    let _ = writeln!(out, "{}", completion_json(c, d));
+                }
+            },
+        )
+        .await
+    })?;
     out.flush()?;
     drop(out);
     let RunReport {
@@ -297,6 +333,7 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
         elapsed,
         start_error,
         landed,
+        ..
     } = report;
     if let Some(e) = &start_error {
         eprintln!("rmq-console: {e}");
@@ -361,6 +398,9 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
     };
     println!("mode     count   seconds   msg/s      p50_ms   p99_ms   max_ms   failed  landed");
     let mut ok = true;
+    let mut signals = rt
+        .block_on(async { Signals::new() })
+        .context("installing signal handlers")?;
     for mode in args.modes {
         let rate = (mode == Mode::Oneway).then_some(args.oneway_rate);
         let mut report = rt.block_on(run_burst(
@@ -373,6 +413,7 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
             None,
             Duration::from_millis(1000),
             mode == Mode::Oneway,
+            &mut signals,
             |_, _| {},
         ))?;
         let t = &mut report.tally;
@@ -396,7 +437,10 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
                 Some(Err(_)) => "unknown".to_string(),
             },
         );
-        ok &= t.unexpected == 0;
+        ok &= t.unexpected == 0 && !report.interrupted;
+        if report.interrupted {
+            break;
+        }
     }
     Ok(if ok {
         ExitCode::SUCCESS
