@@ -7,9 +7,8 @@ use std::str::FromStr;
 
 use anyhow::{Context as _, bail};
 use ratatui::style::{Color, Modifier, Style};
-use toml::de::DeTable;
 
-use crate::config::{Source, Table};
+use crate::tomlspan::{ConfigError, Source, Table};
 
 /// Every role a theme file must set, in documentation order.
 pub const ROLES: &[&str] = &[
@@ -46,11 +45,7 @@ fn user_dir() -> PathBuf {
     crate::paths::config_dir().join("themes")
 }
 
-/// Built-in names plus `*.toml` files in the user theme directory, sorted.
-pub fn available_names() -> Vec<String> {
-    available_in(&user_dir())
-}
-
+/// Built-in names plus `*.toml` files in `dir`, sorted.
 fn available_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = builtin_names().into_iter().map(String::from).collect();
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -88,12 +83,10 @@ fn load_styles_from(name: &str, dir: &Path) -> anyhow::Result<Styles> {
     if path.is_file() {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read theme file {}", path.display()))?;
-        return parse_theme(&text, &path.display().to_string()).map_err(anyhow::Error::msg);
+        return Ok(parse_theme(&text, &path.display().to_string())?);
     }
     match BUILTIN.iter().find(|(n, _)| *n == name) {
-        Some((n, text)) => {
-            parse_theme(text, &format!("themes/{n}.toml")).map_err(anyhow::Error::msg)
-        }
+        Some((n, text)) => Ok(parse_theme(text, &format!("themes/{n}.toml"))?),
         None => bail!(
             "unknown theme `{name}` (available: {}; user themes go in {})",
             available_in(dir).join(", "),
@@ -111,24 +104,24 @@ pub fn parse_color(text: &str) -> Result<Color, String> {
 }
 
 /// Parses a theme file; the error is `origin:line: ...` naming the key.
-pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, String> {
-    let src = Source { text, origin };
-    let doc = DeTable::parse(text).map_err(|e| src.toml_error(&e).to_string())?;
+pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, ConfigError> {
+    let src = &Source { text, origin };
+    let doc = src.parse()?;
     let table = Table::new(String::new(), doc.get_ref(), doc.span());
-    table.check_keys(&src, ROLES).map_err(|e| e.to_string())?;
+    table.check_keys(src, ROLES)?;
     let mut colors = [Color::Reset; ROLES.len()];
     for (slot, role) in colors.iter_mut().zip(ROLES) {
-        let value = table
-            .string(&src, role)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| {
+        let value = table.string(src, role)?.ok_or_else(|| {
+            src.err_at(
+                None,
                 format!(
-                    "{origin}: missing role `{role}` (a theme sets every one of: {})",
+                    "missing role `{role}` (a theme sets every one of: {})",
                     ROLES.join(", ")
-                )
-            })?;
+                ),
+            )
+        })?;
         *slot = parse_color(value.get_ref())
-            .map_err(|e| src.err(value.span(), format!("`{role}`: {e}")).to_string())?;
+            .map_err(|e| src.err(value.span(), format!("`{role}`: {e}")))?;
     }
     let [
         background,

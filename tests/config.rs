@@ -76,7 +76,9 @@ fn invalid_configs_give_their_expected_message() {
 #[test]
 fn invalid_themes_give_their_expected_message() {
     check_expected_errors(&fixtures("themes"), |text, name| {
-        theme::parse_theme(text, name).map(drop)
+        theme::parse_theme(text, name)
+            .map(drop)
+            .map_err(|e| e.to_string())
     });
 }
 
