@@ -1,7 +1,9 @@
-//! The configuration file: where it is, what it may contain (profiles,
-//! theme choice, results capacity, raw key bindings), strict validation with
-//! `file:line:` messages, and turning a profile into `ProducerSettings` by
-//! reading the credential environment variables it names.
+//! The configuration file: where it is and what it says (profiles, theme
+//! name, results capacity, raw key bindings), checked strictly with
+//! `file:line:` messages. Parsing only: resolving the key bindings and a
+//! profile's credentials is `target`'s job, and a setting the file leaves
+//! out stays `None` so its default lives in one place (the producer's
+//! `ProducerSettings::new`).
 //!
 //! The file is walked as a spanned TOML tree (`tomlspan`) rather than
 //! deserialized through serde: every error then knows its line, the key and
@@ -16,7 +18,6 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::endpoint::{self, Endpoint};
-use crate::producer::{Credentials, ProducerSettings};
 pub use crate::tomlspan::ConfigError;
 use crate::tomlspan::{Source, Table};
 
@@ -24,10 +25,6 @@ use crate::tomlspan::{Source, Table};
 pub const CONFIG_ENV: &str = "RMQ_CONSOLE_CONFIG";
 
 pub const DEFAULT_RESULTS_CAPACITY: usize = 1000;
-pub const DEFAULT_SEND_TIMEOUT_MS: u64 = 3000;
-pub const DEFAULT_RETRY_TIMES: u32 = 2;
-pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
-pub const DEFAULT_ASYNC_INFLIGHT: usize = 128;
 
 /// Keys allowed at the top level of the file.
 pub const TOP_KEYS: &[&str] = &[
@@ -71,12 +68,14 @@ pub struct Config {
     /// `[keys]`: action name -> binding, unvalidated beyond "non-empty
     /// string"; the TUI keymap owns action names and key syntax.
     pub keys: BTreeMap<String, String>,
-    /// `[keys]` action name -> 1-based line, so the keymap can report a bad
-    /// binding as `file:line:`.
+    /// `[keys]` action name -> 1-based line, so a bad binding is reported
+    /// as `file:line:`.
     pub key_lines: BTreeMap<String, usize>,
     pub results_capacity: usize,
 }
 
+/// One `[[profile]]`. The tuning keys are `None` when the file leaves them
+/// out: the producer's defaults apply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: String,
@@ -86,12 +85,12 @@ pub struct Profile {
     pub access_key_env: Option<String>,
     pub secret_key_env: Option<String>,
     pub security_token_env: Option<String>,
-    pub send_timeout_ms: u64,
-    pub retry_times_sync: u32,
-    pub retry_times_async: u32,
-    pub retry_another_broker: bool,
-    pub max_message_bytes: usize,
-    pub async_inflight: usize,
+    pub send_timeout_ms: Option<u64>,
+    pub retry_times_sync: Option<u32>,
+    pub retry_times_async: Option<u32>,
+    pub retry_another_broker: Option<bool>,
+    pub max_message_bytes: Option<usize>,
+    pub async_inflight: Option<usize>,
     pub protected: bool,
     /// Status-bar marker colour; a valid colour name or `#rrggbb`.
     pub color: Option<String>,
@@ -333,22 +332,12 @@ fn parse_profile(
         access_key_env,
         secret_key_env,
         security_token_env,
-        send_timeout_ms: t
-            .positive(src, "send-timeout-ms")?
-            .unwrap_or(DEFAULT_SEND_TIMEOUT_MS),
-        retry_times_sync: t
-            .int(src, "retry-times-sync")?
-            .unwrap_or(DEFAULT_RETRY_TIMES),
-        retry_times_async: t
-            .int(src, "retry-times-async")?
-            .unwrap_or(DEFAULT_RETRY_TIMES),
-        retry_another_broker: t.boolean(src, "retry-another-broker")?.unwrap_or(false),
-        max_message_bytes: t
-            .positive(src, "max-message-bytes")?
-            .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES),
-        async_inflight: t
-            .positive(src, "async-inflight")?
-            .unwrap_or(DEFAULT_ASYNC_INFLIGHT),
+        send_timeout_ms: t.positive(src, "send-timeout-ms")?,
+        retry_times_sync: t.int(src, "retry-times-sync")?,
+        retry_times_async: t.int(src, "retry-times-async")?,
+        retry_another_broker: t.boolean(src, "retry-another-broker")?,
+        max_message_bytes: t.positive(src, "max-message-bytes")?,
+        async_inflight: t.positive(src, "async-inflight")?,
         protected: t.boolean(src, "protected")?.unwrap_or(false),
         color: color.map(Spanned::into_inner),
         default_topic: t.non_empty(src, "default-topic")?.map(Spanned::into_inner),
@@ -412,79 +401,6 @@ impl Config {
     }
 }
 
-impl Profile {
-    /// A profile with every optional key at its documented default, e.g.
-    /// for the sandbox.
-    pub fn new(name: impl Into<String>, endpoint: Endpoint) -> Self {
-        Self {
-            name: name.into(),
-            endpoint,
-            access_key_env: None,
-            secret_key_env: None,
-            security_token_env: None,
-            send_timeout_ms: DEFAULT_SEND_TIMEOUT_MS,
-            retry_times_sync: DEFAULT_RETRY_TIMES,
-            retry_times_async: DEFAULT_RETRY_TIMES,
-            retry_another_broker: false,
-            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
-            async_inflight: DEFAULT_ASYNC_INFLIGHT,
-            protected: false,
-            color: None,
-            default_topic: None,
-            default_tag: None,
-        }
-    }
-
-    /// Reads the named environment variables. A configured credential
-    /// variable that is unset or empty is an error naming the variable and
-    /// the profile; secrets never appear in messages or `Debug` output.
-    pub fn producer_settings(&self) -> anyhow::Result<ProducerSettings> {
-        self.producer_settings_with(&|name| std::env::var(name).ok())
-    }
-
-    /// `producer_settings` with the environment supplied, for tests.
-    pub fn producer_settings_with(
-        &self,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> anyhow::Result<ProducerSettings> {
-        let read = |var: &str, key: &str| -> anyhow::Result<String> {
-            match env(var) {
-                Some(v) if !v.is_empty() => Ok(v),
-                _ => bail!(
-                    "profile \"{}\": environment variable {var} ({key}) is not set",
-                    self.name
-                ),
-            }
-        };
-        let credentials = match (&self.access_key_env, &self.secret_key_env) {
-            (Some(ak), Some(sk)) => Some(Credentials {
-                access_key: read(ak, "access-key-env")?,
-                secret_key: read(sk, "secret-key-env")?,
-                security_token: match &self.security_token_env {
-                    Some(var) => Some(read(var, "security-token-env")?),
-                    None => None,
-                },
-            }),
-            // `load_str` rejects half pairs; this guards hand-built profiles.
-            (Some(_), None) | (None, Some(_)) => bail!(
-                "profile \"{}\": access-key-env and secret-key-env must be set together",
-                self.name
-            ),
-            (None, None) => None,
-        };
-        let mut settings = ProducerSettings::new(self.endpoint.name_servers.clone());
-        settings.namespace = self.endpoint.namespace.clone();
-        settings.credentials = credentials;
-        settings.send_timeout = std::time::Duration::from_millis(self.send_timeout_ms);
-        settings.retry_times_sync = self.retry_times_sync;
-        settings.retry_times_async = self.retry_times_async;
-        settings.retry_another_broker = self.retry_another_broker;
-        settings.max_message_bytes = self.max_message_bytes;
-        settings.async_inflight = self.async_inflight;
-        Ok(settings)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,11 +440,14 @@ mod tests {
     }
 
     #[test]
-    fn defaults_match_a_minimal_file() {
+    fn a_minimal_file_leaves_the_defaults_to_others() {
         let text = "[[profile]]\nname = \"a\"\nendpoint = \"127.0.0.1:9876\"\n";
         let loaded = load_str(text, "c.toml").unwrap();
-        let built = Profile::new("a", endpoint::parse("127.0.0.1:9876").unwrap());
-        assert_eq!(loaded.profiles, vec![built]);
+        let p = &loaded.profiles[0];
+        assert_eq!(
+            (p.send_timeout_ms, p.retry_times_sync, p.max_message_bytes),
+            (None, None, None)
+        );
         assert_eq!(
             Config {
                 profiles: Vec::new(),
@@ -537,23 +456,5 @@ mod tests {
             Config::default()
         );
         assert!(Config::default().startup_profile().is_none());
-        // The documented defaults are the producer's own defaults.
-        let ours = loaded_profile_settings(text);
-        let producer = ProducerSettings::new("127.0.0.1:9876");
-        assert_eq!(ours.send_timeout, producer.send_timeout);
-        assert_eq!(
-            (ours.retry_times_sync, ours.retry_times_async),
-            (producer.retry_times_sync, producer.retry_times_async)
-        );
-        assert_eq!(ours.retry_another_broker, producer.retry_another_broker);
-        assert_eq!(ours.max_message_bytes, producer.max_message_bytes);
-        assert_eq!(ours.async_inflight, producer.async_inflight);
-    }
-
-    fn loaded_profile_settings(text: &str) -> ProducerSettings {
-        let config = load_str(text, "c.toml").unwrap();
-        config.profiles[0]
-            .producer_settings_with(&|_| None)
-            .unwrap()
     }
 }

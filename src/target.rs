@@ -1,16 +1,19 @@
 //! Decides where the session sends: `--sandbox`, `--namesrv`, `--profile`, or
 //! the config's default profile, falling back to a private sandbox when no
-//! config exists. Runs before the runtime starts, because entering a network
-//! namespace must happen while the process has a single thread.
+//! config exists; turns a profile into `ProducerSettings` (the producer's
+//! defaults, what the profile sets, credentials from the environment).
+//! Runs before the runtime starts, because entering a network namespace
+//! must happen while the process has a single thread.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use crate::cli::TargetArgs;
 use crate::config::{self, Config, Profile};
 use crate::endpoint;
-use crate::producer::ProducerSettings;
+use crate::producer::{Credentials, ProducerSettings};
 use crate::sandbox::{Sandbox, SandboxOptions, netns, registry};
 
 /// A resolved target. Holds the sandbox (when one was started), which stops
@@ -78,9 +81,7 @@ pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
     };
     let cfg = config::load(&p)?;
     for profile in &cfg.profiles {
-        profile
-            .producer_settings()
-            .with_context(|| p.display().to_string())?;
+        producer_settings(profile).with_context(|| p.display().to_string())?;
     }
     println!("{}: ok", p.display());
     for profile in &cfg.profiles {
@@ -101,6 +102,59 @@ pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
         );
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// A profile's producer settings: the producer's own defaults
+/// (`ProducerSettings::new`, the one place they live) with what the profile
+/// sets on top, and credentials read from the environment variables it
+/// names. A named variable that is unset or empty is an error naming the
+/// variable and the profile; secrets never appear in messages.
+pub fn producer_settings(profile: &Profile) -> Result<ProducerSettings> {
+    producer_settings_with(profile, &|name| std::env::var(name).ok())
+}
+
+/// `producer_settings` with the environment supplied, for tests.
+pub fn producer_settings_with(
+    p: &Profile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ProducerSettings> {
+    let read = |var: &str, key: &str| -> Result<String> {
+        match env(var) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => bail!(
+                "profile \"{}\": environment variable {var} ({key}) is not set",
+                p.name
+            ),
+        }
+    };
+    let credentials = match (&p.access_key_env, &p.secret_key_env) {
+        (Some(ak), Some(sk)) => Some(Credentials {
+            access_key: read(ak, "access-key-env")?,
+            secret_key: read(sk, "secret-key-env")?,
+            security_token: match &p.security_token_env {
+                Some(var) => Some(read(var, "security-token-env")?),
+                None => None,
+            },
+        }),
+        // The config loader rejects half pairs; this guards hand-built profiles.
+        (Some(_), None) | (None, Some(_)) => bail!(
+            "profile \"{}\": access-key-env and secret-key-env must be set together",
+            p.name
+        ),
+        (None, None) => None,
+    };
+    let mut s = ProducerSettings::new(p.endpoint.name_servers.clone());
+    s.namespace = p.endpoint.namespace.clone();
+    s.credentials = credentials;
+    if let Some(ms) = p.send_timeout_ms {
+        s.send_timeout = Duration::from_millis(ms);
+    }
+    s.retry_times_sync = p.retry_times_sync.unwrap_or(s.retry_times_sync);
+    s.retry_times_async = p.retry_times_async.unwrap_or(s.retry_times_async);
+    s.retry_another_broker = p.retry_another_broker.unwrap_or(s.retry_another_broker);
+    s.max_message_bytes = p.max_message_bytes.unwrap_or(s.max_message_bytes);
+    s.async_inflight = p.async_inflight.unwrap_or(s.async_inflight);
+    Ok(s)
 }
 
 pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> {
@@ -156,7 +210,7 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
             None => return sandbox_target(config),
         },
     };
-    let settings = profile.producer_settings().with_context(|| {
+    let settings = producer_settings(&profile).with_context(|| {
         config
             .path
             .as_ref()
@@ -245,7 +299,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
             settings: if Some(p.name.as_str()) == started {
                 Ok(t.settings.clone())
             } else {
-                p.producer_settings().map_err(|e| format!("{e:#}"))
+                producer_settings(p).map_err(|e| format!("{e:#}"))
             },
             sandbox: false,
         })

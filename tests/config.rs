@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rmq_console::config::{self, Config};
-use rmq_console::theme;
+use rmq_console::producer::ProducerSettings;
+use rmq_console::{target, theme};
 
 fn fixtures(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -126,11 +127,11 @@ fn example_config_loads_and_resolves() {
     .into();
     let lookup = |name: &str| env.get(name).map(|v| v.to_string());
     for profile in &config.profiles {
-        let settings = profile.producer_settings_with(&lookup).unwrap();
+        let settings = target::producer_settings_with(profile, &lookup).unwrap();
         assert_eq!(settings.name_servers, profile.endpoint.name_servers);
     }
     let prod = config.profile("prod").unwrap();
-    let settings = prod.producer_settings_with(&lookup).unwrap();
+    let settings = target::producer_settings_with(prod, &lookup).unwrap();
     assert_eq!(
         settings.namespace.as_deref(),
         Some("MQ_INST_1234567890_BXhFHXzs")
@@ -140,14 +141,39 @@ fn example_config_loads_and_resolves() {
     assert_eq!(creds.secret_key, "example-secret-value");
     assert!(!format!("{settings:?}").contains("example-secret-value"));
     assert!(
-        config
-            .profile("staging")
-            .unwrap()
-            .producer_settings_with(&lookup)
+        target::producer_settings_with(config.profile("staging").unwrap(), &lookup)
             .unwrap()
             .credentials
             .is_none()
     );
+}
+
+/// The example's "staging" profile sets every tuning key to the default it
+/// documents: those must be the producer's defaults, which a profile that
+/// leaves a key out gets.
+#[test]
+fn unset_keys_take_the_producers_defaults_which_the_example_documents() {
+    let defaults = ProducerSettings::new("127.0.0.1:9876");
+    let tuning = |s: &ProducerSettings| {
+        (
+            s.send_timeout,
+            s.retry_times_sync,
+            s.retry_times_async,
+            s.retry_another_broker,
+            s.max_message_bytes,
+            s.async_inflight,
+        )
+    };
+    let documented =
+        target::producer_settings_with(example().profile("staging").unwrap(), &|_| None).unwrap();
+    assert_eq!(tuning(&documented), tuning(&defaults));
+
+    let text = "[[profile]]\nname = \"a\"\nendpoint = \"127.0.0.1:9876\"\nretry-times-async = 7\n";
+    let config = config::load_str(text, "c.toml").unwrap();
+    let settings = target::producer_settings_with(&config.profiles[0], &|_| None).unwrap();
+    let mut expected = tuning(&defaults);
+    expected.2 = 7;
+    assert_eq!(tuning(&settings), expected);
 }
 
 /// Every key the code accepts is documented in the example (commented out
@@ -181,9 +207,8 @@ fn credentials_come_from_the_named_variables() {
     ]
     .into();
 
-    let settings = prod
-        .producer_settings_with(&|n| full.get(n).map(|v| v.to_string()))
-        .unwrap();
+    let settings =
+        target::producer_settings_with(prod, &|n| full.get(n).map(|v| v.to_string())).unwrap();
     let creds = settings.credentials.clone().unwrap();
     assert_eq!(
         (creds.access_key.as_str(), creds.secret_key.as_str()),
@@ -203,8 +228,7 @@ fn credentials_come_from_the_named_variables() {
             .then(|| full.get(n).map(|v| v.to_string()))
             .flatten()
     };
-    let e = prod
-        .producer_settings_with(&no_secret)
+    let e = target::producer_settings_with(prod, &no_secret)
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -219,8 +243,7 @@ fn credentials_come_from_the_named_variables() {
             full.get(n).map(|v| v.to_string())
         }
     };
-    let e = prod
-        .producer_settings_with(&empty_token)
+    let e = target::producer_settings_with(prod, &empty_token)
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -231,9 +254,7 @@ fn credentials_come_from_the_named_variables() {
     // A profile that names no variables reads none, not even the
     // conventional ALIBABA_CLOUD_* ones.
     let staging = config.profile("staging").unwrap();
-    let settings = staging
-        .producer_settings_with(&|_| Some("x".into()))
-        .unwrap();
+    let settings = target::producer_settings_with(staging, &|_| Some("x".into())).unwrap();
     assert!(settings.credentials.is_none());
     assert_eq!(settings.retry_times_sync, 0);
 }
