@@ -1,9 +1,9 @@
 //! The configuration file: where it is and what it says (profiles, theme
 //! name, results capacity, raw key bindings), checked strictly with
-//! `file:line:` messages. Parsing only: resolving the key bindings and a
-//! profile's credentials is `target`'s job, and a setting the file leaves
-//! out stays `None` so its default lives in one place (the producer's
-//! `ProducerSettings::new`).
+//! `file:line:` messages. Parsing only: resolving the theme, the key
+//! bindings and a profile's credentials is `target`'s job, and a setting the
+//! file leaves out stays `None` so its default lives in one place (the
+//! producer's `ProducerSettings::new`).
 //!
 //! The file is walked as a spanned TOML tree (`tomlspan`) rather than
 //! deserialized through serde: every error then knows its line, the key and
@@ -59,8 +59,13 @@ pub const PROFILE_KEYS: &[&str] = &[
 pub struct Config {
     /// The file this came from; `None` for `load_str`.
     pub path: Option<PathBuf>,
-    /// Theme name; already checked to exist and to parse.
+    /// The name messages give the file: its path, or `load_str`'s origin.
+    pub origin: String,
+    /// Theme name as written; `target` resolves it.
     pub theme: Option<String>,
+    /// 1-based line of `theme`, so a theme that does not load is reported
+    /// as `file:line:`.
+    pub theme_line: Option<usize>,
     /// In file order; names are unique.
     pub profiles: Vec<Profile>,
     /// Names an existing profile when set.
@@ -153,11 +158,6 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
     top.check_keys(&src, TOP_KEYS)?;
 
     let theme = top.string(&src, "theme")?;
-    if let Some(theme) = &theme {
-        // Resolving it now makes `check-config` catch a bad theme, too.
-        crate::theme::load_styles(theme.get_ref())
-            .map_err(|e| src.err(theme.span(), format!("theme: {e:#}")))?;
-    }
     let results_capacity = top
         .positive(&src, "results-capacity")?
         .unwrap_or(DEFAULT_RESULTS_CAPACITY);
@@ -223,6 +223,8 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
 
     Ok(Config {
         path: None,
+        origin: origin.to_string(),
+        theme_line: theme.as_ref().map(|t| src.line(t.span().start)),
         theme: theme.map(Spanned::into_inner),
         profiles,
         default_profile: default_profile.map(Spanned::into_inner),
@@ -376,7 +378,9 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             path: None,
+            origin: "config".into(),
             theme: None,
+            theme_line: None,
             profiles: Vec::new(),
             default_profile: None,
             keys: BTreeMap::new(),
@@ -397,6 +401,16 @@ impl Config {
         match &self.default_profile {
             Some(name) => self.profile(name),
             None => self.profiles.first(),
+        }
+    }
+
+    /// An error about this file at `line`, for checks made after parsing
+    /// (theme, key bindings).
+    pub fn error_at(&self, line: Option<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            origin: self.origin.clone(),
+            line,
+            message: message.into(),
         }
     }
 }
@@ -451,6 +465,7 @@ mod tests {
         assert_eq!(
             Config {
                 profiles: Vec::new(),
+                origin: "config".into(),
                 ..loaded
             },
             Config::default()

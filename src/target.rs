@@ -1,20 +1,25 @@
 //! Decides where the session sends: `--sandbox`, `--namesrv`, `--profile`, or
 //! the config's default profile, falling back to a private sandbox when no
 //! config exists; turns a profile into `ProducerSettings` (the producer's
-//! defaults, what the profile sets, credentials from the environment).
+//! defaults, what the profile sets, credentials from the environment);
+//! prepares what the console needs from the config (theme, key bindings),
+//! the same way for a start and for `check-config`.
 //! Runs before the runtime starts, because entering a network namespace
 //! must happen while the process has a single thread.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use crate::cli::TargetArgs;
-use crate::config::{self, Config, Profile};
+use crate::config::{self, Config, ConfigError, Profile};
+use crate::console::keymap::Keymap;
 use crate::endpoint;
 use crate::producer::{Credentials, ProducerSettings};
 use crate::sandbox::{Sandbox, SandboxOptions, netns, registry};
+use crate::theme::{self, Styles};
 
 /// A resolved target. Holds the sandbox (when one was started), which stops
 /// when this is dropped.
@@ -72,26 +77,37 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
 
 /// `rmq-console check-config`: the same checks as a start, nothing started.
 pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
-    let Some(p) = config::locate(path)? else {
-        println!(
+    match config::locate(path)? {
+        Some(p) => print!("{}", check_file(&p, &theme::user_dir())?),
+        None => println!(
             "no config file (looked at $RMQ_CONSOLE_CONFIG and {}); the sandbox will be used",
             crate::paths::config_dir().join("config.toml").display()
-        );
-        return Ok(std::process::ExitCode::SUCCESS);
-    };
-    let cfg = config::load(&p)?;
-    for profile in &cfg.profiles {
-        producer_settings(profile).with_context(|| p.display().to_string())?;
+        ),
     }
-    println!("{}: ok", p.display());
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `check-config` on one file: what a console start prepares (`prepare`)
+/// plus every profile's credentials, not only the starting one's. Returns
+/// the report: `path: ok`, then one line per profile, `*` marking the one a
+/// start picks.
+pub fn check_file(path: &Path, themes_dir: &Path) -> Result<String> {
+    let cfg = config::load(path)?;
+    prepare(&cfg, None, themes_dir)?;
     for profile in &cfg.profiles {
-        let marker = if Some(&profile.name) == cfg.startup_profile().map(|p| &p.name) {
-            "*"
-        } else {
-            " "
-        };
-        println!(
-            "{marker} {:<16} {}{}",
+        producer_settings(profile).with_context(|| cfg.origin.clone())?;
+    }
+    let mut report = format!("{}: ok\n", path.display());
+    let startup = cfg.startup_profile().map(|p| p.name.as_str());
+    for profile in &cfg.profiles {
+        let _ = writeln!(
+            report,
+            "{} {:<16} {}{}",
+            if Some(profile.name.as_str()) == startup {
+                "*"
+            } else {
+                " "
+            },
             profile.name,
             profile.endpoint.name_servers,
             if profile.protected {
@@ -101,7 +117,30 @@ pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
             }
         );
     }
-    Ok(std::process::ExitCode::SUCCESS)
+    Ok(report)
+}
+
+/// What a console start checks and builds from the config before anything
+/// runs; `check-config` runs it too, so the two cannot disagree. The theme
+/// is `--theme`, else the config's, else "default" (the config's is checked
+/// even when `--theme` wins), looked up in `themes_dir` before the
+/// built-ins. Errors about the file name its line.
+pub fn prepare(config: &Config, theme_flag: Option<&str>, themes_dir: &Path) -> Result<Styles> {
+    let configured = match &config.theme {
+        Some(name) => Some(
+            theme::load_styles(name, themes_dir)
+                .map_err(|e| config.error_at(config.theme_line, format!("theme: {e:#}")))?,
+        ),
+        None => None,
+    };
+    let styles = match (theme_flag, configured) {
+        (Some(name), _) => {
+            theme::load_styles(name, themes_dir).with_context(|| format!("theme `{name}`"))?
+        }
+        (None, Some(styles)) => styles,
+        (None, None) => theme::load_styles("default", themes_dir)?,
+    };
+    Ok(styles)
 }
 
 /// A profile's producer settings: the producer's own defaults
@@ -210,12 +249,7 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
             None => return sandbox_target(config),
         },
     };
-    let settings = producer_settings(&profile).with_context(|| {
-        config
-            .path
-            .as_ref()
-            .map_or_else(|| "config".to_string(), |p| p.display().to_string())
-    })?;
+    let settings = producer_settings(&profile).with_context(|| config.origin.clone())?;
     Ok(Target {
         settings,
         profile: profile.name.clone(),
@@ -230,46 +264,31 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
 /// then the default; `NO_COLOR` wins), key overrides and profile options.
 pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Session> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let styles = if no_color {
-        crate::theme::Styles::no_color()
-    } else {
-        match theme.or(t.config.theme.as_deref()) {
-            Some(name) => {
-                crate::theme::load_styles(name).with_context(|| format!("theme `{name}`"))?
-            }
-            None => crate::theme::load_styles("default")?,
-        }
-    };
+    let styles = prepare(&t.config, theme, &theme::user_dir())?;
     check_key_overrides(&t.config)?;
     let (profiles, current) = profile_choices(t, no_color);
     Ok(crate::console::Session {
         profiles,
         current,
-        styles,
+        styles: if no_color { Styles::no_color() } else { styles },
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
     })
 }
 
 /// Bad `[keys]` entries fail here, before the terminal is touched, with the
-/// config file and line of the offending entry.
-fn check_key_overrides(config: &Config) -> Result<()> {
-    let Err(e) = crate::console::keymap::Keymap::default().apply_overrides(&config.keys) else {
+/// config file and line of the offending entry (the keymap's message starts
+/// with the entry, `name = "value"`).
+fn check_key_overrides(config: &Config) -> Result<(), ConfigError> {
+    let Err(e) = Keymap::default().apply_overrides(&config.keys) else {
         return Ok(());
     };
-    let file = config
-        .path
-        .as_ref()
-        .map_or_else(|| "config".to_string(), |p| p.display().to_string());
     let line = config
         .keys
         .keys()
         .find(|name| e.starts_with(&format!("{name} = ")))
-        .and_then(|name| config.key_lines.get(name));
-    match line {
-        Some(line) => bail!("{file}:{line}: [keys]: {e}"),
-        None => bail!("{file}: [keys]: {e}"),
-    }
+        .and_then(|name| config.key_lines.get(name).copied());
+    Err(config.error_at(line, format!("[keys]: {e}")))
 }
 
 /// The picker's list: every config profile in file order (one whose
@@ -292,7 +311,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
                 .color
                 .as_deref()
                 .filter(|_| !no_color)
-                .and_then(|c| crate::theme::parse_color(c).ok()),
+                .and_then(|c| theme::parse_color(c).ok()),
             default_topic: p.default_topic.clone(),
             default_tag: p.default_tag.clone(),
             // The starting profile keeps exactly what `resolve` built.

@@ -1,6 +1,8 @@
 //! Named colour roles resolved once into `Styles`, which panes read. Themes
 //! are TOML files of `role = "colour"`: built-ins embedded from `themes/`,
-//! and a file of the same name in `paths::config_dir()/themes/` overrides one.
+//! and a file of the same name in a user theme directory overrides one. The
+//! directory is always the caller's choice (`user_dir()` at start-up, a
+//! directory of their own in tests), never read behind its back.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -41,7 +43,8 @@ pub fn builtin_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(name, _)| *name).collect()
 }
 
-fn user_dir() -> PathBuf {
+/// The operator's theme directory, `paths::config_dir()/themes`.
+pub fn user_dir() -> PathBuf {
     crate::paths::config_dir().join("themes")
 }
 
@@ -63,13 +66,9 @@ fn available_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The user's file of that name, else the built-in; an unknown name is an
-/// error listing the available ones.
-pub fn load_styles(name: &str) -> anyhow::Result<Styles> {
-    load_styles_from(name, &user_dir())
-}
-
-fn load_styles_from(name: &str, dir: &Path) -> anyhow::Result<Styles> {
+/// The file of that name in `dir` (the user theme directory), else the
+/// built-in; an unknown name is an error listing the available ones.
+pub fn load_styles(name: &str, dir: &Path) -> anyhow::Result<Styles> {
     // A name is a file stem, never a path: `../x` must not escape the dir.
     let plain = !name.is_empty()
         && name
@@ -229,22 +228,18 @@ mod tests {
         let light = include_str!("../themes/light.toml");
         std::fs::write(dir.path().join("default.toml"), light).unwrap();
         std::fs::write(dir.path().join("mine.toml"), "text = \"red\"\n").unwrap();
-        let overridden = load_styles_from("default", dir.path()).unwrap();
+        let overridden = load_styles("default", dir.path()).unwrap();
         assert_eq!(overridden, parse_theme(light, "x").unwrap());
-        let e = load_styles_from("mine", dir.path())
-            .unwrap_err()
-            .to_string();
+        let e = load_styles("mine", dir.path()).unwrap_err().to_string();
         assert!(
             e.contains("mine.toml") && e.contains("missing role `background`"),
             "{e}"
         );
-        let e = load_styles_from("nope", dir.path())
-            .unwrap_err()
-            .to_string();
+        let e = load_styles("nope", dir.path()).unwrap_err().to_string();
         assert!(
             e.contains("unknown theme `nope` (available: default, high-contrast, light, mine;"),
             "{e}"
         );
-        assert!(load_styles_from("../default", dir.path()).is_err());
+        assert!(load_styles("../default", dir.path()).is_err());
     }
 }

@@ -1,8 +1,12 @@
 //! Config and theme loading against fixtures: every invalid config or theme
 //! in `tests/fixtures/config/` sits next to a `.err` file holding the exact
-//! message it must produce; valid ones are snapshotted; the example config
-//! and every built-in theme must load; key and role lists are snapshotted so
-//! the docs cannot drift from the code.
+//! message it must produce (a config goes through the preparation a start
+//! makes, not only the parser); valid ones are snapshotted;
+//! the example config and every built-in theme must load; key and role
+//! lists are snapshotted so the docs cannot drift from the code.
+//!
+//! Themes are looked up in a directory each test makes, never in the
+//! operator's own theme folder.
 //!
 //! `BLESS=1 cargo test --test config` rewrites the `.err` files (review the
 //! diff before committing).
@@ -63,14 +67,25 @@ fn check_expected_errors(dir: &Path, check: impl Fn(&str, &str) -> Result<(), St
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A config directory of the test's own with no user themes in it: what
+/// `$CONFIG_DIR` stands for in the `.err` files.
+fn config_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn themes_in(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("themes")
+}
+
 #[test]
 fn invalid_configs_give_their_expected_message() {
-    // The theme directory in one message depends on $HOME / $XDG_CONFIG_HOME.
-    let dir = rmq_console::paths::config_dir().display().to_string();
+    let dir = config_dir();
+    let shown = dir.path().display().to_string();
     check_expected_errors(&fixtures("invalid"), |text, name| {
-        config::load_str(text, name)
+        let config = config::load_str(text, name).map_err(|e| e.to_string())?;
+        target::prepare(&config, None, &themes_in(&dir))
             .map(drop)
-            .map_err(|e| e.to_string().replace(&dir, "$CONFIG_DIR"))
+            .map_err(|e| format!("{e:#}").replace(&shown, "$CONFIG_DIR"))
     });
 }
 
@@ -85,16 +100,50 @@ fn invalid_themes_give_their_expected_message() {
 
 #[test]
 fn valid_configs_load() {
+    let dir = config_dir();
     for path in tomls(&fixtures("valid")) {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let config = config::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(config.path.as_deref(), Some(path.as_path()));
+        assert_eq!(config.origin, path.display().to_string());
+        target::prepare(&config, None, &themes_in(&dir)).unwrap_or_else(|e| panic!("{e:#}"));
         let config = Config {
             path: None,
+            origin: String::new(),
             ..config
         };
         insta::assert_debug_snapshot!(format!("valid-{name}"), config);
     }
+}
+
+/// The fixture tests above, run again in a child process whose
+/// `$HOME`/`$XDG_CONFIG_HOME` holds broken and extra themes: they pass only
+/// if loading themes in tests never reads the operator's theme folder.
+#[test]
+fn tests_ignore_the_users_theme_folder() {
+    let home = tempfile::tempdir().unwrap();
+    let themes = home.path().join("rmq-console/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    for broken in ["default", "high-contrast", "light", "extra"] {
+        std::fs::write(themes.join(format!("{broken}.toml")), "background = 1\n").unwrap();
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "--test-threads=1",
+            "invalid_configs_give_their_expected_message",
+            "valid_configs_load",
+            "unknown_theme_lists_the_available_ones",
+        ])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env_remove("BLESS")
+        .env("INSTA_UPDATE", "no")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("3 passed"), "{stdout}");
 }
 
 #[test]
@@ -293,9 +342,15 @@ fn every_theme_file_parses_and_is_built_in() {
 
 #[test]
 fn unknown_theme_lists_the_available_ones() {
-    let e = theme::load_styles("nope").unwrap_err().to_string();
-    assert!(e.starts_with("unknown theme `nope` (available: "), "{e}");
-    for name in theme::builtin_names() {
-        assert!(e.contains(name), "{e}");
-    }
+    let dir = config_dir();
+    let e = theme::load_styles("nope", &themes_in(&dir))
+        .unwrap_err()
+        .to_string();
+    let mut builtin = theme::builtin_names();
+    builtin.sort();
+    let builtin = builtin.join(", ");
+    assert!(
+        e.starts_with(&format!("unknown theme `nope` (available: {builtin}; ")),
+        "{e}"
+    );
 }
