@@ -124,7 +124,8 @@ pub fn check_file(path: &Path, themes_dir: &Path) -> Result<String> {
 /// runs; `check-config` runs it too, so the two cannot disagree. The theme
 /// is `--theme`, else the config's, else "default" (the config's is checked
 /// even when `--theme` wins), looked up in `themes_dir` before the
-/// built-ins. Errors about the file name its line.
+/// built-ins; `[keys]` must apply to the default keymap. Errors about the
+/// file name its line.
 pub fn prepare(config: &Config, theme_flag: Option<&str>, themes_dir: &Path) -> Result<Styles> {
     let configured = match &config.theme {
         Some(name) => Some(
@@ -140,6 +141,7 @@ pub fn prepare(config: &Config, theme_flag: Option<&str>, themes_dir: &Path) -> 
         (None, Some(styles)) => styles,
         (None, None) => theme::load_styles("default", themes_dir)?,
     };
+    check_key_overrides(config)?;
     Ok(styles)
 }
 
@@ -265,7 +267,6 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
 pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Session> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let styles = prepare(&t.config, theme, &theme::user_dir())?;
-    check_key_overrides(&t.config)?;
     let (profiles, current) = profile_choices(t, no_color);
     Ok(crate::console::Session {
         profiles,

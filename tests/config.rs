@@ -1,7 +1,7 @@
 //! Config and theme loading against fixtures: every invalid config or theme
 //! in `tests/fixtures/config/` sits next to a `.err` file holding the exact
-//! message it must produce (a config goes through the preparation a start
-//! makes, not only the parser); valid ones are snapshotted;
+//! message it must produce (a config goes through the whole preparation a
+//! start makes, theme and `[keys]` included); valid ones are snapshotted;
 //! the example config and every built-in theme must load; key and role
 //! lists are snapshotted so the docs cannot drift from the code.
 //!
@@ -134,6 +134,7 @@ fn tests_ignore_the_users_theme_folder() {
             "invalid_configs_give_their_expected_message",
             "valid_configs_load",
             "unknown_theme_lists_the_available_ones",
+            "check_config_checks_key_bindings",
         ])
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path())
@@ -143,7 +144,7 @@ fn tests_ignore_the_users_theme_folder() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("3 passed"), "{stdout}");
+    assert!(stdout.contains("4 passed"), "{stdout}");
 }
 
 #[test]
@@ -352,5 +353,56 @@ fn unknown_theme_lists_the_available_ones() {
     assert!(
         e.starts_with(&format!("unknown theme `nope` (available: {builtin}; ")),
         "{e}"
+    );
+}
+
+/// `check-config` prepares what a start prepares: a binding the keymap
+/// refuses fails it with the file and line, where it used to pass and then
+/// stop the console. Runs the binary with a home of its own.
+#[test]
+fn check_config_checks_key_bindings() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[keys]\nsend = \"ctrl-s\"\nhelp = \"ctrl-nosuchkey\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rmq-console"))
+        .arg("check-config")
+        .arg("--config")
+        .arg(&path)
+        .env("HOME", home.path())
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("RMQ_CONSOLE_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "rmq-console: {}:3: [keys]: help = \"ctrl-nosuchkey\": ",
+            path.display()
+        )),
+        "{stderr}"
+    );
+
+    // Without the bad line it passes, and says which profile a start picks.
+    std::fs::write(
+        &path,
+        "default-profile = \"b\"\n[keys]\nsend = \"ctrl-s\"\n\
+         [[profile]]\nname = \"a\"\nendpoint = \"10.0.0.1:9876\"\nprotected = true\n\
+         [[profile]]\nname = \"b\"\nendpoint = \"10.0.0.2:9876\"\n",
+    )
+    .unwrap();
+    let report = target::check_file(&path, &home.path().join("themes")).unwrap();
+    assert_eq!(
+        report,
+        format!(
+            "{}: ok\n  a                10.0.0.1:9876  (protected)\n* b                10.0.0.2:9876\n",
+            path.display()
+        )
     );
 }
