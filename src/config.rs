@@ -7,7 +7,11 @@
 //!
 //! The file is walked as a spanned TOML tree (`tomlspan`) rather than
 //! deserialized through serde: every error then knows its line, the key and
-//! which profile it is in, which serde's messages cannot say.
+//! which profile it is in, which serde's messages cannot say. (Tried: derive
+//! with `deny_unknown_fields` and `Spanned` fields keeps the lines but 9 of
+//! the 24 config `.err` fixtures and all 4 theme ones change, e.g.
+//! `invalid type: string "3000", expected u64`, with no profile named, for
+//! `send-timeout-ms = "3000"`.)
 
 use std::collections::BTreeMap;
 use std::ops::Range;

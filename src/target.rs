@@ -264,9 +264,9 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
 
 /// The console's session for a target: theme (`--theme`, then the config's,
 /// then the default; `NO_COLOR` wins), key overrides and profile options.
-pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Session> {
+pub fn session(t: &Target, theme_flag: Option<&str>) -> Result<crate::console::Session> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let styles = prepare(&t.config, theme, &theme::user_dir())?;
+    let styles = prepare(&t.config, theme_flag, &theme::user_dir())?;
     let (profiles, current) = profile_choices(t, no_color);
     Ok(crate::console::Session {
         profiles,
