@@ -17,4 +17,5 @@ pub mod signals;
 pub mod target;
 pub mod template;
 pub mod theme;
+mod tomlspan;
 pub mod validate;
