@@ -4,6 +4,8 @@
 //! touches the network.
 
 mod client;
+#[cfg(test)]
+mod double;
 pub mod probe;
 mod task;
 
