@@ -12,7 +12,6 @@ pub(super) enum Act {
     Ack,
     Fail(&'static str),
     /// Panics inside the client call, with this text.
-    #[allow(dead_code)] // until the panic tests
     Panic(&'static str),
     /// Never answers (async: takes the send, never calls back).
     Hang,

@@ -231,7 +231,11 @@ async fn run(
                         Mode::Async => enqueue_async(&shared, &lane_tx, seq, draft).await,
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
-                            tasks.spawn(async move { send_blocking(&shared, seq, mode, draft).await });
+                            tasks.spawn(async move {
+                                if let Err(text) = caught(send_blocking(&shared, seq, mode, draft)).await {
+                                    shared.finish(Completion::instant(seq, mode, panicked(&text)));
+                                }
+                            });
                         }
                     }
                 }
@@ -452,7 +456,11 @@ async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq,
         shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
         match permit {
             Ok(permit) if !shared.stopping.load(Ordering::SeqCst) => {
-                submit_async(&shared, seq, draft, permit).await
+                // A panic must end this send, not the lane and every send
+                // waiting in it.
+                if let Err(text) = caught(submit_async(&shared, seq, draft, permit)).await {
+                    shared.finish(Completion::instant(seq, Mode::Async, panicked(&text)));
+                }
             }
             // Shutting down: the rest of the lane is never sent.
             _ => not_sent(&shared, seq, Mode::Async),
@@ -566,32 +574,47 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         let draft = expand(&spec, seq);
         shared.track(seq, spec.mode);
         submitted += 1;
-        match spec.mode {
-            Mode::Async => {
-                let permit = match shared.window.clone().try_acquire_owned() {
-                    Ok(p) => Ok(p),
-                    Err(_) => {
-                        shared
-                            .emit(ProducerEvent::Queued {
-                                seq,
-                                mode: spec.mode,
-                                at: Local::now(),
-                            })
-                            .await;
-                        shared.window.clone().acquire_owned().await
-                    }
-                };
-                match permit {
-                    Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
-                        submit_async(&shared, seq, draft, p).await
-                    }
-                    _ => {
-                        not_sent(&shared, seq, spec.mode);
-                        break;
+        let send = async {
+            match spec.mode {
+                Mode::Async => {
+                    let permit = match shared.window.clone().try_acquire_owned() {
+                        Ok(p) => Ok(p),
+                        Err(_) => {
+                            shared
+                                .emit(ProducerEvent::Queued {
+                                    seq,
+                                    mode: spec.mode,
+                                    at: Local::now(),
+                                })
+                                .await;
+                            shared.window.clone().acquire_owned().await
+                        }
+                    };
+                    match permit {
+                        Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
+                            submit_async(&shared, seq, draft, p).await;
+                            true
+                        }
+                        _ => {
+                            not_sent(&shared, seq, spec.mode);
+                            false
+                        }
                     }
                 }
+                mode => {
+                    send_blocking(&shared, seq, mode, draft).await;
+                    true
+                }
             }
-            mode => send_blocking(&shared, seq, mode, draft).await,
+        };
+        match caught(send).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            // The send ends with the panic; the burst stops there.
+            Err(text) => {
+                shared.finish(Completion::instant(seq, spec.mode, panicked(&text)));
+                break;
+            }
         }
         if submitted.is_multiple_of(progress_every) {
             shared
@@ -622,6 +645,36 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
             cancelled,
         })
         .await;
+}
+
+/// Runs `fut`, turning a panic inside it into `Err(panic text)`. A panic in
+/// a spawned send would otherwise end only its task, silently (the `JoinSet`
+/// keeps it), and leave the sequence number it was sending without an outcome.
+async fn caught<T>(fut: impl Future<Output = T>) -> Result<T, String> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(panic_text(payload.as_ref()))),
+        }
+    })
+    .await
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+fn panicked(text: &str) -> Outcome {
+    Outcome::Failed(Failure {
+        reason: format!("the send panicked: {text}"),
+        code: None,
+    })
 }
 
 fn oneway_landed(spec: &BurstSpec, dispatched: u64, landed: Result<i64, String>) -> ProducerEvent {

@@ -208,3 +208,63 @@ async fn a_send_without_an_answer_is_unresolved_at_shutdown() {
     assert_eq!(seen.ledger.counts(Mode::Sync).unresolved, 1);
     assert_eq!(seen.ledger.counts(Mode::Async).unresolved, 1);
 }
+
+#[tokio::test]
+async fn a_panic_in_a_sync_send_ends_it_failed_with_the_panic_text() {
+    let double = by_key(&[("boom", Act::Panic("client exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Sync, "boom")).await.unwrap();
+    seen.outcome_of(&mut rx, 1).await;
+    handle.submit(send(2, Mode::Oneway, "fine")).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let why = seen.failure(1);
+    assert!(why.contains("client exploded"), "{why}");
+    assert_eq!(seen.outcomes(2), [&Outcome::Dispatched]);
+    assert_eq!(seen.ledger.counts(Mode::Sync).failed, 1);
+    assert_eq!(seen.ledger.refused(), 0, "one outcome per send");
+}
+
+#[tokio::test]
+async fn a_panic_in_an_async_send_ends_it_and_the_lane_keeps_going() {
+    let double = by_key(&[("boom", Act::Panic("callback setup exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Async, "boom")).await.unwrap();
+    seen.outcome_of(&mut rx, 1).await;
+    handle.submit(send(2, Mode::Async, "fine")).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert!(seen.failure(1).contains("callback setup exploded"));
+    assert!(matches!(seen.outcomes(2)[..], [Outcome::Acknowledged(_)]));
+    let queued_2 = seen
+        .events
+        .iter()
+        .any(|e| matches!(e, ProducerEvent::Queued { seq: 2, .. }));
+    assert!(!queued_2, "the lane is empty again, so #2 does not wait");
+    assert_eq!(seen.ledger.refused(), 0);
+}
+
+#[tokio::test]
+async fn a_panic_in_a_burst_ends_its_send_and_finishes_the_burst() {
+    let double = by_key(&[("k2", Act::Panic("burst send exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(burst(7, Mode::Sync, 3, 1)).await.unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert!(matches!(seen.outcomes(1)[..], [Outcome::Acknowledged(_)]));
+    assert!(seen.failure(2).contains("burst send exploded"));
+    assert!(seen.outcomes(3).is_empty(), "#3 was never used");
+    assert_eq!(seen.burst_finished(7), [(2, true)]);
+    let c = seen.ledger.counts(Mode::Sync);
+    assert_eq!((c.ok, c.failed, c.open()), (1, 1, 0));
+}
