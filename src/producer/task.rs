@@ -447,7 +447,15 @@ async fn enqueue_async(
             })
             .await;
     }
-    let _ = lane.send((seq, draft));
+    if lane.send((seq, draft)).is_err() {
+        // The lane has ended, so nothing will take this send out of it.
+        shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
+        let outcome = Outcome::Failed(Failure {
+            reason: "not sent: the async lane has stopped".into(),
+            code: None,
+        });
+        shared.finish(Completion::instant(seq, mode, outcome));
+    }
 }
 
 async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {

@@ -268,3 +268,34 @@ async fn a_panic_in_a_burst_ends_its_send_and_finishes_the_burst() {
     let c = seen.ledger.counts(Mode::Sync);
     assert_eq!((c.ok, c.failed, c.open()), (1, 1, 0));
 }
+
+#[tokio::test]
+async fn a_send_into_a_closed_lane_fails_and_leaves_the_queue() {
+    let (events, _events_rx) = mpsc::channel(16);
+    let (done, mut done_rx) = mpsc::unbounded_channel();
+    let shared = Shared::new(
+        Some(Sender::Double(by_key(&[]))),
+        None,
+        None,
+        &settings(),
+        events,
+        done,
+    );
+    let (lane, lane_rx) = mpsc::unbounded_channel();
+    drop(lane_rx);
+    enqueue_async(&shared, &lane, 1, draft("k")).await;
+    enqueue_async(&shared, &lane, 2, draft("k")).await;
+    assert_eq!(
+        shared.lane_depth.load(Ordering::SeqCst),
+        0,
+        "no phantom queue"
+    );
+    for seq in [1, 2] {
+        let c = done_rx.try_recv().expect("the send ended");
+        assert_eq!((c.seq, c.mode), (seq, Mode::Async));
+        match c.outcome {
+            Outcome::Failed(f) => assert!(f.reason.contains("async lane"), "{}", f.reason),
+            other => panic!("#{seq}: {other:?}"),
+        }
+    }
+}
