@@ -352,6 +352,11 @@ fn parse_profile(
         None => DEFAULT_MAX_MESSAGE_BYTES,
     };
     let async_inflight = match t.uint(src, "async-inflight")? {
+        Some(v) if *v.get_ref() > crate::producer::MAX_ASYNC_INFLIGHT as u64 => {
+            let max = crate::producer::MAX_ASYNC_INFLIGHT;
+            let what = format!("must be at most {max} (sends in flight at once)");
+            return Err(src.err(v.span(), t.about("async-inflight", &what)));
+        }
         Some(v) => positive(src, &t, "async-inflight", v)?,
         None => DEFAULT_ASYNC_INFLIGHT,
     };

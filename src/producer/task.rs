@@ -145,7 +145,9 @@ impl Shared {
             events,
             done,
             window: Arc::new(Semaphore::new(1)),
-            window_opening: Arc::new(Mutex::new(Some(settings.async_inflight.max(1) - 1))),
+            window_opening: Arc::new(Mutex::new(Some(
+                settings.async_inflight.clamp(1, super::MAX_ASYNC_INFLIGHT) - 1,
+            ))),
             pending: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             lane_depth: AtomicUsize::new(0),

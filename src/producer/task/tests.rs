@@ -299,3 +299,20 @@ async fn a_send_into_a_closed_lane_fails_and_leaves_the_queue() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_huge_async_inflight_is_bounded_instead_of_panicking() {
+    let mut s = settings();
+    s.async_inflight = usize::MAX;
+    let (handle, mut rx, _join) = spawn_double(s, by_key(&[]));
+    let mut seen = Seen::new();
+    for seq in 1..=3 {
+        handle.submit(send(seq, Mode::Async, "k")).await.unwrap();
+    }
+    for seq in 1..=3 {
+        seen.outcome_of(&mut rx, seq).await;
+    }
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.ledger.counts(Mode::Async).ok, 3);
+}
