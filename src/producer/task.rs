@@ -3,7 +3,7 @@
 //! every sequence number until it ends in exactly one outcome.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -218,7 +218,7 @@ async fn run(
     let mut tasks = JoinSet::new();
     tasks.spawn(async_lane(shared.clone(), lane_rx));
     let mut burst_tasks = JoinSet::new();
-    let mut bursts: HashMap<u64, Arc<AtomicBool>> = HashMap::new();
+    let mut bursts: HashMap<tokio::task::Id, Arc<BurstRun>> = HashMap::new();
 
     let grace = loop {
         tokio::select! {
@@ -242,25 +242,27 @@ async fn run(
                     }
                 }
                 Some(ProducerCommand::Burst(spec)) => {
-                    let cancel = Arc::new(AtomicBool::new(false));
-                    bursts.insert(spec.id, cancel.clone());
-                    burst_tasks.spawn(run_burst(shared.clone(), spec, cancel));
+                    let run = Arc::new(BurstRun::new(spec.id));
+                    let task = burst_tasks.spawn(run_burst(shared.clone(), spec, run.clone()));
+                    bursts.insert(task.id(), run);
                 }
                 Some(ProducerCommand::CancelBurst { id }) => {
-                    if let Some(flag) = bursts.remove(&id) {
-                        flag.store(true, Ordering::SeqCst);
+                    for run in bursts.values().filter(|r| r.id == id) {
+                        run.cancel.store(true, Ordering::SeqCst);
                     }
                 }
             },
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            Some(_) = burst_tasks.join_next(), if !burst_tasks.is_empty() => {}
+            Some(joined) = burst_tasks.join_next_with_id(), if !burst_tasks.is_empty() => {
+                burst_ended(&shared, &mut bursts, joined).await;
+            }
         }
     };
 
     // Shutdown: no new sends; wait up to `grace` for what is in flight.
     shared.stopping.store(true, Ordering::SeqCst);
-    for flag in bursts.values() {
-        flag.store(true, Ordering::SeqCst);
+    for run in bursts.values() {
+        run.cancel.store(true, Ordering::SeqCst);
     }
     // Sends waiting for a window slot will never get one: they end as not
     // sent, and bursts stop where they are.
@@ -269,16 +271,30 @@ async fn run(
     // Commands that arrived after the shutdown request were never sent.
     cmd_rx.close();
     while let Ok(cmd) = cmd_rx.try_recv() {
-        if let ProducerCommand::Send { seq, mode, .. } = cmd {
-            shared.track(seq, mode);
-            not_sent(&shared, seq, mode);
+        match cmd {
+            ProducerCommand::Send { seq, mode, .. } => {
+                shared.track(seq, mode);
+                not_sent(&shared, seq, mode);
+            }
+            // None of its sequence numbers was used.
+            ProducerCommand::Burst(spec) => {
+                BurstRun::new(spec.id).finish(&shared, true).await;
+            }
+            ProducerCommand::CancelBurst { .. } | ProducerCommand::Shutdown { .. } => {}
         }
     }
     let _ = tokio::time::timeout(grace + settings.send_timeout, async {
-        while burst_tasks.join_next().await.is_some() {}
+        while let Some(joined) = burst_tasks.join_next_with_id().await {
+            burst_ended(&shared, &mut bursts, joined).await;
+        }
     })
     .await;
+    // Bursts still running are stopped where they are: the send they were
+    // making is still pending and ends below like any other.
     burst_tasks.abort_all();
+    while let Some(joined) = burst_tasks.join_next_with_id().await {
+        burst_ended(&shared, &mut bursts, joined).await;
+    }
     let deadline = tokio::time::Instant::now() + grace;
     loop {
         while let Ok(c) = done_rx.try_recv() {
@@ -299,7 +315,6 @@ async fn run(
     }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
-    while burst_tasks.join_next().await.is_some() {}
     while let Ok(c) = done_rx.try_recv() {
         forward(&shared, c).await;
     }
@@ -541,7 +556,62 @@ async fn submit_async(
     }
 }
 
-async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>) {
+/// A burst as the task loop sees it: how to stop it and how far it got, so
+/// that its finish is reported even when it does not end by itself.
+struct BurstRun {
+    id: u64,
+    cancel: AtomicBool,
+    /// Sequence numbers used so far.
+    submitted: AtomicU64,
+    finished: AtomicBool,
+}
+
+impl BurstRun {
+    fn new(id: u64) -> Self {
+        Self {
+            id,
+            cancel: AtomicBool::new(false),
+            submitted: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// Reports the burst's finish, once whoever calls.
+    async fn finish(&self, shared: &Shared, cancelled: bool) {
+        if !self.finished.swap(true, Ordering::SeqCst) {
+            shared
+                .emit(ProducerEvent::BurstFinished {
+                    id: self.id,
+                    submitted: self.submitted.load(Ordering::SeqCst),
+                    cancelled,
+                })
+                .await;
+        }
+    }
+}
+
+/// A burst's task has ended: normally (it reported its finish), or aborted
+/// at shutdown or by a panic outside its sends (it did not).
+async fn burst_ended(
+    shared: &Shared,
+    bursts: &mut HashMap<tokio::task::Id, Arc<BurstRun>>,
+    joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+) {
+    let task = match &joined {
+        Ok((task, ())) => *task,
+        Err(e) => {
+            if e.is_panic() {
+                tracing::error!("burst task panicked: {e}");
+            }
+            e.id()
+        }
+    };
+    if let Some(run) = bursts.remove(&task) {
+        run.finish(shared, true).await;
+    }
+}
+
+async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
     // One-way: the offsets before the burst, read by a probe kept open
     // until the offsets after it have settled.
     let mut verify = None;
@@ -573,7 +643,7 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
     let mut submitted = 0u64;
     let progress_every = (spec.count / 100).max(1);
     for i in 0..spec.count {
-        if cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
+        if run.cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
             break;
         }
         if let Some(rate) = spec.rate.filter(|r| *r > 0) {
@@ -584,6 +654,7 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         let draft = expand(&spec, seq);
         shared.track(seq, spec.mode);
         submitted += 1;
+        run.submitted.store(submitted, Ordering::SeqCst);
         let send = async {
             match spec.mode {
                 Mode::Async => {
@@ -648,13 +719,7 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         }
         probe.stop().await;
     }
-    shared
-        .emit(ProducerEvent::BurstFinished {
-            id: spec.id,
-            submitted,
-            cancelled,
-        })
-        .await;
+    run.finish(&shared, cancelled).await;
 }
 
 /// Runs `fut`, turning a panic inside it into `Err(panic text)`. A panic in

@@ -316,3 +316,46 @@ async fn a_huge_async_inflight_is_bounded_instead_of_panicking() {
     seen.stopped(&mut rx).await;
     assert_eq!(seen.ledger.counts(Mode::Async).ok, 3);
 }
+
+#[tokio::test]
+async fn bursts_still_queued_at_shutdown_are_finished_unsent() {
+    let (handle, mut rx, _join) = spawn_double(settings(), by_key(&[]));
+    // Both wait in the channel: the task has not run yet.
+    handle
+        .try_submit(ProducerCommand::Shutdown {
+            grace: Duration::from_millis(100),
+        })
+        .unwrap();
+    handle.try_submit(burst(9, Mode::Async, 5, 1)).unwrap();
+    handle.try_submit(send(6, Mode::Sync, "late")).unwrap();
+    let mut seen = Seen::new();
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.burst_finished(9), [(0, true)], "{:#?}", seen.events);
+    assert!(seen.failure(6).contains("shutting down"));
+    assert_eq!(seen.ledger.open_total(), 0);
+}
+
+#[tokio::test]
+async fn a_burst_aborted_at_shutdown_still_reports_its_finish() {
+    let double = Double::new(|_| Act::Hang);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(burst(4, Mode::Sync, 3, 1)).await.unwrap();
+    seen.until(&mut rx, "Submitted #1", |e| {
+        matches!(e, ProducerEvent::Submitted { seq: 1, .. })
+    })
+    .await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.burst_finished(4), [(1, true)], "{:#?}", seen.events);
+    assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
+    let stopped = seen.events.last().unwrap();
+    assert_eq!(
+        stopped,
+        &ProducerEvent::Stopped {
+            unresolved: vec![(1, Mode::Sync)]
+        }
+    );
+    assert_eq!(seen.ledger.counts(Mode::Sync).unresolved, 1);
+    assert_eq!(seen.ledger.open_total(), 0);
+}
