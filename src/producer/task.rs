@@ -416,8 +416,9 @@ fn not_started(shared: &Shared) -> Outcome {
 }
 
 /// Sync and one-way sends: the call returns when the broker answered (sync)
-/// or when the request was written (one-way).
-async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) {
+/// or when the request was written (one-way). Returns whether a one-way
+/// send was dispatched.
+async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) -> bool {
     let at = Local::now();
     shared
         .emit(ProducerEvent::Submitted {
@@ -430,7 +431,7 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
     let started = Instant::now();
     let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
-        return;
+        return false;
     };
     let outcome = match mode {
         Mode::Oneway => match sender.oneway(&draft).await {
@@ -442,7 +443,9 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
             Err(f) => Outcome::Failed(shared.failure(f)),
         },
     };
+    let dispatched = outcome == Outcome::Dispatched;
     shared.finish(completion(seq, mode, outcome, started, at));
+    dispatched
 }
 
 /// Puts an async send in the lane, telling the operator when it has to wait
@@ -641,6 +644,8 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
     let start = tokio::time::Instant::now();
     // Sequence numbers used so far; each one gets exactly one outcome.
     let mut submitted = 0u64;
+    // One-way sends the connection took: what the landing is judged against.
+    let mut dispatched = 0u64;
     let progress_every = (spec.count / 100).max(1);
     for i in 0..spec.count {
         if run.cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
@@ -674,23 +679,21 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
                     match permit {
                         Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
                             submit_async(&shared, seq, draft, p).await;
-                            true
+                            Some(false)
                         }
                         _ => {
                             not_sent(&shared, seq, spec.mode);
-                            false
+                            None
                         }
                     }
                 }
-                mode => {
-                    send_blocking(&shared, seq, mode, draft).await;
-                    true
-                }
+                mode => Some(send_blocking(&shared, seq, mode, draft).await),
             }
         };
+        // Some(whether it was dispatched one-way), or None: stop here.
         match caught(send).await {
-            Ok(true) => {}
-            Ok(false) => break,
+            Ok(Some(d)) => dispatched += u64::from(d),
+            Ok(None) => break,
             // The send ends with the panic; the burst stops there.
             Err(text) => {
                 shared.finish(Completion::instant(seq, spec.mode, panicked(&text)));
@@ -715,7 +718,7 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
                 .await
                 .map(|after| after - before)
                 .map_err(|e| format!("{e:#}"));
-            shared.emit(oneway_landed(&spec, submitted, landed)).await;
+            shared.emit(oneway_landed(&spec, dispatched, landed)).await;
         }
         probe.stop().await;
     }
