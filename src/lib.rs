@@ -18,4 +18,5 @@ pub mod sandbox;
 pub mod target;
 pub mod template;
 pub mod theme;
+mod tomlspan;
 pub mod validate;
