@@ -436,6 +436,21 @@ mod tests {
     }
 
     #[test]
+    fn send_refuses_a_body_over_the_profile_limit_as_the_console_does() {
+        let args = MessageArgs {
+            topic: "T".into(),
+            tag: None,
+            keys: vec![],
+            properties: vec![],
+            body: Some("12345".into()),
+            body_file: None,
+        };
+        assert!(draft_from_args(&args, 5).is_ok());
+        let err = draft_from_args(&args, 4).unwrap_err().to_string();
+        assert!(err.starts_with("body:"), "{err}");
+    }
+
+    #[test]
     fn json_lines_keep_their_fields_and_types() {
         let draft = Draft {
             topic: "orders".into(),
