@@ -59,6 +59,10 @@ pub enum Command {
     Bench(BenchArgs),
     /// Validate the config file and exit.
     CheckConfig,
+    /// One sandbox server (name server or broker) in this process; started by
+    /// the sandbox itself.
+    #[command(name = "sandbox-server", hide = true)]
+    SandboxServer(crate::sandbox::server::ServerArgs),
 }
 
 #[derive(Debug, Clone, Args)]

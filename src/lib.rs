@@ -15,6 +15,7 @@ pub mod paths;
 pub mod producer;
 pub mod runtime;
 pub mod sandbox;
+pub mod signals;
 pub mod target;
 pub mod template;
 pub mod theme;

@@ -34,26 +34,36 @@ pub struct Target {
     pub profile_config: Option<Profile>,
     /// The loaded config file, if any (theme, keys, results capacity).
     pub config: Config,
+    /// This process lives in a loopback-only network namespace made for its
+    /// sandbox: no other broker can be reached from here.
+    pub loopback_only: bool,
+    /// What the operator must be told before anything else (headless:
+    /// stderr; console: the status bar).
+    pub warnings: Vec<String>,
 }
 
 /// Moves the process into a loopback-only network namespace for a sandbox.
-/// Where the machine does not allow it, the sandbox still runs, and the log
-/// says the name server may probe the host's own address.
-pub fn isolate_for_sandbox() -> Option<netns::Isolation> {
+/// Where the machine does not allow it, the sandbox still runs on the host
+/// network, and the `Err` says so in words for the operator.
+pub fn isolate_for_sandbox() -> Result<netns::Isolation, String> {
     match netns::isolate() {
         Ok(i) => {
             tracing::info!(?i, "sandbox network isolation");
-            Some(i)
+            Ok(i)
         }
         Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "no loopback-only namespace; sandbox shares the host network");
-            None
+            let why = format!(
+                "no loopback-only network namespace ({e:#}); the sandbox shares the host network \
+                 and its name server probes this machine's own address"
+            );
+            tracing::warn!("{why}");
+            Err(why)
         }
     }
 }
 
 fn sandbox_target(config: Config) -> Result<Target> {
-    isolate_for_sandbox();
+    let isolation = isolate_for_sandbox();
     let sandbox = Sandbox::start(&SandboxOptions::default()).context("starting the sandbox")?;
     let mut settings = ProducerSettings::new(sandbox.namesrv_addr.clone());
     settings.producer_group = format!("rmq-console-sandbox-{}", std::process::id());
@@ -64,6 +74,8 @@ fn sandbox_target(config: Config) -> Result<Target> {
         sandbox: Some(sandbox),
         profile_config: None,
         config,
+        loopback_only: isolation.is_ok(),
+        warnings: isolation.err().into_iter().collect(),
     })
 }
 
@@ -225,6 +237,8 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
             sandbox: None,
             profile_config: None,
             config,
+            loopback_only: false,
+            warnings: Vec::new(),
         });
     }
     let profile = match &args.profile {
@@ -259,6 +273,8 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
         sandbox: None,
         profile_config: Some(profile),
         config,
+        loopback_only: false,
+        warnings: Vec::new(),
     })
 }
 
@@ -274,6 +290,7 @@ pub fn session(t: &Target, theme_flag: Option<&str>) -> Result<crate::console::S
         styles: if no_color { Styles::no_color() } else { styles },
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
+        warnings: t.warnings.clone(),
     })
 }
 
@@ -291,6 +308,10 @@ fn check_key_overrides(config: &Config) -> Result<(), ConfigError> {
         .and_then(|name| config.key_lines.get(name).copied());
     Err(config.error_at(line, format!("[keys]: {e}")))
 }
+
+/// Why a real profile cannot be chosen in a sandbox session.
+pub const UNREACHABLE_FROM_SANDBOX: &str = "not reachable from this session: it runs in the \
+     sandbox's loopback-only network; start rmq-console without --sandbox to use this profile";
 
 /// The picker's list: every config profile in file order (one whose
 /// credentials are missing is listed with the reason), then the sandbox or
@@ -318,6 +339,9 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
             // The starting profile keeps exactly what `resolve` built.
             settings: if Some(p.name.as_str()) == started {
                 Ok(t.settings.clone())
+            } else if t.loopback_only {
+                // Its broker is outside this process's network namespace.
+                Err(UNREACHABLE_FROM_SANDBOX.to_string())
             } else {
                 producer_settings(p).map_err(|e| format!("{e:#}"))
             },
@@ -343,4 +367,43 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
         }
     };
     (choices, current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(loopback_only: bool) -> Target {
+        let config = config::load_str(
+            "[[profile]]\nname = \"prod\"\nendpoint = \"10.0.0.1:9876\"\n",
+            "test.toml",
+        )
+        .expect("valid config");
+        Target {
+            settings: ProducerSettings::new("127.0.0.1:1"),
+            profile: "sandbox".into(),
+            endpoint: "127.0.0.1:1".into(),
+            sandbox: None,
+            profile_config: None,
+            config,
+            loopback_only,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_sandbox_session_marks_real_profiles_unreachable() {
+        let (choices, current) = profile_choices(&target(true), true);
+        assert_eq!(choices[current].name, "sandbox");
+        let prod = choices.iter().find(|c| c.name == "prod").unwrap();
+        assert_eq!(
+            prod.settings.as_ref().err().map(String::as_str),
+            Some(UNREACHABLE_FROM_SANDBOX)
+        );
+        assert!(UNREACHABLE_FROM_SANDBOX.contains("without --sandbox"));
+        // On the host network the same profile can be chosen.
+        let (choices, _) = profile_choices(&target(false), true);
+        let prod = choices.iter().find(|c| c.name == "prod").unwrap();
+        assert!(prod.settings.is_ok());
+    }
 }

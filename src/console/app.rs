@@ -1105,6 +1105,13 @@ impl App {
         Some(Effect::StartProducer)
     }
 
+    /// A warning from outside the App (the sandbox could not get a network
+    /// of its own, a signal arrived): the status bar and the results log.
+    pub fn warn(&mut self, text: String) {
+        self.push_note(text.clone());
+        self.notice(Level::Warn, text);
+    }
+
     fn push_note(&mut self, text: String) {
         self.push(LogEntry {
             at: self.now,

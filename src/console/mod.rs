@@ -36,6 +36,8 @@ pub struct Session {
     pub styles: Styles,
     pub key_overrides: BTreeMap<String, String>,
     pub results_capacity: usize,
+    /// Shown in the status bar and the log when the console opens.
+    pub warnings: Vec<String>,
 }
 
 /// One entry of the profile picker: everything the console needs to switch
@@ -63,6 +65,12 @@ const FRAME: Duration = Duration::from_millis(33);
 /// How often the clock is sampled; a sample only redraws when it changes
 /// something visible.
 const CLOCK: Duration = Duration::from_millis(250);
+/// After a terminating signal: the producer's grace (at most), and how much
+/// longer the console waits for its final report.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+const SIGNAL_SLACK: Duration = Duration::from_millis(500);
+/// How long the exit waits for the terminal reader thread to notice.
+const INPUT_STOP_WAIT: Duration = Duration::from_millis(300);
 
 /// Runs the console until the operator quits. Call from a plain thread (not
 /// inside the runtime). Prints the unresolved-send report to stderr after the
@@ -82,7 +90,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         }) => return Err(anyhow!("profile {name}: {e}")),
         Some(_) => {}
     }
-    let app = App::new(
+    let mut app = App::new(
         AppConfig {
             profiles: session.profiles,
             current: session.current,
@@ -91,17 +99,32 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         },
         Local::now(),
     );
+    for w in session.warnings {
+        app.warn(w);
+    }
     let styles = session.styles;
     let app = {
         let mut guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
         let input = InputThread::start();
         let result = rt.block_on(event_loop(rt, &mut guard, app, &styles, input.rx));
         input.stop.store(true, Ordering::SeqCst);
-        let _ = input.join.join();
+        // After a hangup the reader can sit in a read() on the dead
+        // terminal for good: give it a moment, then leave it behind (the
+        // process is about to end).
+        let until = Instant::now() + INPUT_STOP_WAIT;
+        while !input.join.is_finished() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if input.join.is_finished() {
+            let _ = input.join.join();
+        } else {
+            tracing::info!("terminal reader still blocked; not waiting for it");
+        }
         drop(guard);
         result?
     };
-    // The terminal is back to normal: now it is safe to print.
+    // The terminal is back to normal (or gone, after SIGHUP): the report
+    // goes to the log, and to stderr when that still works.
     let n = app.unresolved_count();
     if n > 0 {
         let mut msg = format!("rmq-console: {n} send(s) unresolved at exit");
@@ -118,7 +141,16 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         } else {
             msg.push_str(" (quit before the producer reported them)");
         }
-        eprintln!("{msg}");
+        if let Some(list) = &app.unresolved {
+            let all: Vec<String> = list
+                .iter()
+                .map(|(seq, mode)| format!("#{seq} {mode}"))
+                .collect();
+            tracing::warn!("{n} send(s) unresolved at exit: {}", all.join(", "));
+        } else {
+            tracing::warn!("{msg}");
+        }
+        crate::signals::stderr_line(&msg);
     }
     Ok(())
 }
@@ -247,6 +279,10 @@ async fn event_loop(
     mut input: mpsc::Receiver<Event>,
 ) -> anyhow::Result<App> {
     let mut p = Producer::spawn(rt, &app)?;
+    let mut signals = crate::signals::Signals::new().context("installing signal handlers")?;
+    // Set by SIGHUP/SIGTERM/SIGQUIT/SIGINT: the console ends as `q` then
+    // `q` would, and at the latest by this moment.
+    let mut signalled: Option<tokio::time::Instant> = None;
     let mut buf: Vec<ProducerEvent> = Vec::with_capacity(256);
     let mut clock = tokio::time::interval(CLOCK);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -256,10 +292,14 @@ async fn event_loop(
             break;
         }
         if app.dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            guard
-                .terminal
-                .draw(|f| ui::render(f, &app, styles))
-                .context("drawing")?;
+            let drawn = guard.terminal.draw(|f| ui::render(f, &app, styles));
+            // After a hangup the terminal is gone; ending in order matters
+            // more than the screen.
+            if let Err(e) = drawn
+                && signalled.is_none()
+            {
+                return Err(e).context("drawing");
+            }
             app.dirty = false;
             last_draw = Some(Instant::now());
         }
@@ -338,7 +378,39 @@ async fn event_loop(
             _ = clock.tick() => {
                 effects.extend(app.update(Action::Tick(Local::now())));
             }
+            sig = signals.recv() => {
+                effects.extend(app.update(Action::Tick(Local::now())));
+                if signalled.is_some() {
+                    tracing::warn!("{sig} again: quitting now");
+                    app.should_exit = true;
+                } else {
+                    // As `q` does: shut the producer down and wait for its
+                    // report of what is still in flight, but with a short
+                    // grace: nobody may be watching any more.
+                    if sig == "SIGHUP" {
+                        crate::signals::detach_from_terminal();
+                    }
+                    let grace = app.grace.min(SIGNAL_GRACE);
+                    tracing::warn!("{sig}: shutting down (grace {grace:?})");
+                    app.warn(format!("{sig}: shutting down"));
+                    signalled = Some(tokio::time::Instant::now() + grace + SIGNAL_SLACK);
+                    if p.stopped || p.join_done || !app.producer_alive {
+                        app.should_exit = true;
+                    } else {
+                        effects.push(Effect::Submit(ProducerCommand::Shutdown { grace }));
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(signalled.unwrap_or_else(tokio::time::Instant::now)), if signalled.is_some() => {
+                tracing::warn!("the producer did not report within its grace; quitting");
+                app.should_exit = true;
+            }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => {}
+        }
+        if signalled.is_some() && (p.stopped || p.join_done) {
+            // The producer has reported (or is gone): nothing left to wait for.
+            app.should_exit = true;
+            effects.retain(|e| matches!(e, Effect::Copy(_)));
         }
         for effect in effects {
             match effect {

@@ -335,6 +335,15 @@ async fn run(
             .await;
     }
 
+    // Every seq has its outcome: say so now. Closing the client below can
+    // take a while (a frozen broker, a dead link), and the console, a
+    // profile switch or a SIGHUP exit must not wait for it.
+    tracing::info!(unresolved = unresolved.len(), "producer task stopped");
+    let _ = events
+        .send(ProducerEvent::Connection(Connection::Stopped))
+        .await;
+    let _ = events.send(ProducerEvent::Stopped { unresolved }).await;
+
     // Every spawned send is gone, so the task holds the last reference.
     match Arc::try_unwrap(shared) {
         Ok(mut s) => {
@@ -350,11 +359,7 @@ async fn run(
             tracing::warn!(report = %report.to_json(), "client runtime shutdown unhealthy");
         }
     }
-    tracing::info!(unresolved = unresolved.len(), "producer task stopped");
-    let _ = events
-        .send(ProducerEvent::Connection(Connection::Stopped))
-        .await;
-    let _ = events.send(ProducerEvent::Stopped { unresolved }).await;
+    tracing::info!("producer client closed");
 }
 
 async fn forward(shared: &Shared, c: Completion) {
