@@ -22,6 +22,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::endpoint::{self, Endpoint};
+use crate::producer::MAX_ASYNC_INFLIGHT;
 pub use crate::tomlspan::ConfigError;
 use crate::tomlspan::{Source, Table};
 
@@ -324,6 +325,13 @@ fn parse_profile(
                 &format!("is set but `{key}` is missing (they go together)"),
             ),
         ));
+    }
+    // The producer's window cannot open wider than this.
+    if let Some(v) = t.uint(src, "async-inflight")?
+        && *v.get_ref() > MAX_ASYNC_INFLIGHT as u64
+    {
+        let what = format!("must be at most {MAX_ASYNC_INFLIGHT} (sends in flight at once)");
+        return Err(src.err(v.span(), t.about("async-inflight", &what)));
     }
 
     let color = t.string(src, "color")?;

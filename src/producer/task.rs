@@ -3,17 +3,17 @@
 //! every sequence number until it ends in exactly one outcome.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Local;
-use rocketmq_client_rust::DefaultMQProducer;
+use rocketmq_client_rust::ClientRuntime;
 use rocketmq_runtime::ChildServiceContext;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::client::{build, describe_error, receipt, to_message};
+use super::client::{Answer, Sender, build, describe_error};
 use super::probe::OffsetProbe;
 use super::{
     BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings,
@@ -31,23 +31,82 @@ const EVENT_CAPACITY: usize = 8192;
 ///
 /// `context` is where the client library registers its own tasks; the caller
 /// gets a handle for commands and the receiver of every event.
-pub fn spawn(
-    context: ChildServiceContext,
-    settings: ProducerSettings,
-) -> (
+pub fn spawn(context: ChildServiceContext, settings: ProducerSettings) -> Spawned {
+    let client = connect(context, settings.clone());
+    launch(settings, client)
+}
+
+type Spawned = (
     ProducerHandle,
     mpsc::Receiver<ProducerEvent>,
     tokio::task::JoinHandle<()>,
-) {
+);
+
+fn launch(
+    settings: ProducerSettings,
+    client: impl Future<Output = Client> + Send + 'static,
+) -> Spawned {
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_CAPACITY);
     let (evt_tx, evt_rx) = mpsc::channel(EVENT_CAPACITY);
-    let join = tokio::spawn(run(context, settings, cmd_rx, evt_tx));
+    let join = tokio::spawn(run(client, settings, cmd_rx, evt_tx));
     (ProducerHandle { cmd_tx }, evt_rx, join)
+}
+
+/// The task on a scripted client double instead of RocketMQ (unit tests).
+#[cfg(test)]
+pub(super) fn spawn_double(settings: ProducerSettings, double: super::double::Double) -> Spawned {
+    launch(settings, async move {
+        Client {
+            sender: Some(Sender::Double(double)),
+            start_error: None,
+            runtime: None,
+            probe: None,
+        }
+    })
+}
+
+/// What the task sends with: the started client, or why there is none.
+struct Client {
+    sender: Option<Sender>,
+    start_error: Option<String>,
+    runtime: Option<Arc<ClientRuntime>>,
+    /// Where offset probes for verified one-way bursts register their tasks.
+    probe: Option<ChildServiceContext>,
+}
+
+/// Builds and starts the RocketMQ producer.
+async fn connect(context: ChildServiceContext, settings: ProducerSettings) -> Client {
+    let probe = Some(context.component("probe"));
+    match build(context, &settings) {
+        Ok((runtime, mut producer)) => match producer.start().await {
+            Ok(()) => Client {
+                sender: Some(Sender::Rocket(producer)),
+                start_error: None,
+                runtime: Some(runtime),
+                probe,
+            },
+            Err(e) => Client {
+                sender: None,
+                start_error: Some(format!(
+                    "producer did not start: {}",
+                    describe_error(&e).reason
+                )),
+                runtime: Some(runtime),
+                probe,
+            },
+        },
+        Err(e) => Client {
+            sender: None,
+            start_error: Some(format!("{e:#}")),
+            runtime: None,
+            probe,
+        },
+    }
 }
 
 /// State shared by the task and the sends it spawns.
 struct Shared {
-    producer: Option<DefaultMQProducer>,
+    sender: Option<Sender>,
     /// Why the producer could not start, failing every send with it.
     start_error: Option<String>,
     events: mpsc::Sender<ProducerEvent>,
@@ -67,11 +126,37 @@ struct Shared {
     lane_depth: AtomicUsize,
     timeout_ms: u64,
     /// Scope and settings for the offset probes around verified one-way
-    /// bursts.
-    probe: (ChildServiceContext, ProducerSettings),
+    /// bursts; none without a RocketMQ client.
+    probe: Option<(ChildServiceContext, ProducerSettings)>,
 }
 
 impl Shared {
+    fn new(
+        sender: Option<Sender>,
+        start_error: Option<String>,
+        probe: Option<ChildServiceContext>,
+        settings: &ProducerSettings,
+        events: mpsc::Sender<ProducerEvent>,
+        done: mpsc::UnboundedSender<Completion>,
+    ) -> Arc<Self> {
+        Arc::new(Shared {
+            sender,
+            start_error,
+            events,
+            done,
+            window: Arc::new(Semaphore::new(1)),
+            window_opening: Arc::new(Mutex::new(Some(
+                settings.async_inflight.clamp(1, super::MAX_ASYNC_INFLIGHT) - 1,
+            ))),
+            pending: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+            lane_depth: AtomicUsize::new(0),
+            name_servers: settings.name_servers.clone(),
+            probe: probe.map(|context| (context, settings.clone())),
+            timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
     fn track(&self, seq: Seq, mode: Mode) {
         self.pending
             .lock()
@@ -80,8 +165,8 @@ impl Shared {
     }
 
     /// A failure reason that names the endpoint when the connection failed.
-    fn failure(&self, e: &rocketmq_client_rust::ClientError) -> Failure {
-        name_endpoint(describe_error(e), &self.name_servers)
+    fn failure(&self, f: Failure) -> Failure {
+        name_endpoint(f, &self.name_servers)
     }
 
     fn finish(&self, c: Completion) {
@@ -96,7 +181,7 @@ impl Shared {
 }
 
 async fn run(
-    context: ChildServiceContext,
+    client: impl Future<Output = Client>,
     settings: ProducerSettings,
     mut cmd_rx: mpsc::Receiver<ProducerCommand>,
     events: mpsc::Sender<ProducerEvent>,
@@ -104,21 +189,12 @@ async fn run(
     let _ = events
         .send(ProducerEvent::Connection(Connection::Starting))
         .await;
-    let probe_context = context.component("probe");
-    let (runtime, producer, start_error) = match build(context, &settings) {
-        Ok((runtime, mut producer)) => match producer.start().await {
-            Ok(()) => (Some(runtime), Some(producer), None),
-            Err(e) => (
-                Some(runtime),
-                None,
-                Some(format!(
-                    "producer did not start: {}",
-                    describe_error(&e).reason
-                )),
-            ),
-        },
-        Err(e) => (None, None, Some(format!("{e:#}"))),
-    };
+    let Client {
+        sender,
+        start_error,
+        runtime,
+        probe,
+    } = client.await;
     let conn = match &start_error {
         None => Connection::Ready,
         Some(e) => Connection::Failed(e.clone()),
@@ -127,20 +203,14 @@ async fn run(
     let _ = events.send(ProducerEvent::Connection(conn)).await;
 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
-    let shared = Arc::new(Shared {
-        producer,
+    let shared = Shared::new(
+        sender,
         start_error,
-        events: events.clone(),
-        done: done_tx,
-        window: Arc::new(Semaphore::new(1)),
-        window_opening: Arc::new(Mutex::new(Some(settings.async_inflight.max(1) - 1))),
-        pending: Mutex::new(HashMap::new()),
-        stopping: AtomicBool::new(false),
-        lane_depth: AtomicUsize::new(0),
-        name_servers: settings.name_servers.clone(),
-        probe: (probe_context, settings.clone()),
-        timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
-    });
+        probe,
+        &settings,
+        events.clone(),
+        done_tx,
+    );
 
     // Async sends go through one lane so they are submitted in the order the
     // operator sent them, each after taking a slot in the window.
@@ -148,7 +218,7 @@ async fn run(
     let mut tasks = JoinSet::new();
     tasks.spawn(async_lane(shared.clone(), lane_rx));
     let mut burst_tasks = JoinSet::new();
-    let mut bursts: HashMap<u64, Arc<AtomicBool>> = HashMap::new();
+    let mut bursts: HashMap<tokio::task::Id, Arc<BurstRun>> = HashMap::new();
 
     let grace = loop {
         tokio::select! {
@@ -160,39 +230,39 @@ async fn run(
                 Some(ProducerCommand::Send { seq, mode, draft }) => {
                     shared.track(seq, mode);
                     match mode {
-                        Mode::Async => {
-                            let waiting = shared.lane_depth.fetch_add(1, Ordering::SeqCst);
-                            if shared.window.available_permits() == 0 || waiting > 0 {
-                                shared.emit(ProducerEvent::Queued { seq, mode, at: Local::now() }).await;
-                            }
-                            let _ = lane_tx.send((seq, draft));
-                        }
+                        Mode::Async => enqueue_async(&shared, &lane_tx, seq, draft).await,
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
-                            tasks.spawn(async move { send_blocking(&shared, seq, mode, draft).await });
+                            tasks.spawn(async move {
+                                if let Err(text) = caught(send_blocking(&shared, seq, mode, draft)).await {
+                                    shared.finish(Completion::instant(seq, mode, panicked(&text)));
+                                }
+                            });
                         }
                     }
                 }
                 Some(ProducerCommand::Burst(spec)) => {
-                    let cancel = Arc::new(AtomicBool::new(false));
-                    bursts.insert(spec.id, cancel.clone());
-                    burst_tasks.spawn(run_burst(shared.clone(), spec, cancel));
+                    let run = Arc::new(BurstRun::new(spec.id));
+                    let task = burst_tasks.spawn(run_burst(shared.clone(), spec, run.clone()));
+                    bursts.insert(task.id(), run);
                 }
                 Some(ProducerCommand::CancelBurst { id }) => {
-                    if let Some(flag) = bursts.remove(&id) {
-                        flag.store(true, Ordering::SeqCst);
+                    for run in bursts.values().filter(|r| r.id == id) {
+                        run.cancel.store(true, Ordering::SeqCst);
                     }
                 }
             },
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            Some(_) = burst_tasks.join_next(), if !burst_tasks.is_empty() => {}
+            Some(joined) = burst_tasks.join_next_with_id(), if !burst_tasks.is_empty() => {
+                burst_ended(&shared, &mut bursts, joined).await;
+            }
         }
     };
 
     // Shutdown: no new sends; wait up to `grace` for what is in flight.
     shared.stopping.store(true, Ordering::SeqCst);
-    for flag in bursts.values() {
-        flag.store(true, Ordering::SeqCst);
+    for run in bursts.values() {
+        run.cancel.store(true, Ordering::SeqCst);
     }
     // Sends waiting for a window slot will never get one: they end as not
     // sent, and bursts stop where they are.
@@ -201,16 +271,30 @@ async fn run(
     // Commands that arrived after the shutdown request were never sent.
     cmd_rx.close();
     while let Ok(cmd) = cmd_rx.try_recv() {
-        if let ProducerCommand::Send { seq, mode, .. } = cmd {
-            shared.track(seq, mode);
-            not_sent(&shared, seq, mode);
+        match cmd {
+            ProducerCommand::Send { seq, mode, .. } => {
+                shared.track(seq, mode);
+                not_sent(&shared, seq, mode);
+            }
+            // None of its sequence numbers was used.
+            ProducerCommand::Burst(spec) => {
+                BurstRun::new(spec.id).finish(&shared, true).await;
+            }
+            ProducerCommand::CancelBurst { .. } | ProducerCommand::Shutdown { .. } => {}
         }
     }
     let _ = tokio::time::timeout(grace + settings.send_timeout, async {
-        while burst_tasks.join_next().await.is_some() {}
+        while let Some(joined) = burst_tasks.join_next_with_id().await {
+            burst_ended(&shared, &mut bursts, joined).await;
+        }
     })
     .await;
+    // Bursts still running are stopped where they are: the send they were
+    // making is still pending and ends below like any other.
     burst_tasks.abort_all();
+    while let Some(joined) = burst_tasks.join_next_with_id().await {
+        burst_ended(&shared, &mut bursts, joined).await;
+    }
     let deadline = tokio::time::Instant::now() + grace;
     loop {
         while let Ok(c) = done_rx.try_recv() {
@@ -231,7 +315,6 @@ async fn run(
     }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
-    while burst_tasks.join_next().await.is_some() {}
     while let Ok(c) = done_rx.try_recv() {
         forward(&shared, c).await;
     }
@@ -264,7 +347,7 @@ async fn run(
     // Every spawned send is gone, so the task holds the last reference.
     match Arc::try_unwrap(shared) {
         Ok(mut s) => {
-            if let Some(p) = s.producer.as_mut() {
+            if let Some(p) = s.sender.as_mut() {
                 p.shutdown().await;
             }
         }
@@ -338,8 +421,9 @@ fn not_started(shared: &Shared) -> Outcome {
 }
 
 /// Sync and one-way sends: the call returns when the broker answered (sync)
-/// or when the request was written (one-way).
-async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) {
+/// or when the request was written (one-way). Returns whether a one-way
+/// send was dispatched.
+async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) -> bool {
     let at = Local::now();
     shared
         .emit(ProducerEvent::Submitted {
@@ -350,36 +434,53 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
         })
         .await;
     let started = Instant::now();
-    let Some(producer) = shared.producer.as_ref() else {
+    let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
-        return;
-    };
-    let msg = match to_message(&draft) {
-        Ok(m) => m,
-        Err(e) => {
-            let outcome = Outcome::Failed(Failure {
-                reason: format!("{e:#}"),
-                code: None,
-            });
-            shared.finish(completion(seq, mode, outcome, started, at));
-            return;
-        }
+        return false;
     };
     let outcome = match mode {
-        Mode::Oneway => match producer.send_oneway(msg).await {
+        Mode::Oneway => match sender.oneway(&draft).await {
             Ok(()) => Outcome::Dispatched,
-            Err(e) => Outcome::Failed(shared.failure(&e)),
+            Err(f) => Outcome::Failed(shared.failure(f)),
         },
-        _ => match producer.send_with_timeout(msg, shared.timeout_ms).await {
-            Ok(Some(r)) => Outcome::Acknowledged(receipt(&r)),
-            Ok(None) => Outcome::Failed(Failure {
-                reason: "the client returned no send result".into(),
-                code: None,
-            }),
-            Err(e) => Outcome::Failed(shared.failure(&e)),
+        _ => match sender.sync(&draft, shared.timeout_ms).await {
+            Ok(r) => Outcome::Acknowledged(r),
+            Err(f) => Outcome::Failed(shared.failure(f)),
         },
     };
+    let dispatched = outcome == Outcome::Dispatched;
     shared.finish(completion(seq, mode, outcome, started, at));
+    dispatched
+}
+
+/// Puts an async send in the lane, telling the operator when it has to wait
+/// for a slot in the window.
+async fn enqueue_async(
+    shared: &Shared,
+    lane: &mpsc::UnboundedSender<(Seq, Arc<Draft>)>,
+    seq: Seq,
+    draft: Arc<Draft>,
+) {
+    let mode = Mode::Async;
+    let waiting = shared.lane_depth.fetch_add(1, Ordering::SeqCst);
+    if shared.window.available_permits() == 0 || waiting > 0 {
+        shared
+            .emit(ProducerEvent::Queued {
+                seq,
+                mode,
+                at: Local::now(),
+            })
+            .await;
+    }
+    if lane.send((seq, draft)).is_err() {
+        // The lane has ended, so nothing will take this send out of it.
+        shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
+        let outcome = Outcome::Failed(Failure {
+            reason: "not sent: the async lane has stopped".into(),
+            code: None,
+        });
+        shared.finish(Completion::instant(seq, mode, outcome));
+    }
 }
 
 async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {
@@ -388,7 +489,11 @@ async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq,
         shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
         match permit {
             Ok(permit) if !shared.stopping.load(Ordering::SeqCst) => {
-                submit_async(&shared, seq, draft, permit).await
+                // A panic must end this send, not the lane and every send
+                // waiting in it.
+                if let Err(text) = caught(submit_async(&shared, seq, draft, permit)).await {
+                    shared.finish(Completion::instant(seq, Mode::Async, panicked(&text)));
+                }
             }
             // Shutting down: the rest of the lane is never sent.
             _ => not_sent(&shared, seq, Mode::Async),
@@ -416,20 +521,9 @@ async fn submit_async(
         })
         .await;
     let started = Instant::now();
-    let Some(producer) = shared.producer.as_ref() else {
+    let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
         return;
-    };
-    let msg = match to_message(&draft) {
-        Ok(m) => m,
-        Err(e) => {
-            let outcome = Outcome::Failed(Failure {
-                reason: format!("{e:#}"),
-                code: None,
-            });
-            shared.finish(completion(seq, mode, outcome, started, at));
-            return;
-        }
     };
     // The library takes an `Fn`; `fired` makes the first call the only one.
     let fired = Arc::new(AtomicBool::new(false));
@@ -438,29 +532,24 @@ async fn submit_async(
     let name_servers = shared.name_servers.clone();
     let (window, opening) = (shared.window.clone(), shared.window_opening.clone());
     let (cb_fired, cb_slot) = (fired.clone(), slot.clone());
-    let callback = move |result: Option<&rocketmq_model::result::SendResult>,
-                         error: Option<&rocketmq_client_rust::ClientError>| {
+    let callback = move |answer: Answer| {
         if cb_fired.swap(true, Ordering::SeqCst) {
             return;
         }
         cb_slot.lock().map(|mut s| s.take()).ok();
-        if result.is_some()
+        if answer.is_ok()
             && let Some(extra) = opening.lock().ok().and_then(|mut o| o.take())
         {
             window.add_permits(extra);
         }
-        let outcome = match (result, error) {
-            (Some(r), _) => Outcome::Acknowledged(receipt(r)),
-            (None, Some(e)) => Outcome::Failed(name_endpoint(describe_error(e), &name_servers)),
-            (None, None) => Outcome::Failed(Failure {
-                reason: "callback carried neither result nor error".into(),
-                code: None,
-            }),
+        let outcome = match answer {
+            Ok(r) => Outcome::Acknowledged(r),
+            Err(f) => Outcome::Failed(name_endpoint(f, &name_servers)),
         };
         let _ = done.send(completion(seq, mode, outcome, started, at));
     };
-    if let Err(e) = producer
-        .send_with_callback_timeout(msg, callback, shared.timeout_ms)
+    if let Err(f) = sender
+        .submit_async(&draft, shared.timeout_ms, callback)
         .await
         && !fired.swap(true, Ordering::SeqCst)
     {
@@ -468,19 +557,77 @@ async fn submit_async(
         shared.finish(completion(
             seq,
             mode,
-            Outcome::Failed(shared.failure(&e)),
+            Outcome::Failed(shared.failure(f)),
             started,
             at,
         ));
     }
 }
 
-async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>) {
+/// A burst as the task loop sees it: how to stop it and how far it got, so
+/// that its finish is reported even when it does not end by itself.
+struct BurstRun {
+    id: u64,
+    cancel: AtomicBool,
+    /// Sequence numbers used so far.
+    submitted: AtomicU64,
+    finished: AtomicBool,
+}
+
+impl BurstRun {
+    fn new(id: u64) -> Self {
+        Self {
+            id,
+            cancel: AtomicBool::new(false),
+            submitted: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// Reports the burst's finish, once whoever calls.
+    async fn finish(&self, shared: &Shared, cancelled: bool) {
+        if !self.finished.swap(true, Ordering::SeqCst) {
+            shared
+                .emit(ProducerEvent::BurstFinished {
+                    id: self.id,
+                    submitted: self.submitted.load(Ordering::SeqCst),
+                    cancelled,
+                })
+                .await;
+        }
+    }
+}
+
+/// A burst's task has ended: normally (it reported its finish), or aborted
+/// at shutdown or by a panic outside its sends (it did not).
+async fn burst_ended(
+    shared: &Shared,
+    bursts: &mut HashMap<tokio::task::Id, Arc<BurstRun>>,
+    joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+) {
+    let task = match &joined {
+        Ok((task, ())) => *task,
+        Err(e) => {
+            if e.is_panic() {
+                tracing::error!("burst task panicked: {e}");
+            }
+            e.id()
+        }
+    };
+    if let Some(run) = bursts.remove(&task) {
+        run.finish(shared, true).await;
+    }
+}
+
+async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
     // One-way: the offsets before the burst, read by a probe kept open
     // until the offsets after it have settled.
     let mut verify = None;
-    if spec.mode == Mode::Oneway && spec.verify && shared.producer.is_some() {
-        let (context, settings) = &shared.probe;
+    if spec.mode == Mode::Oneway
+        && spec.verify
+        && shared.sender.is_some()
+        && let Some((context, settings)) = &shared.probe
+    {
         let read = async {
             let mut probe = OffsetProbe::start(context.component("burst"), settings).await?;
             match probe.topic_max_offsets(&spec.draft.topic).await {
@@ -502,9 +649,11 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
     let start = tokio::time::Instant::now();
     // Sequence numbers used so far; each one gets exactly one outcome.
     let mut submitted = 0u64;
+    // One-way sends the connection took: what the landing is judged against.
+    let mut dispatched = 0u64;
     let progress_every = (spec.count / 100).max(1);
     for i in 0..spec.count {
-        if cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
+        if run.cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
             break;
         }
         if let Some(rate) = spec.rate.filter(|r| *r > 0) {
@@ -515,32 +664,46 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         let draft = expand(&spec, seq);
         shared.track(seq, spec.mode);
         submitted += 1;
-        match spec.mode {
-            Mode::Async => {
-                let permit = match shared.window.clone().try_acquire_owned() {
-                    Ok(p) => Ok(p),
-                    Err(_) => {
-                        shared
-                            .emit(ProducerEvent::Queued {
-                                seq,
-                                mode: spec.mode,
-                                at: Local::now(),
-                            })
-                            .await;
-                        shared.window.clone().acquire_owned().await
-                    }
-                };
-                match permit {
-                    Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
-                        submit_async(&shared, seq, draft, p).await
-                    }
-                    _ => {
-                        not_sent(&shared, seq, spec.mode);
-                        break;
+        run.submitted.store(submitted, Ordering::SeqCst);
+        let send = async {
+            match spec.mode {
+                Mode::Async => {
+                    let permit = match shared.window.clone().try_acquire_owned() {
+                        Ok(p) => Ok(p),
+                        Err(_) => {
+                            shared
+                                .emit(ProducerEvent::Queued {
+                                    seq,
+                                    mode: spec.mode,
+                                    at: Local::now(),
+                                })
+                                .await;
+                            shared.window.clone().acquire_owned().await
+                        }
+                    };
+                    match permit {
+                        Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
+                            submit_async(&shared, seq, draft, p).await;
+                            Some(false)
+                        }
+                        _ => {
+                            not_sent(&shared, seq, spec.mode);
+                            None
+                        }
                     }
                 }
+                mode => Some(send_blocking(&shared, seq, mode, draft).await),
             }
-            mode => send_blocking(&shared, seq, mode, draft).await,
+        };
+        // Some(whether it was dispatched one-way), or None: stop here.
+        match caught(send).await {
+            Ok(Some(d)) => dispatched += u64::from(d),
+            Ok(None) => break,
+            // The send ends with the panic; the burst stops there.
+            Err(text) => {
+                shared.finish(Completion::instant(seq, spec.mode, panicked(&text)));
+                break;
+            }
         }
         if submitted.is_multiple_of(progress_every) {
             shared
@@ -560,17 +723,41 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
                 .await
                 .map(|after| after - before)
                 .map_err(|e| format!("{e:#}"));
-            shared.emit(oneway_landed(&spec, submitted, landed)).await;
+            shared.emit(oneway_landed(&spec, dispatched, landed)).await;
         }
         probe.stop().await;
     }
-    shared
-        .emit(ProducerEvent::BurstFinished {
-            id: spec.id,
-            submitted,
-            cancelled,
-        })
-        .await;
+    run.finish(&shared, cancelled).await;
+}
+
+/// Runs `fut`, turning a panic inside it into `Err(panic text)`. A panic in
+/// a spawned send would otherwise end only its task, silently (the `JoinSet`
+/// keeps it), and leave the sequence number it was sending without an outcome.
+async fn caught<T>(fut: impl Future<Output = T>) -> Result<T, String> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(panic_text(payload.as_ref()))),
+        }
+    })
+    .await
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+fn panicked(text: &str) -> Outcome {
+    Outcome::Failed(Failure {
+        reason: format!("the send panicked: {text}"),
+        code: None,
+    })
 }
 
 fn oneway_landed(spec: &BurstSpec, dispatched: u64, landed: Result<i64, String>) -> ProducerEvent {
@@ -595,3 +782,6 @@ fn expand(spec: &BurstSpec, seq: Seq) -> Arc<Draft> {
         .collect();
     Arc::new(draft)
 }
+
+#[cfg(test)]
+mod tests;

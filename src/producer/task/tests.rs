@@ -1,0 +1,422 @@
+//! The producer task's accounting paths on the client double: every sequence
+//! number ends in exactly one outcome, whatever goes wrong.
+
+use std::time::Duration;
+
+use super::*;
+use crate::ledger::Ledger;
+use crate::producer::double::{Act, Double};
+
+/// Long enough for a loaded machine, short enough that a lost outcome fails
+/// the test instead of hanging it.
+const DEADLINE: Duration = Duration::from_secs(5);
+
+fn settings() -> ProducerSettings {
+    let mut s = ProducerSettings::new("127.0.0.1:9");
+    s.send_timeout = Duration::from_millis(200);
+    s
+}
+
+fn draft(key: &str) -> Arc<Draft> {
+    Arc::new(Draft {
+        topic: "T".into(),
+        keys: vec![key.into()],
+        body: b"x".to_vec(),
+        ..Draft::default()
+    })
+}
+
+/// The double's script: keyed on the draft's first key.
+fn by_key(table: &'static [(&'static str, Act)]) -> Double {
+    Double::new(move |d| {
+        table
+            .iter()
+            .find(|(k, _)| Some(*k) == d.first_key())
+            .map_or(Act::Ack, |(_, act)| *act)
+    })
+}
+
+fn send(seq: Seq, mode: Mode, key: &str) -> ProducerCommand {
+    ProducerCommand::Send {
+        seq,
+        mode,
+        draft: draft(key),
+    }
+}
+
+fn burst(id: u64, mode: Mode, count: u64, first_seq: Seq) -> ProducerCommand {
+    ProducerCommand::Burst(BurstSpec {
+        id,
+        mode,
+        draft: draft("burst"),
+        count,
+        rate: None,
+        key_template: Some("k{seq}".into()),
+        first_seq,
+        verify: false,
+    })
+}
+
+/// Every event, folded into a ledger as the console and headless do.
+struct Seen {
+    events: Vec<ProducerEvent>,
+    ledger: Ledger,
+}
+
+impl Seen {
+    fn new() -> Self {
+        Self {
+            events: Vec::new(),
+            ledger: Ledger::new(),
+        }
+    }
+
+    /// Reads events until `stop` says so; fails the test at the deadline.
+    async fn until(
+        &mut self,
+        rx: &mut mpsc::Receiver<ProducerEvent>,
+        what: &str,
+        stop: impl Fn(&ProducerEvent) -> bool,
+    ) {
+        let wait = async {
+            while let Some(e) = rx.recv().await {
+                let _ = self.ledger.apply(&e);
+                let done = stop(&e);
+                self.events.push(e);
+                if done {
+                    return;
+                }
+            }
+            panic!("the event channel closed before {what}");
+        };
+        if tokio::time::timeout(DEADLINE, wait).await.is_err() {
+            panic!("no {what} within {DEADLINE:?}; saw {:#?}", self.events);
+        }
+    }
+
+    async fn outcome_of(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>, seq: Seq) {
+        self.until(
+            rx,
+            &format!("outcome for #{seq}"),
+            |e| matches!(e, ProducerEvent::Completed(c) if c.seq == seq),
+        )
+        .await;
+    }
+
+    async fn stopped(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>) {
+        self.until(rx, "Stopped", |e| {
+            matches!(e, ProducerEvent::Stopped { .. })
+        })
+        .await;
+    }
+
+    fn outcomes(&self, seq: Seq) -> Vec<&Outcome> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ProducerEvent::Completed(c) if c.seq == seq => Some(&c.outcome),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn failure(&self, seq: Seq) -> String {
+        match self.outcomes(seq).as_slice() {
+            [Outcome::Failed(f)] => f.reason.clone(),
+            other => panic!(
+                "#{seq}: expected one failure, got {other:?}; {:#?}",
+                self.events
+            ),
+        }
+    }
+
+    fn burst_finished(&self, id: u64) -> Vec<(u64, bool)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ProducerEvent::BurstFinished {
+                    id: i,
+                    submitted,
+                    cancelled,
+                } if *i == id => Some((*submitted, *cancelled)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+async fn shutdown(handle: &ProducerHandle) {
+    handle
+        .submit(ProducerCommand::Shutdown {
+            grace: Duration::from_millis(100),
+        })
+        .await
+        .expect("task running");
+}
+
+#[tokio::test]
+async fn every_mode_ends_each_send_once_on_the_double() {
+    let double = by_key(&[("bad", Act::Fail("broker said no"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Sync, "k")).await.unwrap();
+    handle.submit(send(2, Mode::Async, "k")).await.unwrap();
+    handle.submit(send(3, Mode::Oneway, "k")).await.unwrap();
+    handle.submit(send(4, Mode::Sync, "bad")).await.unwrap();
+    handle.submit(burst(1, Mode::Async, 5, 10)).await.unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    for seq in [1, 2, 3, 4, 10, 11, 12, 13, 14] {
+        if seen.outcomes(seq).is_empty() {
+            seen.outcome_of(&mut rx, seq).await;
+        }
+    }
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert!(matches!(seen.outcomes(1)[..], [Outcome::Acknowledged(_)]));
+    assert_eq!(seen.outcomes(3), [&Outcome::Dispatched]);
+    assert_eq!(seen.failure(4), "broker said no");
+    assert_eq!(seen.burst_finished(1), [(5, false)]);
+    assert_eq!(seen.ledger.counts(Mode::Async).ok, 6);
+    assert_eq!(seen.ledger.open_total(), 0);
+    assert_eq!(seen.ledger.refused(), 0);
+    assert_eq!(
+        seen.events.last(),
+        Some(&ProducerEvent::Stopped { unresolved: vec![] })
+    );
+}
+
+#[tokio::test]
+async fn a_send_without_an_answer_is_unresolved_at_shutdown() {
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Hang));
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Sync, "k")).await.unwrap();
+    handle.submit(send(2, Mode::Async, "k")).await.unwrap();
+    seen.until(&mut rx, "Submitted #2", |e| {
+        matches!(e, ProducerEvent::Submitted { seq: 2, .. })
+    })
+    .await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
+    assert_eq!(seen.outcomes(2), [&Outcome::Unresolved]);
+    assert_eq!(
+        seen.events.last(),
+        Some(&ProducerEvent::Stopped {
+            unresolved: vec![(1, Mode::Sync), (2, Mode::Async)]
+        })
+    );
+    assert_eq!(seen.ledger.counts(Mode::Sync).unresolved, 1);
+    assert_eq!(seen.ledger.counts(Mode::Async).unresolved, 1);
+}
+
+#[tokio::test]
+async fn a_panic_in_a_sync_send_ends_it_failed_with_the_panic_text() {
+    let double = by_key(&[("boom", Act::Panic("client exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Sync, "boom")).await.unwrap();
+    seen.outcome_of(&mut rx, 1).await;
+    handle.submit(send(2, Mode::Oneway, "fine")).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let why = seen.failure(1);
+    assert!(why.contains("client exploded"), "{why}");
+    assert_eq!(seen.outcomes(2), [&Outcome::Dispatched]);
+    assert_eq!(seen.ledger.counts(Mode::Sync).failed, 1);
+    assert_eq!(seen.ledger.refused(), 0, "one outcome per send");
+}
+
+#[tokio::test]
+async fn a_panic_in_an_async_send_ends_it_and_the_lane_keeps_going() {
+    let double = by_key(&[("boom", Act::Panic("callback setup exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Async, "boom")).await.unwrap();
+    seen.outcome_of(&mut rx, 1).await;
+    handle.submit(send(2, Mode::Async, "fine")).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert!(seen.failure(1).contains("callback setup exploded"));
+    assert!(matches!(seen.outcomes(2)[..], [Outcome::Acknowledged(_)]));
+    let queued_2 = seen
+        .events
+        .iter()
+        .any(|e| matches!(e, ProducerEvent::Queued { seq: 2, .. }));
+    assert!(!queued_2, "the lane is empty again, so #2 does not wait");
+    assert_eq!(seen.ledger.refused(), 0);
+}
+
+#[tokio::test]
+async fn a_panic_in_a_burst_ends_its_send_and_finishes_the_burst() {
+    let double = by_key(&[("k2", Act::Panic("burst send exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(burst(7, Mode::Sync, 3, 1)).await.unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert!(matches!(seen.outcomes(1)[..], [Outcome::Acknowledged(_)]));
+    assert!(seen.failure(2).contains("burst send exploded"));
+    assert!(seen.outcomes(3).is_empty(), "#3 was never used");
+    assert_eq!(seen.burst_finished(7), [(2, true)]);
+    let c = seen.ledger.counts(Mode::Sync);
+    assert_eq!((c.ok, c.failed, c.open()), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_send_into_a_closed_lane_fails_and_leaves_the_queue() {
+    let (events, _events_rx) = mpsc::channel(16);
+    let (done, mut done_rx) = mpsc::unbounded_channel();
+    let shared = Shared::new(
+        Some(Sender::Double(by_key(&[]))),
+        None,
+        None,
+        &settings(),
+        events,
+        done,
+    );
+    let (lane, lane_rx) = mpsc::unbounded_channel();
+    drop(lane_rx);
+    enqueue_async(&shared, &lane, 1, draft("k")).await;
+    enqueue_async(&shared, &lane, 2, draft("k")).await;
+    assert_eq!(
+        shared.lane_depth.load(Ordering::SeqCst),
+        0,
+        "no phantom queue"
+    );
+    for seq in [1, 2] {
+        let c = done_rx.try_recv().expect("the send ended");
+        assert_eq!((c.seq, c.mode), (seq, Mode::Async));
+        match c.outcome {
+            Outcome::Failed(f) => assert!(f.reason.contains("async lane"), "{}", f.reason),
+            other => panic!("#{seq}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_huge_async_inflight_is_bounded_instead_of_panicking() {
+    let mut s = settings();
+    s.async_inflight = usize::MAX;
+    let (handle, mut rx, _join) = spawn_double(s, by_key(&[]));
+    let mut seen = Seen::new();
+    for seq in 1..=3 {
+        handle.submit(send(seq, Mode::Async, "k")).await.unwrap();
+    }
+    for seq in 1..=3 {
+        seen.outcome_of(&mut rx, seq).await;
+    }
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.ledger.counts(Mode::Async).ok, 3);
+}
+
+#[tokio::test]
+async fn bursts_still_queued_at_shutdown_are_finished_unsent() {
+    let (handle, mut rx, _join) = spawn_double(settings(), by_key(&[]));
+    // Both wait in the channel: the task has not run yet.
+    handle
+        .try_submit(ProducerCommand::Shutdown {
+            grace: Duration::from_millis(100),
+        })
+        .unwrap();
+    handle.try_submit(burst(9, Mode::Async, 5, 1)).unwrap();
+    handle.try_submit(send(6, Mode::Sync, "late")).unwrap();
+    let mut seen = Seen::new();
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.burst_finished(9), [(0, true)], "{:#?}", seen.events);
+    assert!(seen.failure(6).contains("shutting down"));
+    assert_eq!(seen.ledger.open_total(), 0);
+}
+
+#[tokio::test]
+async fn a_burst_aborted_at_shutdown_still_reports_its_finish() {
+    let double = Double::new(|_| Act::Hang);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(burst(4, Mode::Sync, 3, 1)).await.unwrap();
+    seen.until(&mut rx, "Submitted #1", |e| {
+        matches!(e, ProducerEvent::Submitted { seq: 1, .. })
+    })
+    .await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.burst_finished(4), [(1, true)], "{:#?}", seen.events);
+    assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
+    let stopped = seen.events.last().unwrap();
+    assert_eq!(
+        stopped,
+        &ProducerEvent::Stopped {
+            unresolved: vec![(1, Mode::Sync)]
+        }
+    );
+    assert_eq!(seen.ledger.counts(Mode::Sync).unresolved, 1);
+    assert_eq!(seen.ledger.open_total(), 0);
+}
+
+#[tokio::test]
+async fn async_sends_queued_for_the_window_at_shutdown_end_not_sent() {
+    // The window opens past one slot only after a first acknowledgement,
+    // which never comes: #2 and #3 wait in the lane.
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Hang));
+    let mut seen = Seen::new();
+    for seq in 1..=3 {
+        handle.submit(send(seq, Mode::Async, "k")).await.unwrap();
+    }
+    seen.until(&mut rx, "Queued #3", |e| {
+        matches!(e, ProducerEvent::Queued { seq: 3, .. })
+    })
+    .await;
+    assert_eq!(seen.ledger.counts(Mode::Async).queued, 2);
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
+    for seq in [2, 3] {
+        assert!(seen.failure(seq).contains("shutting down"));
+    }
+    let c = seen.ledger.counts(Mode::Async);
+    assert_eq!(
+        (c.queued, c.in_flight, c.unresolved, c.failed),
+        (0, 0, 1, 2)
+    );
+    assert_eq!(c.latency.count(), 0, "nothing was answered");
+}
+
+#[tokio::test]
+async fn a_cancelled_burst_reports_what_it_used() {
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Ack));
+    let mut seen = Seen::new();
+    let mut spec = match burst(3, Mode::Sync, 1_000_000, 1) {
+        ProducerCommand::Burst(spec) => spec,
+        _ => unreachable!(),
+    };
+    spec.rate = Some(1000);
+    handle.submit(ProducerCommand::Burst(spec)).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    handle
+        .submit(ProducerCommand::CancelBurst { id: 3 })
+        .await
+        .unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    let finished = seen.burst_finished(3);
+    let [(used, true)] = finished[..] else {
+        panic!("{finished:?}");
+    };
+    assert!((2..1_000_000).contains(&used), "{used}");
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let c = seen.ledger.counts(Mode::Sync);
+    assert_eq!((c.ok, c.open()), (used, 0), "every used seq ended once");
+}
