@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::limits::MAX_ASYNC_INFLIGHT;
 use crate::message::Mode;
-use crate::producer::MAX_ASYNC_INFLIGHT;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -22,7 +22,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::endpoint::{self, Endpoint};
-use crate::producer::MAX_ASYNC_INFLIGHT;
+use crate::limits::MAX_ASYNC_INFLIGHT;
 pub use crate::tomlspan::ConfigError;
 use crate::tomlspan::{Source, Table};
 

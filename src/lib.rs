@@ -9,6 +9,7 @@ pub mod events;
 pub mod fsutil;
 pub mod headless;
 pub mod ledger;
+pub mod limits;
 pub mod logging;
 pub mod message;
 pub mod paths;

@@ -21,10 +21,7 @@ use crate::message::{Draft, Mode, Seq};
 pub use client::{describe_error, to_message};
 pub use task::spawn;
 
-/// The most async sends a producer keeps in flight. The window is a tokio
-/// semaphore, which panics past `usize::MAX >> 3` permits; this is far below
-/// that and far above any window that helps (BROKER-NOTES: 16–256).
-pub const MAX_ASYNC_INFLIGHT: usize = 65_536;
+pub use crate::limits::MAX_ASYNC_INFLIGHT;
 
 /// Everything the producer needs to connect; resolved from a profile (or the
 /// sandbox) before the task starts, so the task never reads config or env.

@@ -19,12 +19,32 @@ use server::Kind;
 
 /// How long the servers get to become ready.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+const START_ATTEMPTS: u32 = 3;
 /// How long the servers get to stop on SIGTERM before they are killed.
 const STOP_WAIT: Duration = Duration::from_millis(1500);
 /// Prefix of every sandbox directory in the temp dir; `owner.pid` inside
 /// names the process that made it, so a later start can tell a leftover.
 const DIR_PREFIX: &str = "rmq-console-sandbox-";
 const OWNER_FILE: &str = "owner.pid";
+
+/// A server process ended before it was ready (its log says why).
+#[derive(Debug)]
+struct ExitedDuringStart {
+    name: &'static str,
+    status: std::process::ExitStatus,
+}
+
+impl std::fmt::Display for ExitedDuringStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the sandbox {} exited during start ({})",
+            self.name, self.status
+        )
+    }
+}
+
+impl std::error::Error for ExitedDuringStart {}
 
 /// A user the broker knows when authentication is on.
 #[derive(Debug, Clone)]
@@ -159,6 +179,26 @@ impl Sandbox {
     pub fn start(opts: &SandboxOptions) -> Result<Self> {
         let exe = server_exe(opts)?;
         remove_leftovers(&std::env::temp_dir());
+        // The ports are probed free, then bound by the servers a moment
+        // later; another process may take one in between. A server that
+        // exits during start gets fresh ports, twice at most.
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(&exe, opts) {
+                Ok(sandbox) => return Ok(sandbox),
+                Err(e) if attempt < START_ATTEMPTS && e.is::<ExitedDuringStart>() => {
+                    tracing::warn!(
+                        attempt,
+                        "sandbox start failed, retrying with new ports: {e:#}"
+                    );
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn start_once(exe: &Path, opts: &SandboxOptions) -> Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix(DIR_PREFIX)
             .tempdir()
@@ -222,7 +262,7 @@ commitLogMicroBatchMaxWaitMicros = 0
             children: Vec::new(),
             dir,
         };
-        let mut ns_cmd = server_command(&exe, Kind::Namesrv, &root, &home);
+        let mut ns_cmd = server_command(exe, Kind::Namesrv, &root, &home);
         ns_cmd.args(["--port", &ns_port.to_string()]);
         let child = spawn_server(ns_cmd, &root.join("namesrv.log"))?;
         sandbox.children.push(("name server", child));
@@ -232,7 +272,7 @@ commitLogMicroBatchMaxWaitMicros = 0
         })
         .map_err(|e| sandbox.with_log(e, "namesrv.log"))?;
 
-        let broker_cmd = server_command(&exe, Kind::Broker, &root, &home);
+        let broker_cmd = server_command(exe, Kind::Broker, &root, &home);
         let child = spawn_server(broker_cmd, &root.join("broker.log"))?;
         sandbox.children.push(("broker", child));
         let ready = server::ready_marker(&root, Kind::Broker);
@@ -252,7 +292,7 @@ commitLogMicroBatchMaxWaitMicros = 0
     fn check_alive(&mut self) -> Result<()> {
         for (name, child) in &mut self.children {
             if let Some(status) = child.try_wait()? {
-                bail!("the sandbox {name} exited during start ({status})");
+                return Err(ExitedDuringStart { name, status }.into());
             }
         }
         Ok(())
@@ -262,9 +302,20 @@ commitLogMicroBatchMaxWaitMicros = 0
     /// servers say why they stopped.
     fn with_log(&self, e: anyhow::Error, log: &str) -> anyhow::Error {
         let text = std::fs::read_to_string(self.dir.path().join(log)).unwrap_or_default();
-        let tail: Vec<&str> = text.lines().rev().take(15).collect();
+        // The first errors say why; the shutdown that follows them fills
+        // the tail.
+        let errors: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains(" ERROR "))
+            .take(8)
+            .collect();
+        let tail: Vec<&str> = text.lines().rev().take(5).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        e.context(format!("{log} (last lines):\n{}", tail.join("\n")))
+        e.context(format!(
+            "{log} (first errors):\n{}\n{log} (last lines):\n{}",
+            errors.join("\n"),
+            tail.join("\n")
+        ))
     }
 
     /// Stops both servers: SIGTERM (with SIGCONT, in case one was frozen),
