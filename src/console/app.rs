@@ -86,6 +86,10 @@ pub enum Action {
     SubmitFailed {
         first_seq: Option<Seq>,
         count: u64,
+        /// The mode the command was sent in (`None` for control commands).
+        mode: Option<Mode>,
+        /// The burst's id when the command started one.
+        burst: Option<u64>,
         error: SubmitError,
     },
     /// The producer task ended without `Stopped` (panic or abort).
@@ -708,6 +712,7 @@ impl App {
                 first_seq,
                 count,
                 error,
+                ..
             } => {
                 if self.quitting.is_some() {
                     // Shutdown could not be delivered: nothing to wait for.
@@ -1977,6 +1982,8 @@ mod tests {
         app.update(Action::SubmitFailed {
             first_seq: Some(seq),
             count: 1,
+            mode: Some(Mode::Sync),
+            burst: None,
             error: SubmitError::Full,
         });
         assert!(matches!(app.log[0].kind, EntryKind::NotSent(_)));
@@ -2186,6 +2193,8 @@ mod tests {
             app.update(Action::SubmitFailed {
                 first_seq: None,
                 count: 0,
+                mode: None,
+                burst: None,
                 error: SubmitError::Full,
             })
             .is_none()
@@ -2195,6 +2204,8 @@ mod tests {
             app.update(Action::SubmitFailed {
                 first_seq: None,
                 count: 0,
+                mode: None,
+                burst: None,
                 error: SubmitError::Closed,
             }),
             Some(Effect::StartProducer)

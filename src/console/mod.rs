@@ -4,7 +4,12 @@
 //! actions.
 
 pub mod app;
+pub mod event_loop;
+#[cfg(test)]
+mod harness;
 pub mod keymap;
+#[cfg(test)]
+mod loop_tests;
 pub mod stats;
 pub mod tui;
 pub mod ui;
@@ -12,19 +17,18 @@ pub mod ui;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use chrono::Local;
-use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
-use ratatui::layout::Rect;
-use ratatui_textarea::Input;
+use ratatui::crossterm::event::{self, Event};
 use tokio::sync::mpsc;
 
-use crate::producer::{self, ProducerCommand, ProducerEvent, ProducerHandle, SubmitError};
+use crate::producer::{self, ProducerSettings};
 use crate::runtime::Runtime;
 use crate::theme::Styles;
-use app::{Action, App, AppConfig, Effect};
+use app::{App, AppConfig};
+use event_loop::{Io, Link, Pacing};
 use keymap::Keymap;
 
 /// What `main` hands the console.
@@ -58,12 +62,6 @@ pub struct ProfileChoice {
     pub sandbox: bool,
 }
 
-/// Frame interval cap (~30 fps).
-const FRAME: Duration = Duration::from_millis(33);
-/// How often the clock is sampled; a sample only redraws when it changes
-/// something visible.
-const CLOCK: Duration = Duration::from_millis(250);
-
 /// Runs the console until the operator quits. Call from a plain thread (not
 /// inside the runtime). Prints the unresolved-send report to stderr after the
 /// terminal is restored.
@@ -93,9 +91,25 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
     );
     let styles = session.styles;
     let app = {
-        let mut guard = tui::TerminalGuard::enter().context("setting up the terminal")?;
+        let (guard, terminal) = tui::TerminalGuard::enter().context("setting up the terminal")?;
         let input = InputThread::start();
-        let result = rt.block_on(event_loop(rt, &mut guard, app, &styles, input.rx));
+        let io = Io {
+            terminal,
+            input: input.rx,
+            spawn: Box::new(|settings: &ProducerSettings| {
+                let (handle, events, join) =
+                    producer::spawn(rt.context("producer"), settings.clone());
+                Link {
+                    handle,
+                    events,
+                    join,
+                }
+            }),
+            copy: Box::new(tui::copy),
+            clock: Box::new(Local::now),
+            pacing: Pacing::SCREEN,
+        };
+        let result = rt.block_on(event_loop::run(app, io, styles));
         input.stop.store(true, Ordering::SeqCst);
         let _ = input.join.join();
         drop(guard);
@@ -165,242 +179,13 @@ impl InputThread {
     }
 }
 
-/// Over a slow SSH link Esc and the key typed right after it arrive in one
-/// read and are decoded as Alt+key. In a text field, where Alt+digit and the
-/// mode-bar letters mean nothing, that pair is what the operator typed: split
-/// it back into Esc, then the key. (The editor's own Alt chords, such as
-/// Alt+f/b/d for words, are left alone.)
-fn split_esc_prefix(app: &App, ev: Event) -> Vec<Event> {
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    if let Event::Key(key) = &ev
-        && app.takes_text()
-        && key.modifiers == KeyModifiers::ALT
-        && let KeyCode::Char(c) = key.code
-        && (c.is_ascii_digit() || matches!(c, 's' | 'r' | 'q' | '?' | 'x'))
-        && app.keymap.lookup(app.context(), key).is_none()
-    {
-        return vec![
-            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        ];
-    }
-    vec![ev]
-}
-
-/// Maps one terminal event to an action for the App.
-fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
-    match ev {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            if let Some(b) = app.keymap.lookup(app.context(), &key) {
-                Some(Action::Key(b))
-            } else if app.takes_text() {
-                Some(Action::Edit(Input::from(key)))
-            } else {
-                None
-            }
-        }
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
-                .map(Action::SelectLine)
-                .or_else(|| ui::hit_test(area, app, m.column, m.row).map(Action::FocusPane)),
-            MouseEventKind::ScrollDown => Some(Action::Wheel(1)),
-            MouseEventKind::ScrollUp => Some(Action::Wheel(-1)),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-struct Producer {
-    handle: ProducerHandle,
-    events: mpsc::Receiver<ProducerEvent>,
-    join: tokio::task::JoinHandle<()>,
-    events_open: bool,
-    join_done: bool,
-    stopped: bool,
-}
-
-impl Producer {
-    /// Starts the producer for the App's active profile.
-    fn spawn(rt: &Runtime, app: &App) -> anyhow::Result<Self> {
-        let settings = app
-            .current_settings()
-            .map_err(|e| anyhow!("profile {}: {e}", app.profile))?
-            .clone();
-        let (handle, events, join) = producer::spawn(rt.context("producer"), settings);
-        Ok(Self {
-            handle,
-            events,
-            join,
-            events_open: true,
-            join_done: false,
-            stopped: false,
-        })
-    }
-}
-
-async fn event_loop(
-    rt: &Runtime,
-    guard: &mut tui::TerminalGuard,
-    mut app: App,
-    styles: &Styles,
-    mut input: mpsc::Receiver<Event>,
-) -> anyhow::Result<App> {
-    let mut p = Producer::spawn(rt, &app)?;
-    let mut buf: Vec<ProducerEvent> = Vec::with_capacity(256);
-    let mut clock = tokio::time::interval(CLOCK);
-    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_draw: Option<Instant> = None;
-    loop {
-        if app.should_exit {
-            break;
-        }
-        if app.dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            guard
-                .terminal
-                .draw(|f| ui::render(f, &app, styles))
-                .context("drawing")?;
-            app.dirty = false;
-            last_draw = Some(Instant::now());
-        }
-        let next_frame = last_draw.map_or_else(tokio::time::Instant::now, |t| {
-            tokio::time::Instant::from_std(t + FRAME)
-        });
-        let mut effects: Vec<Effect> = Vec::new();
-        // Unbiased on purpose: a burst's event flood must not starve the
-        // keyboard (the operator has to be able to cancel it).
-        tokio::select! {
-            n = p.events.recv_many(&mut buf, 256), if p.events_open => {
-                if n == 0 {
-                    p.events_open = false;
-                }
-                effects.extend(app.update(Action::Tick(Local::now())));
-                for ev in buf.drain(..) {
-                    if matches!(ev, ProducerEvent::Stopped { .. }) {
-                        p.stopped = true;
-                    }
-                    effects.extend(app.update(Action::Producer(ev)));
-                }
-            }
-            res = &mut p.join, if !p.join_done => {
-                p.join_done = true;
-                // The task's last events may still be queued; `Stopped`
-                // among them means a normal end, not a death.
-                effects.extend(app.update(Action::Tick(Local::now())));
-                while let Ok(ev) = p.events.try_recv() {
-                    if matches!(ev, ProducerEvent::Stopped { .. }) {
-                        p.stopped = true;
-                    }
-                    effects.extend(app.update(Action::Producer(ev)));
-                }
-                if !p.stopped {
-                    let why = match res {
-                        Err(e) if e.is_panic() => {
-                            let payload = e.into_panic();
-                            let msg = payload
-                                .downcast_ref::<&str>()
-                                .map(|s| s.to_string())
-                                .or_else(|| payload.downcast_ref::<String>().cloned())
-                                .unwrap_or_else(|| "unknown panic".into());
-                            format!("panicked: {msg}")
-                        }
-                        Err(e) => format!("aborted: {e}"),
-                        Ok(()) => "ended unexpectedly".into(),
-                    };
-                    tracing::error!("producer task {why}");
-                    effects.extend(app.update(Action::Tick(Local::now())));
-                    effects.extend(app.update(Action::ProducerDied(why)));
-                }
-            }
-            Some(ev) = input.recv() => {
-                effects.extend(app.update(Action::Tick(Local::now())));
-                let area = guard.terminal.size().map(|s| Rect::new(0, 0, s.width, s.height)).unwrap_or_default();
-                if matches!(ev, Event::Resize(..)) {
-                    app.dirty = true;
-                }
-                for ev in split_esc_prefix(&app, ev) {
-                    if let Some(a) = to_action(&app, area, ev) {
-                        effects.extend(app.update(a));
-                    }
-                }
-                // Take whatever else is already typed before drawing.
-                while let Ok(ev) = input.try_recv() {
-                    if matches!(ev, Event::Resize(..)) {
-                        app.dirty = true;
-                    }
-                    for ev in split_esc_prefix(&app, ev) {
-                        if let Some(a) = to_action(&app, area, ev) {
-                            effects.extend(app.update(a));
-                        }
-                    }
-                }
-            }
-            _ = clock.tick() => {
-                effects.extend(app.update(Action::Tick(Local::now())));
-            }
-            _ = tokio::time::sleep_until(next_frame), if app.dirty => {}
-        }
-        for effect in effects {
-            match effect {
-                Effect::Submit(cmd) => submit(&mut app, &p.handle, cmd),
-                Effect::Copy(text) => {
-                    if let Err(e) = guard.copy(&text) {
-                        tracing::warn!("OSC 52 copy: {e}");
-                    }
-                }
-                Effect::RestartProducer => {
-                    if !p.join_done {
-                        p.join.abort();
-                    }
-                    p = Producer::spawn(rt, &app)?;
-                    app.update(Action::ProducerRestarted);
-                }
-                Effect::StartProducer => {
-                    // The App has already switched to the new profile. An
-                    // old task that reported `Stopped` is finishing on its
-                    // own; one past its grace is stuck and is aborted.
-                    if !p.join_done && !p.stopped {
-                        p.join.abort();
-                    }
-                    p = Producer::spawn(rt, &app)?;
-                }
-            }
-        }
-    }
-    Ok(app)
-}
-
-fn submit(app: &mut App, handle: &ProducerHandle, cmd: ProducerCommand) {
-    let (first_seq, count) = match &cmd {
-        ProducerCommand::Send { seq, .. } => (Some(*seq), 1),
-        ProducerCommand::Burst(b) => (Some(b.first_seq), b.count),
-        _ => (None, 0),
-    };
-    let is_shutdown = matches!(cmd, ProducerCommand::Shutdown { .. });
-    match handle.try_submit(cmd) {
-        Ok(()) => {}
-        Err(SubmitError::Full) if is_shutdown => {
-            // Shutdown must arrive; wait for room off the UI path.
-            let h = handle.clone();
-            let grace = app.grace;
-            tokio::spawn(async move {
-                let _ = h.submit(ProducerCommand::Shutdown { grace }).await;
-            });
-        }
-        Err(error) => {
-            app.update(Action::SubmitFailed {
-                first_seq,
-                count,
-                error,
-            });
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::Action;
+    use event_loop::{split_esc_prefix, to_action};
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::layout::Rect;
 
     fn press(code: KeyCode, mods: KeyModifiers) -> Event {
         Event::Key(KeyEvent::new(code, mods))
