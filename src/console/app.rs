@@ -711,8 +711,9 @@ impl App {
             Action::SubmitFailed {
                 first_seq,
                 count,
+                mode,
+                burst,
                 error,
-                ..
             } => {
                 if self.quitting.is_some() {
                     // Shutdown could not be delivered: nothing to wait for.
@@ -725,20 +726,25 @@ impl App {
                     return self.finish_switch(None);
                 }
                 if let Some(seq) = first_seq {
-                    for s in seq..seq + count.min(1) {
-                        let draft = self.in_flight.remove(&s);
-                        self.push(LogEntry {
-                            at: self.now,
-                            seq: s,
-                            mode: self.mode,
-                            kind: EntryKind::NotSent(error.to_string()),
-                            draft,
-                            profile: self.profile.clone(),
-                        });
+                    let draft = self.in_flight.remove(&seq);
+                    let mut why = error.to_string();
+                    if burst.is_some() {
+                        why.push_str(&format!(" (burst of {count})"));
                     }
-                    if count > 1 {
-                        self.burst = None;
-                    }
+                    self.push(LogEntry {
+                        at: self.now,
+                        seq,
+                        // The send's own mode: the operator may have
+                        // picked another since.
+                        mode: mode.unwrap_or(self.mode),
+                        kind: EntryKind::NotSent(why),
+                        draft,
+                        profile: self.profile.clone(),
+                    });
+                }
+                // A refused burst never runs, whatever its size.
+                if burst.is_some() && self.burst.as_ref().map(|b| b.id) == burst {
+                    self.burst = None;
                 }
                 self.notice(Level::Error, format!("not sent: {error}"));
                 None
@@ -753,8 +759,11 @@ impl App {
                 self.producer_alive = false;
                 self.connection = Connection::Failed(why.clone());
                 for s in &mut self.stats {
-                    s.unresolved += s.in_flight();
+                    // Queued sends were accepted too: they end unresolved
+                    // like the ones in flight, not as nothing.
+                    s.sent += s.queued;
                     s.queued = 0;
+                    s.unresolved += s.in_flight();
                 }
                 self.in_flight.clear();
                 self.queued.clear();

@@ -31,6 +31,8 @@ pub struct Fake {
     commands: Option<mpsc::Receiver<ProducerCommand>>,
     events: mpsc::Sender<ProducerEvent>,
     end: Option<oneshot::Sender<Ending>>,
+    /// A sender of its own, to fill the command channel.
+    cmd_tx: mpsc::Sender<ProducerCommand>,
 }
 
 impl Fake {
@@ -49,6 +51,27 @@ impl Fake {
     /// closed (the task has gone).
     pub fn close_commands(&mut self) {
         self.commands = None;
+    }
+
+    /// Fills the command channel so the UI's next submit finds it full.
+    pub fn jam(&mut self) {
+        while self
+            .cmd_tx
+            .try_send(ProducerCommand::CancelBurst { id: 0 })
+            .is_ok()
+        {}
+    }
+
+    /// Empties a jammed channel of its filler.
+    pub fn unjam(&mut self) {
+        let kept: Vec<ProducerCommand> = self
+            .take_commands()
+            .into_iter()
+            .filter(|c| !matches!(c, ProducerCommand::CancelBurst { id: 0 }))
+            .collect();
+        for c in kept {
+            let _ = self.cmd_tx.try_send(c);
+        }
     }
 }
 
@@ -84,6 +107,7 @@ impl Harness {
                 commands: Some(cmd_rx),
                 events: evt_tx,
                 end: Some(end_tx),
+                cmd_tx: cmd_tx.clone(),
             });
             Link {
                 handle: ProducerHandle::new(cmd_tx),

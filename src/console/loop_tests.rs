@@ -1,7 +1,7 @@
 //! Tests that press real keys through the keymap into the real run loop on
 //! `TestBackend`, with a fake producer on the other end (see `harness`).
 
-use super::app::Focus;
+use super::app::{EntryKind, Focus};
 use super::harness::Harness;
 use super::ui::tests::{empty_app, t0};
 use crate::message::Mode;
@@ -15,6 +15,14 @@ fn ready() -> Harness {
     h.type_text("hello").press("esc");
     assert_eq!(h.app().focus, Focus::ModeBar);
     h
+}
+
+fn queued(seq: u64, mode: Mode) -> ProducerEvent {
+    ProducerEvent::Queued {
+        seq,
+        mode,
+        at: t0(),
+    }
 }
 
 fn submitted(seq: u64, mode: Mode) -> ProducerEvent {
@@ -76,4 +84,53 @@ fn a_dead_producer_is_shown_and_ctrl_r_starts_another() {
         h.commands().as_slice(),
         [ProducerCommand::Send { seq: 1, .. }]
     ));
+}
+
+#[test]
+fn a_refused_send_is_logged_in_its_own_mode() {
+    let mut h = ready();
+    h.press("2");
+    h.producer().close_commands();
+    // Send, then a mode key, in one read: the refusal is handled after both.
+    h.together(&["s", "1"]);
+    assert_eq!(h.app().mode, Mode::Sync);
+    let row = &h.app().log[0];
+    assert!(matches!(row.kind, EntryKind::NotSent(_)), "{:?}", row.kind);
+    assert_eq!((row.seq, row.mode), (1, Mode::Async));
+}
+
+#[test]
+fn a_one_message_burst_refused_as_busy_does_not_block_the_next() {
+    let mut h = ready();
+    h.press("r")
+        .press("backspace")
+        .press("backspace")
+        .type_text("1");
+    h.producer().jam();
+    h.press("enter");
+    h.assert_shows("not sent: producer is");
+    assert!(h.app().burst.is_none(), "the refused burst is not running");
+    h.producer().unjam();
+    h.press("r").press("enter");
+    match h.commands().as_slice() {
+        [ProducerCommand::Burst(b)] => assert_eq!((b.count, b.first_seq), (10, 2)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_dead_producer_leaves_its_queued_sends_unresolved() {
+    let mut h = ready();
+    h.emit(queued(1, Mode::Async))
+        .emit(submitted(2, Mode::Async));
+    assert_eq!(h.app().in_flight_total(), 2);
+    h.kill("boom");
+    h.assert_shows("producer task died");
+    let s = h.app().stats(Mode::Async);
+    assert_eq!(
+        (s.sent, s.unresolved, s.queued, s.in_flight()),
+        (2, 2, 0, 0),
+        "the queued send ends as unresolved, not as nothing"
+    );
+    assert_eq!(h.app().unresolved_count(), 0);
 }
