@@ -11,15 +11,16 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use crate::cli::{BenchArgs, MessageArgs, SendArgs};
+use crate::events::{Connection, ProducerEvent};
+use crate::ledger::{Counts, Landing, Ledger};
 use crate::message::{Completion, Draft, Mode, Outcome};
-use crate::producer::{
-    self, BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings,
-};
+use crate::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
 use crate::runtime::Runtime;
 
 /// Builds the draft from the command line; the body comes from `--body`,
-/// `--body-file` or standard input, in that order.
-pub fn draft_from_args(m: &MessageArgs) -> Result<Draft> {
+/// `--body-file` or standard input, in that order. `max_bytes` is the
+/// profile's largest message, as in the console.
+pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
     let body = if let Some(b) = &m.body {
         b.clone().into_bytes()
     } else if let Some(path) = &m.body_file {
@@ -40,52 +41,8 @@ pub fn draft_from_args(m: &MessageArgs) -> Result<Draft> {
         properties: m.properties.clone(),
         body,
     };
-    crate::validate::draft(&draft, usize::MAX).map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::validate::draft(&draft, max_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(draft)
-}
-
-/// Latency and outcome tally of a run.
-#[derive(Debug, Default)]
-pub struct Tally {
-    pub acknowledged: u64,
-    pub failed: u64,
-    pub dispatched: u64,
-    pub unresolved: u64,
-    /// Microseconds, one per completion.
-    pub latencies_us: Vec<u64>,
-    pub unexpected: u64,
-}
-
-impl Tally {
-    fn add(&mut self, c: &Completion) {
-        match &c.outcome {
-            Outcome::Acknowledged(_) => self.acknowledged += 1,
-            Outcome::Failed(_) => self.failed += 1,
-            Outcome::Dispatched => self.dispatched += 1,
-            Outcome::Unresolved => self.unresolved += 1,
-        }
-        if !c.outcome.is_expected_for(c.mode) {
-            self.unexpected += 1;
-        }
-        if !matches!(c.outcome, Outcome::Unresolved) {
-            self.latencies_us
-                .push(u64::try_from(c.latency.as_micros()).unwrap_or(u64::MAX));
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        self.acknowledged + self.failed + self.dispatched + self.unresolved
-    }
-
-    /// Latency at quantile `q` (0..=1), in microseconds.
-    pub fn quantile_us(&mut self, q: f64) -> Option<u64> {
-        if self.latencies_us.is_empty() {
-            return None;
-        }
-        self.latencies_us.sort_unstable();
-        let idx = ((self.latencies_us.len() - 1) as f64 * q).round() as usize;
-        self.latencies_us.get(idx).copied()
-    }
 }
 
 /// One JSON object per completed send.
@@ -152,12 +109,22 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
 
 /// Result of one headless run.
 pub struct RunReport {
-    pub tally: Tally,
+    pub mode: Mode,
+    /// Every outcome of the run, counted by the rules both the console and
+    /// the headless commands keep.
+    pub ledger: Ledger,
     pub elapsed: Duration,
     pub start_error: Option<String>,
     /// One-way `--verify`: messages that landed in the topic's queues, or
     /// why they could not be counted.
     pub landed: Option<Result<i64, String>>,
+}
+
+impl RunReport {
+    /// The run's mode's counts.
+    pub fn counts(&self) -> &Counts {
+        self.ledger.counts(self.mode)
+    }
 }
 
 /// Sends `count` messages in `mode` through a fresh producer task and waits
@@ -190,7 +157,7 @@ pub async fn run_burst(
         }))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut tally = Tally::default();
+    let mut ledger = Ledger::new();
     let mut drafts = std::collections::HashMap::new();
     let mut expected: Option<u64> = None;
     let mut start_error = None;
@@ -201,7 +168,7 @@ pub async fn run_burst(
     let mut last_outcome = started;
     let mut landed = None;
     // Phase 1: until every submitted send has an outcome (or Ctrl-C).
-    while expected != Some(tally.total()) {
+    while expected != Some(ledger.counts(mode).ended()) {
         tokio::select! {
             _ = &mut ctrl_c, if !interrupted => {
                 interrupted = true;
@@ -210,18 +177,23 @@ pub async fn run_burst(
             }
             evt = events.recv() => match evt {
                 None => break,
-                Some(ProducerEvent::Connection(Connection::Failed(e))) => start_error = Some(e),
-                Some(ProducerEvent::Submitted { seq, draft, .. }) => { drafts.insert(seq, draft); }
-                Some(ProducerEvent::Completed(c)) => {
-                    let d = drafts.remove(&c.seq);
-                    on_completion(&c, d.as_deref());
-                    tally.add(&c);
-                    last_outcome = Instant::now();
+                Some(evt) => {
+                    // A refused second outcome must not print a second line.
+                    let fresh = ledger.apply(&evt).is_ok();
+                    match evt {
+                        ProducerEvent::Connection(Connection::Failed(e)) => start_error = Some(e),
+                        ProducerEvent::Submitted { seq, draft, .. } => { drafts.insert(seq, draft); }
+                        ProducerEvent::Completed(c) if fresh => {
+                            let d = drafts.remove(&c.seq);
+                            on_completion(&c, d.as_deref());
+                            last_outcome = Instant::now();
+                        }
+                        ProducerEvent::OnewayLanded { landed: l, .. } => landed = Some(l),
+                        ProducerEvent::BurstFinished { submitted, .. } => expected = Some(submitted),
+                        ProducerEvent::Stopped { .. } => break,
+                        _ => {}
+                    }
                 }
-                Some(ProducerEvent::OnewayLanded { landed: l, .. }) => landed = Some(l),
-                Some(ProducerEvent::BurstFinished { submitted, .. }) => expected = Some(submitted),
-                Some(ProducerEvent::Stopped { .. }) => break,
-                Some(_) => {}
             }
         }
     }
@@ -237,11 +209,11 @@ pub async fn run_burst(
         })
         .await;
     while let Some(evt) = events.recv().await {
+        let fresh = ledger.apply(&evt).is_ok();
         match evt {
-            ProducerEvent::Completed(c) => {
+            ProducerEvent::Completed(c) if fresh => {
                 let d = drafts.remove(&c.seq);
                 on_completion(&c, d.as_deref());
-                tally.add(&c);
             }
             ProducerEvent::Stopped { .. } => break,
             _ => {}
@@ -251,7 +223,8 @@ pub async fn run_burst(
         bail!("the producer task ended abnormally: {e}");
     }
     Ok(RunReport {
-        tally,
+        mode,
+        ledger,
         elapsed: last_outcome - started,
         start_error,
         landed,
@@ -262,7 +235,7 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
-    let draft = draft_from_args(&args.message)?;
+    let draft = draft_from_args(&args.message, settings.max_message_bytes)?;
     if let Some(t) = &args.key_template {
         crate::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
@@ -292,32 +265,32 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
     ))?;
     out.flush()?;
     drop(out);
-    let RunReport {
-        mut tally,
-        elapsed,
-        start_error,
-        landed,
-    } = report;
-    if let Some(e) = &start_error {
+    if let Some(e) = &report.start_error {
         eprintln!("rmq-console: {e}");
     }
-    print_summary(args.mode, &mut tally, elapsed);
-    let landed_ok = match &landed {
-        Some(Ok(n)) => {
+    let counts = report.counts();
+    print_summary(args.mode, counts, report.elapsed);
+    let landed_ok = match report.ledger.landing() {
+        Some(
+            l @ (Landing::Complete { dispatched, landed }
+            | Landing::Shortfall {
+                dispatched, landed, ..
+            }),
+        ) => {
             eprintln!(
-                "verify: {n} of {} one-way messages landed in {} (from queue max offsets)",
-                tally.dispatched, args.message.topic
+                "verify: {landed} of {dispatched} one-way messages landed in {} (from queue max offsets)",
+                args.message.topic
             );
-            *n >= i64::try_from(tally.dispatched).unwrap_or(i64::MAX)
+            l.passed()
         }
-        Some(Err(e)) => {
-            eprintln!("verify: could not count what landed: {e}");
+        Some(Landing::Unknown { why, .. }) => {
+            eprintln!("verify: could not count what landed: {why}");
             false
         }
         // Asked to verify and never told: that is not a pass.
-        None => !args.verify || tally.dispatched == 0,
+        None => !args.verify || counts.dispatched == 0,
     };
-    let all_ok = tally.unexpected == 0 && tally.total() == args.count;
+    let all_ok = counts.unexpected(args.mode) == 0 && counts.ended() == args.count;
     Ok(if all_ok && landed_ok {
         ExitCode::SUCCESS
     } else {
@@ -325,26 +298,28 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
     })
 }
 
-fn print_summary(mode: Mode, tally: &mut Tally, elapsed: Duration) {
-    let rate = tally.total() as f64 / elapsed.as_secs_f64().max(1e-9);
-    let (p50, p99, max) = (
-        tally.quantile_us(0.5),
-        tally.quantile_us(0.99),
-        tally.quantile_us(1.0),
-    );
-    let ms = |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.3}", us as f64 / 1000.0));
+/// Milliseconds with microsecond digits, or `-` when nothing was measured.
+fn ms(d: Option<Duration>) -> String {
+    d.map_or("-".to_string(), |d| {
+        format!("{:.3}", d.as_secs_f64() * 1000.0)
+    })
+}
+
+fn print_summary(mode: Mode, c: &Counts, elapsed: Duration) {
+    let rate = c.ended() as f64 / elapsed.as_secs_f64().max(1e-9);
     eprintln!(
-        "{mode}: {} sent in {:.3}s ({rate:.0} msg/s): {} acknowledged, {} failed, {} dispatched, {} unresolved; \
+        "{mode}: {} sent in {:.3}s ({rate:.0} msg/s): {} acknowledged ({} degraded), {} failed, {} dispatched, {} unresolved; \
          latency ms p50 {} p99 {} max {}",
-        tally.total(),
+        c.ended(),
         elapsed.as_secs_f64(),
-        tally.acknowledged,
-        tally.failed,
-        tally.dispatched,
-        tally.unresolved,
-        ms(p50),
-        ms(p99),
-        ms(max),
+        c.acknowledged(),
+        c.degraded,
+        c.failed,
+        c.dispatched,
+        c.unresolved,
+        ms(c.latency.quantile(0.5)),
+        ms(c.latency.quantile(0.99)),
+        ms(c.latency.max()),
     );
 }
 
@@ -359,11 +334,13 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
         properties: vec![],
         body: vec![b'x'; args.body_bytes],
     };
+    crate::validate::draft(&draft, settings.max_message_bytes)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("mode     count   seconds   msg/s      p50_ms   p99_ms   max_ms   failed  landed");
     let mut ok = true;
     for mode in args.modes {
         let rate = (mode == Mode::Oneway).then_some(args.oneway_rate);
-        let mut report = rt.block_on(run_burst(
+        let report = rt.block_on(run_burst(
             rt,
             &settings,
             draft.clone(),
@@ -375,32 +352,156 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
             mode == Mode::Oneway,
             |_, _| {},
         ))?;
-        let t = &mut report.tally;
+        let t = report.counts();
         let secs = report.elapsed.as_secs_f64();
-        let ms =
-            |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.3}", us as f64 / 1000.0));
-        let (p50, p99, max) = (t.quantile_us(0.5), t.quantile_us(0.99), t.quantile_us(1.0));
         println!(
             "{:<8} {:<7} {:<9.3} {:<10.0} {:<8} {:<8} {:<8} {:<7} {}",
             mode.as_str(),
-            t.total(),
+            t.ended(),
             secs,
-            t.total() as f64 / secs.max(1e-9),
-            ms(p50),
-            ms(p99),
-            ms(max),
+            t.ended() as f64 / secs.max(1e-9),
+            ms(t.latency.quantile(0.5)),
+            ms(t.latency.quantile(0.99)),
+            ms(t.latency.max()),
             t.failed + t.unresolved,
-            match &report.landed {
+            match report.ledger.landing() {
                 None => "-".to_string(),
-                Some(Ok(n)) => n.to_string(),
-                Some(Err(_)) => "unknown".to_string(),
+                Some(Landing::Complete { landed, .. } | Landing::Shortfall { landed, .. }) => {
+                    landed.to_string()
+                }
+                Some(Landing::Unknown { .. }) => "unknown".to_string(),
             },
         );
-        ok &= t.unexpected == 0;
+        ok &= t.unexpected(mode) == 0;
     }
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use chrono::{Local, TimeZone};
+
+    use super::*;
+    use crate::message::{Failure, Receipt};
+
+    /// The JSON type of a value, as a script reading the line sees it.
+    fn kind(v: &serde_json::Value) -> &'static str {
+        match v {
+            serde_json::Value::Null => "null",
+            serde_json::Value::Bool(_) => "bool",
+            serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => "integer",
+            serde_json::Value::Number(_) => "float",
+            serde_json::Value::String(_) => "string",
+            serde_json::Value::Array(_) => "array",
+            serde_json::Value::Object(_) => "object",
+        }
+    }
+
+    /// Field, type and value of each line; times are checked to be RFC 3339
+    /// with milliseconds and shown by type only (they follow the local zone).
+    fn contract(lines: &[(&str, serde_json::Value)]) -> String {
+        let mut out = String::new();
+        for (name, v) in lines {
+            writeln!(out, "## {name}").unwrap();
+            for (k, field) in v.as_object().expect("one object per line") {
+                if k.ends_with("_at") {
+                    let text = field.as_str().expect("times are strings");
+                    chrono::DateTime::parse_from_rfc3339(text).expect("RFC 3339");
+                    assert_eq!(text.len(), "2026-11-25T12:00:00.250+00:00".len(), "{text}");
+                    writeln!(out, "{k}: string (RFC 3339, ms)").unwrap();
+                } else {
+                    writeln!(out, "{k}: {} = {field}", kind(field)).unwrap();
+                }
+            }
+        }
+        out
+    }
+
+    fn completion(seq: u64, mode: Mode, outcome: Outcome) -> Completion {
+        let at = Local.timestamp_millis_opt(1_795_000_000_250).unwrap();
+        Completion {
+            seq,
+            mode,
+            outcome,
+            submitted_at: at,
+            completed_at: at + chrono::Duration::microseconds(1500),
+            latency: Duration::from_micros(1500),
+        }
+    }
+
+    #[test]
+    fn json_lines_keep_their_fields_and_types() {
+        let draft = Draft {
+            topic: "orders".into(),
+            tag: Some("created".into()),
+            keys: vec!["k1".into(), "k2".into()],
+            properties: vec![("a".into(), "b".into())],
+            body: b"hello".to_vec(),
+        };
+        let receipt = Receipt {
+            status: "SendOk".into(),
+            msg_id: "7F0000010001".into(),
+            offset_msg_id: "7F00000100002A9F".into(),
+            broker: "broker-a".into(),
+            queue_id: 3,
+            queue_offset: 75012,
+            transaction_id: None,
+            region_id: None,
+        };
+        let degraded = Receipt {
+            status: "FlushDiskTimeout".into(),
+            transaction_id: Some("TX1".into()),
+            ..receipt.clone()
+        };
+        let failure = Failure {
+            reason: "authentication failed".into(),
+            code: Some(16),
+        };
+        let plain = Draft {
+            tag: None,
+            keys: vec![],
+            ..draft.clone()
+        };
+        let lines = [
+            (
+                "sync acknowledged",
+                completion_json(
+                    &completion(1, Mode::Sync, Outcome::Acknowledged(receipt)),
+                    Some(&draft),
+                ),
+            ),
+            (
+                "async acknowledged, degraded, transactional",
+                completion_json(
+                    &completion(2, Mode::Async, Outcome::Acknowledged(degraded)),
+                    Some(&plain),
+                ),
+            ),
+            (
+                "sync failed by the broker",
+                completion_json(
+                    &completion(3, Mode::Sync, Outcome::Failed(failure)),
+                    Some(&plain),
+                ),
+            ),
+            (
+                "oneway dispatched",
+                completion_json(
+                    &completion(4, Mode::Oneway, Outcome::Dispatched),
+                    Some(&plain),
+                ),
+            ),
+            (
+                "async unresolved, draft unknown",
+                completion_json(&completion(5, Mode::Async, Outcome::Unresolved), None),
+            ),
+        ];
+        insta::assert_snapshot!("json_lines", contract(&lines));
+    }
 }

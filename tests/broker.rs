@@ -305,7 +305,8 @@ fn oneway_burst_lands_in_full_when_paced() {
         ))
         .expect("burst runs");
     assert_eq!(
-        report.tally.dispatched, 200,
+        report.counts().dispatched,
+        200,
         "every one-way send was dispatched"
     );
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Glue to rocketmq-client-rust: building the one producer from
-//! `ProducerSettings`, turning a `Draft` into a library `Message`, and turning
-//! the library's results and errors into our `Receipt` and `Failure`.
+//! `ProducerSettings`, turning a `Draft` into a library `Message`, turning
+//! the library's results and errors into our `Receipt` and `Failure`, and the
+//! three send calls the producer task makes (`Sender`).
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use rocketmq_client_rust::{
 };
 use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_single::Message;
+use rocketmq_model::result::SendResult;
 use rocketmq_runtime::ChildServiceContext;
 
 use super::ProducerSettings;
@@ -93,7 +95,7 @@ pub fn to_message(draft: &Draft) -> Result<Message> {
     Ok(msg)
 }
 
-pub(super) fn receipt(result: &rocketmq_model::result::SendResult) -> Receipt {
+pub(super) fn receipt(result: &SendResult) -> Receipt {
     let (broker, queue_id) = result
         .message_queue
         .as_ref()
@@ -152,4 +154,92 @@ pub fn describe_error(error: &ClientError) -> Failure {
         reason.push_str(&format!(" (broker {addr})"));
     }
     Failure { reason, code }
+}
+
+/// How a send that reached the client ended: the broker's receipt, or why not.
+pub(super) type Answer = Result<Receipt, Failure>;
+
+/// The client calls the producer task makes. Two implementations: the
+/// RocketMQ producer, and in unit tests a scripted double, so that the task's
+/// accounting (panics, shutdown, the async lane) is testable without a broker.
+pub(super) enum Sender {
+    Rocket(DefaultMQProducer),
+    #[cfg(test)]
+    Double(super::double::Double),
+}
+
+impl Sender {
+    /// Returns when the request was written; the broker never answers.
+    pub(super) async fn oneway(&self, draft: &Draft) -> Result<(), Failure> {
+        match self {
+            Sender::Rocket(p) => p
+                .send_oneway(message(draft)?)
+                .await
+                .map_err(|e| describe_error(&e)),
+            #[cfg(test)]
+            Sender::Double(d) => d.oneway(draft).await,
+        }
+    }
+
+    /// Returns when the broker answered (or the timeout passed).
+    pub(super) async fn sync(&self, draft: &Draft, timeout_ms: u64) -> Answer {
+        match self {
+            Sender::Rocket(p) => match p.send_with_timeout(message(draft)?, timeout_ms).await {
+                Ok(Some(r)) => Ok(receipt(&r)),
+                Ok(None) => Err(Failure {
+                    reason: "the client returned no send result".into(),
+                    code: None,
+                }),
+                Err(e) => Err(describe_error(&e)),
+            },
+            #[cfg(test)]
+            Sender::Double(d) => d.sync(draft).await,
+        }
+    }
+
+    /// Hands an async send to the client; `callback` gets the answer later.
+    /// An error means the client refused the send, and the callback may
+    /// still be called: the caller makes sure only one of the two counts.
+    pub(super) async fn submit_async(
+        &self,
+        draft: &Draft,
+        timeout_ms: u64,
+        callback: impl Fn(Answer) + Send + Sync + 'static,
+    ) -> Result<(), Failure> {
+        match self {
+            Sender::Rocket(p) => {
+                let msg = message(draft)?;
+                let callback = move |r: Option<&SendResult>, e: Option<&ClientError>| {
+                    callback(match (r, e) {
+                        (Some(r), _) => Ok(receipt(r)),
+                        (None, Some(e)) => Err(describe_error(e)),
+                        (None, None) => Err(Failure {
+                            reason: "callback carried neither result nor error".into(),
+                            code: None,
+                        }),
+                    })
+                };
+                p.send_with_callback_timeout(msg, callback, timeout_ms)
+                    .await
+                    .map_err(|e| describe_error(&e))
+            }
+            #[cfg(test)]
+            Sender::Double(d) => d.submit_async(draft, callback),
+        }
+    }
+
+    pub(super) async fn shutdown(&mut self) {
+        match self {
+            Sender::Rocket(p) => p.shutdown().await,
+            #[cfg(test)]
+            Sender::Double(_) => {}
+        }
+    }
+}
+
+fn message(draft: &Draft) -> Result<Message, Failure> {
+    to_message(draft).map_err(|e| Failure {
+        reason: format!("{e:#}"),
+        code: None,
+    })
 }

@@ -1,8 +1,11 @@
-//! The producer task's interface: the settings it is started with, the
-//! commands it takes and the events it emits. The task itself (`task.rs`) is
-//! the only code in the program that touches the network.
+//! The producer task's interface: the settings it is started with and the
+//! commands it takes (the events it emits live in `crate::events`, re-exported
+//! here). The task itself (`task.rs`) is the only code in the program that
+//! touches the network.
 
 mod client;
+#[cfg(test)]
+mod double;
 pub mod probe;
 mod task;
 
@@ -10,10 +13,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local};
 use tokio::sync::mpsc;
 
-use crate::message::{Completion, Draft, Mode, Seq};
+pub use crate::events::{Connection, ProducerEvent};
+use crate::message::{Draft, Mode, Seq};
 
 pub use client::{describe_error, to_message};
 pub use task::spawn;
@@ -121,59 +124,6 @@ pub enum ProducerCommand {
     /// the rest as unresolved, shut the client down and end the task.
     Shutdown {
         grace: Duration,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Connection {
-    Starting,
-    /// The client started; routes are looked up on the first send.
-    Ready,
-    Failed(String),
-    Stopped,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProducerEvent {
-    Connection(Connection),
-    /// An async send waits for a slot in the in-flight window.
-    Queued {
-        seq: Seq,
-        mode: Mode,
-        at: DateTime<Local>,
-    },
-    /// Handed to the client library (async: the call returned; the callback
-    /// is still to come).
-    Submitted {
-        seq: Seq,
-        mode: Mode,
-        draft: Arc<Draft>,
-        at: DateTime<Local>,
-    },
-    Completed(Completion),
-    BurstProgress {
-        id: u64,
-        submitted: u64,
-        total: u64,
-    },
-    BurstFinished {
-        id: u64,
-        submitted: u64,
-        cancelled: bool,
-    },
-    /// After a one-way burst: how far the topic's queue max offsets moved
-    /// while it ran (sends by anyone else to the topic count too). The only
-    /// evidence of delivery one-way has. Comes before `BurstFinished`.
-    OnewayLanded {
-        id: u64,
-        topic: String,
-        dispatched: u64,
-        /// Messages that landed, or why the offsets could not be read.
-        landed: Result<i64, String>,
-    },
-    /// The task has ended; nothing follows.
-    Stopped {
-        unresolved: Vec<(Seq, Mode)>,
     },
 }
 

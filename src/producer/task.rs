@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Local;
-use rocketmq_client_rust::DefaultMQProducer;
+use rocketmq_client_rust::ClientRuntime;
 use rocketmq_runtime::ChildServiceContext;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::client::{build, describe_error, receipt, to_message};
+use super::client::{Answer, Sender, build, describe_error};
 use super::probe::OffsetProbe;
 use super::{
     BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings,
@@ -31,23 +31,82 @@ const EVENT_CAPACITY: usize = 8192;
 ///
 /// `context` is where the client library registers its own tasks; the caller
 /// gets a handle for commands and the receiver of every event.
-pub fn spawn(
-    context: ChildServiceContext,
-    settings: ProducerSettings,
-) -> (
+pub fn spawn(context: ChildServiceContext, settings: ProducerSettings) -> Spawned {
+    let client = connect(context, settings.clone());
+    launch(settings, client)
+}
+
+type Spawned = (
     ProducerHandle,
     mpsc::Receiver<ProducerEvent>,
     tokio::task::JoinHandle<()>,
-) {
+);
+
+fn launch(
+    settings: ProducerSettings,
+    client: impl Future<Output = Client> + Send + 'static,
+) -> Spawned {
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_CAPACITY);
     let (evt_tx, evt_rx) = mpsc::channel(EVENT_CAPACITY);
-    let join = tokio::spawn(run(context, settings, cmd_rx, evt_tx));
+    let join = tokio::spawn(run(client, settings, cmd_rx, evt_tx));
     (ProducerHandle { cmd_tx }, evt_rx, join)
+}
+
+/// The task on a scripted client double instead of RocketMQ (unit tests).
+#[cfg(test)]
+pub(super) fn spawn_double(settings: ProducerSettings, double: super::double::Double) -> Spawned {
+    launch(settings, async move {
+        Client {
+            sender: Some(Sender::Double(double)),
+            start_error: None,
+            runtime: None,
+            probe: None,
+        }
+    })
+}
+
+/// What the task sends with: the started client, or why there is none.
+struct Client {
+    sender: Option<Sender>,
+    start_error: Option<String>,
+    runtime: Option<Arc<ClientRuntime>>,
+    /// Where offset probes for verified one-way bursts register their tasks.
+    probe: Option<ChildServiceContext>,
+}
+
+/// Builds and starts the RocketMQ producer.
+async fn connect(context: ChildServiceContext, settings: ProducerSettings) -> Client {
+    let probe = Some(context.component("probe"));
+    match build(context, &settings) {
+        Ok((runtime, mut producer)) => match producer.start().await {
+            Ok(()) => Client {
+                sender: Some(Sender::Rocket(producer)),
+                start_error: None,
+                runtime: Some(runtime),
+                probe,
+            },
+            Err(e) => Client {
+                sender: None,
+                start_error: Some(format!(
+                    "producer did not start: {}",
+                    describe_error(&e).reason
+                )),
+                runtime: Some(runtime),
+                probe,
+            },
+        },
+        Err(e) => Client {
+            sender: None,
+            start_error: Some(format!("{e:#}")),
+            runtime: None,
+            probe,
+        },
+    }
 }
 
 /// State shared by the task and the sends it spawns.
 struct Shared {
-    producer: Option<DefaultMQProducer>,
+    sender: Option<Sender>,
     /// Why the producer could not start, failing every send with it.
     start_error: Option<String>,
     events: mpsc::Sender<ProducerEvent>,
@@ -67,11 +126,35 @@ struct Shared {
     lane_depth: AtomicUsize,
     timeout_ms: u64,
     /// Scope and settings for the offset probes around verified one-way
-    /// bursts.
-    probe: (ChildServiceContext, ProducerSettings),
+    /// bursts; none without a RocketMQ client.
+    probe: Option<(ChildServiceContext, ProducerSettings)>,
 }
 
 impl Shared {
+    fn new(
+        sender: Option<Sender>,
+        start_error: Option<String>,
+        probe: Option<ChildServiceContext>,
+        settings: &ProducerSettings,
+        events: mpsc::Sender<ProducerEvent>,
+        done: mpsc::UnboundedSender<Completion>,
+    ) -> Arc<Self> {
+        Arc::new(Shared {
+            sender,
+            start_error,
+            events,
+            done,
+            window: Arc::new(Semaphore::new(1)),
+            window_opening: Arc::new(Mutex::new(Some(settings.async_inflight.max(1) - 1))),
+            pending: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+            lane_depth: AtomicUsize::new(0),
+            name_servers: settings.name_servers.clone(),
+            probe: probe.map(|context| (context, settings.clone())),
+            timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
     fn track(&self, seq: Seq, mode: Mode) {
         self.pending
             .lock()
@@ -80,8 +163,8 @@ impl Shared {
     }
 
     /// A failure reason that names the endpoint when the connection failed.
-    fn failure(&self, e: &rocketmq_client_rust::ClientError) -> Failure {
-        name_endpoint(describe_error(e), &self.name_servers)
+    fn failure(&self, f: Failure) -> Failure {
+        name_endpoint(f, &self.name_servers)
     }
 
     fn finish(&self, c: Completion) {
@@ -96,7 +179,7 @@ impl Shared {
 }
 
 async fn run(
-    context: ChildServiceContext,
+    client: impl Future<Output = Client>,
     settings: ProducerSettings,
     mut cmd_rx: mpsc::Receiver<ProducerCommand>,
     events: mpsc::Sender<ProducerEvent>,
@@ -104,21 +187,12 @@ async fn run(
     let _ = events
         .send(ProducerEvent::Connection(Connection::Starting))
         .await;
-    let probe_context = context.component("probe");
-    let (runtime, producer, start_error) = match build(context, &settings) {
-        Ok((runtime, mut producer)) => match producer.start().await {
-            Ok(()) => (Some(runtime), Some(producer), None),
-            Err(e) => (
-                Some(runtime),
-                None,
-                Some(format!(
-                    "producer did not start: {}",
-                    describe_error(&e).reason
-                )),
-            ),
-        },
-        Err(e) => (None, None, Some(format!("{e:#}"))),
-    };
+    let Client {
+        sender,
+        start_error,
+        runtime,
+        probe,
+    } = client.await;
     let conn = match &start_error {
         None => Connection::Ready,
         Some(e) => Connection::Failed(e.clone()),
@@ -127,20 +201,14 @@ async fn run(
     let _ = events.send(ProducerEvent::Connection(conn)).await;
 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
-    let shared = Arc::new(Shared {
-        producer,
+    let shared = Shared::new(
+        sender,
         start_error,
-        events: events.clone(),
-        done: done_tx,
-        window: Arc::new(Semaphore::new(1)),
-        window_opening: Arc::new(Mutex::new(Some(settings.async_inflight.max(1) - 1))),
-        pending: Mutex::new(HashMap::new()),
-        stopping: AtomicBool::new(false),
-        lane_depth: AtomicUsize::new(0),
-        name_servers: settings.name_servers.clone(),
-        probe: (probe_context, settings.clone()),
-        timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
-    });
+        probe,
+        &settings,
+        events.clone(),
+        done_tx,
+    );
 
     // Async sends go through one lane so they are submitted in the order the
     // operator sent them, each after taking a slot in the window.
@@ -160,13 +228,7 @@ async fn run(
                 Some(ProducerCommand::Send { seq, mode, draft }) => {
                     shared.track(seq, mode);
                     match mode {
-                        Mode::Async => {
-                            let waiting = shared.lane_depth.fetch_add(1, Ordering::SeqCst);
-                            if shared.window.available_permits() == 0 || waiting > 0 {
-                                shared.emit(ProducerEvent::Queued { seq, mode, at: Local::now() }).await;
-                            }
-                            let _ = lane_tx.send((seq, draft));
-                        }
+                        Mode::Async => enqueue_async(&shared, &lane_tx, seq, draft).await,
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
                             tasks.spawn(async move { send_blocking(&shared, seq, mode, draft).await });
@@ -255,7 +317,7 @@ async fn run(
     // Every spawned send is gone, so the task holds the last reference.
     match Arc::try_unwrap(shared) {
         Ok(mut s) => {
-            if let Some(p) = s.producer.as_mut() {
+            if let Some(p) = s.sender.as_mut() {
                 p.shutdown().await;
             }
         }
@@ -345,36 +407,43 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
         })
         .await;
     let started = Instant::now();
-    let Some(producer) = shared.producer.as_ref() else {
+    let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
         return;
     };
-    let msg = match to_message(&draft) {
-        Ok(m) => m,
-        Err(e) => {
-            let outcome = Outcome::Failed(Failure {
-                reason: format!("{e:#}"),
-                code: None,
-            });
-            shared.finish(completion(seq, mode, outcome, started, at));
-            return;
-        }
-    };
     let outcome = match mode {
-        Mode::Oneway => match producer.send_oneway(msg).await {
+        Mode::Oneway => match sender.oneway(&draft).await {
             Ok(()) => Outcome::Dispatched,
-            Err(e) => Outcome::Failed(shared.failure(&e)),
+            Err(f) => Outcome::Failed(shared.failure(f)),
         },
-        _ => match producer.send_with_timeout(msg, shared.timeout_ms).await {
-            Ok(Some(r)) => Outcome::Acknowledged(receipt(&r)),
-            Ok(None) => Outcome::Failed(Failure {
-                reason: "the client returned no send result".into(),
-                code: None,
-            }),
-            Err(e) => Outcome::Failed(shared.failure(&e)),
+        _ => match sender.sync(&draft, shared.timeout_ms).await {
+            Ok(r) => Outcome::Acknowledged(r),
+            Err(f) => Outcome::Failed(shared.failure(f)),
         },
     };
     shared.finish(completion(seq, mode, outcome, started, at));
+}
+
+/// Puts an async send in the lane, telling the operator when it has to wait
+/// for a slot in the window.
+async fn enqueue_async(
+    shared: &Shared,
+    lane: &mpsc::UnboundedSender<(Seq, Arc<Draft>)>,
+    seq: Seq,
+    draft: Arc<Draft>,
+) {
+    let mode = Mode::Async;
+    let waiting = shared.lane_depth.fetch_add(1, Ordering::SeqCst);
+    if shared.window.available_permits() == 0 || waiting > 0 {
+        shared
+            .emit(ProducerEvent::Queued {
+                seq,
+                mode,
+                at: Local::now(),
+            })
+            .await;
+    }
+    let _ = lane.send((seq, draft));
 }
 
 async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {
@@ -411,20 +480,9 @@ async fn submit_async(
         })
         .await;
     let started = Instant::now();
-    let Some(producer) = shared.producer.as_ref() else {
+    let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
         return;
-    };
-    let msg = match to_message(&draft) {
-        Ok(m) => m,
-        Err(e) => {
-            let outcome = Outcome::Failed(Failure {
-                reason: format!("{e:#}"),
-                code: None,
-            });
-            shared.finish(completion(seq, mode, outcome, started, at));
-            return;
-        }
     };
     // The library takes an `Fn`; `fired` makes the first call the only one.
     let fired = Arc::new(AtomicBool::new(false));
@@ -433,29 +491,24 @@ async fn submit_async(
     let name_servers = shared.name_servers.clone();
     let (window, opening) = (shared.window.clone(), shared.window_opening.clone());
     let (cb_fired, cb_slot) = (fired.clone(), slot.clone());
-    let callback = move |result: Option<&rocketmq_model::result::SendResult>,
-                         error: Option<&rocketmq_client_rust::ClientError>| {
+    let callback = move |answer: Answer| {
         if cb_fired.swap(true, Ordering::SeqCst) {
             return;
         }
         cb_slot.lock().map(|mut s| s.take()).ok();
-        if result.is_some()
+        if answer.is_ok()
             && let Some(extra) = opening.lock().ok().and_then(|mut o| o.take())
         {
             window.add_permits(extra);
         }
-        let outcome = match (result, error) {
-            (Some(r), _) => Outcome::Acknowledged(receipt(r)),
-            (None, Some(e)) => Outcome::Failed(name_endpoint(describe_error(e), &name_servers)),
-            (None, None) => Outcome::Failed(Failure {
-                reason: "callback carried neither result nor error".into(),
-                code: None,
-            }),
+        let outcome = match answer {
+            Ok(r) => Outcome::Acknowledged(r),
+            Err(f) => Outcome::Failed(name_endpoint(f, &name_servers)),
         };
         let _ = done.send(completion(seq, mode, outcome, started, at));
     };
-    if let Err(e) = producer
-        .send_with_callback_timeout(msg, callback, shared.timeout_ms)
+    if let Err(f) = sender
+        .submit_async(&draft, shared.timeout_ms, callback)
         .await
         && !fired.swap(true, Ordering::SeqCst)
     {
@@ -463,7 +516,7 @@ async fn submit_async(
         shared.finish(completion(
             seq,
             mode,
-            Outcome::Failed(shared.failure(&e)),
+            Outcome::Failed(shared.failure(f)),
             started,
             at,
         ));
@@ -474,8 +527,11 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
     // One-way: the offsets before the burst, read by a probe kept open
     // until the offsets after it have settled.
     let mut verify = None;
-    if spec.mode == Mode::Oneway && spec.verify && shared.producer.is_some() {
-        let (context, settings) = &shared.probe;
+    if spec.mode == Mode::Oneway
+        && spec.verify
+        && shared.sender.is_some()
+        && let Some((context, settings)) = &shared.probe
+    {
         let read = async {
             let mut probe = OffsetProbe::start(context.component("burst"), settings).await?;
             match probe.topic_max_offsets(&spec.draft.topic).await {
@@ -590,3 +646,6 @@ fn expand(spec: &BurstSpec, seq: Seq) -> Arc<Draft> {
         .collect();
     Arc::new(draft)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,65 @@
+//! The events the producer task reports and the console and the headless
+//! commands read: connection state and each send's progress up to its
+//! outcome. Shared vocabulary, so the screens never import the producer.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Local};
+
+use crate::message::{Completion, Draft, Mode, Seq};
+
+/// The producer's connection as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Starting,
+    /// The client started; routes are looked up on the first send.
+    Ready,
+    Failed(String),
+    Stopped,
+}
+
+/// What the producer task reports, in the order it happened for any one
+/// sequence number: `Queued`? → `Submitted`? → `Completed` (exactly one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProducerEvent {
+    Connection(Connection),
+    /// An async send waits for a slot in the in-flight window.
+    Queued {
+        seq: Seq,
+        mode: Mode,
+        at: DateTime<Local>,
+    },
+    /// Handed to the client library (async: the call returned; the callback
+    /// is still to come).
+    Submitted {
+        seq: Seq,
+        mode: Mode,
+        draft: Arc<Draft>,
+        at: DateTime<Local>,
+    },
+    Completed(Completion),
+    BurstProgress {
+        id: u64,
+        submitted: u64,
+        total: u64,
+    },
+    BurstFinished {
+        id: u64,
+        submitted: u64,
+        cancelled: bool,
+    },
+    /// After a one-way burst: how far the topic's queue max offsets moved
+    /// while it ran (sends by anyone else to the topic count too). The only
+    /// evidence of delivery one-way has. Comes before `BurstFinished`.
+    OnewayLanded {
+        id: u64,
+        topic: String,
+        dispatched: u64,
+        /// Messages that landed, or why the offsets could not be read.
+        landed: Result<i64, String>,
+    },
+    /// The task has ended; nothing follows.
+    Stopped {
+        unresolved: Vec<(Seq, Mode)>,
+    },
+}
