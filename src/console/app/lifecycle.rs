@@ -1,0 +1,188 @@
+//! The producer's lifecycle as the App sees it: the active profile,
+//! switching to another (drain the old producer, then start the new one),
+//! and quitting (wait for what is in flight, or leave at once).
+
+#[allow(unused_imports)]
+use super::*;
+
+/// The old producer is draining before the new profile's one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switching {
+    /// Index into `App::profiles`.
+    pub to: usize,
+    pub since: DateTime<Local>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quitting {
+    pub since: DateTime<Local>,
+    /// In flight (and queued) when quit was asked for.
+    pub waiting: u64,
+}
+
+impl App {
+    /// Makes `profiles[i]` the active profile: the fields the screen and
+    /// the checks read. Counters and the composer are the caller's business.
+    pub(super) fn adopt_profile(&mut self, i: usize) {
+        let c = &self.profiles[i];
+        self.current = i;
+        self.profile = c.name.clone();
+        self.endpoint = c.endpoint.clone();
+        self.sandbox = c.sandbox;
+        self.protected = c.protected;
+        self.profile_color = c.color;
+        if let Ok(st) = &c.settings {
+            self.max_message_bytes = st.max_message_bytes;
+            self.grace = st.send_timeout;
+        }
+    }
+
+    /// The active profile's producer settings (what the loop spawns with).
+    pub fn current_settings(&self) -> Result<&ProducerSettings, &str> {
+        match self.profiles.get(self.current).map(|c| &c.settings) {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(e)) => Err(e),
+            None => Err("no such profile"),
+        }
+    }
+
+    /// The picker's Enter. A different usable profile starts a switch: the
+    /// old producer is told to shut down and the new one starts once it has
+    /// reported `Stopped` (see `finish_switch`).
+    pub(super) fn choose_profile(&mut self, i: usize) -> Option<Effect> {
+        let c = self.profiles.get(i)?;
+        let name = c.name.clone();
+        if let Err(e) = &c.settings {
+            // The picker stays open so another profile can be chosen.
+            self.notice(Level::Error, format!("cannot switch to {name}: {e}"));
+            return None;
+        }
+        if self.quitting.is_some() {
+            return None;
+        }
+        if self.switching.is_some() {
+            self.notice(Level::Warn, "a profile switch is already under way");
+            return None;
+        }
+        self.overlay = Overlay::None;
+        if i == self.current {
+            self.notice(Level::Info, format!("already on profile {name}"));
+            return None;
+        }
+        self.switching = Some(Switching {
+            to: i,
+            since: self.now,
+        });
+        if !self.producer_alive {
+            // Nothing to drain.
+            return self.finish_switch(None);
+        }
+        let waiting = self.in_flight_total();
+        let mut text = format!("switching to {name}…");
+        if waiting > 0 {
+            text.push_str(&format!(
+                " waiting up to {}s for {waiting} in-flight send(s) on {}",
+                self.grace.as_secs_f32(),
+                self.profile
+            ));
+        }
+        self.notice(Level::Info, text);
+        Some(Effect::Submit(ProducerCommand::Shutdown {
+            grace: self.grace,
+        }))
+    }
+
+    /// The old producer is gone (`unresolved` from its `Stopped`, or `None`
+    /// when it never reported): adopt the new profile and ask the loop to
+    /// start its producer.
+    pub(super) fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>) -> Option<Effect> {
+        let sw = self.switching.take()?;
+        let old = self.profile.clone();
+        let lost = match &unresolved {
+            Some(list) if !list.is_empty() => {
+                let mut shown: Vec<String> = list
+                    .iter()
+                    .take(10)
+                    .map(|(seq, mode)| format!("#{seq} {mode}"))
+                    .collect();
+                if list.len() > 10 {
+                    shown.push("…".into());
+                }
+                Some((list.len() as u64, shown.join(", ")))
+            }
+            Some(_) => None,
+            None => {
+                let n = self.in_flight_total();
+                (n > 0).then(|| (n, "the producer did not report them".to_string()))
+            }
+        };
+        if let Some((n, detail)) = lost {
+            tracing::warn!("profile {old}: {n} send(s) unresolved at switch: {detail}");
+            self.push_note(format!(
+                "{n} send(s) unresolved when leaving {old} ({detail})"
+            ));
+        }
+        self.in_flight.clear();
+        self.queued.clear();
+        self.counted.clear();
+        self.burst = None;
+        self.adopt_profile(sw.to);
+        // Counters and rate describe one profile's producer.
+        self.stats = Default::default();
+        self.rate = Rate::default();
+        self.unresolved = None;
+        self.connection = Connection::Starting;
+        self.producer_alive = true;
+        self.producer_started = Some(self.now);
+        // Fill defaults only where the operator has typed nothing.
+        let c = &self.profiles[sw.to];
+        let (topic, tag) = (c.default_topic.clone(), c.default_tag.clone());
+        if let Some(t) = topic
+            && self.composer.topic.lines()[0].trim().is_empty()
+        {
+            self.composer.topic = line_input(&t);
+        }
+        if let Some(t) = tag
+            && self.composer.tag.lines()[0].trim().is_empty()
+        {
+            self.composer.tag = line_input(&t);
+        }
+        self.composer.validate(self.max_message_bytes);
+        let text = format!("switched to profile {}", self.profile);
+        self.push_note(text.clone());
+        self.notice(Level::Info, text);
+        Some(Effect::StartProducer)
+    }
+
+    pub(super) fn quit(&mut self) -> Option<Effect> {
+        if self.quitting.is_some() || !self.producer_alive {
+            self.should_exit = true;
+            return None;
+        }
+        self.overlay = Overlay::None;
+        let waiting = self.in_flight_total();
+        self.quitting = Some(Quitting {
+            since: self.now,
+            waiting,
+        });
+        if waiting == 0 {
+            self.should_exit = true;
+        } else {
+            let key = self
+                .keymap
+                .hints(Context::Quitting)
+                .first()
+                .map_or("q".to_string(), |(k, _)| k.clone());
+            self.notice(
+                Level::Warn,
+                format!(
+                    "quitting: waiting up to {}s for {waiting} in-flight send(s); {key} again quits now",
+                    self.grace.as_secs_f32()
+                ),
+            );
+        }
+        Some(Effect::Submit(ProducerCommand::Shutdown {
+            grace: self.grace,
+        }))
+    }
+}

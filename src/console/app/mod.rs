@@ -1,0 +1,425 @@
+//! The console's whole state and its one transition function,
+//! `App::update(Action) -> Option<Effect>`. Pure: no terminal, no clock, no
+//! channels; the run loop feeds it actions (keys, producer events, ticks) and
+//! carries out the effects it returns. Each job lives in its own module.
+
+mod composer;
+mod keys;
+mod lifecycle;
+mod log;
+mod overlays;
+mod repeat;
+mod sends;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Local};
+use ratatui_textarea::{CursorMove, Input, Key, TextArea};
+
+use super::ProfileChoice;
+use super::keymap::{Bind, Context, Keymap};
+use super::stats::{ModeStats, Rate};
+use crate::message::{Completion, Draft, Mode, Outcome, Seq};
+use crate::producer::{
+    BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings, SubmitError,
+};
+use crate::{template, validate};
+
+pub use composer::{Composer, Focus, line_input, parse_properties};
+pub use lifecycle::{Quitting, Switching};
+pub use log::{EntryKind, LogEntry};
+pub use overlays::{Confirm, Overlay, PendingSend};
+pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
+pub use sends::BurstState;
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(Bind),
+    /// A key typed into the focused text field or form field.
+    Edit(Input),
+    /// The loop's clock; render shows times relative to this.
+    Tick(DateTime<Local>),
+    Producer(ProducerEvent),
+    /// A command the UI tried to hand to the producer did not get there.
+    SubmitFailed {
+        first_seq: Option<Seq>,
+        count: u64,
+        /// The mode the command was sent in (`None` for control commands).
+        mode: Option<Mode>,
+        /// The burst's id when the command started one.
+        burst: Option<u64>,
+        error: SubmitError,
+    },
+    /// The producer task ended without `Stopped` (panic or abort).
+    ProducerDied(String),
+    /// The loop spawned a fresh producer task.
+    ProducerRestarted,
+    /// Mouse click on a pane.
+    FocusPane(Focus),
+    /// Mouse wheel over the log: positive scrolls to older entries.
+    Wheel(i32),
+    /// Mouse click on a results-log line (index into `log`).
+    SelectLine(usize),
+}
+
+/// What the loop must do for the App.
+#[derive(Debug)]
+pub enum Effect {
+    Submit(ProducerCommand),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    RestartProducer,
+    /// Spawn a producer for the (already switched to) active profile; the
+    /// old one has stopped or is abandoned.
+    StartProducer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+/// What the App is built with.
+pub struct AppConfig {
+    /// Must be non-empty; `current` must index a usable (`Ok`) choice.
+    pub profiles: Vec<ProfileChoice>,
+    pub current: usize,
+    pub results_capacity: usize,
+    pub keymap: Keymap,
+}
+
+pub struct App {
+    pub profiles: Vec<ProfileChoice>,
+    /// Index into `profiles` of the active profile; the fields below are
+    /// copied from it on every switch.
+    pub current: usize,
+    pub profile: String,
+    pub endpoint: String,
+    pub sandbox: bool,
+    pub protected: bool,
+    pub profile_color: Option<ratatui::style::Color>,
+    pub max_message_bytes: usize,
+    pub grace: Duration,
+    pub keymap: Keymap,
+
+    pub now: DateTime<Local>,
+    /// Times are shown in this zone when set (tests), else in local time.
+    pub display_offset: Option<FixedOffset>,
+
+    pub mode: Mode,
+    pub focus: Focus,
+    pub composer: Composer,
+    pub overlay: Overlay,
+    pub notice: Option<Notice>,
+
+    /// Newest first.
+    pub log: VecDeque<LogEntry>,
+    pub capacity: usize,
+    /// Index into `log` of the highlighted line.
+    pub selected: usize,
+
+    pub stats: [ModeStats; 3],
+    pub rate: Rate,
+    pub connection: Connection,
+    pub producer_started: Option<DateTime<Local>>,
+    pub producer_alive: bool,
+    pub burst: Option<BurstState>,
+
+    pub next_seq: Seq,
+    next_burst_id: u64,
+    /// Drafts of sends not yet completed, so their result lines can show them.
+    in_flight: HashMap<Seq, Arc<Draft>>,
+    queued: HashSet<Seq>,
+    /// Seqs counted in `sent` and not yet completed, so each send is counted
+    /// once even when it fails before it was ever submitted.
+    counted: HashSet<Seq>,
+
+    pub quitting: Option<Quitting>,
+    pub switching: Option<Switching>,
+    pub should_exit: bool,
+    /// From `Stopped`; `None` if the producer never reported.
+    pub unresolved: Option<Vec<(Seq, Mode)>>,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+}
+
+impl App {
+    /// Panics when `cfg.current` does not index `cfg.profiles` (the run
+    /// loop checks before building the App).
+    pub fn new(cfg: AppConfig, now: DateTime<Local>) -> Self {
+        let first = &cfg.profiles[cfg.current];
+        let composer = Composer::new(
+            first.default_topic.as_deref().unwrap_or(""),
+            first.default_tag.as_deref().unwrap_or(""),
+        );
+        let mut app = Self {
+            profiles: Vec::new(),
+            current: cfg.current,
+            profile: String::new(),
+            endpoint: String::new(),
+            sandbox: false,
+            protected: false,
+            profile_color: None,
+            max_message_bytes: 0,
+            grace: Duration::ZERO,
+            keymap: cfg.keymap,
+            now,
+            display_offset: None,
+            mode: Mode::Sync,
+            focus: Focus::Topic,
+            composer: Composer::new("", ""),
+            overlay: Overlay::None,
+            notice: None,
+            log: VecDeque::new(),
+            capacity: cfg.results_capacity.max(1),
+            selected: 0,
+            stats: Default::default(),
+            rate: Rate::default(),
+            connection: Connection::Starting,
+            producer_started: Some(now),
+            producer_alive: true,
+            burst: None,
+            next_seq: 1,
+            next_burst_id: 1,
+            in_flight: HashMap::new(),
+            queued: HashSet::new(),
+            counted: HashSet::new(),
+            quitting: None,
+            switching: None,
+            should_exit: false,
+            unresolved: None,
+            dirty: true,
+        };
+        app.composer = composer;
+        app.profiles = cfg.profiles;
+        app.adopt_profile(cfg.current);
+        app.composer.validate(app.max_message_bytes);
+        app
+    }
+
+    /// The keymap context the keyboard is in right now.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Overlay::Help => Context::Help,
+            Overlay::Detail { .. } => Context::Detail,
+            Overlay::Repeat(_) => Context::Repeat,
+            Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
+            Overlay::Confirm(_) => Context::Confirm,
+            Overlay::Picker { .. } => Context::Picker,
+            Overlay::None if self.quitting.is_some() => Context::Quitting,
+            Overlay::None if self.focus.is_text() => Context::Edit,
+            Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
+            Overlay::None => Context::Log,
+        }
+    }
+
+    /// Whether keys that no binding claims should be typed into a field.
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self.context(),
+            Context::Edit | Context::Repeat | Context::ConfirmTopic
+        )
+    }
+
+    pub fn stats(&self, mode: Mode) -> &ModeStats {
+        &self.stats[mode.index()]
+    }
+
+    pub fn in_flight_total(&self) -> u64 {
+        self.stats.iter().map(|s| s.in_flight() + s.queued).sum()
+    }
+
+    pub fn selected_entry(&self) -> Option<&LogEntry> {
+        self.log.get(self.selected)
+    }
+
+    /// How many sends stayed unresolved at exit.
+    pub fn unresolved_count(&self) -> u64 {
+        match &self.unresolved {
+            Some(list) => list.len() as u64,
+            None => self.in_flight_total(),
+        }
+    }
+
+    pub fn uptime(&self) -> Option<Duration> {
+        let started = self.producer_started?;
+        (self.now - started).to_std().ok()
+    }
+
+    /// What the clock contributes to the screen; a tick redraws only when
+    /// this changes, so an idle console draws nothing.
+    pub(super) fn clock_view(&self) -> (u64, i64) {
+        let minutes = self.uptime().map_or(0, |u| u.as_secs() / 60);
+        let sec = self.now.timestamp();
+        let recent = self
+            .rate
+            .last_second()
+            .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
+        let live = recent || self.quitting.is_some() || self.switching.is_some();
+        (minutes, if live { sec } else { 0 })
+    }
+
+    pub(super) fn notice(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+        });
+    }
+
+    pub fn update(&mut self, action: Action) -> Option<Effect> {
+        if let Action::Tick(now) = action {
+            let before = self.clock_view();
+            self.now = now;
+            if self.clock_view() != before {
+                self.dirty = true;
+            }
+            if let Some(q) = &self.quitting
+                && (now - q.since).to_std().unwrap_or_default()
+                    > self.grace + Duration::from_secs(2)
+            {
+                // The producer did not report in time; do not hang the exit.
+                self.should_exit = true;
+                self.dirty = true;
+            }
+            if self.quitting.is_none()
+                && let Some(sw) = &self.switching
+                && (now - sw.since).to_std().unwrap_or_default()
+                    > self.grace + Duration::from_secs(2)
+            {
+                // Same for a switch: the new profile must not wait forever
+                // on a stuck old producer.
+                self.dirty = true;
+                return self.finish_switch(None);
+            }
+            return None;
+        }
+        self.dirty = true;
+        match action {
+            Action::Tick(_) => None,
+            Action::Key(bind) => self.on_key(bind),
+            Action::Edit(input) => {
+                self.on_edit(input);
+                None
+            }
+            Action::Producer(ev) => self.on_event(ev),
+            Action::SubmitFailed {
+                first_seq,
+                count,
+                mode,
+                burst,
+                error,
+            } => {
+                if self.quitting.is_some() {
+                    // Shutdown could not be delivered: nothing to wait for.
+                    self.should_exit = true;
+                    return None;
+                }
+                if self.switching.is_some() && error == SubmitError::Closed {
+                    // The old producer has ended already (its Shutdown or
+                    // a cancel found the channel closed): start the new one.
+                    return self.finish_switch(None);
+                }
+                if let Some(seq) = first_seq {
+                    let draft = self.in_flight.remove(&seq);
+                    let mut why = error.to_string();
+                    if burst.is_some() {
+                        why.push_str(&format!(" (burst of {count})"));
+                    }
+                    self.push(LogEntry {
+                        at: self.now,
+                        seq,
+                        // The send's own mode: the operator may have
+                        // picked another since.
+                        mode: mode.unwrap_or(self.mode),
+                        kind: EntryKind::NotSent(why),
+                        draft,
+                        profile: self.profile.clone(),
+                    });
+                }
+                // A refused burst never runs, whatever its size.
+                if burst.is_some() && self.burst.as_ref().map(|b| b.id) == burst {
+                    self.burst = None;
+                }
+                self.notice(Level::Error, format!("not sent: {error}"));
+                None
+            }
+            Action::ProducerDied(why) => {
+                if self.switching.is_some() && self.quitting.is_none() {
+                    // It was being shut down anyway; what it left in
+                    // flight is unresolved, and the new profile starts.
+                    tracing::warn!("old producer ended without Stopped: {why}");
+                    return self.finish_switch(None);
+                }
+                self.producer_alive = false;
+                self.connection = Connection::Failed(why.clone());
+                for s in &mut self.stats {
+                    // Queued sends were accepted too: they end unresolved
+                    // like the ones in flight, not as nothing.
+                    s.sent += s.queued;
+                    s.queued = 0;
+                    s.unresolved += s.in_flight();
+                }
+                self.in_flight.clear();
+                self.queued.clear();
+                self.counted.clear();
+                self.burst = None;
+                let key = self.key_for(Bind::RestartProducer);
+                self.notice(
+                    Level::Error,
+                    format!("producer task died: {why} — {key} restarts it"),
+                );
+                if self.quitting.is_some() {
+                    self.should_exit = true;
+                }
+                None
+            }
+            Action::ProducerRestarted => {
+                self.producer_alive = true;
+                self.connection = Connection::Starting;
+                self.producer_started = Some(self.now);
+                self.notice(Level::Info, "producer restarted");
+                None
+            }
+            Action::FocusPane(f) => {
+                if matches!(self.overlay, Overlay::None) {
+                    self.focus = f;
+                }
+                None
+            }
+            Action::Wheel(n) => {
+                self.scroll(n as i64);
+                None
+            }
+            Action::SelectLine(i) => {
+                if matches!(self.overlay, Overlay::None) && i < self.log.len() {
+                    self.focus = Focus::Log;
+                    self.selected = i;
+                }
+                None
+            }
+        }
+    }
+
+    pub(super) fn key_for(&self, bind: Bind) -> String {
+        self.keymap
+            .help(Context::Global)
+            .into_iter()
+            .find(|(_, d)| *d == bind.describe())
+            .map(|(k, _)| k)
+            .unwrap_or_else(|| bind.name().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;
