@@ -128,7 +128,7 @@ fn a_dead_producer_leaves_its_queued_sends_unresolved() {
     h.assert_shows("producer task died");
     let s = h.app().stats(Mode::Async);
     assert_eq!(
-        (s.sent, s.unresolved, s.queued, s.in_flight()),
+        (s.sent(), s.unresolved, s.queued, s.in_flight),
         (2, 2, 0, 0),
         "the queued send ends as unresolved, not as nothing"
     );

@@ -123,12 +123,11 @@ impl App {
             ));
         }
         self.in_flight.clear();
-        self.queued.clear();
-        self.counted.clear();
         self.burst = None;
         self.adopt_profile(sw.to);
         // Counters and rate describe one profile's producer.
-        self.stats = Default::default();
+        self.ledger = Ledger::new();
+        self.rates = Default::default();
         self.rate = Rate::default();
         self.unresolved = None;
         self.connection = Connection::Starting;
@@ -184,5 +183,31 @@ impl App {
         Some(Effect::Submit(ProducerCommand::Shutdown {
             grace: self.grace,
         }))
+    }
+
+    /// The producer task ended without `Stopped` (panic or abort).
+    pub(super) fn producer_died(&mut self, why: String) -> Option<Effect> {
+        if self.switching.is_some() && self.quitting.is_none() {
+            // It was being shut down anyway; what it left in flight is
+            // unresolved, and the new profile starts.
+            tracing::warn!("old producer ended without Stopped: {why}");
+            return self.finish_switch(None);
+        }
+        self.producer_alive = false;
+        self.connection = Connection::Failed(why.clone());
+        // Queued sends were taken on too: they end unresolved like the ones
+        // in flight, not as nothing.
+        self.ledger.end_open();
+        self.in_flight.clear();
+        self.burst = None;
+        let key = self.key_for(Bind::RestartProducer);
+        self.notice(
+            Level::Error,
+            format!("producer task died: {why} — {key} restarts it"),
+        );
+        if self.quitting.is_some() {
+            self.should_exit = true;
+        }
+        None
     }
 }

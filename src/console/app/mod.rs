@@ -11,7 +11,7 @@ mod overlays;
 mod repeat;
 mod sends;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,8 @@ use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 
 use super::ProfileChoice;
 use super::keymap::{Bind, Context, Keymap};
-use super::stats::{ModeStats, Rate};
+use super::stats::Rate;
+use crate::ledger::{Counts, Ledger};
 use crate::message::{Completion, Draft, Mode, Outcome, Seq};
 use crate::producer::{
     BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings, SubmitError,
@@ -129,7 +130,11 @@ pub struct App {
     /// Index into `log` of the highlighted line.
     pub selected: usize,
 
-    pub stats: [ModeStats; 3],
+    /// Per-send accounting of the active profile's producer: the only
+    /// place send counts change.
+    pub ledger: Ledger,
+    /// Submissions per second, per mode and all together.
+    pub rates: [Rate; 3],
     pub rate: Rate,
     pub connection: Connection,
     pub producer_started: Option<DateTime<Local>>,
@@ -140,10 +145,6 @@ pub struct App {
     next_burst_id: u64,
     /// Drafts of sends not yet completed, so their result lines can show them.
     in_flight: HashMap<Seq, Arc<Draft>>,
-    queued: HashSet<Seq>,
-    /// Seqs counted in `sent` and not yet completed, so each send is counted
-    /// once even when it fails before it was ever submitted.
-    counted: HashSet<Seq>,
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
@@ -184,7 +185,8 @@ impl App {
             log: VecDeque::new(),
             capacity: cfg.results_capacity.max(1),
             selected: 0,
-            stats: Default::default(),
+            ledger: Ledger::new(),
+            rates: Default::default(),
             rate: Rate::default(),
             connection: Connection::Starting,
             producer_started: Some(now),
@@ -193,8 +195,6 @@ impl App {
             next_seq: 1,
             next_burst_id: 1,
             in_flight: HashMap::new(),
-            queued: HashSet::new(),
-            counted: HashSet::new(),
             quitting: None,
             switching: None,
             should_exit: false,
@@ -232,12 +232,12 @@ impl App {
         )
     }
 
-    pub fn stats(&self, mode: Mode) -> &ModeStats {
-        &self.stats[mode.index()]
+    pub fn stats(&self, mode: Mode) -> &Counts {
+        self.ledger.counts(mode)
     }
 
     pub fn in_flight_total(&self) -> u64 {
-        self.stats.iter().map(|s| s.in_flight() + s.queued).sum()
+        self.ledger.open_total()
     }
 
     pub fn selected_entry(&self) -> Option<&LogEntry> {
@@ -319,71 +319,8 @@ impl App {
                 mode,
                 burst,
                 error,
-            } => {
-                if self.quitting.is_some() {
-                    // Shutdown could not be delivered: nothing to wait for.
-                    self.should_exit = true;
-                    return None;
-                }
-                if self.switching.is_some() && error == SubmitError::Closed {
-                    // The old producer has ended already (its Shutdown or
-                    // a cancel found the channel closed): start the new one.
-                    return self.finish_switch(None);
-                }
-                if let Some(seq) = first_seq {
-                    let draft = self.in_flight.remove(&seq);
-                    let mut why = error.to_string();
-                    if burst.is_some() {
-                        why.push_str(&format!(" (burst of {count})"));
-                    }
-                    self.push(LogEntry {
-                        at: self.now,
-                        seq,
-                        // The send's own mode: the operator may have
-                        // picked another since.
-                        mode: mode.unwrap_or(self.mode),
-                        kind: EntryKind::NotSent(why),
-                        draft,
-                        profile: self.profile.clone(),
-                    });
-                }
-                // A refused burst never runs, whatever its size.
-                if burst.is_some() && self.burst.as_ref().map(|b| b.id) == burst {
-                    self.burst = None;
-                }
-                self.notice(Level::Error, format!("not sent: {error}"));
-                None
-            }
-            Action::ProducerDied(why) => {
-                if self.switching.is_some() && self.quitting.is_none() {
-                    // It was being shut down anyway; what it left in
-                    // flight is unresolved, and the new profile starts.
-                    tracing::warn!("old producer ended without Stopped: {why}");
-                    return self.finish_switch(None);
-                }
-                self.producer_alive = false;
-                self.connection = Connection::Failed(why.clone());
-                for s in &mut self.stats {
-                    // Queued sends were accepted too: they end unresolved
-                    // like the ones in flight, not as nothing.
-                    s.sent += s.queued;
-                    s.queued = 0;
-                    s.unresolved += s.in_flight();
-                }
-                self.in_flight.clear();
-                self.queued.clear();
-                self.counted.clear();
-                self.burst = None;
-                let key = self.key_for(Bind::RestartProducer);
-                self.notice(
-                    Level::Error,
-                    format!("producer task died: {why} — {key} restarts it"),
-                );
-                if self.quitting.is_some() {
-                    self.should_exit = true;
-                }
-                None
-            }
+            } => self.submit_failed(first_seq, count, mode, burst, error),
+            Action::ProducerDied(why) => self.producer_died(why),
             Action::ProducerRestarted => {
                 self.producer_alive = true;
                 self.connection = Connection::Starting;

@@ -72,6 +72,11 @@ impl App {
         self.next_seq += p.count();
         match p.repeat {
             None => {
+                // Taken on here, before the command goes; a burst's sends
+                // are taken on as the producer reports them.
+                if let Err(e) = self.ledger.accept(seq, p.mode) {
+                    tracing::warn!("send #{seq}: {e}");
+                }
                 self.in_flight.insert(seq, p.draft.clone());
                 self.notice = None;
                 Some(Effect::Submit(ProducerCommand::Send {
@@ -119,8 +124,8 @@ impl App {
                 self.connection = c;
             }
             ProducerEvent::Queued { seq, mode, at } => {
-                if self.queued.insert(seq) {
-                    self.stats[mode.index()].queued += 1;
+                if self.ledger.queued(seq, mode).is_err() {
+                    return None;
                 }
                 let draft = self.in_flight.get(&seq).cloned();
                 self.push(LogEntry {
@@ -138,14 +143,10 @@ impl App {
                 draft,
                 at,
             } => {
-                let s = &mut self.stats[mode.index()];
-                if self.queued.remove(&seq) {
-                    s.queued = s.queued.saturating_sub(1);
+                if self.ledger.submitted(seq, mode).is_err() {
+                    return None;
                 }
-                if self.counted.insert(seq) {
-                    s.sent += 1;
-                }
-                s.rate.record(at.timestamp());
+                self.rates[mode.index()].record(at.timestamp());
                 self.rate.record(at.timestamp());
                 self.in_flight.insert(seq, draft.clone());
                 self.push(LogEntry {
@@ -226,16 +227,9 @@ impl App {
                         format!("the producer stopped; {key} restarts it"),
                     );
                 }
-                for (seq, mode) in &unresolved {
-                    self.in_flight.remove(seq);
-                    let s = &mut self.stats[mode.index()];
-                    if self.queued.remove(seq) {
-                        s.queued = s.queued.saturating_sub(1);
-                        s.sent += 1;
-                        s.unresolved += 1;
-                    } else if self.counted.remove(seq) {
-                        s.unresolved += 1;
-                    }
+                // Whatever is still open, listed or not, ends unresolved.
+                for (seq, _) in self.ledger.end_open() {
+                    self.in_flight.remove(&seq);
                 }
                 if switching && self.quitting.is_none() {
                     return self.finish_switch(Some(unresolved));
@@ -247,24 +241,10 @@ impl App {
     }
 
     pub(super) fn on_completed(&mut self, c: Completion) {
-        let s = &mut self.stats[c.mode.index()];
-        if self.queued.remove(&c.seq) {
-            s.queued = s.queued.saturating_sub(1);
-        }
-        if !self.counted.remove(&c.seq) {
-            // Ended before it was submitted (queued, or refused at start):
-            // it still counts as one send, now finished.
-            s.sent += 1;
-        }
-        match &c.outcome {
-            Outcome::Acknowledged(r) if r.status == "SendOk" => s.ok += 1,
-            Outcome::Acknowledged(_) => s.degraded += 1,
-            Outcome::Dispatched => s.ok += 1,
-            Outcome::Failed(_) => s.failed += 1,
-            Outcome::Unresolved => s.unresolved += 1,
-        }
-        if !matches!(c.outcome, Outcome::Unresolved) {
-            s.latency.record(c.latency);
+        if self.ledger.complete(&c).is_err() {
+            // A second outcome for one send: logged by the ledger, shown
+            // nowhere.
+            return;
         }
         let draft = self.in_flight.remove(&c.seq);
         self.push(LogEntry {
@@ -279,5 +259,53 @@ impl App {
             draft,
             profile: self.profile.clone(),
         });
+    }
+
+    /// A command did not reach the producer.
+    pub(super) fn submit_failed(
+        &mut self,
+        first_seq: Option<Seq>,
+        count: u64,
+        mode: Option<Mode>,
+        burst: Option<u64>,
+        error: SubmitError,
+    ) -> Option<Effect> {
+        if self.quitting.is_some() {
+            // Shutdown could not be delivered: nothing to wait for.
+            self.should_exit = true;
+            return None;
+        }
+        if self.switching.is_some() && error == SubmitError::Closed {
+            // The old producer has ended already (its Shutdown or a cancel
+            // found the channel closed): start the new one.
+            return self.finish_switch(None);
+        }
+        if let Some(seq) = first_seq {
+            if burst.is_none() {
+                // Never reached the producer: it was never a send.
+                let _ = self.ledger.withdraw(seq);
+            }
+            let draft = self.in_flight.remove(&seq);
+            let mut why = error.to_string();
+            if burst.is_some() {
+                why.push_str(&format!(" (burst of {count})"));
+            }
+            self.push(LogEntry {
+                at: self.now,
+                seq,
+                // The send's own mode: the operator may have picked
+                // another since.
+                mode: mode.unwrap_or(self.mode),
+                kind: EntryKind::NotSent(why),
+                draft,
+                profile: self.profile.clone(),
+            });
+        }
+        // A refused burst never runs, whatever its size.
+        if burst.is_some() && self.burst.as_ref().map(|b| b.id) == burst {
+            self.burst = None;
+        }
+        self.notice(Level::Error, format!("not sent: {error}"));
+        None
     }
 }

@@ -425,3 +425,36 @@ fn overlay_confirm_burst() {
     }
     insta::assert_snapshot!(draw(&app, 80, 24));
 }
+
+#[test]
+fn large_counts_keep_their_columns_apart() {
+    let mut app = busy_app();
+    let ok = |seq| {
+        Action::Producer(done(
+            seq,
+            Mode::Async,
+            Outcome::Acknowledged(receipt(seq)),
+            0,
+            1,
+        ))
+    };
+    for seq in 100..300_099 {
+        app.update(ok(seq));
+    }
+    for seq in 400_000..412_345 {
+        app.update(Action::Producer(done(
+            seq,
+            Mode::Async,
+            Outcome::Failed(Failure {
+                reason: "x".into(),
+                code: None,
+            }),
+            0,
+            1,
+        )));
+    }
+    let s = Styles::no_color();
+    let screen = draw_pane(80, 4, |f, a| super::counters::render(f, a, &app, &s));
+    let row = screen.lines().nth(2).unwrap();
+    assert!(row.contains(" 312346 300000 12345 "), "{row}");
+}
