@@ -328,7 +328,7 @@ where
 fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
     let settings = app
         .current_settings()
-        .map_err(|e| anyhow!("profile {}: {e}", app.profile))?;
+        .map_err(|e| anyhow!("profile {}: {e}", app.profile().name))?;
     Ok(Producer {
         link: spawn(settings),
         events_open: true,

@@ -62,7 +62,7 @@ fn a_closed_channel_mid_switch_starts_the_new_producer() {
     // The old producer has gone: the Shutdown finds its channel closed.
     h.producer().close_commands();
     h.press("enter");
-    assert_eq!(h.app().profile, "staging");
+    assert_eq!(h.app().profile().name, "staging");
     assert_eq!(h.producers.len(), 2, "the new profile's producer started");
     assert_eq!(h.producer().name_servers, "10.0.0.5:9876");
     h.assert_shows("staging").assert_shows("connecting");

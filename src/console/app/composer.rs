@@ -1,8 +1,13 @@
 //! The composer: the five message fields, their focus order, their
 //! validation (the rules in `crate::validate`) and typing into them.
 
-#[allow(unused_imports)]
-use super::*;
+use std::collections::HashMap;
+
+use ratatui_textarea::{CursorMove, Input, Key, TextArea};
+
+use super::{App, Confirm, Overlay};
+use crate::message::Draft;
+use crate::validate;
 
 /// Focusable places, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,6 +213,6 @@ impl App {
         if let Some(area) = self.composer.field_mut(focus) {
             area.input(input);
         }
-        self.composer.validate(self.max_message_bytes);
+        self.composer.validate(self.max_message_bytes());
     }
 }

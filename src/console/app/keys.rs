@@ -1,7 +1,9 @@
 //! Keys outside overlays: what each bound action does to the App.
 
-#[allow(unused_imports)]
-use super::*;
+use super::{App, Effect, Focus, Level, Overlay};
+use crate::console::keymap::Bind;
+use crate::message::Mode;
+use crate::producer::ProducerCommand;
 
 impl App {
     pub(super) fn on_key(&mut self, bind: Bind) -> Option<Effect> {

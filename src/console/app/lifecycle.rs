@@ -2,8 +2,15 @@
 //! switching to another (drain the old producer, then start the new one),
 //! and quitting (wait for what is in flight, or leave at once).
 
-#[allow(unused_imports)]
-use super::*;
+use chrono::{DateTime, Local};
+
+use super::{App, Effect, Level, Overlay, line_input};
+use crate::console::keymap::{Bind, Context};
+use crate::console::stats::Rate;
+use crate::events::Connection;
+use crate::ledger::Ledger;
+use crate::message::{Mode, Seq};
+use crate::producer::{ProducerCommand, ProducerSettings};
 
 /// The old producer is draining before the new profile's one starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,22 +28,6 @@ pub struct Quitting {
 }
 
 impl App {
-    /// Makes `profiles[i]` the active profile: the fields the screen and
-    /// the checks read. Counters and the composer are the caller's business.
-    pub(super) fn adopt_profile(&mut self, i: usize) {
-        let c = &self.profiles[i];
-        self.current = i;
-        self.profile = c.name.clone();
-        self.endpoint = c.endpoint.clone();
-        self.sandbox = c.sandbox;
-        self.protected = c.protected;
-        self.profile_color = c.color;
-        if let Ok(st) = &c.settings {
-            self.max_message_bytes = st.max_message_bytes;
-            self.grace = st.send_timeout;
-        }
-    }
-
     /// The active profile's producer settings (what the loop spawns with).
     pub fn current_settings(&self) -> Result<&ProducerSettings, &str> {
         match self.profiles.get(self.current).map(|c| &c.settings) {
@@ -82,13 +73,13 @@ impl App {
         if waiting > 0 {
             text.push_str(&format!(
                 " waiting up to {}s for {waiting} in-flight send(s) on {}",
-                self.grace.as_secs_f32(),
-                self.profile
+                self.grace().as_secs_f32(),
+                self.profile().name
             ));
         }
         self.notice(Level::Info, text);
         Some(Effect::Submit(ProducerCommand::Shutdown {
-            grace: self.grace,
+            grace: self.grace(),
         }))
     }
 
@@ -97,7 +88,7 @@ impl App {
     /// start its producer.
     pub(super) fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>) -> Option<Effect> {
         let sw = self.switching.take()?;
-        let old = self.profile.clone();
+        let old = self.profile().name.clone();
         let lost = match &unresolved {
             Some(list) if !list.is_empty() => {
                 let mut shown: Vec<String> = list
@@ -124,7 +115,7 @@ impl App {
         }
         self.in_flight.clear();
         self.burst = None;
-        self.adopt_profile(sw.to);
+        self.current = sw.to;
         // Counters and rate describe one profile's producer.
         self.ledger = Ledger::new();
         self.rates = Default::default();
@@ -146,8 +137,8 @@ impl App {
         {
             self.composer.tag = line_input(&t);
         }
-        self.composer.validate(self.max_message_bytes);
-        let text = format!("switched to profile {}", self.profile);
+        self.composer.validate(self.max_message_bytes());
+        let text = format!("switched to profile {}", self.profile().name);
         self.push_note(text.clone());
         self.notice(Level::Info, text);
         Some(Effect::StartProducer)
@@ -176,12 +167,12 @@ impl App {
                 Level::Warn,
                 format!(
                     "quitting: waiting up to {}s for {waiting} in-flight send(s); {key} again quits now",
-                    self.grace.as_secs_f32()
+                    self.grace().as_secs_f32()
                 ),
             );
         }
         Some(Effect::Submit(ProducerCommand::Shutdown {
-            grace: self.grace,
+            grace: self.grace(),
         }))
     }
 

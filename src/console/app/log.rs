@@ -1,8 +1,13 @@
 //! The results log: its entries, a bounded ring newest first, the
 //! selected line and how times are shown.
 
-#[allow(unused_imports)]
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Local};
+
+use super::App;
+use crate::message::{Draft, Mode, Outcome, Seq};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {
@@ -56,7 +61,7 @@ impl App {
             mode: self.mode,
             kind: EntryKind::Note(text),
             draft: None,
-            profile: self.profile.clone(),
+            profile: self.profile().name.clone(),
         });
     }
 

@@ -16,17 +16,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Local};
-use ratatui_textarea::{CursorMove, Input, Key, TextArea};
+use ratatui_textarea::Input;
 
 use super::ProfileChoice;
 use super::keymap::{Bind, Context, Keymap};
 use super::stats::Rate;
 use crate::ledger::{Counts, Ledger};
-use crate::message::{Completion, Draft, Mode, Outcome, Seq};
-use crate::producer::{
-    BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerSettings, SubmitError,
-};
-use crate::{template, validate};
+use crate::message::{Draft, Mode, Seq};
+use crate::producer::{Connection, ProducerCommand, ProducerEvent, SubmitError};
 
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use lifecycle::{Quitting, Switching};
@@ -102,16 +99,8 @@ pub struct AppConfig {
 
 pub struct App {
     pub profiles: Vec<ProfileChoice>,
-    /// Index into `profiles` of the active profile; the fields below are
-    /// copied from it on every switch.
+    /// Index into `profiles` of the active profile (see `profile()`).
     pub current: usize,
-    pub profile: String,
-    pub endpoint: String,
-    pub sandbox: bool,
-    pub protected: bool,
-    pub profile_color: Option<ratatui::style::Color>,
-    pub max_message_bytes: usize,
-    pub grace: Duration,
     pub keymap: Keymap,
 
     pub now: DateTime<Local>,
@@ -165,21 +154,14 @@ impl App {
             first.default_tag.as_deref().unwrap_or(""),
         );
         let mut app = Self {
-            profiles: Vec::new(),
+            profiles: cfg.profiles,
             current: cfg.current,
-            profile: String::new(),
-            endpoint: String::new(),
-            sandbox: false,
-            protected: false,
-            profile_color: None,
-            max_message_bytes: 0,
-            grace: Duration::ZERO,
             keymap: cfg.keymap,
             now,
             display_offset: None,
             mode: Mode::Sync,
             focus: Focus::Topic,
-            composer: Composer::new("", ""),
+            composer,
             overlay: Overlay::None,
             notice: None,
             log: VecDeque::new(),
@@ -201,10 +183,7 @@ impl App {
             unresolved: None,
             dirty: true,
         };
-        app.composer = composer;
-        app.profiles = cfg.profiles;
-        app.adopt_profile(cfg.current);
-        app.composer.validate(app.max_message_bytes);
+        app.composer.validate(app.max_message_bytes());
         app
     }
 
@@ -230,6 +209,23 @@ impl App {
             self.context(),
             Context::Edit | Context::Repeat | Context::ConfirmTopic
         )
+    }
+
+    /// The active profile.
+    pub fn profile(&self) -> &ProfileChoice {
+        &self.profiles[self.current]
+    }
+
+    /// The largest body the active profile accepts.
+    pub fn max_message_bytes(&self) -> usize {
+        self.current_settings().map_or(0, |s| s.max_message_bytes)
+    }
+
+    /// How long a shutdown waits for sends in flight: the active profile's
+    /// send timeout.
+    pub fn grace(&self) -> Duration {
+        self.current_settings()
+            .map_or(Duration::ZERO, |s| s.send_timeout)
     }
 
     pub fn stats(&self, mode: Mode) -> &Counts {
@@ -286,7 +282,7 @@ impl App {
             }
             if let Some(q) = &self.quitting
                 && (now - q.since).to_std().unwrap_or_default()
-                    > self.grace + Duration::from_secs(2)
+                    > self.grace() + Duration::from_secs(2)
             {
                 // The producer did not report in time; do not hang the exit.
                 self.should_exit = true;
@@ -295,7 +291,7 @@ impl App {
             if self.quitting.is_none()
                 && let Some(sw) = &self.switching
                 && (now - sw.since).to_std().unwrap_or_default()
-                    > self.grace + Duration::from_secs(2)
+                    > self.grace() + Duration::from_secs(2)
             {
                 // Same for a switch: the new profile must not wait forever
                 // on a stuck old producer.

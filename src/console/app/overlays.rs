@@ -2,8 +2,10 @@
 //! confirmation, profile picker): what each holds and the keys while one is
 //! open, since an open overlay owns the keyboard.
 
-#[allow(unused_imports)]
-use super::*;
+use std::sync::Arc;
+
+use super::{App, Effect, LogEntry, RepeatForm, RepeatSpec};
+use crate::message::{Draft, Mode};
 
 /// A send waiting for the operator's y/n on a protected profile.
 #[derive(Debug, Clone, PartialEq, Eq)]

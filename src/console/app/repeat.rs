@@ -1,7 +1,11 @@
 //! The repeat (burst) form: count, rate and key template, checked as typed.
 
-#[allow(unused_imports)]
-use super::*;
+use std::collections::HashMap;
+
+use ratatui_textarea::TextArea;
+
+use super::line_input;
+use crate::template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RepeatField {

@@ -1,8 +1,15 @@
 //! Sends: taking a send or burst on and handing it to the producer as an
 //! effect, then following the producer's events to each send's outcome.
 
-#[allow(unused_imports)]
-use super::*;
+use std::sync::Arc;
+
+use super::{
+    App, Confirm, Effect, EntryKind, Focus, Level, LogEntry, Overlay, PendingSend, RepeatSpec,
+};
+use crate::console::keymap::Bind;
+use crate::events::{Connection, ProducerEvent};
+use crate::message::{Completion, Mode, Seq};
+use crate::producer::{BurstSpec, ProducerCommand, SubmitError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BurstState {
@@ -38,7 +45,7 @@ impl App {
             self.notice(Level::Warn, "a burst is already running (x cancels it)");
             return None;
         }
-        self.composer.validate(self.max_message_bytes);
+        self.composer.validate(self.max_message_bytes());
         let Some(draft) = self.composer.draft() else {
             let mut problems: Vec<String> = Focus::ORDER
                 .iter()
@@ -58,7 +65,7 @@ impl App {
             draft: Arc::new(draft),
             repeat,
         };
-        if self.protected {
+        if self.profile().protected {
             let typed = pending.repeat.is_some().then(String::new);
             self.overlay = Overlay::Confirm(Confirm { pending, typed });
             return None;
@@ -134,7 +141,7 @@ impl App {
                     mode,
                     kind: EntryKind::Queued,
                     draft,
-                    profile: self.profile.clone(),
+                    profile: self.profile().name.clone(),
                 });
             }
             ProducerEvent::Submitted {
@@ -155,7 +162,7 @@ impl App {
                     mode,
                     kind: EntryKind::Submitted,
                     draft: Some(draft),
-                    profile: self.profile.clone(),
+                    profile: self.profile().name.clone(),
                 });
             }
             ProducerEvent::Completed(c) => self.on_completed(c),
@@ -257,7 +264,7 @@ impl App {
                 latency: c.latency,
             },
             draft,
-            profile: self.profile.clone(),
+            profile: self.profile().name.clone(),
         });
     }
 
@@ -298,7 +305,7 @@ impl App {
                 mode: mode.unwrap_or(self.mode),
                 kind: EntryKind::NotSent(why),
                 draft,
-                profile: self.profile.clone(),
+                profile: self.profile().name.clone(),
             });
         }
         // A refused burst never runs, whatever its size.

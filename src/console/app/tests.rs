@@ -1,15 +1,22 @@
 //! App tests: `update` with no terminal.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui_textarea::{Input, Key, TextArea};
+
 use super::*;
+use crate::console::keymap::{Bind, Context};
 use crate::console::ui::tests::{busy_app, empty_app, t0};
-use crate::message::{Failure, Receipt};
+use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, Seq};
+use crate::producer::{Connection, ProducerCommand, ProducerEvent, SubmitError};
 
 /// `empty_app` with a body, so sends pass validation (RocketMQ refuses
 /// empty bodies).
 fn ready_app() -> App {
     let mut app = empty_app();
     app.composer.body = TextArea::new(vec!["hello".into()]);
-    app.composer.validate(app.max_message_bytes);
+    app.composer.validate(app.max_message_bytes());
     app
 }
 
@@ -141,7 +148,11 @@ fn invalid_fields_block_send_and_keep_the_draft() {
 #[test]
 fn body_over_the_limit_is_refused() {
     let mut app = empty_app();
-    app.max_message_bytes = 4;
+    app.profiles[app.current]
+        .settings
+        .as_mut()
+        .unwrap()
+        .max_message_bytes = 4;
     app.focus = Focus::Body;
     typ(&mut app, "hello");
     assert!(app.composer.errors[&Focus::Body].contains("at most 4"));
@@ -391,7 +402,7 @@ fn oneway_landed_count_is_logged_and_shortfall_warned() {
 #[test]
 fn protected_profile_confirms_first() {
     let mut app = ready_app();
-    app.protected = true;
+    app.profiles[app.current].protected = true;
     assert!(key(&mut app, Bind::Send).is_none());
     assert_eq!(app.context(), Context::Confirm);
     assert!(key(&mut app, Bind::No).is_none());
@@ -513,7 +524,7 @@ fn picker_opens_moves_and_closes() {
     assert_eq!(app.next_seq, 1);
     key(&mut app, Bind::Close);
     assert!(matches!(app.overlay, Overlay::None));
-    assert_eq!(app.profile, "sandbox");
+    assert_eq!(app.profile().name, "sandbox");
     // The current profile again: nothing happens.
     pick(&mut app, 2);
     assert!(key(&mut app, Bind::Submit).is_none());
@@ -527,7 +538,7 @@ fn unusable_choice_shows_why_and_keeps_the_current_producer() {
     pick(&mut app, 1);
     assert!(key(&mut app, Bind::Submit).is_none(), "no shutdown sent");
     assert!(app.switching.is_none());
-    assert_eq!((app.current, app.profile.as_str()), (2, "sandbox"));
+    assert_eq!((app.current, app.profile().name.as_str()), (2, "sandbox"));
     let n = app.notice.clone().unwrap();
     assert_eq!(n.level, Level::Error);
     assert!(
@@ -553,7 +564,11 @@ fn switching_with_sends_in_flight_drains_the_old_producer_first() {
     }
     assert!(matches!(app.overlay, Overlay::None));
     assert_eq!(app.switching.as_ref().unwrap().to, 0);
-    assert_eq!(app.profile, "sandbox", "still the old one while draining");
+    assert_eq!(
+        app.profile().name,
+        "sandbox",
+        "still the old one while draining"
+    );
     assert!(
         app.notice
             .as_ref()
@@ -578,9 +593,9 @@ fn switching_with_sends_in_flight_drains_the_old_producer_first() {
         Some(Effect::StartProducer)
     ));
     assert!(app.switching.is_none());
-    assert_eq!((app.current, app.profile.as_str()), (0, "staging"));
-    assert_eq!(app.endpoint, "10.0.0.5:9876");
-    assert!(!app.sandbox && app.producer_alive);
+    assert_eq!((app.current, app.profile().name.as_str()), (0, "staging"));
+    assert_eq!(app.profile().endpoint, "10.0.0.5:9876");
+    assert!(!app.profile().sandbox && app.producer_alive);
     assert_eq!(app.connection, Connection::Starting);
     for m in Mode::ALL {
         assert_eq!(app.stats(m).sent(), 0, "counters belong to one profile");
@@ -622,9 +637,9 @@ fn idle_switch_still_shuts_down_and_adopts_protection_and_colour() {
         app.update(stopped(vec![])),
         Some(Effect::StartProducer)
     ));
-    assert_eq!(app.profile, "production");
-    assert!(app.protected);
-    assert_eq!(app.profile_color, Some(ratatui::style::Color::Red));
+    assert_eq!(app.profile().name, "production");
+    assert!(app.profile().protected);
+    assert_eq!(app.profile().color, Some(ratatui::style::Color::Red));
     assert_eq!(
         app.composer.topic.lines()[0],
         "Orders",
@@ -652,7 +667,7 @@ fn a_stuck_old_producer_does_not_block_the_switch() {
         app.update(Action::Tick(t0() + chrono::Duration::seconds(6))),
         Some(Effect::StartProducer)
     ));
-    assert_eq!(app.profile, "staging");
+    assert_eq!(app.profile().name, "staging");
     match &app.log[1].kind {
         EntryKind::Note(t) => assert!(t.contains("did not report"), "{t}"),
         other => panic!("{other:?}"),
@@ -664,7 +679,7 @@ fn a_stuck_old_producer_does_not_block_the_switch() {
         key(&mut app, Bind::Submit),
         Some(Effect::StartProducer)
     ));
-    assert_eq!(app.profile, "sandbox");
+    assert_eq!(app.profile().name, "sandbox");
     assert!(app.producer_alive);
 }
 
@@ -695,7 +710,7 @@ fn a_closed_channel_mid_switch_starts_the_new_producer() {
         }),
         Some(Effect::StartProducer)
     ));
-    assert_eq!(app.profile, "staging");
+    assert_eq!(app.profile().name, "staging");
 }
 
 #[test]
@@ -712,7 +727,7 @@ fn quitting_mid_switch_exits_instead_of_starting_the_new_producer() {
 #[test]
 fn protected_burst_needs_the_topic_typed_back() {
     let mut app = ready_app();
-    app.protected = true;
+    app.profiles[app.current].protected = true;
     app.focus = Focus::ModeBar;
     key(&mut app, Bind::Repeat);
     assert!(key(&mut app, Bind::Submit).is_none());

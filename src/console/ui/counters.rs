@@ -132,7 +132,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             .borders(Borders::ALL)
             .border_style(s.border)
             .title(Span::styled(
-                format!(" Counters · {} ", app.profile),
+                format!(" Counters · {} ", app.profile().name),
                 s.text,
             ));
         let inner = block.inner(area);
@@ -161,7 +161,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             Constraint::Min(0),
         ])
         .areas(area);
-        frame.render_widget(Paragraph::new(rows(app, s, Some(&app.profile))), table);
+        frame.render_widget(
+            Paragraph::new(rows(app, s, Some(&app.profile().name))),
+            table,
+        );
         if right.width > 4 {
             let [title, spark] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(right);

@@ -88,7 +88,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
     let mut lines = vec![
         Line::from(vec![
             Span::styled("profile  ", s.muted),
-            Span::styled(app.profile.clone(), s.accent),
+            Span::styled(app.profile().name.clone(), s.accent),
         ]),
         Line::from(vec![
             Span::styled("topic    ", s.muted),

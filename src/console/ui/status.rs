@@ -45,15 +45,15 @@ fn text_on(bg: Color) -> Color {
 
 /// The profile name, on the profile's marker colour when it has one.
 fn profile_span(app: &App, s: &Styles) -> Span<'static> {
-    match app.profile_color {
+    match app.profile().color {
         Some(bg) => Span::styled(
-            format!(" {} ", app.profile),
+            format!(" {} ", app.profile().name),
             Style::default()
                 .bg(bg)
                 .fg(text_on(bg))
                 .add_modifier(Modifier::BOLD),
         ),
-        None => Span::styled(app.profile.clone(), s.accent),
+        None => Span::styled(app.profile().name.clone(), s.accent),
     }
 }
 
@@ -81,17 +81,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         (Connection::Stopped, _) | (_, false) => ("■ stopped".to_string(), s.error),
     };
     let mut spans = Vec::new();
-    if app.sandbox {
+    if app.profile().sandbox {
         spans.push(Span::styled(" SANDBOX ", s.warning.patch(s.selection)));
         spans.push(Span::raw(" "));
     }
-    if app.protected {
+    if app.profile().protected {
         spans.push(Span::styled(" PROTECTED ", s.error.patch(s.selection)));
         spans.push(Span::raw(" "));
     }
     spans.extend([
         profile_span(app, s),
-        Span::styled(format!(" @ {}  ", app.endpoint), s.text),
+        Span::styled(format!(" @ {}  ", app.profile().endpoint), s.text),
         Span::styled(conn, cstyle),
         Span::styled(format!("  {}", uptime(app)), s.muted),
     ]);

@@ -320,7 +320,7 @@ fn overlay_repeat_form() {
 #[test]
 fn overlay_confirm() {
     let mut app = busy_app();
-    app.protected = true;
+    app.profiles[app.current].protected = true;
     app.update(Action::Key(Bind::Send));
     insta::assert_snapshot!(draw(&app, 80, 24));
 }
