@@ -160,9 +160,8 @@ impl App {
         } else {
             let key = self
                 .keymap
-                .hints(Context::Quitting)
-                .first()
-                .map_or("q".to_string(), |(k, _)| k.clone());
+                .key_for(Context::Quitting, Bind::Quit)
+                .unwrap_or_else(|| Bind::Quit.name().into());
             self.notice(
                 Level::Warn,
                 format!(

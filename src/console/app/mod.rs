@@ -346,10 +346,7 @@ impl App {
 
     pub(super) fn key_for(&self, bind: Bind) -> String {
         self.keymap
-            .help(Context::Global)
-            .into_iter()
-            .find(|(_, d)| *d == bind.describe())
-            .map(|(k, _)| k)
+            .key_for(Context::Global, bind)
             .unwrap_or_else(|| bind.name().to_string())
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{
     App, Confirm, Effect, EntryKind, Focus, Level, LogEntry, Overlay, PendingSend, RepeatSpec,
 };
-use crate::console::keymap::Bind;
+use crate::console::keymap::{Bind, Context};
 use crate::events::{Connection, ProducerEvent};
 use crate::message::{Completion, Mode, Seq};
 use crate::producer::{BurstSpec, ProducerCommand, SubmitError};
@@ -42,7 +42,14 @@ impl App {
             return None;
         }
         if repeat.is_some() && self.burst.is_some() {
-            self.notice(Level::Warn, "a burst is already running (x cancels it)");
+            let key = self
+                .keymap
+                .key_for(Context::Log, Bind::CancelBurst)
+                .unwrap_or_else(|| Bind::CancelBurst.name().into());
+            self.notice(
+                Level::Warn,
+                format!("a burst is already running ({key} cancels it)"),
+            );
             return None;
         }
         self.composer.validate(self.max_message_bytes());

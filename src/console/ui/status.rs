@@ -112,11 +112,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         hs.push(Span::styled(format!(" {what}  "), s.muted));
     }
     if app.burst.is_some()
-        && let Some((k, _)) = app
-            .keymap
-            .help(Context::Log)
-            .into_iter()
-            .find(|(_, d)| *d == Bind::CancelBurst.describe())
+        && let Some(k) = app.keymap.key_for(Context::Log, Bind::CancelBurst)
     {
         hs.insert(0, Span::styled(" cancel burst  ", s.warning));
         hs.insert(0, Span::styled(k, s.accent));
