@@ -1,15 +1,21 @@
 //! Tests that press real keys through the keymap into the real run loop on
 //! `TestBackend`, with a fake producer on the other end (see `harness`).
 
-use super::app::{EntryKind, Focus};
+use super::app::{App, EntryKind, Focus, Overlay};
 use super::harness::Harness;
-use super::ui::tests::{empty_app, t0};
+use super::keymap::Context;
+use super::ui::tests::{busy_app, empty_app, t0};
 use crate::message::Mode;
 use crate::producer::{ProducerCommand, ProducerEvent};
 
 /// The sandbox profile, a body typed, the keyboard on the mode bar.
 fn ready() -> Harness {
-    let mut h = Harness::new(empty_app(), 80, 24);
+    ready_with(empty_app())
+}
+
+/// `app` with a body typed and the keyboard on the mode bar.
+fn ready_with(app: App) -> Harness {
+    let mut h = Harness::new(app, 80, 24);
     h.press("tab").press("tab").press("tab").press("tab");
     assert_eq!(h.app().focus, Focus::Body);
     h.type_text("hello").press("esc");
@@ -133,4 +139,107 @@ fn a_dead_producer_leaves_its_queued_sends_unresolved() {
         "the queued send ends as unresolved, not as nothing"
     );
     assert_eq!(h.app().unresolved_count(), 0);
+}
+
+#[test]
+fn second_quit_leaves_at_once_and_idle_quit_needs_no_wait() {
+    let mut h = Harness::new(busy_app(), 80, 24);
+    // In a text field q is a letter.
+    h.press("q");
+    assert!(h.app().quitting.is_none());
+    h.press("esc").press("q");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    assert!(!h.app().should_exit, "waits for the send in flight");
+    h.assert_shows("quitting, 1 in flight");
+    h.press("q");
+    assert!(h.app().should_exit);
+    assert_eq!(h.app().unresolved_count(), 1);
+
+    let mut idle = Harness::new(empty_app(), 80, 24);
+    idle.press("esc").press("q");
+    assert!(matches!(
+        idle.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    assert!(idle.app().should_exit);
+}
+
+#[test]
+fn picker_opens_moves_and_closes() {
+    let mut h = Harness::new(empty_app(), 80, 24);
+    h.press("esc").press("p");
+    assert!(matches!(h.app().overlay, Overlay::Picker { cursor: 2 }));
+    assert_eq!(h.app().context(), Context::Picker);
+    h.assert_shows("production");
+    h.press("j").press("j");
+    assert!(
+        matches!(h.app().overlay, Overlay::Picker { cursor: 3 }),
+        "clamped at the last profile"
+    );
+    for _ in 0..5 {
+        h.press("k");
+    }
+    assert!(matches!(h.app().overlay, Overlay::Picker { cursor: 0 }));
+    h.press("s");
+    assert!(h.commands().is_empty(), "the picker owns the keys");
+    assert_eq!(h.app().next_seq, 1);
+    h.press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    assert_eq!(h.app().profile().name, "sandbox");
+    // The current profile again: nothing happens.
+    h.press("p").press("enter");
+    assert!(h.app().switching.is_none());
+    assert!(h.commands().is_empty());
+    let notice = &h.app().notice.as_ref().unwrap().text;
+    assert_eq!(notice, "already on profile sandbox");
+}
+
+#[test]
+fn protected_burst_needs_the_topic_typed_back() {
+    let mut app = empty_app();
+    app.profiles[app.current].protected = true;
+    let mut h = ready_with(app);
+    h.press("r").press("enter");
+    assert_eq!(h.app().context(), Context::ConfirmTopic);
+    h.assert_shows("Type the topic back");
+    h.press("enter");
+    assert!(h.commands().is_empty(), "nothing typed yet");
+    // y and n are letters of the topic here, not answers.
+    h.type_text("topictest").press("enter");
+    assert!(h.commands().is_empty(), "case matters");
+    let notice = &h.app().notice.as_ref().unwrap().text;
+    assert!(
+        notice.contains("type the topic exactly (TopicTest)"),
+        "{notice}"
+    );
+    assert!(matches!(h.app().overlay, Overlay::Confirm(_)), "still open");
+    for _ in 0.."topictest".len() {
+        h.press("backspace");
+    }
+    h.type_text("TopicTest").press("enter");
+    match h.commands().as_slice() {
+        [ProducerCommand::Burst(b)] => assert_eq!((b.id, b.count), (1, 10)),
+        other => panic!("{other:?}"),
+    }
+    h.emit(ProducerEvent::BurstFinished {
+        id: 1,
+        submitted: 10,
+        cancelled: false,
+    });
+    // Esc cancels without sending.
+    h.press("r").press("enter").press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    assert!(h.commands().is_empty());
+    assert_eq!(h.app().next_seq, 11);
+    // A single send keeps the y/n box.
+    h.press("s");
+    assert_eq!(h.app().context(), Context::Confirm);
+    h.press("y");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Send { seq: 11, .. }]
+    ));
 }

@@ -248,7 +248,8 @@ fn pane_composer_with_errors() {
 #[test]
 fn pane_mode_bar() {
     let mut app = empty_app();
-    app.update(Action::Key(Bind::ModeAsync));
+    // Render reads state; the key that sets it is the App's business.
+    app.mode = Mode::Async;
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::mode_bar::render(
         f, a, &app, &s
@@ -349,6 +350,7 @@ fn odd_sizes_do_not_panic_and_clicks_find_panes() {
     // Row 16 is the first log line at 80x24, row 17 the second.
     assert_eq!(super::log_index_at(area, &app, 17), Some(1));
     assert_eq!(super::log_index_at(area, &app, 3), None);
+    app.focus = Focus::Log;
     app.update(Action::Key(Bind::Help));
     let _ = draw(&app, 30, 8);
 }
