@@ -77,12 +77,13 @@ pub enum Bind {
     Yes,
     No,
     SwitchProfile,
+    ToggleRaw,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 29] = [
+const TABLE: [(Bind, &str, &str, &str); 30] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -142,11 +143,17 @@ const TABLE: [(Bind, &str, &str, &str); 29] = [
         "switch profile (picker)",
         "profile",
     ),
+    (
+        Bind::ToggleRaw,
+        "toggle_raw",
+        "results: rows / every event",
+        "raw",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 29] = {
-        let mut all = [Bind::Send; 29];
+    pub const ALL: [Bind; 30] = {
+        let mut all = [Bind::Send; 30];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -412,6 +419,7 @@ impl Default for Keymap {
                 &[Chord::plain('i'), Chord::plain('e')],
             );
             add(ctx, B::SwitchProfile, &[Chord::plain('p')]);
+            add(ctx, B::ToggleRaw, &[Chord::plain('v')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
         }
@@ -558,6 +566,7 @@ impl Keymap {
                 Bind::ScrollDown,
                 Bind::OpenDetail,
                 Bind::CopyMsgId,
+                Bind::ToggleRaw,
                 Bind::QuickSend,
                 Bind::Repeat,
                 Bind::SwitchProfile,

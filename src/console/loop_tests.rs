@@ -100,7 +100,7 @@ fn a_refused_send_is_logged_in_its_own_mode() {
     // Send, then a mode key, in one read: the refusal is handled after both.
     h.together(&["s", "1"]);
     assert_eq!(h.app().mode, Mode::Sync);
-    let row = &h.app().log[0];
+    let row = &h.app().log.shown()[0];
     assert!(matches!(row.kind, EntryKind::NotSent(_)), "{:?}", row.kind);
     assert_eq!((row.seq, row.mode), (1, Mode::Async));
 }

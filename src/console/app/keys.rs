@@ -163,15 +163,16 @@ impl App {
             }
             Bind::CopyMsgId => {
                 let id = self.selected_entry().and_then(|e| {
-                    e.msg_id().map(str::to_string).or_else(|| {
-                        // A submit line: copy the id its result line got.
-                        self.log
-                            .iter()
-                            .filter(|x| x.seq == e.seq)
-                            .find_map(|x| x.msg_id().map(str::to_string))
-                    })
+                    // A raw submit line: copy the id its send got.
+                    e.msg_id()
+                        .or_else(|| self.log.msg_id_of(e.seq))
+                        .map(str::to_string)
                 });
                 self.copy(id)
+            }
+            Bind::ToggleRaw => {
+                self.toggle_raw();
+                None
             }
             Bind::Help => {
                 self.overlay = Overlay::Help;

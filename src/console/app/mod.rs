@@ -11,7 +11,7 @@ mod overlays;
 mod repeat;
 mod sends;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,13 +21,14 @@ use ratatui_textarea::Input;
 use super::ProfileChoice;
 use super::keymap::{Bind, Context, Keymap};
 use super::stats::Rate;
+use crate::events::{Connection, ProducerEvent};
 use crate::ledger::{Counts, Ledger};
 use crate::message::{Draft, Mode, Seq};
-use crate::producer::{Connection, ProducerCommand, ProducerEvent, SubmitError};
+use crate::producer::{ProducerCommand, SubmitError};
 
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use lifecycle::{Quitting, Switching};
-pub use log::{EntryKind, LogEntry};
+pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
 pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
 pub use sends::BurstState;
@@ -113,9 +114,7 @@ pub struct App {
     pub overlay: Overlay,
     pub notice: Option<Notice>,
 
-    /// Newest first.
-    pub log: VecDeque<LogEntry>,
-    pub capacity: usize,
+    pub log: ResultsLog,
     /// Index into `log` of the highlighted line.
     pub selected: usize,
 
@@ -164,8 +163,7 @@ impl App {
             composer,
             overlay: Overlay::None,
             notice: None,
-            log: VecDeque::new(),
-            capacity: cfg.results_capacity.max(1),
+            log: ResultsLog::new(cfg.results_capacity),
             selected: 0,
             ledger: Ledger::new(),
             rates: Default::default(),
@@ -237,7 +235,7 @@ impl App {
     }
 
     pub fn selected_entry(&self) -> Option<&LogEntry> {
-        self.log.get(self.selected)
+        self.log.shown().get(self.selected)
     }
 
     /// How many sends stayed unresolved at exit.
@@ -335,7 +333,7 @@ impl App {
                 None
             }
             Action::SelectLine(i) => {
-                if matches!(self.overlay, Overlay::None) && i < self.log.len() {
+                if matches!(self.overlay, Overlay::None) && i < self.log.shown().len() {
                     self.focus = Focus::Log;
                     self.selected = i;
                 }

@@ -92,6 +92,7 @@ impl App {
                     tracing::warn!("send #{seq}: {e}");
                 }
                 self.in_flight.insert(seq, p.draft.clone());
+                self.push_accepted(seq, p.mode, p.draft.clone());
                 self.notice = None;
                 Some(Effect::Submit(ProducerCommand::Send {
                     seq,

@@ -226,7 +226,7 @@ fn events_update_the_counters() {
     assert_eq!(app.stats(Mode::Async).ok, 1);
     assert_eq!(sync.latency.count(), 2);
     assert_eq!(app.in_flight_total(), 0);
-    assert_eq!(app.log.len(), 9);
+    assert_eq!((app.log.shown().len(), app.log.raw().len()), (4, 9));
     assert_eq!(app.rate.series(t0().timestamp() + 1, 1), vec![4]);
 }
 
@@ -265,7 +265,7 @@ fn failure_before_submit_counts_once() {
 #[test]
 fn ring_buffer_keeps_capacity_and_the_selected_line() {
     let mut app = empty_app();
-    app.capacity = 3;
+    app.log = ResultsLog::new(3);
     for seq in 1..=5 {
         app.update(Action::Producer(ProducerEvent::Queued {
             seq,
@@ -273,8 +273,8 @@ fn ring_buffer_keeps_capacity_and_the_selected_line() {
             at: t0(),
         }));
     }
-    assert_eq!(app.log.len(), 3);
-    assert_eq!(app.log[0].seq, 5);
+    assert_eq!(app.log.shown().len(), 3);
+    assert_eq!(app.log.shown()[0].seq, 5);
     app.focus = Focus::Log;
     key(&mut app, Bind::ScrollDown);
     key(&mut app, Bind::ScrollDown);
@@ -300,8 +300,8 @@ fn ring_buffer_keeps_capacity_and_the_selected_line() {
 fn detail_opens_closes_and_copies() {
     let mut app = busy_app();
     app.focus = Focus::Log;
-    // 5: the async OK callback line.
-    for _ in 0..5 {
+    // One row per send, newest first: 3 is #2, acknowledged by callback.
+    for _ in 0..3 {
         key(&mut app, Bind::ScrollDown);
     }
     key(&mut app, Bind::OpenDetail);
@@ -313,17 +313,57 @@ fn detail_opens_closes_and_copies() {
     }
     key(&mut app, Bind::Close);
     assert!(matches!(app.overlay, Overlay::None));
-    // On the submit line of #2, y copies the id its callback got.
-    key(&mut app, Bind::ScrollDown);
-    assert!(matches!(
-        key(&mut app, Bind::CopyMsgId),
-        Some(Effect::Copy(_))
-    ));
     key(&mut app, Bind::ScrollTop);
     assert!(
         key(&mut app, Bind::CopyMsgId).is_none(),
         "#5 is still in flight"
     );
+    // Every event as its own line: on the submit line of #2, y copies the
+    // id its callback got.
+    key(&mut app, Bind::ToggleRaw);
+    assert_eq!(app.log.shown().len(), 10);
+    for _ in 0..6 {
+        key(&mut app, Bind::ScrollDown);
+    }
+    let e = app.selected_entry().unwrap();
+    assert_eq!((e.seq, &e.kind), (2, &EntryKind::Submitted));
+    assert!(matches!(
+        key(&mut app, Bind::CopyMsgId),
+        Some(Effect::Copy(id)) if id.ends_with('2')
+    ));
+}
+
+#[test]
+fn a_send_has_one_row_that_changes_in_place() {
+    let mut app = ready_app();
+    app.focus = Focus::ModeBar;
+    key(&mut app, Bind::ModeAsync);
+    let (seq, _, _) = sent(key(&mut app, Bind::QuickSend));
+    let row = |app: &App| app.log.shown()[0].clone();
+    assert_eq!(
+        (app.log.shown().len(), row(&app).kind),
+        (1, EntryKind::Queued)
+    );
+    app.update(Action::Producer(ProducerEvent::Submitted {
+        seq,
+        mode: Mode::Async,
+        draft: Arc::new(Draft::default()),
+        at: t0(),
+    }));
+    assert_eq!(row(&app).kind, EntryKind::Submitted);
+    app.update(Action::Producer(ProducerEvent::Completed(Completion {
+        seq,
+        mode: Mode::Async,
+        outcome: ok(),
+        submitted_at: t0(),
+        completed_at: t0() + chrono::Duration::milliseconds(40),
+        latency: Duration::from_millis(40),
+    })));
+    assert_eq!(app.log.shown().len(), 1, "still one row");
+    let r = row(&app);
+    assert!(matches!(r.kind, EntryKind::Completed { .. }));
+    assert_eq!(r.at, t0(), "the row shows the submit moment");
+    assert_eq!(app.log.raw().len(), 2, "two events, each a raw line");
 }
 
 #[test]
@@ -387,7 +427,7 @@ fn oneway_landed_count_is_logged_and_shortfall_warned() {
         dispatched: 100,
         landed: Ok(61),
     }));
-    match &app.log.front().map(|e| &e.kind) {
+    match &app.log.shown().front().map(|e| &e.kind) {
         Some(EntryKind::Note(t)) => {
             assert_eq!(
                 t,
@@ -475,7 +515,7 @@ fn busy_channel_is_reported_not_waited_on() {
         burst: None,
         error: SubmitError::Full,
     });
-    assert!(matches!(app.log[0].kind, EntryKind::NotSent(_)));
+    assert!(matches!(app.log.shown()[0].kind, EntryKind::NotSent(_)));
     assert!(app.notice.as_ref().unwrap().text.contains("busy"));
 }
 
@@ -550,7 +590,7 @@ fn switching_with_sends_in_flight_drains_the_old_producer_first() {
         )))
         .is_none()
     );
-    assert_eq!(app.log[0].profile, "sandbox");
+    assert_eq!(app.log.shown()[0].profile, "sandbox");
     assert!(matches!(
         app.update(stopped(vec![(5, Mode::Async)])),
         Some(Effect::StartProducer)
@@ -569,12 +609,12 @@ fn switching_with_sends_in_flight_drains_the_old_producer_first() {
         app.unresolved, None,
         "the exit report is the new producer's"
     );
-    match &app.log[0].kind {
+    match &app.log.shown()[0].kind {
         EntryKind::Note(t) => assert_eq!(t, "switched to profile staging"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(app.log[0].profile, "staging");
-    match &app.log[1].kind {
+    assert_eq!(app.log.shown()[0].profile, "staging");
+    match &app.log.shown()[1].kind {
         EntryKind::Note(t) => {
             assert_eq!(t, "1 send(s) unresolved when leaving sandbox (#5 async)")
         }
@@ -610,6 +650,7 @@ fn idle_switch_still_shuts_down_and_adopts_protection_and_colour() {
     );
     let notes: Vec<_> = app
         .log
+        .shown()
         .iter()
         .filter(|e| matches!(e.kind, EntryKind::Note(_)))
         .collect();
@@ -631,7 +672,7 @@ fn a_stuck_old_producer_does_not_block_the_switch() {
         Some(Effect::StartProducer)
     ));
     assert_eq!(app.profile().name, "staging");
-    match &app.log[1].kind {
+    match &app.log.shown()[1].kind {
         EntryKind::Note(t) => assert!(t.contains("did not report"), "{t}"),
         other => panic!("{other:?}"),
     }

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::console::app::{App, Level};
 use crate::console::keymap::{Bind, Context};
-use crate::producer::Connection;
+use crate::events::Connection;
 use crate::theme::Styles;
 
 pub fn uptime(app: &App) -> String {

@@ -14,8 +14,9 @@ use ratatui::style::Color;
 use crate::console::ProfileChoice;
 use crate::console::app::{Action, App, AppConfig, Focus};
 use crate::console::keymap::{Bind, Keymap};
+use crate::events::{Connection, ProducerEvent};
 use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
-use crate::producer::{Connection, ProducerEvent, ProducerSettings};
+use crate::producer::ProducerSettings;
 use crate::theme::Styles;
 
 pub fn t0() -> DateTime<Local> {
@@ -297,8 +298,8 @@ fn overlay_help() {
 fn overlay_detail() {
     let mut app = busy_app();
     app.focus = Focus::Log;
-    // Newest first: 0 = #5 in flight, 1 = #4 failed, 2 = #4 submit, 3 = #3...
-    for _ in 0..5 {
+    // One row per send, newest first: 3 = #2, acknowledged by callback.
+    for _ in 0..3 {
         app.update(Action::Key(Bind::ScrollDown));
     }
     app.update(Action::Key(Bind::OpenDetail));
@@ -459,4 +460,57 @@ fn large_counts_keep_their_columns_apart() {
     let screen = draw_pane(80, 4, |f, a| super::counters::render(f, a, &app, &s));
     let row = screen.lines().nth(2).unwrap();
     assert!(row.contains(" 312346 300000 12345 "), "{row}");
+}
+
+/// One acknowledged send with a large seq and offset, and a long key.
+fn big_numbers_app() -> App {
+    let mut app = empty_app();
+    let seq = 300_001;
+    let mut draft = (*draft("order-2024-000000300001")).clone();
+    draft.tag = Some("payments".into());
+    app.update(Action::Producer(ProducerEvent::Submitted {
+        seq,
+        mode: Mode::Async,
+        draft: Arc::new(draft),
+        at: at(-10),
+    }));
+    let mut r = receipt(seq);
+    r.queue_id = 1;
+    r.queue_offset = 75012;
+    app.update(Action::Producer(done(
+        seq,
+        Mode::Async,
+        Outcome::Acknowledged(r),
+        -10,
+        4,
+    )));
+    app
+}
+
+#[test]
+fn results_columns_follow_the_width_and_the_numbers() {
+    let app = big_numbers_app();
+    let s = Styles::no_color();
+    let screen = draw_pane(120, 4, |f, a| super::results::render(f, a, &app, &s));
+    let row = screen.lines().nth(1).unwrap();
+    assert!(row.contains("#300001 "), "{row}");
+    assert!(row.contains("broker-a:1@75012"), "offset cut off: {row}");
+    // The rest of the line goes to topic/tag/key.
+    assert!(row.contains("TopicTest/payme…  7F00"), "{row}");
+
+    // Without an acknowledgement to make room for, the whole target shows.
+    let mut app = empty_app();
+    let mut d = (*draft("order-2024-000000300001")).clone();
+    d.tag = Some("payments".into());
+    app.update(Action::Producer(ProducerEvent::Submitted {
+        seq: 7,
+        mode: Mode::Sync,
+        draft: Arc::new(d),
+        at: t0(),
+    }));
+    let screen = draw_pane(120, 4, |f, a| super::results::render(f, a, &app, &s));
+    assert!(
+        screen.contains("TopicTest/payments/order-2024-000000300001 "),
+        "{screen}"
+    );
 }
