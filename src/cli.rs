@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::message::Mode;
+use crate::producer::MAX_ASYNC_INFLIGHT;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +59,10 @@ pub enum Command {
     Bench(BenchArgs),
     /// Validate the config file and exit.
     CheckConfig,
+    /// One sandbox server (name server or broker) in this process; started by
+    /// the sandbox itself.
+    #[command(name = "sandbox-server", hide = true)]
+    SandboxServer(crate::sandbox::server::ServerArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -109,7 +114,7 @@ pub struct SendArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Async sends in flight at most (default: the profile's, 128).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
     pub async_inflight: Option<u64>,
 }
 
@@ -138,7 +143,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 5000)]
     pub oneway_rate: u32,
     /// Async sends in flight at most (default: the profile's, 128).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
     pub async_inflight: Option<u64>,
 }
 
@@ -197,5 +202,19 @@ mod tests {
                 .unwrap_err();
         assert!(err.to_string().contains("a property is KEY=VALUE"), "{err}");
         assert!(Cli::try_parse_from(["rmq-console", "--sandbox", "--namesrv", "x:1"]).is_err());
+    }
+
+    #[test]
+    fn async_inflight_is_bounded_where_it_is_given() {
+        for cmd in [&["send", "--topic", "T"][..], &["bench"][..]] {
+            let mut args = vec!["rmq-console"];
+            args.extend_from_slice(cmd);
+            let at_max = MAX_ASYNC_INFLIGHT.to_string();
+            let ok = [args.clone(), vec!["--async-inflight", &at_max]].concat();
+            assert!(Cli::try_parse_from(ok).is_ok());
+            let too_many = [args, vec!["--async-inflight", "100000000"]].concat();
+            let err = Cli::try_parse_from(too_many).unwrap_err().to_string();
+            assert!(err.contains("100000000 is not in 1..=65536"), "{err}");
+        }
     }
 }

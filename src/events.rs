@@ -54,6 +54,8 @@ pub enum ProducerEvent {
     OnewayLanded {
         id: u64,
         topic: String,
+        /// One-way sends of the burst the connection took (those whose
+        /// send failed are not expected to land).
         dispatched: u64,
         /// Messages that landed, or why the offsets could not be read.
         landed: Result<i64, String>,

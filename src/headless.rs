@@ -16,6 +16,7 @@ use crate::ledger::{Counts, Landing, Ledger};
 use crate::message::{Completion, Draft, Mode, Outcome};
 use crate::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
 use crate::runtime::Runtime;
+use crate::signals::Signals;
 
 /// Builds the draft from the command line; the body comes from `--body`,
 /// `--body-file` or standard input, in that order. `max_bytes` is the
@@ -118,6 +119,8 @@ pub struct RunReport {
     /// One-way `--verify`: messages that landed in the topic's queues, or
     /// why they could not be counted.
     pub landed: Option<Result<i64, String>>,
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) ended the run early.
+    pub interrupted: bool,
 }
 
 impl RunReport {
@@ -140,6 +143,7 @@ pub async fn run_burst(
     key_template: Option<String>,
     linger: Duration,
     verify: bool,
+    signals: &mut Signals,
     mut on_completion: impl FnMut(&Completion, Option<&Draft>),
 ) -> Result<RunReport> {
     let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
@@ -162,7 +166,6 @@ pub async fn run_burst(
     let mut expected: Option<u64> = None;
     let mut start_error = None;
     let mut interrupted = false;
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     // Time of the last outcome: the throughput window, which excludes the
     // offset probe that follows a verified one-way burst.
     let mut last_outcome = started;
@@ -170,9 +173,9 @@ pub async fn run_burst(
     // Phase 1: until every submitted send has an outcome (or Ctrl-C).
     while expected != Some(ledger.counts(mode).ended()) {
         tokio::select! {
-            _ = &mut ctrl_c, if !interrupted => {
+            sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                eprintln!("rmq-console: interrupted; waiting up to {:?} for sends in flight", settings.send_timeout);
+                interrupt(sig, settings.send_timeout, signals);
                 let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
             }
             evt = events.recv() => match evt {
@@ -201,14 +204,29 @@ pub async fn run_burst(
     // now would cancel them (BROKER-NOTES), so keep it open a while. A
     // verified burst already waited until the offsets stopped moving.
     if mode == Mode::Oneway && !interrupted && !matches!(landed, Some(Ok(_))) {
-        tokio::time::sleep(linger).await;
+        tokio::select! {
+            _ = tokio::time::sleep(linger) => {}
+            sig = signals.recv() => {
+                interrupted = true;
+                interrupt(sig, settings.send_timeout, signals);
+            }
+        }
     }
     let _ = handle
         .submit(ProducerCommand::Shutdown {
             grace: settings.send_timeout,
         })
         .await;
-    while let Some(evt) = events.recv().await {
+    loop {
+        let evt = tokio::select! {
+            evt = events.recv() => evt,
+            sig = signals.recv(), if !interrupted => {
+                interrupted = true;
+                interrupt(sig, settings.send_timeout, signals);
+                continue;
+            }
+        };
+        let Some(evt) = evt else { break };
         let fresh = ledger.apply(&evt).is_ok();
         match evt {
             ProducerEvent::Completed(c) if fresh => {
@@ -228,7 +246,20 @@ pub async fn run_burst(
         elapsed: last_outcome - started,
         start_error,
         landed,
+        interrupted,
     })
+}
+
+/// The first signal: say so, and let a second one end the process at once.
+fn interrupt(sig: &str, grace: Duration, signals: &Signals) {
+    if sig == "SIGHUP" {
+        crate::signals::detach_from_terminal();
+    }
+    tracing::warn!("{sig}: stopping; waiting up to {grace:?} for sends in flight");
+    crate::signals::stderr_line(&format!(
+        "rmq-console: {sig}: stopping; waiting up to {grace:?} for sends in flight (again to quit now)"
+    ));
+    signals.restore_defaults();
 }
 
 pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Result<ExitCode> {
@@ -247,22 +278,27 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let quiet = args.quiet;
-    let report = rt.block_on(run_burst(
-        rt,
-        &settings,
-        draft,
-        args.mode,
-        args.count,
-        args.rate,
-        args.key_template.clone(),
-        Duration::from_millis(args.linger_ms),
-        args.verify,
-        |c, d| {
-            if !quiet {
-                let _ = writeln!(out, "{}", completion_json(c, d));
-            }
-        },
-    ))?;
+    let report = rt.block_on(async {
+        let mut signals = Signals::new().context("installing signal handlers")?;
+        run_burst(
+            rt,
+            &settings,
+            draft,
+            args.mode,
+            args.count,
+            args.rate,
+            args.key_template.clone(),
+            Duration::from_millis(args.linger_ms),
+            args.verify,
+            &mut signals,
+            |c, d| {
+                if !quiet {
+                    let _ = writeln!(out, "{}", completion_json(c, d));
+                }
+            },
+        )
+        .await
+    })?;
     out.flush()?;
     drop(out);
     if let Some(e) = &report.start_error {
@@ -338,6 +374,9 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("mode     count   seconds   msg/s      p50_ms   p99_ms   max_ms   failed  landed");
     let mut ok = true;
+    let mut signals = rt
+        .block_on(async { Signals::new() })
+        .context("installing signal handlers")?;
     for mode in args.modes {
         let rate = (mode == Mode::Oneway).then_some(args.oneway_rate);
         let report = rt.block_on(run_burst(
@@ -350,6 +389,7 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
             None,
             Duration::from_millis(1000),
             mode == Mode::Oneway,
+            &mut signals,
             |_, _| {},
         ))?;
         let t = report.counts();
@@ -372,7 +412,10 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
                 Some(Landing::Unknown { .. }) => "unknown".to_string(),
             },
         );
-        ok &= t.unexpected(mode) == 0;
+        ok &= t.unexpected(mode) == 0 && !report.interrupted;
+        if report.interrupted {
+            break;
+        }
     }
     Ok(if ok {
         ExitCode::SUCCESS
@@ -433,6 +476,21 @@ mod tests {
             completed_at: at + chrono::Duration::microseconds(1500),
             latency: Duration::from_micros(1500),
         }
+    }
+
+    #[test]
+    fn send_refuses_a_body_over_the_profile_limit_as_the_console_does() {
+        let args = MessageArgs {
+            topic: "T".into(),
+            tag: None,
+            keys: vec![],
+            properties: vec![],
+            body: Some("12345".into()),
+            body_file: None,
+        };
+        assert!(draft_from_args(&args, 5).is_ok());
+        let err = draft_from_args(&args, 4).unwrap_err().to_string();
+        assert!(err.starts_with("body:"), "{err}");
     }
 
     #[test]

@@ -10,14 +10,26 @@ use clap::Parser;
 use rmq_console::cli::{Cli, Command, SandboxArgs};
 use rmq_console::runtime::Runtime;
 use rmq_console::sandbox::{self, Sandbox, SandboxOptions, netns, registry};
-use rmq_console::{headless, target};
+use rmq_console::{headless, signals, target};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A sandbox server logs to its own file (its stderr), not ours.
+    if let Some(Command::SandboxServer(args)) = cli.command {
+        return match sandbox::server::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                signals::stderr_line(&format!("rmq-console sandbox-server: {e:#}"));
+                ExitCode::from(1)
+            }
+        };
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("rmq-console: {e:#}");
+            // The log too: after a hangup there is no stderr to read.
+            tracing::error!("{e:#}");
+            signals::stderr_line(&format!("rmq-console: {e:#}"));
             ExitCode::from(2)
         }
     }
@@ -28,6 +40,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     tracing::info!(log = %log.display(), args = ?std::env::args().collect::<Vec<_>>(), "start");
     match cli.command {
         Some(Command::CheckConfig) => target::check_config(cli.config.as_deref()),
+        Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         Some(Command::Send(args)) => {
             headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
@@ -59,6 +72,9 @@ fn headless_on_target(
     command: impl FnOnce(&Runtime, rmq_console::producer::ProducerSettings) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
     let t = target::resolve(target_args, config)?;
+    for w in &t.warnings {
+        signals::stderr_line(&format!("rmq-console: warning: {w}"));
+    }
     let rt = Runtime::new()?;
     let code = command(&rt, t.settings.clone());
     rt.shutdown();
@@ -82,10 +98,16 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
         None => None,
     };
     let isolation = target::isolate_for_sandbox();
-    let sandbox = Sandbox::start(&SandboxOptions { acl })?;
+    if let Err(why) = &isolation {
+        signals::stderr_line(&format!("rmq-console: warning: {why}"));
+    }
+    let sandbox = Sandbox::start(&SandboxOptions {
+        acl,
+        ..Default::default()
+    })?;
     let own_netns = matches!(
         isolation,
-        Some(netns::Isolation::Created | netns::Isolation::CreatedWithUser)
+        Ok(netns::Isolation::Created | netns::Isolation::CreatedWithUser)
     );
     let _registration = registry::register(&registry::Entry {
         pid: std::process::id(),
@@ -104,16 +126,23 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
     }
     println!("Ctrl-C stops the sandbox and removes its store.");
     let rt = Runtime::new()?;
-    rt.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
-        }
-    })
-    .context("waiting for Ctrl-C")?;
+    let signal = rt
+        .block_on(async {
+            let mut signals = signals::Signals::new()?;
+            let name = signals.recv().await;
+            if name == "SIGHUP" {
+                signals::detach_from_terminal();
+            }
+            // Stopping takes a few seconds; a second Ctrl-C ends us now
+            // (the servers follow by their parent-death signal, and the
+            // next start removes the store).
+            signals.restore_defaults();
+            Ok::<_, std::io::Error>(name)
+        })
+        .context("waiting for Ctrl-C")?;
+    tracing::info!(signal, "stopping the sandbox");
     rt.shutdown();
     sandbox.stop();
-    println!("sandbox stopped");
+    signals::stderr_line("sandbox stopped");
     Ok(ExitCode::SUCCESS)
 }

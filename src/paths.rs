@@ -1,5 +1,5 @@
-//! Where the console keeps its files: config, data (history, installed
-//! sandbox servers), state (logs, running-sandbox registry). XDG on Linux.
+//! Where the console keeps its files: config, data, state (logs,
+//! running-sandbox registry). XDG on Linux.
 
 use std::path::PathBuf;
 

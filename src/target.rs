@@ -1,17 +1,25 @@
 //! Decides where the session sends: `--sandbox`, `--namesrv`, `--profile`, or
 //! the config's default profile, falling back to a private sandbox when no
-//! config exists. Runs before the runtime starts, because entering a network
-//! namespace must happen while the process has a single thread.
+//! config exists; turns a profile into `ProducerSettings` (the producer's
+//! defaults, what the profile sets, credentials from the environment);
+//! prepares what the console needs from the config (theme, key bindings),
+//! the same way for a start and for `check-config`.
+//! Runs before the runtime starts, because entering a network namespace
+//! must happen while the process has a single thread.
 
+use std::fmt::Write as _;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use crate::cli::TargetArgs;
-use crate::config::{self, Config, Profile};
+use crate::config::{self, Config, ConfigError, Profile};
+use crate::console::keymap::Keymap;
 use crate::endpoint;
-use crate::producer::ProducerSettings;
+use crate::producer::{Credentials, ProducerSettings};
 use crate::sandbox::{Sandbox, SandboxOptions, netns, registry};
+use crate::theme::{self, Styles};
 
 /// A resolved target. Holds the sandbox (when one was started), which stops
 /// when this is dropped.
@@ -26,26 +34,36 @@ pub struct Target {
     pub profile_config: Option<Profile>,
     /// The loaded config file, if any (theme, keys, results capacity).
     pub config: Config,
+    /// This process lives in a loopback-only network namespace made for its
+    /// sandbox: no other broker can be reached from here.
+    pub loopback_only: bool,
+    /// What the operator must be told before anything else (headless:
+    /// stderr; console: the status bar).
+    pub warnings: Vec<String>,
 }
 
 /// Moves the process into a loopback-only network namespace for a sandbox.
-/// Where the machine does not allow it, the sandbox still runs, and the log
-/// says the name server may probe the host's own address.
-pub fn isolate_for_sandbox() -> Option<netns::Isolation> {
+/// Where the machine does not allow it, the sandbox still runs on the host
+/// network, and the `Err` says so in words for the operator.
+pub fn isolate_for_sandbox() -> Result<netns::Isolation, String> {
     match netns::isolate() {
         Ok(i) => {
             tracing::info!(?i, "sandbox network isolation");
-            Some(i)
+            Ok(i)
         }
         Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "no loopback-only namespace; sandbox shares the host network");
-            None
+            let why = format!(
+                "no loopback-only network namespace ({e:#}); the sandbox shares the host network \
+                 and its name server probes this machine's own address"
+            );
+            tracing::warn!("{why}");
+            Err(why)
         }
     }
 }
 
 fn sandbox_target(config: Config) -> Result<Target> {
-    isolate_for_sandbox();
+    let isolation = isolate_for_sandbox();
     let sandbox = Sandbox::start(&SandboxOptions::default()).context("starting the sandbox")?;
     let mut settings = ProducerSettings::new(sandbox.namesrv_addr.clone());
     settings.producer_group = format!("rmq-console-sandbox-{}", std::process::id());
@@ -56,6 +74,8 @@ fn sandbox_target(config: Config) -> Result<Target> {
         sandbox: Some(sandbox),
         profile_config: None,
         config,
+        loopback_only: isolation.is_ok(),
+        warnings: isolation.err().into_iter().collect(),
     })
 }
 
@@ -69,28 +89,37 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
 
 /// `rmq-console check-config`: the same checks as a start, nothing started.
 pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
-    let Some(p) = config::locate(path)? else {
-        println!(
+    match config::locate(path)? {
+        Some(p) => print!("{}", check_file(&p, &theme::user_dir())?),
+        None => println!(
             "no config file (looked at $RMQ_CONSOLE_CONFIG and {}); the sandbox will be used",
             crate::paths::config_dir().join("config.toml").display()
-        );
-        return Ok(std::process::ExitCode::SUCCESS);
-    };
-    let cfg = config::load(&p)?;
-    for profile in &cfg.profiles {
-        profile
-            .producer_settings()
-            .with_context(|| p.display().to_string())?;
+        ),
     }
-    println!("{}: ok", p.display());
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `check-config` on one file: what a console start prepares (`prepare`)
+/// plus every profile's credentials, not only the starting one's. Returns
+/// the report: `path: ok`, then one line per profile, `*` marking the one a
+/// start picks.
+pub fn check_file(path: &Path, themes_dir: &Path) -> Result<String> {
+    let cfg = config::load(path)?;
+    prepare(&cfg, None, themes_dir)?;
     for profile in &cfg.profiles {
-        let marker = if Some(&profile.name) == cfg.startup_profile().map(|p| &p.name) {
-            "*"
-        } else {
-            " "
-        };
-        println!(
-            "{marker} {:<16} {}{}",
+        producer_settings(profile).with_context(|| cfg.origin.clone())?;
+    }
+    let mut report = format!("{}: ok\n", path.display());
+    let startup = cfg.startup_profile().map(|p| p.name.as_str());
+    for profile in &cfg.profiles {
+        let _ = writeln!(
+            report,
+            "{} {:<16} {}{}",
+            if Some(profile.name.as_str()) == startup {
+                "*"
+            } else {
+                " "
+            },
             profile.name,
             profile.endpoint.name_servers,
             if profile.protected {
@@ -100,7 +129,85 @@ pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
             }
         );
     }
-    Ok(std::process::ExitCode::SUCCESS)
+    Ok(report)
+}
+
+/// What a console start checks and builds from the config before anything
+/// runs; `check-config` runs it too, so the two cannot disagree. The theme
+/// is `--theme`, else the config's, else "default" (the config's is checked
+/// even when `--theme` wins), looked up in `themes_dir` before the
+/// built-ins; `[keys]` must apply to the default keymap. Errors about the
+/// file name its line.
+pub fn prepare(config: &Config, theme_flag: Option<&str>, themes_dir: &Path) -> Result<Styles> {
+    let configured = match &config.theme {
+        Some(name) => Some(
+            theme::load_styles(name, themes_dir)
+                .map_err(|e| config.error_at(config.theme_line, format!("theme: {e:#}")))?,
+        ),
+        None => None,
+    };
+    let styles = match (theme_flag, configured) {
+        (Some(name), _) => {
+            theme::load_styles(name, themes_dir).with_context(|| format!("theme `{name}`"))?
+        }
+        (None, Some(styles)) => styles,
+        (None, None) => theme::load_styles("default", themes_dir)?,
+    };
+    check_key_overrides(config)?;
+    Ok(styles)
+}
+
+/// A profile's producer settings: the producer's own defaults
+/// (`ProducerSettings::new`, the one place they live) with what the profile
+/// sets on top, and credentials read from the environment variables it
+/// names. A named variable that is unset or empty is an error naming the
+/// variable and the profile; secrets never appear in messages.
+pub fn producer_settings(profile: &Profile) -> Result<ProducerSettings> {
+    producer_settings_with(profile, &|name| std::env::var(name).ok())
+}
+
+/// `producer_settings` with the environment supplied, for tests.
+pub fn producer_settings_with(
+    p: &Profile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ProducerSettings> {
+    let read = |var: &str, key: &str| -> Result<String> {
+        match env(var) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => bail!(
+                "profile \"{}\": environment variable {var} ({key}) is not set",
+                p.name
+            ),
+        }
+    };
+    let credentials = match (&p.access_key_env, &p.secret_key_env) {
+        (Some(ak), Some(sk)) => Some(Credentials {
+            access_key: read(ak, "access-key-env")?,
+            secret_key: read(sk, "secret-key-env")?,
+            security_token: match &p.security_token_env {
+                Some(var) => Some(read(var, "security-token-env")?),
+                None => None,
+            },
+        }),
+        // The config loader rejects half pairs; this guards hand-built profiles.
+        (Some(_), None) | (None, Some(_)) => bail!(
+            "profile \"{}\": access-key-env and secret-key-env must be set together",
+            p.name
+        ),
+        (None, None) => None,
+    };
+    let mut s = ProducerSettings::new(p.endpoint.name_servers.clone());
+    s.namespace = p.endpoint.namespace.clone();
+    s.credentials = credentials;
+    if let Some(ms) = p.send_timeout_ms {
+        s.send_timeout = Duration::from_millis(ms);
+    }
+    s.retry_times_sync = p.retry_times_sync.unwrap_or(s.retry_times_sync);
+    s.retry_times_async = p.retry_times_async.unwrap_or(s.retry_times_async);
+    s.retry_another_broker = p.retry_another_broker.unwrap_or(s.retry_another_broker);
+    s.max_message_bytes = p.max_message_bytes.unwrap_or(s.max_message_bytes);
+    s.async_inflight = p.async_inflight.unwrap_or(s.async_inflight);
+    Ok(s)
 }
 
 pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> {
@@ -130,6 +237,8 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
             sandbox: None,
             profile_config: None,
             config,
+            loopback_only: false,
+            warnings: Vec::new(),
         });
     }
     let profile = match &args.profile {
@@ -156,12 +265,7 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
             None => return sandbox_target(config),
         },
     };
-    let settings = profile.producer_settings().with_context(|| {
-        config
-            .path
-            .as_ref()
-            .map_or_else(|| "config".to_string(), |p| p.display().to_string())
-    })?;
+    let settings = producer_settings(&profile).with_context(|| config.origin.clone())?;
     Ok(Target {
         settings,
         profile: profile.name.clone(),
@@ -169,54 +273,45 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
         sandbox: None,
         profile_config: Some(profile),
         config,
+        loopback_only: false,
+        warnings: Vec::new(),
     })
 }
 
 /// The console's session for a target: theme (`--theme`, then the config's,
 /// then the default; `NO_COLOR` wins), key overrides and profile options.
-pub fn session(t: &Target, theme: Option<&str>) -> Result<crate::console::Session> {
+pub fn session(t: &Target, theme_flag: Option<&str>) -> Result<crate::console::Session> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let styles = if no_color {
-        crate::theme::Styles::no_color()
-    } else {
-        match theme.or(t.config.theme.as_deref()) {
-            Some(name) => {
-                crate::theme::load_styles(name).with_context(|| format!("theme `{name}`"))?
-            }
-            None => crate::theme::load_styles("default")?,
-        }
-    };
-    check_key_overrides(&t.config)?;
+    let styles = prepare(&t.config, theme_flag, &theme::user_dir())?;
     let (profiles, current) = profile_choices(t, no_color);
     Ok(crate::console::Session {
         profiles,
         current,
-        styles,
+        styles: if no_color { Styles::no_color() } else { styles },
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
+        warnings: t.warnings.clone(),
     })
 }
 
 /// Bad `[keys]` entries fail here, before the terminal is touched, with the
-/// config file and line of the offending entry.
-fn check_key_overrides(config: &Config) -> Result<()> {
-    let Err(e) = crate::console::keymap::Keymap::default().apply_overrides(&config.keys) else {
+/// config file and line of the offending entry (the keymap's message starts
+/// with the entry, `name = "value"`).
+fn check_key_overrides(config: &Config) -> Result<(), ConfigError> {
+    let Err(e) = Keymap::default().apply_overrides(&config.keys) else {
         return Ok(());
     };
-    let file = config
-        .path
-        .as_ref()
-        .map_or_else(|| "config".to_string(), |p| p.display().to_string());
     let line = config
         .keys
         .keys()
         .find(|name| e.starts_with(&format!("{name} = ")))
-        .and_then(|name| config.key_lines.get(name));
-    match line {
-        Some(line) => bail!("{file}:{line}: [keys]: {e}"),
-        None => bail!("{file}: [keys]: {e}"),
-    }
+        .and_then(|name| config.key_lines.get(name).copied());
+    Err(config.error_at(line, format!("[keys]: {e}")))
 }
+
+/// Why a real profile cannot be chosen in a sandbox session.
+pub const UNREACHABLE_FROM_SANDBOX: &str = "not reachable from this session: it runs in the \
+     sandbox's loopback-only network; start rmq-console without --sandbox to use this profile";
 
 /// The picker's list: every config profile in file order (one whose
 /// credentials are missing is listed with the reason), then the sandbox or
@@ -238,14 +333,17 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
                 .color
                 .as_deref()
                 .filter(|_| !no_color)
-                .and_then(|c| crate::theme::parse_color(c).ok()),
+                .and_then(|c| theme::parse_color(c).ok()),
             default_topic: p.default_topic.clone(),
             default_tag: p.default_tag.clone(),
             // The starting profile keeps exactly what `resolve` built.
             settings: if Some(p.name.as_str()) == started {
                 Ok(t.settings.clone())
+            } else if t.loopback_only {
+                // Its broker is outside this process's network namespace.
+                Err(UNREACHABLE_FROM_SANDBOX.to_string())
             } else {
-                p.producer_settings().map_err(|e| format!("{e:#}"))
+                producer_settings(p).map_err(|e| format!("{e:#}"))
             },
             sandbox: false,
         })
@@ -269,4 +367,43 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
         }
     };
     (choices, current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(loopback_only: bool) -> Target {
+        let config = config::load_str(
+            "[[profile]]\nname = \"prod\"\nendpoint = \"10.0.0.1:9876\"\n",
+            "test.toml",
+        )
+        .expect("valid config");
+        Target {
+            settings: ProducerSettings::new("127.0.0.1:1"),
+            profile: "sandbox".into(),
+            endpoint: "127.0.0.1:1".into(),
+            sandbox: None,
+            profile_config: None,
+            config,
+            loopback_only,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_sandbox_session_marks_real_profiles_unreachable() {
+        let (choices, current) = profile_choices(&target(true), true);
+        assert_eq!(choices[current].name, "sandbox");
+        let prod = choices.iter().find(|c| c.name == "prod").unwrap();
+        assert_eq!(
+            prod.settings.as_ref().err().map(String::as_str),
+            Some(UNREACHABLE_FROM_SANDBOX)
+        );
+        assert!(UNREACHABLE_FROM_SANDBOX.contains("without --sandbox"));
+        // On the host network the same profile can be chosen.
+        let (choices, _) = profile_choices(&target(false), true);
+        let prod = choices.iter().find(|c| c.name == "prod").unwrap();
+        assert!(prod.settings.is_ok());
+    }
 }

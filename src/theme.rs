@@ -1,15 +1,16 @@
 //! Named colour roles resolved once into `Styles`, which panes read. Themes
 //! are TOML files of `role = "colour"`: built-ins embedded from `themes/`,
-//! and a file of the same name in `paths::config_dir()/themes/` overrides one.
+//! and a file of the same name in a user theme directory overrides one. The
+//! directory is always the caller's choice (`user_dir()` at start-up, a
+//! directory of their own in tests), never read behind its back.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context as _, bail};
 use ratatui::style::{Color, Modifier, Style};
-use toml::de::DeTable;
 
-use crate::config::{Source, Table};
+use crate::tomlspan::{ConfigError, Source, Table};
 
 /// Every role a theme file must set, in documentation order.
 pub const ROLES: &[&str] = &[
@@ -42,15 +43,12 @@ pub fn builtin_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(name, _)| *name).collect()
 }
 
-fn user_dir() -> PathBuf {
+/// The operator's theme directory, `paths::config_dir()/themes`.
+pub fn user_dir() -> PathBuf {
     crate::paths::config_dir().join("themes")
 }
 
-/// Built-in names plus `*.toml` files in the user theme directory, sorted.
-pub fn available_names() -> Vec<String> {
-    available_in(&user_dir())
-}
-
+/// Built-in names plus `*.toml` files in `dir`, sorted.
 fn available_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = builtin_names().into_iter().map(String::from).collect();
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -68,13 +66,9 @@ fn available_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The user's file of that name, else the built-in; an unknown name is an
-/// error listing the available ones.
-pub fn load_styles(name: &str) -> anyhow::Result<Styles> {
-    load_styles_from(name, &user_dir())
-}
-
-fn load_styles_from(name: &str, dir: &Path) -> anyhow::Result<Styles> {
+/// The file of that name in `dir` (the user theme directory), else the
+/// built-in; an unknown name is an error listing the available ones.
+pub fn load_styles(name: &str, dir: &Path) -> anyhow::Result<Styles> {
     // A name is a file stem, never a path: `../x` must not escape the dir.
     let plain = !name.is_empty()
         && name
@@ -88,12 +82,10 @@ fn load_styles_from(name: &str, dir: &Path) -> anyhow::Result<Styles> {
     if path.is_file() {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read theme file {}", path.display()))?;
-        return parse_theme(&text, &path.display().to_string()).map_err(anyhow::Error::msg);
+        return Ok(parse_theme(&text, &path.display().to_string())?);
     }
     match BUILTIN.iter().find(|(n, _)| *n == name) {
-        Some((n, text)) => {
-            parse_theme(text, &format!("themes/{n}.toml")).map_err(anyhow::Error::msg)
-        }
+        Some((n, text)) => Ok(parse_theme(text, &format!("themes/{n}.toml"))?),
         None => bail!(
             "unknown theme `{name}` (available: {}; user themes go in {})",
             available_in(dir).join(", "),
@@ -111,24 +103,24 @@ pub fn parse_color(text: &str) -> Result<Color, String> {
 }
 
 /// Parses a theme file; the error is `origin:line: ...` naming the key.
-pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, String> {
-    let src = Source { text, origin };
-    let doc = DeTable::parse(text).map_err(|e| src.toml_error(&e).to_string())?;
+pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, ConfigError> {
+    let src = &Source { text, origin };
+    let doc = src.parse()?;
     let table = Table::new(String::new(), doc.get_ref(), doc.span());
-    table.check_keys(&src, ROLES).map_err(|e| e.to_string())?;
+    table.check_keys(src, ROLES)?;
     let mut colors = [Color::Reset; ROLES.len()];
     for (slot, role) in colors.iter_mut().zip(ROLES) {
-        let value = table
-            .string(&src, role)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| {
+        let value = table.string(src, role)?.ok_or_else(|| {
+            src.err_at(
+                None,
                 format!(
-                    "{origin}: missing role `{role}` (a theme sets every one of: {})",
+                    "missing role `{role}` (a theme sets every one of: {})",
                     ROLES.join(", ")
-                )
-            })?;
+                ),
+            )
+        })?;
         *slot = parse_color(value.get_ref())
-            .map_err(|e| src.err(value.span(), format!("`{role}`: {e}")).to_string())?;
+            .map_err(|e| src.err(value.span(), format!("`{role}`: {e}")))?;
     }
     let [
         background,
@@ -236,22 +228,18 @@ mod tests {
         let light = include_str!("../themes/light.toml");
         std::fs::write(dir.path().join("default.toml"), light).unwrap();
         std::fs::write(dir.path().join("mine.toml"), "text = \"red\"\n").unwrap();
-        let overridden = load_styles_from("default", dir.path()).unwrap();
+        let overridden = load_styles("default", dir.path()).unwrap();
         assert_eq!(overridden, parse_theme(light, "x").unwrap());
-        let e = load_styles_from("mine", dir.path())
-            .unwrap_err()
-            .to_string();
+        let e = load_styles("mine", dir.path()).unwrap_err().to_string();
         assert!(
             e.contains("mine.toml") && e.contains("missing role `background`"),
             "{e}"
         );
-        let e = load_styles_from("nope", dir.path())
-            .unwrap_err()
-            .to_string();
+        let e = load_styles("nope", dir.path()).unwrap_err().to_string();
         assert!(
             e.contains("unknown theme `nope` (available: default, high-contrast, light, mine;"),
             "{e}"
         );
-        assert!(load_styles_from("../default", dir.path()).is_err());
+        assert!(load_styles("../default", dir.path()).is_err());
     }
 }

@@ -1,8 +1,12 @@
 //! Config and theme loading against fixtures: every invalid config or theme
 //! in `tests/fixtures/config/` sits next to a `.err` file holding the exact
-//! message it must produce; valid ones are snapshotted; the example config
-//! and every built-in theme must load; key and role lists are snapshotted so
-//! the docs cannot drift from the code.
+//! message it must produce (a config goes through the whole preparation a
+//! start makes, theme and `[keys]` included); valid ones are snapshotted;
+//! the example config and every built-in theme must load; key and role
+//! lists are snapshotted so the docs cannot drift from the code.
+//!
+//! Themes are looked up in a directory each test makes, never in the
+//! operator's own theme folder.
 //!
 //! `BLESS=1 cargo test --test config` rewrites the `.err` files (review the
 //! diff before committing).
@@ -11,7 +15,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rmq_console::config::{self, Config};
-use rmq_console::theme;
+use rmq_console::producer::ProducerSettings;
+use rmq_console::{target, theme};
 
 fn fixtures(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -62,36 +67,84 @@ fn check_expected_errors(dir: &Path, check: impl Fn(&str, &str) -> Result<(), St
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A config directory of the test's own with no user themes in it: what
+/// `$CONFIG_DIR` stands for in the `.err` files.
+fn config_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn themes_in(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("themes")
+}
+
 #[test]
 fn invalid_configs_give_their_expected_message() {
-    // The theme directory in one message depends on $HOME / $XDG_CONFIG_HOME.
-    let dir = rmq_console::paths::config_dir().display().to_string();
+    let dir = config_dir();
+    let shown = dir.path().display().to_string();
     check_expected_errors(&fixtures("invalid"), |text, name| {
-        config::load_str(text, name)
+        let config = config::load_str(text, name).map_err(|e| e.to_string())?;
+        target::prepare(&config, None, &themes_in(&dir))
             .map(drop)
-            .map_err(|e| e.to_string().replace(&dir, "$CONFIG_DIR"))
+            .map_err(|e| format!("{e:#}").replace(&shown, "$CONFIG_DIR"))
     });
 }
 
 #[test]
 fn invalid_themes_give_their_expected_message() {
     check_expected_errors(&fixtures("themes"), |text, name| {
-        theme::parse_theme(text, name).map(drop)
+        theme::parse_theme(text, name)
+            .map(drop)
+            .map_err(|e| e.to_string())
     });
 }
 
 #[test]
 fn valid_configs_load() {
+    let dir = config_dir();
     for path in tomls(&fixtures("valid")) {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let config = config::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(config.path.as_deref(), Some(path.as_path()));
+        assert_eq!(config.origin, path.display().to_string());
+        target::prepare(&config, None, &themes_in(&dir)).unwrap_or_else(|e| panic!("{e:#}"));
         let config = Config {
             path: None,
+            origin: String::new(),
             ..config
         };
         insta::assert_debug_snapshot!(format!("valid-{name}"), config);
     }
+}
+
+/// The fixture tests above, run again in a child process whose
+/// `$HOME`/`$XDG_CONFIG_HOME` holds broken and extra themes: they pass only
+/// if loading themes in tests never reads the operator's theme folder.
+#[test]
+fn tests_ignore_the_users_theme_folder() {
+    let home = tempfile::tempdir().unwrap();
+    let themes = home.path().join("rmq-console/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    for broken in ["default", "high-contrast", "light", "extra"] {
+        std::fs::write(themes.join(format!("{broken}.toml")), "background = 1\n").unwrap();
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "--test-threads=1",
+            "invalid_configs_give_their_expected_message",
+            "valid_configs_load",
+            "unknown_theme_lists_the_available_ones",
+            "check_config_checks_key_bindings",
+        ])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env_remove("BLESS")
+        .env("INSTA_UPDATE", "no")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("4 passed"), "{stdout}");
 }
 
 #[test]
@@ -124,11 +177,11 @@ fn example_config_loads_and_resolves() {
     .into();
     let lookup = |name: &str| env.get(name).map(|v| v.to_string());
     for profile in &config.profiles {
-        let settings = profile.producer_settings_with(&lookup).unwrap();
+        let settings = target::producer_settings_with(profile, &lookup).unwrap();
         assert_eq!(settings.name_servers, profile.endpoint.name_servers);
     }
     let prod = config.profile("prod").unwrap();
-    let settings = prod.producer_settings_with(&lookup).unwrap();
+    let settings = target::producer_settings_with(prod, &lookup).unwrap();
     assert_eq!(
         settings.namespace.as_deref(),
         Some("MQ_INST_1234567890_BXhFHXzs")
@@ -138,14 +191,39 @@ fn example_config_loads_and_resolves() {
     assert_eq!(creds.secret_key, "example-secret-value");
     assert!(!format!("{settings:?}").contains("example-secret-value"));
     assert!(
-        config
-            .profile("staging")
-            .unwrap()
-            .producer_settings_with(&lookup)
+        target::producer_settings_with(config.profile("staging").unwrap(), &lookup)
             .unwrap()
             .credentials
             .is_none()
     );
+}
+
+/// The example's "staging" profile sets every tuning key to the default it
+/// documents: those must be the producer's defaults, which a profile that
+/// leaves a key out gets.
+#[test]
+fn unset_keys_take_the_producers_defaults_which_the_example_documents() {
+    let defaults = ProducerSettings::new("127.0.0.1:9876");
+    let tuning = |s: &ProducerSettings| {
+        (
+            s.send_timeout,
+            s.retry_times_sync,
+            s.retry_times_async,
+            s.retry_another_broker,
+            s.max_message_bytes,
+            s.async_inflight,
+        )
+    };
+    let documented =
+        target::producer_settings_with(example().profile("staging").unwrap(), &|_| None).unwrap();
+    assert_eq!(tuning(&documented), tuning(&defaults));
+
+    let text = "[[profile]]\nname = \"a\"\nendpoint = \"127.0.0.1:9876\"\nretry-times-async = 7\n";
+    let config = config::load_str(text, "c.toml").unwrap();
+    let settings = target::producer_settings_with(&config.profiles[0], &|_| None).unwrap();
+    let mut expected = tuning(&defaults);
+    expected.2 = 7;
+    assert_eq!(tuning(&settings), expected);
 }
 
 /// Every key the code accepts is documented in the example (commented out
@@ -179,9 +257,8 @@ fn credentials_come_from_the_named_variables() {
     ]
     .into();
 
-    let settings = prod
-        .producer_settings_with(&|n| full.get(n).map(|v| v.to_string()))
-        .unwrap();
+    let settings =
+        target::producer_settings_with(prod, &|n| full.get(n).map(|v| v.to_string())).unwrap();
     let creds = settings.credentials.clone().unwrap();
     assert_eq!(
         (creds.access_key.as_str(), creds.secret_key.as_str()),
@@ -201,8 +278,7 @@ fn credentials_come_from_the_named_variables() {
             .then(|| full.get(n).map(|v| v.to_string()))
             .flatten()
     };
-    let e = prod
-        .producer_settings_with(&no_secret)
+    let e = target::producer_settings_with(prod, &no_secret)
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -217,8 +293,7 @@ fn credentials_come_from_the_named_variables() {
             full.get(n).map(|v| v.to_string())
         }
     };
-    let e = prod
-        .producer_settings_with(&empty_token)
+    let e = target::producer_settings_with(prod, &empty_token)
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -229,9 +304,7 @@ fn credentials_come_from_the_named_variables() {
     // A profile that names no variables reads none, not even the
     // conventional ALIBABA_CLOUD_* ones.
     let staging = config.profile("staging").unwrap();
-    let settings = staging
-        .producer_settings_with(&|_| Some("x".into()))
-        .unwrap();
+    let settings = target::producer_settings_with(staging, &|_| Some("x".into())).unwrap();
     assert!(settings.credentials.is_none());
     assert_eq!(settings.retry_times_sync, 0);
 }
@@ -270,9 +343,66 @@ fn every_theme_file_parses_and_is_built_in() {
 
 #[test]
 fn unknown_theme_lists_the_available_ones() {
-    let e = theme::load_styles("nope").unwrap_err().to_string();
-    assert!(e.starts_with("unknown theme `nope` (available: "), "{e}");
-    for name in theme::builtin_names() {
-        assert!(e.contains(name), "{e}");
-    }
+    let dir = config_dir();
+    let e = theme::load_styles("nope", &themes_in(&dir))
+        .unwrap_err()
+        .to_string();
+    let mut builtin = theme::builtin_names();
+    builtin.sort();
+    let builtin = builtin.join(", ");
+    assert!(
+        e.starts_with(&format!("unknown theme `nope` (available: {builtin}; ")),
+        "{e}"
+    );
+}
+
+/// `check-config` prepares what a start prepares: a binding the keymap
+/// refuses fails it with the file and line, where it used to pass and then
+/// stop the console. Runs the binary with a home of its own.
+#[test]
+fn check_config_checks_key_bindings() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[keys]\nsend = \"ctrl-s\"\nhelp = \"ctrl-nosuchkey\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rmq-console"))
+        .arg("check-config")
+        .arg("--config")
+        .arg(&path)
+        .env("HOME", home.path())
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("RMQ_CONSOLE_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "rmq-console: {}:3: [keys]: help = \"ctrl-nosuchkey\": ",
+            path.display()
+        )),
+        "{stderr}"
+    );
+
+    // Without the bad line it passes, and says which profile a start picks.
+    std::fs::write(
+        &path,
+        "default-profile = \"b\"\n[keys]\nsend = \"ctrl-s\"\n\
+         [[profile]]\nname = \"a\"\nendpoint = \"10.0.0.1:9876\"\nprotected = true\n\
+         [[profile]]\nname = \"b\"\nendpoint = \"10.0.0.2:9876\"\n",
+    )
+    .unwrap();
+    let report = target::check_file(&path, &home.path().join("themes")).unwrap();
+    assert_eq!(
+        report,
+        format!(
+            "{}: ok\n  a                10.0.0.1:9876  (protected)\n* b                10.0.0.2:9876\n",
+            path.display()
+        )
+    );
 }

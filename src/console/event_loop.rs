@@ -62,6 +62,8 @@ impl Pacing {
 pub struct Io<'a, B: Backend> {
     pub terminal: Terminal<B>,
     pub input: mpsc::Receiver<Event>,
+    /// Names of terminating signals (SIGHUP, SIGTERM, SIGQUIT, SIGINT).
+    pub signals: mpsc::Receiver<&'static str>,
     pub spawn: Spawn<'a>,
     pub copy: Copy<'a, B>,
     pub clock: Box<dyn Fn() -> DateTime<Local> + 'a>,
@@ -82,6 +84,9 @@ enum Wake {
     Events(usize),
     Joined(Result<(), JoinError>),
     Input(Event),
+    Signal(&'static str),
+    /// A signal's shutdown ran past its grace.
+    SignalDeadline,
     Clock,
     Frame,
 }
@@ -94,7 +99,15 @@ pub struct Loop<'a, B: Backend> {
     buf: Vec<ProducerEvent>,
     clock: tokio::time::Interval,
     last_draw: Option<Instant>,
+    /// Set by a terminating signal: the console ends as `q` then `q`
+    /// would, and at the latest by this moment.
+    signalled: Option<Instant>,
 }
+
+/// After a terminating signal: the producer's grace (at most), and how much
+/// longer the console waits for its final report.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+const SIGNAL_SLACK: Duration = Duration::from_millis(500);
 
 /// Runs the loop until the App asks to exit; returns the App for the exit
 /// report.
@@ -126,6 +139,7 @@ where
             buf: Vec::with_capacity(256),
             clock,
             last_draw: None,
+            signalled: None,
         })
     }
 
@@ -142,6 +156,9 @@ where
             n = p.link.events.recv_many(&mut self.buf, 256), if p.events_open => Wake::Events(n),
             res = &mut p.link.join, if !p.join_done => Wake::Joined(res),
             Some(ev) = self.io.input.recv() => Wake::Input(ev),
+            Some(sig) = self.io.signals.recv() => Wake::Signal(sig),
+            _ = tokio::time::sleep_until(self.signalled.unwrap_or_else(Instant::now)),
+                if self.signalled.is_some() => Wake::SignalDeadline,
             _ = self.clock.tick() => Wake::Clock,
             _ = tokio::time::sleep_until(next_frame), if self.app.dirty => Wake::Frame,
         };
@@ -166,8 +183,18 @@ where
                     self.input(ev, &mut effects);
                 }
             }
+            Wake::Signal(sig) => self.signal(sig, &mut effects),
+            Wake::SignalDeadline => {
+                tracing::warn!("the producer did not report within its grace; quitting");
+                self.app.should_exit = true;
+            }
             Wake::Clock => self.tick(&mut effects),
             Wake::Frame => {}
+        }
+        if self.signalled.is_some() && (self.producer.stopped || self.producer.join_done) {
+            // The producer has reported (or is gone): nothing left to wait for.
+            self.app.should_exit = true;
+            effects.retain(|e| matches!(e, Effect::Copy(_)));
         }
         self.apply(effects)
     }
@@ -177,14 +204,40 @@ where
         let frame = self.io.pacing.frame;
         if self.app.dirty && self.last_draw.is_none_or(|t| t.elapsed() >= frame) {
             let (app, styles) = (&self.app, &self.styles);
-            self.io
-                .terminal
-                .draw(|f| ui::render(f, app, styles))
-                .context("drawing")?;
+            let drawn = self.io.terminal.draw(|f| ui::render(f, app, styles));
+            // After a hangup the terminal is gone; ending in order matters
+            // more than the screen.
+            if let Err(e) = drawn
+                && self.signalled.is_none()
+            {
+                return Err(e).context("drawing");
+            }
             self.app.dirty = false;
             self.last_draw = Some(Instant::now());
         }
         Ok(())
+    }
+
+    /// A terminating signal ends the console as `q` then `q` would: the
+    /// producer is shut down with a short grace (nobody may be watching any
+    /// more) and its report awaited; a second signal quits at once.
+    fn signal(&mut self, sig: &'static str, effects: &mut VecDeque<Effect>) {
+        self.tick(effects);
+        if self.signalled.is_some() {
+            tracing::warn!("{sig} again: quitting now");
+            self.app.should_exit = true;
+            return;
+        }
+        let grace = self.app.grace().min(SIGNAL_GRACE);
+        tracing::warn!("{sig}: shutting down (grace {grace:?})");
+        self.app.warn(format!("{sig}: shutting down"));
+        self.app.dirty = true;
+        self.signalled = Some(Instant::now() + grace + SIGNAL_SLACK);
+        if self.producer.stopped || self.producer.join_done || !self.app.producer_alive {
+            self.app.should_exit = true;
+        } else {
+            effects.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
+        }
     }
 
     fn tick(&mut self, effects: &mut VecDeque<Effect>) {
@@ -320,6 +373,7 @@ where
     #[cfg(test)]
     pub fn busy(&self) -> bool {
         !self.io.input.is_empty()
+            || !self.io.signals.is_empty()
             || (self.producer.events_open && !self.producer.link.events.is_empty())
             || (!self.producer.join_done && self.producer.link.join.is_finished())
     }

@@ -79,6 +79,7 @@ pub struct Harness {
     rt: tokio::runtime::Runtime,
     pub lp: Loop<'static, TestBackend>,
     keys: mpsc::Sender<Event>,
+    signals: mpsc::Sender<&'static str>,
     spawned: std::sync::mpsc::Receiver<Fake>,
     /// Every producer the loop started, oldest first.
     pub producers: Vec<Fake>,
@@ -92,6 +93,7 @@ impl Harness {
             .build()
             .expect("test runtime");
         let (keys, input) = mpsc::channel(1024);
+        let (signals, signal_rx) = mpsc::channel(4);
         let (tx, spawned) = std::sync::mpsc::channel();
         let spawn = move |settings: &ProducerSettings| {
             let (cmd_tx, cmd_rx) = mpsc::channel(8);
@@ -118,6 +120,7 @@ impl Harness {
         let io = Io {
             terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
             input,
+            signals: signal_rx,
             spawn: Box::new(spawn),
             copy: Box::new(|_, _| Ok(())),
             clock: Box::new(t0),
@@ -134,6 +137,7 @@ impl Harness {
             rt,
             lp,
             keys,
+            signals,
             spawned,
             producers: Vec::new(),
         };
@@ -190,6 +194,15 @@ impl Harness {
             };
             self.press(&key);
         }
+        self
+    }
+
+    /// A terminating signal arrives (`"SIGTERM"`, ...).
+    pub fn signal(&mut self, name: &'static str) -> &mut Self {
+        self.signals
+            .try_send(name)
+            .expect("signal channel has room");
+        self.settle();
         self
     }
 

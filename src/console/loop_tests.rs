@@ -243,3 +243,27 @@ fn protected_burst_needs_the_topic_typed_back() {
         [ProducerCommand::Send { seq: 11, .. }]
     ));
 }
+
+#[test]
+fn a_terminating_signal_ends_like_q_then_q() {
+    let mut h = Harness::new(busy_app(), 80, 24);
+    h.signal("SIGTERM");
+    match h.commands().as_slice() {
+        [ProducerCommand::Shutdown { grace }] => {
+            assert!(*grace <= std::time::Duration::from_secs(1), "{grace:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    h.assert_shows("SIGTERM: shutting down");
+    assert!(!h.app().should_exit, "waits for the producer's report");
+    h.emit(ProducerEvent::Stopped {
+        unresolved: vec![(5, Mode::Async)],
+    });
+    assert!(h.app().should_exit);
+    assert_eq!(h.app().unresolved_count(), 1);
+
+    // A second signal does not wait.
+    let mut h = Harness::new(busy_app(), 80, 24);
+    h.signal("SIGHUP").signal("SIGHUP");
+    assert!(h.app().should_exit);
+}

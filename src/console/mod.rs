@@ -17,7 +17,7 @@ pub mod ui;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
 use chrono::Local;
@@ -40,6 +40,8 @@ pub struct Session {
     pub styles: Styles,
     pub key_overrides: BTreeMap<String, String>,
     pub results_capacity: usize,
+    /// Shown in the status bar and the log when the console opens.
+    pub warnings: Vec<String>,
 }
 
 /// One entry of the profile picker: everything the console needs to switch
@@ -62,6 +64,9 @@ pub struct ProfileChoice {
     pub sandbox: bool,
 }
 
+/// How long the exit waits for the terminal reader thread to notice.
+const INPUT_STOP_WAIT: Duration = Duration::from_millis(300);
+
 /// Runs the console until the operator quits. Call from a plain thread (not
 /// inside the runtime). Prints the unresolved-send report to stderr after the
 /// terminal is restored.
@@ -80,7 +85,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         }) => return Err(anyhow!("profile {name}: {e}")),
         Some(_) => {}
     }
-    let app = App::new(
+    let mut app = App::new(
         AppConfig {
             profiles: session.profiles,
             current: session.current,
@@ -89,13 +94,18 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         },
         Local::now(),
     );
+    for w in session.warnings {
+        app.warn(w);
+    }
     let styles = session.styles;
     let app = {
         let (guard, terminal) = tui::TerminalGuard::enter().context("setting up the terminal")?;
         let input = InputThread::start();
+        let (sig_tx, sig_rx) = mpsc::channel(4);
         let io = Io {
             terminal,
             input: input.rx,
+            signals: sig_rx,
             spawn: Box::new(|settings: &ProducerSettings| {
                 let (handle, events, join) =
                     producer::spawn(rt.context("producer"), settings.clone());
@@ -109,13 +119,44 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             clock: Box::new(Local::now),
             pacing: Pacing::SCREEN,
         };
-        let result = rt.block_on(event_loop::run(app, io, styles));
+        let result = rt.block_on(async {
+            let mut signals =
+                crate::signals::Signals::new().context("installing signal handlers")?;
+            let forward = tokio::spawn(async move {
+                loop {
+                    let sig = signals.recv().await;
+                    if sig == "SIGHUP" {
+                        // The terminal is gone: writes to it must not fail
+                        // the orderly shutdown that follows.
+                        crate::signals::detach_from_terminal();
+                    }
+                    if sig_tx.send(sig).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            let result = event_loop::run(app, io, styles).await;
+            forward.abort();
+            result
+        });
         input.stop.store(true, Ordering::SeqCst);
-        let _ = input.join.join();
+        // After a hangup the reader can sit in a read() on the dead
+        // terminal for good: give it a moment, then leave it behind (the
+        // process is about to end).
+        let until = Instant::now() + INPUT_STOP_WAIT;
+        while !input.join.is_finished() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if input.join.is_finished() {
+            let _ = input.join.join();
+        } else {
+            tracing::info!("terminal reader still blocked; not waiting for it");
+        }
         drop(guard);
         result?
     };
-    // The terminal is back to normal: now it is safe to print.
+    // The terminal is back to normal (or gone, after SIGHUP): the report
+    // goes to the log, and to stderr when that still works.
     let n = app.unresolved_count();
     if n > 0 {
         let mut msg = format!("rmq-console: {n} send(s) unresolved at exit");
@@ -132,7 +173,16 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         } else {
             msg.push_str(" (quit before the producer reported them)");
         }
-        eprintln!("{msg}");
+        if let Some(list) = &app.unresolved {
+            let all: Vec<String> = list
+                .iter()
+                .map(|(seq, mode)| format!("#{seq} {mode}"))
+                .collect();
+            tracing::warn!("{n} send(s) unresolved at exit: {}", all.join(", "));
+        } else {
+            tracing::warn!("{msg}");
+        }
+        crate::signals::stderr_line(&msg);
     }
     Ok(())
 }

@@ -33,6 +33,13 @@
 //!   dispatched is a shortfall; as many or more passes (anyone else sending to
 //!   the topic moves the offsets too, so the check is one-way); offsets that
 //!   could not be read are never a pass.
+//!
+//! Use: `accept` a single send before its command goes out (`withdraw` it if
+//! the command is refused), `apply` every `ProducerEvent` as it arrives,
+//! `end_open` when the producer dies without `Stopped`, and read `counts`.
+//! A burst needs nothing up front: its sends are taken on as they are
+//! reported. The calls return `Err(Refused)` for a report that changed
+//! nothing; callers use that to skip a second result line, nothing more.
 
 mod histogram;
 

@@ -1,7 +1,7 @@
 //! A scripted stand-in for the RocketMQ client (unit tests only): each send
 //! is acknowledged, failed, panics or never answers, as the script says.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::client::Answer;
 use crate::message::{Draft, Failure, Receipt};
@@ -12,7 +12,6 @@ pub(super) enum Act {
     Ack,
     Fail(&'static str),
     /// Panics inside the client call, with this text.
-    #[allow(dead_code)] // until the panic tests
     Panic(&'static str),
     /// Never answers (async: takes the send, never calls back).
     Hang,
@@ -20,14 +19,20 @@ pub(super) enum Act {
 
 type Script = Arc<dyn Fn(&Draft) -> Act + Send + Sync>;
 
+type Callback = Box<dyn Fn(Answer) + Send + Sync>;
+
 pub(super) struct Double {
     script: Script,
+    /// Callbacks of async sends that never answer, kept alive as the real
+    /// client keeps them (dropping one would free its window slot).
+    hung: Mutex<Vec<Callback>>,
 }
 
 impl Double {
     pub(super) fn new(script: impl Fn(&Draft) -> Act + Send + Sync + 'static) -> Self {
         Self {
             script: Arc::new(script),
+            hung: Mutex::new(Vec::new()),
         }
     }
 
@@ -74,7 +79,13 @@ impl Double {
         callback: impl Fn(Answer) + Send + Sync + 'static,
     ) -> Result<(), Failure> {
         match (self.script)(draft) {
-            Act::Hang => Ok(()),
+            Act::Hang => {
+                self.hung
+                    .lock()
+                    .expect("hung callbacks")
+                    .push(Box::new(callback));
+                Ok(())
+            }
             Act::Panic(text) => panic!("{text}"),
             act => {
                 let answer = Self::answer(act);

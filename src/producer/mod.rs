@@ -21,6 +21,11 @@ use crate::message::{Draft, Mode, Seq};
 pub use client::{describe_error, to_message};
 pub use task::spawn;
 
+/// The most async sends a producer keeps in flight. The window is a tokio
+/// semaphore, which panics past `usize::MAX >> 3` permits; this is far below
+/// that and far above any window that helps (BROKER-NOTES: 16–256).
+pub const MAX_ASYNC_INFLIGHT: usize = 65_536;
+
 /// Everything the producer needs to connect; resolved from a profile (or the
 /// sandbox) before the task starts, so the task never reads config or env.
 #[derive(Clone)]
@@ -36,7 +41,8 @@ pub struct ProducerSettings {
     pub retry_times_async: u32,
     pub retry_another_broker: bool,
     pub max_message_bytes: usize,
-    /// Cap on async sends handed to the client library and not yet called back.
+    /// Cap on async sends handed to the client library and not yet called
+    /// back, 1..=`MAX_ASYNC_INFLIGHT` (the task clamps anything else).
     pub async_inflight: usize,
 }
 

@@ -3,7 +3,7 @@
 //! every sequence number until it ends in exactly one outcome.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -145,7 +145,9 @@ impl Shared {
             events,
             done,
             window: Arc::new(Semaphore::new(1)),
-            window_opening: Arc::new(Mutex::new(Some(settings.async_inflight.max(1) - 1))),
+            window_opening: Arc::new(Mutex::new(Some(
+                settings.async_inflight.clamp(1, super::MAX_ASYNC_INFLIGHT) - 1,
+            ))),
             pending: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             lane_depth: AtomicUsize::new(0),
@@ -216,7 +218,7 @@ async fn run(
     let mut tasks = JoinSet::new();
     tasks.spawn(async_lane(shared.clone(), lane_rx));
     let mut burst_tasks = JoinSet::new();
-    let mut bursts: HashMap<u64, Arc<AtomicBool>> = HashMap::new();
+    let mut bursts: HashMap<tokio::task::Id, Arc<BurstRun>> = HashMap::new();
 
     let grace = loop {
         tokio::select! {
@@ -231,30 +233,36 @@ async fn run(
                         Mode::Async => enqueue_async(&shared, &lane_tx, seq, draft).await,
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
-                            tasks.spawn(async move { send_blocking(&shared, seq, mode, draft).await });
+                            tasks.spawn(async move {
+                                if let Err(text) = caught(send_blocking(&shared, seq, mode, draft)).await {
+                                    shared.finish(Completion::instant(seq, mode, panicked(&text)));
+                                }
+                            });
                         }
                     }
                 }
                 Some(ProducerCommand::Burst(spec)) => {
-                    let cancel = Arc::new(AtomicBool::new(false));
-                    bursts.insert(spec.id, cancel.clone());
-                    burst_tasks.spawn(run_burst(shared.clone(), spec, cancel));
+                    let run = Arc::new(BurstRun::new(spec.id));
+                    let task = burst_tasks.spawn(run_burst(shared.clone(), spec, run.clone()));
+                    bursts.insert(task.id(), run);
                 }
                 Some(ProducerCommand::CancelBurst { id }) => {
-                    if let Some(flag) = bursts.remove(&id) {
-                        flag.store(true, Ordering::SeqCst);
+                    for run in bursts.values().filter(|r| r.id == id) {
+                        run.cancel.store(true, Ordering::SeqCst);
                     }
                 }
             },
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            Some(_) = burst_tasks.join_next(), if !burst_tasks.is_empty() => {}
+            Some(joined) = burst_tasks.join_next_with_id(), if !burst_tasks.is_empty() => {
+                burst_ended(&shared, &mut bursts, joined).await;
+            }
         }
     };
 
     // Shutdown: no new sends; wait up to `grace` for what is in flight.
     shared.stopping.store(true, Ordering::SeqCst);
-    for flag in bursts.values() {
-        flag.store(true, Ordering::SeqCst);
+    for run in bursts.values() {
+        run.cancel.store(true, Ordering::SeqCst);
     }
     // Sends waiting for a window slot will never get one: they end as not
     // sent, and bursts stop where they are.
@@ -263,16 +271,30 @@ async fn run(
     // Commands that arrived after the shutdown request were never sent.
     cmd_rx.close();
     while let Ok(cmd) = cmd_rx.try_recv() {
-        if let ProducerCommand::Send { seq, mode, .. } = cmd {
-            shared.track(seq, mode);
-            not_sent(&shared, seq, mode);
+        match cmd {
+            ProducerCommand::Send { seq, mode, .. } => {
+                shared.track(seq, mode);
+                not_sent(&shared, seq, mode);
+            }
+            // None of its sequence numbers was used.
+            ProducerCommand::Burst(spec) => {
+                BurstRun::new(spec.id).finish(&shared, true).await;
+            }
+            ProducerCommand::CancelBurst { .. } | ProducerCommand::Shutdown { .. } => {}
         }
     }
     let _ = tokio::time::timeout(grace + settings.send_timeout, async {
-        while burst_tasks.join_next().await.is_some() {}
+        while let Some(joined) = burst_tasks.join_next_with_id().await {
+            burst_ended(&shared, &mut bursts, joined).await;
+        }
     })
     .await;
+    // Bursts still running are stopped where they are: the send they were
+    // making is still pending and ends below like any other.
     burst_tasks.abort_all();
+    while let Some(joined) = burst_tasks.join_next_with_id().await {
+        burst_ended(&shared, &mut bursts, joined).await;
+    }
     let deadline = tokio::time::Instant::now() + grace;
     loop {
         while let Ok(c) = done_rx.try_recv() {
@@ -293,7 +315,6 @@ async fn run(
     }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
-    while burst_tasks.join_next().await.is_some() {}
     while let Ok(c) = done_rx.try_recv() {
         forward(&shared, c).await;
     }
@@ -314,6 +335,15 @@ async fn run(
             .await;
     }
 
+    // Every seq has its outcome: say so now. Closing the client below can
+    // take a while (a frozen broker, a dead link), and the console, a
+    // profile switch or a SIGHUP exit must not wait for it.
+    tracing::info!(unresolved = unresolved.len(), "producer task stopped");
+    let _ = events
+        .send(ProducerEvent::Connection(Connection::Stopped))
+        .await;
+    let _ = events.send(ProducerEvent::Stopped { unresolved }).await;
+
     // Every spawned send is gone, so the task holds the last reference.
     match Arc::try_unwrap(shared) {
         Ok(mut s) => {
@@ -329,11 +359,7 @@ async fn run(
             tracing::warn!(report = %report.to_json(), "client runtime shutdown unhealthy");
         }
     }
-    tracing::info!(unresolved = unresolved.len(), "producer task stopped");
-    let _ = events
-        .send(ProducerEvent::Connection(Connection::Stopped))
-        .await;
-    let _ = events.send(ProducerEvent::Stopped { unresolved }).await;
+    tracing::info!("producer client closed");
 }
 
 async fn forward(shared: &Shared, c: Completion) {
@@ -395,8 +421,9 @@ fn not_started(shared: &Shared) -> Outcome {
 }
 
 /// Sync and one-way sends: the call returns when the broker answered (sync)
-/// or when the request was written (one-way).
-async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) {
+/// or when the request was written (one-way). Returns whether a one-way
+/// send was dispatched.
+async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) -> bool {
     let at = Local::now();
     shared
         .emit(ProducerEvent::Submitted {
@@ -409,7 +436,7 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
     let started = Instant::now();
     let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
-        return;
+        return false;
     };
     let outcome = match mode {
         Mode::Oneway => match sender.oneway(&draft).await {
@@ -421,7 +448,9 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
             Err(f) => Outcome::Failed(shared.failure(f)),
         },
     };
+    let dispatched = outcome == Outcome::Dispatched;
     shared.finish(completion(seq, mode, outcome, started, at));
+    dispatched
 }
 
 /// Puts an async send in the lane, telling the operator when it has to wait
@@ -443,7 +472,15 @@ async fn enqueue_async(
             })
             .await;
     }
-    let _ = lane.send((seq, draft));
+    if lane.send((seq, draft)).is_err() {
+        // The lane has ended, so nothing will take this send out of it.
+        shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
+        let outcome = Outcome::Failed(Failure {
+            reason: "not sent: the async lane has stopped".into(),
+            code: None,
+        });
+        shared.finish(Completion::instant(seq, mode, outcome));
+    }
 }
 
 async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {
@@ -452,7 +489,11 @@ async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq,
         shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
         match permit {
             Ok(permit) if !shared.stopping.load(Ordering::SeqCst) => {
-                submit_async(&shared, seq, draft, permit).await
+                // A panic must end this send, not the lane and every send
+                // waiting in it.
+                if let Err(text) = caught(submit_async(&shared, seq, draft, permit)).await {
+                    shared.finish(Completion::instant(seq, Mode::Async, panicked(&text)));
+                }
             }
             // Shutting down: the rest of the lane is never sent.
             _ => not_sent(&shared, seq, Mode::Async),
@@ -523,7 +564,62 @@ async fn submit_async(
     }
 }
 
-async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>) {
+/// A burst as the task loop sees it: how to stop it and how far it got, so
+/// that its finish is reported even when it does not end by itself.
+struct BurstRun {
+    id: u64,
+    cancel: AtomicBool,
+    /// Sequence numbers used so far.
+    submitted: AtomicU64,
+    finished: AtomicBool,
+}
+
+impl BurstRun {
+    fn new(id: u64) -> Self {
+        Self {
+            id,
+            cancel: AtomicBool::new(false),
+            submitted: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    /// Reports the burst's finish, once whoever calls.
+    async fn finish(&self, shared: &Shared, cancelled: bool) {
+        if !self.finished.swap(true, Ordering::SeqCst) {
+            shared
+                .emit(ProducerEvent::BurstFinished {
+                    id: self.id,
+                    submitted: self.submitted.load(Ordering::SeqCst),
+                    cancelled,
+                })
+                .await;
+        }
+    }
+}
+
+/// A burst's task has ended: normally (it reported its finish), or aborted
+/// at shutdown or by a panic outside its sends (it did not).
+async fn burst_ended(
+    shared: &Shared,
+    bursts: &mut HashMap<tokio::task::Id, Arc<BurstRun>>,
+    joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+) {
+    let task = match &joined {
+        Ok((task, ())) => *task,
+        Err(e) => {
+            if e.is_panic() {
+                tracing::error!("burst task panicked: {e}");
+            }
+            e.id()
+        }
+    };
+    if let Some(run) = bursts.remove(&task) {
+        run.finish(shared, true).await;
+    }
+}
+
+async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
     // One-way: the offsets before the burst, read by a probe kept open
     // until the offsets after it have settled.
     let mut verify = None;
@@ -553,9 +649,11 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
     let start = tokio::time::Instant::now();
     // Sequence numbers used so far; each one gets exactly one outcome.
     let mut submitted = 0u64;
+    // One-way sends the connection took: what the landing is judged against.
+    let mut dispatched = 0u64;
     let progress_every = (spec.count / 100).max(1);
     for i in 0..spec.count {
-        if cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
+        if run.cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
             break;
         }
         if let Some(rate) = spec.rate.filter(|r| *r > 0) {
@@ -566,32 +664,46 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
         let draft = expand(&spec, seq);
         shared.track(seq, spec.mode);
         submitted += 1;
-        match spec.mode {
-            Mode::Async => {
-                let permit = match shared.window.clone().try_acquire_owned() {
-                    Ok(p) => Ok(p),
-                    Err(_) => {
-                        shared
-                            .emit(ProducerEvent::Queued {
-                                seq,
-                                mode: spec.mode,
-                                at: Local::now(),
-                            })
-                            .await;
-                        shared.window.clone().acquire_owned().await
-                    }
-                };
-                match permit {
-                    Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
-                        submit_async(&shared, seq, draft, p).await
-                    }
-                    _ => {
-                        not_sent(&shared, seq, spec.mode);
-                        break;
+        run.submitted.store(submitted, Ordering::SeqCst);
+        let send = async {
+            match spec.mode {
+                Mode::Async => {
+                    let permit = match shared.window.clone().try_acquire_owned() {
+                        Ok(p) => Ok(p),
+                        Err(_) => {
+                            shared
+                                .emit(ProducerEvent::Queued {
+                                    seq,
+                                    mode: spec.mode,
+                                    at: Local::now(),
+                                })
+                                .await;
+                            shared.window.clone().acquire_owned().await
+                        }
+                    };
+                    match permit {
+                        Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
+                            submit_async(&shared, seq, draft, p).await;
+                            Some(false)
+                        }
+                        _ => {
+                            not_sent(&shared, seq, spec.mode);
+                            None
+                        }
                     }
                 }
+                mode => Some(send_blocking(&shared, seq, mode, draft).await),
             }
-            mode => send_blocking(&shared, seq, mode, draft).await,
+        };
+        // Some(whether it was dispatched one-way), or None: stop here.
+        match caught(send).await {
+            Ok(Some(d)) => dispatched += u64::from(d),
+            Ok(None) => break,
+            // The send ends with the panic; the burst stops there.
+            Err(text) => {
+                shared.finish(Completion::instant(seq, spec.mode, panicked(&text)));
+                break;
+            }
         }
         if submitted.is_multiple_of(progress_every) {
             shared
@@ -611,17 +723,41 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, cancel: Arc<AtomicBool>
                 .await
                 .map(|after| after - before)
                 .map_err(|e| format!("{e:#}"));
-            shared.emit(oneway_landed(&spec, submitted, landed)).await;
+            shared.emit(oneway_landed(&spec, dispatched, landed)).await;
         }
         probe.stop().await;
     }
-    shared
-        .emit(ProducerEvent::BurstFinished {
-            id: spec.id,
-            submitted,
-            cancelled,
-        })
-        .await;
+    run.finish(&shared, cancelled).await;
+}
+
+/// Runs `fut`, turning a panic inside it into `Err(panic text)`. A panic in
+/// a spawned send would otherwise end only its task, silently (the `JoinSet`
+/// keeps it), and leave the sequence number it was sending without an outcome.
+async fn caught<T>(fut: impl Future<Output = T>) -> Result<T, String> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(panic_text(payload.as_ref()))),
+        }
+    })
+    .await
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+fn panicked(text: &str) -> Outcome {
+    Outcome::Failed(Failure {
+        reason: format!("the send panicked: {text}"),
+        code: None,
+    })
 }
 
 fn oneway_landed(spec: &BurstSpec, dispatched: u64, landed: Result<i64, String>) -> ProducerEvent {

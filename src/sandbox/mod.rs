@@ -1,12 +1,13 @@
-//! The sandbox: a real RocketMQ name server and broker (rocketmq-namesrv and
-//! rocketmq-broker 1.0.0, run as child processes) on 127.0.0.1 with ephemeral
-//! ports and a temporary store that is removed when the sandbox stops.
+//! The sandbox: a real RocketMQ name server and broker (the rocketmq-namesrv
+//! and rocketmq-broker 1.0.0 libraries, built into this binary and run as
+//! child processes of it, see `server`) on 127.0.0.1 with ephemeral ports and
+//! a temporary store that is removed when the sandbox stops.
 
 pub mod netns;
 pub mod registry;
+pub mod server;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,12 +15,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-pub const NAMESRV_BIN: &str = "rocketmq-namesrv-rust";
-pub const BROKER_BIN: &str = "rocketmq-broker-rust";
-/// The server crates' version the sandbox is built and tested against.
-pub const SERVER_VERSION: &str = "1.0.0";
+use server::Kind;
+
 /// How long the servers get to become ready.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the servers get to stop on SIGTERM before they are killed.
+const STOP_WAIT: Duration = Duration::from_millis(1500);
+/// Prefix of every sandbox directory in the temp dir; `owner.pid` inside
+/// names the process that made it, so a later start can tell a leftover.
+const DIR_PREFIX: &str = "rmq-console-sandbox-";
+const OWNER_FILE: &str = "owner.pid";
 
 /// A user the broker knows when authentication is on.
 #[derive(Debug, Clone)]
@@ -32,6 +37,9 @@ pub struct AclUser {
 pub struct SandboxOptions {
     /// Start the broker with authentication required for this user.
     pub acl: Option<AclUser>,
+    /// The `rmq-console` binary that runs the servers; `None` is this
+    /// process's own executable. Tests name the binary cargo built.
+    pub server_exe: Option<PathBuf>,
 }
 
 /// A running name server and broker. Dropping it stops both and removes the
@@ -53,56 +61,42 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
-/// Where the server binaries are: `$RMQ_CONSOLE_SERVER_DIR`, then `PATH`,
-/// then `~/.cargo/bin`, then the console's own data dir (where
-/// `install_servers` puts them).
-pub fn find_servers() -> Option<(PathBuf, PathBuf)> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(d) = std::env::var_os("RMQ_CONSOLE_SERVER_DIR") {
-        dirs.push(PathBuf::from(d));
+/// The executable that serves `sandbox-server`: the one asked for, else
+/// this process's own, which must then be `rmq-console` (a test binary run
+/// with those arguments would start its own tests instead).
+fn server_exe(opts: &SandboxOptions) -> Result<PathBuf> {
+    if let Some(exe) = &opts.server_exe {
+        return Ok(exe.clone());
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
+    let exe = std::env::current_exe().context("finding this executable")?;
+    let is_console = exe
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("rmq-console"));
+    if !is_console {
+        bail!(
+            "{} cannot run the sandbox servers; set SandboxOptions::server_exe to the rmq-console binary",
+            exe.display()
+        );
     }
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        dirs.push(PathBuf::from(home).join("bin"));
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".cargo/bin"));
-    }
-    dirs.push(install_root().join("bin"));
-    dirs.into_iter().find_map(|d| {
-        let (n, b) = (d.join(NAMESRV_BIN), d.join(BROKER_BIN));
-        (n.is_file() && b.is_file()).then_some((n, b))
-    })
+    Ok(exe)
 }
 
-/// `~/.local/share/rmq-console/servers`.
-pub fn install_root() -> PathBuf {
-    crate::paths::data_dir().join("servers")
-}
-
-/// Builds the two server binaries from crates.io into `install_root()`
-/// (about ten minutes on two cores, once). Output goes to the caller's
-/// terminal: this only runs before the TUI takes the screen.
-pub fn install_servers() -> Result<(PathBuf, PathBuf)> {
-    let root = install_root();
-    eprintln!(
-        "rmq-console: the sandbox needs the RocketMQ name server and broker ({NAMESRV_BIN}, {BROKER_BIN}).\n\
-         Installing rocketmq-namesrv and rocketmq-broker {SERVER_VERSION} into {} (one time, ~10 min)...",
-        root.display()
-    );
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["install", "--locked", "--root"])
-        .arg(&root)
-        .arg(format!("rocketmq-namesrv@{SERVER_VERSION}"))
-        .arg(format!("rocketmq-broker@{SERVER_VERSION}"))
-        .status()
-        .context("running `cargo install` for the sandbox servers (is cargo on PATH?)")?;
-    if !status.success() {
-        bail!("`cargo install` of the sandbox servers failed ({status})");
+/// A free port `p` on 127.0.0.1 whose `p - 2` is free too: the broker also
+/// listens on its "fast" port two below the normal one.
+fn broker_port_pair() -> Result<u16> {
+    for _ in 0..100 {
+        let normal =
+            TcpListener::bind("127.0.0.1:0").context("finding a free port on 127.0.0.1")?;
+        let port = normal.local_addr()?.port();
+        let Some(fast) = port.checked_sub(2) else {
+            continue;
+        };
+        if TcpListener::bind(("127.0.0.1", fast)).is_ok() {
+            return Ok(port);
+        }
     }
-    find_servers().context("the sandbox servers were installed but cannot be found")
+    bail!("no free pair of ports (p, p-2) on 127.0.0.1 for the broker")
 }
 
 fn free_ports<const N: usize>() -> Result<[u16; N]> {
@@ -118,41 +112,67 @@ fn free_ports<const N: usize>() -> Result<[u16; N]> {
     Ok(out)
 }
 
-impl Sandbox {
-    /// Starts both servers and waits until the broker is ready.
-    pub fn start(opts: &SandboxOptions) -> Result<Self> {
-        let (namesrv_bin, broker_bin) = match find_servers() {
-            Some(found) => found,
-            None => install_servers()?,
-        };
-        Self::start_with(&namesrv_bin, &broker_bin, opts)
-    }
+/// True while process `pid` exists (ours or another user's).
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence and permission.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
 
-    pub fn start_with(
-        namesrv_bin: &Path,
-        broker_bin: &Path,
-        opts: &SandboxOptions,
-    ) -> Result<Self> {
+/// Removes sandbox directories in `tmp` left by runs that were killed
+/// (SIGKILL, power loss) before they could clean up: only those whose owner
+/// process is gone. Returns how many were removed.
+pub fn remove_leftovers(tmp: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(DIR_PREFIX) {
+            continue;
+        }
+        let dir = entry.path();
+        // No owner file: being created right now, or not ours to judge.
+        let Some(pid) = std::fs::read_to_string(dir.join(OWNER_FILE))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid > 0 && !process_alive(pid) {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {
+                    removed += 1;
+                    tracing::info!(dir = %dir.display(), pid, "removed a sandbox store left by a killed run");
+                }
+                Err(e) => tracing::warn!(dir = %dir.display(), "leftover sandbox store: {e}"),
+            }
+        }
+    }
+    removed
+}
+
+impl Sandbox {
+    /// Starts both servers and waits until the broker is ready. Nothing is
+    /// downloaded or built: the servers are this binary's own.
+    pub fn start(opts: &SandboxOptions) -> Result<Self> {
+        let exe = server_exe(opts)?;
+        remove_leftovers(&std::env::temp_dir());
         let dir = tempfile::Builder::new()
-            .prefix("rmq-console-sandbox-")
+            .prefix(DIR_PREFIX)
             .tempdir()
             .context("creating the sandbox directory")?;
-        let root = dir.path();
-        let [ns_port, broker_port, ha_port, health_port] = free_ports::<4>()?;
+        std::fs::write(dir.path().join(OWNER_FILE), std::process::id().to_string())
+            .context("writing the sandbox owner file")?;
+        let root = dir.path().to_path_buf();
+        let broker_port = broker_port_pair()?;
+        let [ns_port, ha_port] = free_ports::<2>()?;
         let namesrv_addr = format!("127.0.0.1:{ns_port}");
         let broker_addr = format!("127.0.0.1:{broker_port}");
 
         let home = root.join("home");
         std::fs::create_dir_all(&home)?;
-        let ns_conf = root.join("namesrv.toml");
-        std::fs::write(
-            &ns_conf,
-            format!(
-                "rocketmqHome = \"{home}\"\nkvConfigPath = \"{home}/kvConfig.json\"\n\
-                 configStorePath = \"{home}/namesrv.properties\"\n",
-                home = home.display()
-            ),
-        )?;
         let store = root.join("store");
         let mut broker_conf = format!(
             r#"[broker]
@@ -194,29 +214,17 @@ commitLogMicroBatchMaxWaitMicros = 0
 "#,
             store = store.display()
         ));
-        let broker_conf_path = root.join("broker.toml");
-        std::fs::write(&broker_conf_path, broker_conf)?;
+        std::fs::write(root.join("broker.toml"), broker_conf)?;
 
         let mut sandbox = Sandbox {
-            namesrv_addr: namesrv_addr.clone(),
+            namesrv_addr,
             broker_addr,
             children: Vec::new(),
             dir,
         };
-        let root = sandbox.dir.path().to_path_buf();
-        let mut ns_cmd = Command::new(namesrv_bin);
-        ns_cmd
-            .arg("-c")
-            .arg(&ns_conf)
-            .args([
-                "--listenPort",
-                &ns_port.to_string(),
-                "--bindAddress",
-                "127.0.0.1",
-            ])
-            .arg("--rocketmqHome")
-            .arg(&home);
-        let child = spawn_server(ns_cmd, &home, &root.join("namesrv.log"))?;
+        let mut ns_cmd = server_command(&exe, Kind::Namesrv, &root, &home);
+        ns_cmd.args(["--port", &ns_port.to_string()]);
+        let child = spawn_server(ns_cmd, &root.join("namesrv.log"))?;
         sandbox.children.push(("name server", child));
         wait_for(START_TIMEOUT, "the name server to listen", || {
             sandbox.check_alive()?;
@@ -224,16 +232,13 @@ commitLogMicroBatchMaxWaitMicros = 0
         })
         .map_err(|e| sandbox.with_log(e, "namesrv.log"))?;
 
-        let mut broker_cmd = Command::new(broker_bin);
-        broker_cmd.arg("-c").arg(&broker_conf_path).env(
-            "ROCKETMQ_HEALTH_BIND_ADDR",
-            format!("127.0.0.1:{health_port}"),
-        );
-        let child = spawn_server(broker_cmd, &home, &root.join("broker.log"))?;
+        let broker_cmd = server_command(&exe, Kind::Broker, &root, &home);
+        let child = spawn_server(broker_cmd, &root.join("broker.log"))?;
         sandbox.children.push(("broker", child));
+        let ready = server::ready_marker(&root, Kind::Broker);
         wait_for(START_TIMEOUT, "the broker to be ready", || {
             sandbox.check_alive()?;
-            Ok(http_ok(health_port, "/readyz"))
+            Ok(ready.exists())
         })
         .map_err(|e| sandbox.with_log(e, "broker.log"))?;
         tracing::info!(?sandbox, "sandbox started");
@@ -262,25 +267,36 @@ commitLogMicroBatchMaxWaitMicros = 0
         e.context(format!("{log} (last lines):\n{}", tail.join("\n")))
     }
 
-    /// Stops both servers: SIGTERM, then SIGKILL after a few seconds.
+    /// Stops both servers: SIGTERM (with SIGCONT, in case one was frozen),
+    /// then SIGKILL for any still there after `STOP_WAIT`. The store is
+    /// thrown away next, so a slow clean shutdown would buy nothing but a
+    /// late exit (after SIGHUP, the console must be gone within seconds).
     pub fn stop(mut self) {
         self.terminate();
     }
 
     fn terminate(&mut self) {
-        // Broker first, so it can unregister from the name server.
-        for (name, child) in self.children.iter_mut().rev() {
-            // SAFETY: kill on our own child's pid.
-            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-            let deadline = Instant::now() + Duration::from_secs(8);
+        for (_, child) in &self.children {
+            let pid = child.id() as libc::pid_t;
+            // SAFETY: kill on our own children's pids (not yet reaped).
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+                libc::kill(pid, libc::SIGCONT);
+            }
+        }
+        let deadline = Instant::now() + STOP_WAIT;
+        for (name, child) in &mut self.children {
             loop {
                 match child.try_wait() {
                     Ok(Some(_)) => break,
                     Ok(None) if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(25))
+                        std::thread::sleep(Duration::from_millis(10))
                     }
                     _ => {
-                        tracing::warn!(name, "sandbox server did not stop on SIGTERM; killing");
+                        tracing::info!(
+                            name,
+                            "sandbox server still running after {STOP_WAIT:?}; killing"
+                        );
                         let _ = child.kill();
                         let _ = child.wait();
                         break;
@@ -298,20 +314,48 @@ impl Drop for Sandbox {
     }
 }
 
-fn spawn_server(mut cmd: Command, home: &Path, log: &Path) -> Result<Child> {
+/// `exe sandbox-server KIND --dir DIR`, with a cleaned environment: only
+/// what the servers need, nothing of the operator's RocketMQ (`NAMESRV_ADDR`
+/// overrides the broker's config), OTEL or proxy settings.
+fn server_command(exe: &Path, kind: Kind, root: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.arg(server::SUBCOMMAND)
+        .arg(match kind {
+            Kind::Namesrv => "namesrv",
+            Kind::Broker => "broker",
+        })
+        .arg("--dir")
+        .arg(root)
+        .env_clear()
+        .env("ROCKETMQ_HOME", home)
+        .env("HOME", home)
+        .env("NO_COLOR", "1")
+        .current_dir(home);
+    if let Some(tz) = std::env::var_os("TZ") {
+        cmd.env("TZ", tz);
+    }
+    cmd
+}
+
+fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
     let out = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let err = out.try_clone()?;
-    cmd.env("ROCKETMQ_HOME", home)
-        .env("NO_COLOR", "1")
-        .current_dir(home)
-        .stdin(Stdio::null())
+    cmd.stdin(Stdio::null())
         .stdout(out)
-        .stderr(err);
-    // SAFETY: prctl is async-signal-safe. The servers die with us, even when
-    // we are killed, so a crashed console leaves no broker behind.
+        .stderr(err)
+        // A process group of their own: Ctrl-C at the terminal reaches only
+        // rmq-console, which stops the servers in order.
+        .process_group(0);
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: prctl and getppid are async-signal-safe. The servers die with
+    // us, even when we are killed, so a crashed console leaves no broker
+    // behind; if we died before prctl took effect, stop at once.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
             Ok(())
         });
     }
@@ -332,20 +376,4 @@ fn wait_for(timeout: Duration, what: &str, mut ready: impl FnMut() -> Result<boo
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// A minimal HTTP GET; true on a 200.
-fn http_ok(port: u16, path: &str) -> bool {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-    if write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 64];
-    let n = s.read(&mut buf).unwrap_or(0);
-    let head = String::from_utf8_lossy(&buf[..n]);
-    head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200")
 }

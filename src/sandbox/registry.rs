@@ -24,6 +24,7 @@ fn dir() -> PathBuf {
 pub fn register(entry: &Entry) -> Result<Registration> {
     let dir = dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    prune(&dir);
     let path = dir.join(format!("{}.json", entry.pid));
     crate::fsutil::write_atomic(&path, serde_json::to_string(entry)?.as_bytes())?;
     Ok(Registration { path })
@@ -39,6 +40,26 @@ impl Drop for Registration {
     }
 }
 
+/// Removes entries left by sandboxes that were killed before they could
+/// remove their own.
+fn prune(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        let pid = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Entry>(&text).ok())
+            .map(|e| e.pid);
+        if let Some(pid) = pid
+            && !super::process_alive(pid as i32)
+        {
+            tracing::info!(path = %path.display(), pid, "removed the registry entry of a killed sandbox");
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 /// The running sandbox (if any) that serves `namesrv` from its own namespace.
 pub fn find(namesrv: &str) -> Option<Entry> {
     let entries = std::fs::read_dir(dir()).ok()?;
@@ -46,9 +67,5 @@ pub fn find(namesrv: &str) -> Option<Entry> {
         .filter_map(|e| e.ok())
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .filter_map(|text| serde_json::from_str::<Entry>(&text).ok())
-        .find(|e| {
-            e.namesrv == namesrv
-                && e.own_netns
-                && PathBuf::from(format!("/proc/{}", e.pid)).exists()
-        })
+        .find(|e| e.namesrv == namesrv && e.own_netns && super::process_alive(e.pid as i32))
 }

@@ -160,6 +160,13 @@ impl App {
         self.selected = 0;
     }
 
+    /// A warning from outside the App (the sandbox could not get a network
+    /// of its own, a signal arrived): the status bar and the results log.
+    pub fn warn(&mut self, text: String) {
+        self.push_note(text.clone());
+        self.notice(super::Level::Warn, text);
+    }
+
     pub(super) fn push_note(&mut self, text: String) {
         self.push(LogEntry {
             at: self.now,

@@ -123,7 +123,10 @@ impl Seen {
     fn failure(&self, seq: Seq) -> String {
         match self.outcomes(seq).as_slice() {
             [Outcome::Failed(f)] => f.reason.clone(),
-            other => panic!("#{seq}: expected one failure, got {other:?}"),
+            other => panic!(
+                "#{seq}: expected one failure, got {other:?}; {:#?}",
+                self.events
+            ),
         }
     }
 
@@ -207,4 +210,213 @@ async fn a_send_without_an_answer_is_unresolved_at_shutdown() {
     );
     assert_eq!(seen.ledger.counts(Mode::Sync).unresolved, 1);
     assert_eq!(seen.ledger.counts(Mode::Async).unresolved, 1);
+}
+
+#[tokio::test]
+async fn a_panic_in_a_sync_send_ends_it_failed_with_the_panic_text() {
+    let double = by_key(&[("boom", Act::Panic("client exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Sync, "boom")).await.unwrap();
+    seen.outcome_of(&mut rx, 1).await;
+    handle.submit(send(2, Mode::Oneway, "fine")).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let why = seen.failure(1);
+    assert!(why.contains("client exploded"), "{why}");
+    assert_eq!(seen.outcomes(2), [&Outcome::Dispatched]);
+    assert_eq!(seen.ledger.counts(Mode::Sync).failed, 1);
+    assert_eq!(seen.ledger.refused(), 0, "one outcome per send");
+}
+
+#[tokio::test]
+async fn a_panic_in_an_async_send_ends_it_and_the_lane_keeps_going() {
+    let double = by_key(&[("boom", Act::Panic("callback setup exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(send(1, Mode::Async, "boom")).await.unwrap();
+    seen.outcome_of(&mut rx, 1).await;
+    handle.submit(send(2, Mode::Async, "fine")).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert!(seen.failure(1).contains("callback setup exploded"));
+    assert!(matches!(seen.outcomes(2)[..], [Outcome::Acknowledged(_)]));
+    let queued_2 = seen
+        .events
+        .iter()
+        .any(|e| matches!(e, ProducerEvent::Queued { seq: 2, .. }));
+    assert!(!queued_2, "the lane is empty again, so #2 does not wait");
+    assert_eq!(seen.ledger.refused(), 0);
+}
+
+#[tokio::test]
+async fn a_panic_in_a_burst_ends_its_send_and_finishes_the_burst() {
+    let double = by_key(&[("k2", Act::Panic("burst send exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(burst(7, Mode::Sync, 3, 1)).await.unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    seen.outcome_of(&mut rx, 2).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert!(matches!(seen.outcomes(1)[..], [Outcome::Acknowledged(_)]));
+    assert!(seen.failure(2).contains("burst send exploded"));
+    assert!(seen.outcomes(3).is_empty(), "#3 was never used");
+    assert_eq!(seen.burst_finished(7), [(2, true)]);
+    let c = seen.ledger.counts(Mode::Sync);
+    assert_eq!((c.ok, c.failed, c.open()), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_send_into_a_closed_lane_fails_and_leaves_the_queue() {
+    let (events, _events_rx) = mpsc::channel(16);
+    let (done, mut done_rx) = mpsc::unbounded_channel();
+    let shared = Shared::new(
+        Some(Sender::Double(by_key(&[]))),
+        None,
+        None,
+        &settings(),
+        events,
+        done,
+    );
+    let (lane, lane_rx) = mpsc::unbounded_channel();
+    drop(lane_rx);
+    enqueue_async(&shared, &lane, 1, draft("k")).await;
+    enqueue_async(&shared, &lane, 2, draft("k")).await;
+    assert_eq!(
+        shared.lane_depth.load(Ordering::SeqCst),
+        0,
+        "no phantom queue"
+    );
+    for seq in [1, 2] {
+        let c = done_rx.try_recv().expect("the send ended");
+        assert_eq!((c.seq, c.mode), (seq, Mode::Async));
+        match c.outcome {
+            Outcome::Failed(f) => assert!(f.reason.contains("async lane"), "{}", f.reason),
+            other => panic!("#{seq}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_huge_async_inflight_is_bounded_instead_of_panicking() {
+    let mut s = settings();
+    s.async_inflight = usize::MAX;
+    let (handle, mut rx, _join) = spawn_double(s, by_key(&[]));
+    let mut seen = Seen::new();
+    for seq in 1..=3 {
+        handle.submit(send(seq, Mode::Async, "k")).await.unwrap();
+    }
+    for seq in 1..=3 {
+        seen.outcome_of(&mut rx, seq).await;
+    }
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.ledger.counts(Mode::Async).ok, 3);
+}
+
+#[tokio::test]
+async fn bursts_still_queued_at_shutdown_are_finished_unsent() {
+    let (handle, mut rx, _join) = spawn_double(settings(), by_key(&[]));
+    // Both wait in the channel: the task has not run yet.
+    handle
+        .try_submit(ProducerCommand::Shutdown {
+            grace: Duration::from_millis(100),
+        })
+        .unwrap();
+    handle.try_submit(burst(9, Mode::Async, 5, 1)).unwrap();
+    handle.try_submit(send(6, Mode::Sync, "late")).unwrap();
+    let mut seen = Seen::new();
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.burst_finished(9), [(0, true)], "{:#?}", seen.events);
+    assert!(seen.failure(6).contains("shutting down"));
+    assert_eq!(seen.ledger.open_total(), 0);
+}
+
+#[tokio::test]
+async fn a_burst_aborted_at_shutdown_still_reports_its_finish() {
+    let double = Double::new(|_| Act::Hang);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle.submit(burst(4, Mode::Sync, 3, 1)).await.unwrap();
+    seen.until(&mut rx, "Submitted #1", |e| {
+        matches!(e, ProducerEvent::Submitted { seq: 1, .. })
+    })
+    .await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.burst_finished(4), [(1, true)], "{:#?}", seen.events);
+    assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
+    let stopped = seen.events.last().unwrap();
+    assert_eq!(
+        stopped,
+        &ProducerEvent::Stopped {
+            unresolved: vec![(1, Mode::Sync)]
+        }
+    );
+    assert_eq!(seen.ledger.counts(Mode::Sync).unresolved, 1);
+    assert_eq!(seen.ledger.open_total(), 0);
+}
+
+#[tokio::test]
+async fn async_sends_queued_for_the_window_at_shutdown_end_not_sent() {
+    // The window opens past one slot only after a first acknowledgement,
+    // which never comes: #2 and #3 wait in the lane.
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Hang));
+    let mut seen = Seen::new();
+    for seq in 1..=3 {
+        handle.submit(send(seq, Mode::Async, "k")).await.unwrap();
+    }
+    seen.until(&mut rx, "Queued #3", |e| {
+        matches!(e, ProducerEvent::Queued { seq: 3, .. })
+    })
+    .await;
+    assert_eq!(seen.ledger.counts(Mode::Async).queued, 2);
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
+    for seq in [2, 3] {
+        assert!(seen.failure(seq).contains("shutting down"));
+    }
+    let c = seen.ledger.counts(Mode::Async);
+    assert_eq!(
+        (c.queued, c.in_flight, c.unresolved, c.failed),
+        (0, 0, 1, 2)
+    );
+    assert_eq!(c.latency.count(), 0, "nothing was answered");
+}
+
+#[tokio::test]
+async fn a_cancelled_burst_reports_what_it_used() {
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Ack));
+    let mut seen = Seen::new();
+    let mut spec = match burst(3, Mode::Sync, 1_000_000, 1) {
+        ProducerCommand::Burst(spec) => spec,
+        _ => unreachable!(),
+    };
+    spec.rate = Some(1000);
+    handle.submit(ProducerCommand::Burst(spec)).await.unwrap();
+    seen.outcome_of(&mut rx, 2).await;
+    handle
+        .submit(ProducerCommand::CancelBurst { id: 3 })
+        .await
+        .unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    let finished = seen.burst_finished(3);
+    let [(used, true)] = finished[..] else {
+        panic!("{finished:?}");
+    };
+    assert!((2..1_000_000).contains(&used), "{used}");
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let c = seen.ledger.counts(Mode::Sync);
+    assert_eq!((c.ok, c.open()), (used, 0), "every used seq ended once");
 }

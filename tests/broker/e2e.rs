@@ -1,0 +1,182 @@
+//! End to end: the binary in a pseudo-terminal (tmux), on its own sandbox,
+//! driven by keys and read from the screen.
+
+use std::time::Duration;
+
+use crate::common::*;
+
+/// The console as a newcomer starts it: `rmq-console` with an empty HOME
+/// (no config, no server binaries anywhere, no cargo on PATH) in a
+/// loopback-only network, in a 120x40 tmux pane. Returns when the first
+/// screen shows a ready sandbox.
+fn console_on_fresh_home(home: &std::path::Path, tmp: &std::path::Path) -> Tmux {
+    let tmux = Tmux {
+        socket: home.join("tmux.sock"),
+    };
+    let command = format!(
+        "env -i HOME={home} TMPDIR={tmp} PATH=/usr/bin:/bin TERM=xterm-256color {bin}; \
+         echo EXIT=$?; sleep 60",
+        home = home.display(),
+        tmp = tmp.display(),
+        bin = BIN,
+    );
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    tmux.wait_for(
+        "the console on a ready sandbox",
+        Duration::from_secs(60),
+        |s| s.contains("SANDBOX") && s.contains("ready"),
+    );
+    tmux
+}
+
+/// End to end: the binary in a pseudo-terminal, started with an empty HOME
+/// on its own sandbox; a message is typed and sent in each mode, and the
+/// screen shows the three outcomes and the counters.
+#[test]
+fn console_sends_in_each_mode_end_to_end() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmux = console_on_fresh_home(home.path(), tmp.path());
+
+    // The sandbox starts with a topic filled in, so a newcomer can send at once.
+    assert!(tmux.screen().contains("demo-topic"), "{}", tmux.screen());
+    tmux.keys(&["Tab"]);
+    tmux.literal("paid");
+    tmux.keys(&["Tab"]);
+    tmux.literal("order-1 user-9");
+    tmux.keys(&["Tab"]);
+    tmux.literal("region=eu");
+    tmux.keys(&["Tab"]);
+    tmux.literal("héllo from the e2e test");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the sync acknowledgement", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains(" sync ") && l.contains("OK SendOk"))
+    });
+    // Esc and 2 in one write, as a slow SSH link delivers them: still leaves
+    // the field and picks Async.
+    tmux.cmd(&["send-keys", "-t", "e2e", "Escape", "2"]);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the async callback", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains(" async ") && l.contains("OK SendOk") && l.contains("cb "))
+    });
+    tmux.keys(&["3", "s"]);
+    let screen = tmux.wait_for("the one-way dispatch", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains(" oneway ") && l.contains("DISPATCHED"))
+    });
+    let _ = std::fs::write(root.join("target/e2e-screen.txt"), &screen);
+    // mode, sent, ok, fail per row of the counters pane.
+    assert_eq!(
+        row(&screen, "Sync").get(1..4),
+        Some(&["1", "1", "0"][..]),
+        "{screen}"
+    );
+    assert_eq!(
+        row(&screen, "Async").get(1..4),
+        Some(&["1", "1", "0"][..]),
+        "{screen}"
+    );
+    assert_eq!(
+        row(&screen, "One-way").get(1..4),
+        Some(&["1", "1", "0"][..]),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("delivery unverified"),
+        "one-way is honest about delivery"
+    );
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
+        s.contains("EXIT=0")
+    });
+}
+
+/// SIGHUP (the SSH connection dropped: tmux kills the pane's processes with
+/// it) or SIGTERM to a console with async sends in flight: it shuts the
+/// producer down with a short grace, logs the unresolved sends, stops its
+/// sandbox and removes the store, within the send timeout plus a second.
+fn console_ends_in_order_on(sig: i32, name: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmux = console_on_fresh_home(home.path(), tmp.path());
+    let shell: u32 = tmux
+        .cmd(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("pane pid");
+    let console = *children_of(shell).first().expect("the console runs");
+    let servers = servers_of(console);
+    assert_eq!(servers.len(), 2, "{servers:?}");
+    let store: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(store.len(), 1, "one sandbox store: {store:?}");
+
+    // One acknowledged async send warms the route and opens the async
+    // window; then the broker is frozen so the next ones stay in flight.
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tmux.literal("warm-up");
+    tmux.keys(&["Escape", "2", "s"]);
+    tmux.wait_for("the first callback", Duration::from_secs(30), |s| {
+        s.contains("OK SendOk")
+    });
+    let (broker, _) = *servers.iter().find(|(_, k)| *k == "broker").unwrap();
+    signal(broker, libc::SIGSTOP);
+    tmux.keys(&["s", "s", "s"]);
+    tmux.wait_for(
+        "three async sends in flight",
+        Duration::from_secs(10),
+        |s| row(s, "Async").get(4) == Some(&"3"),
+    );
+
+    let signalled = std::time::Instant::now();
+    if sig == libc::SIGHUP {
+        // What an SSH disconnect does: the pane and its terminal go away.
+        tmux.cmd(&["kill-session", "-t", "e2e"]);
+    } else {
+        signal(console, sig);
+    }
+    wait_until("the console to exit", Duration::from_secs(10), || {
+        !alive(console)
+    });
+    let took = signalled.elapsed();
+    // The sandbox's default send timeout is 3 s.
+    assert!(
+        took < Duration::from_secs(4),
+        "{name}: exited in {took:?}, within the send timeout plus a second"
+    );
+    for (pid, kind) in &servers {
+        assert!(!alive(*pid), "{name}: the {kind} ({pid}) is gone");
+    }
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "{name}: no store left: {left:?}");
+    let log = std::fs::read_to_string(home.path().join(".local/state/rmq-console/rmq-console.log"))
+        .unwrap();
+    assert!(log.contains(&format!("{name}: shutting down")), "{log}");
+    assert!(
+        log.contains("3 send(s) unresolved at exit: #2 async, #3 async, #4 async"),
+        "{name}: the log lists the unresolved sends:\n{log}"
+    );
+}
+
+#[test]
+fn sighup_ends_the_console_in_order() {
+    console_ends_in_order_on(libc::SIGHUP, "SIGHUP");
+}
+
+#[test]
+fn sigterm_ends_the_console_in_order() {
+    console_ends_in_order_on(libc::SIGTERM, "SIGTERM");
+}

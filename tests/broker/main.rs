@@ -1,0 +1,9 @@
+//! Tests on a real name server and broker (the sandbox) on 127.0.0.1, one
+//! test binary split by level: the producer task, the headless commands, and
+//! the console end to end. Run by the README's test command inside a
+//! loopback-only network namespace.
+
+mod cli;
+mod common;
+mod e2e;
+mod producer;
