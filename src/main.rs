@@ -10,7 +10,7 @@ use clap::Parser;
 use rmq_console::cli::{Cli, Command, SandboxArgs};
 use rmq_console::runtime::Runtime;
 use rmq_console::sandbox::{self, Sandbox, SandboxOptions, netns, registry};
-use rmq_console::{headless, signals, target};
+use rmq_console::{headless, signals, target, theme};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,7 +39,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let log = rmq_console::logging::init().context("setting up the log file")?;
     tracing::info!(log = %log.display(), args = ?std::env::args().collect::<Vec<_>>(), "start");
     match cli.command {
-        Some(Command::CheckConfig) => target::check_config(cli.config.as_deref()),
+        Some(Command::CheckConfig) => {
+            target::check_config(cli.config.as_deref(), cli.theme.as_deref())
+        }
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         Some(Command::Send(args)) => {
@@ -53,8 +55,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         None => {
-            let t = target::resolve(&cli.target, cli.config.as_deref())?;
-            let session = target::session(&t, cli.theme.as_deref())?;
+            // Theme and key bindings are checked before a sandbox starts.
+            let config = target::load_config(cli.config.as_deref())?;
+            let styles = target::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
+            let t = target::resolve_with(&cli.target, config)?;
+            let session = target::session(&t, styles);
             let rt = Runtime::new()?;
             let result = rmq_console::console::run(&rt, session);
             rt.shutdown();

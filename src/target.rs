@@ -88,9 +88,12 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
 }
 
 /// `rmq-console check-config`: the same checks as a start, nothing started.
-pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
+pub fn check_config(
+    path: Option<&Path>,
+    theme_flag: Option<&str>,
+) -> Result<std::process::ExitCode> {
     match config::locate(path)? {
-        Some(p) => print!("{}", check_file(&p, &theme::user_dir())?),
+        Some(p) => print!("{}", check_file(&p, theme_flag, &theme::user_dir())?),
         None => println!(
             "no config file (looked at $RMQ_CONSOLE_CONFIG and {}); the sandbox will be used",
             crate::paths::config_dir().join("config.toml").display()
@@ -103,9 +106,9 @@ pub fn check_config(path: Option<&Path>) -> Result<std::process::ExitCode> {
 /// plus every profile's credentials, not only the starting one's. Returns
 /// the report: `path: ok`, then one line per profile, `*` marking the one a
 /// start picks.
-pub fn check_file(path: &Path, themes_dir: &Path) -> Result<String> {
+pub fn check_file(path: &Path, theme_flag: Option<&str>, themes_dir: &Path) -> Result<String> {
     let cfg = config::load(path)?;
-    prepare(&cfg, None, themes_dir)?;
+    prepare(&cfg, theme_flag, themes_dir)?;
     for profile in &cfg.profiles {
         producer_settings(profile).with_context(|| cfg.origin.clone())?;
     }
@@ -211,7 +214,12 @@ pub fn producer_settings_with(
 }
 
 pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> {
-    let config = load_config(config_path)?;
+    resolve_with(args, load_config(config_path)?)
+}
+
+/// `resolve` on a config already loaded (the console prepares it first, so
+/// that a bad theme or key binding fails before a sandbox starts).
+pub fn resolve_with(args: &TargetArgs, config: Config) -> Result<Target> {
     if args.sandbox {
         return sandbox_target(config);
     }
@@ -278,20 +286,19 @@ pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> 
     })
 }
 
-/// The console's session for a target: theme (`--theme`, then the config's,
-/// then the default; `NO_COLOR` wins), key overrides and profile options.
-pub fn session(t: &Target, theme_flag: Option<&str>) -> Result<crate::console::Session> {
+/// The console's session for a target: the styles `prepare` made from its
+/// config (`NO_COLOR` wins), key overrides and profile options.
+pub fn session(t: &Target, styles: Styles) -> crate::console::Session {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let styles = prepare(&t.config, theme_flag, &theme::user_dir())?;
     let (profiles, current) = profile_choices(t, no_color);
-    Ok(crate::console::Session {
+    crate::console::Session {
         profiles,
         current,
         styles: if no_color { Styles::no_color() } else { styles },
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
         warnings: t.warnings.clone(),
-    })
+    }
 }
 
 /// Bad `[keys]` entries fail here, before the terminal is touched, with the

@@ -368,17 +368,22 @@ fn check_config_checks_key_bindings() {
         "[keys]\nsend = \"ctrl-s\"\nhelp = \"ctrl-nosuchkey\"\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rmq-console"))
-        .arg("check-config")
-        .arg("--config")
-        .arg(&path)
-        .env("HOME", home.path())
-        .env_remove("XDG_STATE_HOME")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("RMQ_CONSOLE_CONFIG")
-        .output()
-        .unwrap();
+    // The binary with a home of its own and `path` as its config.
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rmq-console"))
+            .args(args)
+            .arg("--config")
+            .arg(&path)
+            .env("HOME", home.path())
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("RMQ_CONSOLE_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["check-config"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -389,6 +394,18 @@ fn check_config_checks_key_bindings() {
         "{stderr}"
     );
 
+    // A console start refuses the same file before it starts a sandbox (no
+    // profiles: it would start one) or touches the terminal.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":3: [keys]: help"));
+    let log = std::fs::read_to_string(home.path().join(".local/state/rmq-console/rmq-console.log"))
+        .unwrap_or_default();
+    assert!(
+        !log.contains("sandbox started"),
+        "no sandbox was started: {log}"
+    );
+
     // Without the bad line it passes, and says which profile a start picks.
     std::fs::write(
         &path,
@@ -397,7 +414,7 @@ fn check_config_checks_key_bindings() {
          [[profile]]\nname = \"b\"\nendpoint = \"10.0.0.2:9876\"\n",
     )
     .unwrap();
-    let report = target::check_file(&path, &home.path().join("themes")).unwrap();
+    let report = target::check_file(&path, None, &home.path().join("themes")).unwrap();
     assert_eq!(
         report,
         format!(

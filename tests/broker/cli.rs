@@ -228,12 +228,7 @@ fn sandbox_starts_on_an_empty_home_and_ignores_the_operators_rocketmq_settings()
         .args(["--body", "first message", "--mode", "sync"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "send to the fresh sandbox: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("\"state\":\"acknowledged\""));
+    assert_acknowledged(&out, "send to the fresh sandbox");
 
     // Ctrl-C at a terminal signals the whole foreground process group.
     signal_group(sb.pid(), libc::SIGINT);
@@ -354,12 +349,7 @@ fn headless_sandbox_makes_its_own_namespace_and_send_joins_it() {
     .args(["--body", "through the joined namespace"])
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "send joined the sandbox's namespace: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("\"state\":\"acknowledged\""));
+    assert_acknowledged(&out, "send joined the sandbox's namespace");
     signal(sb.pid(), libc::SIGTERM);
     assert!(wait_exit(&mut sb.child, Duration::from_secs(10)).success());
     assert!(!sb.store.exists());

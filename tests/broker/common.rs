@@ -470,3 +470,17 @@ pub fn wait_exit(child: &mut std::process::Child, timeout: Duration) -> std::pro
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A headless `send` of one message that exited 0 with an acknowledgement.
+pub fn assert_acknowledged(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"state\":\"acknowledged\""),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
