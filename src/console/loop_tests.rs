@@ -267,3 +267,18 @@ fn a_terminating_signal_ends_like_q_then_q() {
     h.signal("SIGHUP").signal("SIGHUP");
     assert!(h.app().should_exit);
 }
+
+#[test]
+fn an_open_overlay_owns_the_keyboard() {
+    let mut h = ready();
+    h.press("?");
+    assert!(matches!(h.app().overlay, Overlay::Help));
+    h.assert_shows("Keys: mode bar");
+    h.press("s").press("2");
+    assert!(h.commands().is_empty(), "s does not send under help");
+    assert_eq!(h.app().mode, Mode::Sync);
+    h.press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    h.press("s");
+    assert_eq!(h.commands().len(), 1);
+}

@@ -7,86 +7,9 @@ use crate::producer::ProducerCommand;
 
 impl App {
     pub(super) fn on_key(&mut self, bind: Bind) -> Option<Effect> {
-        let last_profile = self.profiles.len().saturating_sub(1);
         // Modal overlays first: they own the keyboard.
-        match (&mut self.overlay, bind) {
-            (_, Bind::QuitNow) => return self.quit(),
-            (Overlay::Help, Bind::Close) => {
-                self.overlay = Overlay::None;
-                return None;
-            }
-            (Overlay::Help, _) => return None,
-            (Overlay::Detail { .. }, Bind::Close) => {
-                self.overlay = Overlay::None;
-                return None;
-            }
-            (Overlay::Detail { scroll, .. }, Bind::ScrollDown) => {
-                *scroll = scroll.saturating_add(1);
-                return None;
-            }
-            (Overlay::Detail { scroll, .. }, Bind::ScrollUp) => {
-                *scroll = scroll.saturating_sub(1);
-                return None;
-            }
-            (Overlay::Detail { entry, .. }, Bind::CopyMsgId) => {
-                let id = entry.msg_id().map(str::to_string);
-                return self.copy(id);
-            }
-            (Overlay::Detail { .. }, _) => return None,
-            (Overlay::Repeat(_), Bind::Close) => {
-                self.overlay = Overlay::None;
-                return None;
-            }
-            (Overlay::Repeat(form), Bind::FocusNext | Bind::FocusPrev) => {
-                form.step(bind == Bind::FocusNext);
-                return None;
-            }
-            (Overlay::Repeat(form), Bind::Submit | Bind::Send) => {
-                let Some(spec) = form.validate() else {
-                    self.notice(Level::Warn, "fix the repeat form first");
-                    return None;
-                };
-                return self.start_send(Some(spec));
-            }
-            (Overlay::Repeat(_), _) => return None,
-            (Overlay::Confirm(c), Bind::Yes) if c.typed.is_none() => {
-                return self.confirmed();
-            }
-            (Overlay::Confirm(c), Bind::Submit) if c.typed.is_some() => {
-                if c.topic_matches() {
-                    return self.confirmed();
-                }
-                let topic = c.pending.draft.topic.clone();
-                self.notice(
-                    Level::Warn,
-                    format!("type the topic exactly ({topic}) to start the burst"),
-                );
-                return None;
-            }
-            (Overlay::Confirm(_), Bind::No | Bind::Close) => {
-                self.overlay = Overlay::None;
-                self.notice(Level::Info, "not sent");
-                return None;
-            }
-            (Overlay::Confirm(_), _) => return None,
-            (Overlay::Picker { .. }, Bind::Close) => {
-                self.overlay = Overlay::None;
-                return None;
-            }
-            (Overlay::Picker { cursor }, Bind::ScrollDown) => {
-                *cursor = (*cursor + 1).min(last_profile);
-                return None;
-            }
-            (Overlay::Picker { cursor }, Bind::ScrollUp) => {
-                *cursor = cursor.saturating_sub(1);
-                return None;
-            }
-            (Overlay::Picker { cursor }, Bind::Submit) => {
-                let i = *cursor;
-                return self.choose_profile(i);
-            }
-            (Overlay::Picker { .. }, _) => return None,
-            (Overlay::None, _) => {}
+        if let Some(handled) = self.overlay_key(bind) {
+            return handled;
         }
         match bind {
             Bind::Send | Bind::QuickSend => self.start_send(None),

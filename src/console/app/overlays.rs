@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use super::{App, Effect, LogEntry, RepeatForm, RepeatSpec};
+use super::{App, Effect, Level, LogEntry, RepeatForm, RepeatSpec};
+use crate::console::keymap::Bind;
 use crate::message::{Draft, Mode};
 
 /// A send waiting for the operator's y/n on a protected profile.
@@ -60,6 +61,90 @@ impl App {
         match std::mem::replace(&mut self.overlay, Overlay::None) {
             Overlay::Confirm(c) => self.emit(c.pending),
             _ => None,
+        }
+    }
+
+    /// A key while an overlay is open: `Some` with what it did (the overlay
+    /// owns the keyboard, so keys it does not use do nothing), `None` when
+    /// no overlay is open. Ctrl-C quits from anywhere.
+    pub(super) fn overlay_key(&mut self, bind: Bind) -> Option<Option<Effect>> {
+        let last_profile = self.profiles.len().saturating_sub(1);
+        match (&mut self.overlay, bind) {
+            (_, Bind::QuitNow) => Some(self.quit()),
+            (Overlay::Help, Bind::Close) => {
+                self.overlay = Overlay::None;
+                Some(None)
+            }
+            (Overlay::Help, _) => Some(None),
+            (Overlay::Detail { .. }, Bind::Close) => {
+                self.overlay = Overlay::None;
+                Some(None)
+            }
+            (Overlay::Detail { scroll, .. }, Bind::ScrollDown) => {
+                *scroll = scroll.saturating_add(1);
+                Some(None)
+            }
+            (Overlay::Detail { scroll, .. }, Bind::ScrollUp) => {
+                *scroll = scroll.saturating_sub(1);
+                Some(None)
+            }
+            (Overlay::Detail { entry, .. }, Bind::CopyMsgId) => {
+                let id = entry.msg_id().map(str::to_string);
+                Some(self.copy(id))
+            }
+            (Overlay::Detail { .. }, _) => Some(None),
+            (Overlay::Repeat(_), Bind::Close) => {
+                self.overlay = Overlay::None;
+                Some(None)
+            }
+            (Overlay::Repeat(form), Bind::FocusNext | Bind::FocusPrev) => {
+                form.step(bind == Bind::FocusNext);
+                Some(None)
+            }
+            (Overlay::Repeat(form), Bind::Submit | Bind::Send) => {
+                let Some(spec) = form.validate() else {
+                    self.notice(Level::Warn, "fix the repeat form first");
+                    return Some(None);
+                };
+                Some(self.start_send(Some(spec)))
+            }
+            (Overlay::Repeat(_), _) => Some(None),
+            (Overlay::Confirm(c), Bind::Yes) if c.typed.is_none() => Some(self.confirmed()),
+            (Overlay::Confirm(c), Bind::Submit) if c.typed.is_some() => {
+                if c.topic_matches() {
+                    return Some(self.confirmed());
+                }
+                let topic = c.pending.draft.topic.clone();
+                self.notice(
+                    Level::Warn,
+                    format!("type the topic exactly ({topic}) to start the burst"),
+                );
+                Some(None)
+            }
+            (Overlay::Confirm(_), Bind::No | Bind::Close) => {
+                self.overlay = Overlay::None;
+                self.notice(Level::Info, "not sent");
+                Some(None)
+            }
+            (Overlay::Confirm(_), _) => Some(None),
+            (Overlay::Picker { .. }, Bind::Close) => {
+                self.overlay = Overlay::None;
+                Some(None)
+            }
+            (Overlay::Picker { cursor }, Bind::ScrollDown) => {
+                *cursor = (*cursor + 1).min(last_profile);
+                Some(None)
+            }
+            (Overlay::Picker { cursor }, Bind::ScrollUp) => {
+                *cursor = cursor.saturating_sub(1);
+                Some(None)
+            }
+            (Overlay::Picker { cursor }, Bind::Submit) => {
+                let i = *cursor;
+                Some(self.choose_profile(i))
+            }
+            (Overlay::Picker { .. }, _) => Some(None),
+            (Overlay::None, _) => None,
         }
     }
 }
