@@ -282,3 +282,18 @@ fn an_open_overlay_owns_the_keyboard() {
     h.press("s");
     assert_eq!(h.commands().len(), 1);
 }
+
+#[test]
+fn v_shows_every_event_and_back_to_one_row_per_send() {
+    let mut h = ready();
+    h.press("2").press("s");
+    h.emit(queued(1, Mode::Async))
+        .emit(submitted(1, Mode::Async));
+    h.assert_shows("Results (1, newest first)")
+        .assert_shows("IN FLIGHT");
+    h.press("v");
+    h.assert_shows("Events (2, newest first, every event)")
+        .assert_shows("QUEUED");
+    h.press("v");
+    h.assert_shows("Results (1, newest first)");
+}
