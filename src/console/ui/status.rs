@@ -45,15 +45,21 @@ fn text_on(bg: Color) -> Color {
 
 /// The profile name, on the profile's marker colour when it has one.
 fn profile_span(app: &App, s: &Styles) -> Span<'static> {
+    let name = &app.profile().name;
     match app.profile().color {
+        // A theme without colours (NO_COLOR) gets no marker colour either:
+        // the marker is the theme's highlight instead.
+        Some(_) if s.accent.fg.is_none() => {
+            Span::styled(format!(" {name} "), s.accent.patch(s.selection))
+        }
         Some(bg) => Span::styled(
-            format!(" {} ", app.profile().name),
+            format!(" {name} "),
             Style::default()
                 .bg(bg)
                 .fg(text_on(bg))
                 .add_modifier(Modifier::BOLD),
         ),
-        None => Span::styled(app.profile().name.clone(), s.accent),
+        None => Span::styled(name.clone(), s.accent),
     }
 }
 

@@ -514,3 +514,22 @@ fn results_columns_follow_the_width_and_the_numbers() {
         "{screen}"
     );
 }
+
+#[test]
+fn no_color_theme_paints_no_profile_marker() {
+    let mut app = empty_app();
+    switch_to(&mut app, 3);
+    let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
+    term.draw(|f| {
+        let area = f.area();
+        super::status::render(f, area, &app, &Styles::no_color())
+    })
+    .unwrap();
+    let buf = term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.bg == Color::Reset && c.fg == Color::Reset),
+        "{buf:?}"
+    );
+}
