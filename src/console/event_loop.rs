@@ -169,10 +169,12 @@ where
                     self.producer.events_open = false;
                 }
                 self.tick(&mut effects);
-                let events: Vec<ProducerEvent> = self.buf.drain(..).collect();
-                for ev in events {
+                // Taken out and put back so the buffer keeps its capacity.
+                let mut events = std::mem::take(&mut self.buf);
+                for ev in events.drain(..) {
                     self.event(ev, &mut effects);
                 }
+                self.buf = events;
             }
             Wake::Joined(res) => self.joined(res, &mut effects),
             Wake::Input(ev) => {
