@@ -77,138 +77,112 @@ pub enum Bind {
     Yes,
     No,
     SwitchProfile,
+    ToggleRaw,
 }
 
-impl Bind {
-    pub const ALL: [Bind; 29] = [
-        Bind::Send,
-        Bind::QuitNow,
-        Bind::FocusNext,
+/// Every action in one table: its `[keys]` name (the config file's API, so
+/// names never change), the help overlay's description, and the footer's
+/// short hint. Rows are in `Bind` declaration order.
+const TABLE: [(Bind, &str, &str, &str); 30] = [
+    (Bind::Send, "send", "send in the selected mode", "send"),
+    (Bind::QuitNow, "quit_now", "quit", "quit"),
+    (Bind::FocusNext, "focus_next", "next field/pane", "next"),
+    (
         Bind::FocusPrev,
+        "focus_prev",
+        "previous field/pane",
+        "previous",
+    ),
+    (
         Bind::RestartProducer,
-        Bind::LeaveField,
-        Bind::ModeSync,
-        Bind::ModeAsync,
-        Bind::ModeOneway,
-        Bind::ModePrev,
-        Bind::ModeNext,
-        Bind::QuickSend,
-        Bind::Repeat,
-        Bind::ScrollDown,
-        Bind::ScrollUp,
-        Bind::PageDown,
-        Bind::PageUp,
-        Bind::ScrollTop,
+        "restart_producer",
+        "restart the producer",
+        "restart",
+    ),
+    (Bind::LeaveField, "leave_field", "leave the field", "leave"),
+    (Bind::ModeSync, "mode_sync", "mode Sync", "sync"),
+    (Bind::ModeAsync, "mode_async", "mode Async", "async"),
+    (Bind::ModeOneway, "mode_oneway", "mode One-way", "oneway"),
+    (Bind::ModePrev, "mode_prev", "previous mode", "mode_prev"),
+    (Bind::ModeNext, "mode_next", "next mode", "mode_next"),
+    (Bind::QuickSend, "quick_send", "send", "send"),
+    (Bind::Repeat, "repeat", "repeat (burst) form", "repeat"),
+    (Bind::ScrollDown, "scroll_down", "older entry", "scroll"),
+    (Bind::ScrollUp, "scroll_up", "newer entry", "scroll_up"),
+    (Bind::PageDown, "page_down", "page older", "page_down"),
+    (Bind::PageUp, "page_up", "page newer", "page_up"),
+    (Bind::ScrollTop, "scroll_top", "newest entry", "scroll_top"),
+    (
         Bind::OpenDetail,
+        "open_detail",
+        "open entry detail",
+        "detail",
+    ),
+    (
         Bind::CopyMsgId,
-        Bind::Help,
-        Bind::Quit,
-        Bind::EditComposer,
-        Bind::Close,
-        Bind::Submit,
+        "copy_msg_id",
+        "copy msgId (OSC 52)",
+        "copy id",
+    ),
+    (Bind::Help, "help", "help", "help"),
+    (Bind::Quit, "quit", "quit", "quit"),
+    (Bind::EditComposer, "edit", "edit the composer", "edit"),
+    (Bind::Close, "close", "close", "close"),
+    (Bind::Submit, "submit", "start", "start"),
+    (
         Bind::CancelBurst,
-        Bind::Yes,
-        Bind::No,
+        "cancel_burst",
+        "cancel the running burst",
+        "cancel burst",
+    ),
+    (Bind::Yes, "yes", "yes, send", "yes"),
+    (Bind::No, "no", "no, keep editing", "no"),
+    (
         Bind::SwitchProfile,
-    ];
+        "switch_profile",
+        "switch profile (picker)",
+        "profile",
+    ),
+    (
+        Bind::ToggleRaw,
+        "toggle_raw",
+        "results: rows / every event",
+        "raw",
+    ),
+];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Bind::Send => "send",
-            Bind::QuitNow => "quit_now",
-            Bind::FocusNext => "focus_next",
-            Bind::FocusPrev => "focus_prev",
-            Bind::RestartProducer => "restart_producer",
-            Bind::LeaveField => "leave_field",
-            Bind::ModeSync => "mode_sync",
-            Bind::ModeAsync => "mode_async",
-            Bind::ModeOneway => "mode_oneway",
-            Bind::ModePrev => "mode_prev",
-            Bind::ModeNext => "mode_next",
-            Bind::QuickSend => "quick_send",
-            Bind::Repeat => "repeat",
-            Bind::ScrollDown => "scroll_down",
-            Bind::ScrollUp => "scroll_up",
-            Bind::PageDown => "page_down",
-            Bind::PageUp => "page_up",
-            Bind::ScrollTop => "scroll_top",
-            Bind::OpenDetail => "open_detail",
-            Bind::CopyMsgId => "copy_msg_id",
-            Bind::Help => "help",
-            Bind::Quit => "quit",
-            Bind::EditComposer => "edit",
-            Bind::Close => "close",
-            Bind::Submit => "submit",
-            Bind::CancelBurst => "cancel_burst",
-            Bind::Yes => "yes",
-            Bind::No => "no",
-            Bind::SwitchProfile => "switch_profile",
+impl Bind {
+    pub const ALL: [Bind; 30] = {
+        let mut all = [Bind::Send; 30];
+        let mut i = 0;
+        while i < TABLE.len() {
+            all[i] = TABLE[i].0;
+            i += 1;
         }
+        all
+    };
+
+    fn row(self) -> &'static (Bind, &'static str, &'static str, &'static str) {
+        &TABLE[self as usize]
     }
 
-    /// Short description for the help overlay and footer.
+    /// The name `[keys]` in the config file rebinds.
+    pub fn name(self) -> &'static str {
+        self.row().1
+    }
+
+    /// Short description for the help overlay.
     pub fn describe(self) -> &'static str {
-        match self {
-            Bind::Send => "send in the selected mode",
-            Bind::QuitNow => "quit",
-            Bind::FocusNext => "next field/pane",
-            Bind::FocusPrev => "previous field/pane",
-            Bind::RestartProducer => "restart the producer",
-            Bind::LeaveField => "leave the field",
-            Bind::ModeSync => "mode Sync",
-            Bind::ModeAsync => "mode Async",
-            Bind::ModeOneway => "mode One-way",
-            Bind::ModePrev => "previous mode",
-            Bind::ModeNext => "next mode",
-            Bind::QuickSend => "send",
-            Bind::Repeat => "repeat (burst) form",
-            Bind::ScrollDown => "older entry",
-            Bind::ScrollUp => "newer entry",
-            Bind::PageDown => "page older",
-            Bind::PageUp => "page newer",
-            Bind::ScrollTop => "newest entry",
-            Bind::OpenDetail => "open entry detail",
-            Bind::CopyMsgId => "copy msgId (OSC 52)",
-            Bind::Help => "help",
-            Bind::Quit => "quit",
-            Bind::EditComposer => "edit the composer",
-            Bind::Close => "close",
-            Bind::Submit => "start",
-            Bind::CancelBurst => "cancel the running burst",
-            Bind::Yes => "yes, send",
-            Bind::No => "no, keep editing",
-            Bind::SwitchProfile => "switch profile (picker)",
-        }
+        self.row().2
     }
 
     pub fn from_name(name: &str) -> Option<Bind> {
         Bind::ALL.into_iter().find(|b| b.name() == name)
     }
 
-    /// Short label for the footer, where space is scarce.
-    fn hint(self) -> &'static str {
-        match self {
-            Bind::Send | Bind::QuickSend => "send",
-            Bind::QuitNow | Bind::Quit => "quit",
-            Bind::FocusNext => "next",
-            Bind::LeaveField => "leave",
-            Bind::Repeat => "repeat",
-            Bind::OpenDetail => "detail",
-            Bind::CopyMsgId => "copy id",
-            Bind::Help => "help",
-            Bind::Close => "close",
-            Bind::Submit => "start",
-            Bind::CancelBurst => "cancel burst",
-            Bind::Yes => "yes",
-            Bind::No => "no",
-            Bind::ModeSync => "sync",
-            Bind::ModeAsync => "async",
-            Bind::ModeOneway => "oneway",
-            Bind::ScrollDown => "scroll",
-            Bind::RestartProducer => "restart",
-            Bind::SwitchProfile => "profile",
-            _ => self.name(),
-        }
+    /// Short label for the footer and the overlays' hint lines.
+    pub fn hint(self) -> &'static str {
+        self.row().3
     }
 }
 
@@ -445,6 +419,7 @@ impl Default for Keymap {
                 &[Chord::plain('i'), Chord::plain('e')],
             );
             add(ctx, B::SwitchProfile, &[Chord::plain('p')]);
+            add(ctx, B::ToggleRaw, &[Chord::plain('v')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
         }
@@ -536,6 +511,44 @@ impl Keymap {
 
     /// The few most useful bindings of `ctx` for the footer, first key only.
     pub fn hints(&self, ctx: Context) -> Vec<(String, &'static str)> {
+        self.hint_entries(ctx)
+            .into_iter()
+            .filter_map(|(keys, label)| Some((keys.first()?.to_string(), label)))
+            .collect()
+    }
+
+    /// The same hints with every key of each, for an overlay's border:
+    /// `Enter start · Tab next · Esc close`.
+    pub fn hint_line(&self, ctx: Context) -> String {
+        self.hint_entries(ctx)
+            .into_iter()
+            .filter(|(keys, _)| !keys.is_empty())
+            .map(|(keys, label)| {
+                let keys: Vec<String> = keys.iter().map(Chord::to_string).collect();
+                format!("{} {label}", keys.join("/"))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// The first key bound to `bind` in `ctx` (or globally), as shown.
+    pub fn key_for(&self, ctx: Context, bind: Bind) -> Option<String> {
+        self.keys_of(ctx, bind)
+            .and_then(|k| k.first())
+            .map(Chord::to_string)
+    }
+
+    fn keys_of(&self, ctx: Context, bind: Bind) -> Option<&[Chord]> {
+        let find = |c: Context| {
+            self.bindings
+                .iter()
+                .find(|b| b.ctx == c && b.bind == bind)
+                .map(|b| b.keys.as_slice())
+        };
+        find(ctx).or_else(|| find(Context::Global))
+    }
+
+    fn hint_entries(&self, ctx: Context) -> Vec<(Vec<Chord>, &'static str)> {
         let wanted: &[Bind] = match ctx {
             Context::Edit => &[Bind::Send, Bind::FocusNext, Bind::LeaveField],
             Context::ModeBar => &[
@@ -553,13 +566,14 @@ impl Keymap {
                 Bind::ScrollDown,
                 Bind::OpenDetail,
                 Bind::CopyMsgId,
+                Bind::ToggleRaw,
                 Bind::QuickSend,
                 Bind::Repeat,
                 Bind::SwitchProfile,
                 Bind::Help,
                 Bind::Quit,
             ],
-            Context::Detail => &[Bind::Close, Bind::CopyMsgId],
+            Context::Detail => &[Bind::Close, Bind::CopyMsgId, Bind::ScrollDown],
             Context::Help => &[Bind::Close],
             Context::Repeat => &[Bind::Submit, Bind::FocusNext, Bind::Close],
             Context::Confirm => &[Bind::Yes, Bind::No],
@@ -571,12 +585,7 @@ impl Keymap {
         wanted
             .iter()
             .filter_map(|bind| {
-                let key = self
-                    .bindings
-                    .iter()
-                    .filter(|b| b.ctx == ctx || b.ctx == Context::Global)
-                    .find(|b| b.bind == *bind)
-                    .and_then(|b| b.keys.first())?;
+                let keys = self.keys_of(ctx, *bind)?;
                 // `submit` means different things in different boxes.
                 let label = match (ctx, bind) {
                     (Context::Picker, Bind::Submit) => "switch",
@@ -585,7 +594,7 @@ impl Keymap {
                     (Context::ConfirmTopic, Bind::Close) => "cancel",
                     _ => bind.hint(),
                 };
-                Some((key.to_string(), label))
+                Some((keys.to_vec(), label))
             })
             .collect()
     }
@@ -671,6 +680,42 @@ mod tests {
 
     fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    /// The names are the `[keys]` API of the config file: a change here
+    /// breaks operators' configs, so it must be deliberate.
+    #[test]
+    fn action_names_are_the_config_api() {
+        for (i, row) in TABLE.iter().enumerate() {
+            assert_eq!(row.0 as usize, i, "{} out of order", row.1);
+        }
+        let names: Vec<String> = Bind::ALL
+            .iter()
+            .map(|b| format!("{:<17}{}", b.name(), b.describe()))
+            .collect();
+        insta::assert_snapshot!(names.join("\n"));
+    }
+
+    #[test]
+    fn overlay_hints_follow_rebinding() {
+        let mut km = Keymap::default();
+        assert_eq!(
+            km.hint_line(Context::Repeat),
+            "Enter start · Tab next · Esc close"
+        );
+        let mut o = BTreeMap::new();
+        o.insert("close".to_string(), "f10".to_string());
+        o.insert("yes".to_string(), "Y".to_string());
+        km.apply_overrides(&o).unwrap();
+        assert_eq!(
+            km.hint_line(Context::Repeat),
+            "Enter start · Tab next · F10 close"
+        );
+        assert_eq!(km.hint_line(Context::Confirm), "Y yes · n/Esc no");
+        assert_eq!(
+            km.hint_line(Context::Detail),
+            "F10 close · y copy id · j/↓ scroll"
+        );
     }
 
     #[test]

@@ -1,35 +1,8 @@
-//! Per-mode counters: fixed-size latency histogram, counts, and the
-//! sends-per-second series behind the rate and the sparkline. Bounded memory
-//! whatever the traffic.
+//! The sends-per-second series behind the rate and the sparkline, bounded
+//! whatever the traffic. (Send counts and latency histograms live in the
+//! send ledger, `crate::ledger`.)
 
 use std::collections::VecDeque;
-
-/// Moved to the send ledger, which the console and the headless commands share.
-pub use crate::ledger::Histogram;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ModeStats {
-    /// Handed to the client library.
-    pub sent: u64,
-    /// Acknowledged with SendOk (one-way: dispatched).
-    pub ok: u64,
-    /// Acknowledged with another status (flush/slave timeouts).
-    pub degraded: u64,
-    pub failed: u64,
-    pub unresolved: u64,
-    /// Waiting for a slot in the async window.
-    pub queued: u64,
-    pub latency: Histogram,
-    /// Submissions per second of this mode.
-    pub rate: Rate,
-}
-
-impl ModeStats {
-    pub fn in_flight(&self) -> u64 {
-        self.sent
-            .saturating_sub(self.ok + self.degraded + self.failed + self.unresolved)
-    }
-}
 
 /// Sends per second over the last `WINDOW` seconds, keyed by epoch second.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

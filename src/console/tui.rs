@@ -24,12 +24,15 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
 static HOOK: Once = Once::new();
 
+/// Restores the terminal when dropped. The terminal itself is handed out
+/// separately so the run loop can own it (and a test can use another
+/// backend in its place).
 pub struct TerminalGuard {
-    pub terminal: Term,
+    _private: (),
 }
 
 impl TerminalGuard {
-    pub fn enter() -> io::Result<Self> {
+    pub fn enter() -> io::Result<(Self, Term)> {
         install_panic_hook();
         if let Ok(mut t) = UI_THREAD.lock() {
             *t = Some(std::thread::current().id());
@@ -44,7 +47,7 @@ impl TerminalGuard {
         match Terminal::new(CrosstermBackend::new(io::stdout())) {
             Ok(mut terminal) => {
                 let _ = terminal.clear();
-                Ok(Self { terminal })
+                Ok((Self { _private: () }, terminal))
             }
             Err(e) => {
                 restore();
@@ -52,16 +55,16 @@ impl TerminalGuard {
             }
         }
     }
+}
 
-    /// Puts `text` on the clipboard with OSC 52, which terminals honour over
-    /// SSH too. Goes through the backend's writer so it is ordered with the
-    /// frames ratatui writes.
-    pub fn copy(&mut self, text: &str) -> io::Result<()> {
-        let seq = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
-        let w = self.terminal.backend_mut();
-        w.write_all(seq.as_bytes())?;
-        w.flush()
-    }
+/// Puts `text` on the clipboard with OSC 52, which terminals honour over
+/// SSH too. Goes through the backend's writer so it is ordered with the
+/// frames ratatui writes.
+pub fn copy(terminal: &mut Term, text: &str) -> io::Result<()> {
+    let seq = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
+    let w = terminal.backend_mut();
+    w.write_all(seq.as_bytes())?;
+    w.flush()
 }
 
 impl Drop for TerminalGuard {

@@ -155,6 +155,11 @@ impl fmt::Display for SubmitError {
 }
 
 impl ProducerHandle {
+    /// A handle on whatever reads `cmd_tx`: the task, or a test's stand-in.
+    pub fn new(cmd_tx: mpsc::Sender<ProducerCommand>) -> Self {
+        Self { cmd_tx }
+    }
+
     /// Never waits: the UI must not block on the producer.
     pub fn try_submit(&self, cmd: ProducerCommand) -> Result<(), SubmitError> {
         self.cmd_tx.try_send(cmd).map_err(|e| match e {

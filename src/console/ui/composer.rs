@@ -102,7 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             format!(
                 " body {} / {} ",
                 human_bytes(c.body_bytes()),
-                human_bytes(app.max_message_bytes)
+                human_bytes(app.max_message_bytes())
             ),
             s.muted,
         )),

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::fmt_latency;
 use crate::console::app::{App, EntryKind, LogEntry};
+use crate::console::keymap::Context;
 use crate::message::Outcome;
 use crate::theme::Styles;
 
@@ -127,7 +128,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, e: &LogEntry, scroll: u1
         .border_style(s.border_focus)
         .title(Span::styled(format!(" Entry #{} ", e.seq), s.accent))
         .title_bottom(Span::styled(
-            " Esc closes · y copies msgId · j/k scroll ",
+            format!(" {} ", app.keymap.hint_line(Context::Detail)),
             s.muted,
         ));
     frame.render_widget(

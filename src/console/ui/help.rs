@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::console::app::{App, Focus};
-use crate::console::keymap::Context;
+use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
@@ -44,10 +44,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     };
     // A cut-off name is worse than none: narrow screens show key and meaning.
     let show_names = key_w + desc_w + name_w + 3 <= col_w;
+    let close = app
+        .keymap
+        .key_for(Context::Help, Bind::Close)
+        .map(|k| format!("{k} {} · ", Bind::Close.hint()))
+        .unwrap_or_default();
     let hint = if show_names {
-        " Esc closes · names on the right are for [keys] in the config "
+        format!(" {close}names on the right are for [keys] in the config ")
     } else {
-        " Esc closes · a wider terminal also shows the [keys] names "
+        format!(" {close}a wider terminal also shows the [keys] names ")
     };
     let block = Block::new()
         .borders(Borders::ALL)

@@ -98,7 +98,7 @@ pub fn log_index_at(area: Rect, app: &App, row: u16) -> Option<usize> {
     }
     let offset = (app.selected + 1).saturating_sub(inner.height as usize);
     let i = offset + (row - inner.y) as usize;
-    (i < app.log.len()).then_some(i)
+    (i < app.log.shown().len()).then_some(i)
 }
 
 pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {

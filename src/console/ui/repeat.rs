@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::console::app::{App, Confirm, RepeatField, RepeatForm};
+use crate::console::keymap::Context;
 use crate::template::PLACEHOLDERS;
 use crate::theme::Styles;
 
@@ -21,7 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
             s.accent,
         ))
         .title_bottom(Span::styled(
-            " Enter starts · Tab next · Esc closes ",
+            format!(" {} ", app.keymap.hint_line(Context::Repeat)),
             s.muted,
         ));
     let inner = block.inner(area);
@@ -88,7 +89,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
     let mut lines = vec![
         Line::from(vec![
             Span::styled("profile  ", s.muted),
-            Span::styled(app.profile.clone(), s.accent),
+            Span::styled(app.profile().name.clone(), s.accent),
         ]),
         Line::from(vec![
             Span::styled("topic    ", s.muted),
@@ -108,7 +109,10 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
         Line::raw(""),
     ];
     match &c.typed {
-        None => lines.push(Line::styled("Send? y = yes, n/Esc = no", s.warning)),
+        None => lines.push(Line::styled(
+            format!("Send? {}", app.keymap.hint_line(Context::Confirm)),
+            s.warning,
+        )),
         Some(typed) => {
             // A burst: the topic typed back, so Enter alone cannot fire it.
             let (mark, style) = if c.topic_matches() {
@@ -117,7 +121,10 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
                 ("", s.text)
             };
             lines.push(Line::styled(
-                "Type the topic back, then Enter; Esc cancels",
+                format!(
+                    "Type the topic back: {}",
+                    app.keymap.hint_line(Context::ConfirmTopic)
+                ),
                 s.warning,
             ));
             lines.push(Line::from(vec![

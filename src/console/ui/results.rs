@@ -1,5 +1,6 @@
-//! The results log: newest first, one line per producer event, scrolled so
-//! the selected line stays visible.
+//! The results log: newest first, one row per send (or, toggled, one line
+//! per event), scrolled so the selected line stays visible; column widths
+//! follow the terminal width and the numbers.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::fmt_latency;
 use super::mode_bar::mode_style;
 use crate::console::app::{App, EntryKind, Focus, LogEntry};
+use crate::console::keymap::{Bind, Context};
 use crate::message::{Mode, Outcome};
 use crate::theme::Styles;
 
@@ -57,7 +59,66 @@ pub fn outcome(e: &LogEntry, s: &Styles) -> (String, Style) {
     }
 }
 
-fn line(app: &App, e: &LogEntry, width: u16, s: &Styles) -> Line<'static> {
+/// Column widths for the lines on screen, from the terminal width and
+/// the numbers: the seq column fits the largest seq shown, and the
+/// topic/tag/key column gets what the acknowledgement's msgId and
+/// broker:queue@offset leave (all of its text when nothing needs the room).
+struct Columns {
+    seq: usize,
+    target: usize,
+}
+
+const TIME_W: usize = 12;
+/// Mode, outcome label and latency columns with their gaps.
+const MIDDLE_W: usize = 7 + 10 + 12;
+const MIN_TARGET: usize = 12;
+/// The topic/tag/key width when the tail cannot fit anyway.
+const NARROW_TARGET: usize = 18;
+
+fn ack_tail(e: &LogEntry) -> Option<(String, String)> {
+    match &e.kind {
+        EntryKind::Completed {
+            outcome: Outcome::Acknowledged(r),
+            ..
+        } => Some((
+            format!("  {}", r.msg_id),
+            format!("  {}:{}@{}", r.broker, r.queue_id, r.queue_offset),
+        )),
+        _ => None,
+    }
+}
+
+fn columns(visible: &[&LogEntry], inner_w: usize) -> Columns {
+    let sends = visible
+        .iter()
+        .filter(|e| !matches!(e.kind, EntryKind::Note(_)));
+    let seq = sends
+        .clone()
+        .map(|e| e.seq.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let prefix = TIME_W + 2 + seq + 1 + MIDDLE_W;
+    let natural = sends
+        .clone()
+        .map(|e| target(e, usize::MAX).chars().count())
+        .max()
+        .unwrap_or(0);
+    let tail = sends
+        .filter_map(|e| ack_tail(e).map(|(a, b)| a.chars().count() + b.chars().count()))
+        .max()
+        .unwrap_or(0);
+    // Room for the acknowledgement's tail only where it can fit whole;
+    // on a narrow screen the tail is cut at the edge instead.
+    let target = if prefix + MIN_TARGET + tail <= inner_w {
+        natural.min(inner_w - prefix - tail)
+    } else {
+        natural.min(NARROW_TARGET)
+    };
+    Columns { seq, target }
+}
+
+fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
     if let EntryKind::Note(text) = &e.kind {
         // Not a send: no seq, mode or outcome columns.
         return Line::from(vec![
@@ -67,34 +128,27 @@ fn line(app: &App, e: &LogEntry, width: u16, s: &Styles) -> Line<'static> {
     }
     let (label, lstyle) = outcome(e, s);
     let lat = match &e.kind {
-        // The callback line says how long after the submit it came.
+        // An async row says how long after the submit its callback came.
         EntryKind::Completed { latency, .. } if e.mode == Mode::Async => {
             format!("cb {}", fmt_latency(*latency))
         }
         EntryKind::Completed { latency, .. } => fmt_latency(*latency),
         _ => String::new(),
     };
-    // At 120 columns the msgId and broker:queue@offset must still fit.
-    let target_w = if width >= 130 { 24 } else { 18 };
+    let tw = cols.target;
     let mut spans = vec![
         Span::styled(app.fmt_time(e.at), s.muted),
-        Span::styled(format!(" #{:<4} ", e.seq), s.text),
+        Span::styled(format!(" #{:<w$} ", e.seq, w = cols.seq), s.text),
         Span::styled(format!("{:<6} ", e.mode.as_str()), mode_style(s, e.mode)),
         Span::styled(format!("{label:<10}"), lstyle),
         Span::styled(format!(" {lat:>9}  "), s.text),
-        Span::styled(format!("{:<w$}", target(e, target_w), w = target_w), s.text),
+        Span::styled(format!("{:<tw$}", target(e, tw)), s.text),
     ];
+    if let Some((id, at)) = ack_tail(e) {
+        spans.push(Span::styled(id, s.text));
+        spans.push(Span::styled(at, s.muted));
+    }
     match &e.kind {
-        EntryKind::Completed {
-            outcome: Outcome::Acknowledged(r),
-            ..
-        } => {
-            spans.push(Span::styled(format!("  {}", r.msg_id), s.text));
-            spans.push(Span::styled(
-                format!("  {}:{}@{}", r.broker, r.queue_id, r.queue_offset),
-                s.muted,
-            ));
-        }
         EntryKind::Completed {
             outcome: Outcome::Failed(f),
             ..
@@ -107,7 +161,12 @@ fn line(app: &App, e: &LogEntry, width: u16, s: &Styles) -> Line<'static> {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let focused = app.focus == Focus::Log;
-    let mut title = format!(" Results ({}, newest first) ", app.log.len());
+    let shown = app.log.shown();
+    let mut title = if app.log.raw_view {
+        format!(" Events ({}, newest first, every event) ", shown.len())
+    } else {
+        format!(" Results ({}, newest first) ", shown.len())
+    };
     if let Some(b) = &app.burst {
         title.push_str(&format!("─ burst #{}: {}/{} ", b.id, b.submitted, b.total));
     }
@@ -117,12 +176,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         .title(Span::styled(title, if focused { s.accent } else { s.text }));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.log.is_empty() {
+    if shown.is_empty() {
         let key = app
             .keymap
-            .hints(crate::console::keymap::Context::Edit)
-            .first()
-            .map_or("Ctrl-S".to_string(), |(k, _)| k.clone());
+            .key_for(Context::Edit, Bind::Send)
+            .unwrap_or_else(|| Bind::Send.name().into());
         frame.render_widget(
             Paragraph::new(vec![
                 Line::styled("No sends yet.", s.muted),
@@ -137,15 +195,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     }
     let rows = inner.height as usize;
     let offset = (app.selected + 1).saturating_sub(rows);
-    let lines: Vec<Line> = app
-        .log
-        .iter()
+    let visible: Vec<&LogEntry> = shown.iter().skip(offset).take(rows).collect();
+    let cols = columns(&visible, inner.width as usize);
+    let lines: Vec<Line> = visible
+        .into_iter()
         .enumerate()
-        .skip(offset)
-        .take(rows)
         .map(|(i, e)| {
-            let l = line(app, e, area.width, s);
-            if focused && i == app.selected {
+            let l = line(app, e, &cols, s);
+            if focused && offset + i == app.selected {
                 l.patch_style(s.selection)
             } else {
                 l

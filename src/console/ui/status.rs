@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::console::app::{App, Level};
 use crate::console::keymap::{Bind, Context};
-use crate::producer::Connection;
+use crate::events::Connection;
 use crate::theme::Styles;
 
 pub fn uptime(app: &App) -> String {
@@ -45,15 +45,21 @@ fn text_on(bg: Color) -> Color {
 
 /// The profile name, on the profile's marker colour when it has one.
 fn profile_span(app: &App, s: &Styles) -> Span<'static> {
-    match app.profile_color {
+    let name = &app.profile().name;
+    match app.profile().color {
+        // A theme without colours (NO_COLOR) gets no marker colour either:
+        // the marker is the theme's highlight instead.
+        Some(_) if s.accent.fg.is_none() => {
+            Span::styled(format!(" {name} "), s.accent.patch(s.selection))
+        }
         Some(bg) => Span::styled(
-            format!(" {} ", app.profile),
+            format!(" {name} "),
             Style::default()
                 .bg(bg)
                 .fg(text_on(bg))
                 .add_modifier(Modifier::BOLD),
         ),
-        None => Span::styled(app.profile.clone(), s.accent),
+        None => Span::styled(name.clone(), s.accent),
     }
 }
 
@@ -81,17 +87,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         (Connection::Stopped, _) | (_, false) => ("■ stopped".to_string(), s.error),
     };
     let mut spans = Vec::new();
-    if app.sandbox {
+    if app.profile().sandbox {
         spans.push(Span::styled(" SANDBOX ", s.warning.patch(s.selection)));
         spans.push(Span::raw(" "));
     }
-    if app.protected {
+    if app.profile().protected {
         spans.push(Span::styled(" PROTECTED ", s.error.patch(s.selection)));
         spans.push(Span::raw(" "));
     }
     spans.extend([
         profile_span(app, s),
-        Span::styled(format!(" @ {}  ", app.endpoint), s.text),
+        Span::styled(format!(" @ {}  ", app.profile().endpoint), s.text),
         Span::styled(conn, cstyle),
         Span::styled(format!("  {}", uptime(app)), s.muted),
     ]);
@@ -112,11 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         hs.push(Span::styled(format!(" {what}  "), s.muted));
     }
     if app.burst.is_some()
-        && let Some((k, _)) = app
-            .keymap
-            .help(Context::Log)
-            .into_iter()
-            .find(|(_, d)| *d == Bind::CancelBurst.describe())
+        && let Some(k) = app.keymap.key_for(Context::Log, Bind::CancelBurst)
     {
         hs.insert(0, Span::styled(" cancel burst  ", s.warning));
         hs.insert(0, Span::styled(k, s.accent));

@@ -14,8 +14,9 @@ use ratatui::style::Color;
 use crate::console::ProfileChoice;
 use crate::console::app::{Action, App, AppConfig, Focus};
 use crate::console::keymap::{Bind, Keymap};
+use crate::events::{Connection, ProducerEvent};
 use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
-use crate::producer::{Connection, ProducerEvent, ProducerSettings};
+use crate::producer::ProducerSettings;
 use crate::theme::Styles;
 
 pub fn t0() -> DateTime<Local> {
@@ -248,7 +249,8 @@ fn pane_composer_with_errors() {
 #[test]
 fn pane_mode_bar() {
     let mut app = empty_app();
-    app.update(Action::Key(Bind::ModeAsync));
+    // Render reads state; the key that sets it is the App's business.
+    app.mode = Mode::Async;
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::mode_bar::render(
         f, a, &app, &s
@@ -296,8 +298,8 @@ fn overlay_help() {
 fn overlay_detail() {
     let mut app = busy_app();
     app.focus = Focus::Log;
-    // Newest first: 0 = #5 in flight, 1 = #4 failed, 2 = #4 submit, 3 = #3...
-    for _ in 0..5 {
+    // One row per send, newest first: 3 = #2, acknowledged by callback.
+    for _ in 0..3 {
         app.update(Action::Key(Bind::ScrollDown));
     }
     app.update(Action::Key(Bind::OpenDetail));
@@ -320,7 +322,7 @@ fn overlay_repeat_form() {
 #[test]
 fn overlay_confirm() {
     let mut app = busy_app();
-    app.protected = true;
+    app.profiles[app.current].protected = true;
     app.update(Action::Key(Bind::Send));
     insta::assert_snapshot!(draw(&app, 80, 24));
 }
@@ -349,6 +351,7 @@ fn odd_sizes_do_not_panic_and_clicks_find_panes() {
     // Row 16 is the first log line at 80x24, row 17 the second.
     assert_eq!(super::log_index_at(area, &app, 17), Some(1));
     assert_eq!(super::log_index_at(area, &app, 3), None);
+    app.focus = Focus::Log;
     app.update(Action::Key(Bind::Help));
     let _ = draw(&app, 30, 8);
 }
@@ -424,4 +427,109 @@ fn overlay_confirm_burst() {
         }));
     }
     insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn large_counts_keep_their_columns_apart() {
+    let mut app = busy_app();
+    let ok = |seq| {
+        Action::Producer(done(
+            seq,
+            Mode::Async,
+            Outcome::Acknowledged(receipt(seq)),
+            0,
+            1,
+        ))
+    };
+    for seq in 100..300_099 {
+        app.update(ok(seq));
+    }
+    for seq in 400_000..412_345 {
+        app.update(Action::Producer(done(
+            seq,
+            Mode::Async,
+            Outcome::Failed(Failure {
+                reason: "x".into(),
+                code: None,
+            }),
+            0,
+            1,
+        )));
+    }
+    let s = Styles::no_color();
+    let screen = draw_pane(80, 4, |f, a| super::counters::render(f, a, &app, &s));
+    let row = screen.lines().nth(2).unwrap();
+    assert!(row.contains(" 312346 300000 12345 "), "{row}");
+}
+
+/// One acknowledged send with a large seq and offset, and a long key.
+fn big_numbers_app() -> App {
+    let mut app = empty_app();
+    let seq = 300_001;
+    let mut draft = (*draft("order-2024-000000300001")).clone();
+    draft.tag = Some("payments".into());
+    app.update(Action::Producer(ProducerEvent::Submitted {
+        seq,
+        mode: Mode::Async,
+        draft: Arc::new(draft),
+        at: at(-10),
+    }));
+    let mut r = receipt(seq);
+    r.queue_id = 1;
+    r.queue_offset = 75012;
+    app.update(Action::Producer(done(
+        seq,
+        Mode::Async,
+        Outcome::Acknowledged(r),
+        -10,
+        4,
+    )));
+    app
+}
+
+#[test]
+fn results_columns_follow_the_width_and_the_numbers() {
+    let app = big_numbers_app();
+    let s = Styles::no_color();
+    let screen = draw_pane(120, 4, |f, a| super::results::render(f, a, &app, &s));
+    let row = screen.lines().nth(1).unwrap();
+    assert!(row.contains("#300001 "), "{row}");
+    assert!(row.contains("broker-a:1@75012"), "offset cut off: {row}");
+    // The rest of the line goes to topic/tag/key.
+    assert!(row.contains("TopicTest/payme…  7F00"), "{row}");
+
+    // Without an acknowledgement to make room for, the whole target shows.
+    let mut app = empty_app();
+    let mut d = (*draft("order-2024-000000300001")).clone();
+    d.tag = Some("payments".into());
+    app.update(Action::Producer(ProducerEvent::Submitted {
+        seq: 7,
+        mode: Mode::Sync,
+        draft: Arc::new(d),
+        at: t0(),
+    }));
+    let screen = draw_pane(120, 4, |f, a| super::results::render(f, a, &app, &s));
+    assert!(
+        screen.contains("TopicTest/payments/order-2024-000000300001 "),
+        "{screen}"
+    );
+}
+
+#[test]
+fn no_color_theme_paints_no_profile_marker() {
+    let mut app = empty_app();
+    switch_to(&mut app, 3);
+    let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
+    term.draw(|f| {
+        let area = f.area();
+        super::status::render(f, area, &app, &Styles::no_color())
+    })
+    .unwrap();
+    let buf = term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.bg == Color::Reset && c.fg == Color::Reset),
+        "{buf:?}"
+    );
 }

@@ -1,0 +1,136 @@
+//! Keys outside overlays: what each bound action does to the App.
+
+use super::{App, Effect, Focus, Level, Overlay};
+use crate::console::keymap::Bind;
+use crate::message::Mode;
+use crate::producer::ProducerCommand;
+
+impl App {
+    pub(super) fn on_key(&mut self, bind: Bind) -> Option<Effect> {
+        // Modal overlays first: they own the keyboard.
+        if let Some(handled) = self.overlay_key(bind) {
+            return handled;
+        }
+        match bind {
+            Bind::Send | Bind::QuickSend => self.start_send(None),
+            Bind::Quit => self.quit(),
+            Bind::QuitNow => self.quit(),
+            Bind::FocusNext | Bind::FocusPrev => {
+                self.focus = self.focus.step(bind == Bind::FocusNext);
+                None
+            }
+            Bind::LeaveField => {
+                self.focus = Focus::ModeBar;
+                None
+            }
+            Bind::EditComposer => {
+                self.focus = Focus::Topic;
+                None
+            }
+            Bind::RestartProducer => {
+                if self.producer_alive {
+                    self.notice(Level::Info, "the producer is running");
+                    None
+                } else if self.quitting.is_some() {
+                    None
+                } else {
+                    Some(Effect::RestartProducer)
+                }
+            }
+            Bind::ModeSync => self.set_mode(Mode::Sync),
+            Bind::ModeAsync => self.set_mode(Mode::Async),
+            Bind::ModeOneway => self.set_mode(Mode::Oneway),
+            Bind::ModePrev => self.set_mode(Mode::ALL[(self.mode.index() + 2) % 3]),
+            Bind::ModeNext => self.set_mode(Mode::ALL[(self.mode.index() + 1) % 3]),
+            Bind::Repeat => {
+                if self.quitting.is_none() {
+                    self.overlay = Overlay::Repeat(Box::default());
+                }
+                None
+            }
+            Bind::CancelBurst => match &self.burst {
+                Some(b) => Some(Effect::Submit(ProducerCommand::CancelBurst { id: b.id })),
+                None => {
+                    self.notice(Level::Info, "no burst is running");
+                    None
+                }
+            },
+            Bind::ScrollDown => {
+                self.scroll(1);
+                None
+            }
+            Bind::ScrollUp => {
+                self.scroll(-1);
+                None
+            }
+            Bind::PageDown => {
+                self.scroll(10);
+                None
+            }
+            Bind::PageUp => {
+                self.scroll(-10);
+                None
+            }
+            Bind::ScrollTop => {
+                self.selected = 0;
+                None
+            }
+            Bind::OpenDetail => {
+                if let Some(e) = self.selected_entry() {
+                    self.overlay = Overlay::Detail {
+                        entry: Box::new(e.clone()),
+                        scroll: 0,
+                    };
+                }
+                None
+            }
+            Bind::CopyMsgId => {
+                let id = self.selected_entry().and_then(|e| {
+                    // A raw submit line: copy the id its send got.
+                    e.msg_id()
+                        .or_else(|| self.log.msg_id_of(e.seq))
+                        .map(str::to_string)
+                });
+                self.copy(id)
+            }
+            Bind::ToggleRaw => {
+                self.toggle_raw();
+                None
+            }
+            Bind::Help => {
+                self.overlay = Overlay::Help;
+                None
+            }
+            Bind::SwitchProfile => {
+                if self.quitting.is_none() {
+                    self.overlay = Overlay::Picker {
+                        cursor: self.current,
+                    };
+                }
+                None
+            }
+            Bind::Close | Bind::Submit | Bind::Yes | Bind::No => None,
+        }
+    }
+
+    pub(super) fn set_mode(&mut self, mode: Mode) -> Option<Effect> {
+        self.mode = mode;
+        None
+    }
+
+    pub(super) fn copy(&mut self, id: Option<String>) -> Option<Effect> {
+        match id {
+            Some(id) => {
+                self.notice(Level::Info, format!("copied msgId {id}"));
+                Some(Effect::Copy(id))
+            }
+            None => {
+                self.notice(
+                    Level::Warn,
+                    "no msgId here (only acknowledged sends have one)",
+                );
+                None
+            }
+        }
+    }
+}

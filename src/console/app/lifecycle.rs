@@ -1,0 +1,203 @@
+//! The producer's lifecycle as the App sees it: the active profile,
+//! switching to another (drain the old producer, then start the new one),
+//! and quitting (wait for what is in flight, or leave at once).
+
+use chrono::{DateTime, Local};
+
+use super::{App, Effect, Level, Overlay, line_input};
+use crate::console::keymap::{Bind, Context};
+use crate::console::stats::Rate;
+use crate::events::Connection;
+use crate::ledger::Ledger;
+use crate::message::{Mode, Seq};
+use crate::producer::{ProducerCommand, ProducerSettings};
+
+/// The old producer is draining before the new profile's one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switching {
+    /// Index into `App::profiles`.
+    pub to: usize,
+    pub since: DateTime<Local>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quitting {
+    pub since: DateTime<Local>,
+    /// In flight (and queued) when quit was asked for.
+    pub waiting: u64,
+}
+
+impl App {
+    /// The active profile's producer settings (what the loop spawns with).
+    pub fn current_settings(&self) -> Result<&ProducerSettings, &str> {
+        match self.profiles.get(self.current).map(|c| &c.settings) {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(e)) => Err(e),
+            None => Err("no such profile"),
+        }
+    }
+
+    /// The picker's Enter. A different usable profile starts a switch: the
+    /// old producer is told to shut down and the new one starts once it has
+    /// reported `Stopped` (see `finish_switch`).
+    pub(super) fn choose_profile(&mut self, i: usize) -> Option<Effect> {
+        let c = self.profiles.get(i)?;
+        let name = c.name.clone();
+        if let Err(e) = &c.settings {
+            // The picker stays open so another profile can be chosen.
+            self.notice(Level::Error, format!("cannot switch to {name}: {e}"));
+            return None;
+        }
+        if self.quitting.is_some() {
+            return None;
+        }
+        if self.switching.is_some() {
+            self.notice(Level::Warn, "a profile switch is already under way");
+            return None;
+        }
+        self.overlay = Overlay::None;
+        if i == self.current {
+            self.notice(Level::Info, format!("already on profile {name}"));
+            return None;
+        }
+        self.switching = Some(Switching {
+            to: i,
+            since: self.now,
+        });
+        if !self.producer_alive {
+            // Nothing to drain.
+            return self.finish_switch(None);
+        }
+        let waiting = self.in_flight_total();
+        let mut text = format!("switching to {name}…");
+        if waiting > 0 {
+            text.push_str(&format!(
+                " waiting up to {}s for {waiting} in-flight send(s) on {}",
+                self.grace().as_secs_f32(),
+                self.profile().name
+            ));
+        }
+        self.notice(Level::Info, text);
+        Some(Effect::Submit(ProducerCommand::Shutdown {
+            grace: self.grace(),
+        }))
+    }
+
+    /// The old producer is gone (`unresolved` from its `Stopped`, or `None`
+    /// when it never reported): adopt the new profile and ask the loop to
+    /// start its producer.
+    pub(super) fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>) -> Option<Effect> {
+        let sw = self.switching.take()?;
+        let old = self.profile().name.clone();
+        let lost = match &unresolved {
+            Some(list) if !list.is_empty() => {
+                let mut shown: Vec<String> = list
+                    .iter()
+                    .take(10)
+                    .map(|(seq, mode)| format!("#{seq} {mode}"))
+                    .collect();
+                if list.len() > 10 {
+                    shown.push("…".into());
+                }
+                Some((list.len() as u64, shown.join(", ")))
+            }
+            Some(_) => None,
+            None => {
+                let n = self.in_flight_total();
+                (n > 0).then(|| (n, "the producer did not report them".to_string()))
+            }
+        };
+        if let Some((n, detail)) = lost {
+            tracing::warn!("profile {old}: {n} send(s) unresolved at switch: {detail}");
+            self.push_note(format!(
+                "{n} send(s) unresolved when leaving {old} ({detail})"
+            ));
+        }
+        self.in_flight.clear();
+        self.burst = None;
+        self.current = sw.to;
+        // Counters and rate describe one profile's producer.
+        self.ledger = Ledger::new();
+        self.rates = Default::default();
+        self.rate = Rate::default();
+        self.unresolved = None;
+        self.connection = Connection::Starting;
+        self.producer_alive = true;
+        self.producer_started = Some(self.now);
+        // Fill defaults only where the operator has typed nothing.
+        let c = &self.profiles[sw.to];
+        let (topic, tag) = (c.default_topic.clone(), c.default_tag.clone());
+        if let Some(t) = topic
+            && self.composer.topic.lines()[0].trim().is_empty()
+        {
+            self.composer.topic = line_input(&t);
+        }
+        if let Some(t) = tag
+            && self.composer.tag.lines()[0].trim().is_empty()
+        {
+            self.composer.tag = line_input(&t);
+        }
+        self.composer.validate(self.max_message_bytes());
+        let text = format!("switched to profile {}", self.profile().name);
+        self.push_note(text.clone());
+        self.notice(Level::Info, text);
+        Some(Effect::StartProducer)
+    }
+
+    pub(super) fn quit(&mut self) -> Option<Effect> {
+        if self.quitting.is_some() || !self.producer_alive {
+            self.should_exit = true;
+            return None;
+        }
+        self.overlay = Overlay::None;
+        let waiting = self.in_flight_total();
+        self.quitting = Some(Quitting {
+            since: self.now,
+            waiting,
+        });
+        if waiting == 0 {
+            self.should_exit = true;
+        } else {
+            let key = self
+                .keymap
+                .key_for(Context::Quitting, Bind::Quit)
+                .unwrap_or_else(|| Bind::Quit.name().into());
+            self.notice(
+                Level::Warn,
+                format!(
+                    "quitting: waiting up to {}s for {waiting} in-flight send(s); {key} again quits now",
+                    self.grace().as_secs_f32()
+                ),
+            );
+        }
+        Some(Effect::Submit(ProducerCommand::Shutdown {
+            grace: self.grace(),
+        }))
+    }
+
+    /// The producer task ended without `Stopped` (panic or abort).
+    pub(super) fn producer_died(&mut self, why: String) -> Option<Effect> {
+        if self.switching.is_some() && self.quitting.is_none() {
+            // It was being shut down anyway; what it left in flight is
+            // unresolved, and the new profile starts.
+            tracing::warn!("old producer ended without Stopped: {why}");
+            return self.finish_switch(None);
+        }
+        self.producer_alive = false;
+        self.connection = Connection::Failed(why.clone());
+        // Queued sends were taken on too: they end unresolved like the ones
+        // in flight, not as nothing.
+        self.ledger.end_open();
+        self.in_flight.clear();
+        self.burst = None;
+        let key = self.key_for(Bind::RestartProducer);
+        self.notice(
+            Level::Error,
+            format!("producer task died: {why} — {key} restarts it"),
+        );
+        if self.quitting.is_some() {
+            self.should_exit = true;
+        }
+        None
+    }
+}

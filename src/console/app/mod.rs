@@ -1,0 +1,353 @@
+//! The console's whole state and its one transition function,
+//! `App::update(Action) -> Option<Effect>`. Pure: no terminal, no clock, no
+//! channels; the run loop feeds it actions (keys, producer events, ticks) and
+//! carries out the effects it returns. Each job lives in its own module.
+
+mod composer;
+mod keys;
+mod lifecycle;
+mod log;
+mod overlays;
+mod repeat;
+mod sends;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Local};
+use ratatui_textarea::Input;
+
+use super::ProfileChoice;
+use super::keymap::{Bind, Context, Keymap};
+use super::stats::Rate;
+use crate::events::{Connection, ProducerEvent};
+use crate::ledger::{Counts, Ledger};
+use crate::message::{Draft, Mode, Seq};
+use crate::producer::{ProducerCommand, SubmitError};
+
+pub use composer::{Composer, Focus, line_input, parse_properties};
+pub use lifecycle::{Quitting, Switching};
+pub use log::{EntryKind, LogEntry, ResultsLog};
+pub use overlays::{Confirm, Overlay, PendingSend};
+pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
+pub use sends::BurstState;
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(Bind),
+    /// A key typed into the focused text field or form field.
+    Edit(Input),
+    /// The loop's clock; render shows times relative to this.
+    Tick(DateTime<Local>),
+    Producer(ProducerEvent),
+    /// A command the UI tried to hand to the producer did not get there.
+    SubmitFailed {
+        first_seq: Option<Seq>,
+        count: u64,
+        /// The mode the command was sent in (`None` for control commands).
+        mode: Option<Mode>,
+        /// The burst's id when the command started one.
+        burst: Option<u64>,
+        error: SubmitError,
+    },
+    /// The producer task ended without `Stopped` (panic or abort).
+    ProducerDied(String),
+    /// The loop spawned a fresh producer task.
+    ProducerRestarted,
+    /// Mouse click on a pane.
+    FocusPane(Focus),
+    /// Mouse wheel over the log: positive scrolls to older entries.
+    Wheel(i32),
+    /// Mouse click on a results-log line (index into `log`).
+    SelectLine(usize),
+}
+
+/// What the loop must do for the App.
+#[derive(Debug)]
+pub enum Effect {
+    Submit(ProducerCommand),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    RestartProducer,
+    /// Spawn a producer for the (already switched to) active profile; the
+    /// old one has stopped or is abandoned.
+    StartProducer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+/// What the App is built with.
+pub struct AppConfig {
+    /// Must be non-empty; `current` must index a usable (`Ok`) choice.
+    pub profiles: Vec<ProfileChoice>,
+    pub current: usize,
+    pub results_capacity: usize,
+    pub keymap: Keymap,
+}
+
+pub struct App {
+    pub profiles: Vec<ProfileChoice>,
+    /// Index into `profiles` of the active profile (see `profile()`).
+    pub current: usize,
+    pub keymap: Keymap,
+
+    pub now: DateTime<Local>,
+    /// Times are shown in this zone when set (tests), else in local time.
+    pub display_offset: Option<FixedOffset>,
+
+    pub mode: Mode,
+    pub focus: Focus,
+    pub composer: Composer,
+    pub overlay: Overlay,
+    pub notice: Option<Notice>,
+
+    pub log: ResultsLog,
+    /// Index into `log` of the highlighted line.
+    pub selected: usize,
+
+    /// Per-send accounting of the active profile's producer: the only
+    /// place send counts change.
+    pub ledger: Ledger,
+    /// Submissions per second, per mode and all together.
+    pub rates: [Rate; 3],
+    pub rate: Rate,
+    pub connection: Connection,
+    pub producer_started: Option<DateTime<Local>>,
+    pub producer_alive: bool,
+    pub burst: Option<BurstState>,
+
+    pub next_seq: Seq,
+    next_burst_id: u64,
+    /// Drafts of sends not yet completed, so their result lines can show them.
+    in_flight: HashMap<Seq, Arc<Draft>>,
+
+    pub quitting: Option<Quitting>,
+    pub switching: Option<Switching>,
+    pub should_exit: bool,
+    /// From `Stopped`; `None` if the producer never reported.
+    pub unresolved: Option<Vec<(Seq, Mode)>>,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+}
+
+impl App {
+    /// Panics when `cfg.current` does not index `cfg.profiles` (the run
+    /// loop checks before building the App).
+    pub fn new(cfg: AppConfig, now: DateTime<Local>) -> Self {
+        let first = &cfg.profiles[cfg.current];
+        let composer = Composer::new(
+            first.default_topic.as_deref().unwrap_or(""),
+            first.default_tag.as_deref().unwrap_or(""),
+        );
+        let mut app = Self {
+            profiles: cfg.profiles,
+            current: cfg.current,
+            keymap: cfg.keymap,
+            now,
+            display_offset: None,
+            mode: Mode::Sync,
+            focus: Focus::Topic,
+            composer,
+            overlay: Overlay::None,
+            notice: None,
+            log: ResultsLog::new(cfg.results_capacity),
+            selected: 0,
+            ledger: Ledger::new(),
+            rates: Default::default(),
+            rate: Rate::default(),
+            connection: Connection::Starting,
+            producer_started: Some(now),
+            producer_alive: true,
+            burst: None,
+            next_seq: 1,
+            next_burst_id: 1,
+            in_flight: HashMap::new(),
+            quitting: None,
+            switching: None,
+            should_exit: false,
+            unresolved: None,
+            dirty: true,
+        };
+        app.composer.validate(app.max_message_bytes());
+        app
+    }
+
+    /// The keymap context the keyboard is in right now.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Overlay::Help => Context::Help,
+            Overlay::Detail { .. } => Context::Detail,
+            Overlay::Repeat(_) => Context::Repeat,
+            Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
+            Overlay::Confirm(_) => Context::Confirm,
+            Overlay::Picker { .. } => Context::Picker,
+            Overlay::None if self.quitting.is_some() => Context::Quitting,
+            Overlay::None if self.focus.is_text() => Context::Edit,
+            Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
+            Overlay::None => Context::Log,
+        }
+    }
+
+    /// Whether keys that no binding claims should be typed into a field.
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self.context(),
+            Context::Edit | Context::Repeat | Context::ConfirmTopic
+        )
+    }
+
+    /// The active profile.
+    pub fn profile(&self) -> &ProfileChoice {
+        &self.profiles[self.current]
+    }
+
+    /// The largest body the active profile accepts.
+    pub fn max_message_bytes(&self) -> usize {
+        self.current_settings().map_or(0, |s| s.max_message_bytes)
+    }
+
+    /// How long a shutdown waits for sends in flight: the active profile's
+    /// send timeout.
+    pub fn grace(&self) -> Duration {
+        self.current_settings()
+            .map_or(Duration::ZERO, |s| s.send_timeout)
+    }
+
+    pub fn stats(&self, mode: Mode) -> &Counts {
+        self.ledger.counts(mode)
+    }
+
+    pub fn in_flight_total(&self) -> u64 {
+        self.ledger.open_total()
+    }
+
+    pub fn selected_entry(&self) -> Option<&LogEntry> {
+        self.log.shown().get(self.selected)
+    }
+
+    /// How many sends stayed unresolved at exit.
+    pub fn unresolved_count(&self) -> u64 {
+        match &self.unresolved {
+            Some(list) => list.len() as u64,
+            None => self.in_flight_total(),
+        }
+    }
+
+    pub fn uptime(&self) -> Option<Duration> {
+        let started = self.producer_started?;
+        (self.now - started).to_std().ok()
+    }
+
+    /// What the clock contributes to the screen; a tick redraws only when
+    /// this changes, so an idle console draws nothing.
+    pub(super) fn clock_view(&self) -> (u64, i64) {
+        let minutes = self.uptime().map_or(0, |u| u.as_secs() / 60);
+        let sec = self.now.timestamp();
+        let recent = self
+            .rate
+            .last_second()
+            .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
+        let live = recent || self.quitting.is_some() || self.switching.is_some();
+        (minutes, if live { sec } else { 0 })
+    }
+
+    pub(super) fn notice(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+        });
+    }
+
+    pub fn update(&mut self, action: Action) -> Option<Effect> {
+        if let Action::Tick(now) = action {
+            let before = self.clock_view();
+            self.now = now;
+            if self.clock_view() != before {
+                self.dirty = true;
+            }
+            if let Some(q) = &self.quitting
+                && (now - q.since).to_std().unwrap_or_default()
+                    > self.grace() + Duration::from_secs(2)
+            {
+                // The producer did not report in time; do not hang the exit.
+                self.should_exit = true;
+                self.dirty = true;
+            }
+            if self.quitting.is_none()
+                && let Some(sw) = &self.switching
+                && (now - sw.since).to_std().unwrap_or_default()
+                    > self.grace() + Duration::from_secs(2)
+            {
+                // Same for a switch: the new profile must not wait forever
+                // on a stuck old producer.
+                self.dirty = true;
+                return self.finish_switch(None);
+            }
+            return None;
+        }
+        self.dirty = true;
+        match action {
+            Action::Tick(_) => None,
+            Action::Key(bind) => self.on_key(bind),
+            Action::Edit(input) => {
+                self.on_edit(input);
+                None
+            }
+            Action::Producer(ev) => self.on_event(ev),
+            Action::SubmitFailed {
+                first_seq,
+                count,
+                mode,
+                burst,
+                error,
+            } => self.submit_failed(first_seq, count, mode, burst, error),
+            Action::ProducerDied(why) => self.producer_died(why),
+            Action::ProducerRestarted => {
+                self.producer_alive = true;
+                self.connection = Connection::Starting;
+                self.producer_started = Some(self.now);
+                self.notice(Level::Info, "producer restarted");
+                None
+            }
+            Action::FocusPane(f) => {
+                if matches!(self.overlay, Overlay::None) {
+                    self.focus = f;
+                }
+                None
+            }
+            Action::Wheel(n) => {
+                self.scroll(n as i64);
+                None
+            }
+            Action::SelectLine(i) => {
+                if matches!(self.overlay, Overlay::None) && i < self.log.shown().len() {
+                    self.focus = Focus::Log;
+                    self.selected = i;
+                }
+                None
+            }
+        }
+    }
+
+    pub(super) fn key_for(&self, bind: Bind) -> String {
+        self.keymap
+            .key_for(Context::Global, bind)
+            .unwrap_or_else(|| bind.name().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,326 @@
+//! Sends: taking a send or burst on and handing it to the producer as an
+//! effect, then following the producer's events to each send's outcome.
+
+use std::sync::Arc;
+
+use super::{
+    App, Confirm, Effect, EntryKind, Focus, Level, LogEntry, Overlay, PendingSend, RepeatSpec,
+};
+use crate::console::keymap::{Bind, Context};
+use crate::events::{Connection, ProducerEvent};
+use crate::message::{Completion, Mode, Seq};
+use crate::producer::{BurstSpec, ProducerCommand, SubmitError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BurstState {
+    pub id: u64,
+    pub submitted: u64,
+    pub total: u64,
+}
+
+impl App {
+    /// Validates and either asks for confirmation or emits the command.
+    pub(super) fn start_send(&mut self, repeat: Option<RepeatSpec>) -> Option<Effect> {
+        if self.quitting.is_some() {
+            self.notice(Level::Warn, "quitting; no new sends");
+            return None;
+        }
+        if !self.producer_alive {
+            let key = self.key_for(Bind::RestartProducer);
+            self.notice(
+                Level::Error,
+                format!("the producer is not running; {key} restarts it"),
+            );
+            return None;
+        }
+        if let Some(sw) = &self.switching {
+            let to = self.profiles[sw.to].name.clone();
+            self.notice(
+                Level::Warn,
+                format!("switching to {to}; send again once it has started"),
+            );
+            return None;
+        }
+        if repeat.is_some() && self.burst.is_some() {
+            let key = self
+                .keymap
+                .key_for(Context::Log, Bind::CancelBurst)
+                .unwrap_or_else(|| Bind::CancelBurst.name().into());
+            self.notice(
+                Level::Warn,
+                format!("a burst is already running ({key} cancels it)"),
+            );
+            return None;
+        }
+        self.composer.validate(self.max_message_bytes());
+        let Some(draft) = self.composer.draft() else {
+            let mut problems: Vec<String> = Focus::ORDER
+                .iter()
+                .filter_map(|f| {
+                    self.composer
+                        .errors
+                        .get(f)
+                        .map(|e| format!("{}: {e}", f.label()))
+                })
+                .collect();
+            problems.truncate(2);
+            self.notice(Level::Error, format!("not sent — {}", problems.join("; ")));
+            return None;
+        };
+        let pending = PendingSend {
+            mode: self.mode,
+            draft: Arc::new(draft),
+            repeat,
+        };
+        if self.profile().protected {
+            let typed = pending.repeat.is_some().then(String::new);
+            self.overlay = Overlay::Confirm(Confirm { pending, typed });
+            return None;
+        }
+        self.overlay = Overlay::None;
+        self.emit(pending)
+    }
+
+    pub(super) fn emit(&mut self, p: PendingSend) -> Option<Effect> {
+        let seq = self.next_seq;
+        self.next_seq += p.count();
+        match p.repeat {
+            None => {
+                // Taken on here, before the command goes; a burst's sends
+                // are taken on as the producer reports them.
+                if let Err(e) = self.ledger.accept(seq, p.mode) {
+                    tracing::warn!("send #{seq}: {e}");
+                }
+                self.in_flight.insert(seq, p.draft.clone());
+                self.push_accepted(seq, p.mode, p.draft.clone());
+                self.notice = None;
+                Some(Effect::Submit(ProducerCommand::Send {
+                    seq,
+                    mode: p.mode,
+                    draft: p.draft,
+                }))
+            }
+            Some(r) => {
+                let id = self.next_burst_id;
+                self.next_burst_id += 1;
+                self.burst = Some(BurstState {
+                    id,
+                    submitted: 0,
+                    total: r.count,
+                });
+                self.notice(
+                    Level::Info,
+                    format!("burst #{id}: {} × {}", r.count, p.mode.label()),
+                );
+                Some(Effect::Submit(ProducerCommand::Burst(BurstSpec {
+                    id,
+                    mode: p.mode,
+                    draft: p.draft,
+                    count: r.count,
+                    rate: r.rate,
+                    key_template: r.key_template,
+                    first_seq: seq,
+                    // One-way has no other evidence of delivery.
+                    verify: p.mode == Mode::Oneway,
+                })))
+            }
+        }
+    }
+
+    pub(super) fn on_event(&mut self, ev: ProducerEvent) -> Option<Effect> {
+        match ev {
+            ProducerEvent::Connection(c) => {
+                if c == Connection::Starting {
+                    self.producer_started = Some(self.now);
+                }
+                if let Connection::Failed(why) = &c {
+                    self.notice(Level::Error, format!("producer: {why}"));
+                }
+                self.connection = c;
+            }
+            ProducerEvent::Queued { seq, mode, at } => {
+                if self.ledger.queued(seq, mode).is_err() {
+                    return None;
+                }
+                let draft = self.in_flight.get(&seq).cloned();
+                self.push(LogEntry {
+                    at,
+                    seq,
+                    mode,
+                    kind: EntryKind::Queued,
+                    draft,
+                    profile: self.profile().name.clone(),
+                });
+            }
+            ProducerEvent::Submitted {
+                seq,
+                mode,
+                draft,
+                at,
+            } => {
+                if self.ledger.submitted(seq, mode).is_err() {
+                    return None;
+                }
+                self.rates[mode.index()].record(at.timestamp());
+                self.rate.record(at.timestamp());
+                self.in_flight.insert(seq, draft.clone());
+                self.push(LogEntry {
+                    at,
+                    seq,
+                    mode,
+                    kind: EntryKind::Submitted,
+                    draft: Some(draft),
+                    profile: self.profile().name.clone(),
+                });
+            }
+            ProducerEvent::Completed(c) => self.on_completed(c),
+            ProducerEvent::BurstProgress {
+                id,
+                submitted,
+                total,
+            } => {
+                if let Some(b) = self.burst.as_mut().filter(|b| b.id == id) {
+                    b.submitted = submitted;
+                    b.total = total;
+                }
+            }
+            ProducerEvent::BurstFinished {
+                id,
+                submitted,
+                cancelled,
+            } => {
+                if self.burst.as_ref().is_some_and(|b| b.id == id) {
+                    self.burst = None;
+                }
+                let how = if cancelled { "cancelled" } else { "finished" };
+                // A one-way shortfall just reported for this burst matters more.
+                let shortfall = self.notice.as_ref().is_some_and(|n| {
+                    n.level == Level::Warn && n.text.starts_with(&format!("burst #{id}:"))
+                });
+                if !shortfall {
+                    self.notice(
+                        Level::Info,
+                        format!("burst #{id} {how}: {submitted} submitted"),
+                    );
+                }
+            }
+            ProducerEvent::OnewayLanded {
+                id,
+                topic,
+                dispatched,
+                landed,
+            } => {
+                let (text, level) = match landed {
+                    Ok(n) => (
+                        format!(
+                            "burst #{id}: {n} of {dispatched} one-way messages landed in {topic} (queue offsets)"
+                        ),
+                        if n < i64::try_from(dispatched).unwrap_or(i64::MAX) {
+                            Level::Warn
+                        } else {
+                            Level::Info
+                        },
+                    ),
+                    Err(e) => (
+                        format!("burst #{id}: could not count one-way deliveries to {topic}: {e}"),
+                        Level::Warn,
+                    ),
+                };
+                self.push_note(text.clone());
+                self.notice(level, text);
+            }
+            ProducerEvent::Stopped { unresolved } => {
+                self.connection = Connection::Stopped;
+                self.producer_alive = false;
+                let switching = self.switching.is_some();
+                if self.quitting.is_some() {
+                    self.should_exit = true;
+                } else if !switching {
+                    let key = self.key_for(Bind::RestartProducer);
+                    self.notice(
+                        Level::Error,
+                        format!("the producer stopped; {key} restarts it"),
+                    );
+                }
+                // Whatever is still open, listed or not, ends unresolved.
+                for (seq, _) in self.ledger.end_open() {
+                    self.in_flight.remove(&seq);
+                }
+                if switching && self.quitting.is_none() {
+                    return self.finish_switch(Some(unresolved));
+                }
+                self.unresolved = Some(unresolved);
+            }
+        }
+        None
+    }
+
+    pub(super) fn on_completed(&mut self, c: Completion) {
+        if self.ledger.complete(&c).is_err() {
+            // A second outcome for one send: logged by the ledger, shown
+            // nowhere.
+            return;
+        }
+        let draft = self.in_flight.remove(&c.seq);
+        self.push(LogEntry {
+            at: c.completed_at,
+            seq: c.seq,
+            mode: c.mode,
+            kind: EntryKind::Completed {
+                outcome: c.outcome,
+                submitted_at: c.submitted_at,
+                latency: c.latency,
+            },
+            draft,
+            profile: self.profile().name.clone(),
+        });
+    }
+
+    /// A command did not reach the producer.
+    pub(super) fn submit_failed(
+        &mut self,
+        first_seq: Option<Seq>,
+        count: u64,
+        mode: Option<Mode>,
+        burst: Option<u64>,
+        error: SubmitError,
+    ) -> Option<Effect> {
+        if self.quitting.is_some() {
+            // Shutdown could not be delivered: nothing to wait for.
+            self.should_exit = true;
+            return None;
+        }
+        if self.switching.is_some() && error == SubmitError::Closed {
+            // The old producer has ended already (its Shutdown or a cancel
+            // found the channel closed): start the new one.
+            return self.finish_switch(None);
+        }
+        if let Some(seq) = first_seq {
+            if burst.is_none() {
+                // Never reached the producer: it was never a send.
+                let _ = self.ledger.withdraw(seq);
+            }
+            let draft = self.in_flight.remove(&seq);
+            let mut why = error.to_string();
+            if burst.is_some() {
+                why.push_str(&format!(" (burst of {count})"));
+            }
+            self.push(LogEntry {
+                at: self.now,
+                seq,
+                // The send's own mode: the operator may have picked
+                // another since.
+                mode: mode.unwrap_or(self.mode),
+                kind: EntryKind::NotSent(why),
+                draft,
+                profile: self.profile().name.clone(),
+            });
+        }
+        // A refused burst never runs, whatever its size.
+        if burst.is_some() && self.burst.as_ref().map(|b| b.id) == burst {
+            self.burst = None;
+        }
+        self.notice(Level::Error, format!("not sent: {error}"));
+        None
+    }
+}

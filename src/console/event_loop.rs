@@ -1,0 +1,440 @@
+//! The run loop: waits on the terminal's input, the producer's events, its
+//! task's end and the clock; folds what arrived into the App; applies the
+//! effects `update` returns from one queue until it is empty; draws at most
+//! once per frame. Generic over ratatui's `Backend`, with input, producer
+//! spawning, clipboard and clock passed in (`Io`), so a test runs this very
+//! loop on `TestBackend` with a fake producer at the other end.
+
+use std::collections::VecDeque;
+use std::io;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use chrono::{DateTime, Local};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::layout::Rect;
+use ratatui_textarea::Input;
+use tokio::sync::mpsc;
+use tokio::task::JoinError;
+use tokio::time::Instant;
+
+use super::app::{Action, App, Effect};
+use super::ui;
+use crate::producer::{
+    ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings, SubmitError,
+};
+use crate::theme::Styles;
+
+/// One running producer as the loop sees it: where commands go, where its
+/// events come from, and its task (whose end without `Stopped` is a death).
+pub struct Link {
+    pub handle: ProducerHandle,
+    pub events: mpsc::Receiver<ProducerEvent>,
+    pub join: tokio::task::JoinHandle<()>,
+}
+
+/// Starts a producer for the given settings.
+pub type Spawn<'a> = Box<dyn FnMut(&ProducerSettings) -> Link + 'a>;
+/// Puts text on the operator's clipboard through the terminal.
+pub type Copy<'a, B> = Box<dyn FnMut(&mut Terminal<B>, &str) -> io::Result<()> + 'a>;
+
+/// How often the loop may draw and samples the clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    /// Minimum time between two draws.
+    pub frame: Duration,
+    /// How often the clock is sampled; a sample only redraws when it
+    /// changes something visible.
+    pub clock: Duration,
+}
+
+impl Pacing {
+    /// ~30 fps, clock every 250 ms.
+    pub const SCREEN: Pacing = Pacing {
+        frame: Duration::from_millis(33),
+        clock: Duration::from_millis(250),
+    };
+}
+
+/// Everything outside the App the loop talks to.
+pub struct Io<'a, B: Backend> {
+    pub terminal: Terminal<B>,
+    pub input: mpsc::Receiver<Event>,
+    /// Names of terminating signals (SIGHUP, SIGTERM, SIGQUIT, SIGINT).
+    pub signals: mpsc::Receiver<&'static str>,
+    pub spawn: Spawn<'a>,
+    pub copy: Copy<'a, B>,
+    pub clock: Box<dyn Fn() -> DateTime<Local> + 'a>,
+    pub pacing: Pacing,
+}
+
+/// The producer currently attached, with what the loop knows of its end.
+struct Producer {
+    link: Link,
+    events_open: bool,
+    join_done: bool,
+    stopped: bool,
+}
+
+/// What woke the loop.
+enum Wake {
+    /// `n` events were read into the buffer (0: the channel closed).
+    Events(usize),
+    Joined(Result<(), JoinError>),
+    Input(Event),
+    Signal(&'static str),
+    /// A signal's shutdown ran past its grace.
+    SignalDeadline,
+    Clock,
+    Frame,
+}
+
+pub struct Loop<'a, B: Backend> {
+    pub app: App,
+    pub io: Io<'a, B>,
+    styles: Styles,
+    producer: Producer,
+    buf: Vec<ProducerEvent>,
+    clock: tokio::time::Interval,
+    last_draw: Option<Instant>,
+    /// Set by a terminating signal: the console ends as `q` then `q`
+    /// would, and at the latest by this moment.
+    signalled: Option<Instant>,
+}
+
+/// After a terminating signal: the producer's grace (at most), and how much
+/// longer the console waits for its final report.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+const SIGNAL_SLACK: Duration = Duration::from_millis(500);
+
+/// Runs the loop until the App asks to exit; returns the App for the exit
+/// report.
+pub async fn run<B: Backend>(app: App, io: Io<'_, B>, styles: Styles) -> anyhow::Result<App>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut lp = Loop::new(app, io, styles)?;
+    while !lp.app.should_exit {
+        lp.turn().await?;
+    }
+    Ok(lp.app)
+}
+
+impl<'a, B: Backend> Loop<'a, B>
+where
+    B::Error: Send + Sync + 'static,
+{
+    /// Starts the producer for the App's active profile.
+    pub fn new(app: App, mut io: Io<'a, B>, styles: Styles) -> anyhow::Result<Self> {
+        let producer = spawn(&mut io.spawn, &app)?;
+        let mut clock = tokio::time::interval(io.pacing.clock);
+        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        Ok(Self {
+            app,
+            io,
+            styles,
+            producer,
+            buf: Vec::with_capacity(256),
+            clock,
+            last_draw: None,
+            signalled: None,
+        })
+    }
+
+    /// One wake-up: draw if due, wait for something, fold it in, apply the
+    /// effects.
+    pub async fn turn(&mut self) -> anyhow::Result<()> {
+        self.draw_if_due()?;
+        let frame = self.io.pacing.frame;
+        let next_frame = self.last_draw.map_or_else(Instant::now, |t| t + frame);
+        let p = &mut self.producer;
+        // Unbiased on purpose: a burst's event flood must not starve the
+        // keyboard (the operator has to be able to cancel it).
+        let wake = tokio::select! {
+            n = p.link.events.recv_many(&mut self.buf, 256), if p.events_open => Wake::Events(n),
+            res = &mut p.link.join, if !p.join_done => Wake::Joined(res),
+            Some(ev) = self.io.input.recv() => Wake::Input(ev),
+            Some(sig) = self.io.signals.recv() => Wake::Signal(sig),
+            _ = tokio::time::sleep_until(self.signalled.unwrap_or_else(Instant::now)),
+                if self.signalled.is_some() => Wake::SignalDeadline,
+            _ = self.clock.tick() => Wake::Clock,
+            _ = tokio::time::sleep_until(next_frame), if self.app.dirty => Wake::Frame,
+        };
+        let mut effects = VecDeque::new();
+        match wake {
+            Wake::Events(n) => {
+                if n == 0 {
+                    self.producer.events_open = false;
+                }
+                self.tick(&mut effects);
+                // Taken out and put back so the buffer keeps its capacity.
+                let mut events = std::mem::take(&mut self.buf);
+                for ev in events.drain(..) {
+                    self.event(ev, &mut effects);
+                }
+                self.buf = events;
+            }
+            Wake::Joined(res) => self.joined(res, &mut effects),
+            Wake::Input(ev) => {
+                self.tick(&mut effects);
+                self.input(ev, &mut effects);
+                // Take whatever else is already typed before drawing.
+                while let Ok(ev) = self.io.input.try_recv() {
+                    self.input(ev, &mut effects);
+                }
+            }
+            Wake::Signal(sig) => self.signal(sig, &mut effects),
+            Wake::SignalDeadline => {
+                tracing::warn!("the producer did not report within its grace; quitting");
+                self.app.should_exit = true;
+            }
+            Wake::Clock => self.tick(&mut effects),
+            Wake::Frame => {}
+        }
+        if self.signalled.is_some() && (self.producer.stopped || self.producer.join_done) {
+            // The producer has reported (or is gone): nothing left to wait for.
+            self.app.should_exit = true;
+            effects.retain(|e| matches!(e, Effect::Copy(_)));
+        }
+        self.apply(effects)
+    }
+
+    /// Draws when something changed and the last frame is old enough.
+    pub fn draw_if_due(&mut self) -> anyhow::Result<()> {
+        let frame = self.io.pacing.frame;
+        if self.app.dirty && self.last_draw.is_none_or(|t| t.elapsed() >= frame) {
+            let (app, styles) = (&self.app, &self.styles);
+            let drawn = self.io.terminal.draw(|f| ui::render(f, app, styles));
+            // After a hangup the terminal is gone; ending in order matters
+            // more than the screen.
+            if let Err(e) = drawn
+                && self.signalled.is_none()
+            {
+                return Err(e).context("drawing");
+            }
+            self.app.dirty = false;
+            self.last_draw = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// A terminating signal ends the console as `q` then `q` would: the
+    /// producer is shut down with a short grace (nobody may be watching any
+    /// more) and its report awaited; a second signal quits at once.
+    fn signal(&mut self, sig: &'static str, effects: &mut VecDeque<Effect>) {
+        self.tick(effects);
+        if self.signalled.is_some() {
+            tracing::warn!("{sig} again: quitting now");
+            self.app.should_exit = true;
+            return;
+        }
+        let grace = self.app.grace().min(SIGNAL_GRACE);
+        tracing::warn!("{sig}: shutting down (grace {grace:?})");
+        self.app.warn(format!("{sig}: shutting down"));
+        self.app.dirty = true;
+        self.signalled = Some(Instant::now() + grace + SIGNAL_SLACK);
+        if self.producer.stopped || self.producer.join_done || !self.app.producer_alive {
+            self.app.should_exit = true;
+        } else {
+            effects.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
+        }
+    }
+
+    fn tick(&mut self, effects: &mut VecDeque<Effect>) {
+        let now = (self.io.clock)();
+        effects.extend(self.app.update(Action::Tick(now)));
+    }
+
+    fn event(&mut self, ev: ProducerEvent, effects: &mut VecDeque<Effect>) {
+        if matches!(ev, ProducerEvent::Stopped { .. }) {
+            self.producer.stopped = true;
+        }
+        effects.extend(self.app.update(Action::Producer(ev)));
+    }
+
+    /// The producer task ended. Its last events may still be queued;
+    /// `Stopped` among them means a normal end, not a death.
+    fn joined(&mut self, res: Result<(), JoinError>, effects: &mut VecDeque<Effect>) {
+        self.producer.join_done = true;
+        self.tick(effects);
+        while let Ok(ev) = self.producer.link.events.try_recv() {
+            self.event(ev, effects);
+        }
+        if self.producer.stopped {
+            return;
+        }
+        let why = match res {
+            Err(e) if e.is_panic() => {
+                let payload = e.into_panic();
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                format!("panicked: {msg}")
+            }
+            Err(e) => format!("aborted: {e}"),
+            Ok(()) => "ended unexpectedly".into(),
+        };
+        tracing::error!("producer task {why}");
+        effects.extend(self.app.update(Action::ProducerDied(why)));
+    }
+
+    fn input(&mut self, ev: Event, effects: &mut VecDeque<Effect>) {
+        if matches!(ev, Event::Resize(..)) {
+            self.app.dirty = true;
+        }
+        let area = self
+            .io
+            .terminal
+            .size()
+            .map(|s| Rect::new(0, 0, s.width, s.height))
+            .unwrap_or_default();
+        for ev in split_esc_prefix(&self.app, ev) {
+            if let Some(a) = to_action(&self.app, area, ev) {
+                effects.extend(self.app.update(a));
+            }
+        }
+    }
+
+    /// Applies effects until none are left; whatever a handler feeds back
+    /// into `update` queues its effects too.
+    fn apply(&mut self, mut queue: VecDeque<Effect>) -> anyhow::Result<()> {
+        while let Some(effect) = queue.pop_front() {
+            let fed_back = match effect {
+                Effect::Submit(cmd) => self.submit(cmd),
+                Effect::Copy(text) => {
+                    if let Err(e) = (self.io.copy)(&mut self.io.terminal, &text) {
+                        tracing::warn!("OSC 52 copy: {e}");
+                    }
+                    None
+                }
+                Effect::RestartProducer => {
+                    if !self.producer.join_done {
+                        self.producer.link.join.abort();
+                    }
+                    self.producer = spawn(&mut self.io.spawn, &self.app)?;
+                    Some(Action::ProducerRestarted)
+                }
+                Effect::StartProducer => {
+                    // The App has already switched to the new profile. An
+                    // old task that reported `Stopped` is finishing on its
+                    // own; one past its grace is stuck and is aborted.
+                    if !self.producer.join_done && !self.producer.stopped {
+                        self.producer.link.join.abort();
+                    }
+                    self.producer = spawn(&mut self.io.spawn, &self.app)?;
+                    None
+                }
+            };
+            if let Some(action) = fed_back {
+                queue.extend(self.app.update(action));
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands a command to the producer without waiting; what did not get
+    /// there comes back as an action for the App.
+    fn submit(&mut self, cmd: ProducerCommand) -> Option<Action> {
+        let handle = &self.producer.link.handle;
+        let (first_seq, count, mode, burst) = match &cmd {
+            ProducerCommand::Send { seq, mode, .. } => (Some(*seq), 1, Some(*mode), None),
+            ProducerCommand::Burst(b) => (Some(b.first_seq), b.count, Some(b.mode), Some(b.id)),
+            _ => (None, 0, None, None),
+        };
+        let shutdown = match &cmd {
+            ProducerCommand::Shutdown { grace } => Some(*grace),
+            _ => None,
+        };
+        match handle.try_submit(cmd) {
+            Ok(()) => None,
+            Err(SubmitError::Full) if shutdown.is_some() => {
+                // Shutdown must arrive; wait for room off the UI path.
+                let h = handle.clone();
+                let grace = shutdown.unwrap_or_default();
+                tokio::spawn(async move {
+                    let _ = h.submit(ProducerCommand::Shutdown { grace }).await;
+                });
+                None
+            }
+            Err(error) => Some(Action::SubmitFailed {
+                first_seq,
+                count,
+                mode,
+                burst,
+                error,
+            }),
+        }
+    }
+
+    /// Whether anything is waiting for the loop right now (tests settle on
+    /// this).
+    #[cfg(test)]
+    pub fn busy(&self) -> bool {
+        !self.io.input.is_empty()
+            || !self.io.signals.is_empty()
+            || (self.producer.events_open && !self.producer.link.events.is_empty())
+            || (!self.producer.join_done && self.producer.link.join.is_finished())
+    }
+}
+
+fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
+    let settings = app
+        .current_settings()
+        .map_err(|e| anyhow!("profile {}: {e}", app.profile().name))?;
+    Ok(Producer {
+        link: spawn(settings),
+        events_open: true,
+        join_done: false,
+        stopped: false,
+    })
+}
+
+/// Over a slow SSH link Esc and the key typed right after it arrive in one
+/// read and are decoded as Alt+key. In a text field, where Alt+digit and the
+/// mode-bar letters mean nothing, that pair is what the operator typed: split
+/// it back into Esc, then the key. (The editor's own Alt chords, such as
+/// Alt+f/b/d for words, are left alone.)
+pub fn split_esc_prefix(app: &App, ev: Event) -> Vec<Event> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    if let Event::Key(key) = &ev
+        && app.takes_text()
+        && key.modifiers == KeyModifiers::ALT
+        && let KeyCode::Char(c) = key.code
+        && (c.is_ascii_digit() || matches!(c, 's' | 'r' | 'q' | '?' | 'x'))
+        && app.keymap.lookup(app.context(), key).is_none()
+    {
+        return vec![
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        ];
+    }
+    vec![ev]
+}
+
+/// Maps one terminal event to an action for the App.
+pub fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            if let Some(b) = app.keymap.lookup(app.context(), &key) {
+                Some(Action::Key(b))
+            } else if app.takes_text() {
+                Some(Action::Edit(Input::from(key)))
+            } else {
+                None
+            }
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
+                .map(Action::SelectLine)
+                .or_else(|| ui::hit_test(area, app, m.column, m.row).map(Action::FocusPane)),
+            MouseEventKind::ScrollDown => Some(Action::Wheel(1)),
+            MouseEventKind::ScrollUp => Some(Action::Wheel(-1)),
+            _ => None,
+        },
+        _ => None,
+    }
+}

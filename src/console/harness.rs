@@ -1,0 +1,263 @@
+//! Test harness: the real run loop (`event_loop::Loop`) on ratatui's
+//! `TestBackend`, keys pressed as terminal events through the real keymap,
+//! and a fake producer at the other end of the channels that records the
+//! commands it gets and sends whatever events a test scripts. Each
+//! interaction settles the loop (everything waiting is handled and the
+//! screen redrawn) before the test looks at the buffer or the commands.
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyEvent};
+use tokio::sync::{mpsc, oneshot};
+
+use super::app::App;
+use super::event_loop::{Io, Link, Loop, Pacing};
+use super::keymap::Chord;
+use super::ui::tests::t0;
+use crate::producer::{ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings};
+use crate::theme::Styles;
+
+/// How a fake producer task ends.
+enum Ending {
+    Panic(String),
+}
+
+/// The producer end of one spawned link.
+pub struct Fake {
+    /// The name servers it was started for.
+    pub name_servers: String,
+    commands: Option<mpsc::Receiver<ProducerCommand>>,
+    events: mpsc::Sender<ProducerEvent>,
+    end: Option<oneshot::Sender<Ending>>,
+    /// A sender of its own, to fill the command channel.
+    cmd_tx: mpsc::Sender<ProducerCommand>,
+}
+
+impl Fake {
+    /// The commands it has received and not yet been asked for.
+    pub fn take_commands(&mut self) -> Vec<ProducerCommand> {
+        let mut out = Vec::new();
+        if let Some(rx) = &mut self.commands {
+            while let Ok(c) = rx.try_recv() {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Stops reading commands: the UI's next submit finds the channel
+    /// closed (the task has gone).
+    pub fn close_commands(&mut self) {
+        self.commands = None;
+    }
+
+    /// Fills the command channel so the UI's next submit finds it full.
+    pub fn jam(&mut self) {
+        while self
+            .cmd_tx
+            .try_send(ProducerCommand::CancelBurst { id: 0 })
+            .is_ok()
+        {}
+    }
+
+    /// Empties a jammed channel of its filler.
+    pub fn unjam(&mut self) {
+        let kept: Vec<ProducerCommand> = self
+            .take_commands()
+            .into_iter()
+            .filter(|c| !matches!(c, ProducerCommand::CancelBurst { id: 0 }))
+            .collect();
+        for c in kept {
+            let _ = self.cmd_tx.try_send(c);
+        }
+    }
+}
+
+pub struct Harness {
+    rt: tokio::runtime::Runtime,
+    pub lp: Loop<'static, TestBackend>,
+    keys: mpsc::Sender<Event>,
+    signals: mpsc::Sender<&'static str>,
+    spawned: std::sync::mpsc::Receiver<Fake>,
+    /// Every producer the loop started, oldest first.
+    pub producers: Vec<Fake>,
+}
+
+impl Harness {
+    /// The loop on a `w`x`h` screen with a fixed clock, started on `app`.
+    pub fn new(app: App, w: u16, h: u16) -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("test runtime");
+        let (keys, input) = mpsc::channel(1024);
+        let (signals, signal_rx) = mpsc::channel(4);
+        let (tx, spawned) = std::sync::mpsc::channel();
+        let spawn = move |settings: &ProducerSettings| {
+            let (cmd_tx, cmd_rx) = mpsc::channel(8);
+            let (evt_tx, evt_rx) = mpsc::channel(1024);
+            let (end_tx, end_rx) = oneshot::channel();
+            let join = tokio::spawn(async move {
+                if let Ok(Ending::Panic(msg)) = end_rx.await {
+                    panic!("{msg}");
+                }
+            });
+            let _ = tx.send(Fake {
+                name_servers: settings.name_servers.clone(),
+                commands: Some(cmd_rx),
+                events: evt_tx,
+                end: Some(end_tx),
+                cmd_tx: cmd_tx.clone(),
+            });
+            Link {
+                handle: ProducerHandle::new(cmd_tx),
+                events: evt_rx,
+                join,
+            }
+        };
+        let io = Io {
+            terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
+            input,
+            signals: signal_rx,
+            spawn: Box::new(spawn),
+            copy: Box::new(|_, _| Ok(())),
+            clock: Box::new(t0),
+            pacing: Pacing {
+                frame: Duration::ZERO,
+                clock: Duration::from_secs(3600),
+            },
+        };
+        let lp = {
+            let _in_rt = rt.enter();
+            Loop::new(app, io, Styles::no_color()).expect("loop starts")
+        };
+        let mut h = Self {
+            rt,
+            lp,
+            keys,
+            signals,
+            spawned,
+            producers: Vec::new(),
+        };
+        h.settle();
+        h
+    }
+
+    /// Runs the loop until nothing is waiting and the screen is drawn.
+    pub fn settle(&mut self) {
+        for _ in 0..10_000 {
+            self.producers.extend(self.spawned.try_iter());
+            // A draw needs no wake-up: do it, then stop if nothing waits.
+            self.lp.draw_if_due().expect("drawing");
+            if !self.lp.busy() {
+                return;
+            }
+            let lp = &mut self.lp;
+            self.rt
+                .block_on(async { tokio::time::timeout(Duration::from_secs(5), lp.turn()).await })
+                .expect("a loop turn with work waiting returns")
+                .expect("the loop turn succeeds");
+        }
+        panic!("the loop did not settle");
+    }
+
+    fn key_event(key: &str) -> Event {
+        let c = Chord::parse(key).unwrap_or_else(|e| panic!("key {key:?}: {e}"));
+        Event::Key(KeyEvent::new(c.code, c.mods))
+    }
+
+    /// Presses one key (`"ctrl-s"`, `"esc"`, `"2"`, ...) and settles.
+    pub fn press(&mut self, key: &str) -> &mut Self {
+        self.together(&[key])
+    }
+
+    /// Keys that arrive in one read, handled in one wake-up.
+    pub fn together(&mut self, keys: &[&str]) -> &mut Self {
+        for k in keys {
+            self.keys
+                .try_send(Self::key_event(k))
+                .expect("input channel has room");
+        }
+        self.settle();
+        self
+    }
+
+    /// Types `text` key by key (`\n` is Enter).
+    pub fn type_text(&mut self, text: &str) -> &mut Self {
+        for ch in text.chars() {
+            let key = match ch {
+                '\n' => "enter".to_string(),
+                ' ' => "space".to_string(),
+                c => c.to_string(),
+            };
+            self.press(&key);
+        }
+        self
+    }
+
+    /// A terminating signal arrives (`"SIGTERM"`, ...).
+    pub fn signal(&mut self, name: &'static str) -> &mut Self {
+        self.signals
+            .try_send(name)
+            .expect("signal channel has room");
+        self.settle();
+        self
+    }
+
+    /// The producer the loop talks to now.
+    pub fn producer(&mut self) -> &mut Fake {
+        self.producers.last_mut().expect("a producer was started")
+    }
+
+    /// The current producer sends `ev`; the loop handles it.
+    pub fn emit(&mut self, ev: ProducerEvent) -> &mut Self {
+        self.producer()
+            .events
+            .try_send(ev)
+            .expect("event channel has room");
+        self.settle();
+        self
+    }
+
+    /// The current producer's task panics.
+    pub fn kill(&mut self, msg: &str) -> &mut Self {
+        if let Some(end) = self.producer().end.take() {
+            let _ = end.send(Ending::Panic(msg.to_string()));
+        }
+        // The task runs when the runtime does; wait (bounded) for its end.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !self.lp.busy() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "fake producer did not end"
+            );
+            self.rt.block_on(tokio::task::yield_now());
+        }
+        self.settle();
+        self
+    }
+
+    /// Commands the current producer received since last asked.
+    pub fn commands(&mut self) -> Vec<ProducerCommand> {
+        self.producer().take_commands()
+    }
+
+    pub fn app(&self) -> &App {
+        &self.lp.app
+    }
+
+    /// The screen as text, one line per row.
+    pub fn screen(&self) -> String {
+        self.lp.io.terminal.backend().to_string()
+    }
+
+    /// Panics, showing the screen, unless it contains `text`.
+    #[track_caller]
+    pub fn assert_shows(&self, text: &str) -> &Self {
+        let screen = self.screen();
+        assert!(screen.contains(text), "{text:?} not on screen:\n{screen}");
+        self
+    }
+}

@@ -1,0 +1,299 @@
+//! Tests that press real keys through the keymap into the real run loop on
+//! `TestBackend`, with a fake producer on the other end (see `harness`).
+
+use super::app::{App, EntryKind, Focus, Overlay};
+use super::harness::Harness;
+use super::keymap::Context;
+use super::ui::tests::{busy_app, empty_app, t0};
+use crate::message::Mode;
+use crate::producer::{ProducerCommand, ProducerEvent};
+
+/// The sandbox profile, a body typed, the keyboard on the mode bar.
+fn ready() -> Harness {
+    ready_with(empty_app())
+}
+
+/// `app` with a body typed and the keyboard on the mode bar.
+fn ready_with(app: App) -> Harness {
+    let mut h = Harness::new(app, 80, 24);
+    h.press("tab").press("tab").press("tab").press("tab");
+    assert_eq!(h.app().focus, Focus::Body);
+    h.type_text("hello").press("esc");
+    assert_eq!(h.app().focus, Focus::ModeBar);
+    h
+}
+
+fn queued(seq: u64, mode: Mode) -> ProducerEvent {
+    ProducerEvent::Queued {
+        seq,
+        mode,
+        at: t0(),
+    }
+}
+
+fn submitted(seq: u64, mode: Mode) -> ProducerEvent {
+    ProducerEvent::Submitted {
+        seq,
+        mode,
+        draft: Default::default(),
+        at: t0(),
+    }
+}
+
+#[test]
+fn a_send_goes_out_as_a_command_and_shows_in_the_log() {
+    let mut h = ready();
+    h.press("2").press("s");
+    match h.commands().as_slice() {
+        [
+            ProducerCommand::Send {
+                seq: 1,
+                mode,
+                draft,
+            },
+        ] => {
+            assert_eq!(*mode, Mode::Async);
+            assert_eq!(draft.body, b"hello");
+        }
+        other => panic!("{other:?}"),
+    }
+    h.emit(submitted(1, Mode::Async));
+    h.assert_shows("IN FLIGHT");
+}
+
+#[test]
+fn a_closed_channel_mid_switch_starts_the_new_producer() {
+    let mut h = Harness::new(empty_app(), 80, 24);
+    h.press("esc").press("p").press("k").press("k");
+    // The old producer has gone: the Shutdown finds its channel closed.
+    h.producer().close_commands();
+    h.press("enter");
+    assert_eq!(h.app().profile().name, "staging");
+    assert_eq!(h.producers.len(), 2, "the new profile's producer started");
+    assert_eq!(h.producer().name_servers, "10.0.0.5:9876");
+    h.assert_shows("staging").assert_shows("connecting");
+}
+
+#[test]
+fn a_dead_producer_is_shown_and_ctrl_r_starts_another() {
+    let mut h = ready();
+    h.kill("boom");
+    h.assert_shows("producer task died");
+    h.press("s");
+    h.assert_shows("the producer is not");
+    h.press("ctrl-r");
+    assert_eq!(h.producers.len(), 2);
+    h.assert_shows("producer restarted")
+        .assert_shows("connecting");
+    h.press("s");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Send { seq: 1, .. }]
+    ));
+}
+
+#[test]
+fn a_refused_send_is_logged_in_its_own_mode() {
+    let mut h = ready();
+    h.press("2");
+    h.producer().close_commands();
+    // Send, then a mode key, in one read: the refusal is handled after both.
+    h.together(&["s", "1"]);
+    assert_eq!(h.app().mode, Mode::Sync);
+    let row = &h.app().log.shown()[0];
+    assert!(matches!(row.kind, EntryKind::NotSent(_)), "{:?}", row.kind);
+    assert_eq!((row.seq, row.mode), (1, Mode::Async));
+}
+
+#[test]
+fn a_one_message_burst_refused_as_busy_does_not_block_the_next() {
+    let mut h = ready();
+    h.press("r")
+        .press("backspace")
+        .press("backspace")
+        .type_text("1");
+    h.producer().jam();
+    h.press("enter");
+    h.assert_shows("not sent: producer is");
+    assert!(h.app().burst.is_none(), "the refused burst is not running");
+    h.producer().unjam();
+    h.press("r").press("enter");
+    match h.commands().as_slice() {
+        [ProducerCommand::Burst(b)] => assert_eq!((b.count, b.first_seq), (10, 2)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_dead_producer_leaves_its_queued_sends_unresolved() {
+    let mut h = ready();
+    h.emit(queued(1, Mode::Async))
+        .emit(submitted(2, Mode::Async));
+    assert_eq!(h.app().in_flight_total(), 2);
+    h.kill("boom");
+    h.assert_shows("producer task died");
+    let s = h.app().stats(Mode::Async);
+    assert_eq!(
+        (s.sent(), s.unresolved, s.queued, s.in_flight),
+        (2, 2, 0, 0),
+        "the queued send ends as unresolved, not as nothing"
+    );
+    assert_eq!(h.app().unresolved_count(), 0);
+}
+
+#[test]
+fn second_quit_leaves_at_once_and_idle_quit_needs_no_wait() {
+    let mut h = Harness::new(busy_app(), 80, 24);
+    // In a text field q is a letter.
+    h.press("q");
+    assert!(h.app().quitting.is_none());
+    h.press("esc").press("q");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    assert!(!h.app().should_exit, "waits for the send in flight");
+    h.assert_shows("quitting, 1 in flight");
+    h.press("q");
+    assert!(h.app().should_exit);
+    assert_eq!(h.app().unresolved_count(), 1);
+
+    let mut idle = Harness::new(empty_app(), 80, 24);
+    idle.press("esc").press("q");
+    assert!(matches!(
+        idle.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    assert!(idle.app().should_exit);
+}
+
+#[test]
+fn picker_opens_moves_and_closes() {
+    let mut h = Harness::new(empty_app(), 80, 24);
+    h.press("esc").press("p");
+    assert!(matches!(h.app().overlay, Overlay::Picker { cursor: 2 }));
+    assert_eq!(h.app().context(), Context::Picker);
+    h.assert_shows("production");
+    h.press("j").press("j");
+    assert!(
+        matches!(h.app().overlay, Overlay::Picker { cursor: 3 }),
+        "clamped at the last profile"
+    );
+    for _ in 0..5 {
+        h.press("k");
+    }
+    assert!(matches!(h.app().overlay, Overlay::Picker { cursor: 0 }));
+    h.press("s");
+    assert!(h.commands().is_empty(), "the picker owns the keys");
+    assert_eq!(h.app().next_seq, 1);
+    h.press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    assert_eq!(h.app().profile().name, "sandbox");
+    // The current profile again: nothing happens.
+    h.press("p").press("enter");
+    assert!(h.app().switching.is_none());
+    assert!(h.commands().is_empty());
+    let notice = &h.app().notice.as_ref().unwrap().text;
+    assert_eq!(notice, "already on profile sandbox");
+}
+
+#[test]
+fn protected_burst_needs_the_topic_typed_back() {
+    let mut app = empty_app();
+    app.profiles[app.current].protected = true;
+    let mut h = ready_with(app);
+    h.press("r").press("enter");
+    assert_eq!(h.app().context(), Context::ConfirmTopic);
+    h.assert_shows("Type the topic back");
+    h.press("enter");
+    assert!(h.commands().is_empty(), "nothing typed yet");
+    // y and n are letters of the topic here, not answers.
+    h.type_text("topictest").press("enter");
+    assert!(h.commands().is_empty(), "case matters");
+    let notice = &h.app().notice.as_ref().unwrap().text;
+    assert!(
+        notice.contains("type the topic exactly (TopicTest)"),
+        "{notice}"
+    );
+    assert!(matches!(h.app().overlay, Overlay::Confirm(_)), "still open");
+    for _ in 0.."topictest".len() {
+        h.press("backspace");
+    }
+    h.type_text("TopicTest").press("enter");
+    match h.commands().as_slice() {
+        [ProducerCommand::Burst(b)] => assert_eq!((b.id, b.count), (1, 10)),
+        other => panic!("{other:?}"),
+    }
+    h.emit(ProducerEvent::BurstFinished {
+        id: 1,
+        submitted: 10,
+        cancelled: false,
+    });
+    // Esc cancels without sending.
+    h.press("r").press("enter").press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    assert!(h.commands().is_empty());
+    assert_eq!(h.app().next_seq, 11);
+    // A single send keeps the y/n box.
+    h.press("s");
+    assert_eq!(h.app().context(), Context::Confirm);
+    h.press("y");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Send { seq: 11, .. }]
+    ));
+}
+
+#[test]
+fn a_terminating_signal_ends_like_q_then_q() {
+    let mut h = Harness::new(busy_app(), 80, 24);
+    h.signal("SIGTERM");
+    match h.commands().as_slice() {
+        [ProducerCommand::Shutdown { grace }] => {
+            assert!(*grace <= std::time::Duration::from_secs(1), "{grace:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    h.assert_shows("SIGTERM: shutting down");
+    assert!(!h.app().should_exit, "waits for the producer's report");
+    h.emit(ProducerEvent::Stopped {
+        unresolved: vec![(5, Mode::Async)],
+    });
+    assert!(h.app().should_exit);
+    assert_eq!(h.app().unresolved_count(), 1);
+
+    // A second signal does not wait.
+    let mut h = Harness::new(busy_app(), 80, 24);
+    h.signal("SIGHUP").signal("SIGHUP");
+    assert!(h.app().should_exit);
+}
+
+#[test]
+fn an_open_overlay_owns_the_keyboard() {
+    let mut h = ready();
+    h.press("?");
+    assert!(matches!(h.app().overlay, Overlay::Help));
+    h.assert_shows("Keys: mode bar");
+    h.press("s").press("2");
+    assert!(h.commands().is_empty(), "s does not send under help");
+    assert_eq!(h.app().mode, Mode::Sync);
+    h.press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    h.press("s");
+    assert_eq!(h.commands().len(), 1);
+}
+
+#[test]
+fn v_shows_every_event_and_back_to_one_row_per_send() {
+    let mut h = ready();
+    h.press("2").press("s");
+    h.emit(queued(1, Mode::Async))
+        .emit(submitted(1, Mode::Async));
+    h.assert_shows("Results (1, newest first)")
+        .assert_shows("IN FLIGHT");
+    h.press("v");
+    h.assert_shows("Events (2, newest first, every event)")
+        .assert_shows("QUEUED");
+    h.press("v");
+    h.assert_shows("Results (1, newest first)");
+}
