@@ -152,6 +152,7 @@ fn console_ends_in_order_on(sig: i32, name: &str) {
         !alive(console)
     });
     let took = signalled.elapsed();
+    eprintln!("{name}: the console exited {took:?} after the signal");
     // The sandbox's default send timeout is 3 s.
     assert!(
         took < Duration::from_secs(4),
