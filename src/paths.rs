@@ -1,4 +1,4 @@
-//! Where the console keeps its files: config, data, state (logs,
+//! Where the console keeps its files: config, and state (logs, the
 //! running-sandbox registry). XDG on Linux.
 
 use std::path::PathBuf;
@@ -19,11 +19,6 @@ fn xdg(var: &str, fallback: &str) -> PathBuf {
 /// `~/.config/rmq-console`
 pub fn config_dir() -> PathBuf {
     xdg("XDG_CONFIG_HOME", ".config").join("rmq-console")
-}
-
-/// `~/.local/share/rmq-console`
-pub fn data_dir() -> PathBuf {
-    xdg("XDG_DATA_HOME", ".local/share").join("rmq-console")
 }
 
 /// `~/.local/state/rmq-console`: logs and the running-sandbox registry.

@@ -102,34 +102,33 @@ fn server_exe(opts: &SandboxOptions) -> Result<PathBuf> {
     Ok(exe)
 }
 
-/// A free port `p` on 127.0.0.1 whose `p - 2` is free too: the broker also
-/// listens on its "fast" port two below the normal one.
-fn broker_port_pair() -> Result<u16> {
-    for _ in 0..100 {
-        let normal =
-            TcpListener::bind("127.0.0.1:0").context("finding a free port on 127.0.0.1")?;
-        let port = normal.local_addr()?.port();
-        let Some(fast) = port.checked_sub(2) else {
-            continue;
-        };
-        if TcpListener::bind(("127.0.0.1", fast)).is_ok() {
-            return Ok(port);
+/// Free ports on 127.0.0.1 for the name server, the broker and its HA
+/// service: `[namesrv, broker, ha]`. The broker also listens on its "fast"
+/// port two below the normal one, so that one must be free too. Every
+/// probe listener is held until all ports are chosen, so none of them can
+/// be handed out twice (a name server on the broker's fast port kills the
+/// broker at start).
+fn free_ports() -> Result<[u16; 3]> {
+    let bind = || TcpListener::bind("127.0.0.1:0").context("finding a free port on 127.0.0.1");
+    let port = |l: &TcpListener| -> Result<u16> { Ok(l.local_addr()?.port()) };
+    let mut held = Vec::new();
+    let broker = loop {
+        if held.len() > 100 {
+            bail!("no free pair of ports (p, p-2) on 127.0.0.1 for the broker");
         }
-    }
-    bail!("no free pair of ports (p, p-2) on 127.0.0.1 for the broker")
-}
-
-fn free_ports<const N: usize>() -> Result<[u16; N]> {
-    // Hold all listeners at once so the ports differ.
-    let listeners: Vec<TcpListener> = (0..N)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<_>>()
-        .context("finding free ports on 127.0.0.1")?;
-    let mut out = [0u16; N];
-    for (o, l) in out.iter_mut().zip(&listeners) {
-        *o = l.local_addr()?.port();
-    }
-    Ok(out)
+        let normal = bind()?;
+        let p = port(&normal)?;
+        let fast = p
+            .checked_sub(2)
+            .and_then(|f| TcpListener::bind(("127.0.0.1", f)).ok());
+        held.push(normal);
+        if let Some(fast) = fast {
+            held.push(fast);
+            break p;
+        }
+    };
+    let (namesrv, ha) = (bind()?, bind()?);
+    Ok([port(&namesrv)?, broker, port(&ha)?])
 }
 
 /// True while process `pid` exists (ours or another user's).
@@ -141,12 +140,11 @@ fn process_alive(pid: i32) -> bool {
 
 /// Removes sandbox directories in `tmp` left by runs that were killed
 /// (SIGKILL, power loss) before they could clean up: only those whose owner
-/// process is gone. Returns how many were removed.
-pub fn remove_leftovers(tmp: &Path) -> usize {
+/// process is gone.
+fn remove_leftovers(tmp: &Path) {
     let Ok(entries) = std::fs::read_dir(tmp) else {
-        return 0;
+        return;
     };
-    let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
         if !name.to_string_lossy().starts_with(DIR_PREFIX) {
@@ -163,14 +161,12 @@ pub fn remove_leftovers(tmp: &Path) -> usize {
         if pid > 0 && !process_alive(pid) {
             match std::fs::remove_dir_all(&dir) {
                 Ok(()) => {
-                    removed += 1;
-                    tracing::info!(dir = %dir.display(), pid, "removed a sandbox store left by a killed run");
+                    tracing::info!(dir = %dir.display(), pid, "removed a sandbox store left by a killed run")
                 }
                 Err(e) => tracing::warn!(dir = %dir.display(), "leftover sandbox store: {e}"),
             }
         }
     }
-    removed
 }
 
 impl Sandbox {
@@ -206,8 +202,7 @@ impl Sandbox {
         std::fs::write(dir.path().join(OWNER_FILE), std::process::id().to_string())
             .context("writing the sandbox owner file")?;
         let root = dir.path().to_path_buf();
-        let broker_port = broker_port_pair()?;
-        let [ns_port, ha_port] = free_ports::<2>()?;
+        let [ns_port, broker_port, ha_port] = free_ports()?;
         let namesrv_addr = format!("127.0.0.1:{ns_port}");
         let broker_addr = format!("127.0.0.1:{broker_port}");
 
@@ -275,7 +270,7 @@ commitLogMicroBatchMaxWaitMicros = 0
         let broker_cmd = server_command(exe, Kind::Broker, &root, &home);
         let child = spawn_server(broker_cmd, &root.join("broker.log"))?;
         sandbox.children.push(("broker", child));
-        let ready = server::ready_marker(&root, Kind::Broker);
+        let ready = server::broker_ready_marker(&root);
         wait_for(START_TIMEOUT, "the broker to be ready", || {
             sandbox.check_alive()?;
             Ok(ready.exists())

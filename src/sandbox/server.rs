@@ -48,12 +48,10 @@ pub struct ServerArgs {
     pub port: Option<u16>,
 }
 
-/// File whose existence says the server is serving.
-pub fn ready_marker(dir: &Path, kind: Kind) -> PathBuf {
-    dir.join(match kind {
-        Kind::Namesrv => "namesrv.ready",
-        Kind::Broker => "broker.ready",
-    })
+/// File whose existence says the broker is serving (written once `start`
+/// returned a running broker; the name server is judged by its port).
+pub fn broker_ready_marker(dir: &Path) -> PathBuf {
+    dir.join("broker.ready")
 }
 
 /// Runs one server until SIGTERM (or SIGINT). The caller has not set up any
@@ -140,14 +138,12 @@ async fn run_namesrv(ctx: ChildServiceContext, args: &ServerArgs) -> Result<()> 
     .set_server_config(server)
     .build();
     // The name server has no readiness hook of its own: the parent watches
-    // its port. The marker still tells a reader of the directory it booted.
-    let marker = ready_marker(&args.dir, Kind::Namesrv);
+    // its port.
     tracing::info!(port, "sandbox name server starting");
     let stop = async move {
         terminated().await;
         tracing::info!("sandbox name server stopping");
     };
-    let _ = std::fs::write(&marker, b"");
     bootstrap
         .boot_with_shutdown(stop)
         .await
@@ -184,7 +180,7 @@ async fn run_broker(ctx: ChildServiceContext, args: &ServerArgs) -> Result<()> {
         registered = r.registration_ready(),
         "sandbox broker ready"
     );
-    std::fs::write(ready_marker(&args.dir, Kind::Broker), b"")
+    std::fs::write(broker_ready_marker(&args.dir), b"")
         .context("writing the broker's ready marker")?;
     terminated().await;
     tracing::info!("sandbox broker stopping");
