@@ -145,6 +145,12 @@ pub struct BenchArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
     pub async_inflight: Option<u64>,
+    /// One JSON object per mode instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// After the table, each mode's latency histogram (the same buckets).
+    #[arg(long)]
+    pub histogram: bool,
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {

@@ -2,6 +2,7 @@
 //! The library holds everything; `main.rs` only parses the command line.
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod console;
 pub mod endpoint;

@@ -5,5 +5,6 @@
 
 mod cli;
 mod common;
+mod compare;
 mod e2e;
 mod producer;
