@@ -16,7 +16,9 @@ use crate::ledger::Counts;
 use crate::message::{Draft, Mode};
 
 pub use driver::{Driver, Progress, Step};
-pub use text::{Bucket, bucket_counts, fmt_latency, histogram_text, shared_buckets, table_text};
+pub use text::{
+    Bucket, bucket_counts, fmt_latency, histogram_text, shared_buckets, table_body, table_text,
+};
 
 /// What a comparison sends: `count` messages of `body_bytes` to `topic` in
 /// each of `modes`, one-way paced at `oneway_rate` msg/s (`None`: unpaced).
@@ -148,4 +150,4 @@ impl ModeResult {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -54,6 +54,16 @@ fn landed_cell(r: &ModeResult) -> String {
 /// from the topic's queue offsets (one-way only). 78 columns wide for
 /// counts up to 10,000, so it fits the console's compare view at 80x24.
 pub fn table_text(rows: &[ModeResult]) -> String {
+    let mut out = table_body(rows);
+    for r in rows {
+        let _ = writeln!(out, "{:<7}{}", r.mode.as_str(), guarantee(r.mode));
+    }
+    out
+}
+
+/// The table without the guarantee lines: the header, a row per mode, and
+/// a footnote when a mode stopped early.
+pub fn table_body(rows: &[ModeResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -86,9 +96,6 @@ pub fn table_text(rows: &[ModeResult]) -> String {
     }
     if rows.iter().any(|r| r.cancelled) {
         out.push_str("* stopped before its count\n");
-    }
-    for r in rows {
-        let _ = writeln!(out, "{:<7}{}", r.mode.as_str(), guarantee(r.mode));
     }
     out
 }

@@ -24,6 +24,10 @@ pub enum Context {
     ConfirmTopic,
     Picker,
     Quitting,
+    /// The compare form (count, body size, topic, one-way pacing).
+    CompareForm,
+    /// The compare view: progress, table, histograms.
+    Compare,
 }
 
 impl Context {
@@ -40,6 +44,8 @@ impl Context {
             Context::ConfirmTopic => "confirm burst",
             Context::Picker => "profile picker",
             Context::Quitting => "quitting",
+            Context::CompareForm => "compare form",
+            Context::Compare => "compare view",
         }
     }
 }
@@ -78,12 +84,14 @@ pub enum Bind {
     No,
     SwitchProfile,
     ToggleRaw,
+    Compare,
+    CopyTable,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 30] = [
+const TABLE: [(Bind, &str, &str, &str); 32] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -149,11 +157,23 @@ const TABLE: [(Bind, &str, &str, &str); 30] = [
         "results: rows / every event",
         "raw",
     ),
+    (
+        Bind::Compare,
+        "compare",
+        "compare the three modes",
+        "compare",
+    ),
+    (
+        Bind::CopyTable,
+        "copy_table",
+        "copy the comparison table (OSC 52)",
+        "copy table",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 30] = {
-        let mut all = [Bind::Send; 30];
+    pub const ALL: [Bind; 32] = {
+        let mut all = [Bind::Send; 32];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -420,6 +440,7 @@ impl Default for Keymap {
             );
             add(ctx, B::SwitchProfile, &[Chord::plain('p')]);
             add(ctx, B::ToggleRaw, &[Chord::plain('v')]);
+            add(ctx, B::Compare, &[Chord::plain('c')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
         }
@@ -467,6 +488,16 @@ impl Default for Keymap {
             &[Chord::key(K::Esc), Chord::plain('q')],
         );
         add(C::Quitting, B::Quit, &[Chord::plain('q')]);
+        add(C::CompareForm, B::Submit, &[Chord::key(K::Enter)]);
+        add(C::CompareForm, B::Close, &[Chord::key(K::Esc)]);
+        add(C::Compare, B::CancelBurst, &[Chord::plain('x')]);
+        add(C::Compare, B::CopyTable, &[Chord::plain('y')]);
+        add(C::Compare, B::Compare, &[Chord::plain('c')]);
+        add(
+            C::Compare,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q')],
+        );
         Keymap { bindings: b }
     }
 }
@@ -580,6 +611,13 @@ impl Keymap {
             Context::ConfirmTopic => &[Bind::Submit, Bind::Close],
             Context::Picker => &[Bind::ScrollDown, Bind::Submit, Bind::Close],
             Context::Quitting => &[Bind::Quit],
+            Context::CompareForm => &[Bind::Submit, Bind::FocusNext, Bind::Close],
+            Context::Compare => &[
+                Bind::CancelBurst,
+                Bind::CopyTable,
+                Bind::Compare,
+                Bind::Close,
+            ],
             Context::Global => &[],
         };
         wanted
@@ -592,6 +630,9 @@ impl Keymap {
                     (Context::Picker, Bind::ScrollDown) => "move",
                     (Context::ConfirmTopic, Bind::Submit) => "send burst",
                     (Context::ConfirmTopic, Bind::Close) => "cancel",
+                    (Context::CompareForm, Bind::Submit) => "run",
+                    (Context::Compare, Bind::CancelBurst) => "cancel",
+                    (Context::Compare, Bind::Compare) => "again",
                     _ => bind.hint(),
                 };
                 Some((keys.to_vec(), label))

@@ -48,6 +48,7 @@ impl App {
                 }
                 None
             }
+            Bind::CancelBurst if self.compare_running() => self.cancel_compare(),
             Bind::CancelBurst => match &self.burst {
                 Some(b) => Some(Effect::Submit(ProducerCommand::CancelBurst { id: b.id })),
                 None => {
@@ -109,7 +110,8 @@ impl App {
                 }
                 None
             }
-            Bind::Close | Bind::Submit | Bind::Yes | Bind::No => None,
+            Bind::Compare => self.open_compare(),
+            Bind::Close | Bind::Submit | Bind::Yes | Bind::No | Bind::CopyTable => None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Drawing: `render(frame, &App, &Styles)` and the layout it shares with the
 //! run loop's mouse hit-testing. Reads state only; no clock, no I/O.
 
+mod compare;
 mod composer;
 mod counters;
 mod detail;
@@ -125,6 +126,17 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
             // Rows, header, two lines for a wrapped error, borders.
             let h = app.profiles.len() as u16 + 5;
             picker::render(frame, centered(area, 76, h), app, *cursor, styles)
+        }
+        Overlay::CompareForm(form) => {
+            compare::render_form(frame, centered(area, 78, 9), app, form, styles)
+        }
+        Overlay::Compare => {
+            // Everything above the status bar, which keeps the hints.
+            let h = area
+                .height
+                .saturating_sub(p.status.height)
+                .max(area.height.min(12));
+            compare::render_view(frame, Rect::new(area.x, area.y, area.width, h), app, styles)
         }
     }
 }
