@@ -38,6 +38,9 @@ struct Opts {
     rounds: usize,
     raw: Option<String>,
     rss: Option<u64>,
+    /// One case only (`lib-sync`, `task-sync`, `lib-async`, `task-async`),
+    /// once: what a profiler runs.
+    only: Option<String>,
 }
 
 fn opts() -> Option<Opts> {
@@ -50,6 +53,7 @@ fn opts() -> Option<Opts> {
         rounds: 3,
         raw: None,
         rss: None,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -63,6 +67,7 @@ fn opts() -> Option<Opts> {
             "--rounds" => o.rounds = val().parse().expect("--rounds N"),
             "--raw" => o.raw = Some(val()),
             "--rss" => o.rss = Some(val().parse().expect("--rss N")),
+            "--only" => o.only = Some(val()),
             _ => {} // cargo's own `--bench`
         }
     }
@@ -358,7 +363,7 @@ fn main() {
         eprintln!(
             "harness: not run (needs a broker). In a loopback-only namespace:\n  \
              cargo bench --bench harness -- --sandbox [--raw PATH/raw_send.py] [--count 10000] \
-             [--body 128] [--window 128] [--rounds 3] [--rss 1000000]\n  \
+             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--only lib-sync]\n  \
              or --namesrv HOST:PORT for a running name server"
         );
         return;
@@ -377,6 +382,26 @@ fn main() {
         .expect("an address");
     let rt = Runtime::new().expect("runtime");
     let topic = format!("harness-{}", std::process::id());
+    if let Some(case) = &o.only {
+        let mode = if case.ends_with("async") {
+            Mode::Async
+        } else {
+            Mode::Sync
+        };
+        let rate = rt.block_on(async {
+            if case.starts_with("lib") {
+                library_run(&rt, &o, &addr, &topic, mode).await
+            } else {
+                task_run(&rt, &o, &addr, &topic, mode).await
+            }
+        });
+        println!("{case}: {rate:.0} msg/s ({} × {} B)", o.count, o.body);
+        rt.shutdown();
+        if let Some(s) = sandbox {
+            s.stop();
+        }
+        return;
+    }
     println!(
         "harness: {} × {} B per case, window {}, {} rounds, name server {addr}",
         o.count, o.body, o.window, o.rounds
