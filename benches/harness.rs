@@ -435,10 +435,13 @@ fn main() {
             table[i][2].push(task);
         }
     }
-    println!("\nmedians of {} rounds", o.rounds);
-    println!("mode   raw_send.py   library    task   task/library  library/raw");
-    for (i, mode) in ["sync", "async"].into_iter().enumerate() {
-        let [raw, lib, task] = &mut table[i];
+    if o.rounds == 0 {
+        table.clear();
+    } else {
+        println!("\nmedians of {} rounds", o.rounds);
+        println!("mode   raw_send.py   library    task   task/library  library/raw");
+    }
+    for (mode, [raw, lib, task]) in ["sync", "async"].into_iter().zip(&mut table) {
         let (r, l, t) = (median(raw), median(lib), median(task));
         println!(
             "{mode:<6} {:>11.0} {:>9.0} {:>7.0} {:>8.3} {:>12.3}",
