@@ -220,6 +220,14 @@ async fn library_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode
             }
         }
     };
+    // One sync send first: a full async window on a cold connection
+    // overflows the client's admission queue (the task's slow start does
+    // the same; BROKER-NOTES).
+    let first = producer::to_message(&d).expect("message");
+    producer
+        .send_with_timeout(first, 3000)
+        .await
+        .expect("first send");
     run(WARMUP).await;
     let took = run(o.count).await;
     if let Ok(mut p) = Arc::try_unwrap(producer) {
