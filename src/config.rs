@@ -382,6 +382,18 @@ fn env_name(src: &Source<'_>, t: &Table<'_>, key: &str) -> Result<Option<String>
             ),
         ));
     }
+    // A valid name can still be a pasted AccessKey id or secret (letters
+    // and digits only): refused, and not repeated, so that later messages
+    // ("variable X is not set") cannot show it either.
+    if crate::validate::looks_like_secret(name) {
+        return Err(src.err(
+            s.span(),
+            t.about(
+                key,
+                "looks like a credential, not the name of an environment variable (not shown); write the variable's name, e.g. ALIBABA_CLOUD_ACCESS_KEY_ID",
+            ),
+        ));
+    }
     Ok(Some(s.into_inner()))
 }
 

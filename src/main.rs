@@ -37,7 +37,15 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let log = rmq_console::logging::init().context("setting up the log file")?;
-    tracing::info!(log = %log.display(), args = ?std::env::args().collect::<Vec<_>>(), "start");
+    // Never the command line itself: `--acl-user AK:SK` and `--body TEXT`
+    // are on it. The command and the option names say what ran.
+    tracing::info!(
+        log = %log.display(),
+        version = env!("CARGO_PKG_VERSION"),
+        command = rmq_console::logging::command_name(cli.command.as_ref()),
+        options = ?rmq_console::logging::option_names(std::env::args_os().skip(1)),
+        "start"
+    );
     match cli.command {
         Some(Command::CheckConfig) => {
             target::check_config(cli.config.as_deref(), cli.theme.as_deref())

@@ -52,6 +52,18 @@ impl<'a> Source<'a> {
             + 1
     }
 
+    /// Whether the token at `offset` must not be echoed: it looks like a
+    /// credential, or it is the value of a key that names one (`*-env`,
+    /// where a pasted secret is the likely mistake).
+    fn names_a_secret(&self, offset: usize, token: &str) -> bool {
+        let start = self.text[..offset.min(self.text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = self.text[start..].lines().next().unwrap_or_default();
+        let key = line.split('=').next().unwrap_or_default().trim();
+        key.ends_with("-env") || crate::validate::looks_like_secret(token)
+    }
+
     pub fn err(&self, span: Range<usize>, message: impl Into<String>) -> ConfigError {
         self.err_at(Some(self.line(span.start)), message)
     }
@@ -76,6 +88,7 @@ impl<'a> Source<'a> {
             && token.len() <= 60
             && !token.contains('\n')
             && !message.contains(token)
+            && !self.names_a_secret(span.clone().unwrap_or_default().start, token)
         {
             message.push_str(&format!(" (at `{token}`)"));
         }

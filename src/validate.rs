@@ -76,6 +76,18 @@ pub fn draft(d: &Draft, max_body: usize) -> Result<(), String> {
     body(d.body.len(), max_body).map_err(|e| format!("body: {e}"))
 }
 
+/// Whether a value given where a name belongs (an environment variable's
+/// name, a TOML token) looks like a pasted credential: long, letters and
+/// digits mixed, no `_` or space, as AccessKey ids and secrets are and
+/// variable names (`ALIBABA_CLOUD_ACCESS_KEY_ID`) are not. Such a value is
+/// never echoed back.
+pub fn looks_like_secret(s: &str) -> bool {
+    s.chars().count() >= 16
+        && !s.contains(['_', ' '])
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().any(|c| c.is_alphabetic())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

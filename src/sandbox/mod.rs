@@ -8,6 +8,7 @@ pub mod registry;
 pub mod server;
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -199,6 +200,9 @@ impl Sandbox {
             .prefix(DIR_PREFIX)
             .tempdir()
             .context("creating the sandbox directory")?;
+        // The store, the servers' logs and the ACL user are this user's only.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .context("making the sandbox directory private")?;
         std::fs::write(dir.path().join(OWNER_FILE), std::process::id().to_string())
             .context("writing the sandbox owner file")?;
         let root = dir.path().to_path_buf();
@@ -220,11 +224,12 @@ autoCreateTopicEnable = true
             store = store.display()
         );
         if let Some(acl) = &opts.acl {
+            // Quoted as TOML, so no character of the pair can end the
+            // string and add keys of its own.
             broker_conf.push_str(&format!(
-                "authenticationEnabled = true\ninitAuthenticationUser = \"{}:{}\"\nauthConfigPath = \"{}\"\n",
-                acl.access_key,
-                acl.secret_key,
-                root.join("auth").display()
+                "authenticationEnabled = true\ninitAuthenticationUser = {}\nauthConfigPath = {}\n",
+                toml_string(&format!("{}:{}", acl.access_key, acl.secret_key)),
+                toml_string(&root.join("auth").display().to_string())
             ));
         }
         broker_conf.push_str(&format!(
@@ -249,7 +254,10 @@ commitLogMicroBatchMaxWaitMicros = 0
 "#,
             store = store.display()
         ));
-        std::fs::write(root.join("broker.toml"), broker_conf)?;
+        // It holds the ACL user's secret key: readable by this user only
+        // (a temp file is made 0600), and it goes with the store.
+        crate::fsutil::write_atomic(&root.join("broker.toml"), broker_conf.as_bytes())
+            .context("writing the broker's configuration")?;
 
         let mut sandbox = Sandbox {
             namesrv_addr,
@@ -384,7 +392,15 @@ fn server_command(exe: &Path, kind: Kind, root: &Path, home: &Path) -> Command {
 }
 
 fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
-    let out = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    // The servers may log their configuration (the ACL user's secret key
+    // with it): their logs are for this user only.
+    let out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(log)
+        .with_context(|| format!("creating {}", log.display()))?;
     let err = out.try_clone()?;
     cmd.stdin(Stdio::null())
         .stdout(out)
@@ -393,11 +409,14 @@ fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
         // rmq-console, which stops the servers in order.
         .process_group(0);
     let parent = std::process::id() as libc::pid_t;
-    // SAFETY: prctl and getppid are async-signal-safe. The servers die with
+    // SAFETY: umask, prctl and getppid are async-signal-safe. The servers die with
     // us, even when we are killed, so a crashed console leaves no broker
     // behind; if we died before prctl took effect, stop at once.
     unsafe {
         cmd.pre_exec(move || {
+            // Whatever the servers write (the broker's auth store holds the
+            // ACL user) is for this user only.
+            libc::umask(0o077);
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
             if libc::getppid() != parent {
                 libc::_exit(1);
@@ -408,6 +427,11 @@ fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
     let program = cmd.get_program().to_owned();
     cmd.spawn()
         .with_context(|| format!("starting {}", program.to_string_lossy()))
+}
+
+/// `text` as a TOML basic string, quotes and escapes included.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
 }
 
 /// Polls `ready` every 20 ms until it says yes, fails, or `timeout` passes.

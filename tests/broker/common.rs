@@ -388,14 +388,24 @@ pub struct HeadlessSandbox {
     pub child: std::process::Child,
     pub namesrv: String,
     pub store: std::path::PathBuf,
+    /// What it printed up to the store line.
+    pub printed: Vec<String>,
+    /// What it prints after that.
+    pub more: std::sync::mpsc::Receiver<String>,
 }
 
 impl HeadlessSandbox {
-    pub fn start(mut cmd: std::process::Command) -> HeadlessSandbox {
+    pub fn start(cmd: std::process::Command) -> HeadlessSandbox {
+        Self::start_with(cmd, &[])
+    }
+
+    /// `rmq-console sandbox ARGS…`.
+    pub fn start_with(mut cmd: std::process::Command, args: &[&str]) -> HeadlessSandbox {
         use std::io::BufRead;
         use std::os::unix::process::CommandExt;
         let mut child = cmd
             .arg("sandbox")
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .process_group(0)
@@ -414,6 +424,7 @@ impl HeadlessSandbox {
             }
         });
         let (mut namesrv, mut store) = (None, None);
+        let mut printed = Vec::new();
         let end = Instant::now() + Duration::from_secs(30);
         while namesrv.is_none() || store.is_none() {
             let left = end.saturating_duration_since(Instant::now());
@@ -430,11 +441,14 @@ impl HeadlessSandbox {
             } else if let Some(s) = line.strip_prefix("store ") {
                 store = Some(s.trim().into());
             }
+            printed.push(line);
         }
         HeadlessSandbox {
             child,
             namesrv: namesrv.unwrap(),
             store: store.unwrap(),
+            printed,
+            more: rx,
         }
     }
 
