@@ -82,7 +82,8 @@ pub struct MessageArgs {
     /// Body text (else --body-file, else standard input).
     #[arg(long, conflicts_with = "body_file")]
     pub body: Option<String>,
-    /// Read the body from a file.
+    /// Read the body from a file (`-`: standard input); at most the
+    /// profile's max-message-bytes are read.
     #[arg(long, value_name = "PATH")]
     pub body_file: Option<PathBuf>,
 }

@@ -19,21 +19,19 @@ use crate::runtime::Runtime;
 use crate::signals::Signals;
 
 /// Builds the draft from the command line; the body comes from `--body`,
-/// `--body-file` or standard input, in that order. `max_bytes` is the
-/// profile's largest message, as in the console.
+/// `--body-file` (`-` is standard input) or standard input, in that order.
+/// `max_bytes` is the profile's largest message, as in the console; no more
+/// than one byte past it is ever read.
 pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
     let body = if let Some(b) = &m.body {
         b.clone().into_bytes()
     } else if let Some(path) = &m.body_file {
-        std::fs::read(path).with_context(|| format!("reading the body from {}", path.display()))?
+        crate::body::read_file(path, max_bytes)?
     } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Waiting on a terminal for a body nobody knows to type looks like a hang.
         bail!("no body: give --body TEXT or --body-file PATH, or pipe it in");
     } else {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .context("reading the body from standard input")?;
-        buf
+        crate::body::read_bounded(std::io::stdin().lock(), max_bytes, "standard input")?
     };
     let draft = Draft {
         topic: m.topic.clone(),
@@ -267,6 +265,9 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
         settings.async_inflight = usize::try_from(n)?;
     }
     let draft = draft_from_args(&args.message, settings.max_message_bytes)?;
+    if let Some(notice) = crate::body::binary_notice(&draft.body) {
+        crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
+    }
     if let Some(t) = &args.key_template {
         crate::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }

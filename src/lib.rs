@@ -1,6 +1,7 @@
 //! rmq-console: a terminal operations console for RocketMQ producers.
 //! The library holds everything; `main.rs` only parses the command line.
 
+pub mod body;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -427,6 +427,7 @@ pub fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
                 None
             }
         }
+        Event::Paste(text) if app.takes_text() => Some(Action::Paste(text)),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
                 .map(Action::SelectLine)

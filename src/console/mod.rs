@@ -7,6 +7,8 @@ pub mod app;
 pub mod event_loop;
 #[cfg(test)]
 mod harness;
+#[cfg(test)]
+mod input_tests;
 pub mod keymap;
 #[cfg(test)]
 mod loop_tests;

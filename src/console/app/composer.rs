@@ -130,6 +130,14 @@ impl Composer {
         if let Err(e) = validate::tag(self.tag.lines()[0].trim()) {
             errors.insert(Focus::Tag, e);
         }
+        // Keys are space separated here, so only what no key may hold
+        // (control characters) can be wrong.
+        if let Some(e) = self.keys.lines()[0]
+            .split_whitespace()
+            .find_map(|k| validate::key(k).err())
+        {
+            errors.insert(Focus::Keys, e);
+        }
         if let Err(e) = parse_properties(self.props.lines()) {
             errors.insert(Focus::Props, e);
         }
@@ -176,7 +184,51 @@ pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, Strin
     Ok(out)
 }
 
+/// The most a paste into a one-line field may hold; the body's limit is the
+/// profile's max-message-bytes.
+pub const MAX_LINE_PASTE: usize = 4096;
+
 impl App {
+    /// A paste in one piece: checked once, before it is inserted. One that
+    /// would take the body past the profile's maximum (or a one-line field
+    /// past `MAX_LINE_PASTE`) is refused whole, with the reason next to the
+    /// field and the field as it was. Line breaks pasted into a one-line
+    /// field become spaces (`lines()[0]` is all such a field sends).
+    pub(super) fn on_paste(&mut self, text: &str) {
+        let focus = self.focus;
+        if !matches!(self.overlay, Overlay::None) || !focus.is_text() {
+            // The repeat form and the typed confirmation take keys only.
+            return;
+        }
+        let max = self.max_message_bytes();
+        let (limit, total) = if focus == Focus::Body {
+            (max, self.composer.body_bytes().saturating_add(text.len()))
+        } else {
+            (MAX_LINE_PASTE, text.len())
+        };
+        if total > limit {
+            self.composer.validate(max);
+            self.composer.errors.insert(
+                focus,
+                format!(
+                    "paste of {} bytes refused: the {} would be {total} bytes, at most {limit} (unchanged)",
+                    text.len(),
+                    focus.label().to_lowercase()
+                ),
+            );
+            return;
+        }
+        let text = if focus.multi_line() {
+            text.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            text.replace("\r\n", " ").replace(['\r', '\n'], " ")
+        };
+        if let Some(area) = self.composer.field_mut(focus) {
+            area.insert_str(text);
+        }
+        self.composer.validate(max);
+    }
+
     pub(super) fn on_edit(&mut self, input: Input) {
         if let Overlay::Confirm(Confirm {
             typed: Some(typed), ..

@@ -62,6 +62,8 @@ pub enum Action {
     Wheel(i32),
     /// Mouse click on a results-log line (index into `log`).
     SelectLine(usize),
+    /// Text pasted in one piece (bracketed paste) into the focused field.
+    Paste(String),
 }
 
 /// What the loop must do for the App.
@@ -337,6 +339,10 @@ impl App {
                     self.focus = Focus::Log;
                     self.selected = i;
                 }
+                None
+            }
+            Action::Paste(text) => {
+                self.on_paste(&text);
                 None
             }
         }
