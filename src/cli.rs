@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::limits::MAX_ASYNC_INFLIGHT;
+use crate::limits::{
+    MAX_ASYNC_INFLIGHT, MAX_LINGER_MS, MAX_MESSAGE_BYTES, MAX_RATE, ranged, ranged_u32,
+};
 use crate::message::Mode;
 
 #[derive(Debug, Parser)]
@@ -96,17 +98,17 @@ pub struct SendArgs {
     #[arg(long, default_value = "sync")]
     pub mode: Mode,
     /// How many messages.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, default_value_t = 1, value_parser = ranged::<1, 10_000_000>)]
     pub count: u64,
     /// Messages per second (default: as fast as the mode allows).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub rate: Option<u32>,
     /// Per-message keys from a template: {seq}, {uuid}, {now}.
     #[arg(long, value_name = "TEMPLATE")]
     pub key_template: Option<String>,
     /// One-way only: keep the connection open this long after the last send
     /// so queued requests are not cancelled by closing it.
-    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = ranged::<0, MAX_LINGER_MS>)]
     pub linger_ms: u64,
     /// One-way only: count what landed from the topic's queue offsets.
     #[arg(long)]
@@ -115,7 +117,7 @@ pub struct SendArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Async sends in flight at most (default: the profile's, 128).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
+    #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
 }
 
@@ -132,19 +134,19 @@ pub struct BenchArgs {
     #[arg(long, default_value = "rmq-console-bench")]
     pub topic: String,
     /// Messages per mode.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 10_000, value_parser = ranged::<1, 1_000_000>)]
     pub count: u64,
     /// Body size in bytes.
-    #[arg(long, default_value_t = 128)]
-    pub body_bytes: usize,
+    #[arg(long, default_value_t = 128, value_parser = ranged::<1, MAX_MESSAGE_BYTES>)]
+    pub body_bytes: u64,
     /// Modes to run, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "sync,async,oneway")]
     pub modes: Vec<Mode>,
     /// One-way pacing in messages per second (unpaced one-way floods lose messages).
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 5000, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub oneway_rate: u32,
     /// Async sends in flight at most (default: the profile's, 128).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
+    #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
 }
 
@@ -206,6 +208,29 @@ mod tests {
     }
 
     #[test]
+    fn every_number_says_its_range_for_zero_overflow_and_junk() {
+        let cases: [&[&str]; 8] = [
+            &["send", "--topic", "T", "--count", "0"],
+            &["send", "--topic", "T", "--count", "99999999999999999999999"],
+            &["send", "--topic", "T", "--rate", "0"],
+            &["send", "--topic", "T", "--rate", "4294967296"],
+            &["send", "--topic", "T", "--linger-ms=-1"],
+            &["bench", "--body-bytes", "18446744073709551615"],
+            &["bench", "--oneway-rate", "0"],
+            &["bench", "--count", "1e3"],
+        ];
+        for args in cases {
+            let err = Cli::try_parse_from([&["rmq-console"][..], args].concat())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("is not a whole number from"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn async_inflight_is_bounded_where_it_is_given() {
         for cmd in [&["send", "--topic", "T"][..], &["bench"][..]] {
             let mut args = vec!["rmq-console"];
@@ -215,7 +240,10 @@ mod tests {
             assert!(Cli::try_parse_from(ok).is_ok());
             let too_many = [args, vec!["--async-inflight", "100000000"]].concat();
             let err = Cli::try_parse_from(too_many).unwrap_err().to_string();
-            assert!(err.contains("100000000 is not in 1..=65536"), "{err}");
+            assert!(
+                err.contains("`100000000` is not a whole number from 1 to 65536"),
+                "{err}"
+            );
         }
     }
 }

@@ -22,7 +22,9 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::endpoint::{self, Endpoint};
-use crate::limits::MAX_ASYNC_INFLIGHT;
+use crate::limits::{
+    MAX_ASYNC_INFLIGHT, MAX_MESSAGE_BYTES, MAX_RESULTS_CAPACITY, MAX_RETRIES, MAX_SEND_TIMEOUT_MS,
+};
 pub use crate::tomlspan::ConfigError;
 use crate::tomlspan::{Source, Table};
 
@@ -164,7 +166,13 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
 
     let theme = top.string(&src, "theme")?;
     let results_capacity = top
-        .positive(&src, "results-capacity")?
+        .ranged(
+            &src,
+            "results-capacity",
+            1,
+            MAX_RESULTS_CAPACITY,
+            "rows kept",
+        )?
         .unwrap_or(DEFAULT_RESULTS_CAPACITY);
 
     let mut profiles: Vec<Profile> = Vec::new();
@@ -326,13 +334,6 @@ fn parse_profile(
             ),
         ));
     }
-    // The producer's window cannot open wider than this.
-    if let Some(v) = t.uint(src, "async-inflight")?
-        && *v.get_ref() > MAX_ASYNC_INFLIGHT as u64
-    {
-        let what = format!("must be at most {MAX_ASYNC_INFLIGHT} (sends in flight at once)");
-        return Err(src.err(v.span(), t.about("async-inflight", &what)));
-    }
 
     let color = t.string(src, "color")?;
     if let Some(c) = &color
@@ -346,12 +347,19 @@ fn parse_profile(
         access_key_env,
         secret_key_env,
         security_token_env,
-        send_timeout_ms: t.positive(src, "send-timeout-ms")?,
-        retry_times_sync: t.int(src, "retry-times-sync")?,
-        retry_times_async: t.int(src, "retry-times-async")?,
+        send_timeout_ms: t.ranged(src, "send-timeout-ms", 1, MAX_SEND_TIMEOUT_MS, "ms")?,
+        retry_times_sync: t.ranged(src, "retry-times-sync", 0, MAX_RETRIES, "retries")?,
+        retry_times_async: t.ranged(src, "retry-times-async", 0, MAX_RETRIES, "retries")?,
         retry_another_broker: t.boolean(src, "retry-another-broker")?,
-        max_message_bytes: t.positive(src, "max-message-bytes")?,
-        async_inflight: t.positive(src, "async-inflight")?,
+        max_message_bytes: t.ranged(src, "max-message-bytes", 1, MAX_MESSAGE_BYTES, "bytes")?,
+        // The producer's window cannot open wider than this.
+        async_inflight: t.ranged(
+            src,
+            "async-inflight",
+            1,
+            MAX_ASYNC_INFLIGHT as u64,
+            "sends in flight at once",
+        )?,
         protected: t.boolean(src, "protected")?.unwrap_or(false),
         color: color.map(Spanned::into_inner),
         default_topic: t.non_empty(src, "default-topic")?.map(Spanned::into_inner),

@@ -364,12 +364,16 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
+    // Checked against the profile before anything is allocated.
+    let body_bytes = usize::try_from(args.body_bytes)?;
+    crate::validate::body(body_bytes, settings.max_message_bytes)
+        .map_err(|e| anyhow::anyhow!("--body-bytes: {e}"))?;
     let draft = Draft {
         topic: args.topic.clone(),
         tag: Some("bench".into()),
         keys: vec![],
         properties: vec![],
-        body: vec![b'x'; args.body_bytes],
+        body: vec![b'x'; body_bytes],
     };
     crate::validate::draft(&draft, settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -202,6 +202,9 @@ impl<'a> Table<'a> {
         }
     }
 
+    // Kept for keys without a range of their own; the ones that have one
+    // use `ranged`.
+    #[allow(dead_code)]
     pub fn uint(&self, src: &Source<'_>, key: &str) -> Result<Option<Spanned<u64>>, ConfigError> {
         let Some(v) = self.get(key) else {
             return Ok(None);
@@ -219,6 +222,7 @@ impl<'a> Table<'a> {
     }
 
     /// An unsigned integer that fits `T`.
+    #[allow(dead_code)]
     pub fn int<T: TryFrom<u64>>(
         &self,
         src: &Source<'_>,
@@ -231,6 +235,7 @@ impl<'a> Table<'a> {
     }
 
     /// An integer greater than 0 that fits `T`.
+    #[allow(dead_code)]
     pub fn positive<T: TryFrom<u64>>(
         &self,
         src: &Source<'_>,
@@ -245,6 +250,7 @@ impl<'a> Table<'a> {
         }
     }
 
+    #[allow(dead_code)]
     fn fit<T: TryFrom<u64>>(
         &self,
         src: &Source<'_>,
@@ -252,6 +258,37 @@ impl<'a> Table<'a> {
         v: Spanned<u64>,
     ) -> Result<T, ConfigError> {
         T::try_from(*v.get_ref()).map_err(|_| src.err(v.span(), self.about(key, "is too large")))
+    }
+
+    /// A whole number in `lo..=hi`; any other value (zero, negative, too
+    /// large for any integer) is refused with the range and `what` it is.
+    pub fn ranged<T: TryFrom<u64>>(
+        &self,
+        src: &Source<'_>,
+        key: &str,
+        lo: u64,
+        hi: u64,
+        what: &str,
+    ) -> Result<Option<T>, ConfigError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let Some(int) = v.get_ref().as_integer() else {
+            return Err(self.wrong_type(src, key, v, "an integer"));
+        };
+        let n = u64::from_str_radix(int.as_str(), int.radix())
+            .ok()
+            .filter(|n| (lo..=hi).contains(n));
+        match n.and_then(|n| T::try_from(n).ok()) {
+            Some(n) => Ok(Some(n)),
+            None => Err(src.err(
+                v.span(),
+                self.about(
+                    key,
+                    &format!("must be from {lo} to {hi} ({what}), found {}", int.as_str()),
+                ),
+            )),
+        }
     }
 
     pub fn boolean(&self, src: &Source<'_>, key: &str) -> Result<Option<bool>, ConfigError> {
