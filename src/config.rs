@@ -127,25 +127,42 @@ fn locate_in(
     config_dir: &Path,
 ) -> anyhow::Result<Option<PathBuf>> {
     if let Some(path) = explicit {
-        if !path.is_file() {
-            bail!(
-                "config file {} (from --config) does not exist",
-                path.display()
-            );
-        }
-        return Ok(Some(path.to_path_buf()));
+        return named_file(path, "--config").map(Some);
     }
     if let Some(path) = from_env {
-        if !path.is_file() {
-            bail!(
-                "config file {} (from ${CONFIG_ENV}) does not exist",
-                path.display()
-            );
-        }
-        return Ok(Some(path.to_path_buf()));
+        return named_file(path, &format!("${CONFIG_ENV}")).map(Some);
     }
+    // Only a file that is not there means "no config" (and the sandbox).
+    // One that cannot be looked at (an unreadable folder, a file where the
+    // folder should be) is an error: the operator has a config, and a
+    // sandbox started in its place would look like it.
     let default = config_dir.join("config.toml");
-    Ok(default.is_file().then_some(default))
+    match std::fs::metadata(&default) {
+        Ok(m) if m.is_file() => Ok(Some(default)),
+        Ok(_) => bail!("{} is not a file", default.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => bail!(
+            "cannot read the config folder {}: {e}; fix it, or name a config file with --config",
+            config_dir.display()
+        ),
+    }
+}
+
+/// A config file the operator named (`--config`, the variable): it must be
+/// a file we can look at; the message says which of those it is not.
+fn named_file(path: &Path, from: &str) -> anyhow::Result<PathBuf> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(path.to_path_buf()),
+        Ok(_) => bail!("config file {} (from {from}) is not a file", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "config file {} (from {from}) does not exist",
+            path.display()
+        ),
+        Err(e) => bail!(
+            "config file {} (from {from}) cannot be read: {e}",
+            path.display()
+        ),
+    }
 }
 
 /// Reads, parses and validates the file; errors name the file and line.
@@ -483,6 +500,37 @@ mod tests {
             locate_in(Some(&explicit), Some(&env), dir.path()).unwrap(),
             Some(explicit)
         );
+    }
+
+    #[test]
+    fn a_config_folder_that_cannot_be_read_is_an_error_not_no_config() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the folder should be: unreadable as a folder, even
+        // for root (who reads any folder whatever its mode).
+        let not_a_dir = dir.path().join("rmq-console");
+        std::fs::write(&not_a_dir, "").unwrap();
+        let e = locate_in(None, None, &not_a_dir).unwrap_err().to_string();
+        assert!(e.starts_with("cannot read the config folder"), "{e}");
+        assert!(e.contains("--config"), "{e}");
+        let e = locate_in(Some(&not_a_dir.join("c.toml")), None, dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot be read"), "{e}");
+        // A folder named config.toml is not a config.
+        std::fs::create_dir(dir.path().join("config.toml")).unwrap();
+        let e = locate_in(None, None, dir.path()).unwrap_err().to_string();
+        assert!(e.ends_with("config.toml is not a file"), "{e}");
+        // Without permission (root has it anyway, so only checked for others).
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            use std::os::unix::fs::PermissionsExt;
+            let locked = dir.path().join("locked");
+            std::fs::create_dir(&locked).unwrap();
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+            let e = locate_in(None, None, &locked).unwrap_err().to_string();
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+            assert!(e.contains("Permission denied"), "{e}");
+        }
     }
 
     #[test]

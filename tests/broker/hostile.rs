@@ -126,3 +126,94 @@ fn a_full_session_leaves_no_secret_and_no_body_behind() {
     let left = files_containing(tmp.path(), secret.as_bytes());
     assert!(left.is_empty(), "the secret is kept in {left:?}");
 }
+
+/// A config folder that cannot be read is an error, not "no config": the
+/// sandbox does not start in place of the operator's profiles.
+#[test]
+fn an_unreadable_config_folder_stops_the_start_before_any_sandbox() {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let config_home = home.path().join("cfg");
+    std::fs::create_dir(&config_home).unwrap();
+    // A file where the folder should be: unreadable as a folder, even for
+    // root (CI), whom no mode bit stops.
+    std::fs::write(config_home.join("rmq-console"), "").unwrap();
+    for args in [
+        &["send", "--topic", "t", "--body", "x"][..],
+        &["check-config"][..],
+    ] {
+        let out = binary(home.path())
+            .env("XDG_CONFIG_HOME", &config_home)
+            .env("TMPDIR", tmp.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot read the config folder")
+                && stderr.contains(&config_home.join("rmq-console").display().to_string()),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing sent: {args:?}");
+    }
+    let stores: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(stores.is_empty(), "no sandbox was started: {stores:?}");
+}
+
+/// A state folder that cannot be written (no log, no sandbox registry):
+/// `send` still sends and warns on stderr; the console runs and its status
+/// bar says it cannot log.
+#[test]
+fn an_unwritable_state_folder_runs_without_a_log_and_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let state = home.path().join("state-is-a-file");
+    std::fs::write(&state, "").unwrap();
+    let out = binary(home.path())
+        .env("XDG_STATE_HOME", &state)
+        .env("TMPDIR", tmp.path())
+        .args(["send", "--sandbox", "--topic", &unique("nolog")])
+        .args(["--body", "x", "--mode", "sync"])
+        .output()
+        .unwrap();
+    assert_acknowledged(&out, "send without a log");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: cannot log:") && stderr.contains("running without a log file"),
+        "{stderr}"
+    );
+
+    let tmux = Tmux {
+        socket: home.path().join("tmux.sock"),
+    };
+    let command = format!(
+        "env -i HOME={home} XDG_STATE_HOME={state} TMPDIR={tmp} PATH=/usr/bin:/bin \
+         TERM=xterm-256color {bin}; echo EXIT=$?; sleep 60",
+        home = home.path().display(),
+        state = state.display(),
+        tmp = tmp.path().display(),
+        bin = BIN,
+    );
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &command,
+    ]);
+    tmux.wait_for(
+        "the console on a ready sandbox, saying it cannot log",
+        Duration::from_secs(60),
+        |s| s.contains("SANDBOX") && s.contains("cannot log"),
+    );
+    tmux.keys(&["Escape", "q"]);
+    let screen = tmux.wait_for("the console to exit", Duration::from_secs(15), |s| {
+        s.contains("EXIT=")
+    });
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}
