@@ -217,3 +217,144 @@ fn an_unwritable_state_folder_runs_without_a_log_and_says_so() {
     });
     assert!(screen.contains("EXIT=0"), "{screen}");
 }
+
+/// Hostile or mistaken `send` arguments: each refused with exit status 2
+/// and a message naming its cause, before anything reaches the network (a
+/// listener standing in for the name server never sees a connection). No
+/// secret from an endpoint is repeated.
+#[test]
+fn hostile_send_arguments_exit_2_with_the_reason_and_send_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let ns = listener.local_addr().unwrap().to_string();
+    let userinfo = format!("http://LTAIak:Secr3tPassw0rd@{ns}");
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &["--tag", "a\u{1}b"],
+            "tag: tag contains the control character U+0001",
+        ),
+        (&["--key", "order 1"], "RocketMQ splits keys on spaces"),
+        (
+            &["--property", "k=v\u{2}x"],
+            "U+0002 (RocketMQ's property separator)",
+        ),
+        (&["--property", "KEYS=x"], "reserved RocketMQ property name"),
+        (
+            &["--key-template", "k-{seq}\u{1}"],
+            "control character U+0001",
+        ),
+        (
+            &["--body-file", "/dev/zero"],
+            "holds more than 4194304 bytes",
+        ),
+        (
+            &["--body-file", "/nonexistent/body"],
+            "opening the body file",
+        ),
+        (
+            &["--count", "0"],
+            "is not a whole number from 1 to 10000000",
+        ),
+        (
+            &["--rate", "99999999999"],
+            "is not a whole number from 1 to 1000000",
+        ),
+        (
+            &["--async-inflight", "0"],
+            "is not a whole number from 1 to 65536",
+        ),
+        (
+            &["--linger-ms", "60001"],
+            "is not a whole number from 0 to 60000",
+        ),
+    ];
+    let run = |namesrv: &str, args: &[&str]| {
+        binary(home.path())
+            .args(["send", "--namesrv", namesrv, "--topic", "t"])
+            .args(args)
+            .args(if args.contains(&"--body-file") {
+                &[][..]
+            } else {
+                &["--body", "x"][..]
+            })
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for (args, why) in cases {
+        let out = run(&ns, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing sent");
+    }
+    // An endless pipe on standard input: read to the maximum plus one byte.
+    let out = binary(home.path())
+        .args(["send", "--namesrv", &ns, "--topic", "t", "--body-file", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("standard input holds more than 4194304 bytes")
+            && stderr.contains("stopped at 4194305"),
+        "{stderr}"
+    );
+    for (endpoint, why) in [
+        (userinfo.as_str(), "user info in an endpoint is not used"),
+        ("::1:9876", "write it in brackets"),
+        ("grpc://127.0.0.1:1", "unknown scheme"),
+    ] {
+        let out = run(endpoint, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{endpoint}: {stderr}");
+        assert!(stderr.contains(why), "{endpoint}: {stderr}");
+        assert!(
+            !stderr.contains("Secr3t") && !stderr.contains("LTAIak"),
+            "{stderr}"
+        );
+    }
+    assert!(
+        listener.accept().is_err(),
+        "no connection reached the stand-in name server"
+    );
+    let log = std::fs::read_to_string(home.path().join(".local/state/rmq-console/rmq-console.log"))
+        .unwrap();
+    assert!(!log.contains("Secr3t"), "the log holds no endpoint secret");
+}
+
+/// A body that is not UTF-8 is sent as the bytes it is (read back
+/// unchanged) and the operator is told, with the first bytes as hex.
+#[test]
+fn a_non_utf8_body_is_sent_as_bytes_with_a_notice() {
+    let sb = start_sandbox(rmq_console::sandbox::SandboxOptions::default());
+    let home = tempfile::tempdir().unwrap();
+    let body: &[u8] = &[0xff, 0xfe, 0x00, b'a', 0xc3];
+    let file = home.path().join("body.bin");
+    std::fs::write(&file, body).unwrap();
+    let topic = unique("binary");
+    let out = binary(home.path())
+        .args([
+            "send",
+            "--namesrv",
+            &sb.namesrv_addr,
+            "--topic",
+            &topic,
+            "--body-file",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_acknowledged(&out, "binary body");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("notice: the body is not UTF-8 text (invalid byte at offset 0): it is sent as its 5 bytes, unchanged; hex fffe0061c3"),
+        "{stderr}"
+    );
+    let rt = rmq_console::runtime::Runtime::new().unwrap();
+    let got = rt.block_on(read_back(&rt, &sb.namesrv_addr, &topic, 1));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body().as_deref(), Some(body), "the bytes, unchanged");
+}
