@@ -393,10 +393,23 @@ fn completion(
     }
 }
 
-/// The library's connection errors do not say where it tried to connect.
+/// The library's connection errors do not say where it tried to connect,
+/// nor whether it was the name server or the broker (whose address comes
+/// from the route): say what is known. A response timeout says that the
+/// endpoint did not answer, and that the send may still have been stored.
 fn name_endpoint(mut f: Failure, name_servers: &str) -> Failure {
     if f.code.is_none() && f.reason.starts_with("transport.connection") {
-        f.reason = format!("cannot reach {name_servers}: {}", f.reason);
+        f.reason = format!(
+            "cannot reach the broker or the name server ({name_servers}): {}",
+            f.reason
+        );
+    } else if f.code.is_none()
+        && (f.reason.starts_with("transport.response.timeout") || f.reason.contains("timed out"))
+    {
+        f.reason = format!(
+            "timed out: the endpoint did not answer within the send timeout (the message may still have been stored): {}",
+            f.reason
+        );
     }
     f
 }
