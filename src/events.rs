@@ -16,6 +16,10 @@ pub enum Connection {
     Ready,
     Failed(String),
     Stopped,
+    /// The client runs, but the name server (at start) or the broker (a
+    /// send failed to connect or timed out) cannot be reached: why, for the
+    /// operator. The next acknowledged send makes it `Ready` again.
+    Unreachable(String),
 }
 
 /// What the producer task reports, in the order it happened for any one

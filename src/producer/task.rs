@@ -124,6 +124,10 @@ struct Shared {
     name_servers: String,
     /// Async sends waiting in the lane for a slot.
     lane_depth: AtomicUsize,
+    /// Whether the last word on the endpoints was good (an acknowledgement)
+    /// rather than a connection failure or a timeout; changes are reported
+    /// as `Connection::Unreachable` / `Ready`.
+    reachable: AtomicBool,
     timeout_ms: u64,
     /// Scope and settings for the offset probes around verified one-way
     /// bursts; none without a RocketMQ client.
@@ -151,6 +155,7 @@ impl Shared {
             pending: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             lane_depth: AtomicUsize::new(0),
+            reachable: AtomicBool::new(true),
             name_servers: settings.name_servers.clone(),
             probe: probe.map(|context| (context, settings.clone())),
             timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
@@ -200,7 +205,18 @@ async fn run(
         Some(e) => Connection::Failed(e.clone()),
     };
     tracing::info!(?settings, ?conn, "producer task started");
+    let started = conn == Connection::Ready;
     let _ = events.send(ProducerEvent::Connection(conn)).await;
+    // The client connects lazily: without this, a name server that is down
+    // shows as "ready" until the first send fails.
+    let mut reachable = true;
+    if started && let Err(why) = probe_name_servers(&settings).await {
+        tracing::warn!("{why}");
+        reachable = false;
+        let _ = events
+            .send(ProducerEvent::Connection(Connection::Unreachable(why)))
+            .await;
+    }
 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let shared = Shared::new(
@@ -211,6 +227,7 @@ async fn run(
         events.clone(),
         done_tx,
     );
+    shared.reachable.store(reachable, Ordering::SeqCst);
 
     // Async sends go through one lane so they are submitted in the order the
     // operator sent them, each after taking a slot in the window.
@@ -370,7 +387,20 @@ async fn forward(shared: &Shared, c: Completion) {
         .remove(&c.seq)
         .is_some();
     if known {
+        let change = match &c.outcome {
+            Outcome::Failed(f) if unreachable(f) => shared
+                .reachable
+                .swap(false, Ordering::SeqCst)
+                .then(|| Connection::Unreachable(f.reason.clone())),
+            Outcome::Acknowledged(_) => {
+                (!shared.reachable.swap(true, Ordering::SeqCst)).then_some(Connection::Ready)
+            }
+            _ => None,
+        };
         shared.emit(ProducerEvent::Completed(c)).await;
+        if let Some(conn) = change {
+            shared.emit(ProducerEvent::Connection(conn)).await;
+        }
     } else {
         tracing::warn!(seq = c.seq, "second outcome for one send ignored");
     }
@@ -412,6 +442,27 @@ fn name_endpoint(mut f: Failure, name_servers: &str) -> Failure {
         );
     }
     f
+}
+
+/// A failure that says the endpoints cannot be reached (as `name_endpoint`
+/// words it), not one about the message.
+fn unreachable(f: &Failure) -> bool {
+    f.code.is_none() && (f.reason.starts_with("cannot reach") || f.reason.starts_with("timed out"))
+}
+
+/// Connects to each name server (bounded by the send timeout, at most 2 s);
+/// `Err` says why none answered.
+async fn probe_name_servers(settings: &ProducerSettings) -> Result<(), String> {
+    let wait = settings.send_timeout.min(Duration::from_secs(2));
+    let mut why = Vec::new();
+    for addr in settings.name_servers.split(';').filter(|a| !a.is_empty()) {
+        match tokio::time::timeout(wait, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => why.push(format!("{addr}: {e}")),
+            Err(_) => why.push(format!("{addr}: no answer within {wait:?}")),
+        }
+    }
+    Err(format!("name server unreachable ({})", why.join("; ")))
 }
 
 /// Ends a send that never reached the client because the task is stopping.

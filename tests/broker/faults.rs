@@ -268,3 +268,124 @@ fn broker_stopped_sends_time_out_and_recover_after_sigcont() {
         thawed.elapsed()
     );
 }
+
+/// Creates `topic` with 2 queues on every broker of the sandbox and waits
+/// (bounded) until its route names both brokers.
+async fn topic_on_both_brokers(rt: &rmq_console::runtime::Runtime, namesrv: &str, topic: &str) {
+    use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultMQProducer};
+    let client = ClientRuntime::try_new(
+        rt.context("admin"),
+        ClientRuntimeConfig::default(),
+        rocketmq_observability::TelemetryHandle::noop(),
+    )
+    .expect("client runtime");
+    let mut admin = DefaultMQProducer::builder(client.clone())
+        .producer_group(unique("admin"))
+        .name_server_addr(namesrv.to_string())
+        .build();
+    admin.start().await.expect("admin producer starts");
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let _ = admin
+            .create_topic("TBW102", topic, 2, Default::default())
+            .await;
+        let brokers: std::collections::BTreeSet<String> = admin
+            .fetch_publish_message_queues(topic)
+            .await
+            .map(|qs| qs.iter().map(|q| q.broker_name().to_string()).collect())
+            .unwrap_or_default();
+        if brokers.len() == 2 {
+            break;
+        }
+        assert!(Instant::now() < end, "{topic} on both brokers: {brokers:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    admin.shutdown().await;
+    let _ = client.shutdown().await;
+}
+
+/// Two brokers serve one topic and one is killed in the middle of a paced
+/// burst. With `retry-another-broker` the sends after the kill go to the
+/// other broker (each line names the broker that took it) and every
+/// acknowledged message is read back; without it, what fails says why.
+#[test]
+fn two_brokers_one_killed_sends_move_to_the_other() {
+    let mut sb = start_sandbox(SandboxOptions {
+        second_broker: true,
+        ..Default::default()
+    });
+    let rt = rmq_console::runtime::Runtime::new().unwrap();
+    let mut figures = Vec::new();
+    for retry_another in [true, false] {
+        let topic = unique("twobrokers");
+        rt.block_on(topic_on_both_brokers(&rt, &sb.namesrv_addr, &topic));
+        let (home, config) = short_timeout_home(
+            &sb.namesrv_addr,
+            &format!("retry-another-broker = {retry_another}\n"),
+        );
+        let mut send = profile_send(
+            home.path(),
+            &config,
+            &["--topic", &topic, "--count", "300", "--rate", "100"],
+        );
+        while send.seen.len() < 60 {
+            send.until("60 outcomes", Duration::from_secs(30), |_| true);
+        }
+        let before = send.seen.len();
+        signal(sb.pid(Server::Broker).unwrap(), libc::SIGKILL);
+        let (_, stderr) = send.finish(Duration::from_secs(60));
+        let n = send.assert_every_seq_once();
+        assert_eq!(n, 300);
+        let (sent, ok, failed, _, unresolved) = summary(&stderr, "sync");
+        assert_eq!(sent, ok + failed + unresolved);
+        let mut by_broker = std::collections::BTreeMap::new();
+        for (_, v) in &send.seen[before..] {
+            let key = match v["state"].as_str() {
+                Some("acknowledged") => format!("ok@{}", v["broker"].as_str().unwrap()),
+                other => format!("{}", other.unwrap_or("?")),
+            };
+            *by_broker.entry(key).or_insert(0u64) += 1;
+            if v["state"] == "failed" {
+                assert!(!v["error"].as_str().unwrap_or_default().is_empty(), "{v}");
+            }
+        }
+        let late_b = by_broker.get("ok@broker-b").copied().unwrap_or(0);
+        if retry_another {
+            assert!(
+                late_b > 0,
+                "sends after the kill went to broker-b: {by_broker:?}"
+            );
+        }
+        // Broker-a back (its store kept), then every acknowledged message
+        // is read back from the two.
+        sb.restart(Server::Broker).expect("broker-a restarts");
+        let stored = rt.block_on(read_back(&rt, &sb.namesrv_addr, &topic, ok as usize));
+        let acked: std::collections::BTreeSet<String> = send
+            .seen
+            .iter()
+            .filter(|(_, v)| v["state"] == "acknowledged")
+            .map(|(_, v)| v["msg_id"].as_str().unwrap().to_string())
+            .collect();
+        let read: std::collections::BTreeSet<String> = stored
+            .iter()
+            .filter_map(|m| {
+                rocketmq_model::common::message::message_client_id_setter::MessageClientIDSetter::get_uniq_id(m)
+                    .map(|s| s.to_string())
+            })
+            .collect();
+        let lost: Vec<_> = acked.difference(&read).collect();
+        figures.push(format!(
+            "retry-another-broker={retry_another}: {sent} sent = {ok} ok + {failed} failed + {unresolved} unresolved; \
+             after the kill {by_broker:?}; read back {} of {} acknowledged; failures: {:?}",
+            acked.len() - lost.len(),
+            acked.len(),
+            reasons(&send)
+        ));
+        assert!(
+            lost.is_empty(),
+            "acknowledged but not read back: {} {lost:?}",
+            lost.len()
+        );
+    }
+    eprintln!("FIGURES two brokers: {}", figures.join(" | "));
+}

@@ -136,6 +136,9 @@ impl App {
                 if let Connection::Failed(why) = &c {
                     self.notice(Level::Error, format!("producer: {why}"));
                 }
+                if let Connection::Unreachable(why) = &c {
+                    self.notice(Level::Error, format!("unreachable: {why}"));
+                }
                 self.connection = c;
             }
             ProducerEvent::Queued { seq, mode, at } => {
