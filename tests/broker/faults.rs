@@ -342,7 +342,7 @@ fn two_brokers_one_killed_sends_move_to_the_other() {
         for (_, v) in &send.seen[before..] {
             let key = match v["state"].as_str() {
                 Some("acknowledged") => format!("ok@{}", v["broker"].as_str().unwrap()),
-                other => format!("{}", other.unwrap_or("?")),
+                other => other.unwrap_or("?").to_string(),
             };
             *by_broker.entry(key).or_insert(0u64) += 1;
             if v["state"] == "failed" {
