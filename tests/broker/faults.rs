@@ -389,3 +389,166 @@ fn two_brokers_one_killed_sends_move_to_the_other() {
     }
     eprintln!("FIGURES two brokers: {}", figures.join(" | "));
 }
+
+/// The cells of the counters row `label` as numbers: [sent, ok, fail, infl].
+fn counters(screen: &str, label: &str) -> Option<[u64; 4]> {
+    let cells = row(screen, label);
+    let n: Vec<u64> = cells
+        .get(1..5)?
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    n.try_into().ok()
+}
+
+/// The console (in tmux, on a profile with a 1 s timeout and one retry)
+/// through three faults, without a restart:
+/// - the name server is down at start: the status bar says unreachable, the
+///   first send fails within the send timeout, and once the name server is
+///   back sends are acknowledged;
+/// - the broker frozen (SIGSTOP) with sends hanging: keys are handled at
+///   once (measured: a character typed until it is on the screen), and
+///   after SIGCONT the hung sends end as timeouts;
+/// - the broker SIGKILLed in a paced burst: the console keeps running,
+///   says unreachable, and its counters add up (sent = ok + fail, nothing
+///   left in flight).
+#[test]
+fn the_console_rides_out_name_server_and_broker_faults() {
+    let mut sb = start_sandbox(SandboxOptions::default());
+    signal(sb.pid(Server::Namesrv).unwrap(), libc::SIGKILL);
+    let topic = unique("console");
+    let (home, config) =
+        short_timeout_home(&sb.namesrv_addr, &format!("default-topic = \"{topic}\"\n"));
+    let tmux = Tmux {
+        socket: home.path().join("tmux.sock"),
+    };
+    let command = format!(
+        "env -i HOME={home} PATH=/usr/bin:/bin TERM=xterm-256color {bin} --config {config}; \
+         echo EXIT=$?; sleep 60",
+        home = home.path().display(),
+        config = config.display(),
+        bin = BIN,
+    );
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &command,
+    ]);
+    tmux.wait_for(
+        "unreachable in the status bar",
+        Duration::from_secs(30),
+        |s| s.contains("✗ unreachable") && s.contains("name server unreachable"),
+    );
+
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tmux.literal("hello");
+    let sent_at = Instant::now();
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the first send to fail", Duration::from_secs(10), |s| {
+        s.contains("FAILED")
+    });
+    let first_failure = sent_at.elapsed();
+    sb.restart(Server::Namesrv).expect("name server back");
+    let up = Instant::now();
+    let end = up + Duration::from_secs(60);
+    loop {
+        tmux.keys(&["C-s"]);
+        let s = tmux.screen();
+        if s.contains("OK SendOk") {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "no acknowledgement after the name server came back:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(850));
+    }
+    let recovered = up.elapsed();
+    tmux.wait_for("ready again", Duration::from_secs(10), |s| {
+        s.contains("● ready")
+    });
+
+    // Frozen broker: sends hang; typing is still handled at once.
+    let broker = sb.pid(Server::Broker).unwrap();
+    signal(broker, libc::SIGSTOP);
+    let before = counters(&tmux.screen(), "Sync").unwrap();
+    tmux.keys(&["C-s", "C-s"]);
+    tmux.wait_for("two sends in flight", Duration::from_secs(5), |s| {
+        counters(s, "Sync").is_some_and(|c| c[3] == 2)
+    });
+    let mut typed = Vec::new();
+    let mut body = "hello".to_string();
+    for _ in 0..5 {
+        body.push('z');
+        let t = Instant::now();
+        tmux.literal("z");
+        // Polled tightly: `wait_for`'s 100 ms step would be the figure.
+        while !tmux.screen().contains(&body) {
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "the typed key never showed"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        typed.push(t.elapsed());
+    }
+    let in_flight = counters(&tmux.screen(), "Sync").unwrap()[3];
+    assert_eq!(
+        in_flight, 2,
+        "the sends were still hanging while keys were typed"
+    );
+    typed.sort();
+    signal(broker, libc::SIGCONT);
+    let hung = tmux.wait_for("the hung sends to end", Duration::from_secs(15), |s| {
+        counters(s, "Sync").is_some_and(|c| c[3] == 0)
+    });
+    let after = counters(&hung, "Sync").unwrap();
+    assert_eq!(after[0], before[0] + 2);
+    assert_eq!(after[0], after[1] + after[2], "sent = ok + fail:\n{hung}");
+    assert!(
+        typed[typed.len() / 2] < Duration::from_millis(100),
+        "keys handled within 100 ms while sends hang: {typed:?}"
+    );
+
+    // Killed broker in a paced burst: 300 at 100/s.
+    tmux.keys(&["Escape", "r", "BSpace", "BSpace"]);
+    tmux.literal("300");
+    tmux.keys(&["Tab"]);
+    tmux.literal("100");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the burst under way", Duration::from_secs(20), |s| {
+        counters(s, "Sync").is_some_and(|c| c[0] >= after[0] + 50)
+    });
+    signal(broker, libc::SIGKILL);
+    let done = tmux.wait_for("the burst to end", Duration::from_secs(30), |s| {
+        counters(s, "Sync").is_some_and(|c| c[0] == after[0] + 300 && c[3] == 0)
+    });
+    let c = counters(&done, "Sync").unwrap();
+    assert_eq!(
+        c[0],
+        c[1] + c[2],
+        "sent = ok + fail + in flight (0):\n{done}"
+    );
+    assert!(c[2] > after[2], "sends after the kill failed:\n{done}");
+    assert!(
+        done.contains("✗ unreachable"),
+        "the status says so:\n{done}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
+        s.contains("EXIT=0")
+    });
+    eprintln!(
+        "FIGURES console: name server down at start: first send failed {first_failure:.1?} after Ctrl-S \
+         (timeout 1 s, 1 retry); acknowledged {recovered:.1?} after the name server was back; \
+         keys while 2 sends hung on a frozen broker: typed-to-screen {typed:?}; \
+         burst of 300 with the broker killed: sync counters sent {} = ok {} + fail {}",
+        c[0], c[1], c[2]
+    );
+}
