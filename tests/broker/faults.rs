@@ -552,3 +552,51 @@ fn the_console_rides_out_name_server_and_broker_faults() {
         c[0], c[1], c[2]
     );
 }
+
+/// Headless, the name server down at start: the send fails within the send
+/// timeout and says what could not be reached; with the name server back
+/// (same address), the next send is acknowledged.
+#[test]
+fn name_server_down_at_start_the_send_fails_within_the_timeout_and_says_why() {
+    let mut sb = start_sandbox(SandboxOptions::default());
+    signal(sb.pid(Server::Namesrv).unwrap(), libc::SIGKILL);
+    let (home, config) = short_timeout_home(&sb.namesrv_addr, "");
+    let topic = unique("nsdown");
+    let started = Instant::now();
+    let mut send = profile_send(home.path(), &config, &["--topic", &topic]);
+    let (status, stderr) = send.finish(Duration::from_secs(30));
+    let took = started.elapsed();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let v = &send.seen[0].1;
+    let why = v["error"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with(&format!(
+            "cannot reach the broker or the name server ({})",
+            sb.namesrv_addr
+        )),
+        "{v}"
+    );
+    // Timeout 1 s, two tries.
+    assert!(v["latency_ms"].as_f64().unwrap() < 2500.0, "{v}");
+    sb.restart(Server::Namesrv).expect("name server back");
+    let up = Instant::now();
+    let end = up + Duration::from_secs(30);
+    loop {
+        let mut again = profile_send(home.path(), &config, &["--topic", &topic]);
+        let (status, _) = again.finish(Duration::from_secs(30));
+        if status.success() {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "no acknowledgement with the name server back"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    eprintln!(
+        "FIGURES namesrv down (headless): failed after {:.0} ms ({took:.1?} for the whole command): {why}; \
+         acknowledged {:.1?} after the name server was back",
+        v["latency_ms"].as_f64().unwrap(),
+        up.elapsed()
+    );
+}
