@@ -420,3 +420,65 @@ async fn a_cancelled_burst_reports_what_it_used() {
     let c = seen.ledger.counts(Mode::Sync);
     assert_eq!((c.ok, c.open()), (used, 0), "every used seq ended once");
 }
+
+/// The connection state follows what the endpoints did: unreachable when no
+/// name server answers at start, or a send cannot connect or times out (once
+/// per change, with the reason, worded for the operator), ready again at
+/// the next acknowledgement.
+#[tokio::test]
+async fn unreachable_and_ready_follow_the_sends() {
+    let double = by_key(&[
+        ("down", Act::Fail("transport.connection.failed: refused")),
+        (
+            "slow",
+            Act::Fail("transport.response.timeout: deadline has elapsed"),
+        ),
+        ("no", Act::Fail("broker said no")),
+    ]);
+    // Nothing listens on 127.0.0.1:9 (discard) in the tests' namespace.
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    for (seq, key) in [
+        (1, "k"),
+        (2, "down"),
+        (3, "down"),
+        (4, "no"),
+        (5, "k"),
+        (6, "slow"),
+    ] {
+        handle.submit(send(seq, Mode::Sync, key)).await.unwrap();
+        seen.outcome_of(&mut rx, seq).await;
+    }
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let states: Vec<String> = seen
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ProducerEvent::Connection(Connection::Unreachable(why)) => {
+                Some(format!("unreachable: {why}"))
+            }
+            ProducerEvent::Connection(c) => Some(format!("{c:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states.len(), 8, "{states:#?}");
+    assert_eq!(states[..2], ["Starting", "Ready"]);
+    assert!(
+        states[2].starts_with("unreachable: name server unreachable (127.0.0.1:9: "),
+        "{states:#?}"
+    );
+    assert_eq!(states[3], "Ready", "after #1's acknowledgement");
+    assert_eq!(
+        states[4],
+        "unreachable: cannot reach the broker or the name server (127.0.0.1:9): transport.connection.failed: refused"
+    );
+    // #3 failed the same way and #4 for a reason of its own: no change.
+    assert_eq!(states[5], "Ready", "after #5's acknowledgement");
+    assert!(
+        states[6].starts_with("unreachable: timed out: the endpoint did not answer"),
+        "{states:#?}"
+    );
+    assert_eq!(states[7], "Stopped");
+    assert_eq!(seen.failure(4), "broker said no");
+}
