@@ -126,6 +126,15 @@ pub struct SandboxArgs {
     /// Require authentication for this AccessKey:SecretKey pair.
     #[arg(long, value_name = "AK:SK")]
     pub acl_user: Option<String>,
+    /// Like --acl-user, the pair read from this environment variable, so
+    /// that the secret is not on the command line (which other users of the
+    /// machine can read).
+    #[arg(long, value_name = "VAR", conflicts_with = "acl_user")]
+    pub acl_user_env: Option<String>,
+    /// Start a second broker (broker-b) in the same cluster, to try what
+    /// the producer does when one of two brokers fails.
+    #[arg(long)]
+    pub second_broker: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -111,7 +111,17 @@ fn headless_on_target(
 
 /// `rmq-console sandbox`: the servers alone, until Ctrl-C.
 fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
-    let acl = match args.acl_user.as_deref() {
+    let from_env = match &args.acl_user_env {
+        // The variable's value is never repeated, its name always.
+        Some(var) => Some(
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .with_context(|| format!("--acl-user-env: {var} is not set"))?,
+        ),
+        None => None,
+    };
+    let acl = match args.acl_user.as_deref().or(from_env.as_deref()) {
         Some(pair) => {
             let (ak, sk) = pair
                 .split_once(':')
@@ -130,6 +140,7 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
     }
     let sandbox = Sandbox::start(&SandboxOptions {
         acl,
+        second_broker: args.second_broker,
         ..Default::default()
     })?;
     let own_netns = matches!(
@@ -151,6 +162,9 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
     .ok();
     println!("namesrv {}", sandbox.namesrv_addr);
     println!("broker  {}", sandbox.broker_addr);
+    if let Some(b) = &sandbox.second_broker_addr {
+        println!("broker-b {b}");
+    }
     println!("store   {}", sandbox.dir().display());
     if own_netns {
         println!(

@@ -358,3 +358,54 @@ fn a_non_utf8_body_is_sent_as_bytes_with_a_notice() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].body().as_deref(), Some(body), "the bytes, unchanged");
 }
+
+/// `sandbox --acl-user-env VAR --second-broker`: the ACL pair comes from
+/// the environment, so it is on no command line (the sandbox's and its
+/// servers' are readable by every user of the machine), and both brokers
+/// get it in files of this user only.
+#[test]
+fn the_acl_pair_can_stay_off_the_command_line_with_two_brokers() {
+    let home = tempfile::tempdir().unwrap();
+    let secret = format!("EnvSk-{}-q7", std::process::id());
+    let mut cmd = binary(home.path());
+    cmd.env("IT_ACL", format!("faultsak:{secret}"));
+    let mut sb = HeadlessSandbox::start_with(cmd, &["--acl-user-env", "IT_ACL", "--second-broker"]);
+    assert!(
+        sb.printed
+            .iter()
+            .any(|l| l.starts_with("broker-b 127.0.0.1:")),
+        "{:?}",
+        sb.printed
+    );
+    let servers = servers_of(sb.pid());
+    assert_eq!(
+        servers.len(),
+        3,
+        "a name server and two brokers: {servers:?}"
+    );
+    for pid in std::iter::once(sb.pid()).chain(servers.iter().map(|(p, _)| *p)) {
+        assert!(!cmdline(pid).contains(&secret), "{pid}: {}", cmdline(pid));
+    }
+    let holders = files_containing(&sb.store, secret.as_bytes());
+    for conf in ["broker.toml", "broker-b.toml"] {
+        assert!(
+            holders.iter().any(|p| p.ends_with(conf)),
+            "{conf}: {holders:?}"
+        );
+    }
+    for p in &holders {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", p.display());
+    }
+    signal(sb.pid(), libc::SIGINT);
+    assert!(wait_exit(&mut sb.child, Duration::from_secs(10)).success());
+    assert!(!sb.store.exists(), "the store goes, the ACL files with it");
+    let out = binary(home.path())
+        .args(["sandbox", "--acl-user-env", "IT_UNSET_ACL"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--acl-user-env: IT_UNSET_ACL is not set")
+    );
+}
