@@ -8,6 +8,7 @@ pub mod endpoint;
 pub mod events;
 pub mod fsutil;
 pub mod headless;
+pub mod journal;
 pub mod ledger;
 pub mod limits;
 pub mod logging;
