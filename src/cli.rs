@@ -116,6 +116,9 @@ pub struct SendArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
     pub async_inflight: Option<u64>,
+    /// Keep no journal of these sends (the profile's `journal = false` does the same).
+    #[arg(long)]
+    pub no_journal: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,6 +148,9 @@ pub struct BenchArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
     pub async_inflight: Option<u64>,
+    /// Keep no journal of the bench's sends (to measure what journaling costs).
+    #[arg(long)]
+    pub no_journal: bool,
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {

@@ -45,13 +45,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         Some(Command::Send(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::send(rt, s, args)
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::send(rt, s, j, args)
             })
         }
         Some(Command::Bench(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::bench(rt, s, args)
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::bench(rt, s, j, args)
             })
         }
         None => {
@@ -71,17 +71,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Resolves the target (maybe starting a sandbox), then runs a headless
 /// command on a fresh runtime; the sandbox outlives the runtime.
+#[allow(dead_code)]
 fn headless_on_target(
     target_args: &rmq_console::cli::TargetArgs,
     config: Option<&std::path::Path>,
     command: impl FnOnce(&Runtime, rmq_console::producer::ProducerSettings) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
+    headless_with_journal(target_args, config, |rt, s, _| command(rt, s))
+}
+
+/// `headless_on_target` for a command that keeps a journal: it gets the
+/// journal the config and the profile ask for.
+fn headless_with_journal(
+    target_args: &rmq_console::cli::TargetArgs,
+    config: Option<&std::path::Path>,
+    command: impl FnOnce(
+        &Runtime,
+        rmq_console::producer::ProducerSettings,
+        rmq_console::journal::Plan,
+    ) -> Result<ExitCode>,
+) -> Result<ExitCode> {
     let t = target::resolve(target_args, config)?;
+    let plan = rmq_console::journal::Plan::new(&t.config, &t.profile, t.profile_config.as_ref());
     for w in &t.warnings {
         signals::stderr_line(&format!("rmq-console: warning: {w}"));
     }
     let rt = Runtime::new()?;
-    let code = command(&rt, t.settings.clone());
+    let code = command(&rt, t.settings.clone(), plan);
     rt.shutdown();
     drop(t);
     code

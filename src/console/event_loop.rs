@@ -68,6 +68,9 @@ pub struct Io<'a, B: Backend> {
     pub copy: Copy<'a, B>,
     pub clock: Box<dyn Fn() -> DateTime<Local> + 'a>,
     pub pacing: Pacing,
+    /// The journal's writer (`None`: none kept, as in most tests). Dropped
+    /// with the loop, which writes what is waiting.
+    pub journal: Option<crate::journal::Journal>,
 }
 
 /// The producer currently attached, with what the loop knows of its end.
@@ -196,7 +199,7 @@ where
         if self.signalled.is_some() && (self.producer.stopped || self.producer.join_done) {
             // The producer has reported (or is gone): nothing left to wait for.
             self.app.should_exit = true;
-            effects.retain(|e| matches!(e, Effect::Copy(_)));
+            effects.retain(|e| matches!(e, Effect::Copy(_) | Effect::Journal(_)));
         }
         self.apply(effects)
     }
@@ -245,6 +248,9 @@ where
     fn tick(&mut self, effects: &mut VecDeque<Effect>) {
         let now = (self.io.clock)();
         effects.extend(self.app.update(Action::Tick(now)));
+        if let Some(problem) = self.io.journal.as_ref().and_then(|j| j.problem()) {
+            effects.extend(self.app.update(Action::JournalProblem(problem)));
+        }
     }
 
     fn event(&mut self, ev: ProducerEvent, effects: &mut VecDeque<Effect>) {
@@ -317,6 +323,12 @@ where
                     }
                     self.producer = spawn(&mut self.io.spawn, &self.app)?;
                     Some(Action::ProducerRestarted)
+                }
+                Effect::Journal(entry) => {
+                    if let Some(j) = &self.io.journal {
+                        j.record(*entry);
+                    }
+                    None
                 }
                 Effect::StartProducer => {
                     // The App has already switched to the new profile. An

@@ -5,6 +5,7 @@
 //! all, under an exclusive lock, so consoles running at once never
 //! interleave.
 
+mod plan;
 mod reader;
 mod record;
 mod writer;
@@ -14,8 +15,9 @@ mod tests;
 
 use std::path::PathBuf;
 
+pub use plan::{Plan, Sink, settings_of};
 pub use reader::{Read, read_dir};
-pub use record::{Entry, Options, Record};
+pub use record::{Entry, Options, Record, encode_body, properties_object, state_name};
 pub use writer::Journal;
 
 /// Default size at which the current file is rotated (`journal-max-bytes`).

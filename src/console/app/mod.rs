@@ -62,6 +62,8 @@ pub enum Action {
     Wheel(i32),
     /// Mouse click on a results-log line (index into `log`).
     SelectLine(usize),
+    /// The journal could not keep records (or works again).
+    JournalProblem(String),
 }
 
 /// What the loop must do for the App.
@@ -74,6 +76,8 @@ pub enum Effect {
     /// Spawn a producer for the (already switched to) active profile; the
     /// old one has stopped or is abandoned.
     StartProducer,
+    /// Hand a completed send to the journal's writer.
+    Journal(Box<crate::journal::Entry>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,6 +343,11 @@ impl App {
                 }
                 None
             }
+            Action::JournalProblem(text) => {
+                self.push_note(text.clone());
+                self.notice(Level::Warn, text);
+                None
+            }
         }
     }
 
@@ -349,5 +358,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod journal_tests;
 #[cfg(test)]
 mod tests;

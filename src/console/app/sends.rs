@@ -173,7 +173,7 @@ impl App {
                     profile: self.profile().name.clone(),
                 });
             }
-            ProducerEvent::Completed(c) => self.on_completed(c),
+            ProducerEvent::Completed(c) => return self.on_completed(c),
             ProducerEvent::BurstProgress {
                 id,
                 submitted,
@@ -255,13 +255,14 @@ impl App {
         None
     }
 
-    pub(super) fn on_completed(&mut self, c: Completion) {
+    pub(super) fn on_completed(&mut self, c: Completion) -> Option<Effect> {
         if self.ledger.complete(&c).is_err() {
             // A second outcome for one send: logged by the ledger, shown
             // nowhere.
-            return;
+            return None;
         }
         let draft = self.in_flight.remove(&c.seq);
+        let journal = self.journal_entry(&c, draft.clone());
         self.push(LogEntry {
             at: c.completed_at,
             seq: c.seq,
@@ -274,6 +275,31 @@ impl App {
             draft,
             profile: self.profile().name.clone(),
         });
+        journal.map(|e| Effect::Journal(Box::new(e)))
+    }
+
+    /// What the journal keeps of a completed send; `None` when the active
+    /// profile keeps no journal (`journal = false`).
+    fn journal_entry(
+        &self,
+        c: &Completion,
+        draft: Option<Arc<crate::message::Draft>>,
+    ) -> Option<crate::journal::Entry> {
+        let p = self.profile();
+        if !p.journal {
+            return None;
+        }
+        let options = match &p.settings {
+            Ok(s) => crate::journal::Options::of(s, c.mode),
+            Err(_) => crate::journal::Options::default(),
+        };
+        Some(crate::journal::Entry {
+            completion: c.clone(),
+            draft,
+            profile: p.name.as_str().into(),
+            options,
+            source: None,
+        })
     }
 
     /// A command did not reach the producer.
