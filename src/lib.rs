@@ -15,6 +15,7 @@ pub mod logging;
 pub mod message;
 pub mod paths;
 pub mod producer;
+pub mod replay;
 pub mod runtime;
 pub mod sandbox;
 pub mod signals;
