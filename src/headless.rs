@@ -18,6 +18,9 @@ use crate::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
 use crate::runtime::Runtime;
 use crate::signals::Signals;
 
+pub mod history;
+pub mod replay;
+
 /// Builds the draft from the command line; the body comes from `--body`,
 /// `--body-file` or standard input, in that order. `max_bytes` is the
 /// profile's largest message, as in the console.

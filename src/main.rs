@@ -54,6 +54,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 headless::bench(rt, s, j, args)
             })
         }
+        Some(Command::Replay(args)) if args.dry_run => {
+            // Nothing is sent: no target (and no sandbox) is needed, only
+            // the profile's body limit.
+            let config = target::load_config(cli.config.as_deref())?;
+            let profile = match &cli.target.profile {
+                Some(name) => config.profile(name),
+                None => config.startup_profile(),
+            };
+            let max = profile
+                .and_then(|p| p.max_message_bytes)
+                .unwrap_or(rmq_console::producer::ProducerSettings::new("").max_message_bytes);
+            headless::replay::dry_run(&args, max)
+        }
+        Some(Command::Replay(args)) => {
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::replay::replay(rt, s, j, args)
+            })
+        }
+        Some(Command::History(args)) => headless::history::run(cli.config.as_deref(), &args),
         None => {
             // Theme and key bindings are checked before a sandbox starts.
             let config = target::load_config(cli.config.as_deref())?;
