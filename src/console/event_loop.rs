@@ -324,6 +324,25 @@ where
                     self.producer = spawn(&mut self.io.spawn, &self.app)?;
                     Some(Action::ProducerRestarted)
                 }
+                Effect::LoadHistory => Some(self.load_history()),
+                Effect::Many(effects) => {
+                    for e in effects.into_iter().rev() {
+                        queue.push_front(e);
+                    }
+                    None
+                }
+                Effect::Export(entries) => {
+                    let action = match crate::console::export::write(
+                        &crate::paths::state_dir().join("exports"),
+                        self.io.journal.as_ref(),
+                        &entries,
+                        (self.io.clock)(),
+                    ) {
+                        Ok(text) => Action::Exported(Ok(text)),
+                        Err(e) => Action::Exported(Err(format!("export failed: {e:#}"))),
+                    };
+                    Some(action)
+                }
                 Effect::Journal(entry) => {
                     if let Some(j) = &self.io.journal {
                         j.record(*entry);
@@ -346,6 +365,27 @@ where
             }
         }
         Ok(())
+    }
+
+    /// Reads the journal for the history pane (after writing what waits).
+    fn load_history(&mut self) -> Action {
+        let Some(j) = &self.io.journal else {
+            return Action::HistoryLoaded {
+                records: Vec::new(),
+                warnings: vec!["no journal in this session".into()],
+            };
+        };
+        j.flush();
+        match crate::journal::read_dir(j.dir()) {
+            Ok(read) => Action::HistoryLoaded {
+                records: read.records,
+                warnings: read.warnings,
+            },
+            Err(e) => Action::HistoryLoaded {
+                records: Vec::new(),
+                warnings: vec![format!("{}: {e}", j.dir().display())],
+            },
+        }
     }
 
     /// Hands a command to the producer without waiting; what did not get

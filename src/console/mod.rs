@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod event_loop;
+pub mod export;
 #[cfg(test)]
 mod harness;
 pub mod keymap;

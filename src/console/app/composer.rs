@@ -178,6 +178,10 @@ pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, Strin
 
 impl App {
     pub(super) fn on_edit(&mut self, input: Input) {
+        if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
+            self.history_filter_input(input);
+            return;
+        }
         if let Overlay::Confirm(Confirm {
             typed: Some(typed), ..
         }) = &mut self.overlay

@@ -109,7 +109,16 @@ impl App {
                 }
                 None
             }
-            Bind::Close | Bind::Submit | Bind::Yes | Bind::No => None,
+            Bind::History => self.open_history(),
+            Bind::ExportResults => self.export_results(),
+            Bind::Close
+            | Bind::Submit
+            | Bind::Yes
+            | Bind::No
+            | Bind::FilterHistory
+            | Bind::ToggleSelect
+            | Bind::LoadDraft
+            | Bind::Resend => None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! carries out the effects it returns. Each job lives in its own module.
 
 mod composer;
+mod history;
 mod keys;
 mod lifecycle;
 mod log;
@@ -27,6 +28,7 @@ use crate::message::{Draft, Mode, Seq};
 use crate::producer::{ProducerCommand, SubmitError};
 
 pub use composer::{Composer, Focus, line_input, parse_properties};
+pub use history::{HISTORY_LIMIT, HistoryView};
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
@@ -64,6 +66,13 @@ pub enum Action {
     SelectLine(usize),
     /// The journal could not keep records (or works again).
     JournalProblem(String),
+    /// The loop read the journal for the history pane (oldest first).
+    HistoryLoaded {
+        records: Vec<crate::journal::Record>,
+        warnings: Vec<String>,
+    },
+    /// The results export was written (what to say) or failed (why).
+    Exported(Result<String, String>),
 }
 
 /// What the loop must do for the App.
@@ -78,6 +87,12 @@ pub enum Effect {
     StartProducer,
     /// Hand a completed send to the journal's writer.
     Journal(Box<crate::journal::Entry>),
+    /// Read the journal and answer with `Action::HistoryLoaded`.
+    LoadHistory,
+    /// Several effects, applied in order.
+    Many(Vec<Effect>),
+    /// Write these results as JSON Lines and CSV files.
+    Export(Vec<crate::journal::Entry>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +152,8 @@ pub struct App {
     next_burst_id: u64,
     /// Drafts of sends not yet completed, so their result lines can show them.
     in_flight: HashMap<Seq, Arc<Draft>>,
+    /// Resends not yet completed: the journal record each came from.
+    pub sources: HashMap<Seq, String>,
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
@@ -179,6 +196,7 @@ impl App {
             next_seq: 1,
             next_burst_id: 1,
             in_flight: HashMap::new(),
+            sources: HashMap::new(),
             quitting: None,
             switching: None,
             should_exit: false,
@@ -198,6 +216,8 @@ impl App {
             Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
             Overlay::Confirm(_) => Context::Confirm,
             Overlay::Picker { .. } => Context::Picker,
+            Overlay::History(h) if h.filtering => Context::HistoryFilter,
+            Overlay::History(_) => Context::History,
             Overlay::None if self.quitting.is_some() => Context::Quitting,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
@@ -209,7 +229,7 @@ impl App {
     pub fn takes_text(&self) -> bool {
         matches!(
             self.context(),
-            Context::Edit | Context::Repeat | Context::ConfirmTopic
+            Context::Edit | Context::Repeat | Context::ConfirmTopic | Context::HistoryFilter
         )
     }
 
@@ -341,6 +361,18 @@ impl App {
                     self.focus = Focus::Log;
                     self.selected = i;
                 }
+                None
+            }
+            Action::HistoryLoaded { records, warnings } => {
+                self.history_loaded(records, warnings);
+                None
+            }
+            Action::Exported(Ok(text)) => {
+                self.notice(Level::Info, text);
+                None
+            }
+            Action::Exported(Err(text)) => {
+                self.notice(Level::Error, text);
                 None
             }
             Action::JournalProblem(text) => {

@@ -53,6 +53,8 @@ pub enum Overlay {
     Picker {
         cursor: usize,
     },
+    /// The history pane (journal records).
+    History(Box<super::HistoryView>),
 }
 
 impl App {
@@ -144,6 +146,7 @@ impl App {
                 Some(self.choose_profile(i))
             }
             (Overlay::Picker { .. }, _) => Some(None),
+            (Overlay::History(_), _) => Some(self.history_key(bind)),
             (Overlay::None, _) => None,
         }
     }

@@ -262,7 +262,13 @@ impl App {
             return None;
         }
         let draft = self.in_flight.remove(&c.seq);
-        let journal = self.journal_entry(&c, draft.clone());
+        let mut journal = self.journal_entry(&c, draft.clone());
+        if let Some(source) = self.sources.remove(&c.seq) {
+            if let Some(e) = journal.as_mut() {
+                e.source = Some(source.clone());
+            }
+            self.push_note(format!("#{} resent record {source}", c.seq));
+        }
         self.push(LogEntry {
             at: c.completed_at,
             seq: c.seq,
