@@ -325,6 +325,9 @@ where
                     Some(Action::ProducerRestarted)
                 }
                 Effect::LoadHistory => Some(self.load_history()),
+                Effect::ReadImport { path, max_body } => {
+                    Some(Action::ImportLoaded(read_import(&path, max_body)))
+                }
                 Effect::Many(effects) => {
                     for e in effects.into_iter().rev() {
                         queue.push_front(e);
@@ -443,6 +446,20 @@ fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
         join_done: false,
         stopped: false,
     })
+}
+
+/// Reads and validates a replay file for the import dialog (`~/` is the
+/// home directory).
+fn read_import(path: &str, max_body: usize) -> Result<crate::replay::Parsed, String> {
+    let full = match path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default()
+            .join(rest),
+        None => std::path::PathBuf::from(path),
+    };
+    let text = std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    Ok(crate::replay::parse(&text, path, None, max_body))
 }
 
 /// Over a slow SSH link Esc and the key typed right after it arrive in one

@@ -28,6 +28,10 @@ pub enum Context {
     History,
     /// Typing the history pane's filter.
     HistoryFilter,
+    /// The import dialog's message list.
+    Import,
+    /// Typing the import dialog's path.
+    ImportPath,
 }
 
 impl Context {
@@ -46,6 +50,8 @@ impl Context {
             Context::Quitting => "quitting",
             Context::History => "history",
             Context::HistoryFilter => "history filter",
+            Context::Import => "import",
+            Context::ImportPath => "import path",
         }
     }
 }
@@ -90,12 +96,15 @@ pub enum Bind {
     LoadDraft,
     Resend,
     ExportResults,
+    Import,
+    RateUp,
+    RateDown,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 36] = [
+const TABLE: [(Bind, &str, &str, &str); 39] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -197,11 +206,24 @@ const TABLE: [(Bind, &str, &str, &str); 36] = [
         "export results (JSONL + CSV)",
         "export",
     ),
+    (Bind::Import, "import", "import a replay file", "import"),
+    (
+        Bind::RateUp,
+        "rate_up",
+        "faster (messages per second)",
+        "faster",
+    ),
+    (
+        Bind::RateDown,
+        "rate_down",
+        "slower (messages per second)",
+        "slower",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 36] = {
-        let mut all = [Bind::Send; 36];
+    pub const ALL: [Bind; 39] = {
+        let mut all = [Bind::Send; 39];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -470,6 +492,7 @@ impl Default for Keymap {
             add(ctx, B::ToggleRaw, &[Chord::plain('v')]);
             add(ctx, B::History, &[Chord::plain('H')]);
             add(ctx, B::ExportResults, &[Chord::plain('E')]);
+            add(ctx, B::Import, &[Chord::plain('I')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
         }
@@ -543,6 +566,29 @@ impl Default for Keymap {
             B::Close,
             &[Chord::key(K::Esc), Chord::key(K::Enter)],
         );
+        add(
+            C::Import,
+            B::ScrollDown,
+            &[Chord::plain('j'), Chord::key(K::Down)],
+        );
+        add(
+            C::Import,
+            B::ScrollUp,
+            &[Chord::plain('k'), Chord::key(K::Up)],
+        );
+        add(C::Import, B::ToggleSelect, &[Chord::plain(' ')]);
+        add(C::Import, B::QuickSend, &[Chord::plain('s')]);
+        add(C::Import, B::RateUp, &[Chord::plain('+')]);
+        add(C::Import, B::RateDown, &[Chord::plain('-')]);
+        add(C::Import, B::CancelBurst, &[Chord::plain('x')]);
+        add(C::Import, B::Yes, &[Chord::plain('y')]);
+        add(
+            C::Import,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q')],
+        );
+        add(C::ImportPath, B::Submit, &[Chord::key(K::Enter)]);
+        add(C::ImportPath, B::Close, &[Chord::key(K::Esc)]);
         Keymap { bindings: b }
     }
 }
@@ -665,6 +711,15 @@ impl Keymap {
                 Bind::Close,
             ],
             Context::HistoryFilter => &[Bind::Close],
+            Context::Import => &[
+                Bind::QuickSend,
+                Bind::ToggleSelect,
+                Bind::RateUp,
+                Bind::RateDown,
+                Bind::CancelBurst,
+                Bind::Close,
+            ],
+            Context::ImportPath => &[Bind::Submit, Bind::Close],
             Context::Global => &[],
         };
         wanted
@@ -678,6 +733,8 @@ impl Keymap {
                     (Context::ConfirmTopic, Bind::Submit) => "send burst",
                     (Context::ConfirmTopic, Bind::Close) => "cancel",
                     (Context::HistoryFilter, Bind::Close) => "done",
+                    (Context::ImportPath, Bind::Submit) => "read",
+                    (Context::Import, Bind::CancelBurst) => "cancel",
                     _ => bind.hint(),
                 };
                 Some((keys.to_vec(), label))

@@ -306,3 +306,53 @@ fn two_processes_never_interleave() {
     let files = std::fs::read_dir(dir.path()).unwrap().count();
     assert!(files > 3, "rotated under contention too ({files} files)");
 }
+
+/// Not run by default: the on-disk size of a 100,000-message journal of
+/// records shaped like `bench`'s (128-byte body, acknowledged, the same
+/// fields a real send fills), through the real writer with the default
+/// rotation. `cargo test --lib journal::tests::size_of_a_100k_journal -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn size_of_a_100k_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::start(settings(dir.path(), DEFAULT_MAX_BYTES, DEFAULT_KEEP));
+    let mut e = entry(
+        1,
+        Mode::Sync,
+        Outcome::Acknowledged(receipt()),
+        &[b'x'; 128],
+    );
+    e.draft = Some(Arc::new(Draft {
+        topic: "rmq-console-bench".into(),
+        tag: Some("bench".into()),
+        keys: vec![],
+        properties: vec![],
+        body: vec![b'x'; 128],
+    }));
+    e.profile = "sandbox".into();
+    let Outcome::Acknowledged(r) = &mut e.completion.outcome else {
+        unreachable!()
+    };
+    r.msg_id = "134F43B6723AAC4C820C7EE75BB60000".into();
+    r.offset_msg_id = "7F000001000088B10000000000000000".into();
+    for seq in 1..=100_000u64 {
+        let mut e = e.clone();
+        e.completion.seq = seq;
+        e.completion.latency = Duration::from_nanos(118_764_719 + seq);
+        j.record(e);
+    }
+    assert!(j.close().is_empty());
+    let mut total = 0;
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let f = f.unwrap();
+        let len = f.metadata().unwrap().len();
+        println!("{} {len}", f.file_name().to_string_lossy());
+        total += len;
+    }
+    let read = read_dir(dir.path()).unwrap();
+    println!(
+        "100000 records: {total} bytes on disk, {} readable",
+        read.records.len()
+    );
+    assert_eq!(read.records.len(), 100_000);
+}

@@ -182,6 +182,10 @@ impl App {
             self.history_filter_input(input);
             return;
         }
+        if matches!(&self.overlay, Overlay::Import(v) if v.parsed.is_none()) {
+            self.import_path_input(input);
+            return;
+        }
         if let Overlay::Confirm(Confirm {
             typed: Some(typed), ..
         }) = &mut self.overlay

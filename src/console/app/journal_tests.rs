@@ -318,3 +318,124 @@ fn history_pane_snapshots() {
         crate::console::ui::tests::draw(&app, 80, 24)
     );
 }
+
+const IMPORT: &str = r#"{"topic":"orders","tag":"paid","keys":["o-1"],"body":"one","mode":"async"}
+{"topic":"orders","body":
+{"topic":"orders","body":"two"}
+{"topic":"orders","properties":{"KEYS":"x"},"body":"three"}
+{"topic":"orders","body":"four","mode":"oneway"}
+"#;
+
+/// The import dialog with `IMPORT` read and validated.
+fn import_app() -> App {
+    let mut app = ready_app();
+    app.focus = Focus::Log;
+    app.update(Action::Key(Bind::Import));
+    assert_eq!(app.context(), Context::ImportPath);
+    assert!(app.takes_text());
+    for c in "msgs.jsonl".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    let Some(Effect::ReadImport { path, max_body }) = app.update(Action::Key(Bind::Submit)) else {
+        panic!("asks the loop to read the file")
+    };
+    assert_eq!(path, "msgs.jsonl");
+    let parsed = crate::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
+    app.update(Action::ImportLoaded(Ok(parsed)));
+    assert_eq!(app.context(), Context::Import);
+    app
+}
+
+fn sends(e: Option<Effect>) -> Vec<(Mode, String)> {
+    match e {
+        None => vec![],
+        Some(Effect::Many(v)) => v
+            .into_iter()
+            .map(|e| match e {
+                Effect::Submit(ProducerCommand::Send { mode, draft, .. }) => {
+                    (mode, String::from_utf8(draft.body.clone()).unwrap())
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect(),
+        Some(other) => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
+    let mut app = import_app();
+    let v = match &app.overlay {
+        Overlay::Import(v) => v.clone(),
+        _ => panic!(),
+    };
+    let p = v.parsed.as_ref().unwrap();
+    assert_eq!(p.items.len(), 3);
+    let bad: Vec<usize> = p.invalid.iter().map(|i| i.line).collect();
+    assert_eq!(bad, [2, 4], "the same validation as headless replay");
+    assert_eq!(v.rate(), 10);
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    // 1 per second: the first at once, the next on the clock.
+    let first = sends(app.update(Action::Key(Bind::QuickSend)));
+    assert_eq!(first, [(Mode::Async, "one".to_string())], "line's own mode");
+    assert!(
+        sends(app.update(Action::Tick(app.now + chrono::Duration::milliseconds(500)))).is_empty()
+    );
+    let second = sends(app.update(Action::Tick(app.now + chrono::Duration::milliseconds(600))));
+    assert_eq!(
+        second,
+        [(Mode::Sync, "two".to_string())],
+        "the mode bar's for a line without one"
+    );
+    let pc = app.pacer.clone().unwrap();
+    assert_eq!((pc.sent, pc.total), (2, 3));
+    app.update(Action::Key(Bind::CancelBurst));
+    assert!(app.notice.as_ref().unwrap().text.contains("1 not sent"));
+    assert!(sends(app.update(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
+    // Progress counts outcomes as they come.
+    app.update(Action::Producer(ProducerEvent::Completed(Completion {
+        seq: 1,
+        mode: Mode::Async,
+        outcome: Outcome::Dispatched,
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: Duration::from_millis(1),
+    })));
+    assert_eq!(
+        app.pacer.as_ref().unwrap().failed,
+        1,
+        "dispatched is not what async promises"
+    );
+}
+
+#[test]
+fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
+    let mut app = import_app();
+    app.profiles[app.current].protected = true;
+    app.update(Action::Key(Bind::ScrollDown));
+    app.update(Action::Key(Bind::ScrollDown));
+    app.update(Action::Key(Bind::ToggleSelect));
+    assert!(
+        app.update(Action::Key(Bind::QuickSend)).is_none(),
+        "asks first"
+    );
+    let sent = sends(app.update(Action::Key(Bind::Yes)));
+    assert_eq!(sent, [(Mode::Oneway, "four".to_string())]);
+}
+
+#[test]
+fn import_dialog_snapshots() {
+    let app = import_app();
+    insta::assert_snapshot!(
+        "import_80x24",
+        crate::console::ui::tests::draw(&app, 80, 24)
+    );
+    insta::assert_snapshot!(
+        "import_120x40",
+        crate::console::ui::tests::draw(&app, 120, 40)
+    );
+}

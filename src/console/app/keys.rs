@@ -111,6 +111,7 @@ impl App {
             }
             Bind::History => self.open_history(),
             Bind::ExportResults => self.export_results(),
+            Bind::Import => self.open_import(),
             Bind::Close
             | Bind::Submit
             | Bind::Yes
@@ -118,7 +119,9 @@ impl App {
             | Bind::FilterHistory
             | Bind::ToggleSelect
             | Bind::LoadDraft
-            | Bind::Resend => None,
+            | Bind::Resend
+            | Bind::RateUp
+            | Bind::RateDown => None,
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod composer;
 mod history;
+mod import;
 mod keys;
 mod lifecycle;
 mod log;
@@ -29,6 +30,7 @@ use crate::producer::{ProducerCommand, SubmitError};
 
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
+pub use import::{ImportView, Pacer, RATES};
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
@@ -73,6 +75,8 @@ pub enum Action {
     },
     /// The results export was written (what to say) or failed (why).
     Exported(Result<String, String>),
+    /// The loop read and validated the import dialog's file.
+    ImportLoaded(Result<crate::replay::Parsed, String>),
 }
 
 /// What the loop must do for the App.
@@ -93,6 +97,11 @@ pub enum Effect {
     Many(Vec<Effect>),
     /// Write these results as JSON Lines and CSV files.
     Export(Vec<crate::journal::Entry>),
+    /// Read and validate a replay file; answer with `Action::ImportLoaded`.
+    ReadImport {
+        path: String,
+        max_body: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +163,8 @@ pub struct App {
     in_flight: HashMap<Seq, Arc<Draft>>,
     /// Resends not yet completed: the journal record each came from.
     pub sources: HashMap<Seq, String>,
+    /// An import being sent at a rate.
+    pub pacer: Option<Pacer>,
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
@@ -197,6 +208,7 @@ impl App {
             next_burst_id: 1,
             in_flight: HashMap::new(),
             sources: HashMap::new(),
+            pacer: None,
             quitting: None,
             switching: None,
             should_exit: false,
@@ -218,6 +230,8 @@ impl App {
             Overlay::Picker { .. } => Context::Picker,
             Overlay::History(h) if h.filtering => Context::HistoryFilter,
             Overlay::History(_) => Context::History,
+            Overlay::Import(v) if v.parsed.is_none() => Context::ImportPath,
+            Overlay::Import(_) => Context::Import,
             Overlay::None if self.quitting.is_some() => Context::Quitting,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
@@ -229,7 +243,11 @@ impl App {
     pub fn takes_text(&self) -> bool {
         matches!(
             self.context(),
-            Context::Edit | Context::Repeat | Context::ConfirmTopic | Context::HistoryFilter
+            Context::Edit
+                | Context::Repeat
+                | Context::ConfirmTopic
+                | Context::HistoryFilter
+                | Context::ImportPath
         )
     }
 
@@ -320,7 +338,11 @@ impl App {
                 self.dirty = true;
                 return self.finish_switch(None);
             }
-            return None;
+            let paced = self.pace();
+            if paced.is_some() {
+                self.dirty = true;
+            }
+            return paced;
         }
         self.dirty = true;
         match action {
@@ -365,6 +387,10 @@ impl App {
             }
             Action::HistoryLoaded { records, warnings } => {
                 self.history_loaded(records, warnings);
+                None
+            }
+            Action::ImportLoaded(parsed) => {
+                self.import_loaded(parsed);
                 None
             }
             Action::Exported(Ok(text)) => {

@@ -55,6 +55,8 @@ pub enum Overlay {
     },
     /// The history pane (journal records).
     History(Box<super::HistoryView>),
+    /// The import dialog.
+    Import(Box<super::ImportView>),
 }
 
 impl App {
@@ -147,6 +149,7 @@ impl App {
             }
             (Overlay::Picker { .. }, _) => Some(None),
             (Overlay::History(_), _) => Some(self.history_key(bind)),
+            (Overlay::Import(_), _) => Some(self.import_key(bind)),
             (Overlay::None, _) => None,
         }
     }

@@ -262,6 +262,7 @@ impl App {
             return None;
         }
         let draft = self.in_flight.remove(&c.seq);
+        self.paced_completed(c.seq, c.outcome.is_expected_for(c.mode));
         let mut journal = self.journal_entry(&c, draft.clone());
         if let Some(source) = self.sources.remove(&c.seq) {
             if let Some(e) = journal.as_mut() {

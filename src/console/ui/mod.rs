@@ -6,6 +6,7 @@ mod counters;
 mod detail;
 mod help;
 mod history;
+mod import;
 mod mode_bar;
 mod picker;
 mod repeat;
@@ -128,6 +129,7 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
             picker::render(frame, centered(area, 76, h), app, *cursor, styles)
         }
         Overlay::History(h) => history::render(frame, centered(area, 118, 36), app, h, styles),
+        Overlay::Import(v) => import::render(frame, centered(area, 118, 36), app, v, styles),
     }
 }
 
