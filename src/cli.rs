@@ -65,6 +65,10 @@ pub enum Command {
     /// the sandbox itself.
     #[command(name = "sandbox-server", hide = true)]
     SandboxServer(crate::sandbox::server::ServerArgs),
+    /// Send the messages of a replay file (JSON Lines; a journal file is one).
+    Replay(ReplayArgs),
+    /// Print journal records, newest last.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -119,6 +123,9 @@ pub struct SendArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
+    /// Keep no journal of these sends (the profile's `journal = false` does the same).
+    #[arg(long)]
+    pub no_journal: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -148,6 +155,81 @@ pub struct BenchArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
+    /// Keep no journal of the bench's sends (to measure what journaling costs).
+    #[arg(long)]
+    pub no_journal: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// JSON Lines: topic, tag, keys, properties, body or body_base64, mode
+    /// (`-` reads standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Mode for every message (default: each line's `mode`, else sync).
+    #[arg(long)]
+    pub mode: Option<Mode>,
+    /// Messages per second (default: as fast as each mode allows).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// Validate and print what would be sent, then stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send the valid lines even when some are invalid.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Send every message to this topic instead of its own.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Print only the summary, not a JSON line per message.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Keep no journal of these sends.
+    #[arg(long)]
+    pub no_journal: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Only records of this topic.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Only records with this message key.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Only records submitted within this long before now: 30s, 10m, 2h, 7d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<std::time::Duration>,
+    /// Only sends that did not end as their mode promises.
+    #[arg(long)]
+    pub failed: bool,
+    /// jsonl (a replay file) or csv.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: HistoryFormat,
+}
+
+/// `30s`, `10m`, `2h`, `7d` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}`: a duration is a number and a unit: 30s, 10m, 2h, 7d"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{s}`: the unit is s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {

@@ -40,6 +40,8 @@ pub const TOP_KEYS: &[&str] = &[
     "results-capacity",
     "profile",
     "keys",
+    "journal-max-bytes",
+    "journal-keep",
 ];
 
 /// Keys allowed in a `[[profile]]` table.
@@ -60,6 +62,7 @@ pub const PROFILE_KEYS: &[&str] = &[
     "color",
     "default-topic",
     "default-tag",
+    "journal",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +87,11 @@ pub struct Config {
     /// as `file:line:`.
     pub key_lines: BTreeMap<String, usize>,
     pub results_capacity: usize,
+    /// `journal-max-bytes`: rotate the journal past this size (`None`: the
+    /// journal's default, 64 MiB).
+    pub journal_max_bytes: Option<u64>,
+    /// `journal-keep`: rotated journal files kept (`None`: 4).
+    pub journal_keep: Option<usize>,
 }
 
 /// One `[[profile]]`. The tuning keys are `None` when the file leaves them
@@ -108,6 +116,8 @@ pub struct Profile {
     pub color: Option<String>,
     pub default_topic: Option<String>,
     pub default_tag: Option<String>,
+    /// `journal = false`: sends on this profile are not journaled.
+    pub journal: bool,
 }
 
 /// Where the file is: explicit path, else `$RMQ_CONSOLE_CONFIG`, else
@@ -261,6 +271,8 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
         keys,
         key_lines,
         results_capacity,
+        journal_max_bytes: top.positive(&src, "journal-max-bytes")?,
+        journal_keep: top.int(&src, "journal-keep")?,
     })
 }
 
@@ -381,6 +393,7 @@ fn parse_profile(
         color: color.map(Spanned::into_inner),
         default_topic: t.non_empty(src, "default-topic")?.map(Spanned::into_inner),
         default_tag: t.non_empty(src, "default-tag")?.map(Spanned::into_inner),
+        journal: t.boolean(src, "journal")?.unwrap_or(true),
         name: name.get_ref().clone(),
     };
     Ok((profile, name.span()))
@@ -435,6 +448,8 @@ impl Default for Config {
             keys: BTreeMap::new(),
             key_lines: BTreeMap::new(),
             results_capacity: DEFAULT_RESULTS_CAPACITY,
+            journal_max_bytes: None,
+            journal_keep: None,
         }
     }
 }

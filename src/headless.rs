@@ -18,6 +18,9 @@ use crate::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
 use crate::runtime::Runtime;
 use crate::signals::Signals;
 
+pub mod history;
+pub mod replay;
+
 /// Builds the draft from the command line; the body comes from `--body`,
 /// `--body-file` (`-` is standard input) or standard input, in that order.
 /// `max_bytes` is the profile's largest message, as in the console; no more
@@ -142,7 +145,7 @@ pub async fn run_burst(
     linger: Duration,
     verify: bool,
     signals: &mut Signals,
-    mut on_completion: impl FnMut(&Completion, Option<&Draft>),
+    mut on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>),
 ) -> Result<RunReport> {
     let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
     let started = Instant::now();
@@ -186,7 +189,7 @@ pub async fn run_burst(
                         ProducerEvent::Submitted { seq, draft, .. } => { drafts.insert(seq, draft); }
                         ProducerEvent::Completed(c) if fresh => {
                             let d = drafts.remove(&c.seq);
-                            on_completion(&c, d.as_deref());
+                            on_completion(&c, d.as_ref());
                             last_outcome = Instant::now();
                         }
                         ProducerEvent::OnewayLanded { landed: l, .. } => landed = Some(l),
@@ -229,7 +232,7 @@ pub async fn run_burst(
         match evt {
             ProducerEvent::Completed(c) if fresh => {
                 let d = drafts.remove(&c.seq);
-                on_completion(&c, d.as_deref());
+                on_completion(&c, d.as_ref());
             }
             ProducerEvent::Stopped { .. } => break,
             _ => {}
@@ -260,7 +263,12 @@ fn interrupt(sig: &str, grace: Duration, signals: &Signals) {
     signals.restore_defaults();
 }
 
-pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Result<ExitCode> {
+pub fn send(
+    rt: &Runtime,
+    mut settings: ProducerSettings,
+    journal: crate::journal::Plan,
+    args: SendArgs,
+) -> Result<ExitCode> {
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
@@ -276,6 +284,14 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
             "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
         );
     }
+    let journal = if args.no_journal {
+        journal.off()
+    } else {
+        journal
+    }
+    .sink(&settings, args.mode);
+    // For a send that ended before the producer reported its draft.
+    let sent = Arc::new(draft.clone());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let quiet = args.quiet;
@@ -293,8 +309,9 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
             args.verify,
             &mut signals,
             |c, d| {
+                journal.record(c, Some(d.unwrap_or(&sent)), None);
                 if !quiet {
-                    let _ = writeln!(out, "{}", completion_json(c, d));
+                    let _ = writeln!(out, "{}", completion_json(c, d.map(|d| &**d)));
                 }
             },
         )
@@ -302,6 +319,9 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
     })?;
     out.flush()?;
     drop(out);
+    for p in journal.close() {
+        eprintln!("rmq-console: warning: {p}");
+    }
     if let Some(e) = &report.start_error {
         eprintln!("rmq-console: {e}");
     }
@@ -360,7 +380,12 @@ fn print_summary(mode: Mode, c: &Counts, elapsed: Duration) {
     );
 }
 
-pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> Result<ExitCode> {
+pub fn bench(
+    rt: &Runtime,
+    mut settings: ProducerSettings,
+    journal: crate::journal::Plan,
+    args: BenchArgs,
+) -> Result<ExitCode> {
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
@@ -382,8 +407,18 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
     let mut signals = rt
         .block_on(async { Signals::new() })
         .context("installing signal handlers")?;
+    let journal = if args.no_journal {
+        journal.off()
+    } else {
+        journal
+    };
+    if journal.settings.is_none() {
+        eprintln!("journal: off");
+    }
     for mode in args.modes {
         let rate = (mode == Mode::Oneway).then_some(args.oneway_rate);
+        // The journal's cost shows in the numbers: `--no-journal` to compare.
+        let sink = journal.sink(&settings, mode);
         let report = rt.block_on(run_burst(
             rt,
             &settings,
@@ -395,8 +430,11 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
             Duration::from_millis(1000),
             mode == Mode::Oneway,
             &mut signals,
-            |_, _| {},
+            |c, d| sink.record(c, d, None),
         ))?;
+        for p in sink.close() {
+            eprintln!("rmq-console: warning: {p}");
+        }
         let t = report.counts();
         let secs = report.elapsed.as_secs_f64();
         println!(

@@ -298,6 +298,7 @@ pub fn session(t: &Target, styles: Styles) -> crate::console::Session {
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
         warnings: t.warnings.clone(),
+        journal: crate::journal::settings_of(&t.config),
     }
 }
 
@@ -353,6 +354,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
                 producer_settings(p).map_err(|e| format!("{e:#}"))
             },
             sandbox: false,
+            journal: p.journal,
         })
         .collect();
     let current = match started.and_then(|n| choices.iter().position(|c| c.name == n)) {
@@ -369,6 +371,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
                 default_tag: None,
                 settings: Ok(t.settings.clone()),
                 sandbox: t.sandbox.is_some(),
+                journal: true,
             });
             choices.len() - 1
         }

@@ -128,6 +128,7 @@ impl Harness {
                 frame: Duration::ZERO,
                 clock: Duration::from_secs(3600),
             },
+            journal: None,
         };
         let lp = {
             let _in_rt = rt.enter();

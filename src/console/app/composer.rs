@@ -230,6 +230,14 @@ impl App {
     }
 
     pub(super) fn on_edit(&mut self, input: Input) {
+        if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
+            self.history_filter_input(input);
+            return;
+        }
+        if matches!(&self.overlay, Overlay::Import(v) if v.parsed.is_none()) {
+            self.import_path_input(input);
+            return;
+        }
         if let Overlay::Confirm(Confirm {
             typed: Some(typed), ..
         }) = &mut self.overlay

@@ -109,7 +109,19 @@ impl App {
                 }
                 None
             }
-            Bind::Close | Bind::Submit | Bind::Yes | Bind::No => None,
+            Bind::History => self.open_history(),
+            Bind::ExportResults => self.export_results(),
+            Bind::Import => self.open_import(),
+            Bind::Close
+            | Bind::Submit
+            | Bind::Yes
+            | Bind::No
+            | Bind::FilterHistory
+            | Bind::ToggleSelect
+            | Bind::LoadDraft
+            | Bind::Resend
+            | Bind::RateUp
+            | Bind::RateDown => None,
         }
     }
 

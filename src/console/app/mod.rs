@@ -4,6 +4,8 @@
 //! carries out the effects it returns. Each job lives in its own module.
 
 mod composer;
+mod history;
+mod import;
 mod keys;
 mod lifecycle;
 mod log;
@@ -27,6 +29,8 @@ use crate::message::{Draft, Mode, Seq};
 use crate::producer::{ProducerCommand, SubmitError};
 
 pub use composer::{Composer, Focus, line_input, parse_properties};
+pub use history::{HISTORY_LIMIT, HistoryView};
+pub use import::{ImportView, Pacer, RATES};
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
@@ -64,6 +68,17 @@ pub enum Action {
     SelectLine(usize),
     /// Text pasted in one piece (bracketed paste) into the focused field.
     Paste(String),
+    /// The journal could not keep records (or works again).
+    JournalProblem(String),
+    /// The loop read the journal for the history pane (oldest first).
+    HistoryLoaded {
+        records: Vec<crate::journal::Record>,
+        warnings: Vec<String>,
+    },
+    /// The results export was written (what to say) or failed (why).
+    Exported(Result<String, String>),
+    /// The loop read and validated the import dialog's file.
+    ImportLoaded(Result<crate::replay::Parsed, String>),
 }
 
 /// What the loop must do for the App.
@@ -76,6 +91,19 @@ pub enum Effect {
     /// Spawn a producer for the (already switched to) active profile; the
     /// old one has stopped or is abandoned.
     StartProducer,
+    /// Hand a completed send to the journal's writer.
+    Journal(Box<crate::journal::Entry>),
+    /// Read the journal and answer with `Action::HistoryLoaded`.
+    LoadHistory,
+    /// Several effects, applied in order.
+    Many(Vec<Effect>),
+    /// Write these results as JSON Lines and CSV files.
+    Export(Vec<crate::journal::Entry>),
+    /// Read and validate a replay file; answer with `Action::ImportLoaded`.
+    ReadImport {
+        path: String,
+        max_body: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +163,10 @@ pub struct App {
     next_burst_id: u64,
     /// Drafts of sends not yet completed, so their result lines can show them.
     in_flight: HashMap<Seq, Arc<Draft>>,
+    /// Resends not yet completed: the journal record each came from.
+    pub sources: HashMap<Seq, String>,
+    /// An import being sent at a rate.
+    pub pacer: Option<Pacer>,
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
@@ -177,6 +209,8 @@ impl App {
             next_seq: 1,
             next_burst_id: 1,
             in_flight: HashMap::new(),
+            sources: HashMap::new(),
+            pacer: None,
             quitting: None,
             switching: None,
             should_exit: false,
@@ -196,6 +230,10 @@ impl App {
             Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
             Overlay::Confirm(_) => Context::Confirm,
             Overlay::Picker { .. } => Context::Picker,
+            Overlay::History(h) if h.filtering => Context::HistoryFilter,
+            Overlay::History(_) => Context::History,
+            Overlay::Import(v) if v.parsed.is_none() => Context::ImportPath,
+            Overlay::Import(_) => Context::Import,
             Overlay::None if self.quitting.is_some() => Context::Quitting,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
@@ -207,7 +245,11 @@ impl App {
     pub fn takes_text(&self) -> bool {
         matches!(
             self.context(),
-            Context::Edit | Context::Repeat | Context::ConfirmTopic
+            Context::Edit
+                | Context::Repeat
+                | Context::ConfirmTopic
+                | Context::HistoryFilter
+                | Context::ImportPath
         )
     }
 
@@ -298,7 +340,11 @@ impl App {
                 self.dirty = true;
                 return self.finish_switch(None);
             }
-            return None;
+            let paced = self.pace();
+            if paced.is_some() {
+                self.dirty = true;
+            }
+            return paced;
         }
         self.dirty = true;
         match action {
@@ -345,6 +391,27 @@ impl App {
                 self.on_paste(&text);
                 None
             }
+            Action::HistoryLoaded { records, warnings } => {
+                self.history_loaded(records, warnings);
+                None
+            }
+            Action::ImportLoaded(parsed) => {
+                self.import_loaded(parsed);
+                None
+            }
+            Action::Exported(Ok(text)) => {
+                self.notice(Level::Info, text);
+                None
+            }
+            Action::Exported(Err(text)) => {
+                self.notice(Level::Error, text);
+                None
+            }
+            Action::JournalProblem(text) => {
+                self.push_note(text.clone());
+                self.notice(Level::Warn, text);
+                None
+            }
         }
     }
 
@@ -355,5 +422,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod journal_tests;
 #[cfg(test)]
 mod tests;

@@ -53,6 +53,10 @@ pub enum Overlay {
     Picker {
         cursor: usize,
     },
+    /// The history pane (journal records).
+    History(Box<super::HistoryView>),
+    /// The import dialog.
+    Import(Box<super::ImportView>),
 }
 
 impl App {
@@ -144,6 +148,8 @@ impl App {
                 Some(self.choose_profile(i))
             }
             (Overlay::Picker { .. }, _) => Some(None),
+            (Overlay::History(_), _) => Some(self.history_key(bind)),
+            (Overlay::Import(_), _) => Some(self.import_key(bind)),
             (Overlay::None, _) => None,
         }
     }

@@ -5,6 +5,8 @@ mod composer;
 mod counters;
 mod detail;
 mod help;
+mod history;
+mod import;
 mod mode_bar;
 mod picker;
 mod repeat;
@@ -126,6 +128,8 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
             let h = app.profiles.len() as u16 + 5;
             picker::render(frame, centered(area, 76, h), app, *cursor, styles)
         }
+        Overlay::History(h) => history::render(frame, centered(area, 118, 36), app, h, styles),
+        Overlay::Import(v) => import::render(frame, centered(area, 118, 36), app, v, styles),
     }
 }
 
