@@ -158,6 +158,12 @@ pub struct BenchArgs {
     /// Keep no journal of the bench's sends (to measure what journaling costs).
     #[arg(long)]
     pub no_journal: bool,
+    /// One JSON object per mode instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// After the table, each mode's latency histogram (the same buckets).
+    #[arg(long)]
+    pub histogram: bool,
 }
 
 #[derive(Debug, Clone, Args)]

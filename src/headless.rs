@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use crate::cli::{BenchArgs, MessageArgs, SendArgs};
+use crate::compare::{self, CompareSpec};
 use crate::events::{Connection, ProducerEvent};
 use crate::ledger::{Counts, Landing, Ledger};
 use crate::message::{Completion, Draft, Mode, Outcome};
@@ -393,20 +394,19 @@ pub fn bench(
     let body_bytes = usize::try_from(args.body_bytes)?;
     crate::validate::body(body_bytes, settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("--body-bytes: {e}"))?;
-    let draft = Draft {
+    let mut modes = args.modes.clone();
+    // Each mode once, in the order given: the comparison counts per mode.
+    let mut seen = [false; 3];
+    modes.retain(|m| !std::mem::replace(&mut seen[m.index()], true));
+    let spec = CompareSpec {
         topic: args.topic.clone(),
-        tag: Some("bench".into()),
-        keys: vec![],
-        properties: vec![],
-        body: vec![b'x'; body_bytes],
+        count: args.count,
+        body_bytes,
+        oneway_rate: (args.oneway_rate > 0).then_some(args.oneway_rate),
+        modes,
     };
-    crate::validate::draft(&draft, settings.max_message_bytes)
+    crate::validate::draft(&spec.draft(), settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("mode     count   seconds   msg/s      p50_ms   p99_ms   max_ms   failed  landed");
-    let mut ok = true;
-    let mut signals = rt
-        .block_on(async { Signals::new() })
-        .context("installing signal handlers")?;
     let journal = if args.no_journal {
         journal.off()
     } else {
@@ -415,55 +415,135 @@ pub fn bench(
     if journal.settings.is_none() {
         eprintln!("journal: off");
     }
-    for mode in args.modes {
-        let rate = (mode == Mode::Oneway).then_some(args.oneway_rate);
-        // The journal's cost shows in the numbers: `--no-journal` to compare.
-        let sink = journal.sink(&settings, mode);
-        let report = rt.block_on(run_burst(
-            rt,
-            &settings,
-            draft.clone(),
-            mode,
-            args.count,
-            rate,
-            None,
-            Duration::from_millis(1000),
-            mode == Mode::Oneway,
-            &mut signals,
-            |c, d| sink.record(c, d, None),
-        ))?;
+    // The journal's cost shows in the numbers: `--no-journal` to compare.
+    let sinks: Vec<_> = Mode::ALL
+        .iter()
+        .map(|&m| journal.sink(&settings, m))
+        .collect();
+    let expected = spec.modes.len();
+    let run = rt.block_on(async {
+        let mut signals = Signals::new().context("installing signal handlers")?;
+        run_compare(rt, &settings, spec, &mut signals, |c, d| {
+            sinks[c.mode.index()].record(c, d, None)
+        })
+        .await
+    })?;
+    for sink in sinks {
         for p in sink.close() {
             eprintln!("rmq-console: warning: {p}");
         }
-        let t = report.counts();
-        let secs = report.elapsed.as_secs_f64();
-        println!(
-            "{:<8} {:<7} {:<9.3} {:<10.0} {:<8} {:<8} {:<8} {:<7} {}",
-            mode.as_str(),
-            t.ended(),
-            secs,
-            t.ended() as f64 / secs.max(1e-9),
-            ms(t.latency.quantile(0.5)),
-            ms(t.latency.quantile(0.99)),
-            ms(t.latency.max()),
-            t.failed + t.unresolved,
-            match report.ledger.landing() {
-                None => "-".to_string(),
-                Some(Landing::Complete { landed, .. } | Landing::Shortfall { landed, .. }) => {
-                    landed.to_string()
-                }
-                Some(Landing::Unknown { .. }) => "unknown".to_string(),
-            },
-        );
-        ok &= t.unexpected(mode) == 0 && !report.interrupted;
-        if report.interrupted {
-            break;
-        }
     }
+    if let Some(e) = &run.start_error {
+        eprintln!("rmq-console: {e}");
+    }
+    let rows = run.rows;
+    if args.json {
+        for r in &rows {
+            println!("{}", r.to_json());
+        }
+    } else {
+        print!("{}", compare::table_text(&rows));
+    }
+    if args.histogram {
+        println!();
+        print!("{}", compare::histogram_text(&rows, 16));
+    }
+    let ok = !run.interrupted
+        && rows.len() == expected
+        && rows
+            .iter()
+            .all(|r| r.counts.unexpected(r.mode) == 0 && r.sent() == r.requested && !r.cancelled);
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// A comparison run headless: its rows, and how it ended.
+pub struct CompareRun {
+    pub rows: Vec<compare::ModeResult>,
+    pub start_error: Option<String>,
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) ended the run early.
+    pub interrupted: bool,
+}
+
+/// Runs a comparison through one producer task: the same bursts, in the
+/// same order, driven by the same [`compare::Driver`] as the console's
+/// compare view. The first signal cancels the running burst and stops; a
+/// second one ends the process.
+pub async fn run_compare(
+    rt: &Runtime,
+    settings: &ProducerSettings,
+    spec: CompareSpec,
+    signals: &mut Signals,
+    mut on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>),
+) -> Result<CompareRun> {
+    let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
+    let mut driver = compare::Driver::new(spec, 1, 1);
+    let mut drafts = std::collections::HashMap::new();
+    let mut start_error = None;
+    let mut interrupted = false;
+    if let Some(first) = driver.start() {
+        handle
+            .submit(ProducerCommand::Burst(first))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    while !driver.is_done() {
+        tokio::select! {
+            sig = signals.recv(), if !interrupted => {
+                interrupted = true;
+                interrupt(sig, settings.send_timeout, signals);
+                if let Some(id) = driver.cancel() {
+                    let _ = handle.submit(ProducerCommand::CancelBurst { id }).await;
+                }
+            }
+            evt = events.recv() => {
+                let Some(evt) = evt else {
+                    driver.abort();
+                    break;
+                };
+                match &evt {
+                    ProducerEvent::Connection(Connection::Failed(e)) => {
+                        start_error = Some(e.clone());
+                    }
+                    ProducerEvent::Submitted { seq, draft, .. } => {
+                        drafts.insert(*seq, draft.clone());
+                    }
+                    ProducerEvent::Completed(c) => {
+                        let d = drafts.remove(&c.seq);
+                        on_completion(c, d.as_ref());
+                    }
+                    _ => {}
+                }
+                if let compare::Step::Start(next) = driver.on_event(&evt) {
+                    handle
+                        .submit(ProducerCommand::Burst(next))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+            }
+        }
+    }
+    let _ = handle
+        .submit(ProducerCommand::Shutdown {
+            grace: settings.send_timeout,
+        })
+        .await;
+    // Drain to the end so the client closes in order.
+    while let Some(evt) = events.recv().await {
+        if matches!(evt, ProducerEvent::Stopped { .. }) {
+            break;
+        }
+    }
+    if let Err(e) = join.await {
+        bail!("the producer task ended abnormally: {e}");
+    }
+    Ok(CompareRun {
+        rows: driver.results(),
+        start_error,
+        interrupted,
     })
 }
 

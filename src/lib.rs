@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod console;
 pub mod endpoint;

@@ -218,6 +218,10 @@ where
                 return Err(e).context("drawing");
             }
             self.app.dirty = false;
+            if self.last_draw.is_none() {
+                // docs/performance.md measures start-up up to this line.
+                tracing::info!("first frame drawn");
+            }
             self.last_draw = Some(Instant::now());
         }
         Ok(())

@@ -32,6 +32,10 @@ pub enum Context {
     Import,
     /// Typing the import dialog's path.
     ImportPath,
+    /// The compare form (count, body size, topic, one-way pacing).
+    CompareForm,
+    /// The compare view: progress, table, histograms.
+    Compare,
 }
 
 impl Context {
@@ -52,6 +56,8 @@ impl Context {
             Context::HistoryFilter => "history filter",
             Context::Import => "import",
             Context::ImportPath => "import path",
+            Context::CompareForm => "compare form",
+            Context::Compare => "compare view",
         }
     }
 }
@@ -99,12 +105,14 @@ pub enum Bind {
     Import,
     RateUp,
     RateDown,
+    Compare,
+    CopyTable,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 39] = [
+const TABLE: [(Bind, &str, &str, &str); 41] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -219,11 +227,23 @@ const TABLE: [(Bind, &str, &str, &str); 39] = [
         "slower (messages per second)",
         "slower",
     ),
+    (
+        Bind::Compare,
+        "compare",
+        "compare the three modes",
+        "compare",
+    ),
+    (
+        Bind::CopyTable,
+        "copy_table",
+        "copy the comparison table (OSC 52)",
+        "copy table",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 39] = {
-        let mut all = [Bind::Send; 39];
+    pub const ALL: [Bind; 41] = {
+        let mut all = [Bind::Send; 41];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -493,6 +513,7 @@ impl Default for Keymap {
             add(ctx, B::History, &[Chord::plain('H')]);
             add(ctx, B::ExportResults, &[Chord::plain('E')]);
             add(ctx, B::Import, &[Chord::plain('I')]);
+            add(ctx, B::Compare, &[Chord::plain('c')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
         }
@@ -589,6 +610,16 @@ impl Default for Keymap {
         );
         add(C::ImportPath, B::Submit, &[Chord::key(K::Enter)]);
         add(C::ImportPath, B::Close, &[Chord::key(K::Esc)]);
+        add(C::CompareForm, B::Submit, &[Chord::key(K::Enter)]);
+        add(C::CompareForm, B::Close, &[Chord::key(K::Esc)]);
+        add(C::Compare, B::CancelBurst, &[Chord::plain('x')]);
+        add(C::Compare, B::CopyTable, &[Chord::plain('y')]);
+        add(C::Compare, B::Compare, &[Chord::plain('c')]);
+        add(
+            C::Compare,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q')],
+        );
         Keymap { bindings: b }
     }
 }
@@ -720,6 +751,13 @@ impl Keymap {
                 Bind::Close,
             ],
             Context::ImportPath => &[Bind::Submit, Bind::Close],
+            Context::CompareForm => &[Bind::Submit, Bind::FocusNext, Bind::Close],
+            Context::Compare => &[
+                Bind::CancelBurst,
+                Bind::CopyTable,
+                Bind::Compare,
+                Bind::Close,
+            ],
             Context::Global => &[],
         };
         wanted
@@ -735,6 +773,9 @@ impl Keymap {
                     (Context::HistoryFilter, Bind::Close) => "done",
                     (Context::ImportPath, Bind::Submit) => "read",
                     (Context::Import, Bind::CancelBurst) => "cancel",
+                    (Context::CompareForm, Bind::Submit) => "run",
+                    (Context::Compare, Bind::CancelBurst) => "cancel",
+                    (Context::Compare, Bind::Compare) => "again",
                     _ => bind.hint(),
                 };
                 Some((keys.to_vec(), label))

@@ -5,6 +5,7 @@
 
 mod cli;
 mod common;
+mod compare;
 mod e2e;
 mod faults;
 mod hostile;

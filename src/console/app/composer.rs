@@ -251,6 +251,14 @@ impl App {
             }
             return;
         }
+        let max_body = self.max_message_bytes();
+        if let Overlay::CompareForm(form) = &mut self.overlay {
+            if input.key != Key::Enter && form.confirming.is_none() {
+                form.focused_mut().input(input);
+                form.validate(max_body);
+            }
+            return;
+        }
         if let Overlay::Repeat(form) = &mut self.overlay {
             if input.key == Key::Enter {
                 return;

@@ -48,6 +48,7 @@ impl App {
                 }
                 None
             }
+            Bind::CancelBurst if self.compare_running() => self.cancel_compare(),
             Bind::CancelBurst => match &self.burst {
                 Some(b) => Some(Effect::Submit(ProducerCommand::CancelBurst { id: b.id })),
                 None => {
@@ -112,6 +113,7 @@ impl App {
             Bind::History => self.open_history(),
             Bind::ExportResults => self.export_results(),
             Bind::Import => self.open_import(),
+            Bind::Compare => self.open_compare(),
             Bind::Close
             | Bind::Submit
             | Bind::Yes
@@ -121,7 +123,8 @@ impl App {
             | Bind::LoadDraft
             | Bind::Resend
             | Bind::RateUp
-            | Bind::RateDown => None,
+            | Bind::RateDown
+            | Bind::CopyTable => None,
         }
     }
 

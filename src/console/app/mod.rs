@@ -3,6 +3,7 @@
 //! channels; the run loop feeds it actions (keys, producer events, ticks) and
 //! carries out the effects it returns. Each job lives in its own module.
 
+mod compare;
 mod composer;
 mod history;
 mod import;
@@ -28,6 +29,7 @@ use crate::ledger::{Counts, Ledger};
 use crate::message::{Draft, Mode, Seq};
 use crate::producer::{ProducerCommand, SubmitError};
 
+pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES};
@@ -175,6 +177,8 @@ pub struct App {
     pub unresolved: Option<Vec<(Seq, Mode)>>,
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
+    /// The last (or running) comparison of the modes.
+    pub compare: Option<crate::compare::Driver>,
 }
 
 impl App {
@@ -216,6 +220,7 @@ impl App {
             should_exit: false,
             unresolved: None,
             dirty: true,
+            compare: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -234,6 +239,9 @@ impl App {
             Overlay::History(_) => Context::History,
             Overlay::Import(v) if v.parsed.is_none() => Context::ImportPath,
             Overlay::Import(_) => Context::Import,
+            Overlay::CompareForm(f) if f.confirming.is_some() => Context::Confirm,
+            Overlay::CompareForm(_) => Context::CompareForm,
+            Overlay::Compare => Context::Compare,
             Overlay::None if self.quitting.is_some() => Context::Quitting,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
@@ -250,6 +258,7 @@ impl App {
                 | Context::ConfirmTopic
                 | Context::HistoryFilter
                 | Context::ImportPath
+                | Context::CompareForm
         )
     }
 
@@ -354,15 +363,32 @@ impl App {
                 self.on_edit(input);
                 None
             }
-            Action::Producer(ev) => self.on_event(ev),
+            Action::Producer(ev) => {
+                let comparing = self.compare_running();
+                let next = self.compare_event(&ev);
+                let effect = self.on_event(ev);
+                if comparing && !self.compare_running() {
+                    // After the event's own notice, which this one outranks.
+                    self.compare_ended();
+                }
+                effect.or(next)
+            }
             Action::SubmitFailed {
                 first_seq,
                 count,
                 mode,
                 burst,
                 error,
-            } => self.submit_failed(first_seq, count, mode, burst, error),
-            Action::ProducerDied(why) => self.producer_died(why),
+            } => {
+                if burst.is_some() {
+                    self.compare_lost(burst);
+                }
+                self.submit_failed(first_seq, count, mode, burst, error)
+            }
+            Action::ProducerDied(why) => {
+                self.compare_lost(None);
+                self.producer_died(why)
+            }
             Action::ProducerRestarted => {
                 self.producer_alive = true;
                 self.connection = Connection::Starting;
