@@ -49,6 +49,8 @@ pub struct TargetArgs {
     pub namesrv: Option<String>,
 }
 
+// Parsed once per run: the size of `send`'s arguments costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send messages without the console; one JSON object per message on stdout.
@@ -116,6 +118,32 @@ pub struct SendArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
     pub async_inflight: Option<u64>,
+    #[command(flatten)]
+    pub kind: TypeArgs,
+}
+
+/// The message type of a `send`: at most one of these (FIFO, delayed,
+/// transactional, batch); none is a normal message.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TypeArgs {
+    /// FIFO: the sharding key (message group); every message with it goes to one queue.
+    #[arg(long, value_name = "KEY")]
+    pub sharding_key: Option<String>,
+    /// Delayed: the broker's delay level, 1-18 (1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
+    #[arg(long, value_name = "N", conflicts_with_all = ["deliver_in", "deliver_at"])]
+    pub delay_level: Option<u8>,
+    /// Delayed: visible this long after the send (90s, 15m, 1h30m; at most 3d).
+    #[arg(long, value_name = "DURATION", value_parser = crate::types::parse_duration, conflicts_with = "deliver_at")]
+    pub deliver_in: Option<std::time::Duration>,
+    /// Delayed: visible at this time (2026-11-25T16:00:00Z, or local 2026-11-25 17:00, or 17:00 today).
+    #[arg(long, value_name = "TIME")]
+    pub deliver_at: Option<String>,
+    /// Transactional: the decision once the half message is stored (commit, rollback, unknown).
+    #[arg(long, value_name = "DECISION")]
+    pub transaction: Option<crate::types::TxChoice>,
+    /// Batch: the message N times in one request (per message one JSON line).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -58,6 +58,8 @@ pub const PROFILE_KEYS: &[&str] = &[
     "color",
     "default-topic",
     "default-tag",
+    "transaction-policy",
+    "transaction-check-default",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +108,10 @@ pub struct Profile {
     pub color: Option<String>,
     pub default_topic: Option<String>,
     pub default_tag: Option<String>,
+    /// Who decides a transaction the send leaves open (default: ask).
+    pub transaction_policy: Option<crate::types::TxPolicy>,
+    /// The answer to a check-back nobody has decided (default: unknown).
+    pub transaction_check_default: Option<crate::types::TxChoice>,
 }
 
 /// Where the file is: explicit path, else `$RMQ_CONSOLE_CONFIG`, else
@@ -341,7 +347,27 @@ fn parse_profile(
         return Err(src.err(c.span(), t.prefixed(&format!("color: {e}"))));
     }
 
+    let parsed = |key: &str| -> Result<Option<(String, std::ops::Range<usize>)>, ConfigError> {
+        Ok(t.string(src, key)?.map(|v| (v.get_ref().clone(), v.span())))
+    };
+    let transaction_policy = match parsed("transaction-policy")? {
+        Some((v, span)) => Some(
+            v.parse::<crate::types::TxPolicy>()
+                .map_err(|e| src.err(span, t.prefixed(&format!("transaction-policy: {e}"))))?,
+        ),
+        None => None,
+    };
+    let transaction_check_default =
+        match parsed("transaction-check-default")? {
+            Some((v, span)) => Some(v.parse::<crate::types::TxChoice>().map_err(|e| {
+                src.err(span, t.prefixed(&format!("transaction-check-default: {e}")))
+            })?),
+            None => None,
+        };
+
     let profile = Profile {
+        transaction_policy,
+        transaction_check_default,
         endpoint,
         access_key_env,
         secret_key_env,

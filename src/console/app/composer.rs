@@ -154,6 +154,7 @@ impl Composer {
                 .collect(),
             properties: parse_properties(self.props.lines()).ok()?,
             body: self.body.lines().join("\n").into_bytes(),
+            kind: Default::default(),
         })
     }
 }

@@ -10,6 +10,7 @@ mod log;
 mod overlays;
 mod repeat;
 mod sends;
+mod transactions;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -229,6 +229,7 @@ impl App {
                 self.push_note(text.clone());
                 self.notice(level, text);
             }
+            ProducerEvent::Transaction(t) => self.on_transaction(t),
             ProducerEvent::Stopped { unresolved } => {
                 self.connection = Connection::Stopped;
                 self.producer_alive = false;

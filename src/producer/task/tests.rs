@@ -283,6 +283,8 @@ async fn a_send_into_a_closed_lane_fails_and_leaves_the_queue() {
         &settings(),
         events,
         done,
+        None,
+        mpsc::unbounded_channel().0,
     );
     let (lane, lane_rx) = mpsc::unbounded_channel();
     drop(lane_rx);
