@@ -483,6 +483,67 @@ pub fn from_flags(
     }
 }
 
+/// The composer's type row: `normal`, `fifo KEY`, `delay N` (level),
+/// `delay 90s` (deliver in), `delay at 17:00` (deliver at), `tx` (decided on
+/// its row or by the policy), `tx commit|rollback|unknown`, `batch N`.
+pub fn parse_spec(text: &str, now: DateTime<Local>) -> Result<MessageType, String> {
+    let text = text.trim();
+    let (word, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    let rest = rest.trim();
+    match word.to_ascii_lowercase().as_str() {
+        "" | "normal" if rest.is_empty() => Ok(MessageType::Normal),
+        "fifo" => match rest {
+            "" => Err("FIFO needs a sharding key: fifo KEY".into()),
+            key if key.contains(char::is_whitespace) => {
+                Err("a sharding key is one word: fifo KEY".into())
+            }
+            key => Ok(MessageType::Fifo {
+                sharding_key: key.to_string(),
+            }),
+        },
+        "delay" | "delayed" => {
+            if rest.is_empty() {
+                return Err(format!(
+                    "delay N (level: {}), delay 90s, or delay at 17:00",
+                    level_list()
+                ));
+            }
+            if let Some(at) = rest.strip_prefix("at ") {
+                return Ok(MessageType::Delayed(Delay::At(parse_time(at, now)?)));
+            }
+            if let Ok(n) = rest.parse::<u8>() {
+                return Ok(MessageType::Delayed(Delay::Level(n)));
+            }
+            Ok(MessageType::Delayed(Delay::In(parse_duration(rest)?)))
+        }
+        "tx" | "transaction" => match rest {
+            "" => Ok(MessageType::Transaction { decide: None }),
+            d => Ok(MessageType::Transaction {
+                decide: Some(d.parse()?),
+            }),
+        },
+        "batch" => match rest.parse::<u32>() {
+            Ok(n) => Ok(MessageType::Batch { size: n }),
+            Err(_) => Err("batch N: how many copies of the draft in one request".into()),
+        },
+        _ => Err(format!(
+            "`{text}`: normal, fifo KEY, delay N|90s|at 17:00, tx [commit|rollback|unknown] or batch N"
+        )),
+    }
+}
+
+/// The type as the composer's row describes it once parsed.
+pub fn describe(kind: &MessageType) -> String {
+    match kind {
+        MessageType::Normal => "Normal".into(),
+        MessageType::Fifo { sharding_key } => format!("FIFO · key {sharding_key} → one queue"),
+        MessageType::Delayed(d) => format!("Delayed · {}", d.describe()),
+        MessageType::Transaction { decide: None } => "Transaction · decided on its row".into(),
+        MessageType::Transaction { decide: Some(c) } => format!("Transaction · {c}"),
+        MessageType::Batch { size } => format!("Batch · {size} in one request"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,6 +706,51 @@ mod tests {
                 .is_err()
         );
         assert!(b.check(&draft(), Mode::Oneway, 4 << 20, now()).is_err());
+    }
+
+    #[test]
+    fn the_type_row_parses_every_type() {
+        let now = Local::now();
+        assert_eq!(parse_spec("", now), Ok(MessageType::Normal));
+        assert_eq!(
+            parse_spec("fifo order-1", now),
+            Ok(MessageType::Fifo {
+                sharding_key: "order-1".into()
+            })
+        );
+        assert!(
+            parse_spec("fifo", now)
+                .unwrap_err()
+                .contains("sharding key")
+        );
+        assert_eq!(
+            parse_spec("delay 3", now),
+            Ok(MessageType::Delayed(Delay::Level(3)))
+        );
+        assert_eq!(
+            parse_spec("delay 90s", now),
+            Ok(MessageType::Delayed(Delay::In(Duration::from_secs(90))))
+        );
+        assert!(matches!(
+            parse_spec("delay at 2030-01-01 10:00", now),
+            Ok(MessageType::Delayed(Delay::At(_)))
+        ));
+        assert_eq!(
+            parse_spec("tx", now),
+            Ok(MessageType::Transaction { decide: None })
+        );
+        assert_eq!(
+            parse_spec("tx rollback", now),
+            Ok(MessageType::Transaction {
+                decide: Some(TxChoice::Rollback)
+            })
+        );
+        assert_eq!(
+            parse_spec("batch 10", now),
+            Ok(MessageType::Batch { size: 10 })
+        );
+        assert!(parse_spec("batch x", now).is_err());
+        assert!(parse_spec("urgent", now).unwrap_err().contains("fifo KEY"));
     }
 
     #[test]

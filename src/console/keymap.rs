@@ -78,12 +78,15 @@ pub enum Bind {
     No,
     SwitchProfile,
     ToggleRaw,
+    TxCommit,
+    TxRollback,
+    TxUnknown,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 30] = [
+const TABLE: [(Bind, &str, &str, &str); 33] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -149,11 +152,29 @@ const TABLE: [(Bind, &str, &str, &str); 30] = [
         "results: rows / every event",
         "raw",
     ),
+    (
+        Bind::TxCommit,
+        "tx_commit",
+        "commit the selected pending transaction",
+        "commit",
+    ),
+    (
+        Bind::TxRollback,
+        "tx_rollback",
+        "roll back the selected pending transaction",
+        "rollback",
+    ),
+    (
+        Bind::TxUnknown,
+        "tx_unknown",
+        "leave the selected transaction unknown (the check-back decides)",
+        "unknown",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 30] = {
-        let mut all = [Bind::Send; 30];
+    pub const ALL: [Bind; 33] = {
+        let mut all = [Bind::Send; 33];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -400,6 +421,9 @@ impl Default for Keymap {
             } else {
                 add(ctx, B::QuickSend, &[Chord::plain('s')]);
                 add(ctx, B::OpenDetail, &[Chord::key(K::Enter)]);
+                add(ctx, B::TxCommit, &[Chord::plain('C')]);
+                add(ctx, B::TxRollback, &[Chord::plain('X')]);
+                add(ctx, B::TxUnknown, &[Chord::plain('U')]);
             }
             add(ctx, B::Repeat, &[Chord::plain('r')]);
             add(ctx, B::CancelBurst, &[Chord::plain('x')]);

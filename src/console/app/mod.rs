@@ -12,6 +12,8 @@ mod repeat;
 mod sends;
 mod transactions;
 
+pub use transactions::{TxState, TypedRows};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -142,6 +144,8 @@ pub struct App {
     pub unresolved: Option<Vec<(Seq, Mode)>>,
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
+    /// Transactions' states and delayed rows' countdown.
+    pub typed: TypedRows,
 }
 
 impl App {
@@ -181,6 +185,7 @@ impl App {
             should_exit: false,
             unresolved: None,
             dirty: true,
+            typed: TypedRows::default(),
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -261,7 +266,8 @@ impl App {
             .rate
             .last_second()
             .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
-        let live = recent || self.quitting.is_some() || self.switching.is_some();
+        let live =
+            recent || self.quitting.is_some() || self.switching.is_some() || self.counting_down();
         (minutes, if live { sec } else { 0 })
     }
 
@@ -352,3 +358,5 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod types_tests;

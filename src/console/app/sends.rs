@@ -53,6 +53,8 @@ impl App {
             return None;
         }
         self.composer.validate(self.max_message_bytes());
+        self.composer
+            .validate_kind(self.mode, self.max_message_bytes(), self.now);
         let Some(draft) = self.composer.draft() else {
             let mut problems: Vec<String> = Focus::ORDER
                 .iter()
@@ -263,6 +265,9 @@ impl App {
             return;
         }
         let draft = self.in_flight.remove(&c.seq);
+        if let Some(d) = &draft {
+            self.note_visibility(&c, &d.kind);
+        }
         self.push(LogEntry {
             at: c.completed_at,
             seq: c.seq,

@@ -1,47 +1,132 @@
-//! Transactions in the console: the pending row of a transactional send,
-//! the operator's decision on it, and the broker's check-backs, each shown
-//! in the results log.
+//! Message types in the console's results: a transactional send's PENDING
+//! row and the decision on it (`C` commit, `X` rollback, `U` leave unknown,
+//! or the profile policy), the broker's check-backs as rows of their own,
+//! and delayed rows counting down to when they become visible.
 
-use super::App;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Local};
+
+use super::{App, Effect, Level};
 use crate::events::TxEvent;
+use crate::message::{Completion, Outcome, Seq};
+use crate::producer::ProducerCommand;
+use crate::types::{MessageType, TxChoice};
 
-/// One line about a transaction event, as the results log shows it.
-pub fn describe(t: &TxEvent) -> String {
-    match t {
-        TxEvent::Pending {
-            seq,
-            transaction_id,
-            ..
-        } => format!("#{seq} PENDING transaction {transaction_id}: half message stored"),
-        TxEvent::Decided {
-            seq,
-            choice,
-            by,
-            at_check_back,
-            ..
-        } => {
-            let when = if *at_check_back {
-                " (given at the broker's next check-back)"
-            } else {
-                ""
-            };
-            format!("#{seq} transaction {choice} by {by}{when}")
-        }
-        TxEvent::CheckBack {
-            seq,
-            transaction_id,
-            answer,
-            reason,
-            ..
-        } => {
-            let whose = seq.map_or_else(|| "?".to_string(), |s| format!("#{s}"));
-            format!("{whose} CHECK-BACK {transaction_id} → {answer} ({reason})")
-        }
-    }
+/// Where a transaction of this session stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxState {
+    /// The half message is stored; nobody has decided.
+    Pending { transaction_id: String },
+    Decided {
+        choice: TxChoice,
+        by: String,
+        /// Given at the broker's next check-back, not yet at the broker.
+        at_check_back: bool,
+    },
+}
+
+/// The message-type state the results rows show.
+#[derive(Debug, Clone, Default)]
+pub struct TypedRows {
+    pub tx: HashMap<Seq, TxState>,
+    /// The latest moment a delayed message of this session becomes
+    /// visible: until then the clock ticks the rows' countdown.
+    pub last_visible: Option<DateTime<Local>>,
 }
 
 impl App {
     pub(super) fn on_transaction(&mut self, t: TxEvent) {
-        self.push_note(describe(&t));
+        match t {
+            TxEvent::Pending {
+                seq,
+                transaction_id,
+                ..
+            } => {
+                self.typed
+                    .tx
+                    .insert(seq, TxState::Pending { transaction_id });
+            }
+            TxEvent::Decided {
+                seq,
+                choice,
+                by,
+                at_check_back,
+                ..
+            } => {
+                self.typed.tx.insert(
+                    seq,
+                    TxState::Decided {
+                        choice,
+                        by,
+                        at_check_back,
+                    },
+                );
+            }
+            TxEvent::CheckBack {
+                seq,
+                transaction_id,
+                answer,
+                reason,
+                ..
+            } => {
+                let whose = seq.map_or_else(|| "a transaction".to_string(), |s| format!("#{s}"));
+                self.push_note(format!(
+                    "CHECK-BACK {whose} ({transaction_id}) answered {} — {reason}",
+                    answer.as_str().to_uppercase()
+                ));
+                if let Some(seq) = seq
+                    && answer != TxChoice::Unknown
+                    && let Some(TxState::Decided { at_check_back, .. }) =
+                        self.typed.tx.get_mut(&seq)
+                {
+                    *at_check_back = false;
+                }
+            }
+        }
+    }
+
+    /// A delayed send's outcome: its visibility time keeps the clock live.
+    pub(super) fn note_visibility(&mut self, c: &Completion, kind: &MessageType) {
+        if let (MessageType::Delayed(d), Outcome::Acknowledged(_)) = (kind, &c.outcome) {
+            let at = d.visible_at(c.submitted_at);
+            if self.typed.last_visible.is_none_or(|l| l < at) {
+                self.typed.last_visible = Some(at);
+            }
+        }
+    }
+
+    /// Whether a row is counting down (the clock must redraw each second).
+    pub fn counting_down(&self) -> bool {
+        self.typed.last_visible.is_some_and(|at| self.now <= at)
+    }
+
+    /// `C` / `X` / `U` on the selected row.
+    pub(super) fn decide(&mut self, choice: TxChoice) -> Option<Effect> {
+        let Some(seq) = self.selected_entry().map(|e| e.seq) else {
+            self.notice(Level::Info, "no row selected");
+            return None;
+        };
+        match self.typed.tx.get(&seq) {
+            Some(TxState::Pending { .. })
+            | Some(TxState::Decided {
+                choice: TxChoice::Unknown,
+                ..
+            }) => {
+                self.notice(
+                    Level::Info,
+                    format!("#{seq}: {choice} sent to the producer"),
+                );
+                Some(Effect::Submit(ProducerCommand::Decide { seq, choice }))
+            }
+            Some(TxState::Decided { choice: was, .. }) => {
+                self.notice(Level::Warn, format!("#{seq} is already decided: {was}"));
+                None
+            }
+            None => {
+                self.notice(Level::Info, format!("#{seq} is not a pending transaction"));
+                None
+            }
+        }
     }
 }

@@ -161,3 +161,5 @@ pub fn fmt_latency(d: std::time::Duration) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod types_tests;
