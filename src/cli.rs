@@ -173,6 +173,13 @@ pub struct BenchArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
     pub async_inflight: Option<u64>,
+    /// Message types to run after the modes, comma separated (fifo: sync
+    /// sends with one sharding key; batch: sync batches of --batch-size).
+    #[arg(long, value_delimiter = ',', default_value = "fifo,batch", value_parser = ["fifo", "batch"])]
+    pub types: Vec<String>,
+    /// Messages per batch request for the batch row.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(2..=1024))]
+    pub batch_size: u32,
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {

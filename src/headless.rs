@@ -529,6 +529,68 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
             break;
         }
     }
+    // Message types where throughput means something: FIFO (sync, one
+    // sharding key, so one queue in order) and batch (sync, `batch_size`
+    // per request; latency is per request).
+    for name in &args.types {
+        let (kind, count) = match name.as_str() {
+            "fifo" => (
+                MessageType::Fifo {
+                    sharding_key: "bench-fifo".into(),
+                },
+                args.count,
+            ),
+            _ => (
+                MessageType::Batch {
+                    size: args.batch_size,
+                },
+                (args.count / u64::from(args.batch_size)).max(1),
+            ),
+        };
+        let typed = Draft {
+            kind,
+            ..draft.clone()
+        };
+        typed
+            .kind
+            .check(
+                &typed,
+                Mode::Sync,
+                settings.max_message_bytes,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("bench {name}: {e}"))?;
+        let report = rt.block_on(run_burst(
+            rt,
+            &settings,
+            typed,
+            Mode::Sync,
+            count,
+            None,
+            None,
+            Duration::ZERO,
+            false,
+            &mut signals,
+            |_, _| {},
+        ))?;
+        let t = report.counts();
+        let secs = report.elapsed.as_secs_f64();
+        println!(
+            "{:<8} {:<7} {:<9.3} {:<10.0} {:<8} {:<8} {:<8} {:<7} -",
+            name,
+            t.ended(),
+            secs,
+            t.ended() as f64 / secs.max(1e-9),
+            ms(t.latency.quantile(0.5)),
+            ms(t.latency.quantile(0.99)),
+            ms(t.latency.max()),
+            t.failed + t.unresolved,
+        );
+        ok &= t.unexpected(Mode::Sync) == 0 && !report.interrupted;
+        if report.interrupted {
+            break;
+        }
+    }
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
