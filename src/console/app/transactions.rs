@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Local};
 
-use super::{App, Effect, Level};
+use super::{App, Effect, EntryKind, Level, LogEntry};
 use crate::events::TxEvent;
 use crate::message::{Completion, Outcome, Seq};
 use crate::producer::ProducerCommand;
@@ -71,10 +71,21 @@ impl App {
                 ..
             } => {
                 let whose = seq.map_or_else(|| "a transaction".to_string(), |s| format!("#{s}"));
-                self.push_note(format!(
-                    "CHECK-BACK {whose} ({transaction_id}) answered {} — {reason}",
+                let text = format!(
+                    "CHECK-BACK {whose} answered {} — {reason} · tx {transaction_id}",
                     answer.as_str().to_uppercase()
-                ));
+                );
+                // A row of its own that names its send, so C / X / U on it
+                // decide that transaction.
+                let (mode, draft) = (self.mode, None);
+                self.push(LogEntry {
+                    at: self.now,
+                    seq: seq.unwrap_or(0),
+                    mode,
+                    kind: EntryKind::Note(text),
+                    draft,
+                    profile: self.profile().name.clone(),
+                });
                 if let Some(seq) = seq
                     && answer != TxChoice::Unknown
                     && let Some(TxState::Decided { at_check_back, .. }) =

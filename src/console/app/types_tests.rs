@@ -207,14 +207,22 @@ fn a_check_back_is_a_row_of_its_own_with_its_answer() {
     assert_eq!(app.log.shown().len(), rows + 1);
     match &app.log.shown()[0].kind {
         EntryKind::Note(text) => {
-            assert!(
-                text.contains("CHECK-BACK #1 (TX1) answered UNKNOWN"),
-                "{text}"
-            );
+            assert!(text.contains("CHECK-BACK #1 answered UNKNOWN"), "{text}");
+            assert!(text.ends_with("· tx TX1"), "{text}");
             assert!(text.contains("transaction-check-default"), "{text}");
         }
         other => panic!("a note row, got {other:?}"),
     }
+    // C on the check-back row decides its transaction.
+    app.focus = Focus::Log;
+    app.selected = 0;
+    assert!(matches!(
+        app.update(Action::Key(Bind::TxCommit)),
+        Some(Effect::Submit(ProducerCommand::Decide {
+            seq: 1,
+            choice: TxChoice::Commit
+        }))
+    ));
 }
 
 #[test]
