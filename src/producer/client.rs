@@ -408,3 +408,46 @@ pub(super) fn batch_receipts(r: &SendResult, size: u64) -> Result<Vec<Receipt>, 
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_type_mismatch_says_what_it_means() {
+        let text = name_type_mismatch(
+            "broker refused the send (response code 13) [the topic [Orders] message type not match]"
+                .into(),
+        );
+        assert!(
+            text.starts_with("the topic's message type does not match this send: ApsaraMQ"),
+            "{text}"
+        );
+        assert!(text.ends_with("message type not match]]"), "{text}");
+        let other = "topic does not exist on the broker".to_string();
+        assert_eq!(name_type_mismatch(other.clone()), other);
+    }
+
+    #[test]
+    fn a_batch_answer_becomes_one_receipt_per_message() {
+        let r = SendResult {
+            msg_id: Some("A,B,C".into()),
+            offset_msg_id: Some("OA,OB,OC".into()),
+            queue_offset: 7,
+            ..Default::default()
+        };
+        let rs = batch_receipts(&r, 3).unwrap();
+        assert_eq!(
+            rs.iter()
+                .map(|r| (r.msg_id.as_str(), r.offset_msg_id.as_str(), r.queue_offset))
+                .collect::<Vec<_>>(),
+            [("A", "OA", 7), ("B", "OB", 8), ("C", "OC", 9)]
+        );
+        assert!(
+            batch_receipts(&r, 4)
+                .unwrap_err()
+                .reason
+                .contains("3 message ids for 4")
+        );
+    }
+}
