@@ -404,6 +404,10 @@ pub(super) fn batch_receipts(r: &SendResult, size: u64) -> Result<Vec<Receipt>, 
                 .map(|s| s.to_string())
                 .unwrap_or_default(),
             queue_offset: first.queue_offset + i as u64,
+            // For a batch the library puts the batch's own unique key here
+            // (the UNIQ_KEY the 1.0 broker stores on every message of it);
+            // it is no transaction.
+            transaction_id: None,
             ..first.clone()
         })
         .collect())
