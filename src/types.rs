@@ -205,6 +205,13 @@ impl MessageType {
                 if sharding_key.trim().is_empty() {
                     return Err("FIFO needs a sharding key (the message group)".into());
                 }
+                if mode != Mode::Sync {
+                    return Err(format!(
+                        "FIFO order holds for sync sends, one after the other (async and one-way \
+                         sends can overtake each other); {} is not offered",
+                        mode.label()
+                    ));
+                }
                 Ok(())
             }
             MessageType::Delayed(d) => d.check(now),
@@ -689,6 +696,15 @@ mod tests {
             sharding_key: " ".into(),
         };
         assert!(fifo.check(&draft(), Mode::Sync, 4 << 20, now()).is_err());
+        let fifo = MessageType::Fifo {
+            sharding_key: "k".into(),
+        };
+        assert!(fifo.check(&draft(), Mode::Sync, 4 << 20, now()).is_ok());
+        assert!(
+            fifo.check(&draft(), Mode::Async, 4 << 20, now())
+                .unwrap_err()
+                .contains("FIFO order holds for sync sends")
+        );
     }
 
     #[test]

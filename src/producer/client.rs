@@ -228,16 +228,10 @@ impl Sender {
     /// Returns when the request was written; the broker never answers.
     pub(super) async fn oneway(&self, draft: &Draft) -> Result<(), Failure> {
         match self {
-            Sender::Rocket(p) => match fifo_key(draft) {
-                Some(key) => p
-                    .send_oneway_with_selector(message(draft)?, select_queue, key)
-                    .await
-                    .map_err(|e| describe_error(&e)),
-                None => p
-                    .send_oneway(message(draft)?)
-                    .await
-                    .map_err(|e| describe_error(&e)),
-            },
+            Sender::Rocket(p) => p
+                .send_oneway(message(draft)?)
+                .await
+                .map_err(|e| describe_error(&e)),
             #[cfg(test)]
             Sender::Double(d) => d.oneway(draft).await,
         }
@@ -287,22 +281,9 @@ impl Sender {
                         }),
                     })
                 };
-                match fifo_key(draft) {
-                    Some(key) => p
-                        .send_with_selector_callback_timeout(
-                            msg,
-                            select_queue,
-                            key,
-                            Some(Arc::new(callback)),
-                            timeout_ms,
-                        )
-                        .await
-                        .map_err(|e| describe_error(&e)),
-                    None => p
-                        .send_with_callback_timeout(msg, callback, timeout_ms)
-                        .await
-                        .map_err(|e| describe_error(&e)),
-                }
+                p.send_with_callback_timeout(msg, callback, timeout_ms)
+                    .await
+                    .map_err(|e| describe_error(&e))
             }
             #[cfg(test)]
             Sender::Double(d) => d.submit_async(draft, callback),

@@ -536,6 +536,9 @@ fn unsupported(mode: Mode, draft: &Draft) -> Option<Outcome> {
             "not sent: a transactional message is sent sync"
         }
         (MessageType::Batch { .. }, Mode::Async | Mode::Oneway) => "not sent: a batch is sent sync",
+        (MessageType::Fifo { .. }, Mode::Async | Mode::Oneway) => {
+            "not sent: FIFO is sent sync (order holds only one send after the other)"
+        }
         _ => return None,
     };
     Some(Outcome::Failed(Failure {

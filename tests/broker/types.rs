@@ -533,6 +533,10 @@ fn refused_combinations_send_nothing() {
             &["--batch", "100000"],
             "--batch: a batch of 100000 is about",
         ),
+        (
+            &["--sharding-key", "k", "--mode", "oneway"],
+            "--sharding-key: FIFO order holds for sync sends",
+        ),
     ];
     for (flags, want) in cases {
         let out = binary(home.path())
