@@ -236,6 +236,10 @@ async fn run(
     let (lane_tx, lane_rx) = mpsc::unbounded_channel::<(Seq, Arc<Draft>)>();
     let mut tasks = JoinSet::new();
     tasks.spawn(async_lane(shared.clone(), lane_rx));
+    // FIFO sends go one after the other in the order they were sent: two
+    // in flight at once could be stored out of order.
+    let (fifo_tx, fifo_rx) = mpsc::unbounded_channel::<(Seq, Arc<Draft>)>();
+    tasks.spawn(fifo_lane(shared.clone(), fifo_rx));
     let mut burst_tasks = JoinSet::new();
     let mut bursts: HashMap<tokio::task::Id, Arc<BurstRun>> = HashMap::new();
 
@@ -266,6 +270,11 @@ async fn run(
                     }
                     match mode {
                         Mode::Async => enqueue_async(&shared, &lane_tx, seq, draft).await,
+                        Mode::Sync if matches!(draft.kind, MessageType::Fifo { .. }) => {
+                            if fifo_tx.send((seq, draft)).is_err() {
+                                not_sent(&shared, seq, mode);
+                            }
+                        }
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
                             tasks.spawn(async move {
@@ -306,6 +315,7 @@ async fn run(
     // sent, and bursts stop where they are.
     shared.window.close();
     drop(lane_tx);
+    drop(fifo_tx);
     // Commands that arrived after the shutdown request were never sent.
     cmd_rx.close();
     while let Ok(cmd) = cmd_rx.try_recv() {
@@ -521,6 +531,19 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
     let dispatched = outcome == Outcome::Dispatched;
     shared.finish(completion(seq, mode, outcome, started, at));
     dispatched
+}
+
+/// Single FIFO sends, one at a time, in the order they came.
+async fn fifo_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {
+    while let Some((seq, draft)) = lane.recv().await {
+        if shared.stopping.load(Ordering::SeqCst) {
+            not_sent(&shared, seq, Mode::Sync);
+            continue;
+        }
+        if let Err(text) = caught(send_blocking(&shared, seq, Mode::Sync, draft)).await {
+            shared.finish(Completion::instant(seq, Mode::Sync, panicked(&text)));
+        }
+    }
 }
 
 /// The sequence numbers one send uses: a batch of N uses N.
