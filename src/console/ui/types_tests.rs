@@ -195,3 +195,22 @@ fn results_pending_transaction_and_check_back() {
     insta::assert_snapshot!("results_transactions_120x40", draw(&app, 120, 40));
     insta::assert_snapshot!("results_transactions_80x24", draw(&app, 80, 24));
 }
+
+#[test]
+fn detail_of_a_decided_transaction_and_a_delayed_send() {
+    let mut app = transactions_app();
+    // #2: committed by the operator; #1: delayed (level 4, 30 s).
+    let rows = app.log.shown().clone();
+    for seq in [2, 1] {
+        let i = rows
+            .iter()
+            .position(|e| {
+                e.seq == seq && !matches!(e.kind, crate::console::app::EntryKind::Note(_))
+            })
+            .unwrap();
+        app.selected = i;
+        app.update(Action::Key(Bind::OpenDetail));
+        insta::assert_snapshot!(format!("detail_typed_{seq}_80x24"), draw(&app, 80, 24));
+        app.update(Action::Key(Bind::Close));
+    }
+}
