@@ -155,19 +155,19 @@ const TABLE: [(Bind, &str, &str, &str); 33] = [
     (
         Bind::TxCommit,
         "tx_commit",
-        "commit the selected pending transaction",
+        "commit pending transaction",
         "commit",
     ),
     (
         Bind::TxRollback,
         "tx_rollback",
-        "roll back the selected pending transaction",
+        "roll back pending transaction",
         "rollback",
     ),
     (
         Bind::TxUnknown,
         "tx_unknown",
-        "leave the selected transaction unknown (the check-back decides)",
+        "leave transaction unknown",
         "unknown",
     ),
 ];
