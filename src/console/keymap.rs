@@ -161,7 +161,7 @@ const TABLE: [(Bind, &str, &str, &str); 33] = [
     (
         Bind::TxRollback,
         "tx_rollback",
-        "roll back pending transaction",
+        "rollback pending transaction",
         "rollback",
     ),
     (
