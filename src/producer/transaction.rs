@@ -30,6 +30,13 @@ use crate::events::TxEvent;
 use crate::message::{Draft, Failure, Receipt, Seq};
 use crate::types::{MessageType, TxChoice, TxPolicy};
 
+/// Transactions that may wait for the operator at once. A waiting
+/// listener holds a thread of the client's metadata lane (4 on 2 cores),
+/// which the broker's check-backs need too; past this the half message is
+/// answered unknown at once and the operator's decision goes at the next
+/// check-back.
+const MAX_WAITING: usize = 2;
+
 /// What the send hands the listener: whose transaction this is and the
 /// decision made up front, if any.
 pub(super) struct TxArg {
@@ -100,6 +107,7 @@ impl Book {
             match up_front {
                 Some(_) => None,
                 None if inner.stopping => None,
+                None if inner.waiting.len() >= MAX_WAITING => None,
                 None => {
                     let (tx, rx) = std_mpsc::channel();
                     inner.waiting.insert(arg.seq, tx);
@@ -119,7 +127,11 @@ impl Book {
                 .recv()
                 .map(|c| (c, "operator"))
                 .unwrap_or((TxChoice::Unknown, "shutdown (left unknown)")),
-            (None, None) => (TxChoice::Unknown, "shutdown (left unknown)"),
+            (None, None) if self.lock().stopping => (TxChoice::Unknown, "shutdown (left unknown)"),
+            (None, None) => (
+                TxChoice::Unknown,
+                "the console (others already wait: decide it on its row)",
+            ),
         };
         if choice != TxChoice::Unknown
             && let Some(e) = self.lock().by_id.get_mut(&id)
@@ -386,6 +398,40 @@ mod tests {
             decide: None,
         };
         assert_eq!(b.execute("ID4".into(), &auto), TxChoice::Commit);
+    }
+
+    #[test]
+    fn past_the_waiting_limit_a_transaction_is_left_unknown_at_once() {
+        let (b, mut rx) = book(TxPolicy::Ask);
+        let mut waiters = Vec::new();
+        for seq in 1..=MAX_WAITING as u64 {
+            let b2 = b.clone();
+            waiters.push(std::thread::spawn(move || {
+                b2.execute(format!("ID{seq}"), &TxArg { seq, decide: None })
+            }));
+        }
+        let start = std::time::Instant::now();
+        while b.lock().waiting.len() < MAX_WAITING {
+            assert!(start.elapsed() < std::time::Duration::from_secs(5));
+            std::thread::yield_now();
+        }
+        let next = MAX_WAITING as u64 + 1;
+        let arg = TxArg {
+            seq: next,
+            decide: None,
+        };
+        assert_eq!(b.execute("IDX".into(), &arg), TxChoice::Unknown);
+        // The operator can still decide it: at the next check-back.
+        b.decide(next, TxChoice::Commit).unwrap();
+        assert_eq!(b.check("IDX".into()), TxChoice::Commit);
+        b.stop();
+        for w in waiters {
+            assert_eq!(w.join().unwrap(), TxChoice::Unknown);
+        }
+        assert!(drain(&mut rx).iter().any(|e| matches!(
+            e,
+            TxEvent::Decided { by, choice: TxChoice::Unknown, .. } if by.contains("decide it on its row")
+        )));
     }
 
     #[test]
