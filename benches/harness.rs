@@ -76,6 +76,7 @@ fn opts() -> Option<Opts> {
 
 fn draft(topic: &str, body: usize) -> Draft {
     Draft {
+        kind: Default::default(),
         topic: topic.into(),
         tag: Some("harness".into()),
         keys: vec![],

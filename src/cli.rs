@@ -51,6 +51,8 @@ pub struct TargetArgs {
     pub namesrv: Option<String>,
 }
 
+// Parsed once per run: the size of `send`'s arguments costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send messages without the console; one JSON object per message on stdout.
@@ -126,6 +128,32 @@ pub struct SendArgs {
     /// Keep no journal of these sends (the profile's `journal = false` does the same).
     #[arg(long)]
     pub no_journal: bool,
+    #[command(flatten)]
+    pub kind: TypeArgs,
+}
+
+/// The message type of a `send`: at most one of these (FIFO, delayed,
+/// transactional, batch); none is a normal message.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TypeArgs {
+    /// FIFO: the sharding key (message group); every message with it goes to one queue.
+    #[arg(long, value_name = "KEY")]
+    pub sharding_key: Option<String>,
+    /// Delayed: the broker's delay level, 1-18 (1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
+    #[arg(long, value_name = "N", conflicts_with_all = ["deliver_in", "deliver_at"])]
+    pub delay_level: Option<u8>,
+    /// Delayed: visible this long after the send (90s, 15m, 1h30m; at most 3d).
+    #[arg(long, value_name = "DURATION", value_parser = crate::types::parse_duration, conflicts_with = "deliver_at")]
+    pub deliver_in: Option<std::time::Duration>,
+    /// Delayed: visible at this time (2026-11-25T16:00:00Z, or local 2026-11-25 17:00, or 17:00 today).
+    #[arg(long, value_name = "TIME")]
+    pub deliver_at: Option<String>,
+    /// Transactional: the decision once the half message is stored (commit, rollback, unknown).
+    #[arg(long, value_name = "DECISION")]
+    pub transaction: Option<crate::types::TxChoice>,
+    /// Batch: the message N times in one request (per message one JSON line).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -164,6 +192,13 @@ pub struct BenchArgs {
     /// After the table, each mode's latency histogram (the same buckets).
     #[arg(long)]
     pub histogram: bool,
+    /// Message types to run after the modes, comma separated (fifo: sync
+    /// sends with one sharding key; batch: sync batches of --batch-size).
+    #[arg(long, value_delimiter = ',', default_value = "fifo,batch", value_parser = ["fifo", "batch"])]
+    pub types: Vec<String>,
+    /// Messages per batch request for the batch row.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(2..=1024))]
+    pub batch_size: u32,
 }
 
 #[derive(Debug, Clone, Args)]

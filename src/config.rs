@@ -63,6 +63,8 @@ pub const PROFILE_KEYS: &[&str] = &[
     "default-topic",
     "default-tag",
     "journal",
+    "transaction-policy",
+    "transaction-check-default",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +120,10 @@ pub struct Profile {
     pub default_tag: Option<String>,
     /// `journal = false`: sends on this profile are not journaled.
     pub journal: bool,
+    /// Who decides a transaction the send leaves open (default: ask).
+    pub transaction_policy: Option<crate::types::TxPolicy>,
+    /// The answer to a check-back nobody has decided (default: unknown).
+    pub transaction_check_default: Option<crate::types::TxChoice>,
 }
 
 /// Where the file is: explicit path, else `$RMQ_CONSOLE_CONFIG`, else
@@ -371,7 +377,27 @@ fn parse_profile(
         return Err(src.err(c.span(), t.prefixed(&format!("color: {e}"))));
     }
 
+    let parsed = |key: &str| -> Result<Option<(String, std::ops::Range<usize>)>, ConfigError> {
+        Ok(t.string(src, key)?.map(|v| (v.get_ref().clone(), v.span())))
+    };
+    let transaction_policy = match parsed("transaction-policy")? {
+        Some((v, span)) => Some(
+            v.parse::<crate::types::TxPolicy>()
+                .map_err(|e| src.err(span, t.prefixed(&format!("transaction-policy: {e}"))))?,
+        ),
+        None => None,
+    };
+    let transaction_check_default =
+        match parsed("transaction-check-default")? {
+            Some((v, span)) => Some(v.parse::<crate::types::TxChoice>().map_err(|e| {
+                src.err(span, t.prefixed(&format!("transaction-check-default: {e}")))
+            })?),
+            None => None,
+        };
+
     let profile = Profile {
+        transaction_policy,
+        transaction_check_default,
         endpoint,
         access_key_env,
         secret_key_env,

@@ -25,4 +25,5 @@ pub mod target;
 pub mod template;
 pub mod theme;
 mod tomlspan;
+pub mod types;
 pub mod validate;

@@ -107,12 +107,15 @@ pub enum Bind {
     RateDown,
     Compare,
     CopyTable,
+    TxCommit,
+    TxRollback,
+    TxUnknown,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 41] = [
+const TABLE: [(Bind, &str, &str, &str); 44] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -239,11 +242,29 @@ const TABLE: [(Bind, &str, &str, &str); 41] = [
         "copy the comparison table (OSC 52)",
         "copy table",
     ),
+    (
+        Bind::TxCommit,
+        "tx_commit",
+        "commit pending transaction",
+        "commit",
+    ),
+    (
+        Bind::TxRollback,
+        "tx_rollback",
+        "rollback pending transaction",
+        "rollback",
+    ),
+    (
+        Bind::TxUnknown,
+        "tx_unknown",
+        "leave transaction unknown",
+        "unknown",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 41] = {
-        let mut all = [Bind::Send; 41];
+    pub const ALL: [Bind; 44] = {
+        let mut all = [Bind::Send; 44];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -490,6 +511,9 @@ impl Default for Keymap {
             } else {
                 add(ctx, B::QuickSend, &[Chord::plain('s')]);
                 add(ctx, B::OpenDetail, &[Chord::key(K::Enter)]);
+                add(ctx, B::TxCommit, &[Chord::plain('C')]);
+                add(ctx, B::TxRollback, &[Chord::plain('X')]);
+                add(ctx, B::TxUnknown, &[Chord::plain('U')]);
             }
             add(ctx, B::Repeat, &[Chord::plain('r')]);
             add(ctx, B::CancelBurst, &[Chord::plain('x')]);

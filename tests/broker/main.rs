@@ -11,3 +11,4 @@ mod faults;
 mod hostile;
 mod producer;
 mod replay;
+mod types;

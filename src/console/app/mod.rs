@@ -13,6 +13,9 @@ mod log;
 mod overlays;
 mod repeat;
 mod sends;
+mod transactions;
+
+pub use transactions::{TxState, TypedRows};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -179,6 +182,8 @@ pub struct App {
     pub dirty: bool,
     /// The last (or running) comparison of the modes.
     pub compare: Option<crate::compare::Driver>,
+    /// Transactions' states and delayed rows' countdown.
+    pub typed: TypedRows,
 }
 
 impl App {
@@ -221,6 +226,7 @@ impl App {
             unresolved: None,
             dirty: true,
             compare: None,
+            typed: TypedRows::default(),
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -313,7 +319,8 @@ impl App {
             .rate
             .last_second()
             .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
-        let live = recent || self.quitting.is_some() || self.switching.is_some();
+        let live =
+            recent || self.quitting.is_some() || self.switching.is_some() || self.counting_down();
         (minutes, if live { sec } else { 0 })
     }
 
@@ -452,3 +459,5 @@ impl App {
 mod journal_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod types_tests;

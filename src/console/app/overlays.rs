@@ -18,7 +18,8 @@ pub struct PendingSend {
 
 impl PendingSend {
     pub fn count(&self) -> u64 {
-        self.repeat.as_ref().map_or(1, |r| r.count)
+        // A batch uses one sequence number per message.
+        self.repeat.as_ref().map_or(1, |r| r.count) * self.draft.kind.messages()
     }
 }
 

@@ -177,3 +177,5 @@ pub fn fmt_latency(d: std::time::Duration) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod types_tests;
