@@ -51,6 +51,8 @@ pub struct TargetArgs {
     pub namesrv: Option<String>,
 }
 
+// Parsed once per run: the size of `send`'s arguments costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send messages without the console; one JSON object per message on stdout.
@@ -65,6 +67,10 @@ pub enum Command {
     /// the sandbox itself.
     #[command(name = "sandbox-server", hide = true)]
     SandboxServer(crate::sandbox::server::ServerArgs),
+    /// Send the messages of a replay file (JSON Lines; a journal file is one).
+    Replay(ReplayArgs),
+    /// Print journal records, newest last.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -119,6 +125,35 @@ pub struct SendArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
+    /// Keep no journal of these sends (the profile's `journal = false` does the same).
+    #[arg(long)]
+    pub no_journal: bool,
+    #[command(flatten)]
+    pub kind: TypeArgs,
+}
+
+/// The message type of a `send`: at most one of these (FIFO, delayed,
+/// transactional, batch); none is a normal message.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TypeArgs {
+    /// FIFO: the sharding key (message group); every message with it goes to one queue.
+    #[arg(long, value_name = "KEY")]
+    pub sharding_key: Option<String>,
+    /// Delayed: the broker's delay level, 1-18 (1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
+    #[arg(long, value_name = "N", conflicts_with_all = ["deliver_in", "deliver_at"])]
+    pub delay_level: Option<u8>,
+    /// Delayed: visible this long after the send (90s, 15m, 1h30m; at most 3d).
+    #[arg(long, value_name = "DURATION", value_parser = crate::types::parse_duration, conflicts_with = "deliver_at")]
+    pub deliver_in: Option<std::time::Duration>,
+    /// Delayed: visible at this time (2026-11-25T16:00:00Z, or local 2026-11-25 17:00, or 17:00 today).
+    #[arg(long, value_name = "TIME")]
+    pub deliver_at: Option<String>,
+    /// Transactional: the decision once the half message is stored (commit, rollback, unknown).
+    #[arg(long, value_name = "DECISION")]
+    pub transaction: Option<crate::types::TxChoice>,
+    /// Batch: the message N times in one request (per message one JSON line).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -157,6 +192,95 @@ pub struct BenchArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
+    /// Keep no journal of the bench's sends (to measure what journaling costs).
+    #[arg(long)]
+    pub no_journal: bool,
+    /// One JSON object per mode instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// After the table, each mode's latency histogram (the same buckets).
+    #[arg(long)]
+    pub histogram: bool,
+    /// Message types to run after the modes, comma separated (fifo: sync
+    /// sends with one sharding key; batch: sync batches of --batch-size).
+    /// None by default: the comparison of the modes stands alone.
+    #[arg(long, value_delimiter = ',', value_parser = ["fifo", "batch"])]
+    pub types: Vec<String>,
+    /// Messages per batch request for the batch row.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(2..=1024))]
+    pub batch_size: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// JSON Lines: topic, tag, keys, properties, body or body_base64, mode
+    /// (`-` reads standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Mode for every message (default: each line's `mode`, else sync).
+    #[arg(long)]
+    pub mode: Option<Mode>,
+    /// Messages per second (default: as fast as each mode allows).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// Validate and print what would be sent, then stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send the valid lines even when some are invalid.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Send every message to this topic instead of its own.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Print only the summary, not a JSON line per message.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Keep no journal of these sends.
+    #[arg(long)]
+    pub no_journal: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Only records of this topic.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Only records with this message key.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Only records submitted within this long before now: 30s, 10m, 2h, 7d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<std::time::Duration>,
+    /// Only sends that did not end as their mode promises.
+    #[arg(long)]
+    pub failed: bool,
+    /// jsonl (a replay file) or csv.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: HistoryFormat,
+}
+
+/// `30s`, `10m`, `2h`, `7d` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}`: a duration is a number and a unit: 30s, 10m, 2h, 7d"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{s}`: the unit is s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {

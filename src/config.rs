@@ -40,6 +40,8 @@ pub const TOP_KEYS: &[&str] = &[
     "results-capacity",
     "profile",
     "keys",
+    "journal-max-bytes",
+    "journal-keep",
 ];
 
 /// Keys allowed in a `[[profile]]` table.
@@ -60,6 +62,9 @@ pub const PROFILE_KEYS: &[&str] = &[
     "color",
     "default-topic",
     "default-tag",
+    "journal",
+    "transaction-policy",
+    "transaction-check-default",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +89,11 @@ pub struct Config {
     /// as `file:line:`.
     pub key_lines: BTreeMap<String, usize>,
     pub results_capacity: usize,
+    /// `journal-max-bytes`: rotate the journal past this size (`None`: the
+    /// journal's default, 64 MiB).
+    pub journal_max_bytes: Option<u64>,
+    /// `journal-keep`: rotated journal files kept (`None`: 4).
+    pub journal_keep: Option<usize>,
 }
 
 /// One `[[profile]]`. The tuning keys are `None` when the file leaves them
@@ -108,6 +118,12 @@ pub struct Profile {
     pub color: Option<String>,
     pub default_topic: Option<String>,
     pub default_tag: Option<String>,
+    /// `journal = false`: sends on this profile are not journaled.
+    pub journal: bool,
+    /// Who decides a transaction the send leaves open (default: ask).
+    pub transaction_policy: Option<crate::types::TxPolicy>,
+    /// The answer to a check-back nobody has decided (default: unknown).
+    pub transaction_check_default: Option<crate::types::TxChoice>,
 }
 
 /// Where the file is: explicit path, else `$RMQ_CONSOLE_CONFIG`, else
@@ -261,6 +277,8 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
         keys,
         key_lines,
         results_capacity,
+        journal_max_bytes: top.positive(&src, "journal-max-bytes")?,
+        journal_keep: top.int(&src, "journal-keep")?,
     })
 }
 
@@ -359,7 +377,27 @@ fn parse_profile(
         return Err(src.err(c.span(), t.prefixed(&format!("color: {e}"))));
     }
 
+    let parsed = |key: &str| -> Result<Option<(String, std::ops::Range<usize>)>, ConfigError> {
+        Ok(t.string(src, key)?.map(|v| (v.get_ref().clone(), v.span())))
+    };
+    let transaction_policy = match parsed("transaction-policy")? {
+        Some((v, span)) => Some(
+            v.parse::<crate::types::TxPolicy>()
+                .map_err(|e| src.err(span, t.prefixed(&format!("transaction-policy: {e}"))))?,
+        ),
+        None => None,
+    };
+    let transaction_check_default =
+        match parsed("transaction-check-default")? {
+            Some((v, span)) => Some(v.parse::<crate::types::TxChoice>().map_err(|e| {
+                src.err(span, t.prefixed(&format!("transaction-check-default: {e}")))
+            })?),
+            None => None,
+        };
+
     let profile = Profile {
+        transaction_policy,
+        transaction_check_default,
         endpoint,
         access_key_env,
         secret_key_env,
@@ -381,6 +419,7 @@ fn parse_profile(
         color: color.map(Spanned::into_inner),
         default_topic: t.non_empty(src, "default-topic")?.map(Spanned::into_inner),
         default_tag: t.non_empty(src, "default-tag")?.map(Spanned::into_inner),
+        journal: t.boolean(src, "journal")?.unwrap_or(true),
         name: name.get_ref().clone(),
     };
     Ok((profile, name.span()))
@@ -435,6 +474,8 @@ impl Default for Config {
             keys: BTreeMap::new(),
             key_lines: BTreeMap::new(),
             results_capacity: DEFAULT_RESULTS_CAPACITY,
+            journal_max_bytes: None,
+            journal_keep: None,
         }
     }
 }

@@ -40,6 +40,8 @@ pub fn command_name(command: Option<&crate::cli::Command>) -> &'static str {
         Some(Command::Sandbox(_)) => "sandbox",
         Some(Command::Bench(_)) => "bench",
         Some(Command::CheckConfig) => "check-config",
+        Some(Command::Replay(_)) => "replay",
+        Some(Command::History(_)) => "history",
         Some(Command::SandboxServer(_)) => "sandbox-server",
     }
 }

@@ -66,15 +66,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         Some(Command::Send(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::send(rt, s, args)
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::send(rt, s, j, args)
             })
         }
         Some(Command::Bench(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::bench(rt, s, args)
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::bench(rt, s, j, args)
             })
         }
+        Some(Command::Replay(args)) if args.dry_run => {
+            // Nothing is sent: no target (and no sandbox) is needed, only
+            // the profile's body limit.
+            let config = target::load_config(cli.config.as_deref())?;
+            let profile = match &cli.target.profile {
+                Some(name) => config.profile(name),
+                None => config.startup_profile(),
+            };
+            let max = profile
+                .and_then(|p| p.max_message_bytes)
+                .unwrap_or(rmq_console::producer::ProducerSettings::new("").max_message_bytes);
+            headless::replay::dry_run(&args, max)
+        }
+        Some(Command::Replay(args)) => {
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::replay::replay(rt, s, j, args)
+            })
+        }
+        Some(Command::History(args)) => headless::history::run(cli.config.as_deref(), &args),
         None => {
             // Theme and key bindings are checked before a sandbox starts.
             let config = target::load_config(cli.config.as_deref())?;
@@ -93,17 +112,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Resolves the target (maybe starting a sandbox), then runs a headless
 /// command on a fresh runtime; the sandbox outlives the runtime.
+#[allow(dead_code)]
 fn headless_on_target(
     target_args: &rmq_console::cli::TargetArgs,
     config: Option<&std::path::Path>,
     command: impl FnOnce(&Runtime, rmq_console::producer::ProducerSettings) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
+    headless_with_journal(target_args, config, |rt, s, _| command(rt, s))
+}
+
+/// `headless_on_target` for a command that keeps a journal: it gets the
+/// journal the config and the profile ask for.
+fn headless_with_journal(
+    target_args: &rmq_console::cli::TargetArgs,
+    config: Option<&std::path::Path>,
+    command: impl FnOnce(
+        &Runtime,
+        rmq_console::producer::ProducerSettings,
+        rmq_console::journal::Plan,
+    ) -> Result<ExitCode>,
+) -> Result<ExitCode> {
     let t = target::resolve(target_args, config)?;
+    let plan = rmq_console::journal::Plan::new(&t.config, &t.profile, t.profile_config.as_ref());
     for w in &t.warnings {
         signals::stderr_line(&format!("rmq-console: warning: {w}"));
     }
     let rt = Runtime::new()?;
-    let code = command(&rt, t.settings.clone());
+    let code = command(&rt, t.settings.clone(), plan);
     rt.shutdown();
     drop(t);
     code

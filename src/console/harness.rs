@@ -83,6 +83,8 @@ pub struct Harness {
     spawned: std::sync::mpsc::Receiver<Fake>,
     /// Every producer the loop started, oldest first.
     pub producers: Vec<Fake>,
+    /// What the loop put on the clipboard (OSC 52), oldest first.
+    pub copied: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Harness {
@@ -117,17 +119,23 @@ impl Harness {
                 join,
             }
         };
+        let copied = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let clipboard = copied.clone();
         let io = Io {
             terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
             input,
             signals: signal_rx,
             spawn: Box::new(spawn),
-            copy: Box::new(|_, _| Ok(())),
+            copy: Box::new(move |_, text: &str| {
+                clipboard.lock().expect("clipboard").push(text.to_string());
+                Ok(())
+            }),
             clock: Box::new(t0),
             pacing: Pacing {
                 frame: Duration::ZERO,
                 clock: Duration::from_secs(3600),
             },
+            journal: None,
         };
         let lp = {
             let _in_rt = rt.enter();
@@ -140,6 +148,7 @@ impl Harness {
             signals,
             spawned,
             producers: Vec::new(),
+            copied,
         };
         h.settle();
         h

@@ -520,6 +520,14 @@ listenPort = {port}
 storePathRootDir = {store}
 autoCreateTopicEnable = true
 registerNameServerPeriod = 2000
+# Check-backs for undecided transactions after 3 s, then every second, so a
+# transaction left unknown is asked about while the operator watches. The
+# timeout stays well above the op batch interval: below it the broker
+# re-checked finished transactions (BROKER-NOTES: a rolled-back message
+# delivered, a committed one duplicated).
+transactionTimeout = 3000
+transactionCheckInterval = 1000
+transactionOpBatchInterval = 200
 "#
     );
     if let Some(acl) = acl {

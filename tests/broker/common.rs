@@ -111,6 +111,7 @@ pub fn draft(topic: &str, body: &str) -> Draft {
             ("note".into(), "ünïcödé".into()),
         ],
         body: body.as_bytes().to_vec(),
+        kind: Default::default(),
     }
 }
 

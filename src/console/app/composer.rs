@@ -1,12 +1,16 @@
-//! The composer: the five message fields, their focus order, their
-//! validation (the rules in `crate::validate`) and typing into them.
+//! The composer: the message fields and the type row, their focus order,
+//! their validation (the rules in `crate::validate` and `crate::types`) and
+//! typing into them.
 
 use std::collections::HashMap;
 
 use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 
+use chrono::{DateTime, Local, Utc};
+
 use super::{App, Confirm, Overlay};
-use crate::message::Draft;
+use crate::message::{Draft, Mode};
+use crate::types::{self, MessageType};
 use crate::validate;
 
 /// Focusable places, in Tab order.
@@ -17,17 +21,20 @@ pub enum Focus {
     Keys,
     Props,
     Body,
+    /// The message type: normal, FIFO, delayed, transaction or batch.
+    Type,
     ModeBar,
     Log,
 }
 
 impl Focus {
-    pub const ORDER: [Focus; 7] = [
+    pub const ORDER: [Focus; 8] = [
         Focus::Topic,
         Focus::Tag,
         Focus::Keys,
         Focus::Props,
         Focus::Body,
+        Focus::Type,
         Focus::ModeBar,
         Focus::Log,
     ];
@@ -55,6 +62,7 @@ impl Focus {
             Focus::Topic => "Topic",
             Focus::Tag => "Tag",
             Focus::Keys => "Keys",
+            Focus::Type => "Type",
             Focus::Props => "Props",
             Focus::Body => "Body",
             Focus::ModeBar => "Mode",
@@ -78,6 +86,10 @@ pub struct Composer {
     pub keys: TextArea<'static>,
     pub props: TextArea<'static>,
     pub body: TextArea<'static>,
+    /// The type row as typed (`fifo KEY`, `delay 3`, `tx`, `batch 10`...).
+    pub kind_text: TextArea<'static>,
+    /// The type row parsed; `Normal` while it does not parse.
+    pub kind: MessageType,
     pub errors: HashMap<Focus, String>,
 }
 
@@ -89,6 +101,8 @@ impl Composer {
             keys: line_input(""),
             props: TextArea::default(),
             body: TextArea::default(),
+            kind_text: line_input(""),
+            kind: MessageType::Normal,
             errors: HashMap::new(),
         }
     }
@@ -98,6 +112,7 @@ impl Composer {
             Focus::Topic => &self.topic,
             Focus::Tag => &self.tag,
             Focus::Keys => &self.keys,
+            Focus::Type => &self.kind_text,
             Focus::Props => &self.props,
             Focus::Body => &self.body,
             _ => return None,
@@ -109,6 +124,7 @@ impl Composer {
             Focus::Topic => &mut self.topic,
             Focus::Tag => &mut self.tag,
             Focus::Keys => &mut self.keys,
+            Focus::Type => &mut self.kind_text,
             Focus::Props => &mut self.props,
             Focus::Body => &mut self.body,
             _ => return None,
@@ -147,6 +163,44 @@ impl Composer {
         self.errors = errors;
     }
 
+    /// Parses the type row and checks it against the mode, the limits and
+    /// `now` (a delivery time must be ahead); the problem goes beside it.
+    pub(super) fn validate_kind(&mut self, mode: Mode, max_bytes: usize, now: DateTime<Local>) {
+        self.errors.remove(&Focus::Type);
+        match types::parse_spec(&self.kind_text.lines()[0], now) {
+            Ok(kind) => {
+                self.kind = kind;
+                let draft = self.draft_fields();
+                if let Err(e) = self
+                    .kind
+                    .check(&draft, mode, max_bytes, now.with_timezone(&Utc))
+                {
+                    self.errors.insert(Focus::Type, e);
+                }
+            }
+            Err(e) => {
+                self.kind = MessageType::Normal;
+                self.errors.insert(Focus::Type, e);
+            }
+        }
+    }
+
+    /// The fields as typed, whatever their problems (for the type's checks).
+    fn draft_fields(&self) -> Draft {
+        let tag = self.tag.lines()[0].trim().to_string();
+        Draft {
+            topic: self.topic.lines()[0].trim().to_string(),
+            tag: (!tag.is_empty()).then_some(tag),
+            keys: self.keys.lines()[0]
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            properties: parse_properties(self.props.lines()).unwrap_or_default(),
+            body: self.body.lines().join("\n").into_bytes(),
+            kind: MessageType::Normal,
+        }
+    }
+
     /// The draft, or `None` when a field is invalid (see `errors`).
     pub fn draft(&self) -> Option<Draft> {
         if !self.errors.is_empty() {
@@ -162,6 +216,7 @@ impl Composer {
                 .collect(),
             properties: parse_properties(self.props.lines()).ok()?,
             body: self.body.lines().join("\n").into_bytes(),
+            kind: self.kind.clone(),
         })
     }
 }
@@ -230,6 +285,14 @@ impl App {
     }
 
     pub(super) fn on_edit(&mut self, input: Input) {
+        if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
+            self.history_filter_input(input);
+            return;
+        }
+        if matches!(&self.overlay, Overlay::Import(v) if v.parsed.is_none()) {
+            self.import_path_input(input);
+            return;
+        }
         if let Overlay::Confirm(Confirm {
             typed: Some(typed), ..
         }) = &mut self.overlay
@@ -240,6 +303,14 @@ impl App {
                     typed.pop();
                 }
                 _ => {}
+            }
+            return;
+        }
+        let max_body = self.max_message_bytes();
+        if let Overlay::CompareForm(form) = &mut self.overlay {
+            if input.key != Key::Enter && form.confirming.is_none() {
+                form.focused_mut().input(input);
+                form.validate(max_body);
             }
             return;
         }
@@ -266,5 +337,7 @@ impl App {
             area.input(input);
         }
         self.composer.validate(self.max_message_bytes());
+        self.composer
+            .validate_kind(self.mode, self.max_message_bytes(), self.now);
     }
 }

@@ -96,6 +96,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         spans.push(Span::styled(" PROTECTED ", s.error.patch(s.selection)));
         spans.push(Span::raw(" "));
     }
+    if !app.profile().journal {
+        spans.push(Span::styled(" JOURNAL OFF ", s.warning.patch(s.selection)));
+        spans.push(Span::raw(" "));
+    }
     spans.extend([
         profile_span(app, s),
         Span::styled(format!(" @ {}  ", app.profile().endpoint), s.text),
