@@ -1,7 +1,8 @@
 //! Property tests over the parsers that take operator text: the config file,
-//! the key-template expander, the endpoint parser and the key-chord parser.
+//! the key-template expander, the endpoint parser, the key-chord parser and
+//! the replay-record parser.
 //! Whatever the input: never a panic, always a value or an error with a
-//! message. (The replay-record parser is the journal's, not on this branch.)
+//! message.
 
 use chrono::{Local, TimeZone};
 use proptest::prelude::*;
@@ -163,6 +164,66 @@ proptest! {
                 prop_assert_eq!(again, Ok(c), "{} from {:?}", shown, text);
             }
             Err(e) => prop_assert!(!e.trim().is_empty()),
+        }
+    }
+}
+
+/// A replay line: a JSON object of the record's fields with values of any
+/// type, well-formed or not, or a line of junk.
+fn replay_line() -> impl Strategy<Value = String> {
+    let field = prop::sample::select(vec![
+        "topic",
+        "tag",
+        "keys",
+        "properties",
+        "body",
+        "body_base64",
+        "mode",
+        "id",
+        "extra",
+    ]);
+    let value = prop_oneof![
+        nasty().prop_map(serde_json::Value::String),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<bool>().prop_map(serde_json::Value::from),
+        prop::collection::vec(nasty(), 0..3).prop_map(|v| serde_json::json!(v)),
+        (nasty(), nasty()).prop_map(|(k, v)| serde_json::json!({ k: v })),
+        Just(serde_json::Value::Null),
+        prop::sample::select(vec!["sync", "async", "oneway", "SYNC", "fast"])
+            .prop_map(serde_json::Value::from),
+        "[A-Za-z0-9+/=]{0,16}".prop_map(serde_json::Value::from),
+    ];
+    prop_oneof![
+        4 => prop::collection::vec((field, value), 0..7).prop_map(|fields| {
+            let mut o = serde_json::Map::new();
+            o.insert("topic".into(), "orders".into());
+            o.insert("body".into(), "x".into());
+            for (k, v) in fields {
+                o.insert(k.to_string(), v);
+            }
+            serde_json::Value::Object(o).to_string()
+        }),
+        1 => nasty(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Every non-blank line is either a message that passes the composer's
+    /// checks (so no wire separator or oversized body gets through) or an
+    /// invalid line with its number and a reason; never a panic.
+    #[test]
+    fn replay_records_parse_or_say_why(lines in prop::collection::vec(replay_line(), 0..6)) {
+        let text = lines.join("\n");
+        let parsed = rmq_console::replay::parse(text.as_bytes(), "r.jsonl", None, 64);
+        let non_blank = text.split('\n').filter(|l| !l.trim().is_empty()).count();
+        prop_assert_eq!(parsed.items.len() + parsed.invalid.len(), non_blank);
+        for item in &parsed.items {
+            prop_assert!(validate::draft(&item.draft, 64).is_ok(), "{:?}", item.draft);
+        }
+        for bad in &parsed.invalid {
+            prop_assert!(bad.line >= 1 && !bad.reason.trim().is_empty());
         }
     }
 }
