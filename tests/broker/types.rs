@@ -494,6 +494,36 @@ fn fifo_keys_keep_one_queue_and_send_order_and_a_batch_reads_back_intact() {
         assert_clean_stop(&handle, &mut events).await;
     });
     rt.shutdown();
+
+    // `bench --types`: the FIFO and batch rows after the comparison, as
+    // JSON (one object per mode, then one per type), on the same sandbox.
+    let home = tempfile::tempdir().unwrap();
+    let out = binary(home.path())
+        .args(["bench", "--namesrv", &sb.namesrv_addr, "--topic"])
+        .arg(unique("bench"))
+        .args(["--count", "64", "--modes", "sync", "--types", "fifo,batch"])
+        .args(["--batch-size", "8", "--json", "--no-journal"])
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{stdout}");
+    assert_eq!(rows[0]["mode"], "sync", "{stdout}");
+    for (row, kind) in rows[1..].iter().zip(["fifo", "batch"]) {
+        assert_eq!(row["type"], kind, "{stdout}");
+        // The batch row is 8 requests of 8: 64 messages either way.
+        assert_eq!(row["sent"], 64, "{stdout}");
+        assert_eq!(row["failed"], 0, "{stdout}");
+        assert!(row["msgs_per_sec"].as_f64().unwrap() > 0.0, "{stdout}");
+    }
 }
 
 #[test]
