@@ -76,6 +76,7 @@ fn opts() -> Option<Opts> {
 
 fn draft(topic: &str, body: usize) -> Draft {
     Draft {
+        kind: Default::default(),
         topic: topic.into(),
         tag: Some("harness".into()),
         keys: vec![],
@@ -303,6 +304,7 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
         default_tag: None,
         settings: Ok(s.clone()),
         sandbox: true,
+        journal: true,
     };
     let mut app = App::new(
         AppConfig {
@@ -380,6 +382,7 @@ fn main() {
         rmq_console::sandbox::Sandbox::start(&rmq_console::sandbox::SandboxOptions {
             acl: None,
             server_exe: Some(env!("CARGO_BIN_EXE_rmq-console").into()),
+            second_broker: false,
         })
         .expect("sandbox starts (inside a loopback-only namespace)")
     });

@@ -18,23 +18,25 @@ use crate::message::{Completion, Draft, Mode, Outcome};
 use crate::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
 use crate::runtime::Runtime;
 use crate::signals::Signals;
+use crate::types::{Delay, MessageType};
+
+pub mod history;
+pub mod replay;
 
 /// Builds the draft from the command line; the body comes from `--body`,
-/// `--body-file` or standard input, in that order. `max_bytes` is the
-/// profile's largest message, as in the console.
+/// `--body-file` (`-` is standard input) or standard input, in that order.
+/// `max_bytes` is the profile's largest message, as in the console; no more
+/// than one byte past it is ever read.
 pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
     let body = if let Some(b) = &m.body {
         b.clone().into_bytes()
     } else if let Some(path) = &m.body_file {
-        std::fs::read(path).with_context(|| format!("reading the body from {}", path.display()))?
+        crate::body::read_file(path, max_bytes)?
     } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Waiting on a terminal for a body nobody knows to type looks like a hang.
         bail!("no body: give --body TEXT or --body-file PATH, or pipe it in");
     } else {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .context("reading the body from standard input")?;
-        buf
+        crate::body::read_bounded(std::io::stdin().lock(), max_bytes, "standard input")?
     };
     let draft = Draft {
         topic: m.topic.clone(),
@@ -42,6 +44,7 @@ pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
         keys: m.keys.clone(),
         properties: m.properties.clone(),
         body,
+        kind: Default::default(),
     };
     crate::validate::draft(&draft, max_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(draft)
@@ -98,6 +101,7 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
         Outcome::Unresolved => {}
     }
     if let Some(d) = draft {
+        type_fields(obj, c, d);
         obj.insert("topic".into(), json!(d.topic));
         if let Some(t) = &d.tag {
             obj.insert("tag".into(), json!(t));
@@ -107,6 +111,91 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
         }
     }
     v
+}
+
+/// The message type of the `send` flags.
+fn message_type(t: &crate::cli::TypeArgs) -> Result<MessageType> {
+    let delay = match (&t.delay_level, &t.deliver_in, &t.deliver_at) {
+        (Some(n), _, _) => Some(Delay::Level(*n)),
+        (_, Some(d), _) => Some(Delay::In(*d)),
+        (_, _, Some(at)) => Some(Delay::At(
+            crate::types::parse_time(at, chrono::Local::now())
+                .map_err(|e| anyhow::anyhow!("--deliver-at: {e}"))?,
+        )),
+        _ => None,
+    };
+    crate::types::from_flags(t.sharding_key.as_deref(), delay, t.transaction, t.batch)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The flag an error about the type belongs next to.
+fn type_flag(kind: &MessageType) -> &'static str {
+    match kind {
+        MessageType::Normal => "--mode",
+        MessageType::Fifo { .. } => "--sharding-key",
+        MessageType::Delayed(Delay::Level(_)) => "--delay-level",
+        MessageType::Delayed(Delay::In(_)) => "--deliver-in",
+        MessageType::Delayed(Delay::At(_)) => "--deliver-at",
+        MessageType::Transaction { .. } => "--transaction",
+        MessageType::Batch { .. } => "--batch",
+    }
+}
+
+/// What a JSON line says about the message type (nothing for normal ones).
+fn type_fields(obj: &mut serde_json::Map<String, serde_json::Value>, c: &Completion, d: &Draft) {
+    match &d.kind {
+        MessageType::Normal => return,
+        MessageType::Fifo { sharding_key } => {
+            obj.insert("sharding_key".into(), json!(sharding_key));
+        }
+        MessageType::Delayed(delay) => {
+            obj.insert("delay".into(), json!(delay.describe()));
+            if matches!(c.outcome, Outcome::Acknowledged(_)) {
+                let at = delay.visible_at(c.submitted_at);
+                obj.insert(
+                    "visible_at".into(),
+                    json!(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)),
+                );
+            }
+        }
+        MessageType::Transaction { .. } => {}
+        MessageType::Batch { size } => {
+            obj.insert("batch".into(), json!(size));
+        }
+    }
+    obj.insert("type".into(), json!(d.kind.as_str()));
+}
+
+/// One JSON line per transaction event (after the send lines).
+pub fn transaction_json(t: &crate::events::TxEvent) -> serde_json::Value {
+    use crate::events::TxEvent;
+    let at = |t: &chrono::DateTime<chrono::Local>| {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    };
+    match t {
+        TxEvent::Pending {
+            seq,
+            transaction_id,
+            at: when,
+        } => json!({"event": "transaction-pending", "seq": seq,
+                    "transaction_id": transaction_id, "at": at(when)}),
+        TxEvent::Decided {
+            seq,
+            choice,
+            by,
+            at_check_back,
+            at: when,
+        } => json!({"event": "transaction-decided", "seq": seq, "decision": choice.as_str(),
+                    "by": by, "at_check_back": at_check_back, "at": at(when)}),
+        TxEvent::CheckBack {
+            seq,
+            transaction_id,
+            answer,
+            reason,
+            at: when,
+        } => json!({"event": "check-back", "seq": seq, "transaction_id": transaction_id,
+                    "answer": answer.as_str(), "reason": reason, "at": at(when)}),
+    }
 }
 
 /// Result of one headless run.
@@ -122,6 +211,8 @@ pub struct RunReport {
     pub landed: Option<Result<i64, String>>,
     /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) ended the run early.
     pub interrupted: bool,
+    /// Transactions' progress and the broker's check-backs, in order.
+    pub transactions: Vec<crate::events::TxEvent>,
 }
 
 impl RunReport {
@@ -145,7 +236,7 @@ pub async fn run_burst(
     linger: Duration,
     verify: bool,
     signals: &mut Signals,
-    mut on_completion: impl FnMut(&Completion, Option<&Draft>),
+    mut on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>),
 ) -> Result<RunReport> {
     let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
     let started = Instant::now();
@@ -171,6 +262,7 @@ pub async fn run_burst(
     // offset probe that follows a verified one-way burst.
     let mut last_outcome = started;
     let mut landed = None;
+    let mut transactions = Vec::new();
     // Phase 1: until every submitted send has an outcome (or Ctrl-C).
     while expected != Some(ledger.counts(mode).ended()) {
         tokio::select! {
@@ -189,10 +281,11 @@ pub async fn run_burst(
                         ProducerEvent::Submitted { seq, draft, .. } => { drafts.insert(seq, draft); }
                         ProducerEvent::Completed(c) if fresh => {
                             let d = drafts.remove(&c.seq);
-                            on_completion(&c, d.as_deref());
+                            on_completion(&c, d.as_ref());
                             last_outcome = Instant::now();
                         }
                         ProducerEvent::OnewayLanded { landed: l, .. } => landed = Some(l),
+                        ProducerEvent::Transaction(t) => transactions.push(t),
                         ProducerEvent::BurstFinished { submitted, .. } => expected = Some(submitted),
                         ProducerEvent::Stopped { .. } => break,
                         _ => {}
@@ -232,8 +325,9 @@ pub async fn run_burst(
         match evt {
             ProducerEvent::Completed(c) if fresh => {
                 let d = drafts.remove(&c.seq);
-                on_completion(&c, d.as_deref());
+                on_completion(&c, d.as_ref());
             }
+            ProducerEvent::Transaction(t) => transactions.push(t),
             ProducerEvent::Stopped { .. } => break,
             _ => {}
         }
@@ -248,6 +342,7 @@ pub async fn run_burst(
         start_error,
         landed,
         interrupted,
+        transactions,
     })
 }
 
@@ -263,22 +358,50 @@ fn interrupt(sig: &str, grace: Duration, signals: &Signals) {
     signals.restore_defaults();
 }
 
-pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Result<ExitCode> {
+pub fn send(
+    rt: &Runtime,
+    mut settings: ProducerSettings,
+    journal: crate::journal::Plan,
+    args: SendArgs,
+) -> Result<ExitCode> {
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
     let draft = draft_from_args(&args.message, settings.max_message_bytes)?;
+    if let Some(notice) = crate::body::binary_notice(&draft.body) {
+        crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
+    }
     if let Some(t) = &args.key_template {
         crate::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
+    let mut draft = draft;
+    draft.kind = message_type(&args.kind)?;
+    draft
+        .kind
+        .check(
+            &draft,
+            args.mode,
+            settings.max_message_bytes,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
     if args.verify && args.mode != Mode::Oneway {
         bail!(
             "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
         );
     }
+    let journal = if args.no_journal {
+        journal.off()
+    } else {
+        journal
+    }
+    .sink(&settings, args.mode);
+    // For a send that ended before the producer reported its draft.
+    let sent = Arc::new(draft.clone());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let quiet = args.quiet;
+    let messages = args.count * draft.kind.messages();
     let report = rt.block_on(async {
         let mut signals = Signals::new().context("installing signal handlers")?;
         run_burst(
@@ -293,15 +416,24 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
             args.verify,
             &mut signals,
             |c, d| {
+                journal.record(c, Some(d.unwrap_or(&sent)), None);
                 if !quiet {
-                    let _ = writeln!(out, "{}", completion_json(c, d));
+                    let _ = writeln!(out, "{}", completion_json(c, d.map(|d| &**d)));
                 }
             },
         )
         .await
     })?;
+    if !quiet {
+        for t in &report.transactions {
+            writeln!(out, "{}", transaction_json(t))?;
+        }
+    }
     out.flush()?;
     drop(out);
+    for p in journal.close() {
+        eprintln!("rmq-console: warning: {p}");
+    }
     if let Some(e) = &report.start_error {
         eprintln!("rmq-console: {e}");
     }
@@ -327,7 +459,7 @@ pub fn send(rt: &Runtime, mut settings: ProducerSettings, args: SendArgs) -> Res
         // Asked to verify and never told: that is not a pass.
         None => !args.verify || counts.dispatched == 0,
     };
-    let all_ok = counts.unexpected(args.mode) == 0 && counts.ended() == args.count;
+    let all_ok = counts.unexpected(args.mode) == 0 && counts.ended() == messages;
     Ok(if all_ok && landed_ok {
         ExitCode::SUCCESS
     } else {
@@ -360,10 +492,19 @@ fn print_summary(mode: Mode, c: &Counts, elapsed: Duration) {
     );
 }
 
-pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> Result<ExitCode> {
+pub fn bench(
+    rt: &Runtime,
+    mut settings: ProducerSettings,
+    journal: crate::journal::Plan,
+    args: BenchArgs,
+) -> Result<ExitCode> {
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
+    // Checked against the profile before anything is allocated.
+    let body_bytes = usize::try_from(args.body_bytes)?;
+    crate::validate::body(body_bytes, settings.max_message_bytes)
+        .map_err(|e| anyhow::anyhow!("--body-bytes: {e}"))?;
     let mut modes = args.modes.clone();
     // Each mode once, in the order given: the comparison counts per mode.
     let mut seen = [false; 3];
@@ -371,17 +512,41 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
     let spec = CompareSpec {
         topic: args.topic.clone(),
         count: args.count,
-        body_bytes: args.body_bytes,
+        body_bytes,
         oneway_rate: (args.oneway_rate > 0).then_some(args.oneway_rate),
         modes,
     };
     crate::validate::draft(&spec.draft(), settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let journal = if args.no_journal {
+        journal.off()
+    } else {
+        journal
+    };
+    if journal.settings.is_none() {
+        eprintln!("journal: off");
+    }
+    // The journal's cost shows in the numbers: `--no-journal` to compare.
+    let sinks: Vec<_> = Mode::ALL
+        .iter()
+        .map(|&m| journal.sink(&settings, m))
+        .collect();
     let expected = spec.modes.len();
+    let draft = spec.draft();
+    let mut signals = rt
+        .block_on(async { Signals::new() })
+        .context("installing signal handlers")?;
     let run = rt.block_on(async {
-        let mut signals = Signals::new().context("installing signal handlers")?;
-        run_compare(rt, &settings, spec, &mut signals).await
+        run_compare(rt, &settings, spec, &mut signals, |c, d| {
+            sinks[c.mode.index()].record(c, d, None)
+        })
+        .await
     })?;
+    for sink in sinks {
+        for p in sink.close() {
+            eprintln!("rmq-console: warning: {p}");
+        }
+    }
     if let Some(e) = &run.start_error {
         eprintln!("rmq-console: {e}");
     }
@@ -397,11 +562,97 @@ pub fn bench(rt: &Runtime, mut settings: ProducerSettings, args: BenchArgs) -> R
         println!();
         print!("{}", compare::histogram_text(&rows, 16));
     }
-    let ok = !run.interrupted
+    let mut ok = !run.interrupted
         && rows.len() == expected
         && rows
             .iter()
             .all(|r| r.counts.unexpected(r.mode) == 0 && r.sent() == r.requested && !r.cancelled);
+    // Message types where throughput means something: FIFO (sync, one
+    // sharding key, so one queue in order) and batch (sync, `batch_size`
+    // per request; latency is per request). Not after an interrupted run.
+    let types: &[String] = if run.interrupted { &[] } else { &args.types };
+    let mut type_header = false;
+    for name in types {
+        let (kind, count) = match name.as_str() {
+            "fifo" => (
+                MessageType::Fifo {
+                    sharding_key: "bench-fifo".into(),
+                },
+                args.count,
+            ),
+            _ => (
+                MessageType::Batch {
+                    size: args.batch_size,
+                },
+                (args.count / u64::from(args.batch_size)).max(1),
+            ),
+        };
+        let typed = Draft {
+            kind,
+            ..draft.clone()
+        };
+        typed
+            .kind
+            .check(
+                &typed,
+                Mode::Sync,
+                settings.max_message_bytes,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("bench {name}: {e}"))?;
+        let report = rt.block_on(run_burst(
+            rt,
+            &settings,
+            typed,
+            Mode::Sync,
+            count,
+            None,
+            None,
+            Duration::ZERO,
+            false,
+            &mut signals,
+            |_, _| {},
+        ))?;
+        let t = report.counts();
+        let secs = report.elapsed.as_secs_f64();
+        let rate = t.ended() as f64 / secs.max(1e-9);
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "type": name,
+                    "sent": t.ended(),
+                    "failed": t.failed + t.unresolved,
+                    "seconds": secs,
+                    "msgs_per_sec": rate.round(),
+                    "p50_ms": ms(t.latency.quantile(0.5)),
+                    "p99_ms": ms(t.latency.quantile(0.99)),
+                    "max_ms": ms(t.latency.max()),
+                })
+            );
+        } else {
+            if !type_header {
+                type_header = true;
+                println!();
+                println!("type     sent    fail  seconds   msg/s      p50_ms   p99_ms   max_ms");
+            }
+            println!(
+                "{:<8} {:<7} {:<5} {:<9.3} {:<10.0} {:<8} {:<8} {}",
+                name,
+                t.ended(),
+                t.failed + t.unresolved,
+                secs,
+                rate,
+                ms(t.latency.quantile(0.5)),
+                ms(t.latency.quantile(0.99)),
+                ms(t.latency.max()),
+            );
+        }
+        ok &= t.unexpected(Mode::Sync) == 0 && !report.interrupted;
+        if report.interrupted {
+            break;
+        }
+    }
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
@@ -426,9 +677,11 @@ pub async fn run_compare(
     settings: &ProducerSettings,
     spec: CompareSpec,
     signals: &mut Signals,
+    mut on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>),
 ) -> Result<CompareRun> {
     let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
     let mut driver = compare::Driver::new(spec, 1, 1);
+    let mut drafts = std::collections::HashMap::new();
     let mut start_error = None;
     let mut interrupted = false;
     if let Some(first) = driver.start() {
@@ -451,8 +704,18 @@ pub async fn run_compare(
                     driver.abort();
                     break;
                 };
-                if let ProducerEvent::Connection(Connection::Failed(e)) = &evt {
-                    start_error = Some(e.clone());
+                match &evt {
+                    ProducerEvent::Connection(Connection::Failed(e)) => {
+                        start_error = Some(e.clone());
+                    }
+                    ProducerEvent::Submitted { seq, draft, .. } => {
+                        drafts.insert(*seq, draft.clone());
+                    }
+                    ProducerEvent::Completed(c) => {
+                        let d = drafts.remove(&c.seq);
+                        on_completion(c, d.as_ref());
+                    }
+                    _ => {}
                 }
                 if let compare::Step::Start(next) = driver.on_event(&evt) {
                     handle
@@ -561,6 +824,7 @@ mod tests {
             keys: vec!["k1".into(), "k2".into()],
             properties: vec![("a".into(), "b".into())],
             body: b"hello".to_vec(),
+            kind: Default::default(),
         };
         let receipt = Receipt {
             status: "SendOk".into(),

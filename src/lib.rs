@@ -1,6 +1,7 @@
 //! rmq-console: a terminal operations console for RocketMQ producers.
 //! The library holds everything; `main.rs` only parses the command line.
 
+pub mod body;
 pub mod cli;
 pub mod compare;
 pub mod config;
@@ -9,12 +10,14 @@ pub mod endpoint;
 pub mod events;
 pub mod fsutil;
 pub mod headless;
+pub mod journal;
 pub mod ledger;
 pub mod limits;
 pub mod logging;
 pub mod message;
 pub mod paths;
 pub mod producer;
+pub mod replay;
 pub mod runtime;
 pub mod sandbox;
 pub mod signals;
@@ -22,4 +25,5 @@ pub mod target;
 pub mod template;
 pub mod theme;
 mod tomlspan;
+pub mod types;
 pub mod validate;

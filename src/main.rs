@@ -36,8 +36,29 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let log = rmq_console::logging::init().context("setting up the log file")?;
-    tracing::info!(log = %log.display(), args = ?std::env::args().collect::<Vec<_>>(), "start");
+    // Without a log (an unwritable state folder) every command still runs,
+    // and says so: headless on stderr, the console in its status bar.
+    let (log, no_log) = match rmq_console::logging::init() {
+        Ok(path) => (path, None),
+        Err(e) => (
+            Default::default(),
+            Some(format!("cannot log: {e:#}; running without a log file")),
+        ),
+    };
+    if let Some(why) = &no_log
+        && cli.command.is_some()
+    {
+        signals::stderr_line(&format!("rmq-console: warning: {why}"));
+    }
+    // Never the command line itself: `--acl-user AK:SK` and `--body TEXT`
+    // are on it. The command and the option names say what ran.
+    tracing::info!(
+        log = %log.display(),
+        version = env!("CARGO_PKG_VERSION"),
+        command = rmq_console::logging::command_name(cli.command.as_ref()),
+        options = ?rmq_console::logging::option_names(std::env::args_os().skip(1)),
+        "start"
+    );
     match cli.command {
         Some(Command::CheckConfig) => {
             target::check_config(cli.config.as_deref(), cli.theme.as_deref())
@@ -45,20 +66,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         Some(Command::Send(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::send(rt, s, args)
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::send(rt, s, j, args)
             })
         }
         Some(Command::Bench(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::bench(rt, s, args)
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::bench(rt, s, j, args)
             })
         }
+        Some(Command::Replay(args)) if args.dry_run => {
+            // Nothing is sent: no target (and no sandbox) is needed, only
+            // the profile's body limit.
+            let config = target::load_config(cli.config.as_deref())?;
+            let profile = match &cli.target.profile {
+                Some(name) => config.profile(name),
+                None => config.startup_profile(),
+            };
+            let max = profile
+                .and_then(|p| p.max_message_bytes)
+                .unwrap_or(rmq_console::producer::ProducerSettings::new("").max_message_bytes);
+            headless::replay::dry_run(&args, max)
+        }
+        Some(Command::Replay(args)) => {
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::replay::replay(rt, s, j, args)
+            })
+        }
+        Some(Command::History(args)) => headless::history::run(cli.config.as_deref(), &args),
         None => {
             // Theme and key bindings are checked before a sandbox starts.
             let config = target::load_config(cli.config.as_deref())?;
             let styles = target::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
-            let t = target::resolve_with(&cli.target, config)?;
+            let mut t = target::resolve_with(&cli.target, config)?;
+            t.warnings.extend(no_log);
             let session = target::session(&t, styles);
             let rt = Runtime::new()?;
             let result = rmq_console::console::run(&rt, session);
@@ -71,17 +112,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Resolves the target (maybe starting a sandbox), then runs a headless
 /// command on a fresh runtime; the sandbox outlives the runtime.
+#[allow(dead_code)]
 fn headless_on_target(
     target_args: &rmq_console::cli::TargetArgs,
     config: Option<&std::path::Path>,
     command: impl FnOnce(&Runtime, rmq_console::producer::ProducerSettings) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
+    headless_with_journal(target_args, config, |rt, s, _| command(rt, s))
+}
+
+/// `headless_on_target` for a command that keeps a journal: it gets the
+/// journal the config and the profile ask for.
+fn headless_with_journal(
+    target_args: &rmq_console::cli::TargetArgs,
+    config: Option<&std::path::Path>,
+    command: impl FnOnce(
+        &Runtime,
+        rmq_console::producer::ProducerSettings,
+        rmq_console::journal::Plan,
+    ) -> Result<ExitCode>,
+) -> Result<ExitCode> {
     let t = target::resolve(target_args, config)?;
+    let plan = rmq_console::journal::Plan::new(&t.config, &t.profile, t.profile_config.as_ref());
     for w in &t.warnings {
         signals::stderr_line(&format!("rmq-console: warning: {w}"));
     }
     let rt = Runtime::new()?;
-    let code = command(&rt, t.settings.clone());
+    let code = command(&rt, t.settings.clone(), plan);
     rt.shutdown();
     drop(t);
     code
@@ -89,7 +146,17 @@ fn headless_on_target(
 
 /// `rmq-console sandbox`: the servers alone, until Ctrl-C.
 fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
-    let acl = match args.acl_user.as_deref() {
+    let from_env = match &args.acl_user_env {
+        // The variable's value is never repeated, its name always.
+        Some(var) => Some(
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .with_context(|| format!("--acl-user-env: {var} is not set"))?,
+        ),
+        None => None,
+    };
+    let acl = match args.acl_user.as_deref().or(from_env.as_deref()) {
         Some(pair) => {
             let (ak, sk) = pair
                 .split_once(':')
@@ -108,19 +175,31 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
     }
     let sandbox = Sandbox::start(&SandboxOptions {
         acl,
+        second_broker: args.second_broker,
         ..Default::default()
     })?;
     let own_netns = matches!(
         isolation,
         Ok(netns::Isolation::Created | netns::Isolation::CreatedWithUser)
     );
+    // Without the state folder, `send --namesrv` from another shell cannot
+    // find this sandbox's namespace; the sandbox itself still serves.
     let _registration = registry::register(&registry::Entry {
         pid: std::process::id(),
         namesrv: sandbox.namesrv_addr.clone(),
         own_netns,
-    })?;
+    })
+    .map_err(|e| {
+        signals::stderr_line(&format!(
+            "rmq-console: warning: cannot register the sandbox ({e:#}); `send --namesrv` from another shell will not join its network namespace"
+        ))
+    })
+    .ok();
     println!("namesrv {}", sandbox.namesrv_addr);
     println!("broker  {}", sandbox.broker_addr);
+    if let Some(b) = &sandbox.second_broker_addr {
+        println!("broker-b {b}");
+    }
     println!("store   {}", sandbox.dir().display());
     if own_netns {
         println!(

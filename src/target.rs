@@ -210,6 +210,10 @@ pub fn producer_settings_with(
     s.retry_another_broker = p.retry_another_broker.unwrap_or(s.retry_another_broker);
     s.max_message_bytes = p.max_message_bytes.unwrap_or(s.max_message_bytes);
     s.async_inflight = p.async_inflight.unwrap_or(s.async_inflight);
+    s.transaction_policy = p.transaction_policy.unwrap_or(s.transaction_policy);
+    s.transaction_check_default = p
+        .transaction_check_default
+        .unwrap_or(s.transaction_check_default);
     Ok(s)
 }
 
@@ -298,6 +302,7 @@ pub fn session(t: &Target, styles: Styles) -> crate::console::Session {
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
         warnings: t.warnings.clone(),
+        journal: crate::journal::settings_of(&t.config),
     }
 }
 
@@ -353,6 +358,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
                 producer_settings(p).map_err(|e| format!("{e:#}"))
             },
             sandbox: false,
+            journal: p.journal,
         })
         .collect();
     let current = match started.and_then(|n| choices.iter().position(|c| c.name == n)) {
@@ -369,6 +375,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<crate::console::ProfileCh
                 default_tag: None,
                 settings: Ok(t.settings.clone()),
                 sandbox: t.sandbox.is_some(),
+                journal: true,
             });
             choices.len() - 1
         }

@@ -28,6 +28,7 @@ pub fn app(capacity: usize) -> App {
         default_tag: Some("bench".into()),
         settings: Ok(ProducerSettings::new("127.0.0.1:9876")),
         sandbox: true,
+        journal: true,
     };
     let mut app = App::new(
         AppConfig {
@@ -48,6 +49,7 @@ pub fn app(capacity: usize) -> App {
 /// modes in turn, about 10 µs apart, each with a full receipt.
 pub fn events(sends: u64) -> Vec<ProducerEvent> {
     let draft = Arc::new(Draft {
+        kind: Default::default(),
         topic: "TopicTest".into(),
         tag: Some("bench".into()),
         keys: vec!["order-1".into()],

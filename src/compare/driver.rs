@@ -206,7 +206,11 @@ impl Driver {
                 self.done = true;
                 return Step::Done;
             }
-            ProducerEvent::Connection(_) | ProducerEvent::BurstProgress { .. } => {}
+            // Comparisons send normal messages: a transaction's events
+            // belong to other sends.
+            ProducerEvent::Connection(_)
+            | ProducerEvent::BurstProgress { .. }
+            | ProducerEvent::Transaction(_) => {}
         }
         self.advance()
     }

@@ -36,6 +36,7 @@ impl CompareSpec {
     /// The message every send of the comparison carries.
     pub fn draft(&self) -> Draft {
         Draft {
+            kind: Default::default(),
             topic: self.topic.clone(),
             tag: Some("compare".into()),
             keys: vec![],

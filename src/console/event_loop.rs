@@ -68,6 +68,9 @@ pub struct Io<'a, B: Backend> {
     pub copy: Copy<'a, B>,
     pub clock: Box<dyn Fn() -> DateTime<Local> + 'a>,
     pub pacing: Pacing,
+    /// The journal's writer (`None`: none kept, as in most tests). Dropped
+    /// with the loop, which writes what is waiting.
+    pub journal: Option<crate::journal::Journal>,
 }
 
 /// The producer currently attached, with what the loop knows of its end.
@@ -196,7 +199,7 @@ where
         if self.signalled.is_some() && (self.producer.stopped || self.producer.join_done) {
             // The producer has reported (or is gone): nothing left to wait for.
             self.app.should_exit = true;
-            effects.retain(|e| matches!(e, Effect::Copy(_)));
+            effects.retain(|e| matches!(e, Effect::Copy(_) | Effect::Journal(_)));
         }
         self.apply(effects)
     }
@@ -249,6 +252,9 @@ where
     fn tick(&mut self, effects: &mut VecDeque<Effect>) {
         let now = (self.io.clock)();
         effects.extend(self.app.update(Action::Tick(now)));
+        if let Some(problem) = self.io.journal.as_ref().and_then(|j| j.problem()) {
+            effects.extend(self.app.update(Action::JournalProblem(problem)));
+        }
     }
 
     fn event(&mut self, ev: ProducerEvent, effects: &mut VecDeque<Effect>) {
@@ -322,6 +328,34 @@ where
                     self.producer = spawn(&mut self.io.spawn, &self.app)?;
                     Some(Action::ProducerRestarted)
                 }
+                Effect::LoadHistory => Some(self.load_history()),
+                Effect::ReadImport { path, max_body } => {
+                    Some(Action::ImportLoaded(read_import(&path, max_body)))
+                }
+                Effect::Many(effects) => {
+                    for e in effects.into_iter().rev() {
+                        queue.push_front(e);
+                    }
+                    None
+                }
+                Effect::Export(entries) => {
+                    let action = match crate::console::export::write(
+                        &crate::paths::state_dir().join("exports"),
+                        self.io.journal.as_ref(),
+                        &entries,
+                        (self.io.clock)(),
+                    ) {
+                        Ok(text) => Action::Exported(Ok(text)),
+                        Err(e) => Action::Exported(Err(format!("export failed: {e:#}"))),
+                    };
+                    Some(action)
+                }
+                Effect::Journal(entry) => {
+                    if let Some(j) = &self.io.journal {
+                        j.record(*entry);
+                    }
+                    None
+                }
                 Effect::StartProducer => {
                     // The App has already switched to the new profile. An
                     // old task that reported `Stopped` is finishing on its
@@ -338,6 +372,27 @@ where
             }
         }
         Ok(())
+    }
+
+    /// Reads the journal for the history pane (after writing what waits).
+    fn load_history(&mut self) -> Action {
+        let Some(j) = &self.io.journal else {
+            return Action::HistoryLoaded {
+                records: Vec::new(),
+                warnings: vec!["no journal in this session".into()],
+            };
+        };
+        j.flush();
+        match crate::journal::read_dir(j.dir()) {
+            Ok(read) => Action::HistoryLoaded {
+                records: read.records,
+                warnings: read.warnings,
+            },
+            Err(e) => Action::HistoryLoaded {
+                records: Vec::new(),
+                warnings: vec![format!("{}: {e}", j.dir().display())],
+            },
+        }
     }
 
     /// Hands a command to the producer without waiting; what did not get
@@ -397,6 +452,20 @@ fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
     })
 }
 
+/// Reads and validates a replay file for the import dialog (`~/` is the
+/// home directory).
+fn read_import(path: &str, max_body: usize) -> Result<crate::replay::Parsed, String> {
+    let full = match path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default()
+            .join(rest),
+        None => std::path::PathBuf::from(path),
+    };
+    let text = std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    Ok(crate::replay::parse(&text, path, None, max_body))
+}
+
 /// Over a slow SSH link Esc and the key typed right after it arrive in one
 /// read and are decoded as Alt+key. In a text field, where Alt+digit and the
 /// mode-bar letters mean nothing, that pair is what the operator typed: split
@@ -431,6 +500,7 @@ pub fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
                 None
             }
         }
+        Event::Paste(text) if app.takes_text() => Some(Action::Paste(text)),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
                 .map(Action::SelectLine)

@@ -135,6 +135,7 @@ impl Harness {
                 frame: Duration::ZERO,
                 clock: Duration::from_secs(3600),
             },
+            journal: None,
         };
         let lp = {
             let _in_rt = rt.enter();
@@ -202,6 +203,26 @@ impl Harness {
             };
             self.press(&key);
         }
+        self
+    }
+
+    /// Text pasted in one piece (bracketed paste), then settles.
+    pub fn paste(&mut self, text: &str) -> &mut Self {
+        self.keys
+            .try_send(Event::Paste(text.to_string()))
+            .expect("input channel has room");
+        self.settle();
+        self
+    }
+
+    /// The terminal becomes `w`x`h` (the backend and the event both, as a
+    /// real resize does), then settles.
+    pub fn resize(&mut self, w: u16, h: u16) -> &mut Self {
+        self.lp.io.terminal.backend_mut().resize(w, h);
+        self.keys
+            .try_send(Event::Resize(w, h))
+            .expect("input channel has room");
+        self.settle();
         self
     }
 

@@ -24,6 +24,14 @@ pub enum Context {
     ConfirmTopic,
     Picker,
     Quitting,
+    /// The history pane (journal records).
+    History,
+    /// Typing the history pane's filter.
+    HistoryFilter,
+    /// The import dialog's message list.
+    Import,
+    /// Typing the import dialog's path.
+    ImportPath,
     /// The compare form (count, body size, topic, one-way pacing).
     CompareForm,
     /// The compare view: progress, table, histograms.
@@ -44,6 +52,10 @@ impl Context {
             Context::ConfirmTopic => "confirm burst",
             Context::Picker => "profile picker",
             Context::Quitting => "quitting",
+            Context::History => "history",
+            Context::HistoryFilter => "history filter",
+            Context::Import => "import",
+            Context::ImportPath => "import path",
             Context::CompareForm => "compare form",
             Context::Compare => "compare view",
         }
@@ -84,14 +96,26 @@ pub enum Bind {
     No,
     SwitchProfile,
     ToggleRaw,
+    History,
+    FilterHistory,
+    ToggleSelect,
+    LoadDraft,
+    Resend,
+    ExportResults,
+    Import,
+    RateUp,
+    RateDown,
     Compare,
     CopyTable,
+    TxCommit,
+    TxRollback,
+    TxUnknown,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 32] = [
+const TABLE: [(Bind, &str, &str, &str); 44] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -158,6 +182,55 @@ const TABLE: [(Bind, &str, &str, &str); 32] = [
         "raw",
     ),
     (
+        Bind::History,
+        "history",
+        "history pane (journal)",
+        "history",
+    ),
+    (
+        Bind::FilterHistory,
+        "filter_history",
+        "filter history (topic, tag, key, outcome, body)",
+        "filter",
+    ),
+    (
+        Bind::ToggleSelect,
+        "toggle_select",
+        "select/unselect record",
+        "select",
+    ),
+    (
+        Bind::LoadDraft,
+        "load_draft",
+        "load record into the composer",
+        "load",
+    ),
+    (
+        Bind::Resend,
+        "resend",
+        "resend selected records as they were",
+        "resend",
+    ),
+    (
+        Bind::ExportResults,
+        "export_results",
+        "export results (JSONL + CSV)",
+        "export",
+    ),
+    (Bind::Import, "import", "import a replay file", "import"),
+    (
+        Bind::RateUp,
+        "rate_up",
+        "faster (messages per second)",
+        "faster",
+    ),
+    (
+        Bind::RateDown,
+        "rate_down",
+        "slower (messages per second)",
+        "slower",
+    ),
+    (
         Bind::Compare,
         "compare",
         "compare the three modes",
@@ -169,11 +242,29 @@ const TABLE: [(Bind, &str, &str, &str); 32] = [
         "copy the comparison table (OSC 52)",
         "copy table",
     ),
+    (
+        Bind::TxCommit,
+        "tx_commit",
+        "commit pending transaction",
+        "commit",
+    ),
+    (
+        Bind::TxRollback,
+        "tx_rollback",
+        "rollback pending transaction",
+        "rollback",
+    ),
+    (
+        Bind::TxUnknown,
+        "tx_unknown",
+        "leave transaction unknown",
+        "unknown",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 32] = {
-        let mut all = [Bind::Send; 32];
+    pub const ALL: [Bind; 44] = {
+        let mut all = [Bind::Send; 44];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -420,6 +511,9 @@ impl Default for Keymap {
             } else {
                 add(ctx, B::QuickSend, &[Chord::plain('s')]);
                 add(ctx, B::OpenDetail, &[Chord::key(K::Enter)]);
+                add(ctx, B::TxCommit, &[Chord::plain('C')]);
+                add(ctx, B::TxRollback, &[Chord::plain('X')]);
+                add(ctx, B::TxUnknown, &[Chord::plain('U')]);
             }
             add(ctx, B::Repeat, &[Chord::plain('r')]);
             add(ctx, B::CancelBurst, &[Chord::plain('x')]);
@@ -440,6 +534,9 @@ impl Default for Keymap {
             );
             add(ctx, B::SwitchProfile, &[Chord::plain('p')]);
             add(ctx, B::ToggleRaw, &[Chord::plain('v')]);
+            add(ctx, B::History, &[Chord::plain('H')]);
+            add(ctx, B::ExportResults, &[Chord::plain('E')]);
+            add(ctx, B::Import, &[Chord::plain('I')]);
             add(ctx, B::Compare, &[Chord::plain('c')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
@@ -488,6 +585,55 @@ impl Default for Keymap {
             &[Chord::key(K::Esc), Chord::plain('q')],
         );
         add(C::Quitting, B::Quit, &[Chord::plain('q')]);
+        add(
+            C::History,
+            B::ScrollDown,
+            &[Chord::plain('j'), Chord::key(K::Down)],
+        );
+        add(
+            C::History,
+            B::ScrollUp,
+            &[Chord::plain('k'), Chord::key(K::Up)],
+        );
+        add(C::History, B::OpenDetail, &[Chord::key(K::Enter)]);
+        add(C::History, B::FilterHistory, &[Chord::plain('/')]);
+        add(C::History, B::ToggleSelect, &[Chord::plain(' ')]);
+        add(C::History, B::LoadDraft, &[Chord::plain('l')]);
+        add(C::History, B::Resend, &[Chord::plain('R')]);
+        add(C::History, B::Yes, &[Chord::plain('y')]);
+        add(
+            C::History,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q')],
+        );
+        add(
+            C::HistoryFilter,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::key(K::Enter)],
+        );
+        add(
+            C::Import,
+            B::ScrollDown,
+            &[Chord::plain('j'), Chord::key(K::Down)],
+        );
+        add(
+            C::Import,
+            B::ScrollUp,
+            &[Chord::plain('k'), Chord::key(K::Up)],
+        );
+        add(C::Import, B::ToggleSelect, &[Chord::plain(' ')]);
+        add(C::Import, B::QuickSend, &[Chord::plain('s')]);
+        add(C::Import, B::RateUp, &[Chord::plain('+')]);
+        add(C::Import, B::RateDown, &[Chord::plain('-')]);
+        add(C::Import, B::CancelBurst, &[Chord::plain('x')]);
+        add(C::Import, B::Yes, &[Chord::plain('y')]);
+        add(
+            C::Import,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q')],
+        );
+        add(C::ImportPath, B::Submit, &[Chord::key(K::Enter)]);
+        add(C::ImportPath, B::Close, &[Chord::key(K::Esc)]);
         add(C::CompareForm, B::Submit, &[Chord::key(K::Enter)]);
         add(C::CompareForm, B::Close, &[Chord::key(K::Esc)]);
         add(C::Compare, B::CancelBurst, &[Chord::plain('x')]);
@@ -611,6 +757,24 @@ impl Keymap {
             Context::ConfirmTopic => &[Bind::Submit, Bind::Close],
             Context::Picker => &[Bind::ScrollDown, Bind::Submit, Bind::Close],
             Context::Quitting => &[Bind::Quit],
+            Context::History => &[
+                Bind::FilterHistory,
+                Bind::OpenDetail,
+                Bind::ToggleSelect,
+                Bind::LoadDraft,
+                Bind::Resend,
+                Bind::Close,
+            ],
+            Context::HistoryFilter => &[Bind::Close],
+            Context::Import => &[
+                Bind::QuickSend,
+                Bind::ToggleSelect,
+                Bind::RateUp,
+                Bind::RateDown,
+                Bind::CancelBurst,
+                Bind::Close,
+            ],
+            Context::ImportPath => &[Bind::Submit, Bind::Close],
             Context::CompareForm => &[Bind::Submit, Bind::FocusNext, Bind::Close],
             Context::Compare => &[
                 Bind::CancelBurst,
@@ -630,6 +794,9 @@ impl Keymap {
                     (Context::Picker, Bind::ScrollDown) => "move",
                     (Context::ConfirmTopic, Bind::Submit) => "send burst",
                     (Context::ConfirmTopic, Bind::Close) => "cancel",
+                    (Context::HistoryFilter, Bind::Close) => "done",
+                    (Context::ImportPath, Bind::Submit) => "read",
+                    (Context::Import, Bind::CancelBurst) => "cancel",
                     (Context::CompareForm, Bind::Submit) => "run",
                     (Context::Compare, Bind::CancelBurst) => "cancel",
                     (Context::Compare, Bind::Compare) => "again",

@@ -5,8 +5,11 @@
 
 pub mod app;
 pub mod event_loop;
+pub mod export;
 #[cfg(test)]
 mod harness;
+#[cfg(test)]
+mod input_tests;
 pub mod keymap;
 #[cfg(test)]
 mod loop_tests;
@@ -42,6 +45,8 @@ pub struct Session {
     pub results_capacity: usize,
     /// Shown in the status bar and the log when the console opens.
     pub warnings: Vec<String>,
+    /// Where the journal is kept.
+    pub journal: crate::journal::Settings,
 }
 
 /// One entry of the profile picker: everything the console needs to switch
@@ -62,6 +67,9 @@ pub struct ProfileChoice {
     pub settings: Result<producer::ProducerSettings, String>,
     /// The sandbox this process started (only then is it a choice).
     pub sandbox: bool,
+    /// Sends on this profile go to the journal (`journal = false` in the
+    /// profile turns it off; the status bar says so).
+    pub journal: bool,
 }
 
 /// How long the exit waits for the terminal reader thread to notice.
@@ -118,6 +126,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             copy: Box::new(tui::copy),
             clock: Box::new(Local::now),
             pacing: Pacing::SCREEN,
+            journal: Some(crate::journal::Journal::start(session.journal)),
         };
         let result = rt.block_on(async {
             let mut signals =

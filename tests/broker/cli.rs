@@ -177,6 +177,20 @@ fn profile_credentials_from_the_environment_reach_the_broker() {
         !log.contains("wrong-secret-2") && !log.contains("opsuser-secret-1"),
         "secrets stay out of the log"
     );
+    // ...and out of the journal, which holds both sends under the
+    // profile's name.
+    let journal =
+        rmq_console::journal::read_dir(&home.path().join(".local/state/rmq-console/journal"))
+            .unwrap();
+    assert_eq!(journal.records.len(), 2);
+    assert!(journal.records.iter().all(|r| r.profile == "acl"));
+    for f in std::fs::read_dir(home.path().join(".local/state/rmq-console/journal")).unwrap() {
+        let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+        assert!(
+            !text.contains("opsuser-secret-1") && !text.contains("wrong-secret-2"),
+            "no secret in the journal"
+        );
+    }
 }
 
 /// `rmq-console sandbox` as a newcomer meets it: an empty HOME, no server

@@ -61,8 +61,15 @@ fn receipt() -> Receipt {
 /// The producer's events for a whole burst; the effects the App returned.
 fn play(app: &mut App, b: &BurstSpec, cancelled_after: Option<u64>) -> Vec<Effect> {
     let mut fx = vec![];
+    let mut journaled = 0;
     let n = cancelled_after.unwrap_or(b.count);
-    let mut feed = |app: &mut App, ev: ProducerEvent| fx.extend(app.update(Action::Producer(ev)));
+    // Every send of a comparison is journaled like any other; the test
+    // counts those and returns the rest.
+    let mut feed = |app: &mut App, ev: ProducerEvent| match app.update(Action::Producer(ev)) {
+        Some(Effect::Journal(_)) => journaled += 1,
+        Some(e) => fx.push(e),
+        None => {}
+    };
     for i in 0..n {
         let seq: Seq = b.first_seq + i;
         feed(
@@ -109,6 +116,10 @@ fn play(app: &mut App, b: &BurstSpec, cancelled_after: Option<u64>) -> Vec<Effec
             submitted: n,
             cancelled: cancelled_after.is_some(),
         },
+    );
+    assert_eq!(
+        journaled, n,
+        "every completed send of the comparison is journaled"
     );
     fx
 }

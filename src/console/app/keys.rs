@@ -4,6 +4,7 @@ use super::{App, Effect, Focus, Level, Overlay};
 use crate::console::keymap::Bind;
 use crate::message::Mode;
 use crate::producer::ProducerCommand;
+use crate::types::TxChoice;
 
 impl App {
     pub(super) fn on_key(&mut self, bind: Bind) -> Option<Effect> {
@@ -110,13 +111,32 @@ impl App {
                 }
                 None
             }
+            Bind::History => self.open_history(),
+            Bind::ExportResults => self.export_results(),
+            Bind::Import => self.open_import(),
             Bind::Compare => self.open_compare(),
-            Bind::Close | Bind::Submit | Bind::Yes | Bind::No | Bind::CopyTable => None,
+            Bind::TxCommit => self.decide(TxChoice::Commit),
+            Bind::TxRollback => self.decide(TxChoice::Rollback),
+            Bind::TxUnknown => self.decide(TxChoice::Unknown),
+            Bind::Close
+            | Bind::Submit
+            | Bind::Yes
+            | Bind::No
+            | Bind::FilterHistory
+            | Bind::ToggleSelect
+            | Bind::LoadDraft
+            | Bind::Resend
+            | Bind::RateUp
+            | Bind::RateDown
+            | Bind::CopyTable => None,
         }
     }
 
     pub(super) fn set_mode(&mut self, mode: Mode) -> Option<Effect> {
         self.mode = mode;
+        // A type may not go in every mode (a transaction is sync).
+        self.composer
+            .validate_kind(mode, self.max_message_bytes(), self.now);
         None
     }
 

@@ -5,12 +5,17 @@
 
 mod compare;
 mod composer;
+mod history;
+mod import;
 mod keys;
 mod lifecycle;
 mod log;
 mod overlays;
 mod repeat;
 mod sends;
+mod transactions;
+
+pub use transactions::{TxState, TypedRows};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +34,8 @@ use crate::producer::{ProducerCommand, SubmitError};
 
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
+pub use history::{HISTORY_LIMIT, HistoryView};
+pub use import::{ImportView, Pacer, RATES};
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
@@ -64,6 +71,19 @@ pub enum Action {
     Wheel(i32),
     /// Mouse click on a results-log line (index into `log`).
     SelectLine(usize),
+    /// Text pasted in one piece (bracketed paste) into the focused field.
+    Paste(String),
+    /// The journal could not keep records (or works again).
+    JournalProblem(String),
+    /// The loop read the journal for the history pane (oldest first).
+    HistoryLoaded {
+        records: Vec<crate::journal::Record>,
+        warnings: Vec<String>,
+    },
+    /// The results export was written (what to say) or failed (why).
+    Exported(Result<String, String>),
+    /// The loop read and validated the import dialog's file.
+    ImportLoaded(Result<crate::replay::Parsed, String>),
 }
 
 /// What the loop must do for the App.
@@ -76,6 +96,19 @@ pub enum Effect {
     /// Spawn a producer for the (already switched to) active profile; the
     /// old one has stopped or is abandoned.
     StartProducer,
+    /// Hand a completed send to the journal's writer.
+    Journal(Box<crate::journal::Entry>),
+    /// Read the journal and answer with `Action::HistoryLoaded`.
+    LoadHistory,
+    /// Several effects, applied in order.
+    Many(Vec<Effect>),
+    /// Write these results as JSON Lines and CSV files.
+    Export(Vec<crate::journal::Entry>),
+    /// Read and validate a replay file; answer with `Action::ImportLoaded`.
+    ReadImport {
+        path: String,
+        max_body: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +168,10 @@ pub struct App {
     next_burst_id: u64,
     /// Drafts of sends not yet completed, so their result lines can show them.
     in_flight: HashMap<Seq, Arc<Draft>>,
+    /// Resends not yet completed: the journal record each came from.
+    pub sources: HashMap<Seq, String>,
+    /// An import being sent at a rate.
+    pub pacer: Option<Pacer>,
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
@@ -145,6 +182,8 @@ pub struct App {
     pub dirty: bool,
     /// The last (or running) comparison of the modes.
     pub compare: Option<crate::compare::Driver>,
+    /// Transactions' states and delayed rows' countdown.
+    pub typed: TypedRows,
 }
 
 impl App {
@@ -179,12 +218,15 @@ impl App {
             next_seq: 1,
             next_burst_id: 1,
             in_flight: HashMap::new(),
+            sources: HashMap::new(),
+            pacer: None,
             quitting: None,
             switching: None,
             should_exit: false,
             unresolved: None,
             dirty: true,
             compare: None,
+            typed: TypedRows::default(),
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -199,6 +241,10 @@ impl App {
             Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
             Overlay::Confirm(_) => Context::Confirm,
             Overlay::Picker { .. } => Context::Picker,
+            Overlay::History(h) if h.filtering => Context::HistoryFilter,
+            Overlay::History(_) => Context::History,
+            Overlay::Import(v) if v.parsed.is_none() => Context::ImportPath,
+            Overlay::Import(_) => Context::Import,
             Overlay::CompareForm(f) if f.confirming.is_some() => Context::Confirm,
             Overlay::CompareForm(_) => Context::CompareForm,
             Overlay::Compare => Context::Compare,
@@ -213,7 +259,12 @@ impl App {
     pub fn takes_text(&self) -> bool {
         matches!(
             self.context(),
-            Context::Edit | Context::Repeat | Context::ConfirmTopic | Context::CompareForm
+            Context::Edit
+                | Context::Repeat
+                | Context::ConfirmTopic
+                | Context::HistoryFilter
+                | Context::ImportPath
+                | Context::CompareForm
         )
     }
 
@@ -268,7 +319,8 @@ impl App {
             .rate
             .last_second()
             .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
-        let live = recent || self.quitting.is_some() || self.switching.is_some();
+        let live =
+            recent || self.quitting.is_some() || self.switching.is_some() || self.counting_down();
         (minutes, if live { sec } else { 0 })
     }
 
@@ -304,7 +356,11 @@ impl App {
                 self.dirty = true;
                 return self.finish_switch(None);
             }
-            return None;
+            let paced = self.pace();
+            if paced.is_some() {
+                self.dirty = true;
+            }
+            return paced;
         }
         self.dirty = true;
         match action {
@@ -364,6 +420,31 @@ impl App {
                 }
                 None
             }
+            Action::Paste(text) => {
+                self.on_paste(&text);
+                None
+            }
+            Action::HistoryLoaded { records, warnings } => {
+                self.history_loaded(records, warnings);
+                None
+            }
+            Action::ImportLoaded(parsed) => {
+                self.import_loaded(parsed);
+                None
+            }
+            Action::Exported(Ok(text)) => {
+                self.notice(Level::Info, text);
+                None
+            }
+            Action::Exported(Err(text)) => {
+                self.notice(Level::Error, text);
+                None
+            }
+            Action::JournalProblem(text) => {
+                self.push_note(text.clone());
+                self.notice(Level::Warn, text);
+                None
+            }
         }
     }
 
@@ -375,4 +456,8 @@ impl App {
 }
 
 #[cfg(test)]
+mod journal_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod types_tests;

@@ -18,7 +18,8 @@ pub struct PendingSend {
 
 impl PendingSend {
     pub fn count(&self) -> u64 {
-        self.repeat.as_ref().map_or(1, |r| r.count)
+        // A batch uses one sequence number per message.
+        self.repeat.as_ref().map_or(1, |r| r.count) * self.draft.kind.messages()
     }
 }
 
@@ -53,6 +54,10 @@ pub enum Overlay {
     Picker {
         cursor: usize,
     },
+    /// The history pane (journal records).
+    History(Box<super::HistoryView>),
+    /// The import dialog.
+    Import(Box<super::ImportView>),
     /// The compare form (and, on a protected profile, its question).
     CompareForm(Box<CompareForm>),
     /// The compare view over `App::compare`.
@@ -149,6 +154,8 @@ impl App {
                 Some(self.choose_profile(i))
             }
             (Overlay::Picker { .. }, _) => Some(None),
+            (Overlay::History(_), _) => Some(self.history_key(bind)),
+            (Overlay::Import(_), _) => Some(self.import_key(bind)),
             (Overlay::None, _) => None,
         }
     }

@@ -53,6 +53,8 @@ impl App {
             return None;
         }
         self.composer.validate(self.max_message_bytes());
+        self.composer
+            .validate_kind(self.mode, self.max_message_bytes(), self.now);
         let Some(draft) = self.composer.draft() else {
             let mut problems: Vec<String> = Focus::ORDER
                 .iter()
@@ -136,6 +138,9 @@ impl App {
                 if let Connection::Failed(why) = &c {
                     self.notice(Level::Error, format!("producer: {why}"));
                 }
+                if let Connection::Unreachable(why) = &c {
+                    self.notice(Level::Error, format!("unreachable: {why}"));
+                }
                 self.connection = c;
             }
             ProducerEvent::Queued { seq, mode, at } => {
@@ -173,7 +178,7 @@ impl App {
                     profile: self.profile().name.clone(),
                 });
             }
-            ProducerEvent::Completed(c) => self.on_completed(c),
+            ProducerEvent::Completed(c) => return self.on_completed(c),
             ProducerEvent::BurstProgress {
                 id,
                 submitted,
@@ -229,6 +234,7 @@ impl App {
                 self.push_note(text.clone());
                 self.notice(level, text);
             }
+            ProducerEvent::Transaction(t) => self.on_transaction(t),
             ProducerEvent::Stopped { unresolved } => {
                 self.connection = Connection::Stopped;
                 self.producer_alive = false;
@@ -255,13 +261,24 @@ impl App {
         None
     }
 
-    pub(super) fn on_completed(&mut self, c: Completion) {
+    pub(super) fn on_completed(&mut self, c: Completion) -> Option<Effect> {
         if self.ledger.complete(&c).is_err() {
             // A second outcome for one send: logged by the ledger, shown
             // nowhere.
-            return;
+            return None;
         }
         let draft = self.in_flight.remove(&c.seq);
+        if let Some(d) = &draft {
+            self.note_visibility(&c, &d.kind);
+        }
+        self.paced_completed(c.seq, c.outcome.is_expected_for(c.mode));
+        let mut journal = self.journal_entry(&c, draft.clone());
+        if let Some(source) = self.sources.remove(&c.seq) {
+            if let Some(e) = journal.as_mut() {
+                e.source = Some(source.clone());
+            }
+            self.push_note(format!("#{} resent record {source}", c.seq));
+        }
         self.push(LogEntry {
             at: c.completed_at,
             seq: c.seq,
@@ -274,6 +291,31 @@ impl App {
             draft,
             profile: self.profile().name.clone(),
         });
+        journal.map(|e| Effect::Journal(Box::new(e)))
+    }
+
+    /// What the journal keeps of a completed send; `None` when the active
+    /// profile keeps no journal (`journal = false`).
+    fn journal_entry(
+        &self,
+        c: &Completion,
+        draft: Option<Arc<crate::message::Draft>>,
+    ) -> Option<crate::journal::Entry> {
+        let p = self.profile();
+        if !p.journal {
+            return None;
+        }
+        let options = match &p.settings {
+            Ok(s) => crate::journal::Options::of(s, c.mode),
+            Err(_) => crate::journal::Options::default(),
+        };
+        Some(crate::journal::Entry {
+            completion: c.clone(),
+            draft,
+            profile: p.name.as_str().into(),
+            options,
+            source: None,
+        })
     }
 
     /// A command did not reach the producer.

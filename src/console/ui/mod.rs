@@ -6,6 +6,8 @@ mod composer;
 mod counters;
 mod detail;
 mod help;
+mod history;
+mod import;
 mod mode_bar;
 mod picker;
 mod repeat;
@@ -127,6 +129,8 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
             let h = app.profiles.len() as u16 + 5;
             picker::render(frame, centered(area, 76, h), app, *cursor, styles)
         }
+        Overlay::History(h) => history::render(frame, centered(area, 118, 36), app, h, styles),
+        Overlay::Import(v) => import::render(frame, centered(area, 118, 36), app, v, styles),
         Overlay::CompareForm(form) => {
             compare::render_form(frame, centered(area, 78, 9), app, form, styles)
         }
@@ -173,3 +177,5 @@ pub fn fmt_latency(d: std::time::Duration) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod types_tests;

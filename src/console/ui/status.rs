@@ -84,6 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         (Connection::Starting, true) => ("○ connecting".to_string(), s.warning),
         (Connection::Ready, true) => ("● ready".to_string(), s.success),
         (Connection::Failed(_), _) => ("✗ failed".to_string(), s.error),
+        (Connection::Unreachable(_), true) => ("✗ unreachable".to_string(), s.error),
         (Connection::Stopped, _) | (_, false) => ("■ stopped".to_string(), s.error),
     };
     let mut spans = Vec::new();
@@ -93,6 +94,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     }
     if app.profile().protected {
         spans.push(Span::styled(" PROTECTED ", s.error.patch(s.selection)));
+        spans.push(Span::raw(" "));
+    }
+    if !app.profile().journal {
+        spans.push(Span::styled(" JOURNAL OFF ", s.warning.patch(s.selection)));
         spans.push(Span::raw(" "));
     }
     spans.extend([

@@ -45,6 +45,7 @@ pub fn profiles() -> Vec<ProfileChoice> {
         default_tag: None,
         settings: Ok(settings("127.0.0.1:9876")),
         sandbox: false,
+        journal: true,
     };
     vec![
         ProfileChoice {
@@ -104,6 +105,7 @@ fn draft(key: &str) -> Arc<Draft> {
         keys: vec![key.into(), "other".into()],
         properties: vec![("region".into(), "eu".into())],
         body: b"hello\nworld".to_vec(),
+        kind: Default::default(),
     })
 }
 
@@ -192,7 +194,7 @@ pub fn busy_app() -> App {
     app
 }
 
-fn draw(app: &App, w: u16, h: u16) -> String {
+pub fn draw(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| super::render(f, app, &Styles::no_color()))
         .unwrap();

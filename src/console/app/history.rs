@@ -1,0 +1,302 @@
+//! The history pane's state and keys: journal records newest first, a
+//! filter typed over topic, tag, keys, outcome and body text, a record's
+//! detail, selection, loading a record into the composer, and resending the
+//! selected records as they were (after a confirmation on a protected
+//! profile). Records are read by the run loop (`Effect::LoadHistory`) and
+//! arrive as `Action::HistoryLoaded`; this module does no I/O.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::{App, Effect, Focus, Level, Overlay, line_input};
+use crate::console::keymap::Bind;
+use crate::journal::Record;
+use crate::producer::ProducerCommand;
+
+/// At most this many records are held by the pane (the newest).
+pub const HISTORY_LIMIT: usize = 10_000;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryView {
+    /// Newest first.
+    pub records: Vec<Record>,
+    /// Lines of the journal that could not be read (`FILE:LINE: ...`).
+    pub warnings: Vec<String>,
+    pub filter: String,
+    /// The filter is being typed.
+    pub filtering: bool,
+    /// Index into `shown()`.
+    pub cursor: usize,
+    /// Ids of selected records.
+    pub selected: BTreeSet<String>,
+    /// The cursor's record is shown in full.
+    pub detail: bool,
+    /// A resend on a protected profile waits for `y`.
+    pub confirm: Option<usize>,
+}
+
+impl HistoryView {
+    pub fn new(mut records: Vec<Record>, warnings: Vec<String>) -> Self {
+        records.reverse();
+        records.truncate(HISTORY_LIMIT);
+        Self {
+            records,
+            warnings,
+            ..Default::default()
+        }
+    }
+
+    /// Records the filter keeps (every word must match somewhere),
+    /// newest first.
+    pub fn shown(&self) -> Vec<&Record> {
+        let words: Vec<String> = self
+            .filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        self.records
+            .iter()
+            .filter(|r| words.iter().all(|w| matches(r, w)))
+            .collect()
+    }
+
+    pub fn current(&self) -> Option<&Record> {
+        self.shown().get(self.cursor).copied()
+    }
+
+    /// The selected records, or the cursor's when none is selected, oldest
+    /// first (the order they were sent in).
+    pub fn to_resend(&self) -> Vec<&Record> {
+        let mut out: Vec<&Record> = if self.selected.is_empty() {
+            self.current().into_iter().collect()
+        } else {
+            self.records
+                .iter()
+                .filter(|r| self.selected.contains(&r.id))
+                .collect()
+        };
+        out.reverse();
+        out
+    }
+}
+
+/// Whether `word` (lower case) is in the record's topic, tag, keys,
+/// outcome (state, status, error) or body text.
+fn matches(r: &Record, word: &str) -> bool {
+    let has = |s: &str| s.to_lowercase().contains(word);
+    has(&r.topic)
+        || r.tag.as_deref().is_some_and(has)
+        || r.keys.iter().any(|k| has(k))
+        || has(&r.state)
+        || r.status.as_deref().is_some_and(has)
+        || r.error.as_deref().is_some_and(has)
+        || r.body.as_deref().is_some_and(has)
+}
+
+impl App {
+    /// `H`: ask the loop for the journal.
+    pub(super) fn open_history(&mut self) -> Option<Effect> {
+        if self.quitting.is_some() {
+            return None;
+        }
+        Some(Effect::LoadHistory)
+    }
+
+    /// The loop read the journal.
+    pub(super) fn history_loaded(&mut self, records: Vec<Record>, warnings: Vec<String>) {
+        if let Some(w) = warnings.first() {
+            self.notice(
+                Level::Warn,
+                format!("history: {} unreadable line(s), first: {w}", warnings.len()),
+            );
+        }
+        self.overlay = Overlay::History(Box::new(HistoryView::new(records, warnings)));
+    }
+
+    /// A key typed while the filter is being edited.
+    pub(super) fn history_filter_input(&mut self, input: ratatui_textarea::Input) {
+        use ratatui_textarea::Key;
+        let Overlay::History(h) = &mut self.overlay else {
+            return;
+        };
+        match input.key {
+            Key::Char(c) if !input.ctrl && !input.alt => h.filter.push(c),
+            Key::Backspace => {
+                h.filter.pop();
+            }
+            _ => return,
+        }
+        h.cursor = 0;
+    }
+
+    /// A key while the history pane is open.
+    pub(super) fn history_key(&mut self, bind: Bind) -> Option<Effect> {
+        let Overlay::History(h) = &mut self.overlay else {
+            return None;
+        };
+        if h.filtering {
+            if bind == Bind::Close {
+                h.filtering = false;
+            }
+            return None;
+        }
+        let shown = h.shown().len();
+        match bind {
+            Bind::Close if h.confirm.is_some() => h.confirm = None,
+            Bind::Close if h.detail => h.detail = false,
+            Bind::Close => self.overlay = Overlay::None,
+            Bind::ScrollDown => h.cursor = (h.cursor + 1).min(shown.saturating_sub(1)),
+            Bind::ScrollUp => h.cursor = h.cursor.saturating_sub(1),
+            Bind::OpenDetail => h.detail = !h.detail && shown > 0,
+            Bind::FilterHistory => {
+                h.filtering = true;
+                h.detail = false;
+            }
+            Bind::ToggleSelect => {
+                if let Some(id) = h.current().map(|r| r.id.clone())
+                    && !h.selected.remove(&id)
+                {
+                    h.selected.insert(id);
+                }
+                h.cursor = (h.cursor + 1).min(shown.saturating_sub(1));
+            }
+            Bind::LoadDraft => {
+                let r = h.current().cloned()?;
+                self.load_record(&r);
+            }
+            Bind::Resend => return self.resend(false),
+            Bind::Yes => return self.resend(true),
+            _ => {}
+        }
+        None
+    }
+
+    /// Puts a record's message into the composer (and its mode on the mode
+    /// bar), ready to edit and send.
+    pub(super) fn load_record(&mut self, r: &Record) {
+        let d = r.draft();
+        self.composer.topic = line_input(&d.topic);
+        self.composer.tag = line_input(d.tag.as_deref().unwrap_or(""));
+        self.composer.keys = line_input(&d.keys.join(" "));
+        let props: Vec<String> = d
+            .properties
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        self.composer.props = ratatui_textarea::TextArea::new(if props.is_empty() {
+            vec![String::new()]
+        } else {
+            props
+        });
+        let body = String::from_utf8_lossy(&d.body).into_owned();
+        self.composer.body =
+            ratatui_textarea::TextArea::new(body.split('\n').map(str::to_string).collect());
+        self.composer.validate(self.max_message_bytes());
+        self.mode = r.mode;
+        self.overlay = Overlay::None;
+        self.focus = Focus::Body;
+        let lossy = r.body.is_none() && r.body_base64.is_some();
+        self.notice(
+            if lossy { Level::Warn } else { Level::Info },
+            if lossy {
+                format!(
+                    "loaded record {} (its body is not text: shown lossily)",
+                    r.id
+                )
+            } else {
+                format!("loaded record {} into the composer", r.id)
+            },
+        );
+    }
+
+    /// `R` (and `y` to confirm on a protected profile): resends the
+    /// selected records as they were, each in its own mode; each result
+    /// carries the record it came from.
+    fn resend(&mut self, confirmed: bool) -> Option<Effect> {
+        let (protected, name) = (self.profile().protected, self.profile().name.clone());
+        let blocked = self.quitting.is_some() || !self.producer_alive || self.switching.is_some();
+        let Overlay::History(h) = &mut self.overlay else {
+            return None;
+        };
+        let records: Vec<Record> = h.to_resend().into_iter().cloned().collect();
+        if records.is_empty() || (confirmed && h.confirm != Some(records.len())) {
+            return None;
+        }
+        if blocked {
+            self.notice(Level::Warn, "the producer is not ready; nothing resent");
+            return None;
+        }
+        if protected && !confirmed {
+            h.confirm = Some(records.len());
+            self.notice(
+                Level::Warn,
+                format!(
+                    "resend {} record(s) to PROTECTED profile {name}? y to confirm, Esc to cancel",
+                    records.len()
+                ),
+            );
+            return None;
+        }
+        h.confirm = None;
+        h.selected.clear();
+        let mut effects = Vec::new();
+        for r in &records {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            let draft = Arc::new(r.draft());
+            if let Err(e) = self.ledger.accept(seq, r.mode) {
+                tracing::warn!("send #{seq}: {e}");
+            }
+            self.in_flight.insert(seq, draft.clone());
+            self.sources.insert(seq, r.id.clone());
+            self.push_accepted(seq, r.mode, draft.clone());
+            effects.push(Effect::Submit(ProducerCommand::Send {
+                seq,
+                mode: r.mode,
+                draft,
+            }));
+        }
+        self.notice(
+            Level::Info,
+            format!("resent {} record(s) as they were", records.len()),
+        );
+        Some(Effect::Many(effects))
+    }
+
+    /// `E`: the results log's completed sends, for the loop to write as
+    /// JSON Lines and CSV.
+    pub(super) fn export_results(&mut self) -> Option<Effect> {
+        let entries: Vec<crate::journal::Entry> = self
+            .log
+            .shown()
+            .iter()
+            .rev()
+            .filter_map(|e| match &e.kind {
+                super::EntryKind::Completed {
+                    outcome,
+                    submitted_at,
+                    latency,
+                } => Some(crate::journal::Entry {
+                    completion: crate::message::Completion {
+                        seq: e.seq,
+                        mode: e.mode,
+                        outcome: outcome.clone(),
+                        submitted_at: *submitted_at,
+                        completed_at: e.at,
+                        latency: *latency,
+                    },
+                    draft: e.draft.clone(),
+                    profile: e.profile.as_str().into(),
+                    options: Default::default(),
+                    source: None,
+                }),
+                _ => None,
+            })
+            .collect();
+        if entries.is_empty() {
+            self.notice(Level::Info, "nothing to export: no completed sends yet");
+            return None;
+        }
+        Some(Effect::Export(entries))
+    }
+}

@@ -1,0 +1,286 @@
+//! The import dialog (`I`): a path prompt, the replay file validated the
+//! way `rmq-console replay` validates it (`crate::replay`), its messages
+//! listed with every invalid line and its reason, then all or the selected
+//! messages sent at a rate (`+`/`-`), with progress and cancel (`x`). The
+//! file is read by the run loop (`Effect::ReadImport`); sends are paced on
+//! the loop's clock ticks. No I/O here.
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Local};
+
+use super::{App, Effect, Level, Overlay};
+use crate::console::keymap::Bind;
+use crate::message::{Draft, Mode, Seq};
+use crate::producer::ProducerCommand;
+use crate::replay::Parsed;
+
+/// The rates `+` and `-` step through, in messages per second.
+pub const RATES: [u32; 8] = [1, 5, 10, 50, 100, 500, 1000, 5000];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportView {
+    /// What has been typed at the prompt.
+    pub path: String,
+    /// `None` while the path is being typed.
+    pub parsed: Option<Parsed>,
+    /// Index into `parsed.items`.
+    pub cursor: usize,
+    /// Indexes into `parsed.items`.
+    pub selected: BTreeSet<usize>,
+    /// Index into `RATES`.
+    pub rate: usize,
+    /// A send on a protected profile waits for `y`.
+    pub confirm: Option<usize>,
+}
+
+impl ImportView {
+    pub fn rate(&self) -> u32 {
+        RATES[self.rate.min(RATES.len() - 1)]
+    }
+}
+
+/// Messages going out at a pace, and how they ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pacer {
+    pub queue: VecDeque<(Arc<Draft>, Mode, Option<String>)>,
+    pub rate: u32,
+    pub started: DateTime<Local>,
+    pub total: u64,
+    pub sent: u64,
+    pub seqs: HashSet<Seq>,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub cancelled: bool,
+}
+
+impl Pacer {
+    pub fn done(&self) -> u64 {
+        self.succeeded + self.failed
+    }
+}
+
+impl App {
+    /// `I`: the path prompt.
+    pub(super) fn open_import(&mut self) -> Option<Effect> {
+        if self.quitting.is_none() {
+            self.overlay = Overlay::Import(Box::new(ImportView {
+                rate: 2,
+                ..Default::default()
+            }));
+        }
+        None
+    }
+
+    /// A key typed at the path prompt.
+    pub(super) fn import_path_input(&mut self, input: ratatui_textarea::Input) {
+        use ratatui_textarea::Key;
+        if let Overlay::Import(v) = &mut self.overlay {
+            match input.key {
+                Key::Char(c) if !input.ctrl && !input.alt => v.path.push(c),
+                Key::Backspace => {
+                    v.path.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The loop read and validated the file (or says why it could not).
+    pub(super) fn import_loaded(&mut self, parsed: Result<Parsed, String>) {
+        let Overlay::Import(v) = &mut self.overlay else {
+            return;
+        };
+        match parsed {
+            Ok(p) => {
+                let text = format!(
+                    "{}: {} message(s), {} invalid line(s)",
+                    p.origin,
+                    p.items.len(),
+                    p.invalid.len()
+                );
+                let level = if p.invalid.is_empty() {
+                    Level::Info
+                } else {
+                    Level::Warn
+                };
+                v.parsed = Some(p);
+                self.notice(level, text);
+            }
+            Err(e) => self.notice(Level::Error, e),
+        }
+    }
+
+    /// A key while the import dialog is open.
+    pub(super) fn import_key(&mut self, bind: Bind) -> Option<Effect> {
+        let (protected, name) = (self.profile().protected, self.profile().name.clone());
+        let max = self.max_message_bytes();
+        let Overlay::Import(v) = &mut self.overlay else {
+            return None;
+        };
+        let Some(p) = &v.parsed else {
+            // The prompt.
+            return match bind {
+                Bind::Close => {
+                    self.overlay = Overlay::None;
+                    None
+                }
+                Bind::Submit if !v.path.trim().is_empty() => Some(Effect::ReadImport {
+                    path: v.path.trim().to_string(),
+                    max_body: max,
+                }),
+                _ => None,
+            };
+        };
+        let n = p.items.len();
+        match bind {
+            Bind::Close if v.confirm.is_some() => v.confirm = None,
+            Bind::Close => self.overlay = Overlay::None,
+            Bind::ScrollDown => v.cursor = (v.cursor + 1).min(n.saturating_sub(1)),
+            Bind::ScrollUp => v.cursor = v.cursor.saturating_sub(1),
+            Bind::ToggleSelect if n > 0 => {
+                if !v.selected.remove(&v.cursor) {
+                    v.selected.insert(v.cursor);
+                }
+                v.cursor = (v.cursor + 1).min(n - 1);
+            }
+            Bind::RateUp => v.rate = (v.rate + 1).min(RATES.len() - 1),
+            Bind::RateDown => v.rate = v.rate.saturating_sub(1),
+            Bind::CancelBurst => return self.cancel_pacer(),
+            Bind::QuickSend | Bind::Yes => {
+                let confirmed = bind == Bind::Yes;
+                let items: Vec<(Arc<Draft>, Mode, Option<String>)> = p
+                    .items
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| v.selected.is_empty() || v.selected.contains(i))
+                    .map(|(_, it)| {
+                        (
+                            Arc::new(it.draft.clone()),
+                            it.mode.unwrap_or(self.mode),
+                            it.source.clone(),
+                        )
+                    })
+                    .collect();
+                if items.is_empty() || (confirmed && v.confirm != Some(items.len())) {
+                    return None;
+                }
+                if protected && !confirmed {
+                    v.confirm = Some(items.len());
+                    let text = format!(
+                        "send {} message(s) to PROTECTED profile {name}? y to confirm, Esc to cancel",
+                        items.len()
+                    );
+                    self.notice(Level::Warn, text);
+                    return None;
+                }
+                v.confirm = None;
+                let rate = v.rate();
+                return self.start_pacer(items, rate);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn start_pacer(
+        &mut self,
+        items: Vec<(Arc<Draft>, Mode, Option<String>)>,
+        rate: u32,
+    ) -> Option<Effect> {
+        if self.pacer.as_ref().is_some_and(|p| !p.queue.is_empty()) {
+            self.notice(
+                Level::Warn,
+                "an import is already being sent (x cancels it)",
+            );
+            return None;
+        }
+        if self.quitting.is_some() || !self.producer_alive || self.switching.is_some() {
+            self.notice(Level::Warn, "the producer is not ready; nothing sent");
+            return None;
+        }
+        let total = items.len() as u64;
+        self.pacer = Some(Pacer {
+            queue: items.into(),
+            rate,
+            started: self.now,
+            total,
+            sent: 0,
+            seqs: HashSet::new(),
+            succeeded: 0,
+            failed: 0,
+            cancelled: false,
+        });
+        self.notice(
+            Level::Info,
+            format!("sending {total} message(s) at {rate}/s"),
+        );
+        // The first goes at once; the rest on the clock.
+        self.pace()
+    }
+
+    /// Sends what is due by now at the pacer's rate.
+    pub(super) fn pace(&mut self) -> Option<Effect> {
+        let now = self.now;
+        let p = self.pacer.as_mut()?;
+        if p.queue.is_empty() {
+            return None;
+        }
+        let elapsed = (now - p.started).num_milliseconds().max(0) as u64;
+        let due = (1 + elapsed * u64::from(p.rate) / 1000).min(p.total);
+        let mut batch = Vec::new();
+        while p.sent < due {
+            let Some(item) = p.queue.pop_front() else {
+                break;
+            };
+            p.sent += 1;
+            batch.push(item);
+        }
+        let mut effects = Vec::new();
+        for (draft, mode, source) in batch {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            if let Err(e) = self.ledger.accept(seq, mode) {
+                tracing::warn!("send #{seq}: {e}");
+            }
+            if let Some(p) = self.pacer.as_mut() {
+                p.seqs.insert(seq);
+            }
+            self.in_flight.insert(seq, draft.clone());
+            if let Some(s) = source {
+                self.sources.insert(seq, s);
+            }
+            self.push_accepted(seq, mode, draft.clone());
+            effects.push(Effect::Submit(ProducerCommand::Send { seq, mode, draft }));
+        }
+        (!effects.is_empty()).then_some(Effect::Many(effects))
+    }
+
+    fn cancel_pacer(&mut self) -> Option<Effect> {
+        match self.pacer.as_mut() {
+            Some(p) if !p.queue.is_empty() => {
+                let left = p.queue.len();
+                p.queue.clear();
+                p.cancelled = true;
+                let text = format!("import cancelled: {} sent, {left} not sent", p.sent);
+                self.notice(Level::Warn, text);
+            }
+            _ => self.notice(Level::Info, "nothing is being sent"),
+        }
+        None
+    }
+
+    /// Counts an import's send as it ends.
+    pub(super) fn paced_completed(&mut self, seq: Seq, ok: bool) {
+        if let Some(p) = self.pacer.as_mut()
+            && p.seqs.remove(&seq)
+        {
+            if ok {
+                p.succeeded += 1;
+            } else {
+                p.failed += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The history pane: journal records newest first (time, mode, outcome,
+//! topic/tag, keys, body), the filter line, selection marks, and the
+//! cursor's record in full when its detail is open.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::results::cut;
+use crate::console::app::{App, HistoryView};
+use crate::console::keymap::Context;
+use crate::journal::Record;
+use crate::theme::Styles;
+
+/// `HH:MM:SS.mmm` out of an RFC 3339 time as recorded.
+fn clock(at: &str) -> &str {
+    at.get(11..23).unwrap_or(at)
+}
+
+fn outcome(r: &Record) -> String {
+    match (r.state.as_str(), &r.status) {
+        ("acknowledged", Some(s)) if s == "SendOk" => "OK".into(),
+        ("acknowledged", Some(s)) => s.clone(),
+        ("failed", _) => "FAILED".into(),
+        ("dispatched", _) => "DISPATCHED".into(),
+        (other, _) => other.to_uppercase(),
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Styles) {
+    super::clear(frame, area);
+    let ctx = if h.filtering {
+        Context::HistoryFilter
+    } else {
+        Context::History
+    };
+    let shown = h.shown();
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.border_focus)
+        .title(Span::styled(
+            format!(
+                " History ({} of {}, newest first{}) ",
+                shown.len(),
+                h.records.len(),
+                if h.selected.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} selected", h.selected.len())
+                }
+            ),
+            s.accent,
+        ))
+        .title_bottom(Span::styled(
+            format!(" {} ", app.keymap.hint_line(ctx)),
+            s.muted,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines = vec![Line::from(vec![
+        Span::styled("filter: ", s.muted),
+        Span::styled(h.filter.clone(), s.text),
+        Span::styled(if h.filtering { "▏" } else { "" }, s.accent),
+        Span::styled(
+            if h.filter.is_empty() && !h.filtering {
+                "(/ to type: topic, tag, key, outcome or body text)"
+            } else {
+                ""
+            },
+            s.muted,
+        ),
+    ])];
+    if let Some(n) = h.confirm {
+        lines.push(Line::styled(
+            format!(
+                "resend {n} record(s) to PROTECTED profile {}? y confirms, Esc cancels",
+                app.profile().name
+            ),
+            s.error,
+        ));
+    }
+    if h.detail
+        && let Some(r) = h.current()
+    {
+        lines.extend(detail(r, s));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    }
+    if shown.is_empty() {
+        lines.push(Line::styled(
+            if h.records.is_empty() {
+                "the journal is empty: sends are recorded here as they complete"
+            } else {
+                "no record matches the filter"
+            },
+            s.muted,
+        ));
+    }
+    let rows = (inner.height as usize).saturating_sub(lines.len());
+    let offset = (h.cursor + 1).saturating_sub(rows);
+    for (i, r) in shown.iter().enumerate().skip(offset).take(rows) {
+        let mark = if h.selected.contains(&r.id) {
+            "●"
+        } else {
+            " "
+        };
+        let status = outcome(r);
+        let status_style = if r.succeeded() { s.success } else { s.error };
+        let what = match &r.tag {
+            Some(t) => format!("{}/{t}", r.topic),
+            None => r.topic.clone(),
+        };
+        let head = format!("{mark} {} {:<6} ", clock(&r.submitted_at), r.mode.as_str());
+        let used = head.chars().count() + 11;
+        let rest = width.saturating_sub(used);
+        let body = r
+            .body
+            .as_deref()
+            .map(|b| b.replace('\n', "⏎"))
+            .unwrap_or_else(|| "(binary)".into());
+        let text = format!("{what}  {}  {body}", r.keys.join(" "));
+        let line = Line::from(vec![
+            Span::styled(head, s.text),
+            Span::styled(format!("{:<10} ", cut(&status, 10)), status_style),
+            Span::styled(cut(&text, rest), s.text),
+        ]);
+        lines.push(if i == h.cursor {
+            line.patch_style(s.selection)
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One record in full.
+fn detail<'a>(r: &Record, s: &Styles) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    let mut field = |name: &str, value: String| {
+        out.push(Line::from(vec![
+            Span::styled(format!("{name:<13}"), s.muted),
+            Span::styled(value, s.text),
+        ]));
+    };
+    field("record", r.id.clone());
+    if let Some(src) = &r.source {
+        field("resent from", src.clone());
+    }
+    field("profile", r.profile.clone());
+    field("mode", r.mode.label().to_string());
+    field("outcome", outcome(r));
+    if let Some(m) = &r.msg_id {
+        field("msgId", m.clone());
+    }
+    if let (Some(b), Some(q), Some(o)) = (&r.broker, r.queue_id, r.queue_offset) {
+        field("queue", format!("{b}:{q}@{o}"));
+    }
+    if let Some(e) = &r.error {
+        let code = r
+            .broker_code
+            .map(|c| format!(" (broker code {c})"))
+            .unwrap_or_default();
+        field("error", format!("{e}{code}"));
+    }
+    field("submitted", r.submitted_at.clone());
+    field(
+        if r.callback_at.is_some() {
+            "callback"
+        } else {
+            "completed"
+        },
+        format!("{} ({:.1} ms)", r.completed_at, r.latency_ms),
+    );
+    field("topic", r.topic.clone());
+    if let Some(t) = &r.tag {
+        field("tag", t.clone());
+    }
+    if !r.keys.is_empty() {
+        field("keys", r.keys.join(" "));
+    }
+    for (k, v) in &r.properties {
+        field("property", format!("{k}={v}"));
+    }
+    match (&r.body, &r.body_base64) {
+        (Some(b), _) => field("body", b.clone()),
+        (_, Some(b)) => field("body (base64)", b.clone()),
+        _ => {}
+    }
+    out
+}

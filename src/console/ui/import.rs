@@ -1,0 +1,115 @@
+//! The import dialog: the path prompt, then the file's messages with the
+//! invalid lines and their reasons, the rate, and the progress of a send.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::results::cut;
+use crate::console::app::{App, ImportView};
+use crate::console::keymap::Context;
+use crate::theme::Styles;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styles) {
+    super::clear(frame, area);
+    let ctx = if v.parsed.is_none() {
+        Context::ImportPath
+    } else {
+        Context::Import
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.border_focus)
+        .title(Span::styled(" Import a replay file ", s.accent))
+        .title_bottom(Span::styled(
+            format!(" {} ", app.keymap.hint_line(ctx)),
+            s.muted,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines = vec![Line::from(vec![
+        Span::styled("path: ", s.muted),
+        Span::styled(v.path.clone(), s.text),
+        Span::styled(if v.parsed.is_none() { "▏" } else { "" }, s.accent),
+    ])];
+    let Some(p) = &v.parsed else {
+        lines.push(Line::styled(
+            "JSON Lines: topic, tag, keys, properties, body or body_base64, mode (a journal file is one)",
+            s.muted,
+        ));
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    };
+    let mut status = vec![Span::styled(
+        format!(
+            "{} message(s), {} invalid · rate {}/s · {}",
+            p.items.len(),
+            p.invalid.len(),
+            v.rate(),
+            if v.selected.is_empty() {
+                "s sends all".to_string()
+            } else {
+                format!("s sends {} selected", v.selected.len())
+            }
+        ),
+        s.text,
+    )];
+    if let Some(pc) = &app.pacer {
+        status.push(Span::styled(
+            format!(
+                " · sent {}/{}, {} ok, {} failed{}",
+                pc.sent,
+                pc.total,
+                pc.succeeded,
+                pc.failed,
+                if pc.cancelled { ", cancelled" } else { "" }
+            ),
+            if pc.failed > 0 { s.warning } else { s.success },
+        ));
+    }
+    lines.push(Line::from(status));
+    if let Some(n) = v.confirm {
+        lines.push(Line::styled(
+            format!(
+                "send {n} message(s) to PROTECTED profile {}? y confirms, Esc cancels",
+                app.profile().name
+            ),
+            s.error,
+        ));
+    }
+    for i in &p.invalid {
+        lines.push(Line::styled(
+            cut(&format!("line {}: {}", i.line, i.reason), width),
+            s.error,
+        ));
+    }
+    let rows = (inner.height as usize).saturating_sub(lines.len());
+    let offset = (v.cursor + 1).saturating_sub(rows);
+    for (i, item) in p.items.iter().enumerate().skip(offset).take(rows) {
+        let mark = if v.selected.contains(&i) { "●" } else { " " };
+        let d = &item.draft;
+        let mode = item.mode.map_or("-", |m| m.as_str());
+        let body = String::from_utf8(d.body.clone())
+            .map(|b| b.replace('\n', "⏎"))
+            .unwrap_or_else(|_| "(binary)".into());
+        let what = match &d.tag {
+            Some(t) => format!("{}/{t}", d.topic),
+            None => d.topic.clone(),
+        };
+        let text = format!(
+            "{mark} line {:<4} {:<6} {what}  {}  {body}",
+            item.line,
+            mode,
+            d.keys.join(" ")
+        );
+        let line = Line::styled(cut(&text, width), s.text);
+        lines.push(if i == v.cursor {
+            line.patch_style(s.selection)
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,278 @@
+//! `rmq-console replay FILE`: validates the whole replay file first (every
+//! bad line as `FILE:LINE: reason`), then sends each message in its mode at
+//! the asked rate through one producer task, one JSON line per message on
+//! stdout like `send`, a progress bar on stderr when it is a terminal, and a
+//! summary per mode. Exit 0 when every message ended as its mode promises,
+//! 1 otherwise, 2 for a file that did not validate.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{completion_json, interrupt, print_summary};
+use crate::cli::ReplayArgs;
+use crate::events::ProducerEvent;
+use crate::journal::Plan;
+use crate::ledger::Ledger;
+use crate::message::{Draft, Mode, Seq};
+use crate::producer::{self, ProducerCommand, ProducerSettings};
+use crate::replay::{Parsed, line_json, parse};
+use crate::runtime::Runtime;
+use crate::signals::Signals;
+
+/// One message to send: seq, mode, draft, file line, source record.
+type Planned = (Seq, Mode, Arc<Draft>, usize, Option<String>);
+
+/// Reads the file (`-`: standard input) and validates every line.
+pub fn load(args: &ReplayArgs, max_body: usize) -> Result<Parsed> {
+    let (text, origin) = if args.file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .context("reading the replay file from standard input")?;
+        (buf, "stdin".to_string())
+    } else {
+        let text = std::fs::read(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?;
+        (text, args.file.display().to_string())
+    };
+    Ok(parse(&text, &origin, args.topic.as_deref(), max_body))
+}
+
+/// The mode a message goes in: `--mode`, else the line's, else sync.
+fn mode_of(args: &ReplayArgs, line: Option<Mode>) -> Mode {
+    args.mode.or(line).unwrap_or(Mode::Sync)
+}
+
+/// Lists the invalid lines on stderr; `Some(2)` when that ends the run.
+fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
+    for p in parsed.problems() {
+        eprintln!("{p}");
+    }
+    if parsed.invalid.is_empty() {
+        return None;
+    }
+    let n = parsed.invalid.len();
+    if args.skip_invalid {
+        eprintln!(
+            "replay: {n} invalid line(s) skipped; {} to send",
+            parsed.items.len()
+        );
+        None
+    } else {
+        eprintln!(
+            "replay: {n} invalid line(s); nothing sent (--skip-invalid sends the valid ones)"
+        );
+        Some(ExitCode::from(2))
+    }
+}
+
+/// `--dry-run`: validates and prints what would be sent, then stops; no
+/// broker needed.
+pub fn dry_run(args: &ReplayArgs, max_body: usize) -> Result<ExitCode> {
+    let parsed = load(args, max_body)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for item in &parsed.items {
+        let mut v = line_json(&item.draft, Some(mode_of(args, item.mode)));
+        let o = v.as_object_mut().expect("object");
+        o.insert("line".into(), item.line.into());
+        if let Some(s) = &item.source {
+            o.insert("source".into(), s.clone().into());
+        }
+        writeln!(out, "{v}")?;
+    }
+    out.flush()?;
+    drop(out);
+    if let Some(code) = report_invalid(&parsed, args) {
+        return Ok(code);
+    }
+    eprintln!(
+        "replay: dry run: {} message(s) would be sent",
+        parsed.items.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn replay(
+    rt: &Runtime,
+    settings: ProducerSettings,
+    journal: Plan,
+    args: ReplayArgs,
+) -> Result<ExitCode> {
+    if args.dry_run {
+        return dry_run(&args, settings.max_message_bytes);
+    }
+    let parsed = load(&args, settings.max_message_bytes)?;
+    if let Some(code) = report_invalid(&parsed, &args) {
+        return Ok(code);
+    }
+    if parsed.items.is_empty() {
+        eprintln!("replay: nothing to send");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let journal = if args.no_journal {
+        journal.off()
+    } else {
+        journal
+    }
+    .sink(&settings, args.mode.unwrap_or(Mode::Sync));
+    // seq → (line, source, draft): seqs are 1.. in file order.
+    let plan: Vec<Planned> = parsed
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            (
+                i as Seq + 1,
+                mode_of(&args, item.mode),
+                Arc::new(item.draft.clone()),
+                item.line,
+                item.source.clone(),
+            )
+        })
+        .collect();
+    let total = plan.len() as u64;
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let quiet = args.quiet;
+    let started = Instant::now();
+    let (ledger, interrupted) = rt.block_on(async {
+        let mut signals = Signals::new().context("installing signal handlers")?;
+        let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
+        let stop = Arc::new(AtomicBool::new(false));
+        let cmds: Vec<(Seq, Mode, Arc<Draft>)> =
+            plan.iter().map(|(s, m, d, _, _)| (*s, *m, d.clone(), )).collect();
+        let (h, flag, rate) = (handle.clone(), stop.clone(), args.rate);
+        // Sends go out from a task of their own so events are drained
+        // while it waits for room or for its pace.
+        let mut submitter = tokio::spawn(async move {
+            let mut pace = rate.map(|r| {
+                let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(r)));
+                i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+                i
+            });
+            let mut n = 0u64;
+            for (seq, mode, draft) in cmds {
+                if let Some(p) = &mut pace {
+                    p.tick().await;
+                }
+                if flag.load(Ordering::SeqCst)
+                    || h.submit(ProducerCommand::Send { seq, mode, draft }).await.is_err()
+                {
+                    break;
+                }
+                n += 1;
+            }
+            n
+        });
+        let mut ledger = Ledger::new();
+        let mut expected: Option<u64> = None;
+        let mut interrupted = false;
+        let mut on_event = |evt: ProducerEvent, ledger: &mut Ledger| {
+            let fresh = ledger.apply(&evt).is_ok();
+            match evt {
+                ProducerEvent::Connection(crate::events::Connection::Failed(e)) => {
+                    bar.suspend(|| eprintln!("rmq-console: {e}"));
+                }
+                ProducerEvent::Completed(c) if fresh => {
+                    let Some((_, _, draft, line, source)) =
+                        plan.get((c.seq as usize).wrapping_sub(1))
+                    else {
+                        return;
+                    };
+                    journal.record(&c, Some(draft), source.clone());
+                    if !quiet {
+                        let mut v = completion_json(&c, Some(draft));
+                        let o = v.as_object_mut().expect("object");
+                        o.insert("line".into(), (*line).into());
+                        if let Some(s) = source {
+                            o.insert("source".into(), s.clone().into());
+                        }
+                        if let Some(id) = journal.id_for(c.seq) {
+                            o.insert("record".into(), id.into());
+                        }
+                        let _ = writeln!(out, "{v}");
+                    }
+                    bar.inc(1);
+                }
+                _ => {}
+            }
+        };
+        let ended = |l: &Ledger| Mode::ALL.iter().map(|m| l.counts(*m).ended()).sum::<u64>();
+        while expected != Some(ended(&ledger)) {
+            tokio::select! {
+                n = &mut submitter, if expected.is_none() => {
+                    expected = Some(n.unwrap_or(0));
+                }
+                sig = signals.recv(), if !interrupted => {
+                    interrupted = true;
+                    stop.store(true, Ordering::SeqCst);
+                    bar.suspend(|| interrupt(sig, settings.send_timeout, &signals));
+                    let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
+                }
+                evt = events.recv() => match evt {
+                    None => break,
+                    Some(ProducerEvent::Stopped { .. }) => break,
+                    Some(evt) => on_event(evt, &mut ledger),
+                }
+            }
+        }
+        // One-way requests may still be queued on the connection; closing
+        // it now would cancel them (BROKER-NOTES).
+        if !interrupted && ledger.counts(Mode::Oneway).dispatched > 0 {
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+        }
+        let _ = handle
+            .submit(ProducerCommand::Shutdown { grace: settings.send_timeout })
+            .await;
+        while let Some(evt) = events.recv().await {
+            if matches!(evt, ProducerEvent::Stopped { .. }) {
+                let _ = ledger.apply(&evt);
+                break;
+            }
+            on_event(evt, &mut ledger);
+        }
+        if let Err(e) = join.await {
+            bail!("the producer task ended abnormally: {e}");
+        }
+        Ok::<_, anyhow::Error>((ledger, interrupted))
+    })?;
+    bar.finish_and_clear();
+    out.flush()?;
+    drop(out);
+    for p in journal.close() {
+        eprintln!("rmq-console: warning: {p}");
+    }
+    let elapsed = started.elapsed();
+    let mut ok = !interrupted;
+    let mut ended = 0;
+    for mode in Mode::ALL {
+        let c = ledger.counts(mode);
+        if c.accepted == 0 && c.ended() == 0 {
+            continue;
+        }
+        print_summary(mode, c, elapsed);
+        ok &= c.unexpected(mode) == 0;
+        ended += c.ended();
+    }
+    ok &= ended == total;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
