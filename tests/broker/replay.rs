@@ -80,6 +80,29 @@ fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
 /// Reads `topic` back and compares every stored message with `WANT`.
 fn assert_stored(rt: &Runtime, namesrv: &str, topic: &str) {
     let stored = rt.block_on(read_back(rt, namesrv, topic, WANT.len()));
+    // The session, for whoever runs this with --nocapture.
+    eprintln!("--- the consumer read from {topic}:");
+    for m in &stored {
+        let s = |v: Option<CheetahString>| v.map(|v| v.to_string()).unwrap_or_default();
+        let body = m.body().unwrap_or_default();
+        let props: Vec<String> = ["region", "n", "only"]
+            .iter()
+            .filter_map(|k| {
+                m.get_user_property(CheetahString::from(*k))
+                    .map(|v| format!("{k}={v}"))
+            })
+            .collect();
+        eprintln!(
+            "tag={} keys={} props=[{}] body={}",
+            s(m.get_tags()),
+            s(m.get_keys()),
+            props.join(","),
+            match std::str::from_utf8(&body) {
+                Ok(t) => format!("{t:?}"),
+                Err(_) => format!("bytes {:02x?}", &body[..]),
+            }
+        );
+    }
     assert_eq!(
         stored.len(),
         WANT.len(),
@@ -116,7 +139,14 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
     let p = path.to_str().unwrap();
 
     // The dry run names exactly the bad lines and what would be sent.
+    eprintln!("--- {p}:\n{}", file(&topic));
     let dry = run(&["replay", p, "--dry-run"]);
+    eprintln!(
+        "--- $ rmq-console replay {p} --dry-run   (exit {:?})\n{}{}",
+        dry.status.code(),
+        String::from_utf8_lossy(&dry.stdout),
+        String::from_utf8_lossy(&dry.stderr)
+    );
     assert_eq!(dry.status.code(), Some(2), "an invalid file");
     let stderr = String::from_utf8_lossy(&dry.stderr);
     let named: Vec<&str> = stderr.lines().filter(|l| l.starts_with(p)).collect();
@@ -141,6 +171,11 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
 
     let sent = run(&["replay", p, "--skip-invalid", "--namesrv", &sb.namesrv_addr]);
     let stderr = String::from_utf8_lossy(&sent.stderr).to_string();
+    eprintln!(
+        "--- $ rmq-console replay {p} --skip-invalid --namesrv ADDR   (exit {:?})\n{}{stderr}",
+        sent.status.code(),
+        String::from_utf8_lossy(&sent.stdout)
+    );
     assert!(sent.status.success(), "{stderr}");
     let lines = json_lines(&sent.stdout);
     assert_eq!(lines.len(), 4);
