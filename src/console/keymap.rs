@@ -99,12 +99,13 @@ pub enum Bind {
     Import,
     RateUp,
     RateDown,
+    RestoreDraft,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 39] = [
+const TABLE: [(Bind, &str, &str, &str); 40] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -219,11 +220,17 @@ const TABLE: [(Bind, &str, &str, &str); 39] = [
         "slower (messages per second)",
         "slower",
     ),
+    (
+        Bind::RestoreDraft,
+        "restore_draft",
+        "restore the last draft sent to this topic",
+        "restore",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 39] = {
-        let mut all = [Bind::Send; 39];
+    pub const ALL: [Bind; 40] = {
+        let mut all = [Bind::Send; 40];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -454,6 +461,7 @@ impl Default for Keymap {
         add(C::Global, B::FocusNext, &[Chord::key(K::Tab)]);
         add(C::Global, B::FocusPrev, &[Chord::key(K::BackTab)]);
         add(C::Global, B::RestartProducer, &[Chord::ctrl('r')]);
+        add(C::Global, B::RestoreDraft, &[Chord::ctrl('o')]);
         add(C::Edit, B::LeaveField, &[Chord::key(K::Esc)]);
         for ctx in NAV {
             add(ctx, B::ModeSync, &[Chord::plain('1')]);

@@ -222,5 +222,8 @@ impl App {
             area.input(input);
         }
         self.composer.validate(self.max_message_bytes());
+        if focus == Focus::Topic {
+            self.offer_last_draft();
+        }
     }
 }

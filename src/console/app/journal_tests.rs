@@ -5,6 +5,7 @@ use std::time::Duration;
 use ratatui_textarea::TextArea;
 
 use super::*;
+use crate::console::app::line_input;
 use crate::console::keymap::Context;
 use crate::console::ui::tests::{empty_app, t0};
 use crate::message::{Completion, Mode, Outcome};
@@ -437,5 +438,46 @@ fn import_dialog_snapshots() {
     insta::assert_snapshot!(
         "import_120x40",
         crate::console::ui::tests::draw(&app, 120, 40)
+    );
+}
+
+#[test]
+fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
+    let mut app = ready_app();
+    app.composer.tag = line_input("paid");
+    app.composer.validate(app.max_message_bytes());
+    app.focus = Focus::Log;
+    assert!(app.update(Action::Key(Bind::Send)).is_some());
+    // Another message to another topic.
+    app.composer.topic = line_input("");
+    app.composer.body = TextArea::new(vec!["other".into()]);
+    app.composer.tag = line_input("");
+    app.focus = Focus::Topic;
+    for c in "Topic".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    assert!(app.offered.is_none(), "no draft for `Topic`");
+    for c in "Test".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    let n = app.notice.clone().expect("offered");
+    assert!(n.text.contains("Ctrl-O restores it"), "{}", n.text);
+    app.update(Action::Key(Bind::RestoreDraft));
+    let d = app.composer.draft().unwrap();
+    assert_eq!(
+        (d.topic.as_str(), d.tag.as_deref()),
+        ("TopicTest", Some("paid"))
+    );
+    assert_eq!(d.body, b"hello");
+    assert_eq!(
+        app.focus,
+        Focus::Topic,
+        "stays where the operator was typing"
     );
 }

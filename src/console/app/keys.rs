@@ -112,6 +112,7 @@ impl App {
             Bind::History => self.open_history(),
             Bind::ExportResults => self.export_results(),
             Bind::Import => self.open_import(),
+            Bind::RestoreDraft => self.restore_draft(),
             Bind::Close
             | Bind::Submit
             | Bind::Yes

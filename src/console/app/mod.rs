@@ -4,6 +4,7 @@
 //! carries out the effects it returns. Each job lives in its own module.
 
 mod composer;
+mod drafts;
 mod history;
 mod import;
 mod keys;
@@ -165,6 +166,10 @@ pub struct App {
     pub sources: HashMap<Seq, String>,
     /// An import being sent at a rate.
     pub pacer: Option<Pacer>,
+    /// The last draft sent to each topic, oldest first.
+    pub last_drafts: Vec<Draft>,
+    /// The topic whose last draft the restore key would bring back.
+    pub offered: Option<String>,
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
@@ -209,6 +214,8 @@ impl App {
             in_flight: HashMap::new(),
             sources: HashMap::new(),
             pacer: None,
+            last_drafts: Vec::new(),
+            offered: None,
             quitting: None,
             switching: None,
             should_exit: false,

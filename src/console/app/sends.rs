@@ -78,6 +78,7 @@ impl App {
             return None;
         }
         self.overlay = Overlay::None;
+        self.remember_draft(&pending.draft);
         self.emit(pending)
     }
 
