@@ -249,6 +249,29 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
         panic!("journaled")
     };
     assert_eq!(e.source.as_deref(), Some("ab12cd34-4"));
+    // The result's detail names the record; the record's detail names the
+    // resend once the journal holds it.
+    let row = app.log.shown().iter().position(|x| x.seq == 2).unwrap();
+    app.overlay = Overlay::None;
+    app.focus = Focus::Log;
+    app.selected = row;
+    app.update(Action::Key(Bind::OpenDetail));
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(
+        screen.contains("resent from    record ab12cd34-4"),
+        "{screen}"
+    );
+    let mut resent = crate::journal::Record::from_entry(&e, "ef56-2".into());
+    resent.submitted_at = "2026-11-25T12:01:00.000+00:00".into();
+    app.update(Action::Key(Bind::Close));
+    app.update(Action::HistoryLoaded {
+        records: vec![record(4, "orders", "acknowledged", "{\"id\":4}"), resent],
+        warnings: vec![],
+    });
+    app.update(Action::Key(Bind::ScrollDown));
+    app.update(Action::Key(Bind::OpenDetail));
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(screen.contains("resent as    ef56-2"), "{screen}");
 }
 
 #[test]

@@ -166,6 +166,9 @@ pub struct App {
     pub sources: HashMap<Seq, String>,
     /// An import being sent at a rate.
     pub pacer: Option<Pacer>,
+    /// The journal record each resend of this session came from (kept for
+    /// the detail view; at most `HISTORY_LIMIT`).
+    pub resent_from: HashMap<Seq, String>,
     /// The last draft sent to each topic, oldest first.
     pub last_drafts: Vec<Draft>,
     /// The topic whose last draft the restore key would bring back.
@@ -215,6 +218,7 @@ impl App {
             sources: HashMap::new(),
             pacer: None,
             last_drafts: Vec::new(),
+            resent_from: HashMap::new(),
             offered: None,
             quitting: None,
             switching: None,

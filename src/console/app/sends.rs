@@ -266,6 +266,10 @@ impl App {
         self.paced_completed(c.seq, c.outcome.is_expected_for(c.mode));
         let mut journal = self.journal_entry(&c, draft.clone());
         if let Some(source) = self.sources.remove(&c.seq) {
+            if self.resent_from.len() >= super::HISTORY_LIMIT {
+                self.resent_from.clear();
+            }
+            self.resent_from.insert(c.seq, source.clone());
             if let Some(e) = journal.as_mut() {
                 e.source = Some(source.clone());
             }

@@ -85,6 +85,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
         && let Some(r) = h.current()
     {
         lines.extend(detail(r, s));
+        // The other way: this record's resends, from the journal.
+        let resent: Vec<&str> = h
+            .records
+            .iter()
+            .filter(|x| x.source.as_deref() == Some(r.id.as_str()))
+            .map(|x| x.id.as_str())
+            .collect();
+        if !resent.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<13}", "resent as"), s.muted),
+                Span::styled(resent.join(" "), s.text),
+            ]));
+        }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
     }
