@@ -564,6 +564,9 @@ impl Default for Keymap {
         add(C::History, B::LoadDraft, &[Chord::plain('l')]);
         add(C::History, B::Resend, &[Chord::plain('R')]);
         add(C::History, B::Yes, &[Chord::plain('y')]);
+        add(C::History, B::RateUp, &[Chord::plain('+')]);
+        add(C::History, B::RateDown, &[Chord::plain('-')]);
+        add(C::History, B::CancelBurst, &[Chord::plain('x')]);
         add(
             C::History,
             B::Close,

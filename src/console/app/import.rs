@@ -184,7 +184,7 @@ impl App {
         None
     }
 
-    fn start_pacer(
+    pub(super) fn start_pacer(
         &mut self,
         items: Vec<(Arc<Draft>, Mode, Option<String>)>,
         rate: u32,
@@ -257,7 +257,7 @@ impl App {
         (!effects.is_empty()).then_some(Effect::Many(effects))
     }
 
-    fn cancel_pacer(&mut self) -> Option<Effect> {
+    pub(super) fn cancel_pacer(&mut self) -> Option<Effect> {
         match self.pacer.as_mut() {
             Some(p) if !p.queue.is_empty() => {
                 let left = p.queue.len();

@@ -216,9 +216,21 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
     app.update(Action::Key(Bind::ScrollDown)); // 2
     app.update(Action::Key(Bind::ToggleSelect));
     assert_eq!(history(&app).selected.len(), 2);
-    let Some(Effect::Many(effects)) = app.update(Action::Key(Bind::Resend)) else {
+    // 1 per second: the first at once, the other on the clock.
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    assert_eq!(history(&app).rate(), 1);
+    let Some(Effect::Many(mut effects)) = app.update(Action::Key(Bind::Resend)) else {
         panic!("sends")
     };
+    assert_eq!(effects.len(), 1);
+    let Some(Effect::Many(more)) =
+        app.update(Action::Tick(app.now + chrono::Duration::milliseconds(1000)))
+    else {
+        panic!("the second on the clock")
+    };
+    effects.extend(more);
     let sends: Vec<(u64, Mode, String)> = effects
         .iter()
         .map(|e| match e {

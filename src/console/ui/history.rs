@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::results::cut;
 use crate::console::app::{App, HistoryView};
-use crate::console::keymap::Context;
+use crate::console::keymap::{Bind, Context};
 use crate::journal::Record;
 use crate::theme::Styles;
 
@@ -72,6 +72,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
             s.muted,
         ),
     ])];
+    let key = |b| app.keymap.key_for(Context::History, b).unwrap_or_default();
+    let mut pace = format!(
+        "resend rate {}/s ({}/{} change, {} cancels)",
+        h.rate(),
+        key(Bind::RateUp),
+        key(Bind::RateDown),
+        key(Bind::CancelBurst)
+    );
+    if let Some(pc) = &app.pacer {
+        pace.push_str(&format!(
+            " · sent {}/{}, {} ok, {} failed{}",
+            pc.sent,
+            pc.total,
+            pc.succeeded,
+            pc.failed,
+            if pc.cancelled { ", cancelled" } else { "" }
+        ));
+    }
+    lines.push(Line::styled(pace, s.muted));
     if let Some(n) = h.confirm {
         lines.push(Line::styled(
             format!(
