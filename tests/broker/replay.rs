@@ -224,3 +224,58 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
     assert_stored(&rt, &sb.namesrv_addr, &again_topic);
     rt.shutdown();
 }
+
+/// No broker needed: an unwritable journal is a warning and the send's own
+/// outcome still decides the exit status; `replay -` reads standard input.
+#[test]
+fn an_unwritable_journal_warns_and_replay_reads_stdin() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join(".local/state/rmq-console");
+    std::fs::create_dir_all(&state).unwrap();
+    // A file where the journal's directory should be.
+    std::fs::write(state.join("journal"), "").unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = binary(home.path())
+        .args(["send", "--namesrv", &closed.to_string(), "--topic", "t"])
+        .args(["--body", "x", "--mode", "sync"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the send failed, not the journal"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rmq-console: warning: journal:") && stderr.contains("sending goes on"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"state\":\"failed\""));
+
+    let mut child = binary(home.path())
+        .args(["replay", "-", "--dry-run", "--topic", "other"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        b"{\"topic\":\"t\",\"body\":\"a\"}\nnot json\n",
+    )
+    .unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["topic"], "other", "--topic applies");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("stdin:2: broken JSON"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
