@@ -105,11 +105,13 @@ impl App {
         if self.quitting.is_some() {
             return None;
         }
+        self.notice(Level::Info, "reading the journal…");
         Some(Effect::LoadHistory)
     }
 
     /// The loop read the journal.
     pub(super) fn history_loaded(&mut self, records: Vec<Record>, warnings: Vec<String>) {
+        self.notice = None;
         if let Some(w) = warnings.first() {
             self.notice(
                 Level::Warn,
