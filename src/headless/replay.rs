@@ -157,8 +157,12 @@ pub fn replay(
         let cmds: Vec<(Seq, Mode, Arc<Draft>)> =
             plan.iter().map(|(s, m, d, _, _)| (*s, *m, d.clone(), )).collect();
         let (h, flag, rate) = (handle.clone(), stop.clone(), args.rate);
+        // Completed sequence numbers, for the submitter to wait on.
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Seq>();
         // Sends go out from a task of their own so events are drained
-        // while it waits for room or for its pace.
+        // while it waits for room, for its pace, or for a sync send's
+        // answer (a sync message waits for its ack before the next one goes,
+        // as sync means, which also keeps sync replays in file order).
         let mut submitter = tokio::spawn(async move {
             let mut pace = rate.map(|r| {
                 let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(r)));
@@ -176,6 +180,13 @@ pub fn replay(
                     break;
                 }
                 n += 1;
+                if mode == Mode::Sync {
+                    while let Some(done) = done_rx.recv().await {
+                        if done == seq {
+                            break;
+                        }
+                    }
+                }
             }
             n
         });
@@ -189,6 +200,7 @@ pub fn replay(
                     bar.suspend(|| eprintln!("rmq-console: {e}"));
                 }
                 ProducerEvent::Completed(c) if fresh => {
+                    let _ = done_tx.send(c.seq);
                     let Some((_, _, draft, line, source)) =
                         plan.get((c.seq as usize).wrapping_sub(1))
                     else {

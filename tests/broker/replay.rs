@@ -186,6 +186,15 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
             .unwrap_or_else(|| panic!("no output for line {}", w.line));
         assert_eq!(l["state"], w.state, "{l}");
     }
+    // A sync message waits for its ack before the next one goes.
+    let at = |line: u64, key: &str| {
+        let l = lines.iter().find(|l| l["line"] == line).unwrap();
+        chrono::DateTime::parse_from_rfc3339(l[key].as_str().unwrap()).unwrap()
+    };
+    assert!(
+        at(7, "submitted_at") >= at(1, "completed_at"),
+        "sync in file order"
+    );
     for mode in ["sync:", "async:", "oneway:"] {
         assert!(stderr.contains(mode), "a summary per mode: {stderr}");
     }
