@@ -223,8 +223,19 @@ impl App {
     /// Sends what is due by now at the pacer's rate.
     pub(super) fn pace(&mut self) -> Option<Effect> {
         let now = self.now;
+        let stopped = self.quitting.is_some() || self.switching.is_some() || !self.producer_alive;
         let p = self.pacer.as_mut()?;
         if p.queue.is_empty() {
+            return None;
+        }
+        if stopped {
+            // Quitting, switching or a dead producer: what is left is not
+            // sent (the results say how far it got).
+            let left = p.queue.len();
+            p.queue.clear();
+            p.cancelled = true;
+            let text = format!("import stopped: {} sent, {left} not sent", p.sent);
+            self.notice(Level::Warn, text);
             return None;
         }
         let elapsed = (now - p.started).num_milliseconds().max(0) as u64;

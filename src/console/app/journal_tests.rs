@@ -449,6 +449,19 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
 }
 
 #[test]
+fn a_paced_import_stops_when_the_producer_dies() {
+    let mut app = import_app();
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    assert_eq!(sends(app.update(Action::Key(Bind::QuickSend))).len(), 1);
+    app.update(Action::ProducerDied("boom".into()));
+    assert!(sends(app.update(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
+    let pc = app.pacer.clone().unwrap();
+    assert!(pc.cancelled && pc.queue.is_empty() && pc.sent == 1);
+    assert!(app.notice.unwrap().text.contains("2 not sent"));
+}
+
+#[test]
 fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
     let mut app = import_app();
     app.profiles[app.current].protected = true;
