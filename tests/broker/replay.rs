@@ -288,3 +288,87 @@ fn an_unwritable_journal_warns_and_replay_reads_stdin() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The console end to end in tmux, on its own sandbox: a send shows in the
+/// history pane (`H`), a replay file is imported (`I`) with its invalid line
+/// named and its messages sent, and `E` exports the results.
+#[test]
+fn console_history_import_and_export_end_to_end() {
+    use std::time::Duration;
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = home.path().join("in.jsonl");
+    std::fs::write(
+        &file,
+        "{\"topic\":\"demo-topic\",\"keys\":[\"imp-1\"],\"body\":\"imported one\"}\n\
+         {\"topic\":\"demo-topic\",\"body\":\n\
+         {\"topic\":\"demo-topic\",\"keys\":[\"imp-2\"],\"body\":\"imported two\",\"mode\":\"async\"}\n",
+    )
+    .unwrap();
+    let tmux = Tmux {
+        socket: home.path().join("tmux.sock"),
+    };
+    let command = format!(
+        "env -i HOME={home} TMPDIR={tmp} PATH=/usr/bin:/bin TERM=xterm-256color {BIN}; \
+         echo EXIT=$?; sleep 60",
+        home = home.path().display(),
+        tmp = tmp.path().display(),
+    );
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    tmux.wait_for("a ready sandbox", Duration::from_secs(60), |s| {
+        s.contains("SANDBOX") && s.contains("ready")
+    });
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tmux.literal("from the history e2e");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the acknowledgement", Duration::from_secs(30), |s| {
+        s.contains("OK SendOk")
+    });
+    tmux.keys(&["Escape", "H"]);
+    tmux.wait_for("the history pane", Duration::from_secs(10), |s| {
+        s.contains("History (1 of 1") && s.contains("from the history e2e")
+    });
+    tmux.keys(&["Escape", "I"]);
+    tmux.literal(file.to_str().unwrap());
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the import list", Duration::from_secs(10), |s| {
+        s.contains("2 message(s), 1 invalid") && s.contains("line 2: broken JSON")
+    });
+    tmux.keys(&["s"]);
+    tmux.wait_for(
+        "both imported messages acknowledged",
+        Duration::from_secs(30),
+        |s| s.contains("sent 2/2, 2 ok, 0 failed"),
+    );
+    tmux.keys(&["Escape", "E"]);
+    tmux.wait_for("the export notice", Duration::from_secs(10), |s| {
+        s.contains("exported 3 result(s)")
+    });
+    let exports = home.path().join(".local/state/rmq-console/exports");
+    let jsonl = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .expect("a JSON Lines export");
+    let records = json_lines(&std::fs::read(jsonl).unwrap());
+    let bodies: Vec<&str> = records
+        .iter()
+        .map(|r| r["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["from the history e2e", "imported one", "imported two"],
+        "oldest first"
+    );
+    assert!(records.iter().all(|r| r["state"] == "acknowledged"));
+}
