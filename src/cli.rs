@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::limits::MAX_ASYNC_INFLIGHT;
+use crate::limits::{
+    MAX_ASYNC_INFLIGHT, MAX_LINGER_MS, MAX_MESSAGE_BYTES, MAX_RATE, ranged, ranged_u32,
+};
 use crate::message::Mode;
 
 #[derive(Debug, Parser)]
@@ -49,6 +51,8 @@ pub struct TargetArgs {
     pub namesrv: Option<String>,
 }
 
+// Parsed once per run: the size of `send`'s arguments costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send messages without the console; one JSON object per message on stdout.
@@ -86,7 +90,8 @@ pub struct MessageArgs {
     /// Body text (else --body-file, else standard input).
     #[arg(long, conflicts_with = "body_file")]
     pub body: Option<String>,
-    /// Read the body from a file.
+    /// Read the body from a file (`-`: standard input); at most the
+    /// profile's max-message-bytes are read.
     #[arg(long, value_name = "PATH")]
     pub body_file: Option<PathBuf>,
 }
@@ -99,17 +104,17 @@ pub struct SendArgs {
     #[arg(long, default_value = "sync")]
     pub mode: Mode,
     /// How many messages.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, default_value_t = 1, value_parser = ranged::<1, 10_000_000>)]
     pub count: u64,
     /// Messages per second (default: as fast as the mode allows).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub rate: Option<u32>,
     /// Per-message keys from a template: {seq}, {uuid}, {now}.
     #[arg(long, value_name = "TEMPLATE")]
     pub key_template: Option<String>,
     /// One-way only: keep the connection open this long after the last send
     /// so queued requests are not cancelled by closing it.
-    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = ranged::<0, MAX_LINGER_MS>)]
     pub linger_ms: u64,
     /// One-way only: count what landed from the topic's queue offsets.
     #[arg(long)]
@@ -118,11 +123,37 @@ pub struct SendArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Async sends in flight at most (default: the profile's, 128).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
+    #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
     /// Keep no journal of these sends (the profile's `journal = false` does the same).
     #[arg(long)]
     pub no_journal: bool,
+    #[command(flatten)]
+    pub kind: TypeArgs,
+}
+
+/// The message type of a `send`: at most one of these (FIFO, delayed,
+/// transactional, batch); none is a normal message.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TypeArgs {
+    /// FIFO: the sharding key (message group); every message with it goes to one queue.
+    #[arg(long, value_name = "KEY")]
+    pub sharding_key: Option<String>,
+    /// Delayed: the broker's delay level, 1-18 (1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
+    #[arg(long, value_name = "N", conflicts_with_all = ["deliver_in", "deliver_at"])]
+    pub delay_level: Option<u8>,
+    /// Delayed: visible this long after the send (90s, 15m, 1h30m; at most 3d).
+    #[arg(long, value_name = "DURATION", value_parser = crate::types::parse_duration, conflicts_with = "deliver_at")]
+    pub deliver_in: Option<std::time::Duration>,
+    /// Delayed: visible at this time (2026-11-25T16:00:00Z, or local 2026-11-25 17:00, or 17:00 today).
+    #[arg(long, value_name = "TIME")]
+    pub deliver_at: Option<String>,
+    /// Transactional: the decision once the half message is stored (commit, rollback, unknown).
+    #[arg(long, value_name = "DECISION")]
+    pub transaction: Option<crate::types::TxChoice>,
+    /// Batch: the message N times in one request (per message one JSON line).
+    #[arg(long, value_name = "N")]
+    pub batch: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -138,23 +169,36 @@ pub struct BenchArgs {
     #[arg(long, default_value = "rmq-console-bench")]
     pub topic: String,
     /// Messages per mode.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 10_000, value_parser = ranged::<1, 1_000_000>)]
     pub count: u64,
     /// Body size in bytes.
-    #[arg(long, default_value_t = 128)]
-    pub body_bytes: usize,
+    #[arg(long, default_value_t = 128, value_parser = ranged::<1, MAX_MESSAGE_BYTES>)]
+    pub body_bytes: u64,
     /// Modes to run, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "sync,async,oneway")]
     pub modes: Vec<Mode>,
     /// One-way pacing in messages per second (unpaced one-way floods lose messages).
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 5000, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub oneway_rate: u32,
     /// Async sends in flight at most (default: the profile's, 128).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_ASYNC_INFLIGHT as u64))]
+    #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
     /// Keep no journal of the bench's sends (to measure what journaling costs).
     #[arg(long)]
     pub no_journal: bool,
+    /// One JSON object per mode instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// After the table, each mode's latency histogram (the same buckets).
+    #[arg(long)]
+    pub histogram: bool,
+    /// Message types to run after the modes, comma separated (fifo: sync
+    /// sends with one sharding key; batch: sync batches of --batch-size).
+    #[arg(long, value_delimiter = ',', default_value = "fifo,batch", value_parser = ["fifo", "batch"])]
+    pub types: Vec<String>,
+    /// Messages per batch request for the batch row.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(2..=1024))]
+    pub batch_size: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -287,6 +331,29 @@ mod tests {
     }
 
     #[test]
+    fn every_number_says_its_range_for_zero_overflow_and_junk() {
+        let cases: [&[&str]; 8] = [
+            &["send", "--topic", "T", "--count", "0"],
+            &["send", "--topic", "T", "--count", "99999999999999999999999"],
+            &["send", "--topic", "T", "--rate", "0"],
+            &["send", "--topic", "T", "--rate", "4294967296"],
+            &["send", "--topic", "T", "--linger-ms=-1"],
+            &["bench", "--body-bytes", "18446744073709551615"],
+            &["bench", "--oneway-rate", "0"],
+            &["bench", "--count", "1e3"],
+        ];
+        for args in cases {
+            let err = Cli::try_parse_from([&["rmq-console"][..], args].concat())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("is not a whole number from"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn async_inflight_is_bounded_where_it_is_given() {
         for cmd in [&["send", "--topic", "T"][..], &["bench"][..]] {
             let mut args = vec!["rmq-console"];
@@ -296,7 +363,10 @@ mod tests {
             assert!(Cli::try_parse_from(ok).is_ok());
             let too_many = [args, vec!["--async-inflight", "100000000"]].concat();
             let err = Cli::try_parse_from(too_many).unwrap_err().to_string();
-            assert!(err.contains("100000000 is not in 1..=65536"), "{err}");
+            assert!(
+                err.contains("`100000000` is not a whole number from 1 to 65536"),
+                "{err}"
+            );
         }
     }
 }

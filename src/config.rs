@@ -22,7 +22,9 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::endpoint::{self, Endpoint};
-use crate::limits::MAX_ASYNC_INFLIGHT;
+use crate::limits::{
+    MAX_ASYNC_INFLIGHT, MAX_MESSAGE_BYTES, MAX_RESULTS_CAPACITY, MAX_RETRIES, MAX_SEND_TIMEOUT_MS,
+};
 pub use crate::tomlspan::ConfigError;
 use crate::tomlspan::{Source, Table};
 
@@ -61,6 +63,8 @@ pub const PROFILE_KEYS: &[&str] = &[
     "default-topic",
     "default-tag",
     "journal",
+    "transaction-policy",
+    "transaction-check-default",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +120,10 @@ pub struct Profile {
     pub default_tag: Option<String>,
     /// `journal = false`: sends on this profile are not journaled.
     pub journal: bool,
+    /// Who decides a transaction the send leaves open (default: ask).
+    pub transaction_policy: Option<crate::types::TxPolicy>,
+    /// The answer to a check-back nobody has decided (default: unknown).
+    pub transaction_check_default: Option<crate::types::TxChoice>,
 }
 
 /// Where the file is: explicit path, else `$RMQ_CONSOLE_CONFIG`, else
@@ -135,25 +143,42 @@ fn locate_in(
     config_dir: &Path,
 ) -> anyhow::Result<Option<PathBuf>> {
     if let Some(path) = explicit {
-        if !path.is_file() {
-            bail!(
-                "config file {} (from --config) does not exist",
-                path.display()
-            );
-        }
-        return Ok(Some(path.to_path_buf()));
+        return named_file(path, "--config").map(Some);
     }
     if let Some(path) = from_env {
-        if !path.is_file() {
-            bail!(
-                "config file {} (from ${CONFIG_ENV}) does not exist",
-                path.display()
-            );
-        }
-        return Ok(Some(path.to_path_buf()));
+        return named_file(path, &format!("${CONFIG_ENV}")).map(Some);
     }
+    // Only a file that is not there means "no config" (and the sandbox).
+    // One that cannot be looked at (an unreadable folder, a file where the
+    // folder should be) is an error: the operator has a config, and a
+    // sandbox started in its place would look like it.
     let default = config_dir.join("config.toml");
-    Ok(default.is_file().then_some(default))
+    match std::fs::metadata(&default) {
+        Ok(m) if m.is_file() => Ok(Some(default)),
+        Ok(_) => bail!("{} is not a file", default.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => bail!(
+            "cannot read the config folder {}: {e}; fix it, or name a config file with --config",
+            config_dir.display()
+        ),
+    }
+}
+
+/// A config file the operator named (`--config`, the variable): it must be
+/// a file we can look at; the message says which of those it is not.
+fn named_file(path: &Path, from: &str) -> anyhow::Result<PathBuf> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(path.to_path_buf()),
+        Ok(_) => bail!("config file {} (from {from}) is not a file", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "config file {} (from {from}) does not exist",
+            path.display()
+        ),
+        Err(e) => bail!(
+            "config file {} (from {from}) cannot be read: {e}",
+            path.display()
+        ),
+    }
 }
 
 /// Reads, parses and validates the file; errors name the file and line.
@@ -174,7 +199,13 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
 
     let theme = top.string(&src, "theme")?;
     let results_capacity = top
-        .positive(&src, "results-capacity")?
+        .ranged(
+            &src,
+            "results-capacity",
+            1,
+            MAX_RESULTS_CAPACITY,
+            "rows kept",
+        )?
         .unwrap_or(DEFAULT_RESULTS_CAPACITY);
 
     let mut profiles: Vec<Profile> = Vec::new();
@@ -338,13 +369,6 @@ fn parse_profile(
             ),
         ));
     }
-    // The producer's window cannot open wider than this.
-    if let Some(v) = t.uint(src, "async-inflight")?
-        && *v.get_ref() > MAX_ASYNC_INFLIGHT as u64
-    {
-        let what = format!("must be at most {MAX_ASYNC_INFLIGHT} (sends in flight at once)");
-        return Err(src.err(v.span(), t.about("async-inflight", &what)));
-    }
 
     let color = t.string(src, "color")?;
     if let Some(c) = &color
@@ -353,17 +377,44 @@ fn parse_profile(
         return Err(src.err(c.span(), t.prefixed(&format!("color: {e}"))));
     }
 
+    let parsed = |key: &str| -> Result<Option<(String, std::ops::Range<usize>)>, ConfigError> {
+        Ok(t.string(src, key)?.map(|v| (v.get_ref().clone(), v.span())))
+    };
+    let transaction_policy = match parsed("transaction-policy")? {
+        Some((v, span)) => Some(
+            v.parse::<crate::types::TxPolicy>()
+                .map_err(|e| src.err(span, t.prefixed(&format!("transaction-policy: {e}"))))?,
+        ),
+        None => None,
+    };
+    let transaction_check_default =
+        match parsed("transaction-check-default")? {
+            Some((v, span)) => Some(v.parse::<crate::types::TxChoice>().map_err(|e| {
+                src.err(span, t.prefixed(&format!("transaction-check-default: {e}")))
+            })?),
+            None => None,
+        };
+
     let profile = Profile {
+        transaction_policy,
+        transaction_check_default,
         endpoint,
         access_key_env,
         secret_key_env,
         security_token_env,
-        send_timeout_ms: t.positive(src, "send-timeout-ms")?,
-        retry_times_sync: t.int(src, "retry-times-sync")?,
-        retry_times_async: t.int(src, "retry-times-async")?,
+        send_timeout_ms: t.ranged(src, "send-timeout-ms", 1, MAX_SEND_TIMEOUT_MS, "ms")?,
+        retry_times_sync: t.ranged(src, "retry-times-sync", 0, MAX_RETRIES, "retries")?,
+        retry_times_async: t.ranged(src, "retry-times-async", 0, MAX_RETRIES, "retries")?,
         retry_another_broker: t.boolean(src, "retry-another-broker")?,
-        max_message_bytes: t.positive(src, "max-message-bytes")?,
-        async_inflight: t.positive(src, "async-inflight")?,
+        max_message_bytes: t.ranged(src, "max-message-bytes", 1, MAX_MESSAGE_BYTES, "bytes")?,
+        // The producer's window cannot open wider than this.
+        async_inflight: t.ranged(
+            src,
+            "async-inflight",
+            1,
+            MAX_ASYNC_INFLIGHT as u64,
+            "sends in flight at once",
+        )?,
         protected: t.boolean(src, "protected")?.unwrap_or(false),
         color: color.map(Spanned::into_inner),
         default_topic: t.non_empty(src, "default-topic")?.map(Spanned::into_inner),
@@ -392,6 +443,18 @@ fn env_name(src: &Source<'_>, t: &Table<'_>, key: &str) -> Result<Option<String>
             t.about(
                 key,
                 "is not an environment variable name (letters, digits, _): it names the variable holding the secret, never the secret itself",
+            ),
+        ));
+    }
+    // A valid name can still be a pasted AccessKey id or secret (letters
+    // and digits only): refused, and not repeated, so that later messages
+    // ("variable X is not set") cannot show it either.
+    if crate::validate::looks_like_secret(name) {
+        return Err(src.err(
+            s.span(),
+            t.about(
+                key,
+                "looks like a credential, not the name of an environment variable (not shown); write the variable's name, e.g. ALIBABA_CLOUD_ACCESS_KEY_ID",
             ),
         ));
     }
@@ -478,6 +541,37 @@ mod tests {
             locate_in(Some(&explicit), Some(&env), dir.path()).unwrap(),
             Some(explicit)
         );
+    }
+
+    #[test]
+    fn a_config_folder_that_cannot_be_read_is_an_error_not_no_config() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the folder should be: unreadable as a folder, even
+        // for root (who reads any folder whatever its mode).
+        let not_a_dir = dir.path().join("rmq-console");
+        std::fs::write(&not_a_dir, "").unwrap();
+        let e = locate_in(None, None, &not_a_dir).unwrap_err().to_string();
+        assert!(e.starts_with("cannot read the config folder"), "{e}");
+        assert!(e.contains("--config"), "{e}");
+        let e = locate_in(Some(&not_a_dir.join("c.toml")), None, dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot be read"), "{e}");
+        // A folder named config.toml is not a config.
+        std::fs::create_dir(dir.path().join("config.toml")).unwrap();
+        let e = locate_in(None, None, dir.path()).unwrap_err().to_string();
+        assert!(e.ends_with("config.toml is not a file"), "{e}");
+        // Without permission (root has it anyway, so only checked for others).
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            use std::os::unix::fs::PermissionsExt;
+            let locked = dir.path().join("locked");
+            std::fs::create_dir(&locked).unwrap();
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+            let e = locate_in(None, None, &locked).unwrap_err().to_string();
+            std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+            assert!(e.contains("Permission denied"), "{e}");
+        }
     }
 
     #[test]

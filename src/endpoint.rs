@@ -2,6 +2,9 @@
 //! (`host:port;host:port`) or an ApsaraMQ instance endpoint
 //! (`http://MQ_INST_xxx_yyy.mq-internet.region.aliyuncs.com:80`), whose
 //! instance id becomes the namespace as the official clients do.
+//! IPv6 literals are written in brackets (`[::1]:9876`). Credentials never
+//! belong here: an endpoint with user info (`http://user:secret@host`) is
+//! refused, and no message repeats what stood before the `@`.
 
 use std::fmt;
 
@@ -32,6 +35,13 @@ pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
     if text.is_empty() {
         return Err(EndpointError("endpoint is empty".into()));
     }
+    if text.contains('@') {
+        return Err(EndpointError(format!(
+            "`{}`: user info in an endpoint is not used and not kept (it is not shown); \
+             credentials come from the profile's access-key-env and secret-key-env",
+            redact(text)
+        )));
+    }
     if let Some(rest) = text
         .strip_prefix("http://")
         .or_else(|| text.strip_prefix("https://"))
@@ -49,7 +59,8 @@ pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
     }
     if text.contains("://") {
         return Err(EndpointError(format!(
-            "`{text}`: only http:// instance endpoints or host:port name server lists are supported"
+            "`{}`: unknown scheme; only http:// instance endpoints or host:port name server lists are supported",
+            redact(text)
         )));
     }
     let mut servers = Vec::new();
@@ -71,19 +82,46 @@ pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
     })
 }
 
+/// `text` with whatever stands between a scheme (or the start) and an `@`
+/// replaced by `***`, for messages.
+pub fn redact(text: &str) -> String {
+    let Some(at) = text.rfind('@') else {
+        return text.to_string();
+    };
+    let start = text[..at].find("://").map_or(0, |i| i + 3);
+    format!("{}***{}", &text[..start], &text[at..])
+}
+
 fn split_host_port(text: &str, default_port: u16) -> Result<(&str, u16), EndpointError> {
-    let (host, port) = match text.rsplit_once(':') {
-        Some((h, p)) => {
-            let port = p.parse::<u16>().map_err(|_| {
-                EndpointError(format!(
-                    "`{text}`: port `{p}` is not a number from 1 to 65535"
-                ))
-            })?;
-            if port == 0 {
-                return Err(EndpointError(format!("`{text}`: port 0 is not allowed")));
-            }
-            (h, port)
+    // `[v6]:port` or `[v6]`: the brackets keep the address's colons apart
+    // from the port's.
+    if let Some(rest) = text.strip_prefix('[') {
+        let Some((addr, after)) = rest.split_once(']') else {
+            return Err(EndpointError(format!("`{text}`: `[` without its `]`")));
+        };
+        if addr.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(EndpointError(format!(
+                "`{text}`: `{addr}` in brackets is not an IPv6 address"
+            )));
         }
+        let port = match after.strip_prefix(':') {
+            Some(p) => parse_port(text, p)?,
+            None if after.is_empty() => default_port,
+            None => {
+                return Err(EndpointError(format!(
+                    "`{text}`: expected `:port` after `]`"
+                )));
+            }
+        };
+        return Ok((&text[..addr.len() + 2], port));
+    }
+    if text.matches(':').count() > 1 {
+        return Err(EndpointError(format!(
+            "`{text}`: looks like an IPv6 address; write it in brackets with its port, e.g. [::1]:9876"
+        )));
+    }
+    let (host, port) = match text.rsplit_once(':') {
+        Some((h, p)) => (h, parse_port(text, p)?),
         None => (text, default_port),
     };
     let valid = !host.is_empty()
@@ -96,6 +134,18 @@ fn split_host_port(text: &str, default_port: u16) -> Result<(&str, u16), Endpoin
         )));
     }
     Ok((host, port))
+}
+
+fn parse_port(text: &str, p: &str) -> Result<u16, EndpointError> {
+    let port = p.parse::<u16>().map_err(|_| {
+        EndpointError(format!(
+            "`{text}`: port `{p}` is not a number from 1 to 65535"
+        ))
+    })?;
+    if port == 0 {
+        return Err(EndpointError(format!("`{text}`: port 0 is not allowed")));
+    }
+    Ok(port)
 }
 
 #[cfg(test)]
@@ -135,5 +185,47 @@ mod tests {
             "`127.0.0.1:98x`: port `98x` is not a number from 1 to 65535"
         );
         assert!(parse("tcp://x:1").unwrap_err().0.contains("only http://"));
+    }
+
+    #[test]
+    fn user_info_is_refused_and_never_shown() {
+        for (text, shown) in [
+            ("http://alice:s3cret-Pw@host:80", "`http://***@host:80`"),
+            (
+                "https://AKID:s3cret-Pw@MQ_INST_1_a.example.com",
+                "`https://***@MQ_INST_1_a.example.com`",
+            ),
+            ("AKID:s3cret-Pw@127.0.0.1:9876", "`***@127.0.0.1:9876`"),
+            ("tcp://u:s3cret-Pw@x:1", "`tcp://***@x:1`"),
+            ("http://a@b:s3cret-Pw@host", "`http://***@host`"),
+        ] {
+            let e = parse(text).unwrap_err().0;
+            assert!(e.starts_with(shown), "{text}: {e}");
+            assert!(
+                !e.contains("s3cret") && !e.contains("AKID") && !e.contains("alice"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_schemes_and_ipv6_literals() {
+        let e = parse("rocketmq://127.0.0.1:9876").unwrap_err().0;
+        assert!(e.contains("unknown scheme"), "{e}");
+        let e = parse("::1:9876").unwrap_err().0;
+        assert!(e.contains("write it in brackets"), "{e}");
+        let ok = parse("[::1]:9876;127.0.0.1:9877").unwrap();
+        assert_eq!(ok.name_servers, "[::1]:9876;127.0.0.1:9877");
+        let ok = parse("http://[fe80::1]:8080").unwrap();
+        assert_eq!(ok.name_servers, "[fe80::1]:8080");
+        assert!(parse("[::1]").unwrap_err().0.contains("needs a port"));
+        assert!(
+            parse("[::zz]:1")
+                .unwrap_err()
+                .0
+                .contains("not an IPv6 address")
+        );
+        assert!(parse("[::1:1").unwrap_err().0.contains("without its `]`"));
+        assert!(parse("[::1]x").unwrap_err().0.contains("expected `:port`"));
     }
 }

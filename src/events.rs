@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Local};
 
 use crate::message::{Completion, Draft, Mode, Seq};
+use crate::types::TxChoice;
 
 /// The producer's connection as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,10 @@ pub enum Connection {
     Ready,
     Failed(String),
     Stopped,
+    /// The client runs, but the name server (at start) or the broker (a
+    /// send failed to connect or timed out) cannot be reached: why, for the
+    /// operator. The next acknowledged send makes it `Ready` again.
+    Unreachable(String),
 }
 
 /// What the producer task reports, in the order it happened for any one
@@ -63,5 +68,41 @@ pub enum ProducerEvent {
     /// The task has ended; nothing follows.
     Stopped {
         unresolved: Vec<(Seq, Mode)>,
+    },
+    /// A transactional send's progress, or a check-back from the broker.
+    Transaction(TxEvent),
+}
+
+/// What happened to a transaction, as the results log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxEvent {
+    /// The half message is stored; the transaction waits for its decision.
+    Pending {
+        seq: Seq,
+        /// The message's unique key, which the broker's check-backs name.
+        transaction_id: String,
+        at: DateTime<Local>,
+    },
+    /// The decision was given.
+    Decided {
+        seq: Seq,
+        choice: TxChoice,
+        /// Who decided: "the send", "policy", "operator".
+        by: String,
+        /// The half message was already answered unknown: the decision is
+        /// given at the broker's next check-back.
+        at_check_back: bool,
+        at: DateTime<Local>,
+    },
+    /// The broker asked about a transaction and got `answer`.
+    CheckBack {
+        /// The send it belongs to, when this session made it.
+        seq: Option<Seq>,
+        transaction_id: String,
+        answer: TxChoice,
+        /// Why that answer ("decided by the operator", "not decided yet:
+        /// transaction-check-default").
+        reason: String,
+        at: DateTime<Local>,
     },
 }

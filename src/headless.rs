@@ -11,32 +11,32 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use crate::cli::{BenchArgs, MessageArgs, SendArgs};
+use crate::compare::{self, CompareSpec};
 use crate::events::{Connection, ProducerEvent};
 use crate::ledger::{Counts, Landing, Ledger};
 use crate::message::{Completion, Draft, Mode, Outcome};
 use crate::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
 use crate::runtime::Runtime;
 use crate::signals::Signals;
+use crate::types::{Delay, MessageType};
 
 pub mod history;
 pub mod replay;
 
 /// Builds the draft from the command line; the body comes from `--body`,
-/// `--body-file` or standard input, in that order. `max_bytes` is the
-/// profile's largest message, as in the console.
+/// `--body-file` (`-` is standard input) or standard input, in that order.
+/// `max_bytes` is the profile's largest message, as in the console; no more
+/// than one byte past it is ever read.
 pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
     let body = if let Some(b) = &m.body {
         b.clone().into_bytes()
     } else if let Some(path) = &m.body_file {
-        std::fs::read(path).with_context(|| format!("reading the body from {}", path.display()))?
+        crate::body::read_file(path, max_bytes)?
     } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Waiting on a terminal for a body nobody knows to type looks like a hang.
         bail!("no body: give --body TEXT or --body-file PATH, or pipe it in");
     } else {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .context("reading the body from standard input")?;
-        buf
+        crate::body::read_bounded(std::io::stdin().lock(), max_bytes, "standard input")?
     };
     let draft = Draft {
         topic: m.topic.clone(),
@@ -44,6 +44,7 @@ pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
         keys: m.keys.clone(),
         properties: m.properties.clone(),
         body,
+        kind: Default::default(),
     };
     crate::validate::draft(&draft, max_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(draft)
@@ -100,6 +101,7 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
         Outcome::Unresolved => {}
     }
     if let Some(d) = draft {
+        type_fields(obj, c, d);
         obj.insert("topic".into(), json!(d.topic));
         if let Some(t) = &d.tag {
             obj.insert("tag".into(), json!(t));
@@ -109,6 +111,91 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
         }
     }
     v
+}
+
+/// The message type of the `send` flags.
+fn message_type(t: &crate::cli::TypeArgs) -> Result<MessageType> {
+    let delay = match (&t.delay_level, &t.deliver_in, &t.deliver_at) {
+        (Some(n), _, _) => Some(Delay::Level(*n)),
+        (_, Some(d), _) => Some(Delay::In(*d)),
+        (_, _, Some(at)) => Some(Delay::At(
+            crate::types::parse_time(at, chrono::Local::now())
+                .map_err(|e| anyhow::anyhow!("--deliver-at: {e}"))?,
+        )),
+        _ => None,
+    };
+    crate::types::from_flags(t.sharding_key.as_deref(), delay, t.transaction, t.batch)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The flag an error about the type belongs next to.
+fn type_flag(kind: &MessageType) -> &'static str {
+    match kind {
+        MessageType::Normal => "--mode",
+        MessageType::Fifo { .. } => "--sharding-key",
+        MessageType::Delayed(Delay::Level(_)) => "--delay-level",
+        MessageType::Delayed(Delay::In(_)) => "--deliver-in",
+        MessageType::Delayed(Delay::At(_)) => "--deliver-at",
+        MessageType::Transaction { .. } => "--transaction",
+        MessageType::Batch { .. } => "--batch",
+    }
+}
+
+/// What a JSON line says about the message type (nothing for normal ones).
+fn type_fields(obj: &mut serde_json::Map<String, serde_json::Value>, c: &Completion, d: &Draft) {
+    match &d.kind {
+        MessageType::Normal => return,
+        MessageType::Fifo { sharding_key } => {
+            obj.insert("sharding_key".into(), json!(sharding_key));
+        }
+        MessageType::Delayed(delay) => {
+            obj.insert("delay".into(), json!(delay.describe()));
+            if matches!(c.outcome, Outcome::Acknowledged(_)) {
+                let at = delay.visible_at(c.submitted_at);
+                obj.insert(
+                    "visible_at".into(),
+                    json!(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)),
+                );
+            }
+        }
+        MessageType::Transaction { .. } => {}
+        MessageType::Batch { size } => {
+            obj.insert("batch".into(), json!(size));
+        }
+    }
+    obj.insert("type".into(), json!(d.kind.as_str()));
+}
+
+/// One JSON line per transaction event (after the send lines).
+pub fn transaction_json(t: &crate::events::TxEvent) -> serde_json::Value {
+    use crate::events::TxEvent;
+    let at = |t: &chrono::DateTime<chrono::Local>| {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    };
+    match t {
+        TxEvent::Pending {
+            seq,
+            transaction_id,
+            at: when,
+        } => json!({"event": "transaction-pending", "seq": seq,
+                    "transaction_id": transaction_id, "at": at(when)}),
+        TxEvent::Decided {
+            seq,
+            choice,
+            by,
+            at_check_back,
+            at: when,
+        } => json!({"event": "transaction-decided", "seq": seq, "decision": choice.as_str(),
+                    "by": by, "at_check_back": at_check_back, "at": at(when)}),
+        TxEvent::CheckBack {
+            seq,
+            transaction_id,
+            answer,
+            reason,
+            at: when,
+        } => json!({"event": "check-back", "seq": seq, "transaction_id": transaction_id,
+                    "answer": answer.as_str(), "reason": reason, "at": at(when)}),
+    }
 }
 
 /// Result of one headless run.
@@ -124,6 +211,8 @@ pub struct RunReport {
     pub landed: Option<Result<i64, String>>,
     /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) ended the run early.
     pub interrupted: bool,
+    /// Transactions' progress and the broker's check-backs, in order.
+    pub transactions: Vec<crate::events::TxEvent>,
 }
 
 impl RunReport {
@@ -173,6 +262,7 @@ pub async fn run_burst(
     // offset probe that follows a verified one-way burst.
     let mut last_outcome = started;
     let mut landed = None;
+    let mut transactions = Vec::new();
     // Phase 1: until every submitted send has an outcome (or Ctrl-C).
     while expected != Some(ledger.counts(mode).ended()) {
         tokio::select! {
@@ -195,6 +285,7 @@ pub async fn run_burst(
                             last_outcome = Instant::now();
                         }
                         ProducerEvent::OnewayLanded { landed: l, .. } => landed = Some(l),
+                        ProducerEvent::Transaction(t) => transactions.push(t),
                         ProducerEvent::BurstFinished { submitted, .. } => expected = Some(submitted),
                         ProducerEvent::Stopped { .. } => break,
                         _ => {}
@@ -236,6 +327,7 @@ pub async fn run_burst(
                 let d = drafts.remove(&c.seq);
                 on_completion(&c, d.as_ref());
             }
+            ProducerEvent::Transaction(t) => transactions.push(t),
             ProducerEvent::Stopped { .. } => break,
             _ => {}
         }
@@ -250,6 +342,7 @@ pub async fn run_burst(
         start_error,
         landed,
         interrupted,
+        transactions,
     })
 }
 
@@ -275,9 +368,23 @@ pub fn send(
         settings.async_inflight = usize::try_from(n)?;
     }
     let draft = draft_from_args(&args.message, settings.max_message_bytes)?;
+    if let Some(notice) = crate::body::binary_notice(&draft.body) {
+        crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
+    }
     if let Some(t) = &args.key_template {
         crate::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
+    let mut draft = draft;
+    draft.kind = message_type(&args.kind)?;
+    draft
+        .kind
+        .check(
+            &draft,
+            args.mode,
+            settings.max_message_bytes,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
     if args.verify && args.mode != Mode::Oneway {
         bail!(
             "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
@@ -294,6 +401,7 @@ pub fn send(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let quiet = args.quiet;
+    let messages = args.count * draft.kind.messages();
     let report = rt.block_on(async {
         let mut signals = Signals::new().context("installing signal handlers")?;
         run_burst(
@@ -316,6 +424,11 @@ pub fn send(
         )
         .await
     })?;
+    if !quiet {
+        for t in &report.transactions {
+            writeln!(out, "{}", transaction_json(t))?;
+        }
+    }
     out.flush()?;
     drop(out);
     for p in journal.close() {
@@ -346,7 +459,7 @@ pub fn send(
         // Asked to verify and never told: that is not a pass.
         None => !args.verify || counts.dispatched == 0,
     };
-    let all_ok = counts.unexpected(args.mode) == 0 && counts.ended() == args.count;
+    let all_ok = counts.unexpected(args.mode) == 0 && counts.ended() == messages;
     Ok(if all_ok && landed_ok {
         ExitCode::SUCCESS
     } else {
@@ -388,20 +501,23 @@ pub fn bench(
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
-    let draft = Draft {
+    // Checked against the profile before anything is allocated.
+    let body_bytes = usize::try_from(args.body_bytes)?;
+    crate::validate::body(body_bytes, settings.max_message_bytes)
+        .map_err(|e| anyhow::anyhow!("--body-bytes: {e}"))?;
+    let mut modes = args.modes.clone();
+    // Each mode once, in the order given: the comparison counts per mode.
+    let mut seen = [false; 3];
+    modes.retain(|m| !std::mem::replace(&mut seen[m.index()], true));
+    let spec = CompareSpec {
         topic: args.topic.clone(),
-        tag: Some("bench".into()),
-        keys: vec![],
-        properties: vec![],
-        body: vec![b'x'; args.body_bytes],
+        count: args.count,
+        body_bytes,
+        oneway_rate: (args.oneway_rate > 0).then_some(args.oneway_rate),
+        modes,
     };
-    crate::validate::draft(&draft, settings.max_message_bytes)
+    crate::validate::draft(&spec.draft(), settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("mode     count   seconds   msg/s      p50_ms   p99_ms   max_ms   failed  landed");
-    let mut ok = true;
-    let mut signals = rt
-        .block_on(async { Signals::new() })
-        .context("installing signal handlers")?;
     let journal = if args.no_journal {
         journal.off()
     } else {
@@ -410,47 +526,129 @@ pub fn bench(
     if journal.settings.is_none() {
         eprintln!("journal: off");
     }
-    for mode in args.modes {
-        let rate = (mode == Mode::Oneway).then_some(args.oneway_rate);
-        // The journal's cost shows in the numbers: `--no-journal` to compare.
-        let sink = journal.sink(&settings, mode);
-        let report = rt.block_on(run_burst(
-            rt,
-            &settings,
-            draft.clone(),
-            mode,
-            args.count,
-            rate,
-            None,
-            Duration::from_millis(1000),
-            mode == Mode::Oneway,
-            &mut signals,
-            |c, d| sink.record(c, d, None),
-        ))?;
+    // The journal's cost shows in the numbers: `--no-journal` to compare.
+    let sinks: Vec<_> = Mode::ALL
+        .iter()
+        .map(|&m| journal.sink(&settings, m))
+        .collect();
+    let expected = spec.modes.len();
+    let draft = spec.draft();
+    let mut signals = rt
+        .block_on(async { Signals::new() })
+        .context("installing signal handlers")?;
+    let run = rt.block_on(async {
+        run_compare(rt, &settings, spec, &mut signals, |c, d| {
+            sinks[c.mode.index()].record(c, d, None)
+        })
+        .await
+    })?;
+    for sink in sinks {
         for p in sink.close() {
             eprintln!("rmq-console: warning: {p}");
         }
+    }
+    if let Some(e) = &run.start_error {
+        eprintln!("rmq-console: {e}");
+    }
+    let rows = run.rows;
+    if args.json {
+        for r in &rows {
+            println!("{}", r.to_json());
+        }
+    } else {
+        print!("{}", compare::table_text(&rows));
+    }
+    if args.histogram {
+        println!();
+        print!("{}", compare::histogram_text(&rows, 16));
+    }
+    let mut ok = !run.interrupted
+        && rows.len() == expected
+        && rows
+            .iter()
+            .all(|r| r.counts.unexpected(r.mode) == 0 && r.sent() == r.requested && !r.cancelled);
+    // Message types where throughput means something: FIFO (sync, one
+    // sharding key, so one queue in order) and batch (sync, `batch_size`
+    // per request; latency is per request). Not after an interrupted run.
+    let types: &[String] = if run.interrupted { &[] } else { &args.types };
+    let mut type_header = false;
+    for name in types {
+        let (kind, count) = match name.as_str() {
+            "fifo" => (
+                MessageType::Fifo {
+                    sharding_key: "bench-fifo".into(),
+                },
+                args.count,
+            ),
+            _ => (
+                MessageType::Batch {
+                    size: args.batch_size,
+                },
+                (args.count / u64::from(args.batch_size)).max(1),
+            ),
+        };
+        let typed = Draft {
+            kind,
+            ..draft.clone()
+        };
+        typed
+            .kind
+            .check(
+                &typed,
+                Mode::Sync,
+                settings.max_message_bytes,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("bench {name}: {e}"))?;
+        let report = rt.block_on(run_burst(
+            rt,
+            &settings,
+            typed,
+            Mode::Sync,
+            count,
+            None,
+            None,
+            Duration::ZERO,
+            false,
+            &mut signals,
+            |_, _| {},
+        ))?;
         let t = report.counts();
         let secs = report.elapsed.as_secs_f64();
-        println!(
-            "{:<8} {:<7} {:<9.3} {:<10.0} {:<8} {:<8} {:<8} {:<7} {}",
-            mode.as_str(),
-            t.ended(),
-            secs,
-            t.ended() as f64 / secs.max(1e-9),
-            ms(t.latency.quantile(0.5)),
-            ms(t.latency.quantile(0.99)),
-            ms(t.latency.max()),
-            t.failed + t.unresolved,
-            match report.ledger.landing() {
-                None => "-".to_string(),
-                Some(Landing::Complete { landed, .. } | Landing::Shortfall { landed, .. }) => {
-                    landed.to_string()
-                }
-                Some(Landing::Unknown { .. }) => "unknown".to_string(),
-            },
-        );
-        ok &= t.unexpected(mode) == 0 && !report.interrupted;
+        let rate = t.ended() as f64 / secs.max(1e-9);
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "type": name,
+                    "sent": t.ended(),
+                    "failed": t.failed + t.unresolved,
+                    "seconds": secs,
+                    "msgs_per_sec": rate.round(),
+                    "p50_ms": ms(t.latency.quantile(0.5)),
+                    "p99_ms": ms(t.latency.quantile(0.99)),
+                    "max_ms": ms(t.latency.max()),
+                })
+            );
+        } else {
+            if !type_header {
+                type_header = true;
+                println!();
+                println!("type     sent    fail  seconds   msg/s      p50_ms   p99_ms   max_ms");
+            }
+            println!(
+                "{:<8} {:<7} {:<5} {:<9.3} {:<10.0} {:<8} {:<8} {}",
+                name,
+                t.ended(),
+                t.failed + t.unresolved,
+                secs,
+                rate,
+                ms(t.latency.quantile(0.5)),
+                ms(t.latency.quantile(0.99)),
+                ms(t.latency.max()),
+            );
+        }
+        ok &= t.unexpected(Mode::Sync) == 0 && !report.interrupted;
         if report.interrupted {
             break;
         }
@@ -459,6 +657,93 @@ pub fn bench(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// A comparison run headless: its rows, and how it ended.
+pub struct CompareRun {
+    pub rows: Vec<compare::ModeResult>,
+    pub start_error: Option<String>,
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) ended the run early.
+    pub interrupted: bool,
+}
+
+/// Runs a comparison through one producer task: the same bursts, in the
+/// same order, driven by the same [`compare::Driver`] as the console's
+/// compare view. The first signal cancels the running burst and stops; a
+/// second one ends the process.
+pub async fn run_compare(
+    rt: &Runtime,
+    settings: &ProducerSettings,
+    spec: CompareSpec,
+    signals: &mut Signals,
+    mut on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>),
+) -> Result<CompareRun> {
+    let (handle, mut events, join) = producer::spawn(rt.context("producer"), settings.clone());
+    let mut driver = compare::Driver::new(spec, 1, 1);
+    let mut drafts = std::collections::HashMap::new();
+    let mut start_error = None;
+    let mut interrupted = false;
+    if let Some(first) = driver.start() {
+        handle
+            .submit(ProducerCommand::Burst(first))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    while !driver.is_done() {
+        tokio::select! {
+            sig = signals.recv(), if !interrupted => {
+                interrupted = true;
+                interrupt(sig, settings.send_timeout, signals);
+                if let Some(id) = driver.cancel() {
+                    let _ = handle.submit(ProducerCommand::CancelBurst { id }).await;
+                }
+            }
+            evt = events.recv() => {
+                let Some(evt) = evt else {
+                    driver.abort();
+                    break;
+                };
+                match &evt {
+                    ProducerEvent::Connection(Connection::Failed(e)) => {
+                        start_error = Some(e.clone());
+                    }
+                    ProducerEvent::Submitted { seq, draft, .. } => {
+                        drafts.insert(*seq, draft.clone());
+                    }
+                    ProducerEvent::Completed(c) => {
+                        let d = drafts.remove(&c.seq);
+                        on_completion(c, d.as_ref());
+                    }
+                    _ => {}
+                }
+                if let compare::Step::Start(next) = driver.on_event(&evt) {
+                    handle
+                        .submit(ProducerCommand::Burst(next))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+            }
+        }
+    }
+    let _ = handle
+        .submit(ProducerCommand::Shutdown {
+            grace: settings.send_timeout,
+        })
+        .await;
+    // Drain to the end so the client closes in order.
+    while let Some(evt) = events.recv().await {
+        if matches!(evt, ProducerEvent::Stopped { .. }) {
+            break;
+        }
+    }
+    if let Err(e) = join.await {
+        bail!("the producer task ended abnormally: {e}");
+    }
+    Ok(CompareRun {
+        rows: driver.results(),
+        start_error,
+        interrupted,
     })
 }
 
@@ -539,6 +824,7 @@ mod tests {
             keys: vec!["k1".into(), "k2".into()],
             properties: vec![("a".into(), "b".into())],
             body: b"hello".to_vec(),
+            kind: Default::default(),
         };
         let receipt = Receipt {
             status: "SendOk".into(),

@@ -1,7 +1,9 @@
 //! rmq-console: a terminal operations console for RocketMQ producers.
 //! The library holds everything; `main.rs` only parses the command line.
 
+pub mod body;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod console;
 pub mod endpoint;
@@ -23,4 +25,5 @@ pub mod target;
 pub mod template;
 pub mod theme;
 mod tomlspan;
+pub mod types;
 pub mod validate;

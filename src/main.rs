@@ -36,8 +36,29 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let log = rmq_console::logging::init().context("setting up the log file")?;
-    tracing::info!(log = %log.display(), args = ?std::env::args().collect::<Vec<_>>(), "start");
+    // Without a log (an unwritable state folder) every command still runs,
+    // and says so: headless on stderr, the console in its status bar.
+    let (log, no_log) = match rmq_console::logging::init() {
+        Ok(path) => (path, None),
+        Err(e) => (
+            Default::default(),
+            Some(format!("cannot log: {e:#}; running without a log file")),
+        ),
+    };
+    if let Some(why) = &no_log
+        && cli.command.is_some()
+    {
+        signals::stderr_line(&format!("rmq-console: warning: {why}"));
+    }
+    // Never the command line itself: `--acl-user AK:SK` and `--body TEXT`
+    // are on it. The command and the option names say what ran.
+    tracing::info!(
+        log = %log.display(),
+        version = env!("CARGO_PKG_VERSION"),
+        command = rmq_console::logging::command_name(cli.command.as_ref()),
+        options = ?rmq_console::logging::option_names(std::env::args_os().skip(1)),
+        "start"
+    );
     match cli.command {
         Some(Command::CheckConfig) => {
             target::check_config(cli.config.as_deref(), cli.theme.as_deref())
@@ -77,7 +98,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // Theme and key bindings are checked before a sandbox starts.
             let config = target::load_config(cli.config.as_deref())?;
             let styles = target::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
-            let t = target::resolve_with(&cli.target, config)?;
+            let mut t = target::resolve_with(&cli.target, config)?;
+            t.warnings.extend(no_log);
             let session = target::session(&t, styles);
             let rt = Runtime::new()?;
             let result = rmq_console::console::run(&rt, session);
@@ -149,11 +171,19 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
         isolation,
         Ok(netns::Isolation::Created | netns::Isolation::CreatedWithUser)
     );
+    // Without the state folder, `send --namesrv` from another shell cannot
+    // find this sandbox's namespace; the sandbox itself still serves.
     let _registration = registry::register(&registry::Entry {
         pid: std::process::id(),
         namesrv: sandbox.namesrv_addr.clone(),
         own_netns,
-    })?;
+    })
+    .map_err(|e| {
+        signals::stderr_line(&format!(
+            "rmq-console: warning: cannot register the sandbox ({e:#}); `send --namesrv` from another shell will not join its network namespace"
+        ))
+    })
+    .ok();
     println!("namesrv {}", sandbox.namesrv_addr);
     println!("broker  {}", sandbox.broker_addr);
     println!("store   {}", sandbox.dir().display());

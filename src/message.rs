@@ -8,6 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Local};
 use serde::Serialize;
 
+pub use crate::types::{Delay, MessageType, TxChoice};
+
 /// Local sequence number of one send; unique within a process.
 pub type Seq = u64;
 
@@ -87,6 +89,8 @@ pub struct Draft {
     /// User properties in the order the operator wrote them.
     pub properties: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Normal, FIFO, delayed, transactional or batch (see `crate::types`).
+    pub kind: MessageType,
 }
 
 impl Draft {

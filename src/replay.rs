@@ -135,6 +135,7 @@ fn parse_line(line: &[u8], topic: Option<&str>, max_body: usize) -> Result<Item,
         .transpose()
         .map_err(|e| format!("mode: {e}"))?;
     let draft = Draft {
+        kind: Default::default(),
         topic,
         tag,
         keys,

@@ -210,6 +210,10 @@ pub fn producer_settings_with(
     s.retry_another_broker = p.retry_another_broker.unwrap_or(s.retry_another_broker);
     s.max_message_bytes = p.max_message_bytes.unwrap_or(s.max_message_bytes);
     s.async_inflight = p.async_inflight.unwrap_or(s.async_inflight);
+    s.transaction_policy = p.transaction_policy.unwrap_or(s.transaction_policy);
+    s.transaction_check_default = p
+        .transaction_check_default
+        .unwrap_or(s.transaction_check_default);
     Ok(s)
 }
 

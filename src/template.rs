@@ -20,8 +20,16 @@ pub fn expand(template: &str, seq: Seq, now: DateTime<Local>) -> String {
     out
 }
 
-/// An unknown `{...}` placeholder, reported next to the template field.
+/// An unknown `{...}` placeholder, reported next to the template field, or
+/// a character no key may hold (placeholders expand to letters, digits and
+/// `-`; the template's spaces separate keys).
 pub fn validate(template: &str) -> Result<(), String> {
+    if let Some(e) = template
+        .split_whitespace()
+        .find_map(|k| crate::validate::key(k).err())
+    {
+        return Err(format!("key template: {e}"));
+    }
     let mut rest = template;
     while let Some(start) = rest.find('{') {
         let Some(len) = rest[start..].find('}') else {

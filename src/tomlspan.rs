@@ -52,6 +52,18 @@ impl<'a> Source<'a> {
             + 1
     }
 
+    /// Whether the token at `offset` must not be echoed: it looks like a
+    /// credential, or it is the value of a key that names one (`*-env`,
+    /// where a pasted secret is the likely mistake).
+    fn names_a_secret(&self, offset: usize, token: &str) -> bool {
+        let start = self.text[..offset.min(self.text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = self.text[start..].lines().next().unwrap_or_default();
+        let key = line.split('=').next().unwrap_or_default().trim();
+        key.ends_with("-env") || crate::validate::looks_like_secret(token)
+    }
+
     pub fn err(&self, span: Range<usize>, message: impl Into<String>) -> ConfigError {
         self.err_at(Some(self.line(span.start)), message)
     }
@@ -76,6 +88,7 @@ impl<'a> Source<'a> {
             && token.len() <= 60
             && !token.contains('\n')
             && !message.contains(token)
+            && !self.names_a_secret(span.clone().unwrap_or_default().start, token)
         {
             message.push_str(&format!(" (at `{token}`)"));
         }
@@ -189,6 +202,9 @@ impl<'a> Table<'a> {
         }
     }
 
+    // Kept for keys without a range of their own; the ones that have one
+    // use `ranged`.
+    #[allow(dead_code)]
     pub fn uint(&self, src: &Source<'_>, key: &str) -> Result<Option<Spanned<u64>>, ConfigError> {
         let Some(v) = self.get(key) else {
             return Ok(None);
@@ -206,6 +222,7 @@ impl<'a> Table<'a> {
     }
 
     /// An unsigned integer that fits `T`.
+    #[allow(dead_code)]
     pub fn int<T: TryFrom<u64>>(
         &self,
         src: &Source<'_>,
@@ -218,6 +235,7 @@ impl<'a> Table<'a> {
     }
 
     /// An integer greater than 0 that fits `T`.
+    #[allow(dead_code)]
     pub fn positive<T: TryFrom<u64>>(
         &self,
         src: &Source<'_>,
@@ -232,6 +250,7 @@ impl<'a> Table<'a> {
         }
     }
 
+    #[allow(dead_code)]
     fn fit<T: TryFrom<u64>>(
         &self,
         src: &Source<'_>,
@@ -239,6 +258,37 @@ impl<'a> Table<'a> {
         v: Spanned<u64>,
     ) -> Result<T, ConfigError> {
         T::try_from(*v.get_ref()).map_err(|_| src.err(v.span(), self.about(key, "is too large")))
+    }
+
+    /// A whole number in `lo..=hi`; any other value (zero, negative, too
+    /// large for any integer) is refused with the range and `what` it is.
+    pub fn ranged<T: TryFrom<u64>>(
+        &self,
+        src: &Source<'_>,
+        key: &str,
+        lo: u64,
+        hi: u64,
+        what: &str,
+    ) -> Result<Option<T>, ConfigError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let Some(int) = v.get_ref().as_integer() else {
+            return Err(self.wrong_type(src, key, v, "an integer"));
+        };
+        let n = u64::from_str_radix(int.as_str(), int.radix())
+            .ok()
+            .filter(|n| (lo..=hi).contains(n));
+        match n.and_then(|n| T::try_from(n).ok()) {
+            Some(n) => Ok(Some(n)),
+            None => Err(src.err(
+                v.span(),
+                self.about(
+                    key,
+                    &format!("must be from {lo} to {hi} ({what}), found {}", int.as_str()),
+                ),
+            )),
+        }
     }
 
     pub fn boolean(&self, src: &Source<'_>, key: &str) -> Result<Option<bool>, ConfigError> {

@@ -27,9 +27,47 @@ pub fn topic(t: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A control character in `text`, named for the operator. RocketMQ's wire
+/// format separates properties with U+0001 and U+0002 (name/value and
+/// pair separators): one inside a value would split it into properties the
+/// operator never wrote. No control character means anything in these
+/// fields, so none passes.
+fn control_char(text: &str) -> Option<String> {
+    text.chars().find(|c| c.is_control()).map(|c| {
+        let what = match c {
+            '\u{1}' | '\u{2}' => " (RocketMQ's property separator)",
+            '\n' | '\r' => " (a line break)",
+            '\t' => " (a tab)",
+            _ => "",
+        };
+        format!("contains the control character U+{:04X}{what}", c as u32)
+    })
+}
+
 pub fn tag(t: &str) -> Result<(), String> {
     if t.contains("||") {
         return Err("tag must not contain `||` (it separates tags in subscriptions)".into());
+    }
+    if let Some(e) = control_char(t) {
+        return Err(format!("tag {e}"));
+    }
+    Ok(())
+}
+
+/// One message key. RocketMQ stores a message's keys as one property,
+/// separated by spaces: a key with whitespace inside would be found as two.
+pub fn key(k: &str) -> Result<(), String> {
+    if k.is_empty() {
+        return Err("a key is empty".into());
+    }
+    if let Some(e) = control_char(k) {
+        return Err(format!("key {e}"));
+    }
+    if k.contains(char::is_whitespace) {
+        return Err(format!(
+            "key `{k}` contains whitespace: RocketMQ splits keys on spaces, so it would be stored as {} keys; give each key on its own",
+            k.split_whitespace().count()
+        ));
     }
     Ok(())
 }
@@ -48,6 +86,15 @@ pub fn property(key: &str, value: &str) -> Result<(), String> {
     }
     if is_reserved_property(key) {
         return Err(format!("`{key}` is a reserved RocketMQ property name"));
+    }
+    if let Some(e) = control_char(key) {
+        return Err(format!("property name {e}"));
+    }
+    if key.contains('=') {
+        return Err("property name contains `=`".into());
+    }
+    if let Some(e) = control_char(value) {
+        return Err(format!("property `{key}` value {e}"));
     }
     Ok(())
 }
@@ -70,10 +117,25 @@ pub fn draft(d: &Draft, max_body: usize) -> Result<(), String> {
     if let Some(t) = &d.tag {
         tag(t).map_err(|e| format!("tag: {e}"))?;
     }
+    for k in &d.keys {
+        key(k).map_err(|e| format!("keys: {e}"))?;
+    }
     for (k, v) in &d.properties {
         property(k, v).map_err(|e| format!("properties: {e}"))?;
     }
     body(d.body.len(), max_body).map_err(|e| format!("body: {e}"))
+}
+
+/// Whether a value given where a name belongs (an environment variable's
+/// name, a TOML token) looks like a pasted credential: long, letters and
+/// digits mixed, no `_` or space, as AccessKey ids and secrets are and
+/// variable names (`ALIBABA_CLOUD_ACCESS_KEY_ID`) are not. Such a value is
+/// never echoed back.
+pub fn looks_like_secret(s: &str) -> bool {
+    s.chars().count() >= 16
+        && !s.contains(['_', ' '])
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars().any(|c| c.is_alphabetic())
 }
 
 #[cfg(test)]
@@ -95,5 +157,53 @@ mod tests {
         assert!(property("region", "eu").is_ok());
         assert!(tag("a||b").is_err());
         assert!(body(5, 4).unwrap_err().contains("at most 4"));
+    }
+
+    #[test]
+    fn wire_separators_and_control_characters_never_pass() {
+        for bad in ["a\u{1}b", "a\u{2}b", "a\nb", "a\rb", "a\u{0}b", "a\u{7f}b"] {
+            assert!(
+                tag(bad).unwrap_err().contains("control character"),
+                "{bad:?}"
+            );
+            assert!(
+                key(bad).unwrap_err().contains("control character"),
+                "{bad:?}"
+            );
+            assert!(
+                property(bad, "v")
+                    .unwrap_err()
+                    .contains("control character")
+            );
+            assert!(
+                property("k", bad)
+                    .unwrap_err()
+                    .contains("control character")
+            );
+        }
+        assert!(
+            property("k", "a\u{1}b")
+                .unwrap_err()
+                .contains("U+0001 (RocketMQ's property separator)")
+        );
+        assert!(property("a=b", "v").is_err());
+        assert!(property("k", "ünï cödé = ok").is_ok());
+        assert!(tag("paid").is_ok() && key("order-1").is_ok());
+    }
+
+    #[test]
+    fn a_key_with_whitespace_says_it_would_become_several() {
+        let e = key("order 1").unwrap_err();
+        assert!(
+            e.contains("RocketMQ splits keys on spaces") && e.contains("2 keys"),
+            "{e}"
+        );
+        let d = Draft {
+            topic: "t".into(),
+            keys: vec!["a b".into()],
+            body: b"x".to_vec(),
+            ..Default::default()
+        };
+        assert!(draft(&d, 10).unwrap_err().starts_with("keys: key `a b`"));
     }
 }

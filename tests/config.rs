@@ -423,3 +423,30 @@ fn check_config_checks_key_bindings() {
         )
     );
 }
+
+/// A credential pasted where the name of an environment variable belongs is
+/// refused without being repeated, quoted or not (the `secret-*` fixtures'
+/// messages are checked above; this checks that none of them shows it).
+#[test]
+fn pasted_secrets_are_never_echoed() {
+    let dir = config_dir();
+    for name in [
+        "secret-instead-of-env-name",
+        "secret-like-env-name",
+        "secret-unquoted-env-name",
+        "secret-short-unquoted",
+    ] {
+        let text =
+            std::fs::read_to_string(fixtures("invalid").join(format!("{name}.toml"))).unwrap();
+        let err = match config::load_str(&text, name) {
+            Err(e) => e.to_string(),
+            Ok(c) => format!(
+                "{:#}",
+                target::prepare(&c, None, &themes_in(&dir)).expect_err(name)
+            ),
+        };
+        for secret in ["s3cr3t", "LTAI5tQx9ZrKpB2mWv7Yc"] {
+            assert!(!err.contains(secret), "{name}: {err}");
+        }
+    }
+}

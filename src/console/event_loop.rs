@@ -234,6 +234,10 @@ where
                 return Err(e).context("drawing");
             }
             self.app.dirty = false;
+            if self.last_draw.is_none() {
+                // docs/performance.md measures start-up up to this line.
+                tracing::info!("first frame drawn");
+            }
             self.last_draw = Some(Instant::now());
         }
         Ok(())
@@ -525,6 +529,7 @@ pub fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
                 None
             }
         }
+        Event::Paste(text) if app.takes_text() => Some(Action::Paste(text)),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
                 .map(Action::SelectLine)

@@ -83,6 +83,8 @@ pub struct Harness {
     spawned: std::sync::mpsc::Receiver<Fake>,
     /// Every producer the loop started, oldest first.
     pub producers: Vec<Fake>,
+    /// What the loop put on the clipboard (OSC 52), oldest first.
+    pub copied: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Harness {
@@ -117,12 +119,17 @@ impl Harness {
                 join,
             }
         };
+        let copied = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let clipboard = copied.clone();
         let io = Io {
             terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
             input,
             signals: signal_rx,
             spawn: Box::new(spawn),
-            copy: Box::new(|_, _| Ok(())),
+            copy: Box::new(move |_, text: &str| {
+                clipboard.lock().expect("clipboard").push(text.to_string());
+                Ok(())
+            }),
             clock: Box::new(t0),
             pacing: Pacing {
                 frame: Duration::ZERO,
@@ -141,6 +148,7 @@ impl Harness {
             signals,
             spawned,
             producers: Vec::new(),
+            copied,
         };
         h.settle();
         h
@@ -195,6 +203,26 @@ impl Harness {
             };
             self.press(&key);
         }
+        self
+    }
+
+    /// Text pasted in one piece (bracketed paste), then settles.
+    pub fn paste(&mut self, text: &str) -> &mut Self {
+        self.keys
+            .try_send(Event::Paste(text.to_string()))
+            .expect("input channel has room");
+        self.settle();
+        self
+    }
+
+    /// The terminal becomes `w`x`h` (the backend and the event both, as a
+    /// real resize does), then settles.
+    pub fn resize(&mut self, w: u16, h: u16) -> &mut Self {
+        self.lp.io.terminal.backend_mut().resize(w, h);
+        self.keys
+            .try_send(Event::Resize(w, h))
+            .expect("input channel has room");
+        self.settle();
         self
     }
 

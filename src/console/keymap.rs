@@ -32,6 +32,10 @@ pub enum Context {
     Import,
     /// Typing the import dialog's path.
     ImportPath,
+    /// The compare form (count, body size, topic, one-way pacing).
+    CompareForm,
+    /// The compare view: progress, table, histograms.
+    Compare,
 }
 
 impl Context {
@@ -52,6 +56,8 @@ impl Context {
             Context::HistoryFilter => "history filter",
             Context::Import => "import",
             Context::ImportPath => "import path",
+            Context::CompareForm => "compare form",
+            Context::Compare => "compare view",
         }
     }
 }
@@ -99,13 +105,18 @@ pub enum Bind {
     Import,
     RateUp,
     RateDown,
+    Compare,
+    CopyTable,
+    TxCommit,
+    TxRollback,
+    TxUnknown,
     RestoreDraft,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 40] = [
+const TABLE: [(Bind, &str, &str, &str); 45] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -221,6 +232,36 @@ const TABLE: [(Bind, &str, &str, &str); 40] = [
         "slower",
     ),
     (
+        Bind::Compare,
+        "compare",
+        "compare the three modes",
+        "compare",
+    ),
+    (
+        Bind::CopyTable,
+        "copy_table",
+        "copy the comparison table (OSC 52)",
+        "copy table",
+    ),
+    (
+        Bind::TxCommit,
+        "tx_commit",
+        "commit pending transaction",
+        "commit",
+    ),
+    (
+        Bind::TxRollback,
+        "tx_rollback",
+        "rollback pending transaction",
+        "rollback",
+    ),
+    (
+        Bind::TxUnknown,
+        "tx_unknown",
+        "leave transaction unknown",
+        "unknown",
+    ),
+    (
         Bind::RestoreDraft,
         "restore_draft",
         "restore the last draft sent to this topic",
@@ -229,8 +270,8 @@ const TABLE: [(Bind, &str, &str, &str); 40] = [
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 40] = {
-        let mut all = [Bind::Send; 40];
+    pub const ALL: [Bind; 45] = {
+        let mut all = [Bind::Send; 45];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -478,6 +519,9 @@ impl Default for Keymap {
             } else {
                 add(ctx, B::QuickSend, &[Chord::plain('s')]);
                 add(ctx, B::OpenDetail, &[Chord::key(K::Enter)]);
+                add(ctx, B::TxCommit, &[Chord::plain('C')]);
+                add(ctx, B::TxRollback, &[Chord::plain('X')]);
+                add(ctx, B::TxUnknown, &[Chord::plain('U')]);
             }
             add(ctx, B::Repeat, &[Chord::plain('r')]);
             add(ctx, B::CancelBurst, &[Chord::plain('x')]);
@@ -501,6 +545,7 @@ impl Default for Keymap {
             add(ctx, B::History, &[Chord::plain('H')]);
             add(ctx, B::ExportResults, &[Chord::plain('E')]);
             add(ctx, B::Import, &[Chord::plain('I')]);
+            add(ctx, B::Compare, &[Chord::plain('c')]);
             add(ctx, B::Help, &[Chord::plain('?')]);
             add(ctx, B::Quit, &[Chord::plain('q')]);
         }
@@ -600,6 +645,16 @@ impl Default for Keymap {
         );
         add(C::ImportPath, B::Submit, &[Chord::key(K::Enter)]);
         add(C::ImportPath, B::Close, &[Chord::key(K::Esc)]);
+        add(C::CompareForm, B::Submit, &[Chord::key(K::Enter)]);
+        add(C::CompareForm, B::Close, &[Chord::key(K::Esc)]);
+        add(C::Compare, B::CancelBurst, &[Chord::plain('x')]);
+        add(C::Compare, B::CopyTable, &[Chord::plain('y')]);
+        add(C::Compare, B::Compare, &[Chord::plain('c')]);
+        add(
+            C::Compare,
+            B::Close,
+            &[Chord::key(K::Esc), Chord::plain('q')],
+        );
         Keymap { bindings: b }
     }
 }
@@ -731,6 +786,13 @@ impl Keymap {
                 Bind::Close,
             ],
             Context::ImportPath => &[Bind::Submit, Bind::Close],
+            Context::CompareForm => &[Bind::Submit, Bind::FocusNext, Bind::Close],
+            Context::Compare => &[
+                Bind::CancelBurst,
+                Bind::CopyTable,
+                Bind::Compare,
+                Bind::Close,
+            ],
             Context::Global => &[],
         };
         wanted
@@ -746,6 +808,9 @@ impl Keymap {
                     (Context::HistoryFilter, Bind::Close) => "done",
                     (Context::ImportPath, Bind::Submit) => "read",
                     (Context::Import, Bind::CancelBurst) => "cancel",
+                    (Context::CompareForm, Bind::Submit) => "run",
+                    (Context::Compare, Bind::CancelBurst) => "cancel",
+                    (Context::Compare, Bind::Compare) => "again",
                     _ => bind.hint(),
                 };
                 Some((keys.to_vec(), label))

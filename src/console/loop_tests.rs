@@ -298,6 +298,53 @@ fn v_shows_every_event_and_back_to_one_row_per_send() {
     h.assert_shows("Results (1, newest first)");
 }
 
+/// `c`, Enter: the comparison's first burst reaches the producer, `x`
+/// cancels it, and `y` in the view hands the table to the loop's OSC 52
+/// writer (never to render).
+#[test]
+fn compare_runs_through_the_loop_and_y_copies_the_table() {
+    let mut h = ready();
+    h.press("c");
+    assert_eq!(h.app().context(), Context::CompareForm);
+    h.press("enter");
+    let cmds = h.commands();
+    let [ProducerCommand::Burst(b)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!((b.mode, b.count), (Mode::Sync, 1000));
+    h.assert_shows("running Sync (1/3)");
+    h.press("x");
+    let cmds = h.commands();
+    assert!(
+        matches!(cmds.as_slice(), [ProducerCommand::CancelBurst { id }] if *id == b.id),
+        "{cmds:?}"
+    );
+    h.emit(submitted(b.first_seq, Mode::Sync));
+    h.emit(ProducerEvent::BurstFinished {
+        id: b.id,
+        submitted: 1,
+        cancelled: true,
+    });
+    h.emit(ProducerEvent::Completed(
+        crate::message::Completion::instant(
+            b.first_seq,
+            Mode::Sync,
+            crate::message::Outcome::Failed(crate::message::Failure {
+                reason: "cancelled test".into(),
+                code: None,
+            }),
+        ),
+    ));
+    assert!(h.commands().is_empty(), "no async after a cancel");
+    h.assert_shows("stopped early");
+    assert!(h.copied.lock().unwrap().is_empty());
+    h.press("y");
+    let copied = h.copied.lock().unwrap().clone();
+    assert_eq!(copied.len(), 1);
+    assert!(copied[0].starts_with("mode "), "{copied:?}");
+    assert!(copied[0].contains("sync*"), "{copied:?}");
+}
+
 /// The whole path through the loop: a completed send goes to the journal's
 /// writer, `H` writes what waits, reads the journal off the loop and opens
 /// the pane on it; `l` brings the message back into the composer.

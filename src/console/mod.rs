@@ -8,6 +8,8 @@ pub mod event_loop;
 pub mod export;
 #[cfg(test)]
 mod harness;
+#[cfg(test)]
+mod input_tests;
 pub mod keymap;
 #[cfg(test)]
 mod loop_tests;

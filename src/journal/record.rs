@@ -191,6 +191,7 @@ impl Record {
     /// The message of this record, as a draft (for the composer or a resend).
     pub fn draft(&self) -> Draft {
         Draft {
+            kind: Default::default(),
             topic: self.topic.clone(),
             tag: self.tag.clone(),
             keys: self.keys.clone(),

@@ -16,6 +16,7 @@ fn settings(dir: &std::path::Path, max_bytes: u64, keep: usize) -> Settings {
 
 fn draft(body: &[u8]) -> Arc<Draft> {
     Arc::new(Draft {
+        kind: Default::default(),
         topic: "orders".into(),
         tag: Some("paid".into()),
         keys: vec!["o-1".into(), "u-9".into()],
@@ -323,6 +324,7 @@ fn size_of_a_100k_journal() {
         &[b'x'; 128],
     );
     e.draft = Some(Arc::new(Draft {
+        kind: Default::default(),
         topic: "rmq-console-bench".into(),
         tag: Some("bench".into()),
         keys: vec![],

@@ -77,6 +77,21 @@ impl Histogram {
         }
         self.max()
     }
+
+    /// Counts per power of two of microseconds: entry `k` holds the values
+    /// in `2^k ..= 2^(k+1) - 1` µs (entry 0 also holds 0 µs). The buckets
+    /// split exactly at powers of two, so these counts are exact; they let
+    /// several histograms be shown over the same buckets.
+    pub fn octave_counts(&self) -> [u64; 64] {
+        let mut out = [0u64; 64];
+        for (i, n) in self.buckets.iter().enumerate() {
+            if *n > 0 {
+                let upper = upper_of(i).max(1);
+                out[63 - upper.leading_zeros() as usize] += n;
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +113,19 @@ mod tests {
             assert!(upper_of(i) >= upper_of(i.saturating_sub(1)));
             assert_eq!(bucket_of(upper_of(i)), i);
         }
+    }
+
+    #[test]
+    fn octave_counts_split_exactly_at_powers_of_two() {
+        let mut h = Histogram::default();
+        for us in [0, 1, 2, 3, 4, 7, 8, 15, 16, 1023, 1024, 1_000_000] {
+            h.record(Duration::from_micros(us));
+        }
+        let o = h.octave_counts();
+        assert_eq!(&o[..5], &[2, 2, 2, 2, 1]);
+        assert_eq!(o[9], 1, "1023 µs is below 2^10");
+        assert_eq!(o[10], 1, "1024 µs is 2^10");
+        assert_eq!(o[19], 1, "1 s is in 2^19..2^20 µs");
+        assert_eq!(o.iter().sum::<u64>(), h.count());
     }
 }

@@ -441,7 +441,8 @@ impl Ledger {
             }
             ProducerEvent::Connection(_)
             | ProducerEvent::BurstProgress { .. }
-            | ProducerEvent::BurstFinished { .. } => Ok(()),
+            | ProducerEvent::BurstFinished { .. }
+            | ProducerEvent::Transaction(_) => Ok(()),
         }
     }
 

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use chrono::Utc;
+
 use anyhow::{Context, Result};
 use cheetah_string::CheetahString;
 use rocketmq_client_rust::{
@@ -12,12 +14,14 @@ use rocketmq_client_rust::{
     DefaultMQProducer, SessionCredentials,
 };
 use rocketmq_model::common::message::MessageTrait;
+use rocketmq_model::common::message::message_queue::MessageQueue;
 use rocketmq_model::common::message::message_single::Message;
 use rocketmq_model::result::SendResult;
 use rocketmq_runtime::ChildServiceContext;
 
 use super::ProducerSettings;
 use crate::message::{Draft, Failure, Receipt};
+use crate::types::{Delay, MessageType};
 
 /// Creates a client runtime under `context` and a configured (not yet
 /// started) producer on it.
@@ -33,17 +37,8 @@ pub(super) fn build(
     .map_err(|e| anyhow::anyhow!(describe_error(&e).reason))
     .context("creating the RocketMQ client runtime")?;
     let timeout_ms = u32::try_from(settings.send_timeout.as_millis()).unwrap_or(u32::MAX);
-    let mut config = ClientConfig::builder().namesrv_addr(settings.name_servers.clone());
-    if let Some(ns) = settings.namespace.as_deref().filter(|ns| !ns.is_empty()) {
-        config = config.namespace(ns);
-    }
     let mut builder = DefaultMQProducer::builder(runtime.clone())
-        .client_config(
-            config
-                .build()
-                .map_err(|e| anyhow::anyhow!(describe_error(&e).reason))
-                .context("client configuration")?,
-        )
+        .client_config(client_config(settings)?)
         .producer_group(settings.producer_group.clone())
         .name_server_addr(settings.name_servers.clone())
         .send_msg_timeout(timeout_ms)
@@ -51,29 +46,61 @@ pub(super) fn build(
         .retry_times_when_send_async_failed(settings.retry_times_async)
         .retry_another_broker_when_not_store_ok(settings.retry_another_broker)
         .max_message_size(u32::try_from(settings.max_message_bytes).unwrap_or(u32::MAX));
-    if let Some(creds) = &settings.credentials {
-        let session = match &creds.security_token {
-            Some(token) => SessionCredentials::with_token(
-                creds.access_key.clone(),
-                creds.secret_key.clone(),
-                token.clone(),
-            ),
-            None => {
-                SessionCredentials::with_keys(creds.access_key.clone(), creds.secret_key.clone())
-            }
-        };
-        builder = builder.rpc_hook(Arc::new(AclClientRPCHook::new(session)));
+    if let Some(hook) = acl_hook(settings) {
+        builder = builder.rpc_hook(hook);
     }
     Ok((runtime, builder.build()))
+}
+
+/// The client configuration every producer of a session shares.
+pub(super) fn client_config(settings: &ProducerSettings) -> Result<ClientConfig> {
+    let mut config = ClientConfig::builder().namesrv_addr(settings.name_servers.clone());
+    if let Some(ns) = settings.namespace.as_deref().filter(|ns| !ns.is_empty()) {
+        config = config.namespace(ns);
+    }
+    config
+        .build()
+        .map_err(|e| anyhow::anyhow!(describe_error(&e).reason))
+        .context("client configuration")
+}
+
+/// The AccessKey/SecretKey signer, when the profile has credentials.
+pub(super) fn acl_hook(settings: &ProducerSettings) -> Option<Arc<AclClientRPCHook>> {
+    let creds = settings.credentials.as_ref()?;
+    let session = match &creds.security_token {
+        Some(token) => SessionCredentials::with_token(
+            creds.access_key.clone(),
+            creds.secret_key.clone(),
+            token.clone(),
+        ),
+        None => SessionCredentials::with_keys(creds.access_key.clone(), creds.secret_key.clone()),
+    };
+    Some(Arc::new(AclClientRPCHook::new(session)))
 }
 
 /// The library message for a draft. Reserved property names are refused here
 /// too (the composer refuses them earlier), so a typo cannot silently change
 /// how the broker treats the message.
 pub fn to_message(draft: &Draft) -> Result<Message> {
-    let mut msg = Message::builder()
+    let mut builder = Message::builder()
         .topic(draft.topic.as_str())
-        .body_slice(&draft.body)
+        .body_slice(&draft.body);
+    // The 1.0 broker honours the `DELAY` level and the timer properties
+    // (`TIMER_DELIVER_MS` and friends); `__STARTDELIVERTIME` is only read by
+    // the client, never by the broker, so it is not used.
+    if let MessageType::Delayed(delay) = &draft.kind {
+        builder = match *delay {
+            Delay::Level(n) => builder.delay_level(i32::from(n)),
+            Delay::In(d) => builder.deliver_time_ms(
+                u64::try_from(Utc::now().timestamp_millis()).unwrap_or_default()
+                    + u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 2),
+            ),
+            Delay::At(at) => {
+                builder.deliver_time_ms(u64::try_from(at.timestamp_millis()).unwrap_or_default())
+            }
+        };
+    }
+    let mut msg = builder
         .build()
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("building the message")?;
@@ -153,7 +180,36 @@ pub fn describe_error(error: &ClientError) -> Failure {
     if let Some(addr) = error.broker_addr() {
         reason.push_str(&format!(" (broker {addr})"));
     }
-    Failure { reason, code }
+    Failure {
+        reason: name_type_mismatch(reason),
+        code,
+    }
+}
+
+/// ApsaraMQ gives each topic one message type (normal, FIFO, delay,
+/// transaction) and refuses sends of another; its text ("message type not
+/// match") does not say what to do about it.
+pub(crate) fn name_type_mismatch(reason: String) -> String {
+    let lower = reason.to_ascii_lowercase();
+    let about_type = lower.contains("message type") || lower.contains("messagetype");
+    let mismatch = [
+        "not match",
+        "mismatch",
+        "does not match",
+        "not matched",
+        "conflict",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if about_type && mismatch {
+        format!(
+            "the topic's message type does not match this send: ApsaraMQ gives each topic one \
+             type (normal, FIFO, delay or transaction); send this type to a topic created for \
+             it [{reason}]"
+        )
+    } else {
+        reason
+    }
 }
 
 /// How a send that reached the client ended: the broker's receipt, or why not.
@@ -184,7 +240,13 @@ impl Sender {
     /// Returns when the broker answered (or the timeout passed).
     pub(super) async fn sync(&self, draft: &Draft, timeout_ms: u64) -> Answer {
         match self {
-            Sender::Rocket(p) => match p.send_with_timeout(message(draft)?, timeout_ms).await {
+            Sender::Rocket(p) => match match fifo_key(draft) {
+                Some(key) => {
+                    p.send_with_selector_timeout(message(draft)?, select_queue, key, timeout_ms)
+                        .await
+                }
+                None => p.send_with_timeout(message(draft)?, timeout_ms).await,
+            } {
                 Ok(Some(r)) => Ok(receipt(&r)),
                 Ok(None) => Err(Failure {
                     reason: "the client returned no send result".into(),
@@ -228,6 +290,37 @@ impl Sender {
         }
     }
 
+    /// A batch of the draft's copies in one request; one receipt per message.
+    pub(super) async fn batch(
+        &self,
+        draft: &Draft,
+        timeout_ms: u64,
+    ) -> Result<Vec<Receipt>, Failure> {
+        let size = draft.kind.messages();
+        match self {
+            Sender::Rocket(p) => {
+                let msgs = (0..size)
+                    .map(|_| message(draft))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let r = p
+                    .send_batch_with_timeout(msgs, timeout_ms)
+                    .await
+                    .map_err(|e| describe_error(&e))?;
+                batch_receipts(&r, size)
+            }
+            #[cfg(test)]
+            Sender::Double(d) => {
+                let one = d.sync(draft).await?;
+                Ok((0..size)
+                    .map(|i| Receipt {
+                        queue_offset: one.queue_offset + i,
+                        ..one.clone()
+                    })
+                    .collect())
+            }
+        }
+    }
+
     pub(super) async fn shutdown(&mut self) {
         match self {
             Sender::Rocket(p) => p.shutdown().await,
@@ -237,9 +330,109 @@ impl Sender {
     }
 }
 
-fn message(draft: &Draft) -> Result<Message, Failure> {
+pub(super) fn message(draft: &Draft) -> Result<Message, Failure> {
     to_message(draft).map_err(|e| Failure {
         reason: format!("{e:#}"),
         code: None,
     })
+}
+
+/// The sharding key of a FIFO draft.
+fn fifo_key(draft: &Draft) -> Option<String> {
+    match &draft.kind {
+        MessageType::Fifo { sharding_key } => Some(sharding_key.clone()),
+        _ => None,
+    }
+}
+
+/// The queue selector for FIFO sends: the key's stable hash over the
+/// topic's queues, in (broker, queue id) order so that the order the route
+/// lists them in does not matter.
+// `&String`: the library passes the selector's argument as `&T`.
+#[allow(clippy::ptr_arg)]
+fn select_queue(queues: &[MessageQueue], _msg: &Message, key: &String) -> Option<MessageQueue> {
+    let mut sorted: Vec<&MessageQueue> = queues.iter().collect();
+    sorted.sort_by(|a, b| (a.broker_name(), a.queue_id()).cmp(&(b.broker_name(), b.queue_id())));
+    sorted
+        .get(crate::types::shard(key, sorted.len()))
+        .map(|q| (*q).clone())
+}
+
+/// One receipt per message of a batch: the broker answers once, with every
+/// message's unique key joined by commas, one queue, and the first message's
+/// queue offset (the batch's messages are stored one after the other).
+pub(super) fn batch_receipts(r: &SendResult, size: u64) -> Result<Vec<Receipt>, Failure> {
+    let first = receipt(r);
+    let ids: Vec<&str> = first.msg_id.split(',').collect();
+    let offset_ids: Vec<&str> = first.offset_msg_id.split(',').collect();
+    if ids.len() as u64 != size {
+        return Err(Failure {
+            reason: format!(
+                "the broker stored a batch but answered with {} message ids for {size} messages",
+                ids.len()
+            ),
+            code: None,
+        });
+    }
+    Ok(ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| Receipt {
+            msg_id: id.to_string(),
+            offset_msg_id: offset_ids
+                .get(i)
+                .or(offset_ids.first())
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            queue_offset: first.queue_offset + i as u64,
+            // For a batch the library puts the batch's own unique key here
+            // (the UNIQ_KEY the 1.0 broker stores on every message of it);
+            // it is no transaction.
+            transaction_id: None,
+            ..first.clone()
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_type_mismatch_says_what_it_means() {
+        let text = name_type_mismatch(
+            "broker refused the send (response code 13) [the topic [Orders] message type not match]"
+                .into(),
+        );
+        assert!(
+            text.starts_with("the topic's message type does not match this send: ApsaraMQ"),
+            "{text}"
+        );
+        assert!(text.ends_with("message type not match]]"), "{text}");
+        let other = "topic does not exist on the broker".to_string();
+        assert_eq!(name_type_mismatch(other.clone()), other);
+    }
+
+    #[test]
+    fn a_batch_answer_becomes_one_receipt_per_message() {
+        let r = SendResult {
+            msg_id: Some("A,B,C".into()),
+            offset_msg_id: Some("OA,OB,OC".into()),
+            queue_offset: 7,
+            ..Default::default()
+        };
+        let rs = batch_receipts(&r, 3).unwrap();
+        assert_eq!(
+            rs.iter()
+                .map(|r| (r.msg_id.as_str(), r.offset_msg_id.as_str(), r.queue_offset))
+                .collect::<Vec<_>>(),
+            [("A", "OA", 7), ("B", "OB", 8), ("C", "OC", 9)]
+        );
+        assert!(
+            batch_receipts(&r, 4)
+                .unwrap_err()
+                .reason
+                .contains("3 message ids for 4")
+        );
+    }
 }

@@ -8,6 +8,7 @@ mod client;
 mod double;
 pub mod probe;
 mod task;
+mod transaction;
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,8 +16,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-pub use crate::events::{Connection, ProducerEvent};
+pub use crate::events::{Connection, ProducerEvent, TxEvent};
 use crate::message::{Draft, Mode, Seq};
+use crate::types::{TxChoice, TxPolicy};
 
 pub use client::{describe_error, to_message};
 pub use task::spawn;
@@ -41,6 +43,10 @@ pub struct ProducerSettings {
     /// Cap on async sends handed to the client library and not yet called
     /// back, 1..=`MAX_ASYNC_INFLIGHT` (the task clamps anything else).
     pub async_inflight: usize,
+    /// Who decides a transaction the send itself leaves open.
+    pub transaction_policy: TxPolicy,
+    /// The answer to a check-back for a transaction nobody has decided.
+    pub transaction_check_default: TxChoice,
 }
 
 impl ProducerSettings {
@@ -56,6 +62,8 @@ impl ProducerSettings {
             retry_another_broker: false,
             max_message_bytes: 4 * 1024 * 1024,
             async_inflight: 128,
+            transaction_policy: TxPolicy::Ask,
+            transaction_check_default: TxChoice::Unknown,
         }
     }
 }
@@ -122,6 +130,11 @@ pub enum ProducerCommand {
     Burst(BurstSpec),
     CancelBurst {
         id: u64,
+    },
+    /// The operator's decision on a pending (or unknown) transaction.
+    Decide {
+        seq: Seq,
+        choice: TxChoice,
     },
     /// Stop taking sends, wait up to `grace` for what is in flight, report
     /// the rest as unresolved, shut the client down and end the task.

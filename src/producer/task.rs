@@ -15,11 +15,14 @@ use tokio::task::JoinSet;
 
 use super::client::{Answer, Sender, build, describe_error};
 use super::probe::OffsetProbe;
+use super::transaction::{self, Book};
 use super::{
     BurstSpec, Connection, ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings,
 };
-use crate::message::{Completion, Draft, Failure, Mode, Outcome, Seq};
+use crate::events::TxEvent;
+use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, Seq};
 use crate::template;
+use crate::types::MessageType;
 
 /// Commands waiting for the task; the UI sees `Full` past this, never waits.
 const COMMAND_CAPACITY: usize = 1024;
@@ -124,13 +127,25 @@ struct Shared {
     name_servers: String,
     /// Async sends waiting in the lane for a slot.
     lane_depth: AtomicUsize,
+    /// Whether the last word on the endpoints was good (an acknowledgement)
+    /// rather than a connection failure or a timeout; changes are reported
+    /// as `Connection::Unreachable` / `Ready`.
+    reachable: AtomicBool,
     timeout_ms: u64,
     /// Scope and settings for the offset probes around verified one-way
     /// bursts; none without a RocketMQ client.
     probe: Option<(ChildServiceContext, ProducerSettings)>,
+    /// The decisions of this session's transactions.
+    book: Arc<Book>,
+    /// The transactional producer, started on the first transactional send.
+    tx: tokio::sync::OnceCell<transaction::Started>,
+    /// What the transactional producer is built on; none without a
+    /// RocketMQ client.
+    tx_runtime: Option<(Arc<ClientRuntime>, ProducerSettings)>,
 }
 
 impl Shared {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         sender: Option<Sender>,
         start_error: Option<String>,
@@ -138,8 +153,13 @@ impl Shared {
         settings: &ProducerSettings,
         events: mpsc::Sender<ProducerEvent>,
         done: mpsc::UnboundedSender<Completion>,
+        runtime: Option<Arc<ClientRuntime>>,
+        notes: mpsc::UnboundedSender<TxEvent>,
     ) -> Arc<Self> {
         Arc::new(Shared {
+            book: Arc::new(Book::new(settings, notes)),
+            tx: tokio::sync::OnceCell::new(),
+            tx_runtime: runtime.map(|rt| (rt, settings.clone())),
             sender,
             start_error,
             events,
@@ -151,6 +171,7 @@ impl Shared {
             pending: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             lane_depth: AtomicUsize::new(0),
+            reachable: AtomicBool::new(true),
             name_servers: settings.name_servers.clone(),
             probe: probe.map(|context| (context, settings.clone())),
             timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
@@ -200,9 +221,21 @@ async fn run(
         Some(e) => Connection::Failed(e.clone()),
     };
     tracing::info!(?settings, ?conn, "producer task started");
+    let started = conn == Connection::Ready;
     let _ = events.send(ProducerEvent::Connection(conn)).await;
+    // The client connects lazily: without this, a name server that is down
+    // shows as "ready" until the first send fails.
+    let mut reachable = true;
+    if started && let Err(why) = probe_name_servers(&settings).await {
+        tracing::warn!("{why}");
+        reachable = false;
+        let _ = events
+            .send(ProducerEvent::Connection(Connection::Unreachable(why)))
+            .await;
+    }
 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let (notes_tx, mut notes_rx) = mpsc::unbounded_channel();
     let shared = Shared::new(
         sender,
         start_error,
@@ -210,27 +243,55 @@ async fn run(
         &settings,
         events.clone(),
         done_tx,
+        runtime.clone(),
+        notes_tx,
     );
+    shared.reachable.store(reachable, Ordering::SeqCst);
 
     // Async sends go through one lane so they are submitted in the order the
     // operator sent them, each after taking a slot in the window.
     let (lane_tx, lane_rx) = mpsc::unbounded_channel::<(Seq, Arc<Draft>)>();
     let mut tasks = JoinSet::new();
     tasks.spawn(async_lane(shared.clone(), lane_rx));
+    // FIFO sends go one after the other in the order they were sent: two
+    // in flight at once could be stored out of order.
+    let (fifo_tx, fifo_rx) = mpsc::unbounded_channel::<(Seq, Arc<Draft>)>();
+    tasks.spawn(fifo_lane(shared.clone(), fifo_rx));
     let mut burst_tasks = JoinSet::new();
     let mut bursts: HashMap<tokio::task::Id, Arc<BurstRun>> = HashMap::new();
 
     let grace = loop {
         tokio::select! {
             biased;
+            // Notes first: a transaction's decision is noted before its
+            // send returns, and the log shows it before the outcome.
+            Some(n) = notes_rx.recv() => shared.emit(ProducerEvent::Transaction(n)).await,
             Some(c) = done_rx.recv() => forward(&shared, c).await,
             cmd = cmd_rx.recv() => match cmd {
                 None => break settings.send_timeout,
                 Some(ProducerCommand::Shutdown { grace }) => break grace,
+                Some(ProducerCommand::Decide { seq, choice }) => {
+                    if let Err(why) = shared.book.decide(seq, choice) {
+                        tracing::warn!("decision on #{seq}: {why}");
+                    }
+                }
                 Some(ProducerCommand::Send { seq, mode, draft }) => {
-                    shared.track(seq, mode);
+                    for s in seqs(seq, &draft) {
+                        shared.track(s, mode);
+                    }
+                    if let Some(why) = unsupported(mode, &draft) {
+                        for s in seqs(seq, &draft) {
+                            shared.finish(Completion::instant(s, mode, why.clone()));
+                        }
+                        continue;
+                    }
                     match mode {
                         Mode::Async => enqueue_async(&shared, &lane_tx, seq, draft).await,
+                        Mode::Sync if matches!(draft.kind, MessageType::Fifo { .. }) => {
+                            if fifo_tx.send((seq, draft)).is_err() {
+                                not_sent(&shared, seq, mode);
+                            }
+                        }
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
                             tasks.spawn(async move {
@@ -261,6 +322,9 @@ async fn run(
 
     // Shutdown: no new sends; wait up to `grace` for what is in flight.
     shared.stopping.store(true, Ordering::SeqCst);
+    // Transactions waiting for the operator are answered unknown now; the
+    // broker will ask again (and, with nobody left to answer, roll back).
+    shared.book.stop();
     for run in bursts.values() {
         run.cancel.store(true, Ordering::SeqCst);
     }
@@ -268,19 +332,24 @@ async fn run(
     // sent, and bursts stop where they are.
     shared.window.close();
     drop(lane_tx);
+    drop(fifo_tx);
     // Commands that arrived after the shutdown request were never sent.
     cmd_rx.close();
     while let Ok(cmd) = cmd_rx.try_recv() {
         match cmd {
-            ProducerCommand::Send { seq, mode, .. } => {
-                shared.track(seq, mode);
-                not_sent(&shared, seq, mode);
+            ProducerCommand::Send { seq, mode, draft } => {
+                for s in seqs(seq, &draft) {
+                    shared.track(s, mode);
+                    not_sent(&shared, s, mode);
+                }
             }
             // None of its sequence numbers was used.
             ProducerCommand::Burst(spec) => {
                 BurstRun::new(spec.id).finish(&shared, true).await;
             }
-            ProducerCommand::CancelBurst { .. } | ProducerCommand::Shutdown { .. } => {}
+            ProducerCommand::CancelBurst { .. }
+            | ProducerCommand::Shutdown { .. }
+            | ProducerCommand::Decide { .. } => {}
         }
     }
     let _ = tokio::time::timeout(grace + settings.send_timeout, async {
@@ -335,6 +404,9 @@ async fn run(
             .await;
     }
 
+    while let Ok(n) = notes_rx.try_recv() {
+        shared.emit(ProducerEvent::Transaction(n)).await;
+    }
     // Every seq has its outcome: say so now. Closing the client below can
     // take a while (a frozen broker, a dead link), and the console, a
     // profile switch or a SIGHUP exit must not wait for it.
@@ -349,6 +421,9 @@ async fn run(
         Ok(mut s) => {
             if let Some(p) = s.sender.as_mut() {
                 p.shutdown().await;
+            }
+            if let Some(Ok(mut tx)) = s.tx.take() {
+                tx.shutdown().await;
             }
         }
         Err(_) => tracing::warn!("producer still referenced at shutdown; not shut down"),
@@ -370,7 +445,20 @@ async fn forward(shared: &Shared, c: Completion) {
         .remove(&c.seq)
         .is_some();
     if known {
+        let change = match &c.outcome {
+            Outcome::Failed(f) if unreachable(f) => shared
+                .reachable
+                .swap(false, Ordering::SeqCst)
+                .then(|| Connection::Unreachable(f.reason.clone())),
+            Outcome::Acknowledged(_) => {
+                (!shared.reachable.swap(true, Ordering::SeqCst)).then_some(Connection::Ready)
+            }
+            _ => None,
+        };
         shared.emit(ProducerEvent::Completed(c)).await;
+        if let Some(conn) = change {
+            shared.emit(ProducerEvent::Connection(conn)).await;
+        }
     } else {
         tracing::warn!(seq = c.seq, "second outcome for one send ignored");
     }
@@ -393,12 +481,46 @@ fn completion(
     }
 }
 
-/// The library's connection errors do not say where it tried to connect.
+/// The library's connection errors do not say where it tried to connect,
+/// nor whether it was the name server or the broker (whose address comes
+/// from the route): say what is known. A response timeout says that the
+/// endpoint did not answer, and that the send may still have been stored.
 fn name_endpoint(mut f: Failure, name_servers: &str) -> Failure {
     if f.code.is_none() && f.reason.starts_with("transport.connection") {
-        f.reason = format!("cannot reach {name_servers}: {}", f.reason);
+        f.reason = format!(
+            "cannot reach the broker or the name server ({name_servers}): {}",
+            f.reason
+        );
+    } else if f.code.is_none()
+        && (f.reason.starts_with("transport.response.timeout") || f.reason.contains("timed out"))
+    {
+        f.reason = format!(
+            "timed out: the endpoint did not answer within the send timeout (the message may still have been stored): {}",
+            f.reason
+        );
     }
     f
+}
+
+/// A failure that says the endpoints cannot be reached (as `name_endpoint`
+/// words it), not one about the message.
+fn unreachable(f: &Failure) -> bool {
+    f.code.is_none() && (f.reason.starts_with("cannot reach") || f.reason.starts_with("timed out"))
+}
+
+/// Connects to each name server (bounded by the send timeout, at most 2 s);
+/// `Err` says why none answered.
+async fn probe_name_servers(settings: &ProducerSettings) -> Result<(), String> {
+    let wait = settings.send_timeout.min(Duration::from_secs(2));
+    let mut why = Vec::new();
+    for addr in settings.name_servers.split(';').filter(|a| !a.is_empty()) {
+        match tokio::time::timeout(wait, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => why.push(format!("{addr}: {e}")),
+            Err(_) => why.push(format!("{addr}: no answer within {wait:?}")),
+        }
+    }
+    Err(format!("name server unreachable ({})", why.join("; ")))
 }
 
 /// Ends a send that never reached the client because the task is stopping.
@@ -425,19 +547,41 @@ fn not_started(shared: &Shared) -> Outcome {
 /// send was dispatched.
 async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>) -> bool {
     let at = Local::now();
-    shared
-        .emit(ProducerEvent::Submitted {
-            seq,
-            mode,
-            draft: draft.clone(),
-            at,
-        })
-        .await;
+    for s in seqs(seq, &draft) {
+        shared
+            .emit(ProducerEvent::Submitted {
+                seq: s,
+                mode,
+                draft: draft.clone(),
+                at,
+            })
+            .await;
+    }
     let started = Instant::now();
     let Some(sender) = shared.sender.as_ref() else {
-        shared.finish(completion(seq, mode, not_started(shared), started, at));
+        for s in seqs(seq, &draft) {
+            shared.finish(completion(s, mode, not_started(shared), started, at));
+        }
         return false;
     };
+    if let MessageType::Batch { .. } = draft.kind {
+        let outcomes: Vec<Outcome> = match sender.batch(&draft, shared.timeout_ms).await {
+            Ok(receipts) => receipts.into_iter().map(Outcome::Acknowledged).collect(),
+            Err(f) => vec![Outcome::Failed(shared.failure(f)); seqs(seq, &draft).count()],
+        };
+        for (s, outcome) in seqs(seq, &draft).zip(outcomes) {
+            shared.finish(completion(s, mode, outcome, started, at));
+        }
+        return false;
+    }
+    if draft.kind.is_transaction() {
+        let outcome = match send_transaction(shared, seq, &draft).await {
+            Ok(r) => Outcome::Acknowledged(r),
+            Err(f) => Outcome::Failed(shared.failure(f)),
+        };
+        shared.finish(completion(seq, mode, outcome, started, at));
+        return false;
+    }
     let outcome = match mode {
         Mode::Oneway => match sender.oneway(&draft).await {
             Ok(()) => Outcome::Dispatched,
@@ -451,6 +595,65 @@ async fn send_blocking(shared: &Shared, seq: Seq, mode: Mode, draft: Arc<Draft>)
     let dispatched = outcome == Outcome::Dispatched;
     shared.finish(completion(seq, mode, outcome, started, at));
     dispatched
+}
+
+/// Single FIFO sends, one at a time, in the order they came.
+async fn fifo_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq, Arc<Draft>)>) {
+    while let Some((seq, draft)) = lane.recv().await {
+        if shared.stopping.load(Ordering::SeqCst) {
+            not_sent(&shared, seq, Mode::Sync);
+            continue;
+        }
+        if let Err(text) = caught(send_blocking(&shared, seq, Mode::Sync, draft)).await {
+            shared.finish(Completion::instant(seq, Mode::Sync, panicked(&text)));
+        }
+    }
+}
+
+/// The sequence numbers one send uses: a batch of N uses N.
+fn seqs(seq: Seq, draft: &Draft) -> std::ops::Range<Seq> {
+    seq..seq + draft.kind.messages()
+}
+
+/// Why a send of this type cannot go in this mode (the composer and `send`
+/// refuse it earlier; this keeps the task honest whoever sends).
+fn unsupported(mode: Mode, draft: &Draft) -> Option<Outcome> {
+    let why = match (&draft.kind, mode) {
+        (MessageType::Transaction { .. }, Mode::Async | Mode::Oneway) => {
+            "not sent: a transactional message is sent sync"
+        }
+        (MessageType::Batch { .. }, Mode::Async | Mode::Oneway) => "not sent: a batch is sent sync",
+        (MessageType::Fifo { .. }, Mode::Async | Mode::Oneway) => {
+            "not sent: FIFO is sent sync (order holds only one send after the other)"
+        }
+        _ => return None,
+    };
+    Some(Outcome::Failed(Failure {
+        reason: why.into(),
+        code: None,
+    }))
+}
+
+/// A transactional send: starts the transactional producer the first time,
+/// then sends the half message and waits for its decision.
+async fn send_transaction(shared: &Shared, seq: Seq, draft: &Draft) -> Result<Receipt, Failure> {
+    let Some((runtime, settings)) = shared.tx_runtime.as_ref() else {
+        return Err(Failure {
+            reason: "transactions need the RocketMQ client, which did not start".into(),
+            code: None,
+        });
+    };
+    let started = shared
+        .tx
+        .get_or_init(|| transaction::start(runtime.clone(), settings, shared.book.clone()))
+        .await;
+    match started {
+        Ok(producer) => transaction::send(producer, seq, draft).await,
+        Err(why) => Err(Failure {
+            reason: why.clone(),
+            code: None,
+        }),
+    }
 }
 
 /// Puts an async send in the lane, telling the operator when it has to wait
@@ -652,6 +855,8 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
     // One-way sends the connection took: what the landing is judged against.
     let mut dispatched = 0u64;
     let progress_every = (spec.count / 100).max(1);
+    // Sequence numbers per message of the burst (a batch uses one per copy).
+    let per = spec.draft.kind.messages();
     for i in 0..spec.count {
         if run.cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
             break;
@@ -660,11 +865,19 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
             let due = start + Duration::from_secs_f64(i as f64 / f64::from(rate));
             tokio::time::sleep_until(due).await;
         }
-        let seq = spec.first_seq + i;
+        let seq = spec.first_seq + i * per;
         let draft = expand(&spec, seq);
-        shared.track(seq, spec.mode);
-        submitted += 1;
+        for s in seqs(seq, &draft) {
+            shared.track(s, spec.mode);
+        }
+        submitted += per;
         run.submitted.store(submitted, Ordering::SeqCst);
+        if let Some(why) = unsupported(spec.mode, &draft) {
+            for s in seqs(seq, &draft) {
+                shared.finish(Completion::instant(s, spec.mode, why.clone()));
+            }
+            break;
+        }
         let send = async {
             match spec.mode {
                 Mode::Async => {
@@ -705,17 +918,17 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
                 break;
             }
         }
-        if submitted.is_multiple_of(progress_every) {
+        if (submitted / per).is_multiple_of(progress_every) {
             shared
                 .emit(ProducerEvent::BurstProgress {
                     id: spec.id,
                     submitted,
-                    total: spec.count,
+                    total: spec.count * per,
                 })
                 .await;
         }
     }
-    let cancelled = submitted < spec.count;
+    let cancelled = submitted < spec.count * per;
     if let Some((mut probe, before)) = verify {
         if !shared.stopping.load(Ordering::SeqCst) {
             let landed = probe

@@ -8,6 +8,7 @@ pub mod registry;
 pub mod server;
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -60,6 +61,37 @@ pub struct SandboxOptions {
     /// The `rmq-console` binary that runs the servers; `None` is this
     /// process's own executable. Tests name the binary cargo built.
     pub server_exe: Option<PathBuf>,
+    /// Start a second broker (`broker-b`, same cluster and name server), so
+    /// that a topic can be served by two brokers and one of them can fail.
+    pub second_broker: bool,
+}
+
+/// One of a sandbox's server processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    Namesrv,
+    Broker,
+    /// `broker-b`, with `SandboxOptions::second_broker`.
+    SecondBroker,
+}
+
+impl Server {
+    fn label(self) -> &'static str {
+        match self {
+            Server::Namesrv => "name server",
+            Server::Broker => "broker",
+            Server::SecondBroker => "second broker",
+        }
+    }
+
+    /// The broker's `--name`: its configuration and ready marker.
+    fn file_name(self) -> &'static str {
+        match self {
+            Server::Namesrv => "namesrv",
+            Server::Broker => "broker",
+            Server::SecondBroker => "broker-b",
+        }
+    }
 }
 
 /// A running name server and broker. Dropping it stops both and removes the
@@ -67,8 +99,11 @@ pub struct SandboxOptions {
 pub struct Sandbox {
     pub namesrv_addr: String,
     pub broker_addr: String,
-    children: Vec<(&'static str, Child)>,
+    /// `broker-b`'s address, with `SandboxOptions::second_broker`.
+    pub second_broker_addr: Option<String>,
+    children: Vec<(Server, Child)>,
     dir: tempfile::TempDir,
+    exe: PathBuf,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -102,33 +137,39 @@ fn server_exe(opts: &SandboxOptions) -> Result<PathBuf> {
     Ok(exe)
 }
 
-/// Free ports on 127.0.0.1 for the name server, the broker and its HA
-/// service: `[namesrv, broker, ha]`. The broker also listens on its "fast"
-/// port two below the normal one, so that one must be free too. Every
-/// probe listener is held until all ports are chosen, so none of them can
-/// be handed out twice (a name server on the broker's fast port kills the
-/// broker at start).
-fn free_ports() -> Result<[u16; 3]> {
+/// Free ports on 127.0.0.1 for the name server and `brokers` brokers with
+/// their HA services: `(namesrv, [(broker, ha)…])`. A broker also listens
+/// on its "fast" port two below the normal one, so that one must be free
+/// too. Every probe listener is held until all ports are chosen, so none of
+/// them can be handed out twice (a name server on the broker's fast port
+/// kills the broker at start).
+fn free_ports(brokers: usize) -> Result<(u16, Vec<(u16, u16)>)> {
     let bind = || TcpListener::bind("127.0.0.1:0").context("finding a free port on 127.0.0.1");
     let port = |l: &TcpListener| -> Result<u16> { Ok(l.local_addr()?.port()) };
     let mut held = Vec::new();
-    let broker = loop {
-        if held.len() > 100 {
-            bail!("no free pair of ports (p, p-2) on 127.0.0.1 for the broker");
-        }
-        let normal = bind()?;
-        let p = port(&normal)?;
-        let fast = p
-            .checked_sub(2)
-            .and_then(|f| TcpListener::bind(("127.0.0.1", f)).ok());
-        held.push(normal);
-        if let Some(fast) = fast {
-            held.push(fast);
-            break p;
-        }
-    };
-    let (namesrv, ha) = (bind()?, bind()?);
-    Ok([port(&namesrv)?, broker, port(&ha)?])
+    let mut pairs = Vec::new();
+    for _ in 0..brokers {
+        let broker = loop {
+            if held.len() > 200 {
+                bail!("no free pair of ports (p, p-2) on 127.0.0.1 for the broker");
+            }
+            let normal = bind()?;
+            let p = port(&normal)?;
+            let fast = p
+                .checked_sub(2)
+                .and_then(|f| TcpListener::bind(("127.0.0.1", f)).ok());
+            held.push(normal);
+            if let Some(fast) = fast {
+                held.push(fast);
+                break p;
+            }
+        };
+        let ha = bind()?;
+        pairs.push((broker, port(&ha)?));
+        held.push(ha);
+    }
+    let namesrv = bind()?;
+    Ok((port(&namesrv)?, pairs))
 }
 
 /// True while process `pid` exists (ours or another user's).
@@ -199,85 +240,116 @@ impl Sandbox {
             .prefix(DIR_PREFIX)
             .tempdir()
             .context("creating the sandbox directory")?;
+        // The store, the servers' logs and the ACL user are this user's only.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .context("making the sandbox directory private")?;
         std::fs::write(dir.path().join(OWNER_FILE), std::process::id().to_string())
             .context("writing the sandbox owner file")?;
         let root = dir.path().to_path_buf();
-        let [ns_port, broker_port, ha_port] = free_ports()?;
+        let brokers = if opts.second_broker { 2 } else { 1 };
+        let (ns_port, ports) = free_ports(brokers)?;
         let namesrv_addr = format!("127.0.0.1:{ns_port}");
-        let broker_addr = format!("127.0.0.1:{broker_port}");
 
         let home = root.join("home");
         std::fs::create_dir_all(&home)?;
-        let store = root.join("store");
-        let mut broker_conf = format!(
-            r#"[broker]
-namesrvAddr = "{namesrv_addr}"
-brokerIp1 = "127.0.0.1"
-listenPort = {broker_port}
-storePathRootDir = "{store}"
-autoCreateTopicEnable = true
-"#,
-            store = store.display()
-        );
-        if let Some(acl) = &opts.acl {
-            broker_conf.push_str(&format!(
-                "authenticationEnabled = true\ninitAuthenticationUser = \"{}:{}\"\nauthConfigPath = \"{}\"\n",
-                acl.access_key,
-                acl.secret_key,
-                root.join("auth").display()
-            ));
+        for (i, (broker_port, ha_port)) in ports.iter().enumerate() {
+            let (server, name) = match i {
+                0 => (Server::Broker, "broker-a"),
+                _ => (Server::SecondBroker, "broker-b"),
+            };
+            let store = root.join(format!("store{}", if i == 0 { "" } else { "-b" }));
+            let conf = broker_config(
+                &namesrv_addr,
+                name,
+                *broker_port,
+                *ha_port,
+                &store,
+                opts.acl.as_ref(),
+                &root,
+            );
+            // It holds the ACL user's secret key: readable by this user
+            // only (a temp file is made 0600), and it goes with the store.
+            crate::fsutil::write_atomic(
+                &root.join(format!("{}.toml", server.file_name())),
+                conf.as_bytes(),
+            )
+            .context("writing the broker's configuration")?;
         }
-        broker_conf.push_str(&format!(
-            r#"
-[broker.brokerServerConfig]
-bindAddress = "127.0.0.1"
-
-[broker.brokerIdentity]
-brokerName = "broker-a"
-brokerClusterName = "SandboxCluster"
-brokerId = 0
-
-[store]
-storePathRootDir = "{store}"
-haListenAddress = "127.0.0.1"
-haListenPort = {ha_port}
-mappedFileSizeCommitLog = 67108864
-mappedFileSizeConsumeQueue = 600000
-maxHashSlotNum = 50000
-maxIndexNum = 200000
-commitLogMicroBatchMaxWaitMicros = 0
-"#,
-            store = store.display()
-        ));
-        std::fs::write(root.join("broker.toml"), broker_conf)?;
 
         let mut sandbox = Sandbox {
             namesrv_addr,
-            broker_addr,
+            broker_addr: format!("127.0.0.1:{}", ports[0].0),
+            second_broker_addr: ports.get(1).map(|(p, _)| format!("127.0.0.1:{p}")),
             children: Vec::new(),
             dir,
+            exe: exe.to_path_buf(),
         };
-        let mut ns_cmd = server_command(exe, Kind::Namesrv, &root, &home);
-        ns_cmd.args(["--port", &ns_port.to_string()]);
-        let child = spawn_server(ns_cmd, &root.join("namesrv.log"))?;
-        sandbox.children.push(("name server", child));
-        wait_for(START_TIMEOUT, "the name server to listen", || {
-            sandbox.check_alive()?;
-            Ok(TcpStream::connect(("127.0.0.1", ns_port)).is_ok())
-        })
-        .map_err(|e| sandbox.with_log(e, "namesrv.log"))?;
-
-        let broker_cmd = server_command(exe, Kind::Broker, &root, &home);
-        let child = spawn_server(broker_cmd, &root.join("broker.log"))?;
-        sandbox.children.push(("broker", child));
-        let ready = server::broker_ready_marker(&root);
-        wait_for(START_TIMEOUT, "the broker to be ready", || {
-            sandbox.check_alive()?;
-            Ok(ready.exists())
-        })
-        .map_err(|e| sandbox.with_log(e, "broker.log"))?;
+        sandbox.spawn(Server::Namesrv)?;
+        sandbox.spawn(Server::Broker)?;
+        if opts.second_broker {
+            sandbox.spawn(Server::SecondBroker)?;
+        }
         tracing::info!(?sandbox, "sandbox started");
         Ok(sandbox)
+    }
+
+    /// Starts `server` and waits until it serves: the name server on its
+    /// port, a broker by its ready marker.
+    fn spawn(&mut self, server: Server) -> Result<()> {
+        let root = self.dir.path().to_path_buf();
+        let home = root.join("home");
+        let log = format!("{}.log", server.file_name());
+        let kind = match server {
+            Server::Namesrv => Kind::Namesrv,
+            Server::Broker | Server::SecondBroker => Kind::Broker,
+        };
+        let mut cmd = server_command(&self.exe, kind, &root, &home);
+        let ns_port = self.namesrv_port();
+        match server {
+            Server::Namesrv => cmd.args(["--port", &ns_port.to_string()]),
+            _ => cmd.args(["--name", server.file_name()]),
+        };
+        let ready = server::broker_ready_marker(&root, server.file_name());
+        let _ = std::fs::remove_file(&ready);
+        let child = spawn_server(cmd, &root.join(&log))?;
+        self.children.push((server, child));
+        let what = format!("the {} to be ready", server.label());
+        wait_for(START_TIMEOUT, &what, || {
+            self.check_alive()?;
+            Ok(match server {
+                Server::Namesrv => TcpStream::connect(("127.0.0.1", ns_port)).is_ok(),
+                _ => ready.exists(),
+            })
+        })
+        .map_err(|e| self.with_log(e, &log))
+    }
+
+    fn namesrv_port(&self) -> u16 {
+        self.namesrv_addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or_default()
+    }
+
+    /// The process id of `server` while it runs (for fault tests: stop,
+    /// continue or kill it).
+    pub fn pid(&self, server: Server) -> Option<u32> {
+        self.children
+            .iter()
+            .find(|(s, _)| *s == server)
+            .map(|(_, c)| c.id())
+    }
+
+    /// Starts `server` again on the same address and store, after it was
+    /// killed (or killing it first when it still runs), and waits until it
+    /// serves.
+    pub fn restart(&mut self, server: Server) -> Result<()> {
+        if let Some(i) = self.children.iter().position(|(s, _)| *s == server) {
+            let (_, mut child) = self.children.remove(i);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.spawn(server)
     }
 
     pub fn dir(&self) -> &Path {
@@ -285,9 +357,13 @@ commitLogMicroBatchMaxWaitMicros = 0
     }
 
     fn check_alive(&mut self) -> Result<()> {
-        for (name, child) in &mut self.children {
+        for (server, child) in &mut self.children {
             if let Some(status) = child.try_wait()? {
-                return Err(ExitedDuringStart { name, status }.into());
+                return Err(ExitedDuringStart {
+                    name: server.label(),
+                    status,
+                }
+                .into());
             }
         }
         Ok(())
@@ -331,7 +407,8 @@ commitLogMicroBatchMaxWaitMicros = 0
             }
         }
         let deadline = Instant::now() + STOP_WAIT;
-        for (name, child) in &mut self.children {
+        for (server, child) in &mut self.children {
+            let name = server.label();
             loop {
                 match child.try_wait() {
                     Ok(Some(_)) => break,
@@ -384,7 +461,15 @@ fn server_command(exe: &Path, kind: Kind, root: &Path, home: &Path) -> Command {
 }
 
 fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
-    let out = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    // The servers may log their configuration (the ACL user's secret key
+    // with it): their logs are for this user only.
+    let out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(log)
+        .with_context(|| format!("creating {}", log.display()))?;
     let err = out.try_clone()?;
     cmd.stdin(Stdio::null())
         .stdout(out)
@@ -393,11 +478,14 @@ fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
         // rmq-console, which stops the servers in order.
         .process_group(0);
     let parent = std::process::id() as libc::pid_t;
-    // SAFETY: prctl and getppid are async-signal-safe. The servers die with
+    // SAFETY: umask, prctl and getppid are async-signal-safe. The servers die with
     // us, even when we are killed, so a crashed console leaves no broker
     // behind; if we died before prctl took effect, stop at once.
     unsafe {
         cmd.pre_exec(move || {
+            // Whatever the servers write (the broker's auth store holds the
+            // ACL user) is for this user only.
+            libc::umask(0o077);
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
             if libc::getppid() != parent {
                 libc::_exit(1);
@@ -408,6 +496,76 @@ fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
     let program = cmd.get_program().to_owned();
     cmd.spawn()
         .with_context(|| format!("starting {}", program.to_string_lossy()))
+}
+
+/// One broker's configuration: loopback only, small files, no batching
+/// delay (BROKER-NOTES), and the ACL user when there is one.
+fn broker_config(
+    namesrv_addr: &str,
+    name: &str,
+    port: u16,
+    ha_port: u16,
+    store: &Path,
+    acl: Option<&AclUser>,
+    root: &Path,
+) -> String {
+    let store = toml_string(&store.display().to_string());
+    // Every 2 s (not 30): a broker re-registers soon after its name server
+    // comes back, as the fault tests need and a sandbox operator expects.
+    let mut conf = format!(
+        r#"[broker]
+namesrvAddr = "{namesrv_addr}"
+brokerIp1 = "127.0.0.1"
+listenPort = {port}
+storePathRootDir = {store}
+autoCreateTopicEnable = true
+registerNameServerPeriod = 2000
+# Check-backs for undecided transactions after 3 s, then every second, so a
+# transaction left unknown is asked about while the operator watches. The
+# timeout stays well above the op batch interval: below it the broker
+# re-checked finished transactions (BROKER-NOTES: a rolled-back message
+# delivered, a committed one duplicated).
+transactionTimeout = 3000
+transactionCheckInterval = 1000
+transactionOpBatchInterval = 200
+"#
+    );
+    if let Some(acl) = acl {
+        // Quoted as TOML, so no character of the pair can end the string
+        // and add keys of its own.
+        conf.push_str(&format!(
+            "authenticationEnabled = true\ninitAuthenticationUser = {}\nauthConfigPath = {}\n",
+            toml_string(&format!("{}:{}", acl.access_key, acl.secret_key)),
+            toml_string(&root.join(format!("auth-{name}")).display().to_string())
+        ));
+    }
+    conf.push_str(&format!(
+        r#"
+[broker.brokerServerConfig]
+bindAddress = "127.0.0.1"
+
+[broker.brokerIdentity]
+brokerName = "{name}"
+brokerClusterName = "SandboxCluster"
+brokerId = 0
+
+[store]
+storePathRootDir = {store}
+haListenAddress = "127.0.0.1"
+haListenPort = {ha_port}
+mappedFileSizeCommitLog = 67108864
+mappedFileSizeConsumeQueue = 600000
+maxHashSlotNum = 50000
+maxIndexNum = 200000
+commitLogMicroBatchMaxWaitMicros = 0
+"#
+    ));
+    conf
+}
+
+/// `text` as a TOML basic string, quotes and escapes included.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
 }
 
 /// Polls `ready` every 20 ms until it says yes, fails, or `timeout` passes.

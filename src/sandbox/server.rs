@@ -46,12 +46,17 @@ pub struct ServerArgs {
     /// Name server only: its port on 127.0.0.1.
     #[arg(long)]
     pub port: Option<u16>,
+    /// Broker only: which of the sandbox's brokers, naming its
+    /// configuration (`NAME.toml`) and ready marker in `--dir`.
+    #[arg(long, default_value = "broker")]
+    pub name: String,
 }
 
-/// File whose existence says the broker is serving (written once `start`
-/// returned a running broker; the name server is judged by its port).
-pub fn broker_ready_marker(dir: &Path) -> PathBuf {
-    dir.join("broker.ready")
+/// File whose existence says the broker `name` is serving (written once
+/// `start` returned a running broker; the name server is judged by its
+/// port).
+pub fn broker_ready_marker(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.ready"))
 }
 
 /// Runs one server until SIGTERM (or SIGINT). The caller has not set up any
@@ -154,7 +159,14 @@ async fn run_namesrv(ctx: ChildServiceContext, args: &ServerArgs) -> Result<()> 
 async fn run_broker(ctx: ChildServiceContext, args: &ServerArgs) -> Result<()> {
     use rocketmq_broker::config::raw::RawBrokerConfig;
     use rocketmq_broker::config::validated::ValidatedBrokerConfig;
-    let path = args.dir.join("broker.toml");
+    if !args
+        .name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        anyhow::bail!("--name must be letters, digits and -");
+    }
+    let path = args.dir.join(format!("{}.toml", args.name));
     let raw = RawBrokerConfig::load(&path)
         .map_err(|e| anyhow!("{e}"))
         .with_context(|| format!("reading {}", path.display()))?;
@@ -180,7 +192,7 @@ async fn run_broker(ctx: ChildServiceContext, args: &ServerArgs) -> Result<()> {
         registered = r.registration_ready(),
         "sandbox broker ready"
     );
-    std::fs::write(broker_ready_marker(&args.dir), b"")
+    std::fs::write(broker_ready_marker(&args.dir, &args.name), b"")
         .context("writing the broker's ready marker")?;
     terminated().await;
     tracing::info!("sandbox broker stopping");

@@ -56,6 +56,12 @@ impl std::ops::Deref for TestSandbox {
     }
 }
 
+impl std::ops::DerefMut for TestSandbox {
+    fn deref_mut(&mut self) -> &mut Sandbox {
+        self.sandbox.as_mut().expect("running")
+    }
+}
+
 impl TestSandbox {
     pub fn stop(mut self) {
         self.sandbox.take().expect("running").stop();
@@ -105,6 +111,7 @@ pub fn draft(topic: &str, body: &str) -> Draft {
             ("note".into(), "ünïcödé".into()),
         ],
         body: body.as_bytes().to_vec(),
+        kind: Default::default(),
     }
 }
 
@@ -388,14 +395,24 @@ pub struct HeadlessSandbox {
     pub child: std::process::Child,
     pub namesrv: String,
     pub store: std::path::PathBuf,
+    /// What it printed up to the store line.
+    pub printed: Vec<String>,
+    /// What it prints after that.
+    pub more: std::sync::mpsc::Receiver<String>,
 }
 
 impl HeadlessSandbox {
-    pub fn start(mut cmd: std::process::Command) -> HeadlessSandbox {
+    pub fn start(cmd: std::process::Command) -> HeadlessSandbox {
+        Self::start_with(cmd, &[])
+    }
+
+    /// `rmq-console sandbox ARGS…`.
+    pub fn start_with(mut cmd: std::process::Command, args: &[&str]) -> HeadlessSandbox {
         use std::io::BufRead;
         use std::os::unix::process::CommandExt;
         let mut child = cmd
             .arg("sandbox")
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .process_group(0)
@@ -414,6 +431,7 @@ impl HeadlessSandbox {
             }
         });
         let (mut namesrv, mut store) = (None, None);
+        let mut printed = Vec::new();
         let end = Instant::now() + Duration::from_secs(30);
         while namesrv.is_none() || store.is_none() {
             let left = end.saturating_duration_since(Instant::now());
@@ -430,11 +448,14 @@ impl HeadlessSandbox {
             } else if let Some(s) = line.strip_prefix("store ") {
                 store = Some(s.trim().into());
             }
+            printed.push(line);
         }
         HeadlessSandbox {
             child,
             namesrv: namesrv.unwrap(),
             store: store.unwrap(),
+            printed,
+            more: rx,
         }
     }
 
@@ -483,4 +504,146 @@ pub fn assert_acknowledged(out: &std::process::Output, what: &str) {
         "{what}: {}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// A headless `send` started as a child whose JSON lines are read as they
+/// come, each with the moment it was read.
+pub struct LiveSend {
+    pub child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<(Instant, serde_json::Value)>,
+    /// Every line read so far, in order.
+    pub seen: Vec<(Instant, serde_json::Value)>,
+}
+
+impl LiveSend {
+    pub fn start(mut cmd: std::process::Command) -> LiveSend {
+        use std::io::BufRead;
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("send starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let v = serde_json::from_str(&line).expect("a JSON line");
+                let _ = tx.send((Instant::now(), v));
+            }
+        });
+        LiveSend {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until `ok` holds for the last one read; panics after
+    /// `timeout`.
+    pub fn until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut ok: impl FnMut(&serde_json::Value) -> bool,
+    ) -> Instant {
+        let end = Instant::now() + timeout;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok((at, v)) => {
+                    let hit = ok(&v);
+                    self.seen.push((at, v));
+                    if hit {
+                        return at;
+                    }
+                }
+                Err(_) => panic!(
+                    "timed out after {timeout:?} waiting for {what}; {} lines read",
+                    self.seen.len()
+                ),
+            }
+        }
+    }
+
+    /// Waits (bounded) for the exit; returns its status and stderr, every
+    /// line read by then.
+    pub fn finish(&mut self, timeout: Duration) -> (std::process::ExitStatus, String) {
+        let status = wait_exit(&mut self.child, timeout);
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut self.child.stderr.take().unwrap(), &mut stderr).unwrap();
+        // The reader thread ends at EOF; take what it read.
+        let end = Instant::now() + Duration::from_secs(5);
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(end.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(line);
+        }
+        (status, stderr)
+    }
+
+    /// The count of lines in each state.
+    pub fn states(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut m = std::collections::BTreeMap::new();
+        for (_, v) in &self.seen {
+            *m.entry(v["state"].as_str().unwrap_or("?").to_string())
+                .or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// Every sequence number from 1 to the last one reported, exactly once.
+    pub fn assert_every_seq_once(&self) -> u64 {
+        let mut seqs: Vec<u64> = self
+            .seen
+            .iter()
+            .map(|(_, v)| v["seq"].as_u64().unwrap())
+            .collect();
+        seqs.sort_unstable();
+        let n = seqs.len() as u64;
+        assert!(
+            seqs.iter().copied().eq(1..=n),
+            "every sequence number once: {} lines, first gaps/dups near {:?}",
+            n,
+            seqs.windows(2).find(|w| w[1] != w[0] + 1)
+        );
+        n
+    }
+}
+
+impl Drop for LiveSend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The numbers of `send`'s summary line for `mode`: (sent, acknowledged,
+/// failed, dispatched, unresolved).
+pub fn summary(stderr: &str, mode: &str) -> (u64, u64, u64, u64, u64) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("{mode}: ")) && l.contains(" sent in "))
+        .unwrap_or_else(|| panic!("no {mode} summary in: {stderr}"));
+    let num = |before: &str| -> u64 {
+        let i = line
+            .find(before)
+            .unwrap_or_else(|| panic!("{before} in {line}"));
+        line[..i]
+            .rsplit(|c: char| !c.is_ascii_digit())
+            .find(|s| !s.is_empty())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (
+        num(" sent in"),
+        num(" acknowledged"),
+        num(" failed"),
+        num(" dispatched"),
+        num(" unresolved"),
+    )
 }

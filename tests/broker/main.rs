@@ -5,6 +5,10 @@
 
 mod cli;
 mod common;
+mod compare;
 mod e2e;
+mod faults;
+mod hostile;
 mod producer;
 mod replay;
+mod types;

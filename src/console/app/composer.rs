@@ -1,12 +1,16 @@
-//! The composer: the five message fields, their focus order, their
-//! validation (the rules in `crate::validate`) and typing into them.
+//! The composer: the message fields and the type row, their focus order,
+//! their validation (the rules in `crate::validate` and `crate::types`) and
+//! typing into them.
 
 use std::collections::HashMap;
 
 use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 
+use chrono::{DateTime, Local, Utc};
+
 use super::{App, Confirm, Overlay};
-use crate::message::Draft;
+use crate::message::{Draft, Mode};
+use crate::types::{self, MessageType};
 use crate::validate;
 
 /// Focusable places, in Tab order.
@@ -17,17 +21,20 @@ pub enum Focus {
     Keys,
     Props,
     Body,
+    /// The message type: normal, FIFO, delayed, transaction or batch.
+    Type,
     ModeBar,
     Log,
 }
 
 impl Focus {
-    pub const ORDER: [Focus; 7] = [
+    pub const ORDER: [Focus; 8] = [
         Focus::Topic,
         Focus::Tag,
         Focus::Keys,
         Focus::Props,
         Focus::Body,
+        Focus::Type,
         Focus::ModeBar,
         Focus::Log,
     ];
@@ -55,6 +62,7 @@ impl Focus {
             Focus::Topic => "Topic",
             Focus::Tag => "Tag",
             Focus::Keys => "Keys",
+            Focus::Type => "Type",
             Focus::Props => "Props",
             Focus::Body => "Body",
             Focus::ModeBar => "Mode",
@@ -78,6 +86,10 @@ pub struct Composer {
     pub keys: TextArea<'static>,
     pub props: TextArea<'static>,
     pub body: TextArea<'static>,
+    /// The type row as typed (`fifo KEY`, `delay 3`, `tx`, `batch 10`...).
+    pub kind_text: TextArea<'static>,
+    /// The type row parsed; `Normal` while it does not parse.
+    pub kind: MessageType,
     pub errors: HashMap<Focus, String>,
 }
 
@@ -89,6 +101,8 @@ impl Composer {
             keys: line_input(""),
             props: TextArea::default(),
             body: TextArea::default(),
+            kind_text: line_input(""),
+            kind: MessageType::Normal,
             errors: HashMap::new(),
         }
     }
@@ -98,6 +112,7 @@ impl Composer {
             Focus::Topic => &self.topic,
             Focus::Tag => &self.tag,
             Focus::Keys => &self.keys,
+            Focus::Type => &self.kind_text,
             Focus::Props => &self.props,
             Focus::Body => &self.body,
             _ => return None,
@@ -109,6 +124,7 @@ impl Composer {
             Focus::Topic => &mut self.topic,
             Focus::Tag => &mut self.tag,
             Focus::Keys => &mut self.keys,
+            Focus::Type => &mut self.kind_text,
             Focus::Props => &mut self.props,
             Focus::Body => &mut self.body,
             _ => return None,
@@ -130,6 +146,14 @@ impl Composer {
         if let Err(e) = validate::tag(self.tag.lines()[0].trim()) {
             errors.insert(Focus::Tag, e);
         }
+        // Keys are space separated here, so only what no key may hold
+        // (control characters) can be wrong.
+        if let Some(e) = self.keys.lines()[0]
+            .split_whitespace()
+            .find_map(|k| validate::key(k).err())
+        {
+            errors.insert(Focus::Keys, e);
+        }
         if let Err(e) = parse_properties(self.props.lines()) {
             errors.insert(Focus::Props, e);
         }
@@ -137,6 +161,44 @@ impl Composer {
             errors.insert(Focus::Body, e);
         }
         self.errors = errors;
+    }
+
+    /// Parses the type row and checks it against the mode, the limits and
+    /// `now` (a delivery time must be ahead); the problem goes beside it.
+    pub(super) fn validate_kind(&mut self, mode: Mode, max_bytes: usize, now: DateTime<Local>) {
+        self.errors.remove(&Focus::Type);
+        match types::parse_spec(&self.kind_text.lines()[0], now) {
+            Ok(kind) => {
+                self.kind = kind;
+                let draft = self.draft_fields();
+                if let Err(e) = self
+                    .kind
+                    .check(&draft, mode, max_bytes, now.with_timezone(&Utc))
+                {
+                    self.errors.insert(Focus::Type, e);
+                }
+            }
+            Err(e) => {
+                self.kind = MessageType::Normal;
+                self.errors.insert(Focus::Type, e);
+            }
+        }
+    }
+
+    /// The fields as typed, whatever their problems (for the type's checks).
+    fn draft_fields(&self) -> Draft {
+        let tag = self.tag.lines()[0].trim().to_string();
+        Draft {
+            topic: self.topic.lines()[0].trim().to_string(),
+            tag: (!tag.is_empty()).then_some(tag),
+            keys: self.keys.lines()[0]
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            properties: parse_properties(self.props.lines()).unwrap_or_default(),
+            body: self.body.lines().join("\n").into_bytes(),
+            kind: MessageType::Normal,
+        }
     }
 
     /// The draft, or `None` when a field is invalid (see `errors`).
@@ -154,6 +216,7 @@ impl Composer {
                 .collect(),
             properties: parse_properties(self.props.lines()).ok()?,
             body: self.body.lines().join("\n").into_bytes(),
+            kind: self.kind.clone(),
         })
     }
 }
@@ -176,7 +239,51 @@ pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, Strin
     Ok(out)
 }
 
+/// The most a paste into a one-line field may hold; the body's limit is the
+/// profile's max-message-bytes.
+pub const MAX_LINE_PASTE: usize = 4096;
+
 impl App {
+    /// A paste in one piece: checked once, before it is inserted. One that
+    /// would take the body past the profile's maximum (or a one-line field
+    /// past `MAX_LINE_PASTE`) is refused whole, with the reason next to the
+    /// field and the field as it was. Line breaks pasted into a one-line
+    /// field become spaces (`lines()[0]` is all such a field sends).
+    pub(super) fn on_paste(&mut self, text: &str) {
+        let focus = self.focus;
+        if !matches!(self.overlay, Overlay::None) || !focus.is_text() {
+            // The repeat form and the typed confirmation take keys only.
+            return;
+        }
+        let max = self.max_message_bytes();
+        let (limit, total) = if focus == Focus::Body {
+            (max, self.composer.body_bytes().saturating_add(text.len()))
+        } else {
+            (MAX_LINE_PASTE, text.len())
+        };
+        if total > limit {
+            self.composer.validate(max);
+            self.composer.errors.insert(
+                focus,
+                format!(
+                    "paste of {} bytes refused: the {} would be {total} bytes, at most {limit} (unchanged)",
+                    text.len(),
+                    focus.label().to_lowercase()
+                ),
+            );
+            return;
+        }
+        let text = if focus.multi_line() {
+            text.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            text.replace("\r\n", " ").replace(['\r', '\n'], " ")
+        };
+        if let Some(area) = self.composer.field_mut(focus) {
+            area.insert_str(text);
+        }
+        self.composer.validate(max);
+    }
+
     pub(super) fn on_edit(&mut self, input: Input) {
         if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
             self.history_filter_input(input);
@@ -196,6 +303,14 @@ impl App {
                     typed.pop();
                 }
                 _ => {}
+            }
+            return;
+        }
+        let max_body = self.max_message_bytes();
+        if let Overlay::CompareForm(form) = &mut self.overlay {
+            if input.key != Key::Enter && form.confirming.is_none() {
+                form.focused_mut().input(input);
+                form.validate(max_body);
             }
             return;
         }
@@ -222,6 +337,8 @@ impl App {
             area.input(input);
         }
         self.composer.validate(self.max_message_bytes());
+        self.composer
+            .validate_kind(self.mode, self.max_message_bytes(), self.now);
         if focus == Focus::Topic {
             self.offer_last_draft();
         }

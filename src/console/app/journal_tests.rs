@@ -101,6 +101,7 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> crate::journal::Rec
                 latency: Duration::from_micros(1500),
             },
             draft: Some(std::sync::Arc::new(crate::message::Draft {
+                kind: Default::default(),
                 topic: topic.into(),
                 tag: Some("paid".into()),
                 keys: vec![format!("order-{seq}")],

@@ -4,6 +4,7 @@ use super::{App, Effect, Focus, Level, Overlay};
 use crate::console::keymap::Bind;
 use crate::message::Mode;
 use crate::producer::ProducerCommand;
+use crate::types::TxChoice;
 
 impl App {
     pub(super) fn on_key(&mut self, bind: Bind) -> Option<Effect> {
@@ -48,6 +49,7 @@ impl App {
                 }
                 None
             }
+            Bind::CancelBurst if self.compare_running() => self.cancel_compare(),
             Bind::CancelBurst => match &self.burst {
                 Some(b) => Some(Effect::Submit(ProducerCommand::CancelBurst { id: b.id })),
                 None => {
@@ -112,6 +114,10 @@ impl App {
             Bind::History => self.open_history(),
             Bind::ExportResults => self.export_results(),
             Bind::Import => self.open_import(),
+            Bind::Compare => self.open_compare(),
+            Bind::TxCommit => self.decide(TxChoice::Commit),
+            Bind::TxRollback => self.decide(TxChoice::Rollback),
+            Bind::TxUnknown => self.decide(TxChoice::Unknown),
             Bind::RestoreDraft => self.restore_draft(),
             Bind::Close
             | Bind::Submit
@@ -122,12 +128,16 @@ impl App {
             | Bind::LoadDraft
             | Bind::Resend
             | Bind::RateUp
-            | Bind::RateDown => None,
+            | Bind::RateDown
+            | Bind::CopyTable => None,
         }
     }
 
     pub(super) fn set_mode(&mut self, mode: Mode) -> Option<Effect> {
         self.mode = mode;
+        // A type may not go in every mode (a transaction is sync).
+        self.composer
+            .validate_kind(mode, self.max_message_bytes(), self.now);
         None
     }
 

@@ -118,7 +118,10 @@ impl ResultsLog {
             self.ids.insert(row.seq, self.next_id);
         }
         self.next_id += 1;
-        if let Some(gone) = push_bounded(&mut self.rows, row, self.capacity) {
+        if let Some(gone) = push_bounded(&mut self.rows, row, self.capacity)
+            // A note may name a send (a check-back does): not its row.
+            && !matches!(gone.kind, EntryKind::Note(_))
+        {
             self.ids.remove(&gone.seq);
         }
         !self.raw_view

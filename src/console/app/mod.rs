@@ -3,6 +3,7 @@
 //! channels; the run loop feeds it actions (keys, producer events, ticks) and
 //! carries out the effects it returns. Each job lives in its own module.
 
+mod compare;
 mod composer;
 mod drafts;
 mod history;
@@ -13,6 +14,9 @@ mod log;
 mod overlays;
 mod repeat;
 mod sends;
+mod transactions;
+
+pub use transactions::{TxState, TypedRows};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +33,7 @@ use crate::ledger::{Counts, Ledger};
 use crate::message::{Draft, Mode, Seq};
 use crate::producer::{ProducerCommand, SubmitError};
 
+pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES};
@@ -67,6 +72,8 @@ pub enum Action {
     Wheel(i32),
     /// Mouse click on a results-log line (index into `log`).
     SelectLine(usize),
+    /// Text pasted in one piece (bracketed paste) into the focused field.
+    Paste(String),
     /// The journal could not keep records (or works again).
     JournalProblem(String),
     /// The loop read the journal for the history pane (oldest first).
@@ -181,6 +188,10 @@ pub struct App {
     pub unresolved: Option<Vec<(Seq, Mode)>>,
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
+    /// The last (or running) comparison of the modes.
+    pub compare: Option<crate::compare::Driver>,
+    /// Transactions' states and delayed rows' countdown.
+    pub typed: TypedRows,
 }
 
 impl App {
@@ -225,6 +236,8 @@ impl App {
             should_exit: false,
             unresolved: None,
             dirty: true,
+            compare: None,
+            typed: TypedRows::default(),
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -243,6 +256,9 @@ impl App {
             Overlay::History(_) => Context::History,
             Overlay::Import(v) if v.parsed.is_none() => Context::ImportPath,
             Overlay::Import(_) => Context::Import,
+            Overlay::CompareForm(f) if f.confirming.is_some() => Context::Confirm,
+            Overlay::CompareForm(_) => Context::CompareForm,
+            Overlay::Compare => Context::Compare,
             Overlay::None if self.quitting.is_some() => Context::Quitting,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
@@ -259,6 +275,7 @@ impl App {
                 | Context::ConfirmTopic
                 | Context::HistoryFilter
                 | Context::ImportPath
+                | Context::CompareForm
         )
     }
 
@@ -313,7 +330,8 @@ impl App {
             .rate
             .last_second()
             .is_some_and(|last| sec - last <= super::stats::WINDOW as i64 + 1);
-        let live = recent || self.quitting.is_some() || self.switching.is_some();
+        let live =
+            recent || self.quitting.is_some() || self.switching.is_some() || self.counting_down();
         (minutes, if live { sec } else { 0 })
     }
 
@@ -363,15 +381,32 @@ impl App {
                 self.on_edit(input);
                 None
             }
-            Action::Producer(ev) => self.on_event(ev),
+            Action::Producer(ev) => {
+                let comparing = self.compare_running();
+                let next = self.compare_event(&ev);
+                let effect = self.on_event(ev);
+                if comparing && !self.compare_running() {
+                    // After the event's own notice, which this one outranks.
+                    self.compare_ended();
+                }
+                effect.or(next)
+            }
             Action::SubmitFailed {
                 first_seq,
                 count,
                 mode,
                 burst,
                 error,
-            } => self.submit_failed(first_seq, count, mode, burst, error),
-            Action::ProducerDied(why) => self.producer_died(why),
+            } => {
+                if burst.is_some() {
+                    self.compare_lost(burst);
+                }
+                self.submit_failed(first_seq, count, mode, burst, error)
+            }
+            Action::ProducerDied(why) => {
+                self.compare_lost(None);
+                self.producer_died(why)
+            }
             Action::ProducerRestarted => {
                 self.producer_alive = true;
                 self.connection = Connection::Starting;
@@ -394,6 +429,10 @@ impl App {
                     self.focus = Focus::Log;
                     self.selected = i;
                 }
+                None
+            }
+            Action::Paste(text) => {
+                self.on_paste(&text);
                 None
             }
             Action::HistoryLoaded { records, warnings } => {
@@ -431,3 +470,5 @@ impl App {
 mod journal_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod types_tests;

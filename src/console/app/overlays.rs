@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{App, Effect, Level, LogEntry, RepeatForm, RepeatSpec};
+use super::{App, CompareForm, Effect, Level, LogEntry, RepeatForm, RepeatSpec};
 use crate::console::keymap::Bind;
 use crate::message::{Draft, Mode};
 
@@ -18,7 +18,8 @@ pub struct PendingSend {
 
 impl PendingSend {
     pub fn count(&self) -> u64 {
-        self.repeat.as_ref().map_or(1, |r| r.count)
+        // A batch uses one sequence number per message.
+        self.repeat.as_ref().map_or(1, |r| r.count) * self.draft.kind.messages()
     }
 }
 
@@ -57,6 +58,10 @@ pub enum Overlay {
     History(Box<super::HistoryView>),
     /// The import dialog.
     Import(Box<super::ImportView>),
+    /// The compare form (and, on a protected profile, its question).
+    CompareForm(Box<CompareForm>),
+    /// The compare view over `App::compare`.
+    Compare,
 }
 
 impl App {
@@ -78,6 +83,7 @@ impl App {
         let last_profile = self.profiles.len().saturating_sub(1);
         match (&mut self.overlay, bind) {
             (_, Bind::QuitNow) => Some(self.quit()),
+            (Overlay::CompareForm(_) | Overlay::Compare, _) => Some(self.compare_key(bind)),
             (Overlay::Help, Bind::Close) => {
                 self.overlay = Overlay::None;
                 Some(None)

@@ -87,12 +87,15 @@ impl RepeatForm {
         let rate = if rate_text.is_empty() {
             Some(None)
         } else {
-            match rate_text.parse::<u32>() {
-                Ok(n) if n > 0 => Some(Some(n)),
+            match crate::limits::ranged_u32::<1, { crate::limits::MAX_RATE }>(&rate_text) {
+                Ok(n) => Some(Some(n)),
                 _ => {
                     self.errors.insert(
                         RepeatField::Rate,
-                        "msg/s above 0, or empty for unlimited".into(),
+                        format!(
+                            "msg/s from 1 to {}, or empty for unlimited",
+                            crate::limits::MAX_RATE
+                        ),
                     );
                     None
                 }

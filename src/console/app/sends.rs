@@ -53,6 +53,8 @@ impl App {
             return None;
         }
         self.composer.validate(self.max_message_bytes());
+        self.composer
+            .validate_kind(self.mode, self.max_message_bytes(), self.now);
         let Some(draft) = self.composer.draft() else {
             let mut problems: Vec<String> = Focus::ORDER
                 .iter()
@@ -136,6 +138,9 @@ impl App {
                 }
                 if let Connection::Failed(why) = &c {
                     self.notice(Level::Error, format!("producer: {why}"));
+                }
+                if let Connection::Unreachable(why) = &c {
+                    self.notice(Level::Error, format!("unreachable: {why}"));
                 }
                 self.connection = c;
             }
@@ -230,6 +235,7 @@ impl App {
                 self.push_note(text.clone());
                 self.notice(level, text);
             }
+            ProducerEvent::Transaction(t) => self.on_transaction(t),
             ProducerEvent::Stopped { unresolved } => {
                 self.connection = Connection::Stopped;
                 self.producer_alive = false;
@@ -263,6 +269,9 @@ impl App {
             return None;
         }
         let draft = self.in_flight.remove(&c.seq);
+        if let Some(d) = &draft {
+            self.note_visibility(&c, &d.kind);
+        }
         self.paced_completed(c.seq, c.outcome.is_expected_for(c.mode));
         let mut journal = self.journal_entry(&c, draft.clone());
         if let Some(source) = self.sources.remove(&c.seq) {

@@ -116,6 +116,7 @@ fn send_builds_the_draft_with_the_next_seq_and_mode() {
             keys: vec!["k1".into(), "k2".into()],
             properties: vec![("region".into(), "eu".into())],
             body: b"hello\nworld".to_vec(),
+            kind: Default::default(),
         }
     );
     key(&mut app, Bind::LeaveField);

@@ -1,5 +1,6 @@
-//! The composer pane: topic, tag, keys, properties and body, each with its
-//! validation problem shown beside it.
+//! The composer pane: topic, tag, keys, the message type, properties and
+//! body, each with its validation problem shown beside it (the type row
+//! shows what the type means when it has no problem).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -18,8 +19,8 @@ pub fn composer_height(screen_h: u16) -> u16 {
     (screen_h.saturating_sub(15)).clamp(7, 12)
 }
 
-fn rows(inner: Rect) -> [Rect; 5] {
-    let rest = inner.height.saturating_sub(3);
+fn rows(inner: Rect) -> [Rect; 6] {
+    let rest = inner.height.saturating_sub(4);
     let props = (rest * 2 / 5).max(1);
     Layout::vertical([
         Constraint::Length(1),
@@ -27,16 +28,18 @@ fn rows(inner: Rect) -> [Rect; 5] {
         Constraint::Length(1),
         Constraint::Length(props),
         Constraint::Min(1),
+        Constraint::Length(1),
     ])
     .areas(inner)
 }
 
-const FIELDS: [Focus; 5] = [
+const FIELDS: [Focus; 6] = [
     Focus::Topic,
     Focus::Tag,
     Focus::Keys,
     Focus::Props,
     Focus::Body,
+    Focus::Type,
 ];
 
 pub fn field_at(area: Rect, _app: &App, row: u16) -> Option<Focus> {
@@ -53,6 +56,7 @@ fn placeholder(f: Focus) -> &'static str {
         Focus::Topic => "topic name, e.g. TopicTest",
         Focus::Tag => "optional tag",
         Focus::Keys => "optional keys, space separated",
+        Focus::Type => "normal · fifo KEY · delay 3|90s|at 17:00 · tx · batch N",
         Focus::Props => "optional key=value, one per line",
         _ => "message body (multi-line)",
     }
@@ -144,6 +148,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
                 let shown = super::results::cut(e, w.saturating_sub(1) as usize);
                 frame.render_widget(
                     Paragraph::new(Span::styled(format!(" {shown}"), s.error)),
+                    msg,
+                );
+                field
+            }
+            // What the type means, beside it, once it parses.
+            None if f == Focus::Type && !c.kind_text.lines()[0].trim().is_empty() => {
+                let about = crate::types::describe(&c.kind);
+                let w = (about.chars().count() as u16 + 2).min(rest.width / 2);
+                let [field, msg] =
+                    Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(rest);
+                let shown = super::results::cut(&about, w.saturating_sub(1) as usize);
+                frame.render_widget(
+                    Paragraph::new(Span::styled(format!(" {shown}"), s.accent)),
                     msg,
                 );
                 field

@@ -106,6 +106,41 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
             out.push(kv("topic", d.topic.clone(), s));
             out.push(kv("tag", d.tag.clone().unwrap_or_else(|| "-".into()), s));
             out.push(kv("keys", d.keys.join(" "), s));
+            if d.kind != crate::types::MessageType::Normal {
+                out.push(kv("type", crate::types::describe(&d.kind), s));
+            }
+            if let (
+                crate::types::MessageType::Delayed(delay),
+                EntryKind::Completed { submitted_at, .. },
+            ) = (&d.kind, &e.kind)
+            {
+                out.push(kv(
+                    "visible at",
+                    app.fmt_datetime(delay.visible_at(*submitted_at)),
+                    s,
+                ));
+            }
+            if let Some(tx) = app.typed.tx.get(&e.seq) {
+                let state = match tx {
+                    crate::console::app::TxState::Pending { transaction_id } => {
+                        format!("PENDING (transaction {transaction_id})")
+                    }
+                    crate::console::app::TxState::Decided {
+                        choice,
+                        by,
+                        at_check_back,
+                    } => format!(
+                        "{} by {by}{}",
+                        choice.as_str().to_uppercase(),
+                        if *at_check_back {
+                            ", at the next check-back"
+                        } else {
+                            ""
+                        }
+                    ),
+                };
+                out.push(kv("transaction", state, s));
+            }
             for (k, v) in &d.properties {
                 out.push(kv("property", format!("{k}={v}"), s));
             }

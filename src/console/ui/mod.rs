@@ -1,6 +1,7 @@
 //! Drawing: `render(frame, &App, &Styles)` and the layout it shares with the
 //! run loop's mouse hit-testing. Reads state only; no clock, no I/O.
 
+mod compare;
 mod composer;
 mod counters;
 mod detail;
@@ -130,6 +131,17 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         }
         Overlay::History(h) => history::render(frame, centered(area, 118, 36), app, h, styles),
         Overlay::Import(v) => import::render(frame, centered(area, 118, 36), app, v, styles),
+        Overlay::CompareForm(form) => {
+            compare::render_form(frame, centered(area, 78, 9), app, form, styles)
+        }
+        Overlay::Compare => {
+            // Everything above the status bar, which keeps the hints.
+            let h = area
+                .height
+                .saturating_sub(p.status.height)
+                .max(area.height.min(12));
+            compare::render_view(frame, Rect::new(area.x, area.y, area.width, h), app, styles)
+        }
     }
 }
 
@@ -165,3 +177,5 @@ pub fn fmt_latency(d: std::time::Duration) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod types_tests;

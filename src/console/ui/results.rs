@@ -10,10 +10,11 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::fmt_latency;
 use super::mode_bar::mode_style;
-use crate::console::app::{App, EntryKind, Focus, LogEntry};
+use crate::console::app::{App, EntryKind, Focus, LogEntry, TxState};
 use crate::console::keymap::{Bind, Context};
 use crate::message::{Mode, Outcome};
 use crate::theme::Styles;
+use crate::types::{MessageType, TxChoice, show_duration};
 
 /// `topic/tag/key`, parts omitted when empty, cut to `max` chars.
 pub fn target(e: &LogEntry, max: usize) -> String {
@@ -126,7 +127,12 @@ fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
             Span::styled(format!(" ── {text}"), s.accent),
         ]);
     }
-    let (label, lstyle) = outcome(e, s);
+    let tx = app.typed.tx.get(&e.seq);
+    let (label, lstyle) = match (tx, &e.kind) {
+        // The half message is stored and waits for a decision.
+        (Some(TxState::Pending { .. }), EntryKind::Submitted) => ("PENDING".into(), s.warning),
+        _ => outcome(e, s),
+    };
     let lat = match &e.kind {
         // An async row says how long after the submit its callback came.
         EntryKind::Completed { latency, .. } if e.mode == Mode::Async => {
@@ -144,6 +150,8 @@ fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
         Span::styled(format!(" {lat:>9}  "), s.text),
         Span::styled(format!("{:<tw$}", target(e, tw)), s.text),
     ];
+    // Before the msgId: on a narrow screen the type's state is what matters.
+    spans.extend(type_tail(app, e, s));
     if let Some((id, at)) = ack_tail(e) {
         spans.push(Span::styled(id, s.text));
         spans.push(Span::styled(at, s.muted));
@@ -157,6 +165,80 @@ fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
         _ => {}
     }
     Line::from(spans)
+}
+
+/// What the message type adds to a row: a transaction's state and the keys
+/// that decide it, or when a delayed message becomes visible.
+fn type_tail(app: &App, e: &LogEntry, s: &Styles) -> Option<Span<'static>> {
+    if let Some(tx) = app.typed.tx.get(&e.seq) {
+        return Some(match tx {
+            TxState::Pending { transaction_id } => {
+                let key = |b| {
+                    app.keymap
+                        .key_for(Context::Log, b)
+                        .unwrap_or_else(|| b.name().into())
+                };
+                Span::styled(
+                    format!(
+                        "  {}/{}/{}: commit/rollback/unknown · tx {transaction_id}",
+                        key(Bind::TxCommit),
+                        key(Bind::TxRollback),
+                        key(Bind::TxUnknown)
+                    ),
+                    s.warning,
+                )
+            }
+            TxState::Decided {
+                choice,
+                by,
+                at_check_back,
+            } => {
+                let when = if *at_check_back {
+                    ", at the next check-back"
+                } else {
+                    ""
+                };
+                let style = match choice {
+                    TxChoice::Commit => s.success,
+                    TxChoice::Rollback => s.error,
+                    TxChoice::Unknown => s.warning,
+                };
+                Span::styled(
+                    format!("  tx {} by {by}{when}", choice.as_str().to_uppercase()),
+                    style,
+                )
+            }
+        });
+    }
+    let (
+        Some(d),
+        EntryKind::Completed {
+            outcome: Outcome::Acknowledged(_),
+            submitted_at,
+            ..
+        },
+    ) = (&e.draft, &e.kind)
+    else {
+        return None;
+    };
+    let MessageType::Delayed(delay) = &d.kind else {
+        return None;
+    };
+    let at = delay.visible_at(*submitted_at);
+    let left = (at - app.now).num_milliseconds();
+    Some(if left > 0 {
+        let secs = (left + 999) / 1000;
+        Span::styled(
+            format!(
+                "  visible in {} (at {})",
+                show_duration(std::time::Duration::from_secs(secs as u64)),
+                app.fmt_time(at)
+            ),
+            s.warning,
+        )
+    } else {
+        Span::styled(format!("  visible since {}", app.fmt_time(at)), s.muted)
+    })
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {

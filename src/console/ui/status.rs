@@ -84,6 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         (Connection::Starting, true) => ("○ connecting".to_string(), s.warning),
         (Connection::Ready, true) => ("● ready".to_string(), s.success),
         (Connection::Failed(_), _) => ("✗ failed".to_string(), s.error),
+        (Connection::Unreachable(_), true) => ("✗ unreachable".to_string(), s.error),
         (Connection::Stopped, _) | (_, false) => ("■ stopped".to_string(), s.error),
     };
     let mut spans = Vec::new();

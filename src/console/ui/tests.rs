@@ -105,6 +105,7 @@ fn draft(key: &str) -> Arc<Draft> {
         keys: vec![key.into(), "other".into()],
         properties: vec![("region".into(), "eu".into())],
         body: b"hello\nworld".to_vec(),
+        kind: Default::default(),
     })
 }
 

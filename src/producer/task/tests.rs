@@ -283,6 +283,8 @@ async fn a_send_into_a_closed_lane_fails_and_leaves_the_queue() {
         &settings(),
         events,
         done,
+        None,
+        mpsc::unbounded_channel().0,
     );
     let (lane, lane_rx) = mpsc::unbounded_channel();
     drop(lane_rx);
@@ -419,4 +421,118 @@ async fn a_cancelled_burst_reports_what_it_used() {
     seen.stopped(&mut rx).await;
     let c = seen.ledger.counts(Mode::Sync);
     assert_eq!((c.ok, c.open()), (used, 0), "every used seq ended once");
+}
+
+fn typed(key: &str, kind: crate::types::MessageType) -> Arc<Draft> {
+    Arc::new(Draft {
+        kind,
+        ..(*draft(key)).clone()
+    })
+}
+
+#[tokio::test]
+async fn fifo_sends_go_one_after_the_other() {
+    use crate::types::MessageType;
+    let (handle, mut rx, _join) = spawn_double(settings(), by_key(&[("hang", Act::Hang)]));
+    let fifo = || MessageType::Fifo {
+        sharding_key: "k".into(),
+    };
+    for (seq, key) in [(1, "hang"), (2, "next")] {
+        handle
+            .submit(ProducerCommand::Send {
+                seq,
+                mode: Mode::Sync,
+                draft: typed(key, fifo()),
+            })
+            .await
+            .unwrap();
+    }
+    // A plain sync send is not held up by the FIFO lane.
+    handle.submit(send(3, Mode::Sync, "plain")).await.unwrap();
+    let mut seen = Seen::new();
+    seen.outcome_of(&mut rx, 3).await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let submitted: Vec<Seq> = seen
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ProducerEvent::Submitted { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        submitted.contains(&1) && submitted.contains(&3),
+        "{submitted:?}"
+    );
+    assert!(
+        !submitted.contains(&2),
+        "#2 waits for #1, which never answers: {submitted:?}"
+    );
+    assert_eq!(seen.outcomes(2).len(), 1, "#2 still ends once");
+}
+
+#[tokio::test]
+async fn a_batch_ends_each_of_its_sequence_numbers_once() {
+    use crate::types::MessageType;
+    let (handle, mut rx, _join) = spawn_double(settings(), by_key(&[]));
+    handle
+        .submit(ProducerCommand::Send {
+            seq: 10,
+            mode: Mode::Sync,
+            draft: typed("b", MessageType::Batch { size: 3 }),
+        })
+        .await
+        .unwrap();
+    // Async batches are refused by the task too, whoever sends them.
+    handle
+        .submit(ProducerCommand::Send {
+            seq: 20,
+            mode: Mode::Async,
+            draft: typed("b", MessageType::Batch { size: 2 }),
+        })
+        .await
+        .unwrap();
+    let mut seen = Seen::new();
+    // The refusals are instant and may come first: read until both ended.
+    while seen.outcomes(12).is_empty() || seen.outcomes(21).is_empty() {
+        seen.until(&mut rx, "an outcome", |e| {
+            matches!(e, ProducerEvent::Completed(_))
+        })
+        .await;
+    }
+    for seq in 10..13 {
+        assert!(
+            matches!(seen.outcomes(seq).as_slice(), [Outcome::Acknowledged(r)] if r.queue_offset == seq - 10),
+            "#{seq}: {:?}",
+            seen.outcomes(seq)
+        );
+    }
+    assert!(seen.failure(20).contains("a batch is sent sync"));
+    assert!(seen.failure(21).contains("a batch is sent sync"));
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.ledger.counts(Mode::Sync).acknowledged(), 3);
+}
+
+#[tokio::test]
+async fn a_transaction_without_a_client_fails_clearly() {
+    use crate::types::MessageType;
+    let (handle, mut rx, _join) = spawn_double(settings(), by_key(&[]));
+    handle
+        .submit(ProducerCommand::Send {
+            seq: 1,
+            mode: Mode::Sync,
+            draft: typed("t", MessageType::Transaction { decide: None }),
+        })
+        .await
+        .unwrap();
+    let mut seen = Seen::new();
+    seen.outcome_of(&mut rx, 1).await;
+    assert!(
+        seen.failure(1)
+            .contains("transactions need the RocketMQ client")
+    );
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
 }

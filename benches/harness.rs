@@ -1,0 +1,462 @@
+//! The comparison harness, run on demand (never in CI): in one run against
+//! one sandbox, the producer task (what `bench` and the console drive) and
+//! rocketmq-client-rust called directly, in sync and in async with the same
+//! window, round after round; prints msg/s per round, the medians, and the
+//! ratio task / library per mode (target: at least 0.95). With `--raw PATH`
+//! the broker's own limit from `raw_send.py` (a minimal remoting-protocol
+//! client) is a third column. `--rss N` then runs N sends through the
+//! producer task folded into a console `App`, as a console session would,
+//! and reports the process's resident memory.
+//!
+//! ```sh
+//! unshare --net -- bash -c 'ip link set lo up && \
+//!   cargo bench --bench harness -- --sandbox --raw ../shared/tools/raw_send.py'
+//! ```
+//!
+//! Without `--sandbox` or `--namesrv ADDR` it prints this usage and exits,
+//! so a plain `cargo bench` does not need a broker.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rmq_console::console::ProfileChoice;
+use rmq_console::console::app::{Action, App, AppConfig};
+use rmq_console::console::keymap::Keymap;
+use rmq_console::events::ProducerEvent;
+use rmq_console::message::{Draft, Mode};
+use rmq_console::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
+use rmq_console::runtime::Runtime;
+use rocketmq_client_rust::{ClientConfig, ClientRuntime, ClientRuntimeConfig, DefaultMQProducer};
+
+struct Opts {
+    namesrv: Option<String>,
+    sandbox: bool,
+    count: u64,
+    body: usize,
+    window: usize,
+    rounds: usize,
+    raw: Option<String>,
+    rss: Option<u64>,
+    /// One case only (`lib-sync`, `task-sync`, `lib-async`, `task-async`),
+    /// once: what a profiler runs.
+    only: Option<String>,
+}
+
+fn opts() -> Option<Opts> {
+    let mut o = Opts {
+        namesrv: None,
+        sandbox: false,
+        count: 10_000,
+        body: 128,
+        window: 128,
+        rounds: 3,
+        raw: None,
+        rss: None,
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().expect("a value after the option");
+        match a.as_str() {
+            "--sandbox" => o.sandbox = true,
+            "--namesrv" => o.namesrv = Some(val()),
+            "--count" => o.count = val().parse().expect("--count N"),
+            "--body" => o.body = val().parse().expect("--body BYTES"),
+            "--window" => o.window = val().parse().expect("--window N"),
+            "--rounds" => o.rounds = val().parse().expect("--rounds N"),
+            "--raw" => o.raw = Some(val()),
+            "--rss" => o.rss = Some(val().parse().expect("--rss N")),
+            "--only" => o.only = Some(val()),
+            _ => {} // cargo's own `--bench`
+        }
+    }
+    (o.sandbox || o.namesrv.is_some()).then_some(o)
+}
+
+fn draft(topic: &str, body: usize) -> Draft {
+    Draft {
+        kind: Default::default(),
+        topic: topic.into(),
+        tag: Some("harness".into()),
+        keys: vec![],
+        properties: vec![],
+        body: vec![b'x'; body],
+    }
+}
+
+fn settings(addr: &str, window: usize) -> ProducerSettings {
+    let mut s = ProducerSettings::new(addr);
+    s.async_inflight = window;
+    s.producer_group = format!("harness-{}-{}", std::process::id(), next_id());
+    s
+}
+
+fn next_id() -> u64 {
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+const WARMUP: u64 = 200;
+
+/// The producer task: a warm-up burst, then `count` in `mode`; msg/s from
+/// the Burst command to the last outcome reaching this side of the channel.
+async fn task_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> f64 {
+    let (handle, mut events, join) = producer::spawn(rt.context("task"), settings(addr, o.window));
+    let d = Arc::new(draft(topic, o.body));
+    let burst = |id: u64, first_seq: u64, count: u64| {
+        ProducerCommand::Burst(BurstSpec {
+            id,
+            mode,
+            draft: d.clone(),
+            count,
+            rate: None,
+            key_template: None,
+            first_seq,
+            verify: false,
+        })
+    };
+    let mut run = async |cmd: ProducerCommand, count: u64| -> (Duration, u64) {
+        let started = Instant::now();
+        handle.submit(cmd).await.expect("task takes the burst");
+        let (mut done, mut failed) = (0, 0);
+        while done < count {
+            match events.recv().await.expect("events until the end") {
+                ProducerEvent::Completed(c) => {
+                    done += 1;
+                    failed += u64::from(!matches!(
+                        c.outcome,
+                        rmq_console::message::Outcome::Acknowledged(_)
+                    ));
+                }
+                ProducerEvent::Stopped { .. } => panic!("producer stopped"),
+                _ => {}
+            }
+        }
+        (started.elapsed(), failed)
+    };
+    run(burst(1, 1, WARMUP), WARMUP).await;
+    let (took, failed) = run(burst(2, 1 + WARMUP, o.count), o.count).await;
+    assert_eq!(failed, 0, "task {mode}: {failed} failed");
+    handle
+        .submit(ProducerCommand::Shutdown {
+            grace: Duration::from_secs(3),
+        })
+        .await
+        .ok();
+    while let Some(ev) = events.recv().await {
+        if matches!(ev, ProducerEvent::Stopped { .. }) {
+            break;
+        }
+    }
+    join.await.ok();
+    o.count as f64 / took.as_secs_f64()
+}
+
+/// rocketmq-client-rust called directly: the same warm-up, then `count`
+/// sends; sync one at a time, async with at most `window` in flight (a
+/// semaphore released by the callback, as the task does).
+async fn library_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> f64 {
+    let runtime = ClientRuntime::try_new(
+        rt.context("library"),
+        ClientRuntimeConfig::default(),
+        rocketmq_observability::TelemetryHandle::noop(),
+    )
+    .expect("client runtime");
+    let config = ClientConfig::builder()
+        .namesrv_addr(addr.to_string())
+        .build()
+        .expect("client config");
+    let mut producer = DefaultMQProducer::builder(runtime.clone())
+        .client_config(config)
+        .producer_group(settings(addr, o.window).producer_group)
+        .name_server_addr(addr.to_string())
+        .send_msg_timeout(3000)
+        .build();
+    producer.start().await.expect("producer starts");
+    let producer = Arc::new(producer);
+    let d = draft(topic, o.body);
+    let window = Arc::new(tokio::sync::Semaphore::new(o.window));
+    let run = async |count: u64| -> Duration {
+        let started = Instant::now();
+        match mode {
+            Mode::Sync => {
+                for _ in 0..count {
+                    let msg = producer::to_message(&d).expect("message");
+                    let r = producer.send_with_timeout(msg, 3000).await;
+                    assert!(matches!(r, Ok(Some(_))), "library sync: {r:?}");
+                }
+                started.elapsed()
+            }
+            _ => {
+                let done = Arc::new(AtomicU64::new(0));
+                let last = Arc::new(Mutex::new(started));
+                let all = Arc::new(tokio::sync::Notify::new());
+                for _ in 0..count {
+                    let permit = window.clone().acquire_owned().await.expect("window");
+                    let slot = Mutex::new(Some(permit));
+                    let (done, last, all) = (done.clone(), last.clone(), all.clone());
+                    let msg = producer::to_message(&d).expect("message");
+                    producer
+                        .send_with_callback_timeout(
+                            msg,
+                            move |r, e| {
+                                assert!(r.is_some(), "library async: {e:?}");
+                                slot.lock().unwrap().take();
+                                *last.lock().unwrap() = Instant::now();
+                                if done.fetch_add(1, Ordering::SeqCst) + 1 == count {
+                                    all.notify_one();
+                                }
+                            },
+                            3000,
+                        )
+                        .await
+                        .expect("library takes the async send");
+                }
+                if done.load(Ordering::SeqCst) < count {
+                    all.notified().await;
+                }
+                let at = *last.lock().unwrap();
+                at - started
+            }
+        }
+    };
+    run(WARMUP).await;
+    let took = run(o.count).await;
+    if let Ok(mut p) = Arc::try_unwrap(producer) {
+        p.shutdown().await;
+    }
+    runtime.shutdown().await;
+    o.count as f64 / took.as_secs_f64()
+}
+
+/// raw_send.py's sync and pipelined msg/s (the broker's limit).
+fn raw_run(o: &Opts, path: &str, addr: &str, topic: &str) -> Option<(f64, f64)> {
+    let out = std::process::Command::new("python3")
+        .args([
+            path,
+            "--namesrv",
+            addr,
+            "--topic",
+            topic,
+            "--count",
+            &o.count.to_string(),
+            "--body",
+            &o.body.to_string(),
+            "--case-timeout",
+            "120",
+            "--cases",
+            "sync",
+            &format!("pipe:{}", o.window),
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rates: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("RESULT "))
+        .filter_map(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .filter_map(|v| v["msg_per_s"].as_f64().or(v["msgs_per_s"].as_f64()))
+        .collect();
+    if rates.len() != 2 {
+        eprintln!(
+            "raw_send.py gave no two results:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    Some((rates[0], rates[1]))
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Resident memory of this process, from /proc.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// N sends (async bursts of 100,000) through the producer task, every event
+/// folded into a console `App` as the run loop does; RSS before and after.
+async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
+    let s = settings(addr, o.window);
+    let profile = ProfileChoice {
+        name: "harness".into(),
+        endpoint: addr.into(),
+        protected: false,
+        color: None,
+        default_topic: Some(topic.into()),
+        default_tag: None,
+        settings: Ok(s.clone()),
+        sandbox: true,
+        journal: true,
+    };
+    let mut app = App::new(
+        AppConfig {
+            profiles: vec![profile],
+            current: 0,
+            results_capacity: 1000,
+            keymap: Keymap::default(),
+        },
+        chrono::Local::now(),
+    );
+    let before = rss_mib();
+    let (handle, mut events, join) = producer::spawn(rt.context("rss"), s);
+    let d = Arc::new(draft(topic, o.body));
+    let started = Instant::now();
+    let (mut sent, mut id) = (0u64, 1u64);
+    while sent < total && started.elapsed() < Duration::from_secs(600) {
+        let count = (total - sent).min(100_000);
+        handle
+            .submit(ProducerCommand::Burst(BurstSpec {
+                id,
+                mode: Mode::Async,
+                draft: d.clone(),
+                count,
+                rate: None,
+                key_template: Some("rss-{seq}".into()),
+                first_seq: sent + 1,
+                verify: false,
+            }))
+            .await
+            .expect("burst");
+        let mut done = 0;
+        while done < count {
+            let ev = events.recv().await.expect("events");
+            done += u64::from(matches!(ev, ProducerEvent::Completed(_)));
+            app.update(Action::Producer(ev));
+        }
+        sent += count;
+        id += 1;
+        eprintln!("rss: {sent} sends, RSS {:.1} MiB", rss_mib());
+    }
+    let after = rss_mib();
+    let c = app.stats(Mode::Async);
+    println!(
+        "RSS after {sent} async sends through the producer task into one App: {after:.1} MiB \
+         (before the producer: {before:.1} MiB); {} ok, {} failed, {:.0} s",
+        c.ok,
+        c.failed,
+        started.elapsed().as_secs_f64()
+    );
+    handle
+        .submit(ProducerCommand::Shutdown {
+            grace: Duration::from_secs(3),
+        })
+        .await
+        .ok();
+    while let Some(ev) = events.recv().await {
+        if matches!(ev, ProducerEvent::Stopped { .. }) {
+            break;
+        }
+    }
+    join.await.ok();
+}
+
+fn main() {
+    let Some(o) = opts() else {
+        eprintln!(
+            "harness: not run (needs a broker). In a loopback-only namespace:\n  \
+             cargo bench --bench harness -- --sandbox [--raw PATH/raw_send.py] [--count 10000] \
+             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--only lib-sync]\n  \
+             or --namesrv HOST:PORT for a running name server"
+        );
+        return;
+    };
+    let sandbox = o.sandbox.then(|| {
+        rmq_console::sandbox::Sandbox::start(&rmq_console::sandbox::SandboxOptions {
+            acl: None,
+            server_exe: Some(env!("CARGO_BIN_EXE_rmq-console").into()),
+            second_broker: false,
+        })
+        .expect("sandbox starts (inside a loopback-only namespace)")
+    });
+    let addr = o
+        .namesrv
+        .clone()
+        .or_else(|| sandbox.as_ref().map(|s| s.namesrv_addr.clone()))
+        .expect("an address");
+    let rt = Runtime::new().expect("runtime");
+    let topic = format!("harness-{}", std::process::id());
+    if let Some(case) = &o.only {
+        let mode = if case.ends_with("async") {
+            Mode::Async
+        } else {
+            Mode::Sync
+        };
+        let rate = rt.block_on(async {
+            if case.starts_with("lib") {
+                library_run(&rt, &o, &addr, &topic, mode).await
+            } else {
+                task_run(&rt, &o, &addr, &topic, mode).await
+            }
+        });
+        println!("{case}: {rate:.0} msg/s ({} × {} B)", o.count, o.body);
+        rt.shutdown();
+        if let Some(s) = sandbox {
+            s.stop();
+        }
+        return;
+    }
+    println!(
+        "harness: {} × {} B per case, window {}, {} rounds, name server {addr}",
+        o.count, o.body, o.window, o.rounds
+    );
+    println!("round  mode   raw_send.py   library    task   task/library");
+    let mut table: Vec<[Vec<f64>; 3]> = vec![Default::default(), Default::default()];
+    for round in 1..=o.rounds {
+        let raw = o.raw.as_deref().and_then(|p| raw_run(&o, p, &addr, &topic));
+        for (i, mode) in [Mode::Sync, Mode::Async].into_iter().enumerate() {
+            // Alternate which goes first, so neither always gets a warmer broker.
+            let (lib, task) = rt.block_on(async {
+                if round % 2 == 1 {
+                    let l = library_run(&rt, &o, &addr, &topic, mode).await;
+                    (l, task_run(&rt, &o, &addr, &topic, mode).await)
+                } else {
+                    let t = task_run(&rt, &o, &addr, &topic, mode).await;
+                    (library_run(&rt, &o, &addr, &topic, mode).await, t)
+                }
+            });
+            let raw = raw.map(|r| if i == 0 { r.0 } else { r.1 });
+            println!(
+                "{round:<6} {:<6} {:>11} {:>9.0} {:>7.0} {:>8.3}",
+                mode.as_str(),
+                raw.map_or("-".into(), |r| format!("{r:.0}")),
+                lib,
+                task,
+                task / lib
+            );
+            table[i][0].push(raw.unwrap_or(f64::NAN));
+            table[i][1].push(lib);
+            table[i][2].push(task);
+        }
+    }
+    println!("\nmedians of {} rounds", o.rounds);
+    println!("mode   raw_send.py   library    task   task/library  library/raw");
+    for (i, mode) in ["sync", "async"].into_iter().enumerate() {
+        let [raw, lib, task] = &mut table[i];
+        let (r, l, t) = (median(raw), median(lib), median(task));
+        println!(
+            "{mode:<6} {:>11.0} {:>9.0} {:>7.0} {:>8.3} {:>12.3}",
+            r,
+            l,
+            t,
+            t / l,
+            l / r
+        );
+    }
+    if let Some(n) = o.rss {
+        rt.block_on(rss_run(&rt, &o, &addr, &topic, n));
+    }
+    rt.shutdown();
+    if let Some(s) = sandbox {
+        s.stop();
+    }
+}

@@ -1,0 +1,272 @@
+//! Compare view: `update` with no terminal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui_textarea::{Input, Key};
+
+use super::*;
+use crate::console::app::{Action, Effect};
+use crate::console::ui::tests::{empty_app, t0};
+use crate::message::{Completion, Outcome, Receipt, Seq};
+use crate::producer::BurstSpec;
+
+#[track_caller]
+fn key(app: &mut App, b: Bind) -> Option<Effect> {
+    let ctx = app.context();
+    assert!(
+        app.keymap.help_entries(ctx).iter().any(|(_, x)| *x == b),
+        "no key produces {} in {}",
+        b.name(),
+        ctx.label()
+    );
+    app.update(Action::Key(b))
+}
+
+fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        let key = if c == '\u{8}' {
+            Key::Backspace
+        } else {
+            Key::Char(c)
+        };
+        app.update(Action::Edit(Input {
+            key,
+            ..Default::default()
+        }));
+    }
+}
+
+#[track_caller]
+fn burst(e: Option<Effect>) -> BurstSpec {
+    match e {
+        Some(Effect::Submit(ProducerCommand::Burst(b))) => b,
+        other => panic!("expected a burst, got {other:?}"),
+    }
+}
+
+fn receipt() -> Receipt {
+    Receipt {
+        status: "SendOk".into(),
+        msg_id: "M".into(),
+        offset_msg_id: "O".into(),
+        broker: "b".into(),
+        queue_id: 0,
+        queue_offset: 0,
+        transaction_id: None,
+        region_id: None,
+    }
+}
+
+/// The producer's events for a whole burst; the effects the App returned.
+fn play(app: &mut App, b: &BurstSpec, cancelled_after: Option<u64>) -> Vec<Effect> {
+    let mut fx = vec![];
+    let mut journaled = 0;
+    let n = cancelled_after.unwrap_or(b.count);
+    // Every send of a comparison is journaled like any other; the test
+    // counts those and returns the rest.
+    let mut feed = |app: &mut App, ev: ProducerEvent| match app.update(Action::Producer(ev)) {
+        Some(Effect::Journal(_)) => journaled += 1,
+        Some(e) => fx.push(e),
+        None => {}
+    };
+    for i in 0..n {
+        let seq: Seq = b.first_seq + i;
+        feed(
+            app,
+            ProducerEvent::Submitted {
+                seq,
+                mode: b.mode,
+                draft: b.draft.clone(),
+                at: t0(),
+            },
+        );
+        let outcome = if b.mode == Mode::Oneway {
+            Outcome::Dispatched
+        } else {
+            Outcome::Acknowledged(receipt())
+        };
+        feed(
+            app,
+            ProducerEvent::Completed(Completion {
+                seq,
+                mode: b.mode,
+                outcome,
+                submitted_at: t0(),
+                completed_at: t0() + chrono::Duration::microseconds(300 + i as i64),
+                latency: Duration::from_micros(300 + i),
+            }),
+        );
+    }
+    if b.verify {
+        feed(
+            app,
+            ProducerEvent::OnewayLanded {
+                id: b.id,
+                topic: b.draft.topic.clone(),
+                dispatched: n,
+                landed: Ok(n as i64),
+            },
+        );
+    }
+    feed(
+        app,
+        ProducerEvent::BurstFinished {
+            id: b.id,
+            submitted: n,
+            cancelled: cancelled_after.is_some(),
+        },
+    );
+    assert_eq!(
+        journaled, n,
+        "every completed send of the comparison is journaled"
+    );
+    fx
+}
+
+fn open_form(app: &mut App) {
+    app.focus = crate::console::app::Focus::Log;
+    assert!(key(app, Bind::Compare).is_none());
+    assert_eq!(app.context(), Context::CompareForm);
+}
+
+#[test]
+fn c_opens_the_form_and_enter_runs_the_modes_one_after_the_other() {
+    let mut app = empty_app();
+    app.next_seq = 10;
+    open_form(&mut app);
+    let Overlay::CompareForm(form) = &app.overlay else {
+        panic!("form")
+    };
+    assert_eq!(form.topic.lines()[0], "TopicTest", "the composer's topic");
+    // Count 1000 → 3.
+    typ(&mut app, "\u{8}\u{8}\u{8}\u{8}3");
+    let sync = burst(key(&mut app, Bind::Submit));
+    assert_eq!((sync.mode, sync.count, sync.first_seq), (Mode::Sync, 3, 10));
+    assert_eq!(sync.draft.body.len(), 128);
+    assert_eq!(app.context(), Context::Compare);
+    assert_eq!(app.next_seq, 19, "3 × 3 sequence numbers reserved");
+    assert!(app.compare_running());
+
+    let fx = play(&mut app, &sync, None);
+    let [Effect::Submit(ProducerCommand::Burst(asy))] = fx.as_slice() else {
+        panic!("async follows sync: {fx:?}")
+    };
+    assert_eq!((asy.mode, asy.first_seq), (Mode::Async, 13));
+    assert_eq!(app.burst.as_ref().map(|b| b.id), Some(asy.id));
+    let asy = asy.clone();
+    let fx = play(&mut app, &asy, None);
+    let [Effect::Submit(ProducerCommand::Burst(ow))] = fx.as_slice() else {
+        panic!("one-way follows async: {fx:?}")
+    };
+    assert_eq!(
+        (ow.mode, ow.rate, ow.verify),
+        (Mode::Oneway, Some(5000), true)
+    );
+    let ow = ow.clone();
+    assert!(play(&mut app, &ow, None).is_empty());
+    assert!(!app.compare_running());
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("comparison done")
+    );
+    // The session's counters saw the comparison's sends too.
+    assert_eq!(app.stats(Mode::Async).ok, 3);
+
+    let Some(Effect::Copy(text)) = key(&mut app, Bind::CopyTable) else {
+        panic!("y copies the table")
+    };
+    assert!(text.starts_with("mode "), "{text}");
+    assert_eq!(text.lines().count(), 1 + 3 + 3, "header, rows, guarantees");
+    assert!(text.contains("3 (100%)"), "one-way landed: {text}");
+    // The view closes; `c` opens the form again with the same values.
+    assert!(key(&mut app, Bind::Close).is_none());
+    open_form(&mut app);
+    let Overlay::CompareForm(form) = &app.overlay else {
+        panic!("form")
+    };
+    assert_eq!(form.count.lines()[0], "3");
+}
+
+#[test]
+fn the_burst_key_cancels_the_comparison_after_the_running_mode() {
+    let mut app = empty_app();
+    open_form(&mut app);
+    let sync = burst(key(&mut app, Bind::Submit));
+    let Some(Effect::Submit(ProducerCommand::CancelBurst { id })) =
+        key(&mut app, Bind::CancelBurst)
+    else {
+        panic!("x cancels the running burst")
+    };
+    assert_eq!(id, sync.id);
+    let fx = play(&mut app, &sync, Some(2));
+    assert!(fx.is_empty(), "no async after a cancel: {fx:?}");
+    assert!(!app.compare_running());
+    assert!(app.notice.as_ref().unwrap().text.contains("stopped early"));
+    // Outside the view the same key still reaches the comparison.
+    let mut app = empty_app();
+    open_form(&mut app);
+    burst(key(&mut app, Bind::Submit));
+    key(&mut app, Bind::Close);
+    assert!(matches!(
+        key(&mut app, Bind::CancelBurst),
+        Some(Effect::Submit(ProducerCommand::CancelBurst { .. }))
+    ));
+}
+
+#[test]
+fn a_protected_profile_asks_before_sending_three_times_n() {
+    let mut app = empty_app();
+    app.current = 3;
+    assert!(app.profile().protected);
+    open_form(&mut app);
+    assert!(key(&mut app, Bind::Submit).is_none(), "asks first");
+    assert_eq!(app.context(), Context::Confirm);
+    assert!(key(&mut app, Bind::No).is_none());
+    assert_eq!(app.context(), Context::CompareForm, "back to the form");
+    assert!(key(&mut app, Bind::Submit).is_none());
+    let b = burst(key(&mut app, Bind::Yes));
+    assert_eq!((b.mode, b.count), (Mode::Sync, 1000));
+}
+
+#[test]
+fn a_bad_form_says_why_next_to_the_field_and_sends_nothing() {
+    let mut app = empty_app();
+    open_form(&mut app);
+    typ(&mut app, "\u{8}\u{8}\u{8}\u{8}0");
+    assert!(key(&mut app, Bind::Submit).is_none());
+    let Overlay::CompareForm(form) = &app.overlay else {
+        panic!("form stays open")
+    };
+    assert!(form.errors[&CompareField::Count].contains("1 to"));
+    assert_eq!(app.next_seq, 1, "nothing reserved");
+    assert!(app.compare.is_none());
+}
+
+#[test]
+fn a_refused_burst_or_a_dead_producer_ends_the_comparison() {
+    let mut app = empty_app();
+    open_form(&mut app);
+    let sync = burst(key(&mut app, Bind::Submit));
+    app.update(Action::SubmitFailed {
+        first_seq: Some(sync.first_seq),
+        count: sync.count,
+        mode: Some(sync.mode),
+        burst: Some(sync.id),
+        error: crate::producer::SubmitError::Full,
+    });
+    assert!(!app.compare_running());
+    let mut app = empty_app();
+    open_form(&mut app);
+    burst(key(&mut app, Bind::Submit));
+    app.update(Action::ProducerDied("gone".into()));
+    assert!(!app.compare_running());
+    // Nothing to start on a dead producer.
+    open_form(&mut app);
+    assert!(key(&mut app, Bind::Submit).is_none());
+    assert!(app.compare.as_ref().is_some_and(|d| d.is_done()));
+    let _ = Arc::new(());
+}

@@ -1,0 +1,62 @@
+//! Snapshots of the compare form and view at 80x24 and 120x40, with the
+//! fixed clock and results of `ui::tests` and `compare::tests`.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::compare::tests::sample_driver;
+use crate::console::app::{Action, App, CompareForm, Overlay};
+use crate::console::keymap::Bind;
+use crate::console::ui::tests::{empty_app, t0};
+use crate::theme::Styles;
+
+fn draw(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::super::render(f, app, &Styles::no_color()))
+        .unwrap();
+    term.backend().to_string()
+}
+
+fn viewing(modes_done: usize) -> App {
+    let mut app = empty_app();
+    app.compare = Some(sample_driver(modes_done));
+    app.overlay = Overlay::Compare;
+    app.update(Action::Tick(t0()));
+    app
+}
+
+#[test]
+fn compare_view_done_80x24() {
+    insta::assert_snapshot!(draw(&viewing(3), 80, 24));
+}
+
+#[test]
+fn compare_view_done_120x40() {
+    insta::assert_snapshot!(draw(&viewing(3), 120, 40));
+}
+
+#[test]
+fn compare_view_running_80x24() {
+    let app = viewing(1);
+    assert!(app.compare_running());
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn compare_form_80x24() {
+    let mut app = empty_app();
+    let mut form = CompareForm::new("TopicTest");
+    form.pacing = crate::console::app::line_input("fast");
+    form.validate(4 * 1024 * 1024);
+    app.overlay = Overlay::CompareForm(Box::new(form));
+    insta::assert_snapshot!(draw(&app, 80, 24));
+}
+
+#[test]
+fn compare_form_protected_120x40() {
+    let mut app = empty_app();
+    app.current = 3;
+    app.update(Action::Key(Bind::Compare));
+    app.update(Action::Key(Bind::Submit));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}

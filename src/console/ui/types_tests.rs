@@ -1,0 +1,216 @@
+//! Snapshots of the message types on screen: the composer's type row for
+//! each type at 80x24 and 120x40, and the results with a pending
+//! transaction, a decided one, a check-back row and a delayed countdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui_textarea::{Input, Key};
+
+use super::tests::{empty_app, t0};
+use crate::console::app::{Action, App, Focus};
+use crate::console::keymap::Bind;
+use crate::events::{Connection, ProducerEvent, TxEvent};
+use crate::message::{Completion, Draft, Mode, Outcome, Receipt};
+use crate::theme::Styles;
+use crate::types::{Delay, MessageType, TxChoice};
+
+fn draw(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::render(f, app, &Styles::no_color()))
+        .unwrap();
+    term.backend().to_string()
+}
+
+fn typed_app(spec: &str) -> App {
+    let mut app = empty_app();
+    app.focus = Focus::Body;
+    for c in "order 42 paid".chars() {
+        app.update(Action::Edit(Input {
+            key: Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    app.focus = Focus::Type;
+    for c in spec.chars() {
+        app.update(Action::Edit(Input {
+            key: Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    app
+}
+
+#[test]
+fn composer_type_row_for_each_type() {
+    for (name, spec) in [
+        ("normal", ""),
+        ("fifo", "fifo order-42"),
+        ("delayed", "delay 3"),
+        ("transaction", "tx"),
+        ("batch", "batch 10"),
+    ] {
+        let app = typed_app(spec);
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("composer_{name}_{w}x{h}"), draw(&app, w, h));
+        }
+    }
+}
+
+#[test]
+fn composer_type_row_problem_is_beside_it() {
+    let mut app = typed_app("tx");
+    app.update(Action::Key(Bind::LeaveField));
+    app.update(Action::Key(Bind::ModeAsync));
+    insta::assert_snapshot!(
+        "composer_transaction_async_refused_80x24",
+        draw(&app, 80, 24)
+    );
+}
+
+fn receipt(n: u64) -> Receipt {
+    Receipt {
+        status: "SendOk".into(),
+        msg_id: format!("7F0000010001{n:020X}"),
+        offset_msg_id: format!("7F00000100002A9F{n:016X}"),
+        broker: "broker-a".into(),
+        queue_id: 1,
+        queue_offset: 40 + n,
+        transaction_id: None,
+        region_id: None,
+    }
+}
+
+fn submit(app: &mut App, seq: u64, kind: MessageType, ms: i64) {
+    app.update(Action::Producer(ProducerEvent::Submitted {
+        seq,
+        mode: Mode::Sync,
+        draft: Arc::new(Draft {
+            topic: "Orders".into(),
+            tag: Some("paid".into()),
+            keys: vec![format!("order-{seq}")],
+            body: b"x".to_vec(),
+            kind,
+            ..Default::default()
+        }),
+        at: t0() + chrono::Duration::milliseconds(ms),
+    }));
+}
+
+fn complete(app: &mut App, seq: u64, ms: i64) {
+    let at = t0() + chrono::Duration::milliseconds(ms);
+    app.update(Action::Producer(ProducerEvent::Completed(Completion {
+        seq,
+        mode: Mode::Sync,
+        outcome: Outcome::Acknowledged(receipt(seq)),
+        submitted_at: at,
+        completed_at: at + chrono::Duration::milliseconds(3),
+        latency: Duration::from_millis(3),
+    })));
+}
+
+fn tx(app: &mut App, e: TxEvent) {
+    app.update(Action::Producer(ProducerEvent::Transaction(e)));
+}
+
+/// A delayed send counting down, a transaction decided by the operator, one
+/// left unknown and checked back, and one pending (selected).
+fn transactions_app() -> App {
+    let mut app = empty_app();
+    app.update(Action::Producer(ProducerEvent::Connection(
+        Connection::Ready,
+    )));
+    submit(&mut app, 1, MessageType::Delayed(Delay::Level(4)), -8000);
+    complete(&mut app, 1, -8000);
+    let t = |d| MessageType::Transaction { decide: d };
+    submit(&mut app, 2, t(None), -6000);
+    tx(
+        &mut app,
+        TxEvent::Pending {
+            seq: 2,
+            transaction_id: "TX-2".into(),
+            at: t0(),
+        },
+    );
+    tx(
+        &mut app,
+        TxEvent::Decided {
+            seq: 2,
+            choice: TxChoice::Commit,
+            by: "operator".into(),
+            at_check_back: false,
+            at: t0(),
+        },
+    );
+    complete(&mut app, 2, -6000);
+    submit(&mut app, 3, t(Some(TxChoice::Unknown)), -5000);
+    tx(
+        &mut app,
+        TxEvent::Pending {
+            seq: 3,
+            transaction_id: "TX-3".into(),
+            at: t0(),
+        },
+    );
+    tx(
+        &mut app,
+        TxEvent::Decided {
+            seq: 3,
+            choice: TxChoice::Unknown,
+            by: "the send".into(),
+            at_check_back: false,
+            at: t0(),
+        },
+    );
+    complete(&mut app, 3, -5000);
+    tx(
+        &mut app,
+        TxEvent::CheckBack {
+            seq: Some(3),
+            transaction_id: "TX-3".into(),
+            answer: TxChoice::Unknown,
+            reason: "not decided yet: transaction-check-default".into(),
+            at: t0(),
+        },
+    );
+    submit(&mut app, 4, t(None), -1000);
+    tx(
+        &mut app,
+        TxEvent::Pending {
+            seq: 4,
+            transaction_id: "TX-4".into(),
+            at: t0(),
+        },
+    );
+    app.focus = Focus::Log;
+    app.selected = 0;
+    app
+}
+
+#[test]
+fn results_pending_transaction_and_check_back() {
+    let app = transactions_app();
+    insta::assert_snapshot!("results_transactions_120x40", draw(&app, 120, 40));
+    insta::assert_snapshot!("results_transactions_80x24", draw(&app, 80, 24));
+}
+
+#[test]
+fn detail_of_a_decided_transaction_and_a_delayed_send() {
+    let mut app = transactions_app();
+    // #2: committed by the operator; #1: delayed (level 4, 30 s).
+    let rows = app.log.shown().clone();
+    for seq in [2, 1] {
+        let i = rows
+            .iter()
+            .position(|e| {
+                e.seq == seq && !matches!(e.kind, crate::console::app::EntryKind::Note(_))
+            })
+            .unwrap();
+        app.selected = i;
+        app.update(Action::Key(Bind::OpenDetail));
+        insta::assert_snapshot!(format!("detail_typed_{seq}_80x24"), draw(&app, 80, 24));
+        app.update(Action::Key(Bind::Close));
+    }
+}

@@ -1,0 +1,128 @@
+//! `bench` on the real sandbox: the comparison's table and JSON add up.
+
+use rmq_console::sandbox::SandboxOptions;
+
+use crate::common::*;
+
+/// One comparison with `--json`, one with the table and histogram: every
+/// mode sent its count, `sent = ok + failed + dispatched`, one-way landed
+/// no more than it dispatched, and the text shows the same numbers.
+#[test]
+fn bench_compares_the_modes_and_the_table_adds_up() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let home = tempfile::tempdir().unwrap();
+    let topic = unique("compare");
+    let out = binary(home.path())
+        .args([
+            "bench",
+            "--namesrv",
+            &sb.namesrv_addr,
+            "--topic",
+            &topic,
+            "--count",
+            "400",
+            "--body-bytes",
+            "64",
+            "--json",
+        ])
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let modes: Vec<&str> = rows.iter().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["sync", "async", "oneway"]);
+    for r in &rows {
+        let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+        assert_eq!(n("sent"), 400, "{r}");
+        assert_eq!(
+            n("sent"),
+            n("ok") + n("degraded") + n("failed") + n("unresolved") + n("dispatched"),
+            "{r}"
+        );
+        assert!(r["msgs_per_sec"].as_f64().unwrap() > 0.0, "{r}");
+        let (p50, p99, max) = (
+            r["p50_ms"].as_f64().unwrap(),
+            r["p99_ms"].as_f64().unwrap(),
+            r["max_ms"].as_f64().unwrap(),
+        );
+        assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{r}");
+        if r["mode"] == "oneway" {
+            assert_eq!(n("dispatched"), 400, "{r}");
+            let landed = n("landed");
+            assert!(0 < landed && landed <= n("dispatched"), "{r}");
+        } else {
+            assert_eq!(n("ok"), 400, "{r}");
+            assert!(r.get("landed").is_none(), "{r}");
+        }
+    }
+
+    let out = binary(home.path())
+        .args([
+            "bench",
+            "--namesrv",
+            &sb.namesrv_addr,
+            "--topic",
+            &topic,
+            "--count",
+            "100",
+            "--histogram",
+        ])
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    let table: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    for (row, mode) in table.iter().zip(["sync", "async", "oneway"]) {
+        assert_eq!(row[0], mode, "{stdout}");
+        let num = |s: &str| s.parse::<u64>().unwrap_or(0);
+        // sent = ok + fail + disp ("-" where a mode has none)
+        assert_eq!(num(row[1]), 100, "{stdout}");
+        assert_eq!(
+            num(row[1]),
+            num(row[2]) + num(row[3]) + num(row[4]),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("oneway nothing: no answer"), "{stdout}");
+    let hist = stdout
+        .split("latency histogram")
+        .nth(1)
+        .expect("a histogram after the table");
+    let bars = |mode: &str| -> u64 {
+        hist.split(&format!("\n{mode}\n"))
+            .nth(1)
+            .unwrap()
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .map(|l| {
+                l.split_whitespace()
+                    .last()
+                    .unwrap()
+                    .replace(',', "")
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum()
+    };
+    for mode in ["sync", "async", "oneway"] {
+        assert_eq!(
+            bars(mode),
+            100,
+            "{mode}: every latency in a bucket:\n{hist}"
+        );
+    }
+    sb.stop();
+}
