@@ -194,7 +194,8 @@ pub struct BenchArgs {
     pub histogram: bool,
     /// Message types to run after the modes, comma separated (fifo: sync
     /// sends with one sharding key; batch: sync batches of --batch-size).
-    #[arg(long, value_delimiter = ',', default_value = "fifo,batch", value_parser = ["fifo", "batch"])]
+    /// None by default: the comparison of the modes stands alone.
+    #[arg(long, value_delimiter = ',', value_parser = ["fifo", "batch"])]
     pub types: Vec<String>,
     /// Messages per batch request for the batch row.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(2..=1024))]
