@@ -48,6 +48,25 @@ fn mode_of(args: &ReplayArgs, line: Option<Mode>) -> Mode {
     args.mode.or(line).unwrap_or(Mode::Sync)
 }
 
+/// `--mode` replaces each line's mode: a type the new mode cannot carry
+/// (FIFO, transaction and batch are sync) makes the line invalid.
+fn recheck_mode(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize) {
+    let Some(mode) = args.mode else { return };
+    let now = chrono::Utc::now();
+    let mut kept = Vec::new();
+    for item in std::mem::take(&mut parsed.items) {
+        match item.draft.kind.check(&item.draft, mode, max_body, now) {
+            Ok(()) => kept.push(item),
+            Err(e) => parsed.invalid.push(crate::replay::Invalid {
+                line: item.line,
+                reason: format!("type: {e} (--mode {mode})"),
+            }),
+        }
+    }
+    parsed.items = kept;
+    parsed.invalid.sort_by_key(|i| i.line);
+}
+
 /// Lists the invalid lines on stderr; `Some(2)` when that ends the run.
 fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
     for p in parsed.problems() {
@@ -74,7 +93,8 @@ fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
 /// `--dry-run`: validates and prints what would be sent, then stops; no
 /// broker needed.
 pub fn dry_run(args: &ReplayArgs, max_body: usize) -> Result<ExitCode> {
-    let parsed = load(args, max_body)?;
+    let mut parsed = load(args, max_body)?;
+    recheck_mode(&mut parsed, args, max_body);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for item in &parsed.items {
@@ -107,7 +127,8 @@ pub fn replay(
     if args.dry_run {
         return dry_run(&args, settings.max_message_bytes);
     }
-    let parsed = load(&args, settings.max_message_bytes)?;
+    let mut parsed = load(&args, settings.max_message_bytes)?;
+    recheck_mode(&mut parsed, &args, settings.max_message_bytes);
     if let Some(code) = report_invalid(&parsed, &args) {
         return Ok(code);
     }

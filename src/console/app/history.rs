@@ -189,6 +189,7 @@ impl App {
         self.composer.topic = line_input(&d.topic);
         self.composer.tag = line_input(d.tag.as_deref().unwrap_or(""));
         self.composer.keys = line_input(&d.keys.join(" "));
+        self.composer.kind_text = line_input(r.kind.as_deref().unwrap_or(""));
         let props: Vec<String> = d
             .properties
             .iter()
@@ -204,6 +205,8 @@ impl App {
             ratatui_textarea::TextArea::new(body.split('\n').map(str::to_string).collect());
         self.composer.validate(self.max_message_bytes());
         self.mode = r.mode;
+        self.composer
+            .validate_kind(self.mode, self.max_message_bytes(), self.now);
         self.overlay = Overlay::None;
         self.focus = Focus::Body;
         let lossy = r.body.is_none() && r.body_base64.is_some();
