@@ -167,6 +167,7 @@ mod tests {
             body: (seq != 3).then(|| "line one\nline, \"two\"".into()),
             body_base64: (seq == 3).then(|| "/wCA".into()),
             kind: (seq == 2).then(|| "fifo order-2".into()),
+            batch: None,
             options: Default::default(),
             state: state.into(),
             status: (state == "acknowledged").then(|| "SendOk".into()),

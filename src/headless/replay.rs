@@ -142,14 +142,16 @@ pub fn replay(
         journal
     }
     .sink(&settings, args.mode.unwrap_or(Mode::Sync));
-    // seq → (line, source, draft): seqs are 1.. in file order.
+    // Sequence numbers from 1 in file order; a batch of N uses N of them.
+    let mut next: Seq = 1;
     let plan: Vec<Planned> = parsed
         .items
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
+        .map(|item| {
+            let seq = next;
+            next += item.draft.kind.messages();
             (
-                i as Seq + 1,
+                seq,
                 mode_of(&args, item.mode),
                 Arc::new(item.draft.clone()),
                 item.line,
@@ -157,7 +159,13 @@ pub fn replay(
             )
         })
         .collect();
-    let total = plan.len() as u64;
+    // The item a sequence number belongs to: the last one starting at or
+    // before it.
+    let item_of = |seq: Seq| -> Option<&Planned> {
+        let i = plan.partition_point(|p| p.0 <= seq);
+        i.checked_sub(1).map(|i| &plan[i])
+    };
+    let total = next - 1;
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
     } else {
@@ -222,9 +230,7 @@ pub fn replay(
                 }
                 ProducerEvent::Completed(c) if fresh => {
                     let _ = done_tx.send(c.seq);
-                    let Some((_, _, draft, line, source)) =
-                        plan.get((c.seq as usize).wrapping_sub(1))
-                    else {
+                    let Some((_, _, draft, line, source)) = item_of(c.seq) else {
                         return;
                     };
                     journal.record(&c, Some(draft), source.clone());

@@ -78,6 +78,12 @@ pub struct Record {
     /// `tx commit`, `batch 5`); absent for a normal message.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// The size of the batch this message went out in. A batch member's
+    /// record has no `type`: each record is one message, so replaying the
+    /// journal sends the same messages (one by one) rather than a batch per
+    /// member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
     pub options: Options,
     /// acknowledged, failed, dispatched or unresolved.
     pub state: String,
@@ -170,7 +176,14 @@ impl Record {
             properties: d.properties.clone(),
             body,
             body_base64,
-            kind: spec_of(&d.kind),
+            kind: match d.kind {
+                crate::message::MessageType::Batch { .. } => None,
+                _ => spec_of(&d.kind),
+            },
+            batch: match d.kind {
+                crate::message::MessageType::Batch { size } => Some(size),
+                _ => None,
+            },
             options: e.options.clone(),
             state: state_name(&c.outcome).into(),
             status: None,

@@ -157,7 +157,6 @@ fn a_message_type_round_trips_in_the_composers_syntax() {
             },
             "tx rollback",
         ),
-        (MessageType::Batch { size: 5 }, "batch 5"),
     ] {
         let mut e = entry(1, Mode::Sync, Outcome::Dispatched, b"x");
         let mut d = (*e.draft.take().unwrap()).clone();
@@ -168,6 +167,14 @@ fn a_message_type_round_trips_in_the_composers_syntax() {
         let back: Record = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(back.draft().kind, kind, "{text}");
     }
+    // A batch member is one message: no type, the batch's size kept.
+    let mut e = entry(1, Mode::Sync, Outcome::Dispatched, b"x");
+    let mut d = (*e.draft.take().unwrap()).clone();
+    d.kind = MessageType::Batch { size: 5 };
+    e.draft = Some(Arc::new(d));
+    let r = Record::from_entry(&e, "x".into());
+    assert_eq!((r.kind.as_deref(), r.batch), (None, Some(5)));
+    assert_eq!(r.draft().kind, MessageType::Normal);
 }
 
 #[test]

@@ -251,7 +251,7 @@ impl App {
         let mut effects = Vec::new();
         for (draft, mode, source) in batch {
             let seq = self.next_seq;
-            self.next_seq += 1;
+            self.next_seq += draft.kind.messages();
             if let Err(e) = self.ledger.accept(seq, mode) {
                 tracing::warn!("send #{seq}: {e}");
             }
