@@ -9,7 +9,7 @@
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::message::{Draft, Mode};
+use crate::message::{Draft, MessageType, Mode};
 
 /// One message of the file, valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,8 +134,13 @@ fn parse_line(line: &[u8], topic: Option<&str>, max_body: usize) -> Result<Item,
         .map(|m| m.parse::<Mode>())
         .transpose()
         .map_err(|e| format!("mode: {e}"))?;
+    let now = chrono::Local::now();
+    let kind = match text("type")? {
+        None => MessageType::Normal,
+        Some(spec) => crate::types::parse_spec(&spec, now).map_err(|e| format!("type: {e}"))?,
+    };
     let draft = Draft {
-        kind: Default::default(),
+        kind,
         topic,
         tag,
         keys,
@@ -143,6 +148,12 @@ fn parse_line(line: &[u8], topic: Option<&str>, max_body: usize) -> Result<Item,
         body,
     };
     crate::validate::draft(&draft, max_body)?;
+    // The composer's checks of the type against the mode the line will go
+    // in (`--mode` is checked again by the command), the limits and now.
+    draft
+        .kind
+        .check(&draft, mode.unwrap_or(Mode::Sync), max_body, now.to_utc())
+        .map_err(|e| format!("type: {e}"))?;
     Ok(Item {
         line: 0,
         draft,
@@ -175,6 +186,9 @@ pub fn line_json(draft: &Draft, mode: Option<Mode>) -> Value {
         (Some(b), _) => o.insert("body".into(), b.into()),
         (_, b) => o.insert("body_base64".into(), b.unwrap_or_default().into()),
     };
+    if let Some(k) = crate::journal::spec_of(&draft.kind) {
+        o.insert("type".into(), k.into());
+    }
     if let Some(m) = mode {
         o.insert("mode".into(), m.as_str().into());
     }
@@ -200,13 +214,17 @@ mod tests {
 [1,2]
 {"id":"abc-7","profile":"p","topic":"orders","body":"from the journal","state":"failed","seq":7}
 {"topic":"orders"}
+{"topic":"orders","body":"f","type":"fifo order-1"}
+{"topic":"orders","body":"f","type":"fifo order-1","mode":"async"}
+{"topic":"orders","body":"d","type":"delay 90000ms"}
+{"topic":"orders","body":"b","type":"bogus"}
 "#;
 
     #[test]
     fn every_bad_line_is_named_with_the_composers_reason() {
         let p = parse(FILE.as_bytes(), "f.jsonl", None, 4 * 1024 * 1024);
         let lines: Vec<usize> = p.items.iter().map(|i| i.line).collect();
-        assert_eq!(lines, [1, 3, 14]);
+        assert_eq!(lines, [1, 3, 14, 16, 18]);
         let problems = p.problems();
         let expect = [
             "f.jsonl:4: broken JSON",
@@ -220,6 +238,8 @@ mod tests {
             "f.jsonl:12: tag: tag must not contain `||`",
             "f.jsonl:13: a line must be a JSON object",
             "f.jsonl:15: no `body` or `body_base64`",
+            "f.jsonl:17: type: FIFO order holds for sync sends",
+            "f.jsonl:19: type: `bogus`",
         ];
         assert_eq!(problems.len(), expect.len(), "{problems:#?}");
         for (got, want) in problems.iter().zip(expect) {
@@ -234,6 +254,18 @@ mod tests {
         );
         assert_eq!(p.items[1].draft.body, [0xff, 0x00, 0x80]);
         assert_eq!(p.items[2].source.as_deref(), Some("abc-7"));
+        assert_eq!(
+            p.items[3].draft.kind,
+            MessageType::Fifo {
+                sharding_key: "order-1".into()
+            }
+        );
+        assert_eq!(
+            p.items[4].draft.kind,
+            MessageType::Delayed(crate::message::Delay::In(std::time::Duration::from_secs(
+                90
+            )))
+        );
     }
 
     #[test]

@@ -92,6 +92,8 @@ enum Wake {
     SignalDeadline,
     Clock,
     Frame,
+    /// The history pane's journal read finished (`None`: it died).
+    Read(Option<Action>),
 }
 
 pub struct Loop<'a, B: Backend> {
@@ -105,6 +107,8 @@ pub struct Loop<'a, B: Backend> {
     /// Set by a terminating signal: the console ends as `q` then `q`
     /// would, and at the latest by this moment.
     signalled: Option<Instant>,
+    /// A journal read for the history pane, running off the loop.
+    reading: Option<tokio::sync::oneshot::Receiver<Action>>,
 }
 
 /// After a terminating signal: the producer's grace (at most), and how much
@@ -143,6 +147,7 @@ where
             clock,
             last_draw: None,
             signalled: None,
+            reading: None,
         })
     }
 
@@ -153,6 +158,7 @@ where
         let frame = self.io.pacing.frame;
         let next_frame = self.last_draw.map_or_else(Instant::now, |t| t + frame);
         let p = &mut self.producer;
+        let reading = &mut self.reading;
         // Unbiased on purpose: a burst's event flood must not starve the
         // keyboard (the operator has to be able to cancel it).
         let wake = tokio::select! {
@@ -164,6 +170,9 @@ where
                 if self.signalled.is_some() => Wake::SignalDeadline,
             _ = self.clock.tick() => Wake::Clock,
             _ = tokio::time::sleep_until(next_frame), if self.app.dirty => Wake::Frame,
+            read = async { reading.as_mut().expect("guarded").await }, if reading.is_some() => {
+                Wake::Read(read.ok())
+            }
         };
         let mut effects = VecDeque::new();
         match wake {
@@ -195,6 +204,13 @@ where
             }
             Wake::Clock => self.tick(&mut effects),
             Wake::Frame => {}
+            Wake::Read(action) => {
+                self.reading = None;
+                self.tick(&mut effects);
+                if let Some(a) = action {
+                    effects.extend(self.app.update(a));
+                }
+            }
         }
         if self.signalled.is_some() && (self.producer.stopped || self.producer.join_done) {
             // The producer has reported (or is gone): nothing left to wait for.
@@ -328,7 +344,7 @@ where
                     self.producer = spawn(&mut self.io.spawn, &self.app)?;
                     Some(Action::ProducerRestarted)
                 }
-                Effect::LoadHistory => Some(self.load_history()),
+                Effect::LoadHistory => self.load_history(),
                 Effect::ReadImport { path, max_body } => {
                     Some(Action::ImportLoaded(read_import(&path, max_body)))
                 }
@@ -374,25 +390,37 @@ where
         Ok(())
     }
 
-    /// Reads the journal for the history pane (after writing what waits).
-    fn load_history(&mut self) -> Action {
+    /// Starts reading the journal for the history pane (after writing what
+    /// waits) on a blocking thread: a journal of several 64 MiB files takes
+    /// a while, and the screen must not freeze meanwhile.
+    fn load_history(&mut self) -> Option<Action> {
         let Some(j) = &self.io.journal else {
-            return Action::HistoryLoaded {
+            return Some(Action::HistoryLoaded {
                 records: Vec::new(),
                 warnings: vec!["no journal in this session".into()],
-            };
+            });
         };
-        j.flush();
-        match crate::journal::read_dir(j.dir()) {
-            Ok(read) => Action::HistoryLoaded {
-                records: read.records,
-                warnings: read.warnings,
-            },
-            Err(e) => Action::HistoryLoaded {
-                records: Vec::new(),
-                warnings: vec![format!("{}: {e}", j.dir().display())],
-            },
+        if self.reading.is_some() {
+            return None;
         }
+        j.flush();
+        let dir = j.dir().to_path_buf();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::task::spawn_blocking(move || {
+            let action = match crate::journal::read_dir(&dir) {
+                Ok(read) => Action::HistoryLoaded {
+                    records: read.records,
+                    warnings: read.warnings,
+                },
+                Err(e) => Action::HistoryLoaded {
+                    records: Vec::new(),
+                    warnings: vec![format!("{}: {e}", dir.display())],
+                },
+            };
+            let _ = tx.send(action);
+        });
+        self.reading = Some(rx);
+        None
     }
 
     /// Hands a command to the producer without waiting; what did not get
@@ -437,6 +465,7 @@ where
             || !self.io.signals.is_empty()
             || (self.producer.events_open && !self.producer.link.events.is_empty())
             || (!self.producer.join_done && self.producer.link.join.is_finished())
+            || self.reading.is_some()
     }
 }
 

@@ -110,12 +110,13 @@ pub enum Bind {
     TxCommit,
     TxRollback,
     TxUnknown,
+    RestoreDraft,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-const TABLE: [(Bind, &str, &str, &str); 44] = [
+const TABLE: [(Bind, &str, &str, &str); 45] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -260,11 +261,17 @@ const TABLE: [(Bind, &str, &str, &str); 44] = [
         "leave transaction unknown",
         "unknown",
     ),
+    (
+        Bind::RestoreDraft,
+        "restore_draft",
+        "restore the last draft sent to this topic",
+        "restore",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 44] = {
-        let mut all = [Bind::Send; 44];
+    pub const ALL: [Bind; 45] = {
+        let mut all = [Bind::Send; 45];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
@@ -495,6 +502,7 @@ impl Default for Keymap {
         add(C::Global, B::FocusNext, &[Chord::key(K::Tab)]);
         add(C::Global, B::FocusPrev, &[Chord::key(K::BackTab)]);
         add(C::Global, B::RestartProducer, &[Chord::ctrl('r')]);
+        add(C::Global, B::RestoreDraft, &[Chord::ctrl('o')]);
         add(C::Edit, B::LeaveField, &[Chord::key(K::Esc)]);
         for ctx in NAV {
             add(ctx, B::ModeSync, &[Chord::plain('1')]);
@@ -601,6 +609,9 @@ impl Default for Keymap {
         add(C::History, B::LoadDraft, &[Chord::plain('l')]);
         add(C::History, B::Resend, &[Chord::plain('R')]);
         add(C::History, B::Yes, &[Chord::plain('y')]);
+        add(C::History, B::RateUp, &[Chord::plain('+')]);
+        add(C::History, B::RateDown, &[Chord::plain('-')]);
+        add(C::History, B::CancelBurst, &[Chord::plain('x')]);
         add(
             C::History,
             B::Close,

@@ -344,3 +344,54 @@ fn compare_runs_through_the_loop_and_y_copies_the_table() {
     assert!(copied[0].starts_with("mode "), "{copied:?}");
     assert!(copied[0].contains("sync*"), "{copied:?}");
 }
+
+/// The whole path through the loop: a completed send goes to the journal's
+/// writer, `H` writes what waits, reads the journal off the loop and opens
+/// the pane on it; `l` brings the message back into the composer.
+#[test]
+fn a_completed_send_shows_in_the_history_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = ready();
+    h.lp.io.journal = Some(crate::journal::Journal::start(crate::journal::Settings {
+        dir: dir.path().to_path_buf(),
+        max_bytes: crate::journal::DEFAULT_MAX_BYTES,
+        keep: crate::journal::DEFAULT_KEEP,
+    }));
+    h.press("s");
+    let draft = match h.commands().as_slice() {
+        [ProducerCommand::Send { draft, .. }] => draft.clone(),
+        other => panic!("{other:?}"),
+    };
+    h.emit(ProducerEvent::Submitted {
+        seq: 1,
+        mode: Mode::Sync,
+        draft,
+        at: t0(),
+    });
+    h.emit(ProducerEvent::Completed(crate::message::Completion {
+        seq: 1,
+        mode: Mode::Sync,
+        outcome: crate::message::Outcome::Dispatched,
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: std::time::Duration::from_millis(2),
+    }));
+    h.press("H");
+    assert_eq!(h.app().context(), Context::History);
+    let Overlay::History(v) = &h.app().overlay else {
+        panic!("history open")
+    };
+    assert_eq!(v.records.len(), 1);
+    assert_eq!(v.records[0].body.as_deref(), Some("hello"));
+    h.assert_shows("History (1 of 1");
+    // Back in the composer after another edit, `l` restores the message.
+    h.press("esc");
+    h.press("i")
+        .press("tab")
+        .press("tab")
+        .press("tab")
+        .press("tab");
+    h.type_text(" more").press("esc");
+    h.press("H").press("l");
+    assert_eq!(h.app().composer.draft().unwrap().body, b"hello");
+}

@@ -77,7 +77,7 @@ pub fn write_jsonl(mut out: impl Write, records: &[&Record]) -> Result<()> {
 
 /// The CSV columns, one per record field; keys are space separated and
 /// properties `name=value` pairs one per line within their cell.
-pub const CSV_HEADER: [&str; 24] = [
+pub const CSV_HEADER: [&str; 25] = [
     "id",
     "source",
     "profile",
@@ -102,6 +102,7 @@ pub const CSV_HEADER: [&str; 24] = [
     "completed_at",
     "callback_at",
     "latency_ms",
+    "type",
 ];
 
 pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
@@ -140,6 +141,7 @@ pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
             r.completed_at.clone(),
             opt(&r.callback_at),
             r.latency_ms.to_string(),
+            opt(&r.kind),
         ])?;
     }
     w.flush()?;
@@ -164,6 +166,8 @@ mod tests {
             properties: vec![("a".into(), "1,\"2\"".into()), ("b".into(), "x\ny".into())],
             body: (seq != 3).then(|| "line one\nline, \"two\"".into()),
             body_base64: (seq == 3).then(|| "/wCA".into()),
+            kind: (seq == 2).then(|| "fifo order-2".into()),
+            batch: None,
             options: Default::default(),
             state: state.into(),
             status: (state == "acknowledged").then(|| "SendOk".into()),
@@ -218,6 +222,7 @@ mod tests {
             );
             assert_eq!(col("latency_ms").parse::<f64>().unwrap(), 2.5);
             assert_eq!(col("source"), r.source.clone().unwrap_or_default());
+            assert_eq!(col("type"), r.kind.clone().unwrap_or_default());
         }
     }
 

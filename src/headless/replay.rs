@@ -48,6 +48,25 @@ fn mode_of(args: &ReplayArgs, line: Option<Mode>) -> Mode {
     args.mode.or(line).unwrap_or(Mode::Sync)
 }
 
+/// `--mode` replaces each line's mode: a type the new mode cannot carry
+/// (FIFO, transaction and batch are sync) makes the line invalid.
+fn recheck_mode(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize) {
+    let Some(mode) = args.mode else { return };
+    let now = chrono::Utc::now();
+    let mut kept = Vec::new();
+    for item in std::mem::take(&mut parsed.items) {
+        match item.draft.kind.check(&item.draft, mode, max_body, now) {
+            Ok(()) => kept.push(item),
+            Err(e) => parsed.invalid.push(crate::replay::Invalid {
+                line: item.line,
+                reason: format!("type: {e} (--mode {mode})"),
+            }),
+        }
+    }
+    parsed.items = kept;
+    parsed.invalid.sort_by_key(|i| i.line);
+}
+
 /// Lists the invalid lines on stderr; `Some(2)` when that ends the run.
 fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
     for p in parsed.problems() {
@@ -74,7 +93,8 @@ fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
 /// `--dry-run`: validates and prints what would be sent, then stops; no
 /// broker needed.
 pub fn dry_run(args: &ReplayArgs, max_body: usize) -> Result<ExitCode> {
-    let parsed = load(args, max_body)?;
+    let mut parsed = load(args, max_body)?;
+    recheck_mode(&mut parsed, args, max_body);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for item in &parsed.items {
@@ -107,7 +127,8 @@ pub fn replay(
     if args.dry_run {
         return dry_run(&args, settings.max_message_bytes);
     }
-    let parsed = load(&args, settings.max_message_bytes)?;
+    let mut parsed = load(&args, settings.max_message_bytes)?;
+    recheck_mode(&mut parsed, &args, settings.max_message_bytes);
     if let Some(code) = report_invalid(&parsed, &args) {
         return Ok(code);
     }
@@ -121,14 +142,16 @@ pub fn replay(
         journal
     }
     .sink(&settings, args.mode.unwrap_or(Mode::Sync));
-    // seq → (line, source, draft): seqs are 1.. in file order.
+    // Sequence numbers from 1 in file order; a batch of N uses N of them.
+    let mut next: Seq = 1;
     let plan: Vec<Planned> = parsed
         .items
         .iter()
-        .enumerate()
-        .map(|(i, item)| {
+        .map(|item| {
+            let seq = next;
+            next += item.draft.kind.messages();
             (
-                i as Seq + 1,
+                seq,
                 mode_of(&args, item.mode),
                 Arc::new(item.draft.clone()),
                 item.line,
@@ -136,7 +159,13 @@ pub fn replay(
             )
         })
         .collect();
-    let total = plan.len() as u64;
+    // The item a sequence number belongs to: the last one starting at or
+    // before it.
+    let item_of = |seq: Seq| -> Option<&Planned> {
+        let i = plan.partition_point(|p| p.0 <= seq);
+        i.checked_sub(1).map(|i| &plan[i])
+    };
+    let total = next - 1;
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
     } else {
@@ -157,8 +186,12 @@ pub fn replay(
         let cmds: Vec<(Seq, Mode, Arc<Draft>)> =
             plan.iter().map(|(s, m, d, _, _)| (*s, *m, d.clone(), )).collect();
         let (h, flag, rate) = (handle.clone(), stop.clone(), args.rate);
+        // Completed sequence numbers, for the submitter to wait on.
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Seq>();
         // Sends go out from a task of their own so events are drained
-        // while it waits for room or for its pace.
+        // while it waits for room, for its pace, or for a sync send's
+        // answer (a sync message waits for its ack before the next one goes,
+        // as sync means, which also keeps sync replays in file order).
         let mut submitter = tokio::spawn(async move {
             let mut pace = rate.map(|r| {
                 let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(r)));
@@ -176,6 +209,13 @@ pub fn replay(
                     break;
                 }
                 n += 1;
+                if mode == Mode::Sync {
+                    while let Some(done) = done_rx.recv().await {
+                        if done == seq {
+                            break;
+                        }
+                    }
+                }
             }
             n
         });
@@ -189,9 +229,8 @@ pub fn replay(
                     bar.suspend(|| eprintln!("rmq-console: {e}"));
                 }
                 ProducerEvent::Completed(c) if fresh => {
-                    let Some((_, _, draft, line, source)) =
-                        plan.get((c.seq as usize).wrapping_sub(1))
-                    else {
+                    let _ = done_tx.send(c.seq);
+                    let Some((_, _, draft, line, source)) = item_of(c.seq) else {
                         return;
                     };
                     journal.record(&c, Some(draft), source.clone());

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 pub use plan::{Plan, Sink, settings_of};
 pub use reader::{Read, read_dir};
-pub use record::{Entry, Options, Record, encode_body, properties_object, state_name};
+pub use record::{Entry, Options, Record, encode_body, properties_object, spec_of, state_name};
 pub use writer::Journal;
 
 /// Default size at which the current file is rotated (`journal-max-bytes`).

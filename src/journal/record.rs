@@ -73,6 +73,17 @@ pub struct Record {
     pub body: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_base64: Option<String>,
+    /// The message type in the composer's type-row syntax (`fifo KEY`,
+    /// `delay 3`, `delay 90000ms`, `delay at 2026-11-25T16:00:00+00:00`,
+    /// `tx commit`, `batch 5`); absent for a normal message.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The size of the batch this message went out in. A batch member's
+    /// record has no `type`: each record is one message, so replaying the
+    /// journal sends the same messages (one by one) rather than a batch per
+    /// member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
     pub options: Options,
     /// acknowledged, failed, dispatched or unresolved.
     pub state: String,
@@ -102,6 +113,27 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_at: Option<String>,
     pub latency_ms: f64,
+}
+
+/// A message type as the composer's type row writes it (and
+/// `types::parse_spec` reads it back exactly); `None` for normal.
+pub fn spec_of(kind: &crate::message::MessageType) -> Option<String> {
+    use crate::message::{Delay, MessageType};
+    Some(match kind {
+        MessageType::Normal => return None,
+        MessageType::Fifo { sharding_key } => format!("fifo {sharding_key}"),
+        MessageType::Delayed(Delay::Level(n)) => format!("delay {n}"),
+        MessageType::Delayed(Delay::In(d)) => format!("delay {}ms", d.as_millis()),
+        MessageType::Delayed(Delay::At(t)) => {
+            format!(
+                "delay at {}",
+                t.to_rfc3339_opts(SecondsFormat::Millis, false)
+            )
+        }
+        MessageType::Transaction { decide: None } => "tx".into(),
+        MessageType::Transaction { decide: Some(c) } => format!("tx {c}"),
+        MessageType::Batch { size } => format!("batch {size}"),
+    })
 }
 
 pub fn state_name(o: &Outcome) -> &'static str {
@@ -144,6 +176,14 @@ impl Record {
             properties: d.properties.clone(),
             body,
             body_base64,
+            kind: match d.kind {
+                crate::message::MessageType::Batch { .. } => None,
+                _ => spec_of(&d.kind),
+            },
+            batch: match d.kind {
+                crate::message::MessageType::Batch { size } => Some(size),
+                _ => None,
+            },
             options: e.options.clone(),
             state: state_name(&c.outcome).into(),
             status: None,
@@ -191,7 +231,13 @@ impl Record {
     /// The message of this record, as a draft (for the composer or a resend).
     pub fn draft(&self) -> Draft {
         Draft {
-            kind: Default::default(),
+            // Written by `spec_of`, so it parses; a hand-edited one that
+            // does not is a normal message here (replay validates it).
+            kind: self
+                .kind
+                .as_deref()
+                .and_then(|k| crate::types::parse_spec(k, chrono::Local::now()).ok())
+                .unwrap_or_default(),
             topic: self.topic.clone(),
             tag: self.tag.clone(),
             keys: self.keys.clone(),

@@ -120,11 +120,61 @@ fn records_round_trip_with_every_field() {
     assert_eq!(b.callback_at.as_deref(), Some(b.completed_at.as_str()));
     assert!(!b.succeeded());
     assert_eq!(c.source.as_deref(), Some("abc-1"));
+    assert_eq!(a.kind, None, "a normal message has no type field");
     assert_eq!((c.mode, c.state.as_str()), (Mode::Oneway, "dispatched"));
     // Files only the operator can read.
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&file_path(dir.path(), 0)), 0o600);
+}
+
+#[test]
+fn a_message_type_round_trips_in_the_composers_syntax() {
+    use crate::message::{Delay, MessageType, TxChoice};
+    let at = chrono::DateTime::parse_from_rfc3339("2099-01-02T03:04:05.678Z")
+        .unwrap()
+        .to_utc();
+    for (kind, text) in [
+        (
+            MessageType::Fifo {
+                sharding_key: "order-1".into(),
+            },
+            "fifo order-1",
+        ),
+        (MessageType::Delayed(Delay::Level(3)), "delay 3"),
+        (
+            MessageType::Delayed(Delay::In(Duration::from_millis(1500))),
+            "delay 1500ms",
+        ),
+        (
+            MessageType::Delayed(Delay::At(at)),
+            "delay at 2099-01-02T03:04:05.678+00:00",
+        ),
+        (MessageType::Transaction { decide: None }, "tx"),
+        (
+            MessageType::Transaction {
+                decide: Some(TxChoice::Rollback),
+            },
+            "tx rollback",
+        ),
+    ] {
+        let mut e = entry(1, Mode::Sync, Outcome::Dispatched, b"x");
+        let mut d = (*e.draft.take().unwrap()).clone();
+        d.kind = kind.clone();
+        e.draft = Some(Arc::new(d));
+        let r = Record::from_entry(&e, "x".into());
+        assert_eq!(r.kind.as_deref(), Some(text));
+        let back: Record = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back.draft().kind, kind, "{text}");
+    }
+    // A batch member is one message: no type, the batch's size kept.
+    let mut e = entry(1, Mode::Sync, Outcome::Dispatched, b"x");
+    let mut d = (*e.draft.take().unwrap()).clone();
+    d.kind = MessageType::Batch { size: 5 };
+    e.draft = Some(Arc::new(d));
+    let r = Record::from_entry(&e, "x".into());
+    assert_eq!((r.kind.as_deref(), r.batch), (None, Some(5)));
+    assert_eq!(r.draft().kind, MessageType::Normal);
 }
 
 #[test]
@@ -342,6 +392,10 @@ fn size_of_a_100k_journal() {
         e.completion.seq = seq;
         e.completion.latency = Duration::from_nanos(118_764_719 + seq);
         j.record(e);
+        // Sends complete at the broker's pace; a loop outruns any writer.
+        if seq % 10_000 == 0 {
+            j.flush();
+        }
     }
     assert!(j.close().is_empty());
     let mut total = 0;

@@ -80,6 +80,29 @@ fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
 /// Reads `topic` back and compares every stored message with `WANT`.
 fn assert_stored(rt: &Runtime, namesrv: &str, topic: &str) {
     let stored = rt.block_on(read_back(rt, namesrv, topic, WANT.len()));
+    // The session, for whoever runs this with --nocapture.
+    eprintln!("--- the consumer read from {topic}:");
+    for m in &stored {
+        let s = |v: Option<CheetahString>| v.map(|v| v.to_string()).unwrap_or_default();
+        let body = m.body().unwrap_or_default();
+        let props: Vec<String> = ["region", "n", "only"]
+            .iter()
+            .filter_map(|k| {
+                m.get_user_property(CheetahString::from(*k))
+                    .map(|v| format!("{k}={v}"))
+            })
+            .collect();
+        eprintln!(
+            "tag={} keys={} props=[{}] body={}",
+            s(m.get_tags()),
+            s(m.get_keys()),
+            props.join(","),
+            match std::str::from_utf8(&body) {
+                Ok(t) => format!("{t:?}"),
+                Err(_) => format!("bytes {:02x?}", &body[..]),
+            }
+        );
+    }
     assert_eq!(
         stored.len(),
         WANT.len(),
@@ -116,7 +139,14 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
     let p = path.to_str().unwrap();
 
     // The dry run names exactly the bad lines and what would be sent.
+    eprintln!("--- {p}:\n{}", file(&topic));
     let dry = run(&["replay", p, "--dry-run"]);
+    eprintln!(
+        "--- $ rmq-console replay {p} --dry-run   (exit {:?})\n{}{}",
+        dry.status.code(),
+        String::from_utf8_lossy(&dry.stdout),
+        String::from_utf8_lossy(&dry.stderr)
+    );
     assert_eq!(dry.status.code(), Some(2), "an invalid file");
     let stderr = String::from_utf8_lossy(&dry.stderr);
     let named: Vec<&str> = stderr.lines().filter(|l| l.starts_with(p)).collect();
@@ -141,6 +171,11 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
 
     let sent = run(&["replay", p, "--skip-invalid", "--namesrv", &sb.namesrv_addr]);
     let stderr = String::from_utf8_lossy(&sent.stderr).to_string();
+    eprintln!(
+        "--- $ rmq-console replay {p} --skip-invalid --namesrv ADDR   (exit {:?})\n{}{stderr}",
+        sent.status.code(),
+        String::from_utf8_lossy(&sent.stdout)
+    );
     assert!(sent.status.success(), "{stderr}");
     let lines = json_lines(&sent.stdout);
     assert_eq!(lines.len(), 4);
@@ -151,6 +186,15 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
             .unwrap_or_else(|| panic!("no output for line {}", w.line));
         assert_eq!(l["state"], w.state, "{l}");
     }
+    // A sync message waits for its ack before the next one goes.
+    let at = |line: u64, key: &str| {
+        let l = lines.iter().find(|l| l["line"] == line).unwrap();
+        chrono::DateTime::parse_from_rfc3339(l[key].as_str().unwrap()).unwrap()
+    };
+    assert!(
+        at(7, "submitted_at") >= at(1, "completed_at"),
+        "sync in file order"
+    );
     for mode in ["sync:", "async:", "oneway:"] {
         assert!(stderr.contains(mode), "a summary per mode: {stderr}");
     }
@@ -188,4 +232,143 @@ fn replay_validates_first_sends_exactly_the_good_lines_and_a_journal_replays_the
     }
     assert_stored(&rt, &sb.namesrv_addr, &again_topic);
     rt.shutdown();
+}
+
+/// No broker needed: an unwritable journal is a warning and the send's own
+/// outcome still decides the exit status; `replay -` reads standard input.
+#[test]
+fn an_unwritable_journal_warns_and_replay_reads_stdin() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join(".local/state/rmq-console");
+    std::fs::create_dir_all(&state).unwrap();
+    // A file where the journal's directory should be.
+    std::fs::write(state.join("journal"), "").unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = binary(home.path())
+        .args(["send", "--namesrv", &closed.to_string(), "--topic", "t"])
+        .args(["--body", "x", "--mode", "sync"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the send failed, not the journal"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rmq-console: warning: journal:") && stderr.contains("sending goes on"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"state\":\"failed\""));
+
+    let mut child = binary(home.path())
+        .args(["replay", "-", "--dry-run", "--topic", "other"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        b"{\"topic\":\"t\",\"body\":\"a\"}\nnot json\n",
+    )
+    .unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["topic"], "other", "--topic applies");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("stdin:2: broken JSON"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The console end to end in tmux, on its own sandbox: a send shows in the
+/// history pane (`H`), a replay file is imported (`I`) with its invalid line
+/// named and its messages sent, and `E` exports the results.
+#[test]
+fn console_history_import_and_export_end_to_end() {
+    use std::time::Duration;
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = home.path().join("in.jsonl");
+    std::fs::write(
+        &file,
+        "{\"topic\":\"demo-topic\",\"keys\":[\"imp-1\"],\"body\":\"imported one\"}\n\
+         {\"topic\":\"demo-topic\",\"body\":\n\
+         {\"topic\":\"demo-topic\",\"keys\":[\"imp-2\"],\"body\":\"imported two\",\"mode\":\"async\"}\n",
+    )
+    .unwrap();
+    let tmux = Tmux {
+        socket: home.path().join("tmux.sock"),
+    };
+    let command = format!(
+        "env -i HOME={home} TMPDIR={tmp} PATH=/usr/bin:/bin TERM=xterm-256color {BIN}; \
+         echo EXIT=$?; sleep 60",
+        home = home.path().display(),
+        tmp = tmp.path().display(),
+    );
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    tmux.wait_for("a ready sandbox", Duration::from_secs(60), |s| {
+        s.contains("SANDBOX") && s.contains("ready")
+    });
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tmux.literal("from the history e2e");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the acknowledgement", Duration::from_secs(30), |s| {
+        s.contains("OK SendOk")
+    });
+    tmux.keys(&["Escape", "H"]);
+    tmux.wait_for("the history pane", Duration::from_secs(10), |s| {
+        s.contains("History (1 of 1") && s.contains("from the history e2e")
+    });
+    tmux.keys(&["Escape", "I"]);
+    tmux.literal(file.to_str().unwrap());
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the import list", Duration::from_secs(10), |s| {
+        s.contains("2 message(s), 1 invalid") && s.contains("line 2: broken JSON")
+    });
+    tmux.keys(&["s"]);
+    tmux.wait_for(
+        "both imported messages acknowledged",
+        Duration::from_secs(30),
+        |s| s.contains("sent 2/2, 2 ok, 0 failed"),
+    );
+    tmux.keys(&["Escape", "E"]);
+    tmux.wait_for("the export notice", Duration::from_secs(10), |s| {
+        s.contains("exported 3 result(s)")
+    });
+    let exports = home.path().join(".local/state/rmq-console/exports");
+    let jsonl = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .expect("a JSON Lines export");
+    let records = json_lines(&std::fs::read(jsonl).unwrap());
+    let bodies: Vec<&str> = records
+        .iter()
+        .map(|r| r["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["from the history e2e", "imported one", "imported two"],
+        "oldest first"
+    );
+    assert!(records.iter().all(|r| r["state"] == "acknowledged"));
 }

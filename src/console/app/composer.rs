@@ -339,5 +339,8 @@ impl App {
         self.composer.validate(self.max_message_bytes());
         self.composer
             .validate_kind(self.mode, self.max_message_bytes(), self.now);
+        if focus == Focus::Topic {
+            self.offer_last_draft();
+        }
     }
 }

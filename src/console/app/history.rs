@@ -1,17 +1,16 @@
 //! The history pane's state and keys: journal records newest first, a
 //! filter typed over topic, tag, keys, outcome and body text, a record's
 //! detail, selection, loading a record into the composer, and resending the
-//! selected records as they were (after a confirmation on a protected
-//! profile). Records are read by the run loop (`Effect::LoadHistory`) and
+//! selected records as they were, at a rate (`+`/`-`, `x` cancels), after
+//! a confirmation on a protected profile. Records are read by the run loop (`Effect::LoadHistory`) and
 //! arrive as `Action::HistoryLoaded`; this module does no I/O.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::{App, Effect, Focus, Level, Overlay, line_input};
+use super::{App, Effect, Focus, Level, Overlay, RATES, line_input};
 use crate::console::keymap::Bind;
 use crate::journal::Record;
-use crate::producer::ProducerCommand;
 
 /// At most this many records are held by the pane (the newest).
 pub const HISTORY_LIMIT: usize = 10_000;
@@ -33,6 +32,8 @@ pub struct HistoryView {
     pub detail: bool,
     /// A resend on a protected profile waits for `y`.
     pub confirm: Option<usize>,
+    /// Resend rate: index into `RATES`.
+    pub rate: usize,
 }
 
 impl HistoryView {
@@ -42,8 +43,13 @@ impl HistoryView {
         Self {
             records,
             warnings,
+            rate: 3,
             ..Default::default()
         }
+    }
+
+    pub fn rate(&self) -> u32 {
+        RATES[self.rate.min(RATES.len() - 1)]
     }
 
     /// Records the filter keeps (every word must match somewhere),
@@ -99,11 +105,13 @@ impl App {
         if self.quitting.is_some() {
             return None;
         }
+        self.notice(Level::Info, "reading the journal…");
         Some(Effect::LoadHistory)
     }
 
     /// The loop read the journal.
     pub(super) fn history_loaded(&mut self, records: Vec<Record>, warnings: Vec<String>) {
+        self.notice = None;
         if let Some(w) = warnings.first() {
             self.notice(
                 Level::Warn,
@@ -164,6 +172,9 @@ impl App {
                 let r = h.current().cloned()?;
                 self.load_record(&r);
             }
+            Bind::RateUp => h.rate = (h.rate + 1).min(RATES.len() - 1),
+            Bind::RateDown => h.rate = h.rate.saturating_sub(1),
+            Bind::CancelBurst => return self.cancel_pacer(),
             Bind::Resend => return self.resend(false),
             Bind::Yes => return self.resend(true),
             _ => {}
@@ -178,6 +189,7 @@ impl App {
         self.composer.topic = line_input(&d.topic);
         self.composer.tag = line_input(d.tag.as_deref().unwrap_or(""));
         self.composer.keys = line_input(&d.keys.join(" "));
+        self.composer.kind_text = line_input(r.kind.as_deref().unwrap_or(""));
         let props: Vec<String> = d
             .properties
             .iter()
@@ -193,6 +205,8 @@ impl App {
             ratatui_textarea::TextArea::new(body.split('\n').map(str::to_string).collect());
         self.composer.validate(self.max_message_bytes());
         self.mode = r.mode;
+        self.composer
+            .validate_kind(self.mode, self.max_message_bytes(), self.now);
         self.overlay = Overlay::None;
         self.focus = Focus::Body;
         let lossy = r.body.is_none() && r.body_base64.is_some();
@@ -239,28 +253,12 @@ impl App {
         }
         h.confirm = None;
         h.selected.clear();
-        let mut effects = Vec::new();
-        for r in &records {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            let draft = Arc::new(r.draft());
-            if let Err(e) = self.ledger.accept(seq, r.mode) {
-                tracing::warn!("send #{seq}: {e}");
-            }
-            self.in_flight.insert(seq, draft.clone());
-            self.sources.insert(seq, r.id.clone());
-            self.push_accepted(seq, r.mode, draft.clone());
-            effects.push(Effect::Submit(ProducerCommand::Send {
-                seq,
-                mode: r.mode,
-                draft,
-            }));
-        }
-        self.notice(
-            Level::Info,
-            format!("resent {} record(s) as they were", records.len()),
-        );
-        Some(Effect::Many(effects))
+        let rate = RATES[h.rate.min(RATES.len() - 1)];
+        let items = records
+            .iter()
+            .map(|r| (Arc::new(r.draft()), r.mode, Some(r.id.clone())))
+            .collect();
+        self.start_pacer(items, rate)
     }
 
     /// `E`: the results log's completed sends, for the loop to write as

@@ -184,7 +184,7 @@ impl App {
         None
     }
 
-    fn start_pacer(
+    pub(super) fn start_pacer(
         &mut self,
         items: Vec<(Arc<Draft>, Mode, Option<String>)>,
         rate: u32,
@@ -223,8 +223,19 @@ impl App {
     /// Sends what is due by now at the pacer's rate.
     pub(super) fn pace(&mut self) -> Option<Effect> {
         let now = self.now;
+        let stopped = self.quitting.is_some() || self.switching.is_some() || !self.producer_alive;
         let p = self.pacer.as_mut()?;
         if p.queue.is_empty() {
+            return None;
+        }
+        if stopped {
+            // Quitting, switching or a dead producer: what is left is not
+            // sent (the results say how far it got).
+            let left = p.queue.len();
+            p.queue.clear();
+            p.cancelled = true;
+            let text = format!("import stopped: {} sent, {left} not sent", p.sent);
+            self.notice(Level::Warn, text);
             return None;
         }
         let elapsed = (now - p.started).num_milliseconds().max(0) as u64;
@@ -240,7 +251,7 @@ impl App {
         let mut effects = Vec::new();
         for (draft, mode, source) in batch {
             let seq = self.next_seq;
-            self.next_seq += 1;
+            self.next_seq += draft.kind.messages();
             if let Err(e) = self.ledger.accept(seq, mode) {
                 tracing::warn!("send #{seq}: {e}");
             }
@@ -257,7 +268,7 @@ impl App {
         (!effects.is_empty()).then_some(Effect::Many(effects))
     }
 
-    fn cancel_pacer(&mut self) -> Option<Effect> {
+    pub(super) fn cancel_pacer(&mut self) -> Option<Effect> {
         match self.pacer.as_mut() {
             Some(p) if !p.queue.is_empty() => {
                 let left = p.queue.len();

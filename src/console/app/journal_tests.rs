@@ -5,6 +5,7 @@ use std::time::Duration;
 use ratatui_textarea::TextArea;
 
 use super::*;
+use crate::console::app::line_input;
 use crate::console::keymap::Context;
 use crate::console::ui::tests::{empty_app, t0};
 use crate::message::{Completion, Mode, Outcome};
@@ -216,9 +217,21 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
     app.update(Action::Key(Bind::ScrollDown)); // 2
     app.update(Action::Key(Bind::ToggleSelect));
     assert_eq!(history(&app).selected.len(), 2);
-    let Some(Effect::Many(effects)) = app.update(Action::Key(Bind::Resend)) else {
+    // 1 per second: the first at once, the other on the clock.
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    assert_eq!(history(&app).rate(), 1);
+    let Some(Effect::Many(mut effects)) = app.update(Action::Key(Bind::Resend)) else {
         panic!("sends")
     };
+    assert_eq!(effects.len(), 1);
+    let Some(Effect::Many(more)) =
+        app.update(Action::Tick(app.now + chrono::Duration::milliseconds(1000)))
+    else {
+        panic!("the second on the clock")
+    };
+    effects.extend(more);
     let sends: Vec<(u64, Mode, String)> = effects
         .iter()
         .map(|e| match e {
@@ -249,6 +262,29 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
         panic!("journaled")
     };
     assert_eq!(e.source.as_deref(), Some("ab12cd34-4"));
+    // The result's detail names the record; the record's detail names the
+    // resend once the journal holds it.
+    let row = app.log.shown().iter().position(|x| x.seq == 2).unwrap();
+    app.overlay = Overlay::None;
+    app.focus = Focus::Log;
+    app.selected = row;
+    app.update(Action::Key(Bind::OpenDetail));
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(
+        screen.contains("resent from    record ab12cd34-4"),
+        "{screen}"
+    );
+    let mut resent = crate::journal::Record::from_entry(&e, "ef56-2".into());
+    resent.submitted_at = "2026-11-25T12:01:00.000+00:00".into();
+    app.update(Action::Key(Bind::Close));
+    app.update(Action::HistoryLoaded {
+        records: vec![record(4, "orders", "acknowledged", "{\"id\":4}"), resent],
+        warnings: vec![],
+    });
+    app.update(Action::Key(Bind::ScrollDown));
+    app.update(Action::Key(Bind::OpenDetail));
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(screen.contains("resent as    ef56-2"), "{screen}");
 }
 
 #[test]
@@ -414,6 +450,19 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
 }
 
 #[test]
+fn a_paced_import_stops_when_the_producer_dies() {
+    let mut app = import_app();
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    assert_eq!(sends(app.update(Action::Key(Bind::QuickSend))).len(), 1);
+    app.update(Action::ProducerDied("boom".into()));
+    assert!(sends(app.update(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
+    let pc = app.pacer.clone().unwrap();
+    assert!(pc.cancelled && pc.queue.is_empty() && pc.sent == 1);
+    assert!(app.notice.unwrap().text.contains("2 not sent"));
+}
+
+#[test]
 fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
     let mut app = import_app();
     app.profiles[app.current].protected = true;
@@ -438,5 +487,46 @@ fn import_dialog_snapshots() {
     insta::assert_snapshot!(
         "import_120x40",
         crate::console::ui::tests::draw(&app, 120, 40)
+    );
+}
+
+#[test]
+fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
+    let mut app = ready_app();
+    app.composer.tag = line_input("paid");
+    app.composer.validate(app.max_message_bytes());
+    app.focus = Focus::Log;
+    assert!(app.update(Action::Key(Bind::Send)).is_some());
+    // Another message to another topic.
+    app.composer.topic = line_input("");
+    app.composer.body = TextArea::new(vec!["other".into()]);
+    app.composer.tag = line_input("");
+    app.focus = Focus::Topic;
+    for c in "Topic".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    assert!(app.offered.is_none(), "no draft for `Topic`");
+    for c in "Test".chars() {
+        app.update(Action::Edit(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
+    }
+    let n = app.notice.clone().expect("offered");
+    assert!(n.text.contains("Ctrl-O restores it"), "{}", n.text);
+    app.update(Action::Key(Bind::RestoreDraft));
+    let d = app.composer.draft().unwrap();
+    assert_eq!(
+        (d.topic.as_str(), d.tag.as_deref()),
+        ("TopicTest", Some("paid"))
+    );
+    assert_eq!(d.body, b"hello");
+    assert_eq!(
+        app.focus,
+        Focus::Topic,
+        "stays where the operator was typing"
     );
 }

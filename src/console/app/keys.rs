@@ -118,6 +118,7 @@ impl App {
             Bind::TxCommit => self.decide(TxChoice::Commit),
             Bind::TxRollback => self.decide(TxChoice::Rollback),
             Bind::TxUnknown => self.decide(TxChoice::Unknown),
+            Bind::RestoreDraft => self.restore_draft(),
             Bind::Close
             | Bind::Submit
             | Bind::Yes

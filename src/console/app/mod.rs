@@ -5,6 +5,7 @@
 
 mod compare;
 mod composer;
+mod drafts;
 mod history;
 mod import;
 mod keys;
@@ -172,6 +173,13 @@ pub struct App {
     pub sources: HashMap<Seq, String>,
     /// An import being sent at a rate.
     pub pacer: Option<Pacer>,
+    /// The journal record each resend of this session came from (kept for
+    /// the detail view; at most `HISTORY_LIMIT`).
+    pub resent_from: HashMap<Seq, String>,
+    /// The last draft sent to each topic, oldest first.
+    pub last_drafts: Vec<Draft>,
+    /// The topic whose last draft the restore key would bring back.
+    pub offered: Option<String>,
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
@@ -220,6 +228,9 @@ impl App {
             in_flight: HashMap::new(),
             sources: HashMap::new(),
             pacer: None,
+            last_drafts: Vec::new(),
+            resent_from: HashMap::new(),
+            offered: None,
             quitting: None,
             switching: None,
             should_exit: false,

@@ -68,7 +68,10 @@ impl App {
     /// Sends what the confirmation box holds.
     pub(super) fn confirmed(&mut self) -> Option<Effect> {
         match std::mem::replace(&mut self.overlay, Overlay::None) {
-            Overlay::Confirm(c) => self.emit(c.pending),
+            Overlay::Confirm(c) => {
+                self.remember_draft(&c.pending.draft);
+                self.emit(c.pending)
+            }
             _ => None,
         }
     }

@@ -80,6 +80,7 @@ impl App {
             return None;
         }
         self.overlay = Overlay::None;
+        self.remember_draft(&pending.draft);
         self.emit(pending)
     }
 
@@ -274,6 +275,10 @@ impl App {
         self.paced_completed(c.seq, c.outcome.is_expected_for(c.mode));
         let mut journal = self.journal_entry(&c, draft.clone());
         if let Some(source) = self.sources.remove(&c.seq) {
+            if self.resent_from.len() >= super::HISTORY_LIMIT {
+                self.resent_from.clear();
+            }
+            self.resent_from.insert(c.seq, source.clone());
             if let Some(e) = journal.as_mut() {
                 e.source = Some(source.clone());
             }

@@ -34,6 +34,11 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
         kv("at", app.fmt_datetime(e.at), s),
         kv("profile", e.profile.clone(), s),
     ];
+    // A resend from the history pane or an import names its record (the
+    // history's detail of that record lists this send back).
+    if let Some(r) = app.resent_from.get(&e.seq) {
+        out.push(kv("resent from", format!("record {r}"), s));
+    }
     match &e.kind {
         EntryKind::Completed {
             outcome,

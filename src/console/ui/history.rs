@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::results::cut;
 use crate::console::app::{App, HistoryView};
-use crate::console::keymap::Context;
+use crate::console::keymap::{Bind, Context};
 use crate::journal::Record;
 use crate::theme::Styles;
 
@@ -72,6 +72,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
             s.muted,
         ),
     ])];
+    let key = |b| app.keymap.key_for(Context::History, b).unwrap_or_default();
+    let mut pace = format!(
+        "resend rate {}/s ({}/{} change, {} cancels)",
+        h.rate(),
+        key(Bind::RateUp),
+        key(Bind::RateDown),
+        key(Bind::CancelBurst)
+    );
+    if let Some(pc) = &app.pacer {
+        pace.push_str(&format!(
+            " · sent {}/{}, {} ok, {} failed{}",
+            pc.sent,
+            pc.total,
+            pc.succeeded,
+            pc.failed,
+            if pc.cancelled { ", cancelled" } else { "" }
+        ));
+    }
+    lines.push(Line::styled(pace, s.muted));
     if let Some(n) = h.confirm {
         lines.push(Line::styled(
             format!(
@@ -85,6 +104,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
         && let Some(r) = h.current()
     {
         lines.extend(detail(r, s));
+        // The other way: this record's resends, from the journal.
+        let resent: Vec<&str> = h
+            .records
+            .iter()
+            .filter(|x| x.source.as_deref() == Some(r.id.as_str()))
+            .map(|x| x.id.as_str())
+            .collect();
+        if !resent.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<13}", "resent as"), s.muted),
+                Span::styled(resent.join(" "), s.text),
+            ]));
+        }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
     }
