@@ -139,6 +139,12 @@ fn parse_line(line: &[u8], topic: Option<&str>, max_body: usize) -> Result<Item,
         None => MessageType::Normal,
         Some(spec) => crate::types::parse_spec(&spec, now).map_err(|e| format!("type: {e}"))?,
     };
+    // A replay line is one message; the journal keeps a batch's members as
+    // plain messages, so a batch is replayed as its N lines, never as a
+    // line that would multiply itself.
+    if matches!(kind, MessageType::Batch { .. }) {
+        return Err("type: a replay line is one message: write a batch's messages as lines of their own, not `batch N`".into());
+    }
     let draft = Draft {
         kind,
         topic,
@@ -218,6 +224,7 @@ mod tests {
 {"topic":"orders","body":"f","type":"fifo order-1","mode":"async"}
 {"topic":"orders","body":"d","type":"delay 90000ms"}
 {"topic":"orders","body":"b","type":"bogus"}
+{"topic":"orders","body":"b","type":"batch 2"}
 "#;
 
     #[test]
@@ -240,6 +247,7 @@ mod tests {
             "f.jsonl:15: no `body` or `body_base64`",
             "f.jsonl:17: type: FIFO order holds for sync sends",
             "f.jsonl:19: type: `bogus`",
+            "f.jsonl:20: type: a replay line is one message",
         ];
         assert_eq!(problems.len(), expect.len(), "{problems:#?}");
         for (got, want) in problems.iter().zip(expect) {
