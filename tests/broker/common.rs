@@ -183,14 +183,13 @@ pub async fn assert_clean_stop(
     );
 }
 
-/// Reads messages of `topic` until `want` distinct bodies arrived (or 60 s:
-/// the first poll of a fresh consumer sometimes waits 15-20 s).
-pub async fn read_back(
+/// A started pull consumer of `topic` in a group of its own (so it reads
+/// the topic from the start), and its client runtime; shut both down after.
+pub async fn fresh_consumer(
     rt: &Runtime,
     namesrv: &str,
     topic: &str,
-    want: usize,
-) -> Vec<rocketmq_model::common::message::message_ext::MessageExt> {
+) -> (Arc<ClientRuntime>, DefaultLitePullConsumer) {
     let client = ClientRuntime::try_new(
         rt.context("consumer"),
         ClientRuntimeConfig::default(),
@@ -208,6 +207,18 @@ pub async fn read_back(
         .await
         .expect("subscribe");
     consumer.start().await.expect("consumer starts");
+    (client, consumer)
+}
+
+/// Reads messages of `topic` until `want` distinct bodies arrived (or 60 s:
+/// the first poll of a fresh consumer sometimes waits 15-20 s).
+pub async fn read_back(
+    rt: &Runtime,
+    namesrv: &str,
+    topic: &str,
+    want: usize,
+) -> Vec<rocketmq_model::common::message::message_ext::MessageExt> {
+    let (client, consumer) = fresh_consumer(rt, namesrv, topic).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut got = Vec::new();
     while got.len() < want && Instant::now() < deadline {
@@ -236,6 +247,33 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// The binary in a detached `width`x40 session named `e2e` of a tmux
+    /// server with its socket in `dir`: a clean environment holding only
+    /// `env` (`HOME=… TMPDIR=…`), PATH and TERM; `args` after the binary.
+    /// The pane stays a minute after it exits and shows `EXIT=status`.
+    pub fn start(dir: &std::path::Path, env: &str, args: &str, width: u16) -> Tmux {
+        let tmux = Tmux {
+            socket: dir.join("tmux.sock"),
+        };
+        let command = format!(
+            "env -i {env} PATH=/usr/bin:/bin TERM=xterm-256color {BIN} {args}; \
+             echo EXIT=$?; sleep 60"
+        );
+        let width = width.to_string();
+        tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &width,
+            "-y",
+            "40",
+            &command,
+        ]);
+        tmux
+    }
+
     pub fn cmd(&self, args: &[&str]) -> String {
         let out = std::process::Command::new("tmux")
             .arg("-S")

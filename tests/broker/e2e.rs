@@ -10,27 +10,16 @@ use crate::common::*;
 /// loopback-only network, in a 120x40 tmux pane. Returns when the first
 /// screen shows a ready sandbox.
 fn console_on_fresh_home(home: &std::path::Path, tmp: &std::path::Path) -> Tmux {
-    let tmux = Tmux {
-        socket: home.join("tmux.sock"),
-    };
-    let command = format!(
-        "env -i HOME={home} TMPDIR={tmp} PATH=/usr/bin:/bin TERM=xterm-256color {bin}; \
-         echo EXIT=$?; sleep 60",
-        home = home.display(),
-        tmp = tmp.display(),
-        bin = BIN,
+    let tmux = Tmux::start(
+        home,
+        &format!(
+            "HOME={home} TMPDIR={tmp}",
+            home = home.display(),
+            tmp = tmp.display()
+        ),
+        "",
+        120,
     );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
     tmux.wait_for(
         "the console on a ready sandbox",
         Duration::from_secs(60),

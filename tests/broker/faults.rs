@@ -421,27 +421,12 @@ fn the_console_rides_out_name_server_and_broker_faults() {
     let topic = unique("console");
     let (home, config) =
         short_timeout_home(&sb.namesrv_addr, &format!("default-topic = \"{topic}\"\n"));
-    let tmux = Tmux {
-        socket: home.path().join("tmux.sock"),
-    };
-    let command = format!(
-        "env -i HOME={home} PATH=/usr/bin:/bin TERM=xterm-256color {bin} --config {config}; \
-         echo EXIT=$?; sleep 60",
-        home = home.path().display(),
-        config = config.display(),
-        bin = BIN,
+    let tmux = Tmux::start(
+        home.path(),
+        &format!("HOME={home}", home = home.path().display()),
+        &format!("--config {config}", config = config.display()),
+        160,
     );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &command,
-    ]);
     tmux.wait_for(
         "unreachable in the status bar",
         Duration::from_secs(30),
@@ -612,24 +597,7 @@ async fn read_ids(
     topic: &str,
     want: &std::collections::BTreeSet<String>,
 ) -> std::collections::BTreeSet<String> {
-    use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultLitePullConsumer};
-    let client = ClientRuntime::try_new(
-        rt.context("consumer"),
-        ClientRuntimeConfig::default(),
-        rocketmq_observability::TelemetryHandle::noop(),
-    )
-    .expect("client runtime");
-    let consumer = DefaultLitePullConsumer::builder(client.clone())
-        .consumer_group(unique("consumer"))
-        .name_server_addr(namesrv.to_string())
-        .auto_commit(true)
-        .build()
-        .expect("consumer builds");
-    consumer
-        .subscribe_with_expression(topic, "*")
-        .await
-        .expect("subscribe");
-    consumer.start().await.expect("consumer starts");
+    let (client, consumer) = fresh_consumer(rt, namesrv, topic).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = std::collections::BTreeSet::new();
     while !want.is_subset(&seen) && Instant::now() < deadline {

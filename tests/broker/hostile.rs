@@ -184,28 +184,17 @@ fn an_unwritable_state_folder_runs_without_a_log_and_says_so() {
         "{stderr}"
     );
 
-    let tmux = Tmux {
-        socket: home.path().join("tmux.sock"),
-    };
-    let command = format!(
-        "env -i HOME={home} XDG_STATE_HOME={state} TMPDIR={tmp} PATH=/usr/bin:/bin \
-         TERM=xterm-256color {bin}; echo EXIT=$?; sleep 60",
-        home = home.path().display(),
-        state = state.display(),
-        tmp = tmp.path().display(),
-        bin = BIN,
+    let tmux = Tmux::start(
+        home.path(),
+        &format!(
+            "HOME={home} XDG_STATE_HOME={state} TMPDIR={tmp}",
+            home = home.path().display(),
+            state = state.display(),
+            tmp = tmp.path().display(),
+        ),
+        "",
+        160,
     );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &command,
-    ]);
     tmux.wait_for(
         "the console on a ready sandbox, saying it cannot log",
         Duration::from_secs(60),

@@ -305,26 +305,16 @@ fn console_history_import_and_export_end_to_end() {
          {\"topic\":\"demo-topic\",\"keys\":[\"imp-2\"],\"body\":\"imported two\",\"mode\":\"async\"}\n",
     )
     .unwrap();
-    let tmux = Tmux {
-        socket: home.path().join("tmux.sock"),
-    };
-    let command = format!(
-        "env -i HOME={home} TMPDIR={tmp} PATH=/usr/bin:/bin TERM=xterm-256color {BIN}; \
-         echo EXIT=$?; sleep 60",
-        home = home.path().display(),
-        tmp = tmp.path().display(),
+    let tmux = Tmux::start(
+        home.path(),
+        &format!(
+            "HOME={home} TMPDIR={tmp}",
+            home = home.path().display(),
+            tmp = tmp.path().display()
+        ),
+        "",
+        120,
     );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
     tmux.wait_for("a ready sandbox", Duration::from_secs(60), |s| {
         s.contains("SANDBOX") && s.contains("ready")
     });

@@ -15,7 +15,7 @@ use rmq_console::producer::{self, BurstSpec, ProducerCommand, ProducerEvent};
 use rmq_console::runtime::Runtime;
 use rmq_console::sandbox::SandboxOptions;
 use rmq_console::types::{Delay, MessageType, TxChoice};
-use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultLitePullConsumer};
+use rocketmq_client_rust::{ClientRuntime, DefaultLitePullConsumer};
 use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_ext::MessageExt;
 
@@ -32,23 +32,7 @@ struct Reader {
 
 impl Reader {
     async fn start(rt: &Runtime, namesrv: &str, topic: &str) -> Reader {
-        let client = ClientRuntime::try_new(
-            rt.context("consumer"),
-            ClientRuntimeConfig::default(),
-            rocketmq_observability::TelemetryHandle::noop(),
-        )
-        .expect("client runtime");
-        let consumer = DefaultLitePullConsumer::builder(client.clone())
-            .consumer_group(unique("consumer"))
-            .name_server_addr(namesrv.to_string())
-            .auto_commit(true)
-            .build()
-            .expect("consumer builds");
-        consumer
-            .subscribe_with_expression(topic, "*")
-            .await
-            .expect("subscribe");
-        consumer.start().await.expect("consumer starts");
+        let (client, consumer) = fresh_consumer(rt, namesrv, topic).await;
         Reader {
             client,
             consumer,
@@ -592,27 +576,16 @@ fn refused_combinations_send_nothing() {
 /// The console on its own sandbox in a 120x40 tmux pane (empty HOME, no
 /// config: the sandbox profile, transaction policy "ask").
 fn console(home: &std::path::Path, tmp: &std::path::Path) -> Tmux {
-    let tmux = Tmux {
-        socket: home.join("tmux.sock"),
-    };
-    let command = format!(
-        "env -i HOME={home} TMPDIR={tmp} PATH=/usr/bin:/bin TERM=xterm-256color {bin}; \
-         echo EXIT=$?; sleep 60",
-        home = home.display(),
-        tmp = tmp.display(),
-        bin = BIN,
+    let tmux = Tmux::start(
+        home,
+        &format!(
+            "HOME={home} TMPDIR={tmp}",
+            home = home.display(),
+            tmp = tmp.display()
+        ),
+        "",
+        120,
     );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
     tmux.wait_for("a ready sandbox", Duration::from_secs(60), |s| {
         s.contains("SANDBOX") && s.contains("ready")
     });

@@ -61,19 +61,8 @@ pub fn render_form(frame: &mut Frame, area: Rect, app: &App, form: &CompareForm,
             s.text
         };
         frame.render_widget(Span::styled(f.label(), label_style), l);
-        let mut ta = form.field(f).clone();
-        ta.set_style(s.text);
-        ta.set_cursor_line_style(Style::default());
-        ta.set_cursor_style(if focused {
-            s.selection
-        } else {
-            Style::default()
-        });
-        if f == CompareField::Pacing {
-            ta.set_placeholder_text("empty = unpaced");
-            ta.set_placeholder_style(s.muted);
-        }
-        frame.render_widget(&ta, field);
+        let placeholder = (f == CompareField::Pacing).then_some("empty = unpaced");
+        super::repeat::form_field(frame, form.field(f), focused, placeholder, field, s);
         if let Some(e) = form.errors.get(&f) {
             frame.render_widget(Paragraph::new(Span::styled(format!(" {e}"), s.error)), err);
         }

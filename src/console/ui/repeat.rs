@@ -52,19 +52,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
             ),
             l,
         );
-        let mut ta = form.field(f).clone();
-        ta.set_style(s.text);
-        ta.set_cursor_line_style(Style::default());
-        ta.set_cursor_style(if focused {
-            s.selection
-        } else {
-            Style::default()
-        });
-        if f == RepeatField::Rate {
-            ta.set_placeholder_text("empty = unlimited");
-            ta.set_placeholder_style(s.muted);
-        }
-        frame.render_widget(&ta, field);
+        let placeholder = (f == RepeatField::Rate).then_some("empty = unlimited");
+        form_field(frame, form.field(f), focused, placeholder, field, s);
         if let Some(e) = form.errors.get(&f) {
             frame.render_widget(Paragraph::new(Span::styled(format!(" {e}"), s.error)), err);
         }
@@ -140,4 +129,30 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// One text field of a small form (the repeat and compare forms): the
+/// cursor shows only on the focused field, and an empty field may say what
+/// empty means.
+pub(super) fn form_field(
+    frame: &mut Frame,
+    field: &ratatui_textarea::TextArea<'static>,
+    focused: bool,
+    placeholder: Option<&str>,
+    area: Rect,
+    s: &Styles,
+) {
+    let mut ta = field.clone();
+    ta.set_style(s.text);
+    ta.set_cursor_line_style(Style::default());
+    ta.set_cursor_style(if focused {
+        s.selection
+    } else {
+        Style::default()
+    });
+    if let Some(p) = placeholder {
+        ta.set_placeholder_text(p);
+        ta.set_placeholder_style(s.muted);
+    }
+    frame.render_widget(&ta, area);
 }
