@@ -8,21 +8,9 @@ use std::time::Duration;
 use super::{ModeResult, guarantee};
 use crate::ledger::Histogram;
 
-/// Compact latency: `850µs`, `12.3ms`, `250ms`, `2.1s`; `-` for none.
+/// Compact latency (`ledger::fmt_latency`); `-` for none.
 pub fn fmt_latency(d: Option<Duration>) -> String {
-    let Some(d) = d else {
-        return "-".into();
-    };
-    let us = d.as_micros();
-    if us < 1000 {
-        format!("{us}µs")
-    } else if us < 100_000 {
-        format!("{:.1}ms", us as f64 / 1000.0)
-    } else if us < 10_000_000 {
-        format!("{}ms", us / 1000)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
+    d.map_or_else(|| "-".into(), crate::ledger::fmt_latency)
 }
 
 /// `12,345`: rates and counts read at a glance.

@@ -505,3 +505,18 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests;
+
+/// Compact latency: `850µs`, `12.3ms`, `250ms`, `2.1s`; one spelling for
+/// the console's panes, the comparison table and `bench`.
+pub fn fmt_latency(d: std::time::Duration) -> String {
+    let us = d.as_micros();
+    if us < 1000 {
+        format!("{us}µs")
+    } else if us < 100_000 {
+        format!("{:.1}ms", us as f64 / 1000.0)
+    } else if us < 10_000_000 {
+        format!("{}ms", us / 1000)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}

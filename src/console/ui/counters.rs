@@ -7,15 +7,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
-use super::fmt_latency;
 use super::mode_bar::mode_style;
+use crate::compare::fmt_latency as lat;
 use crate::console::app::App;
 use crate::message::Mode;
 use crate::theme::Styles;
-
-fn lat(d: Option<std::time::Duration>) -> String {
-    d.map_or_else(|| "-".to_string(), fmt_latency)
-}
 
 /// Default widths of the count columns (sent, ok, fail, infl, /s); a
 /// column widens when a number needs it, so there is always a space

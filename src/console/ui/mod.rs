@@ -161,19 +161,7 @@ fn clear(frame: &mut Frame, r: Rect) {
     frame.render_widget(Clear, r);
 }
 
-/// Compact latency: `850µs`, `12.3ms`, `2.10s`.
-pub fn fmt_latency(d: std::time::Duration) -> String {
-    let us = d.as_micros();
-    if us < 1000 {
-        format!("{us}µs")
-    } else if us < 100_000 {
-        format!("{:.1}ms", us as f64 / 1000.0)
-    } else if us < 10_000_000 {
-        format!("{}ms", us / 1000)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
-}
+pub use crate::ledger::fmt_latency;
 
 #[cfg(test)]
 pub(crate) mod tests;
