@@ -22,6 +22,10 @@ pub struct HistoryView {
     /// Lines of the journal that could not be read (`FILE:LINE: ...`).
     pub warnings: Vec<String>,
     pub filter: String,
+    /// Indices into `records` that the filter keeps, newest first: worked
+    /// out when the filter changes (`set_filter`), not on every frame,
+    /// because matching lowercases every field of up to 10,000 records.
+    matching: Vec<usize>,
     /// The filter is being typed.
     pub filtering: bool,
     /// Index into `shown()`.
@@ -40,12 +44,25 @@ impl HistoryView {
     pub fn new(mut records: Vec<Record>, warnings: Vec<String>) -> Self {
         records.reverse();
         records.truncate(HISTORY_LIMIT);
-        Self {
+        let mut view = Self {
             records,
             warnings,
             rate: 3,
             ..Default::default()
-        }
+        };
+        view.set_filter(String::new());
+        view
+    }
+
+    /// Sets the filter, works out which records it keeps, and puts the
+    /// cursor back on the newest of them.
+    pub fn set_filter(&mut self, filter: String) {
+        let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+        self.matching = (0..self.records.len())
+            .filter(|&i| words.iter().all(|w| matches(&self.records[i], w)))
+            .collect();
+        self.filter = filter;
+        self.cursor = 0;
     }
 
     pub fn rate(&self) -> u32 {
@@ -55,19 +72,11 @@ impl HistoryView {
     /// Records the filter keeps (every word must match somewhere),
     /// newest first.
     pub fn shown(&self) -> Vec<&Record> {
-        let words: Vec<String> = self
-            .filter
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
-        self.records
-            .iter()
-            .filter(|r| words.iter().all(|w| matches(r, w)))
-            .collect()
+        self.matching.iter().map(|&i| &self.records[i]).collect()
     }
 
     pub fn current(&self) -> Option<&Record> {
-        self.shown().get(self.cursor).copied()
+        self.matching.get(self.cursor).map(|&i| &self.records[i])
     }
 
     /// The selected records, or the cursor's when none is selected, oldest
@@ -127,14 +136,15 @@ impl App {
         let Overlay::History(h) = &mut self.overlay else {
             return;
         };
+        let mut filter = h.filter.clone();
         match input.key {
-            Key::Char(c) if !input.ctrl && !input.alt => h.filter.push(c),
+            Key::Char(c) if !input.ctrl && !input.alt => filter.push(c),
             Key::Backspace => {
-                h.filter.pop();
+                filter.pop();
             }
             _ => return,
         }
-        h.cursor = 0;
+        h.set_filter(filter);
     }
 
     /// A key while the history pane is open.

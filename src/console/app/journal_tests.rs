@@ -190,8 +190,7 @@ fn history_lists_newest_first_and_filters_as_you_type() {
 
 fn history_filter(app: &mut App, text: &str) {
     if let Overlay::History(h) = &mut app.overlay {
-        h.filter = text.into();
-        h.cursor = 0;
+        h.set_filter(text.into());
     }
 }
 
