@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, Local, Timelike};
 
 use super::App;
 use crate::message::{Draft, Mode, Outcome, Seq};
@@ -204,11 +204,23 @@ impl App {
         self.selected = self.selected.min(self.log.shown().len().saturating_sub(1));
     }
 
-    /// `HH:MM:SS.mmm` in the display zone.
+    /// `HH:MM:SS.mmm` in the display zone. Written out by hand: every row
+    /// of the results pane has one per frame, and chrono's `format` parses
+    /// its format string on each call.
     pub fn fmt_time(&self, t: DateTime<Local>) -> String {
+        fn hms(t: impl Timelike) -> String {
+            // A leap second's nanoseconds run past 1e9; `%.3f` wraps them.
+            let ms = t.nanosecond() % 1_000_000_000 / 1_000_000;
+            format!(
+                "{:02}:{:02}:{:02}.{ms:03}",
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        }
         match self.display_offset {
-            Some(off) => t.with_timezone(&off).format("%H:%M:%S%.3f").to_string(),
-            None => t.format("%H:%M:%S%.3f").to_string(),
+            Some(off) => hms(t.with_timezone(&off)),
+            None => hms(t),
         }
     }
 

@@ -739,3 +739,28 @@ fn idle_ticks_do_not_redraw() {
     app.update(Action::Tick(t0() + chrono::Duration::seconds(60)));
     assert!(app.dirty, "the uptime minute changed");
 }
+
+#[test]
+fn fmt_time_matches_chrono_in_both_zones() {
+    use chrono::{FixedOffset, TimeZone};
+    let mut app = empty_app();
+    // Midnight, the last millisecond of a day, a millisecond boundary and
+    // an ordinary moment, in the local zone and in one ahead of UTC.
+    let moments = [0i64, 86_399_999, 1_700_000_000_000, 1_700_000_012_345];
+    for offset in [None, Some(FixedOffset::east_opt(5 * 3600 + 1800).unwrap())] {
+        app.display_offset = offset;
+        for ms in moments {
+            let t = chrono::Local.timestamp_millis_opt(ms).unwrap();
+            let want = match offset {
+                Some(o) => t.with_timezone(&o).format("%H:%M:%S%.3f").to_string(),
+                None => t.format("%H:%M:%S%.3f").to_string(),
+            };
+            assert_eq!(app.fmt_time(t), want, "at {ms} ms, offset {offset:?}");
+        }
+    }
+    // 1,700,000,012,345 ms is 22:13:32.345 UTC, so 03:43:32.345 at +05:30.
+    let t = chrono::Local
+        .timestamp_millis_opt(1_700_000_012_345)
+        .unwrap();
+    assert_eq!(app.fmt_time(t), "03:43:32.345");
+}
