@@ -5,8 +5,11 @@
 //! ratio task / library per mode (target: at least 0.95). With `--raw PATH`
 //! the broker's own limit from `raw_send.py` (a minimal remoting-protocol
 //! client) is a third column. `--rss N` then runs N sends through the
-//! producer task folded into a console `App`, as a console session would,
-//! and reports the process's resident memory.
+//! producer task folded into a console `App` and written to a journal, as a
+//! console session would, and reports the process's resident memory. Both
+//! sides send from a runtime worker (the library's sends are spawned, as
+//! the producer task is); `--callers-on-main` awaits the library from the
+//! main thread instead, to show what those thread crossings cost.
 //!
 //! ```sh
 //! unshare --net -- bash -c 'ip link set lo up && \
@@ -21,13 +24,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rmq_console::console::ProfileChoice;
-use rmq_console::console::app::{Action, App, AppConfig};
+use rmq_console::console::app::{Action, App, AppConfig, Effect};
 use rmq_console::console::keymap::Keymap;
 use rmq_console::events::ProducerEvent;
+use rmq_console::journal::{self, Journal};
 use rmq_console::message::{Draft, Mode};
-use rmq_console::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
+use rmq_console::producer::{self, BurstSpec, ProducerCommand, ProducerHandle, ProducerSettings};
 use rmq_console::runtime::Runtime;
 use rocketmq_client_rust::{ClientConfig, ClientRuntime, ClientRuntimeConfig, DefaultMQProducer};
+use tokio::sync::mpsc;
 
 struct Opts {
     namesrv: Option<String>,
@@ -41,6 +46,12 @@ struct Opts {
     /// One case only (`lib-sync`, `task-sync`, `lib-async`, `task-async`),
     /// once: what a profiler runs.
     only: Option<String>,
+    /// Await the library's sends and read the task's events on the main
+    /// thread (`block_on`) instead of a runtime worker: how the harness
+    /// measured before, kept to show what the thread crossings cost.
+    callers_on_main: bool,
+    /// Runtime worker threads (default: the console's, `Runtime::WORKERS`).
+    workers: usize,
 }
 
 fn opts() -> Option<Opts> {
@@ -54,6 +65,8 @@ fn opts() -> Option<Opts> {
         raw: None,
         rss: None,
         only: None,
+        callers_on_main: false,
+        workers: Runtime::WORKERS,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -68,6 +81,8 @@ fn opts() -> Option<Opts> {
             "--raw" => o.raw = Some(val()),
             "--rss" => o.rss = Some(val().parse().expect("--rss N")),
             "--only" => o.only = Some(val()),
+            "--callers-on-main" => o.callers_on_main = true,
+            "--workers" => o.workers = val().parse().expect("--workers N"),
             _ => {} // cargo's own `--bench`
         }
     }
@@ -99,45 +114,8 @@ fn next_id() -> u64 {
 
 const WARMUP: u64 = 200;
 
-/// The producer task: a warm-up burst, then `count` in `mode`; msg/s from
-/// the Burst command to the last outcome reaching this side of the channel.
-async fn task_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> f64 {
-    let (handle, mut events, join) = producer::spawn(rt.context("task"), settings(addr, o.window));
-    let d = Arc::new(draft(topic, o.body));
-    let burst = |id: u64, first_seq: u64, count: u64| {
-        ProducerCommand::Burst(BurstSpec {
-            id,
-            mode,
-            draft: d.clone(),
-            count,
-            rate: None,
-            key_template: None,
-            first_seq,
-            verify: false,
-        })
-    };
-    let mut run = async |cmd: ProducerCommand, count: u64| -> (Duration, u64) {
-        let started = Instant::now();
-        handle.submit(cmd).await.expect("task takes the burst");
-        let (mut done, mut failed) = (0, 0);
-        while done < count {
-            match events.recv().await.expect("events until the end") {
-                ProducerEvent::Completed(c) => {
-                    done += 1;
-                    failed += u64::from(!matches!(
-                        c.outcome,
-                        rmq_console::message::Outcome::Acknowledged(_)
-                    ));
-                }
-                ProducerEvent::Stopped { .. } => panic!("producer stopped"),
-                _ => {}
-            }
-        }
-        (started.elapsed(), failed)
-    };
-    run(burst(1, 1, WARMUP), WARMUP).await;
-    let (took, failed) = run(burst(2, 1 + WARMUP, o.count), o.count).await;
-    assert_eq!(failed, 0, "task {mode}: {failed} failed");
+/// Asks the producer task to shut down and waits for its `Stopped`.
+async fn stop(handle: &ProducerHandle, events: &mut mpsc::Receiver<ProducerEvent>) {
     handle
         .submit(ProducerCommand::Shutdown {
             grace: Duration::from_secs(3),
@@ -149,6 +127,59 @@ async fn task_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -
             break;
         }
     }
+}
+
+/// The producer task: a warm-up burst, then `count` in `mode`; msg/s from
+/// the Burst command to the last outcome reaching this side of the channel.
+async fn task_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> f64 {
+    let (handle, mut events, join) = producer::spawn(rt.context("task"), settings(addr, o.window));
+    let d = Arc::new(draft(topic, o.body));
+    let count = o.count;
+    // The side that reads the events runs where the library's caller does
+    // (see `library_run`).
+    let consumer = async move {
+        let burst = |id: u64, first_seq: u64, count: u64| {
+            ProducerCommand::Burst(BurstSpec {
+                id,
+                mode,
+                draft: d.clone(),
+                count,
+                rate: None,
+                key_template: None,
+                first_seq,
+                verify: false,
+            })
+        };
+        let mut run = async |cmd: ProducerCommand, count: u64| -> (Duration, u64) {
+            let started = Instant::now();
+            handle.submit(cmd).await.expect("task takes the burst");
+            let (mut done, mut failed) = (0, 0);
+            while done < count {
+                match events.recv().await.expect("events until the end") {
+                    ProducerEvent::Completed(c) => {
+                        done += 1;
+                        failed += u64::from(!matches!(
+                            c.outcome,
+                            rmq_console::message::Outcome::Acknowledged(_)
+                        ));
+                    }
+                    ProducerEvent::Stopped { .. } => panic!("producer stopped"),
+                    _ => {}
+                }
+            }
+            (started.elapsed(), failed)
+        };
+        run(burst(1, 1, WARMUP), WARMUP).await;
+        let (took, failed) = run(burst(2, 1 + WARMUP, count), count).await;
+        assert_eq!(failed, 0, "task {mode}: {failed} failed");
+        stop(&handle, &mut events).await;
+        took
+    };
+    let took = if o.callers_on_main {
+        consumer.await
+    } else {
+        tokio::spawn(consumer).await.expect("the task's consumer")
+    };
     join.await.ok();
     o.count as f64 / took.as_secs_f64()
 }
@@ -176,61 +207,76 @@ async fn library_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode
     producer.start().await.expect("producer starts");
     let producer = Arc::new(producer);
     let d = draft(topic, o.body);
-    let window = Arc::new(tokio::sync::Semaphore::new(o.window));
-    let run = async |count: u64| -> Duration {
-        let started = Instant::now();
-        match mode {
-            Mode::Sync => {
-                for _ in 0..count {
-                    let msg = producer::to_message(&d).expect("message");
-                    let r = producer.send_with_timeout(msg, 3000).await;
-                    assert!(matches!(r, Ok(Some(_))), "library sync: {r:?}");
+    let (count, window) = (o.count, o.window);
+    // The sends run on a worker of the runtime, as the producer task does,
+    // and the task's events are read on one too: awaited from `block_on`,
+    // on the main thread, each wake-up of the send path (the library's
+    // writer task, the response; the task's events) crosses to another
+    // thread, a cost of where the caller sits, not of what is compared.
+    let sender = producer.clone();
+    let sends = async move {
+        let producer = sender;
+        let window = Arc::new(tokio::sync::Semaphore::new(window));
+        let run = async |count: u64| -> Duration {
+            let started = Instant::now();
+            match mode {
+                Mode::Sync => {
+                    for _ in 0..count {
+                        let msg = producer::to_message(&d).expect("message");
+                        let r = producer.send_with_timeout(msg, 3000).await;
+                        assert!(matches!(r, Ok(Some(_))), "library sync: {r:?}");
+                    }
+                    started.elapsed()
                 }
-                started.elapsed()
+                _ => {
+                    let done = Arc::new(AtomicU64::new(0));
+                    let last = Arc::new(Mutex::new(started));
+                    let all = Arc::new(tokio::sync::Notify::new());
+                    for _ in 0..count {
+                        let permit = window.clone().acquire_owned().await.expect("window");
+                        let slot = Mutex::new(Some(permit));
+                        let (done, last, all) = (done.clone(), last.clone(), all.clone());
+                        let msg = producer::to_message(&d).expect("message");
+                        producer
+                            .send_with_callback_timeout(
+                                msg,
+                                move |r, e| {
+                                    assert!(r.is_some(), "library async: {e:?}");
+                                    slot.lock().unwrap().take();
+                                    *last.lock().unwrap() = Instant::now();
+                                    if done.fetch_add(1, Ordering::SeqCst) + 1 == count {
+                                        all.notify_one();
+                                    }
+                                },
+                                3000,
+                            )
+                            .await
+                            .expect("library takes the async send");
+                    }
+                    if done.load(Ordering::SeqCst) < count {
+                        all.notified().await;
+                    }
+                    let at = *last.lock().unwrap();
+                    at - started
+                }
             }
-            _ => {
-                let done = Arc::new(AtomicU64::new(0));
-                let last = Arc::new(Mutex::new(started));
-                let all = Arc::new(tokio::sync::Notify::new());
-                for _ in 0..count {
-                    let permit = window.clone().acquire_owned().await.expect("window");
-                    let slot = Mutex::new(Some(permit));
-                    let (done, last, all) = (done.clone(), last.clone(), all.clone());
-                    let msg = producer::to_message(&d).expect("message");
-                    producer
-                        .send_with_callback_timeout(
-                            msg,
-                            move |r, e| {
-                                assert!(r.is_some(), "library async: {e:?}");
-                                slot.lock().unwrap().take();
-                                *last.lock().unwrap() = Instant::now();
-                                if done.fetch_add(1, Ordering::SeqCst) + 1 == count {
-                                    all.notify_one();
-                                }
-                            },
-                            3000,
-                        )
-                        .await
-                        .expect("library takes the async send");
-                }
-                if done.load(Ordering::SeqCst) < count {
-                    all.notified().await;
-                }
-                let at = *last.lock().unwrap();
-                at - started
-            }
-        }
+        };
+        // One sync send first: a full async window on a cold connection
+        // overflows the client's admission queue (the task's slow start
+        // does the same; BROKER-NOTES).
+        let first = producer::to_message(&d).expect("message");
+        producer
+            .send_with_timeout(first, 3000)
+            .await
+            .expect("first send");
+        run(WARMUP).await;
+        run(count).await
     };
-    // One sync send first: a full async window on a cold connection
-    // overflows the client's admission queue (the task's slow start does
-    // the same; BROKER-NOTES).
-    let first = producer::to_message(&d).expect("message");
-    producer
-        .send_with_timeout(first, 3000)
-        .await
-        .expect("first send");
-    run(WARMUP).await;
-    let took = run(o.count).await;
+    let took = if o.callers_on_main {
+        sends.await
+    } else {
+        tokio::spawn(sends).await.expect("the library's sends")
+    };
     if let Ok(mut p) = Arc::try_unwrap(producer) {
         p.shutdown().await;
     }
@@ -291,8 +337,26 @@ fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// Hands the journal entries among `effect` to the writer, as the console's
+/// run loop does; counts them.
+fn journal_effect(journal: &Journal, effect: Option<Effect>) -> u64 {
+    match effect {
+        Some(Effect::Journal(entry)) => {
+            journal.record(*entry);
+            1
+        }
+        Some(Effect::Many(effects)) => effects
+            .into_iter()
+            .map(|e| journal_effect(journal, Some(e)))
+            .sum(),
+        _ => 0,
+    }
+}
+
 /// N sends (async bursts of 100,000) through the producer task, every event
-/// folded into a console `App` as the run loop does; RSS before and after.
+/// folded into a console `App` and every completed send written to a
+/// journal (in a temporary folder, the default size limits), as the run
+/// loop does; RSS before and after.
 async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
     let s = settings(addr, o.window);
     let profile = ProfileChoice {
@@ -315,6 +379,12 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
         },
         chrono::Local::now(),
     );
+    let dir = tempfile::tempdir().expect("a temporary journal folder");
+    let journal = Journal::start(journal::Settings {
+        dir: dir.path().to_path_buf(),
+        ..journal::Settings::default()
+    });
+    let mut journaled = 0u64;
     let before = rss_mib();
     let (handle, mut events, join) = producer::spawn(rt.context("rss"), s);
     let d = Arc::new(draft(topic, o.body));
@@ -339,32 +409,29 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
         while done < count {
             let ev = events.recv().await.expect("events");
             done += u64::from(matches!(ev, ProducerEvent::Completed(_)));
-            app.update(Action::Producer(ev));
+            journaled += journal_effect(&journal, app.update(Action::Producer(ev)));
         }
         sent += count;
         id += 1;
         eprintln!("rss: {sent} sends, RSS {:.1} MiB", rss_mib());
     }
+    journal.flush();
     let after = rss_mib();
     let c = app.stats(Mode::Async);
+    let on_disk = journal::read_dir(dir.path()).map_or(0, |r| r.records.len());
     println!(
-        "RSS after {sent} async sends through the producer task into one App: {after:.1} MiB \
-         (before the producer: {before:.1} MiB); {} ok, {} failed, {:.0} s",
+        "RSS after {sent} async sends through the producer task into one App, journal on: \
+         {after:.1} MiB (before the producer: {before:.1} MiB); {} ok, {} failed, {:.0} s; \
+         {journaled} handed to the journal, {on_disk} records in its files (64 MiB x {} kept)",
         c.ok,
         c.failed,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        journal::DEFAULT_KEEP + 1,
     );
-    handle
-        .submit(ProducerCommand::Shutdown {
-            grace: Duration::from_secs(3),
-        })
-        .await
-        .ok();
-    while let Some(ev) = events.recv().await {
-        if matches!(ev, ProducerEvent::Stopped { .. }) {
-            break;
-        }
+    for p in journal.close() {
+        println!("journal: {p}");
     }
+    stop(&handle, &mut events).await;
     join.await.ok();
 }
 
@@ -373,7 +440,7 @@ fn main() {
         eprintln!(
             "harness: not run (needs a broker). In a loopback-only namespace:\n  \
              cargo bench --bench harness -- --sandbox [--raw PATH/raw_send.py] [--count 10000] \
-             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--only lib-sync]\n  \
+             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--only lib-sync] [--callers-on-main] [--workers N]\n  \
              or --namesrv HOST:PORT for a running name server"
         );
         return;
@@ -391,7 +458,7 @@ fn main() {
         .clone()
         .or_else(|| sandbox.as_ref().map(|s| s.namesrv_addr.clone()))
         .expect("an address");
-    let rt = Runtime::new().expect("runtime");
+    let rt = Runtime::with_workers(o.workers).expect("runtime");
     let topic = format!("harness-{}", std::process::id());
     if let Some(case) = &o.only {
         let mode = if case.ends_with("async") {
@@ -450,17 +517,24 @@ fn main() {
         table.clear();
     } else {
         println!("\nmedians of {} rounds", o.rounds);
-        println!("mode   raw_send.py   library    task   task/library  library/raw");
+        println!(
+            "mode   raw_send.py   library    task   task/library  library/raw  \
+             median of the rounds' task/library"
+        );
     }
     for (mode, [raw, lib, task]) in ["sync", "async"].into_iter().zip(&mut table) {
+        // The two cases of a round run back to back, so the ratio within a
+        // round is less exposed to the machine's drift than the medians'.
+        let mut paired: Vec<f64> = task.iter().zip(lib.iter()).map(|(t, l)| t / l).collect();
         let (r, l, t) = (median(raw), median(lib), median(task));
         println!(
-            "{mode:<6} {:>11.0} {:>9.0} {:>7.0} {:>8.3} {:>12.3}",
+            "{mode:<6} {:>11.0} {:>9.0} {:>7.0} {:>8.3} {:>12.3} {:>10.3}",
             r,
             l,
             t,
             t / l,
-            l / r
+            l / r,
+            median(&mut paired)
         );
     }
     if let Some(n) = o.rss {
