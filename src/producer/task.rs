@@ -128,7 +128,7 @@ struct Shared {
     settled: tokio::sync::Notify,
     /// Held while an outcome and the connection change it implies are
     /// emitted, so two forwarders cannot report the changes out of order.
-    forwarding: tokio::sync::Mutex<()>,
+    forwarding: Mutex<()>,
     stopping: AtomicBool,
     /// For messages: which name servers were meant when a connection fails.
     name_servers: String,
@@ -177,7 +177,7 @@ impl Shared {
             ))),
             pending: Mutex::new(HashMap::new()),
             settled: tokio::sync::Notify::new(),
-            forwarding: tokio::sync::Mutex::new(()),
+            forwarding: Mutex::new(()),
             stopping: AtomicBool::new(false),
             lane_depth: AtomicUsize::new(0),
             reachable: AtomicBool::new(true),
@@ -395,16 +395,13 @@ async fn run(
         if !open {
             break;
         }
-        let next = async {
-            tokio::select! {
-                c = done_rx.recv() => c.map(Some),
-                () = shared.settled.notified() => Some(None),
-            }
-        };
-        match tokio::time::timeout_at(deadline, next).await {
-            Ok(Some(Some(c))) => forward(&shared, c).await,
-            Ok(Some(None)) => {}
-            Ok(None) | Err(_) => break,
+        tokio::select! {
+            c = done_rx.recv() => match c {
+                Some(c) => forward(&shared, c).await,
+                None => break,
+            },
+            () = shared.settled.notified() => {}
+            () = tokio::time::sleep_until(deadline) => break,
         }
     }
     tasks.abort_all();
@@ -463,30 +460,38 @@ async fn run(
 }
 
 async fn forward(shared: &Shared, c: Completion) {
-    let _order = shared.forwarding.lock().await;
+    // Room for the outcome and the connection change it may imply comes
+    // first, because waiting for it is the only wait here: a forward
+    // cancelled there (a send aborted at shutdown while the console reads
+    // slowly) leaves its seq pending, to be reported unresolved, instead of
+    // taken out of `pending` and never reported. `None`: nobody listens.
+    let mut room = shared.events.reserve_many(2).await.ok();
+    let _order = shared.forwarding.lock().expect("forwarding lock poisoned");
     let known = shared
         .pending
         .lock()
         .expect("pending map poisoned")
         .remove(&c.seq)
         .is_some();
-    if known {
-        let change = match &c.outcome {
-            Outcome::Failed(f) if unreachable(f) => shared
-                .reachable
-                .swap(false, Ordering::SeqCst)
-                .then(|| Connection::Unreachable(f.reason.clone())),
-            Outcome::Acknowledged(_) => {
-                (!shared.reachable.swap(true, Ordering::SeqCst)).then_some(Connection::Ready)
-            }
-            _ => None,
-        };
-        shared.emit(ProducerEvent::Completed(c)).await;
-        if let Some(conn) = change {
-            shared.emit(ProducerEvent::Connection(conn)).await;
-        }
-    } else {
+    if !known {
         tracing::warn!(seq = c.seq, "second outcome for one send ignored");
+        return;
+    }
+    let change = match &c.outcome {
+        Outcome::Failed(f) if unreachable(f) => shared
+            .reachable
+            .swap(false, Ordering::SeqCst)
+            .then(|| Connection::Unreachable(f.reason.clone())),
+        Outcome::Acknowledged(_) => {
+            (!shared.reachable.swap(true, Ordering::SeqCst)).then_some(Connection::Ready)
+        }
+        _ => None,
+    };
+    let Some(room) = room.as_mut() else { return };
+    let mut emit = |e| room.next().expect("two places reserved").send(e);
+    emit(ProducerEvent::Completed(c));
+    if let Some(conn) = change {
+        emit(ProducerEvent::Connection(conn));
     }
 }
 

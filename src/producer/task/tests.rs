@@ -598,3 +598,39 @@ async fn a_transaction_without_a_client_fails_clearly() {
     shutdown(&handle).await;
     seen.stopped(&mut rx).await;
 }
+
+/// Sync sends report their outcome from their own task. When the console
+/// reads nothing for longer than the shutdown's grace, the ones still
+/// waiting for room in the event channel are aborted, and each must still
+/// end once (here: unresolved), not vanish between `pending` and the
+/// channel. The clock is paused: it moves only when every task waits, so
+/// the grace runs out exactly while nothing is read.
+#[tokio::test(start_paused = true)]
+async fn outcomes_waiting_for_room_in_the_event_channel_survive_a_shutdown() {
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Ack));
+    // Two events a send: this many more than the channel holds.
+    let sends = EVENT_CAPACITY as u64 / 2 + 500;
+    for seq in 1..=sends {
+        handle.submit(send(seq, Mode::Sync, "k")).await.unwrap();
+    }
+    // The channel has no room for an outcome (a forward reserves two
+    // places) and sends wait for it.
+    let start = tokio::time::Instant::now();
+    while rx.capacity() >= 2 {
+        assert!(start.elapsed() < DEADLINE, "the channel never filled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    shutdown(&handle).await;
+    // Ten times the grace of `shutdown`, read nothing meanwhile.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut seen = Seen::new();
+    seen.stopped(&mut rx).await;
+    let unresolved = (1..=sends)
+        .filter(|&seq| match seen.outcomes(seq).as_slice() {
+            [Outcome::Unresolved] => true,
+            [Outcome::Acknowledged(_)] => false,
+            other => panic!("#{seq}: expected one outcome, got {other:?}"),
+        })
+        .count();
+    assert!(unresolved > 0, "no send was still waiting at the abort");
+}
