@@ -422,10 +422,11 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
     println!(
         "RSS after {sent} async sends through the producer task into one App, journal on: \
          {after:.1} MiB (before the producer: {before:.1} MiB); {} ok, {} failed, {:.0} s; \
-         {journaled} handed to the journal, {on_disk} records in its files (64 MiB x {} kept)",
+         {journaled} handed to the journal, {on_disk} records in its files ({} MiB x {} kept)",
         c.ok,
         c.failed,
         started.elapsed().as_secs_f64(),
+        journal::DEFAULT_MAX_BYTES >> 20,
         journal::DEFAULT_KEEP + 1,
     );
     for p in journal.close() {

@@ -759,6 +759,7 @@ fn fmt_time_matches_chrono_in_both_zones() {
         }
     }
     // 1,700,000,012,345 ms is 22:13:32.345 UTC, so 03:43:32.345 at +05:30.
+    app.display_offset = FixedOffset::east_opt(5 * 3600 + 1800);
     let t = chrono::Local
         .timestamp_millis_opt(1_700_000_012_345)
         .unwrap();
