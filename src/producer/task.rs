@@ -112,32 +112,19 @@ struct Shared {
     sender: Option<Sender>,
     /// Why the producer could not start, failing every send with it.
     start_error: Option<String>,
-    events: mpsc::Sender<ProducerEvent>,
-    done: mpsc::UnboundedSender<Completion>,
+    /// Where outcomes go; an async send's callback holds it too.
+    outlet: Arc<Outlet>,
     window: Arc<Semaphore>,
     /// The window opens to `async_inflight` after the first acknowledged
     /// async send (slow start): before the connection and route exist, a
     /// full window of requests overflows the client's admission queue
     /// (`transport.admission.queue_saturated`, seen with 128 on a cold start).
     window_opening: Arc<Mutex<Option<usize>>>,
-    /// Every sequence number submitted and not yet completed.
-    pending: Mutex<HashMap<Seq, Mode>>,
-    /// Told after an outcome was forwarded outside the task loop
-    /// (`finish_here`), so a shutdown waiting for `pending` to empty
-    /// notices.
-    settled: tokio::sync::Notify,
-    /// Held while an outcome and the connection change it implies are
-    /// emitted, so two forwarders cannot report the changes out of order.
-    forwarding: Mutex<()>,
     stopping: AtomicBool,
     /// For messages: which name servers were meant when a connection fails.
-    name_servers: String,
+    name_servers: Arc<str>,
     /// Async sends waiting in the lane for a slot.
     lane_depth: AtomicUsize,
-    /// Whether the last word on the endpoints was good (an acknowledgement)
-    /// rather than a connection failure or a timeout; changes are reported
-    /// as `Connection::Unreachable` / `Ready`.
-    reachable: AtomicBool,
     timeout_ms: u64,
     /// Scope and settings for the offset probes around verified one-way
     /// bursts; none without a RocketMQ client.
@@ -169,29 +156,28 @@ impl Shared {
             tx_runtime: runtime.map(|rt| (rt, settings.clone())),
             sender,
             start_error,
-            events,
-            done,
+            outlet: Arc::new(Outlet {
+                events,
+                done,
+                pending: Mutex::new(HashMap::new()),
+                settled: tokio::sync::Notify::new(),
+                order: Mutex::new(()),
+                reachable: AtomicBool::new(true),
+            }),
             window: Arc::new(Semaphore::new(1)),
             window_opening: Arc::new(Mutex::new(Some(
                 settings.async_inflight.clamp(1, super::MAX_ASYNC_INFLIGHT) - 1,
             ))),
-            pending: Mutex::new(HashMap::new()),
-            settled: tokio::sync::Notify::new(),
-            forwarding: Mutex::new(()),
             stopping: AtomicBool::new(false),
             lane_depth: AtomicUsize::new(0),
-            reachable: AtomicBool::new(true),
-            name_servers: settings.name_servers.clone(),
+            name_servers: settings.name_servers.as_str().into(),
             probe: probe.map(|context| (context, settings.clone())),
             timeout_ms: u64::try_from(settings.send_timeout.as_millis()).unwrap_or(u64::MAX),
         })
     }
 
     fn track(&self, seq: Seq, mode: Mode) {
-        self.pending
-            .lock()
-            .expect("pending map poisoned")
-            .insert(seq, mode);
+        self.outlet.track(seq, mode);
     }
 
     /// A failure reason that names the endpoint when the connection failed.
@@ -200,9 +186,7 @@ impl Shared {
     }
 
     fn finish(&self, c: Completion) {
-        // The receiver lives as long as the task loop; a closed channel
-        // means the task is gone and nobody is left to tell.
-        let _ = self.done.send(c);
+        self.outlet.finish(c);
     }
 
     /// `finish` for a send that ends on a task which may wait: the outcome
@@ -210,12 +194,106 @@ impl Shared {
     /// a sync send's outcome reaches the console in one hop instead of two
     /// (one wake-up of the loop fewer per send; docs/performance.md).
     async fn finish_here(&self, c: Completion) {
-        forward(self, c).await;
-        self.settled.notify_one();
+        self.outlet.forward(c).await;
+        self.outlet.settled.notify_one();
     }
 
     async fn emit(&self, e: ProducerEvent) {
-        let _ = self.events.send(e).await;
+        let _ = self.outlet.events.send(e).await;
+    }
+}
+
+/// Where outcomes go, and the bookkeeping that makes each sequence number
+/// end exactly once. Apart from `Shared` because an async send's callback
+/// keeps it: the callback must not keep the producer, whose last reference
+/// the task needs at shutdown.
+struct Outlet {
+    events: mpsc::Sender<ProducerEvent>,
+    /// To the task loop, which forwards what could not be forwarded where
+    /// it ended.
+    done: mpsc::UnboundedSender<Completion>,
+    /// Every sequence number submitted and not yet completed.
+    pending: Mutex<HashMap<Seq, Mode>>,
+    /// Told after an outcome was forwarded outside the task loop, so a
+    /// shutdown waiting for `pending` to empty notices.
+    settled: tokio::sync::Notify,
+    /// Held while an outcome and the connection change it implies are
+    /// emitted, so two forwarders cannot report the changes out of order.
+    order: Mutex<()>,
+    /// Whether the last word on the endpoints was good (an acknowledgement)
+    /// rather than a connection failure or a timeout; changes are reported
+    /// as `Connection::Unreachable` / `Ready`.
+    reachable: AtomicBool,
+}
+
+impl Outlet {
+    fn track(&self, seq: Seq, mode: Mode) {
+        self.pending
+            .lock()
+            .expect("pending map poisoned")
+            .insert(seq, mode);
+    }
+
+    fn finish(&self, c: Completion) {
+        // The receiver lives as long as the task loop; a closed channel
+        // means the task is gone and nobody is left to tell.
+        let _ = self.done.send(c);
+    }
+
+    /// Forwards an outcome from a place that cannot wait (an async send's
+    /// callback, on the library's task): straight to the events channel
+    /// when it has room, saving the task loop's wake-up, else through the
+    /// loop, which waits for room.
+    fn finish_now(&self, c: Completion) {
+        match self.events.try_reserve_many(2) {
+            Ok(room) => self.deliver(Some(room), c),
+            Err(mpsc::error::TrySendError::Closed(())) => self.deliver(None, c),
+            Err(mpsc::error::TrySendError::Full(())) => return self.finish(c),
+        }
+        self.settled.notify_one();
+    }
+
+    async fn forward(&self, c: Completion) {
+        // Room for the outcome and the connection change it may imply comes
+        // first, because waiting for it is the only wait here: a forward
+        // cancelled there (a send aborted at shutdown while the console reads
+        // slowly) leaves its seq pending, to be reported unresolved, instead
+        // of taken out of `pending` and never reported. `None`: nobody
+        // listens.
+        let room = self.events.reserve_many(2).await.ok();
+        self.deliver(room, c);
+    }
+
+    /// Takes the send out of `pending` and emits its outcome, with the
+    /// connection change it implies, into `room`.
+    fn deliver(&self, room: Option<mpsc::PermitIterator<'_, ProducerEvent>>, c: Completion) {
+        let _order = self.order.lock().expect("forwarding lock poisoned");
+        let known = self
+            .pending
+            .lock()
+            .expect("pending map poisoned")
+            .remove(&c.seq)
+            .is_some();
+        if !known {
+            tracing::warn!(seq = c.seq, "second outcome for one send ignored");
+            return;
+        }
+        let change = match &c.outcome {
+            Outcome::Failed(f) if unreachable(f) => self
+                .reachable
+                .swap(false, Ordering::SeqCst)
+                .then(|| Connection::Unreachable(f.reason.clone())),
+            Outcome::Acknowledged(_) => {
+                (!self.reachable.swap(true, Ordering::SeqCst)).then_some(Connection::Ready)
+            }
+            _ => None,
+        };
+        let Some(mut room) = room else { return };
+        let mut emit = |e| room.next().expect("two places reserved").send(e);
+        emit(ProducerEvent::Completed(c));
+        if let Some(conn) = change {
+            emit(ProducerEvent::Connection(conn));
+        }
     }
 }
 
@@ -264,7 +342,7 @@ async fn run(
         runtime.clone(),
         notes_tx,
     );
-    shared.reachable.store(reachable, Ordering::SeqCst);
+    shared.outlet.reachable.store(reachable, Ordering::SeqCst);
 
     // Async sends go through one lane so they are submitted in the order the
     // operator sent them, each after taking a slot in the window.
@@ -284,7 +362,7 @@ async fn run(
             // Notes first: a transaction's decision is noted before its
             // send returns, and the log shows it before the outcome.
             Some(n) = notes_rx.recv() => shared.emit(ProducerEvent::Transaction(n)).await,
-            Some(c) = done_rx.recv() => forward(&shared, c).await,
+            Some(c) = done_rx.recv() => shared.outlet.forward(c).await,
             cmd = cmd_rx.recv() => match cmd {
                 None => break settings.send_timeout,
                 Some(ProducerCommand::Shutdown { grace }) => break grace,
@@ -385,9 +463,10 @@ async fn run(
     let deadline = tokio::time::Instant::now() + grace;
     loop {
         while let Ok(c) = done_rx.try_recv() {
-            forward(&shared, c).await;
+            shared.outlet.forward(c).await;
         }
         let open = !shared
+            .outlet
             .pending
             .lock()
             .expect("pending map poisoned")
@@ -397,19 +476,20 @@ async fn run(
         }
         tokio::select! {
             c = done_rx.recv() => match c {
-                Some(c) => forward(&shared, c).await,
+                Some(c) => shared.outlet.forward(c).await,
                 None => break,
             },
-            () = shared.settled.notified() => {}
+            () = shared.outlet.settled.notified() => {}
             () = tokio::time::sleep_until(deadline) => break,
         }
     }
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     while let Ok(c) = done_rx.try_recv() {
-        forward(&shared, c).await;
+        shared.outlet.forward(c).await;
     }
     let mut unresolved: Vec<(Seq, Mode)> = shared
+        .outlet
         .pending
         .lock()
         .expect("pending map poisoned")
@@ -457,42 +537,6 @@ async fn run(
         }
     }
     tracing::info!("producer client closed");
-}
-
-async fn forward(shared: &Shared, c: Completion) {
-    // Room for the outcome and the connection change it may imply comes
-    // first, because waiting for it is the only wait here: a forward
-    // cancelled there (a send aborted at shutdown while the console reads
-    // slowly) leaves its seq pending, to be reported unresolved, instead of
-    // taken out of `pending` and never reported. `None`: nobody listens.
-    let mut room = shared.events.reserve_many(2).await.ok();
-    let _order = shared.forwarding.lock().expect("forwarding lock poisoned");
-    let known = shared
-        .pending
-        .lock()
-        .expect("pending map poisoned")
-        .remove(&c.seq)
-        .is_some();
-    if !known {
-        tracing::warn!(seq = c.seq, "second outcome for one send ignored");
-        return;
-    }
-    let change = match &c.outcome {
-        Outcome::Failed(f) if unreachable(f) => shared
-            .reachable
-            .swap(false, Ordering::SeqCst)
-            .then(|| Connection::Unreachable(f.reason.clone())),
-        Outcome::Acknowledged(_) => {
-            (!shared.reachable.swap(true, Ordering::SeqCst)).then_some(Connection::Ready)
-        }
-        _ => None,
-    };
-    let Some(room) = room.as_mut() else { return };
-    let mut emit = |e| room.next().expect("two places reserved").send(e);
-    emit(ProducerEvent::Completed(c));
-    if let Some(conn) = change {
-        emit(ProducerEvent::Connection(conn));
-    }
 }
 
 fn completion(
@@ -763,18 +807,18 @@ async fn submit_async(
         shared.finish(completion(seq, mode, not_started(shared), started, at));
         return;
     };
-    // The library takes an `Fn`; `fired` makes the first call the only one.
-    let fired = Arc::new(AtomicBool::new(false));
+    // The library takes an `Fn`: whoever takes the slot first (a call of
+    // the callback, or the refusal below) ends the send, and only they.
     let slot = Arc::new(Mutex::new(Some(permit)));
-    let done = shared.done.clone();
+    let take = |slot: &Mutex<Option<_>>| slot.lock().ok().and_then(|mut s| s.take()).is_some();
+    let outlet = shared.outlet.clone();
     let name_servers = shared.name_servers.clone();
     let (window, opening) = (shared.window.clone(), shared.window_opening.clone());
-    let (cb_fired, cb_slot) = (fired.clone(), slot.clone());
+    let cb_slot = slot.clone();
     let callback = move |answer: Answer| {
-        if cb_fired.swap(true, Ordering::SeqCst) {
+        if !take(&cb_slot) {
             return;
         }
-        cb_slot.lock().map(|mut s| s.take()).ok();
         if answer.is_ok()
             && let Some(extra) = opening.lock().ok().and_then(|mut o| o.take())
         {
@@ -784,14 +828,13 @@ async fn submit_async(
             Ok(r) => Outcome::Acknowledged(r),
             Err(f) => Outcome::Failed(name_endpoint(f, &name_servers)),
         };
-        let _ = done.send(completion(seq, mode, outcome, started, at));
+        outlet.finish_now(completion(seq, mode, outcome, started, at));
     };
     if let Err(f) = sender
         .submit_async(&draft, shared.timeout_ms, callback)
         .await
-        && !fired.swap(true, Ordering::SeqCst)
+        && take(&slot)
     {
-        slot.lock().map(|mut s| s.take()).ok();
         shared.finish(completion(
             seq,
             mode,

@@ -634,3 +634,42 @@ async fn outcomes_waiting_for_room_in_the_event_channel_survive_a_shutdown() {
         .count();
     assert!(unresolved > 0, "no send was still waiting at the abort");
 }
+
+/// An async send's callback forwards its outcome itself when the event
+/// channel has room, and hands it to the task loop when it has none (the
+/// callback cannot wait). With the console reading nothing until the
+/// channel is full, both paths are taken, and each send still ends once.
+#[tokio::test(start_paused = true)]
+async fn async_outcomes_end_once_whether_the_channel_had_room_or_not() {
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Ack));
+    let sends = EVENT_CAPACITY as u64 / 2 + 500;
+    // Submitted from a task of its own: once the loop waits for room to
+    // forward an outcome it reads no commands, and a submit waits too.
+    let submitter = handle.clone();
+    tokio::spawn(async move {
+        for seq in 1..=sends {
+            submitter.submit(send(seq, Mode::Async, "k")).await.unwrap();
+        }
+    });
+    let start = tokio::time::Instant::now();
+    while rx.capacity() >= 2 {
+        assert!(start.elapsed() < DEADLINE, "the channel never filled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut seen = Seen::new();
+    let ended = std::cell::Cell::new(0u64);
+    seen.until(&mut rx, "every outcome", |e| {
+        if matches!(e, ProducerEvent::Completed(_)) {
+            ended.set(ended.get() + 1);
+        }
+        ended.get() == sends
+    })
+    .await;
+    for seq in 1..=sends {
+        match seen.outcomes(seq).as_slice() {
+            [Outcome::Acknowledged(_)] => {}
+            other => panic!("#{seq}: expected one acknowledgement, got {other:?}"),
+        }
+    }
+    assert_eq!(seen.ledger.counts(Mode::Async).ok, sends);
+}
