@@ -28,7 +28,9 @@ pub enum Connection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProducerEvent {
     Connection(Connection),
-    /// An async send waits for a slot in the in-flight window.
+    /// An async send waits for a slot in the in-flight window (a burst's
+    /// send: once it has waited 20 ms, since a flowing pipeline waits
+    /// briefly on nearly every send).
     Queued {
         seq: Seq,
         mode: Mode,

@@ -30,6 +30,12 @@ const COMMAND_CAPACITY: usize = 1024;
 /// which slows sending rather than losing an outcome.
 const EVENT_CAPACITY: usize = 8192;
 
+/// How long a burst's async send waits for window room before it is
+/// reported `Queued`: far above the wait of a flowing pipeline (a round trip
+/// divided by the window, well under a millisecond here), far below what an
+/// operator would notice.
+const BURST_QUEUED_AFTER: Duration = Duration::from_millis(20);
+
 /// Starts the producer task on the current tokio runtime.
 ///
 /// `context` is where the client library registers its own tasks; the caller
@@ -959,17 +965,32 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
         let send = async {
             match spec.mode {
                 Mode::Async => {
+                    // A pipelined burst waits for the window on almost every
+                    // send once it is full, each wait about one round trip
+                    // divided by the window; reporting each one would cost
+                    // an event per send for a wait nobody could see. A send
+                    // is reported queued once its wait is long enough to be
+                    // one (a slow or stalled broker).
                     let permit = match shared.window.clone().try_acquire_owned() {
                         Ok(p) => Ok(p),
                         Err(_) => {
-                            shared
-                                .emit(ProducerEvent::Queued {
-                                    seq,
-                                    mode: spec.mode,
-                                    at: Local::now(),
-                                })
-                                .await;
-                            shared.window.clone().acquire_owned().await
+                            // One wait throughout, so the send keeps its
+                            // place in the window's queue.
+                            let mut wait = std::pin::pin!(shared.window.clone().acquire_owned());
+                            tokio::select! {
+                                biased;
+                                p = &mut wait => p,
+                                () = tokio::time::sleep(BURST_QUEUED_AFTER) => {
+                                    shared
+                                        .emit(ProducerEvent::Queued {
+                                            seq,
+                                            mode: spec.mode,
+                                            at: Local::now(),
+                                        })
+                                        .await;
+                                    wait.await
+                                }
+                            }
                         }
                     };
                     match permit {

@@ -673,3 +673,48 @@ async fn async_outcomes_end_once_whether_the_channel_had_room_or_not() {
     }
     assert_eq!(seen.ledger.counts(Mode::Async).ok, sends);
 }
+
+/// A flowing pipelined burst waits for the window on most sends, each wait
+/// short; only a wait past `BURST_QUEUED_AFTER` is reported `Queued`. The
+/// clock is paused, so a stalled window waits out the threshold exactly.
+#[tokio::test(start_paused = true)]
+async fn a_burst_reports_queued_only_for_a_send_that_really_waits() {
+    let mut s = settings();
+    s.async_inflight = 2;
+    let (handle, mut rx, _join) = spawn_double(s, Double::new(|_| Act::Ack));
+    let mut seen = Seen::new();
+    let count = 500;
+    handle.submit(burst(1, Mode::Async, count, 1)).await.unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    while seen.ledger.counts(Mode::Async).ok < count {
+        seen.outcome_of(&mut rx, count).await;
+    }
+    let queued = seen
+        .events
+        .iter()
+        .filter(|e| matches!(e, ProducerEvent::Queued { .. }))
+        .count();
+    assert_eq!(queued, 0, "a flowing window is not reported as a queue");
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+
+    // The first send never answers, so the window never opens past one
+    // slot and the second send waits for good.
+    let (handle, mut rx, _join) = spawn_double(settings(), Double::new(|_| Act::Hang));
+    let mut seen = Seen::new();
+    handle.submit(burst(2, Mode::Async, 3, 1)).await.unwrap();
+    let start = tokio::time::Instant::now();
+    seen.until(&mut rx, "Queued #2", |e| {
+        matches!(e, ProducerEvent::Queued { seq: 2, .. })
+    })
+    .await;
+    assert_eq!(start.elapsed(), BURST_QUEUED_AFTER);
+    assert_eq!(seen.ledger.counts(Mode::Async).queued, 1);
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
+    assert_eq!(seen.ledger.open_total(), 0);
+}
