@@ -92,7 +92,7 @@ enum Wake {
     SignalDeadline,
     Clock,
     Frame,
-    /// The history pane's journal read finished (`None`: it died).
+    /// A file read off the loop finished (`None`: it died).
     Read(Option<Action>),
 }
 
@@ -107,8 +107,11 @@ pub struct Loop<'a, B: Backend> {
     /// Set by a terminating signal: the console ends as `q` then `q`
     /// would, and at the latest by this moment.
     signalled: Option<Instant>,
-    /// A journal read for the history pane, running off the loop.
-    reading: Option<tokio::sync::oneshot::Receiver<Action>>,
+    /// File reads running off the loop (the journal for the history pane,
+    /// an import's file), each ending in the action it answers with.
+    reads: tokio::task::JoinSet<Action>,
+    /// The journal read among them: one at a time.
+    history: Option<tokio::task::AbortHandle>,
 }
 
 /// After a terminating signal: the producer's grace (at most), and how much
@@ -147,7 +150,8 @@ where
             clock,
             last_draw: None,
             signalled: None,
-            reading: None,
+            reads: tokio::task::JoinSet::new(),
+            history: None,
         })
     }
 
@@ -158,7 +162,7 @@ where
         let frame = self.io.pacing.frame;
         let next_frame = self.last_draw.map_or_else(Instant::now, |t| t + frame);
         let p = &mut self.producer;
-        let reading = &mut self.reading;
+        let reads = &mut self.reads;
         // Unbiased on purpose: a burst's event flood must not starve the
         // keyboard (the operator has to be able to cancel it).
         let wake = tokio::select! {
@@ -170,9 +174,7 @@ where
                 if self.signalled.is_some() => Wake::SignalDeadline,
             _ = self.clock.tick() => Wake::Clock,
             _ = tokio::time::sleep_until(next_frame), if self.app.dirty => Wake::Frame,
-            read = async { reading.as_mut().expect("guarded").await }, if reading.is_some() => {
-                Wake::Read(read.ok())
-            }
+            Some(read) = reads.join_next(), if !reads.is_empty() => Wake::Read(read.ok()),
         };
         let mut effects = VecDeque::new();
         match wake {
@@ -205,7 +207,6 @@ where
             Wake::Clock => self.tick(&mut effects),
             Wake::Frame => {}
             Wake::Read(action) => {
-                self.reading = None;
                 self.tick(&mut effects);
                 if let Some(a) = action {
                     effects.extend(self.app.update(a));
@@ -346,7 +347,13 @@ where
                 }
                 Effect::LoadHistory => self.load_history(),
                 Effect::ReadImport { path, max_body } => {
-                    Some(Action::ImportLoaded(read_import(&path, max_body)))
+                    // A big file, or a path that is a pipe or a device,
+                    // must not freeze the screen.
+                    self.reads.spawn_blocking(move || {
+                        let parsed = read_import(&path, max_body);
+                        Action::ImportLoaded { path, parsed }
+                    });
+                    None
                 }
                 Effect::Many(effects) => {
                     for e in effects.into_iter().rev() {
@@ -400,26 +407,25 @@ where
                 warnings: vec!["no journal in this session".into()],
             });
         };
-        if self.reading.is_some() {
+        if self.history.as_ref().is_some_and(|h| !h.is_finished()) {
             return None;
         }
         j.flush();
         let dir = j.dir().to_path_buf();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::task::spawn_blocking(move || {
-            let action = match crate::journal::read_dir(&dir) {
-                Ok(read) => Action::HistoryLoaded {
-                    records: read.records,
-                    warnings: read.warnings,
-                },
-                Err(e) => Action::HistoryLoaded {
-                    records: Vec::new(),
-                    warnings: vec![format!("{}: {e}", dir.display())],
-                },
-            };
-            let _ = tx.send(action);
-        });
-        self.reading = Some(rx);
+        self.history =
+            Some(
+                self.reads
+                    .spawn_blocking(move || match crate::journal::read_dir(&dir) {
+                        Ok(read) => Action::HistoryLoaded {
+                            records: read.records,
+                            warnings: read.warnings,
+                        },
+                        Err(e) => Action::HistoryLoaded {
+                            records: Vec::new(),
+                            warnings: vec![format!("{}: {e}", dir.display())],
+                        },
+                    }),
+            );
         None
     }
 
@@ -465,7 +471,7 @@ where
             || !self.io.signals.is_empty()
             || (self.producer.events_open && !self.producer.link.events.is_empty())
             || (!self.producer.join_done && self.producer.link.join.is_finished())
-            || self.reading.is_some()
+            || !self.reads.is_empty()
     }
 }
 
@@ -483,7 +489,14 @@ fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
 
 /// Reads and validates a replay file for the import dialog (`~/` is the
 /// home directory).
+/// The largest file the import dialog reads: it is read whole and every
+/// message kept in memory until sent.
+pub const IMPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads and validates an import file. Only a regular file is opened: a
+/// pipe would wait for a writer, and a device may never end.
 fn read_import(path: &str, max_body: usize) -> Result<crate::replay::Parsed, String> {
+    use std::io::Read as _;
     let full = match path.strip_prefix("~/") {
         Some(rest) => std::env::var_os("HOME")
             .map(std::path::PathBuf::from)
@@ -491,7 +504,28 @@ fn read_import(path: &str, max_body: usize) -> Result<crate::replay::Parsed, Str
             .join(rest),
         None => std::path::PathBuf::from(path),
     };
-    let text = std::fs::read(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    let shown = full.display();
+    let meta = std::fs::metadata(&full).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("cannot read {shown}: not a regular file"));
+    }
+    let too_big = || {
+        format!(
+            "cannot read {shown}: larger than {} MiB, the most an import reads",
+            IMPORT_MAX_BYTES / (1024 * 1024)
+        )
+    };
+    if meta.len() > IMPORT_MAX_BYTES {
+        return Err(too_big());
+    }
+    let mut text = Vec::new();
+    // Bounded again while reading: the file may grow after the check.
+    std::fs::File::open(&full)
+        .and_then(|f| f.take(IMPORT_MAX_BYTES + 1).read_to_end(&mut text))
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if text.len() as u64 > IMPORT_MAX_BYTES {
+        return Err(too_big());
+    }
     Ok(crate::replay::parse(&text, path, None, max_body))
 }
 

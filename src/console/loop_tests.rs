@@ -395,3 +395,47 @@ fn a_completed_send_shows_in_the_history_pane() {
     h.press("H").press("l");
     assert_eq!(h.app().composer.draft().unwrap().body, b"hello");
 }
+
+/// `I`, a path, Enter: the file is read off the loop, and the dialog lists
+/// its messages. What is not a regular file (a pipe would wait for a writer
+/// for ever) or is too big is refused next to the path, and the dialog
+/// stays open for another.
+#[test]
+fn an_import_reads_a_file_off_the_loop_and_refuses_what_is_not_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let big = dir.path().join("big.jsonl");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(super::event_loop::IMPORT_MAX_BYTES + 1)
+        .unwrap();
+    let good = dir.path().join("good.jsonl");
+    std::fs::write(&good, "{\"topic\":\"orders\",\"body\":\"one\"}\nnot json\n").unwrap();
+
+    let mut h = ready();
+    let notice = |h: &Harness| h.app().notice.as_ref().map(|n| n.text.clone());
+    let try_path = |h: &mut Harness, path: &std::path::Path| {
+        h.press("I");
+        h.type_text(&path.display().to_string()).press("enter");
+    };
+    try_path(&mut h, &fifo);
+    let text = notice(&h).unwrap();
+    assert!(text.ends_with("pipe: not a regular file"), "{text}");
+    assert_eq!(h.app().context(), Context::ImportPath, "still asking");
+    h.press("esc");
+
+    try_path(&mut h, &big);
+    let text = notice(&h).unwrap();
+    assert!(text.contains("larger than 64 MiB"), "{text}");
+    h.press("esc");
+
+    try_path(&mut h, &good);
+    assert_eq!(h.app().context(), Context::Import);
+    let text = notice(&h).unwrap();
+    assert!(text.ends_with("1 message(s), 1 invalid line(s)"), "{text}");
+}

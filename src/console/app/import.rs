@@ -2,8 +2,8 @@
 //! way `rmq-console replay` validates it (`crate::replay`), its messages
 //! listed with every invalid line and its reason, then all or the selected
 //! messages sent at a rate (`+`/`-`), with progress and cancel (`x`). The
-//! file is read by the run loop (`Effect::ReadImport`); sends are paced on
-//! the loop's clock ticks. No I/O here.
+//! file is read by the run loop, off its thread (`Effect::ReadImport`);
+//! sends are paced on the loop's clock ticks. No I/O here.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
@@ -25,6 +25,8 @@ pub struct ImportView {
     pub path: String,
     /// `None` while the path is being typed.
     pub parsed: Option<Parsed>,
+    /// The loop is reading the path: Enter again does nothing meanwhile.
+    pub reading: bool,
     /// Index into `parsed.items`.
     pub cursor: usize,
     /// Indexes into `parsed.items`.
@@ -82,16 +84,24 @@ impl App {
                 Key::Backspace => {
                     v.path.pop();
                 }
-                _ => {}
+                _ => return,
             }
+            // Another path now: the read of the old one is not waited for.
+            v.reading = false;
         }
     }
 
     /// The loop read and validated the file (or says why it could not).
-    pub(super) fn import_loaded(&mut self, parsed: Result<Parsed, String>) {
+    /// A read the dialog no longer waits for (closed, or opened again for
+    /// another path) is dropped.
+    pub(super) fn import_loaded(&mut self, path: &str, parsed: Result<Parsed, String>) {
         let Overlay::Import(v) = &mut self.overlay else {
             return;
         };
+        if !v.reading || v.path.trim() != path {
+            return;
+        }
+        v.reading = false;
         match parsed {
             Ok(p) => {
                 let text = format!(
@@ -126,10 +136,15 @@ impl App {
                     self.overlay = Overlay::None;
                     None
                 }
-                Bind::Submit if !v.path.trim().is_empty() => Some(Effect::ReadImport {
-                    path: v.path.trim().to_string(),
-                    max_body: max,
-                }),
+                Bind::Submit if !v.path.trim().is_empty() && !v.reading => {
+                    v.reading = true;
+                    let path = v.path.trim().to_string();
+                    self.notice(Level::Info, format!("reading {path}…"));
+                    Some(Effect::ReadImport {
+                        path,
+                        max_body: max,
+                    })
+                }
                 _ => None,
             };
         };

@@ -380,7 +380,10 @@ fn import_app() -> App {
     };
     assert_eq!(path, "msgs.jsonl");
     let parsed = crate::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
-    app.update(Action::ImportLoaded(Ok(parsed)));
+    app.update(Action::ImportLoaded {
+        path,
+        parsed: Ok(parsed),
+    });
     assert_eq!(app.context(), Context::Import);
     app
 }
@@ -527,5 +530,56 @@ fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
         app.focus,
         Focus::Topic,
         "stays where the operator was typing"
+    );
+}
+
+/// Enter asks for one read at a time; an answer for a path the dialog no
+/// longer waits for (edited since) is dropped, not shown as the new one's.
+#[test]
+fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
+    let mut app = ready_app();
+    app.focus = Focus::Log;
+    app.update(Action::Key(Bind::Import));
+    let typed = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            app.update(Action::Edit(ratatui_textarea::Input {
+                key: ratatui_textarea::Key::Char(c),
+                ..Default::default()
+            }));
+        }
+    };
+    typed(&mut app, "a.jsonl");
+    assert!(matches!(
+        app.update(Action::Key(Bind::Submit)),
+        Some(Effect::ReadImport { ref path, .. }) if path == "a.jsonl"
+    ));
+    assert_eq!(app.notice.as_ref().unwrap().text, "reading a.jsonl…");
+    assert!(app.update(Action::Key(Bind::Submit)).is_none(), "one read");
+    typed(&mut app, "x");
+    let parsed = crate::replay::parse(IMPORT.as_bytes(), "a.jsonl", None, 1 << 20);
+    app.update(Action::ImportLoaded {
+        path: "a.jsonl".into(),
+        parsed: Ok(parsed),
+    });
+    assert_eq!(
+        app.context(),
+        Context::ImportPath,
+        "the stale read is dropped"
+    );
+    assert!(matches!(
+        app.update(Action::Key(Bind::Submit)),
+        Some(Effect::ReadImport { ref path, .. }) if path == "a.jsonlx"
+    ));
+    app.update(Action::ImportLoaded {
+        path: "a.jsonlx".into(),
+        parsed: Err("cannot read a.jsonlx: No such file".into()),
+    });
+    assert_eq!(
+        app.notice.as_ref().unwrap().text,
+        "cannot read a.jsonlx: No such file"
+    );
+    assert!(
+        app.update(Action::Key(Bind::Submit)).is_some(),
+        "asks again after a failed read"
     );
 }

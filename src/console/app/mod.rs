@@ -83,8 +83,12 @@ pub enum Action {
     },
     /// The results export was written (what to say) or failed (why).
     Exported(Result<String, String>),
-    /// The loop read and validated the import dialog's file.
-    ImportLoaded(Result<crate::replay::Parsed, String>),
+    /// The loop read and validated the import dialog's file (`path` as
+    /// it was asked for).
+    ImportLoaded {
+        path: String,
+        parsed: Result<crate::replay::Parsed, String>,
+    },
 }
 
 /// What the loop must do for the App.
@@ -439,8 +443,8 @@ impl App {
                 self.history_loaded(records, warnings);
                 None
             }
-            Action::ImportLoaded(parsed) => {
-                self.import_loaded(parsed);
+            Action::ImportLoaded { path, parsed } => {
+                self.import_loaded(&path, parsed);
                 None
             }
             Action::Exported(Ok(text)) => {
