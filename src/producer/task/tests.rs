@@ -684,7 +684,10 @@ async fn a_burst_reports_queued_only_for_a_send_that_really_waits() {
     let (handle, mut rx, _join) = spawn_double(s, Double::new(|_| Act::Ack));
     let mut seen = Seen::new();
     let count = 500;
-    handle.submit(burst(1, Mode::Async, count, 1)).await.unwrap();
+    handle
+        .submit(burst(1, Mode::Async, count, 1))
+        .await
+        .unwrap();
     seen.until(&mut rx, "BurstFinished", |e| {
         matches!(e, ProducerEvent::BurstFinished { .. })
     })
