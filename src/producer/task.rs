@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Local;
 use rocketmq_client_rust::ClientRuntime;
 use rocketmq_runtime::ChildServiceContext;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use super::client::{Answer, Sender, build, describe_error};
@@ -789,6 +789,32 @@ async fn async_lane(shared: Arc<Shared>, mut lane: mpsc::UnboundedReceiver<(Seq,
     }
 }
 
+/// A window slot for a burst's async send. A pipelined burst waits for
+/// one on almost every send once the window is full, each wait about a
+/// round trip divided by the window; reporting each would cost an event per
+/// send for a wait nobody could see, so a send is reported `Queued` only
+/// once its wait passes `BURST_QUEUED_AFTER` (a slow or stalled broker).
+async fn burst_slot(shared: &Shared, seq: Seq) -> Result<OwnedSemaphorePermit, AcquireError> {
+    if let Ok(p) = shared.window.clone().try_acquire_owned() {
+        return Ok(p);
+    }
+    // One wait throughout, so the send keeps its place in the window's queue.
+    let mut wait = std::pin::pin!(shared.window.clone().acquire_owned());
+    tokio::select! {
+        biased;
+        p = &mut wait => return p,
+        () = tokio::time::sleep(BURST_QUEUED_AFTER) => {}
+    }
+    shared
+        .emit(ProducerEvent::Queued {
+            seq,
+            mode: Mode::Async,
+            at: Local::now(),
+        })
+        .await;
+    wait.await
+}
+
 /// Hands one async send to the client. The slot in the window is released
 /// by the callback, which is what keeps the library's own queue from
 /// saturating under load.
@@ -796,7 +822,7 @@ async fn submit_async(
     shared: &Arc<Shared>,
     seq: Seq,
     draft: Arc<Draft>,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
 ) {
     let mode = Mode::Async;
     let at = Local::now();
@@ -965,34 +991,7 @@ async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
         let send = async {
             match spec.mode {
                 Mode::Async => {
-                    // A pipelined burst waits for the window on almost every
-                    // send once it is full, each wait about one round trip
-                    // divided by the window; reporting each one would cost
-                    // an event per send for a wait nobody could see. A send
-                    // is reported queued once its wait is long enough to be
-                    // one (a slow or stalled broker).
-                    let permit = match shared.window.clone().try_acquire_owned() {
-                        Ok(p) => Ok(p),
-                        Err(_) => {
-                            // One wait throughout, so the send keeps its
-                            // place in the window's queue.
-                            let mut wait = std::pin::pin!(shared.window.clone().acquire_owned());
-                            tokio::select! {
-                                biased;
-                                p = &mut wait => p,
-                                () = tokio::time::sleep(BURST_QUEUED_AFTER) => {
-                                    shared
-                                        .emit(ProducerEvent::Queued {
-                                            seq,
-                                            mode: spec.mode,
-                                            at: Local::now(),
-                                        })
-                                        .await;
-                                    wait.await
-                                }
-                            }
-                        }
-                    };
+                    let permit = burst_slot(&shared, seq).await;
                     match permit {
                         Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
                             submit_async(&shared, seq, draft, p).await;

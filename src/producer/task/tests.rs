@@ -103,6 +103,20 @@ impl Seen {
         .await;
     }
 
+    /// Reads until `n` outcomes have been seen in all.
+    async fn ended(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>, n: usize) {
+        let completed = |e: &ProducerEvent| matches!(e, ProducerEvent::Completed(_));
+        let seen = std::cell::Cell::new(self.events.iter().filter(|e| completed(e)).count());
+        if seen.get() >= n {
+            return;
+        }
+        self.until(rx, &format!("{n} outcomes"), |e| {
+            seen.set(seen.get() + usize::from(completed(e)));
+            seen.get() >= n
+        })
+        .await;
+    }
+
     async fn stopped(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>) {
         self.until(rx, "Stopped", |e| {
             matches!(e, ProducerEvent::Stopped { .. })
@@ -142,6 +156,16 @@ impl Seen {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// Waits (reading nothing) until the event channel has no room for an
+/// outcome: a forward reserves two places.
+async fn until_full(rx: &mpsc::Receiver<ProducerEvent>) {
+    let start = tokio::time::Instant::now();
+    while rx.capacity() >= 2 {
+        assert!(start.elapsed() < DEADLINE, "the channel never filled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -613,13 +637,8 @@ async fn outcomes_waiting_for_room_in_the_event_channel_survive_a_shutdown() {
     for seq in 1..=sends {
         handle.submit(send(seq, Mode::Sync, "k")).await.unwrap();
     }
-    // The channel has no room for an outcome (a forward reserves two
-    // places) and sends wait for it.
-    let start = tokio::time::Instant::now();
-    while rx.capacity() >= 2 {
-        assert!(start.elapsed() < DEADLINE, "the channel never filled");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // Sends wait for room to report their outcome.
+    until_full(&rx).await;
     shutdown(&handle).await;
     // Ten times the grace of `shutdown`, read nothing meanwhile.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -651,20 +670,9 @@ async fn async_outcomes_end_once_whether_the_channel_had_room_or_not() {
             submitter.submit(send(seq, Mode::Async, "k")).await.unwrap();
         }
     });
-    let start = tokio::time::Instant::now();
-    while rx.capacity() >= 2 {
-        assert!(start.elapsed() < DEADLINE, "the channel never filled");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    until_full(&rx).await;
     let mut seen = Seen::new();
-    let ended = std::cell::Cell::new(0u64);
-    seen.until(&mut rx, "every outcome", |e| {
-        if matches!(e, ProducerEvent::Completed(_)) {
-            ended.set(ended.get() + 1);
-        }
-        ended.get() == sends
-    })
-    .await;
+    seen.ended(&mut rx, sends as usize).await;
     for seq in 1..=sends {
         match seen.outcomes(seq).as_slice() {
             [Outcome::Acknowledged(_)] => {}
@@ -692,9 +700,8 @@ async fn a_burst_reports_queued_only_for_a_send_that_really_waits() {
         matches!(e, ProducerEvent::BurstFinished { .. })
     })
     .await;
-    while seen.ledger.counts(Mode::Async).ok < count {
-        seen.outcome_of(&mut rx, count).await;
-    }
+    seen.ended(&mut rx, count as usize).await;
+    assert_eq!(seen.ledger.counts(Mode::Async).ok, count);
     let queued = seen
         .events
         .iter()
