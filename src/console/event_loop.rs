@@ -487,14 +487,13 @@ fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
     })
 }
 
-/// Reads and validates a replay file for the import dialog (`~/` is the
-/// home directory).
 /// The largest file the import dialog reads: it is read whole and every
 /// message kept in memory until sent.
 pub const IMPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads and validates an import file. Only a regular file is opened: a
-/// pipe would wait for a writer, and a device may never end.
+/// Reads and validates a replay file for the import dialog (`~/` is the
+/// home directory). Only a regular file is opened: a pipe would wait for a
+/// writer, and a device may never end.
 fn read_import(path: &str, max_body: usize) -> Result<crate::replay::Parsed, String> {
     use std::io::Read as _;
     let full = match path.strip_prefix("~/") {

@@ -396,12 +396,12 @@ fn a_completed_send_shows_in_the_history_pane() {
     assert_eq!(h.app().composer.draft().unwrap().body, b"hello");
 }
 
-/// `I`, a path, Enter: the file is read off the loop, and the dialog lists
-/// its messages. What is not a regular file (a pipe would wait for a writer
-/// for ever) or is too big is refused next to the path, and the dialog
-/// stays open for another.
+/// `I`, a path, Enter, through the loop's read: the dialog lists the file's
+/// messages. What is not a regular file (a pipe would wait for a writer for
+/// ever) or is too big is refused next to the path, and the dialog stays
+/// open for another.
 #[test]
-fn an_import_reads_a_file_off_the_loop_and_refuses_what_is_not_one() {
+fn an_import_lists_a_file_and_refuses_a_pipe_or_one_too_big() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
     let made = std::process::Command::new("mkfifo")
