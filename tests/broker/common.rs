@@ -101,6 +101,48 @@ pub fn unique(kind: &str) -> String {
     )
 }
 
+/// Creates `topic` with `queues` queues on every broker of the sandbox and
+/// waits (bounded) until its route names `brokers` brokers. Tests whose
+/// subject is not auto-creation create their topic first: a send with a
+/// queue selector (FIFO) is not retried by the library, and its first send
+/// to a topic the broker creates on the fly failed once in CI with "topic
+/// does not exist" (code 17).
+pub async fn create_topic(rt: &Runtime, namesrv: &str, topic: &str, queues: i32, brokers: usize) {
+    use rocketmq_client_rust::DefaultMQProducer;
+    let client = ClientRuntime::try_new(
+        rt.context("admin"),
+        ClientRuntimeConfig::default(),
+        rocketmq_observability::TelemetryHandle::noop(),
+    )
+    .expect("client runtime");
+    let mut admin = DefaultMQProducer::builder(client.clone())
+        .producer_group(unique("admin"))
+        .name_server_addr(namesrv.to_string())
+        .build();
+    admin.start().await.expect("admin producer starts");
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let _ = admin
+            .create_topic("TBW102", topic, queues, Default::default())
+            .await;
+        let named: std::collections::BTreeSet<String> = admin
+            .fetch_publish_message_queues(topic)
+            .await
+            .map(|qs| qs.iter().map(|q| q.broker_name().to_string()).collect())
+            .unwrap_or_default();
+        if named.len() == brokers {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "{topic} on {brokers} brokers: {named:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    admin.shutdown().await;
+    let _ = client.shutdown().await;
+}
+
 pub fn draft(topic: &str, body: &str) -> Draft {
     Draft {
         topic: topic.into(),

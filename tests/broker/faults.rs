@@ -269,41 +269,6 @@ fn broker_stopped_sends_time_out_and_recover_after_sigcont() {
     );
 }
 
-/// Creates `topic` with 2 queues on every broker of the sandbox and waits
-/// (bounded) until its route names both brokers.
-async fn topic_on_both_brokers(rt: &rmq_console::runtime::Runtime, namesrv: &str, topic: &str) {
-    use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultMQProducer};
-    let client = ClientRuntime::try_new(
-        rt.context("admin"),
-        ClientRuntimeConfig::default(),
-        rocketmq_observability::TelemetryHandle::noop(),
-    )
-    .expect("client runtime");
-    let mut admin = DefaultMQProducer::builder(client.clone())
-        .producer_group(unique("admin"))
-        .name_server_addr(namesrv.to_string())
-        .build();
-    admin.start().await.expect("admin producer starts");
-    let end = Instant::now() + Duration::from_secs(30);
-    loop {
-        let _ = admin
-            .create_topic("TBW102", topic, 2, Default::default())
-            .await;
-        let brokers: std::collections::BTreeSet<String> = admin
-            .fetch_publish_message_queues(topic)
-            .await
-            .map(|qs| qs.iter().map(|q| q.broker_name().to_string()).collect())
-            .unwrap_or_default();
-        if brokers.len() == 2 {
-            break;
-        }
-        assert!(Instant::now() < end, "{topic} on both brokers: {brokers:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    admin.shutdown().await;
-    let _ = client.shutdown().await;
-}
-
 /// Two brokers serve one topic and one is killed in the middle of a paced
 /// burst. With `retry-another-broker` the sends after the kill go to the
 /// other broker (each line names the broker that took it) and every
@@ -318,7 +283,7 @@ fn two_brokers_one_killed_sends_move_to_the_other() {
     let mut figures = Vec::new();
     for retry_another in [true, false] {
         let topic = unique("twobrokers");
-        rt.block_on(topic_on_both_brokers(&rt, &sb.namesrv_addr, &topic));
+        rt.block_on(create_topic(&rt, &sb.namesrv_addr, &topic, 2, 2));
         let (home, config) = short_timeout_home(
             &sb.namesrv_addr,
             &format!("retry-another-broker = {retry_another}\n"),

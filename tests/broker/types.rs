@@ -357,6 +357,7 @@ fn fifo_keys_keep_one_queue_and_send_order_and_a_batch_reads_back_intact() {
     let rt = Runtime::new().unwrap();
     rt.block_on(async {
         let topic = unique("fifo");
+        create_topic(&rt, &sb.namesrv_addr, &topic, 4, 1).await;
         let (handle, mut events, _join) = producer::spawn(rt.context("producer"), settings(&sb));
         // Three bursts at once, one per sharding key: 34 + 33 + 33 = 100.
         let keys = ["key-a", "key-b", "key-c"];
