@@ -23,6 +23,9 @@ use super::ProducerSettings;
 use crate::message::{Draft, Failure, Receipt};
 use crate::types::{Delay, MessageType};
 
+/// The broker's response code for a send to a topic it does not have.
+pub(super) const TOPIC_NOT_EXIST: i32 = 17;
+
 /// Creates a client runtime under `context` and a configured (not yet
 /// started) producer on it.
 pub(super) fn build(
@@ -158,7 +161,7 @@ pub fn describe_error(error: &ClientError) -> Failure {
         Some(16) => {
             "authentication failed: the broker refused the credentials (no permission)".to_string()
         }
-        Some(17) => "topic does not exist on the broker".to_string(),
+        Some(TOPIC_NOT_EXIST) => "topic does not exist on the broker".to_string(),
         Some(c) => format!("broker refused the send (response code {c})"),
         None => String::new(),
     };
@@ -237,8 +240,34 @@ impl Sender {
         }
     }
 
-    /// Returns when the broker answered (or the timeout passed).
+    /// Returns when the broker answered (or the timeout passed). A FIFO
+    /// send the broker refused with "topic does not exist" is tried once
+    /// more within the same timeout: the library retries a plain send
+    /// itself but never a selector send, and a broker that creates a topic
+    /// on its first send can refuse that send while it does (seen once in
+    /// CI, three FIFO senders on a new topic). Code 17 is answered before
+    /// anything is stored, so the second try cannot store a duplicate.
     pub(super) async fn sync(&self, draft: &Draft, timeout_ms: u64) -> Answer {
+        let started = std::time::Instant::now();
+        let first = self.sync_once(draft, timeout_ms).await;
+        let refused_for_topic = matches!(&first, Err(f) if f.code == Some(TOPIC_NOT_EXIST));
+        if !refused_for_topic || fifo_key(draft).is_none() {
+            return first;
+        }
+        let spent = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let Some(left) = timeout_ms.checked_sub(spent).filter(|&left| left > 0) else {
+            return first;
+        };
+        tracing::info!(topic = %draft.topic, "FIFO send refused with code 17; trying once more");
+        self.sync_once(draft, left).await.map_err(|mut f| {
+            if f.code == Some(TOPIC_NOT_EXIST) {
+                f.reason.push_str(" (tried twice)");
+            }
+            f
+        })
+    }
+
+    async fn sync_once(&self, draft: &Draft, timeout_ms: u64) -> Answer {
         match self {
             Sender::Rocket(p) => match match fifo_key(draft) {
                 Some(key) => {

@@ -11,6 +11,8 @@ use crate::message::{Draft, Failure, Receipt};
 pub(super) enum Act {
     Ack,
     Fail(&'static str),
+    /// The broker answered with this response code.
+    Refuse(i32),
     /// Panics inside the client call, with this text.
     Panic(&'static str),
     /// Never answers (async: takes the send, never calls back).
@@ -51,6 +53,10 @@ impl Double {
             Act::Fail(why) => Err(Failure {
                 reason: why.into(),
                 code: None,
+            }),
+            Act::Refuse(code) => Err(Failure {
+                reason: format!("broker code {code}"),
+                code: Some(code),
             }),
             Act::Panic(text) => panic!("{text}"),
             Act::Hang => unreachable!("a hanging send has no answer"),

@@ -728,3 +728,82 @@ async fn a_burst_reports_queued_only_for_a_send_that_really_waits() {
     assert_eq!(seen.outcomes(1), [&Outcome::Unresolved]);
     assert_eq!(seen.ledger.open_total(), 0);
 }
+
+/// A double that refuses a key's first sends with a broker code, as the
+/// table says (key, how many, code), and counts every call per key.
+fn refusing(
+    table: &'static [(&'static str, usize, i32)],
+) -> (Double, Arc<Mutex<HashMap<String, usize>>>) {
+    let calls = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let counted = calls.clone();
+    let double = Double::new(move |d| {
+        let key = d.first_key().unwrap_or_default();
+        let mut calls = counted.lock().unwrap();
+        let n = calls.entry(key.to_string()).or_default();
+        *n += 1;
+        match table.iter().find(|(k, ..)| *k == key) {
+            Some(&(_, refusals, code)) if *n <= refusals => Act::Refuse(code),
+            _ => Act::Ack,
+        }
+    });
+    (double, calls)
+}
+
+#[tokio::test]
+async fn a_fifo_send_refused_for_its_topic_is_tried_once_more() {
+    use crate::types::MessageType;
+    let fifo = |key| {
+        typed(
+            key,
+            MessageType::Fifo {
+                sharding_key: "k".into(),
+            },
+        )
+    };
+    let (double, calls) = refusing(&[
+        ("new", 1, 17),
+        ("plain", 1, 17),
+        ("gone", usize::MAX, 17),
+        ("denied", usize::MAX, 16),
+    ]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let sends = [
+        (1, fifo("new")),
+        // The library retries plain sends itself; we do not add a second.
+        (2, draft("plain")),
+        (3, fifo("gone")),
+        // Only "topic does not exist" is tried again.
+        (4, fifo("denied")),
+    ];
+    for (seq, draft) in sends {
+        handle
+            .submit(ProducerCommand::Send {
+                seq,
+                mode: Mode::Sync,
+                draft,
+            })
+            .await
+            .unwrap();
+    }
+    let mut seen = Seen::new();
+    // The plain send does not wait for the FIFO lane: any order.
+    seen.ended(&mut rx, 4).await;
+    assert!(
+        matches!(seen.outcomes(1).as_slice(), [Outcome::Acknowledged(_)]),
+        "{:?}",
+        seen.outcomes(1)
+    );
+    assert_eq!(seen.failure(2), "broker code 17");
+    assert_eq!(seen.failure(3), "broker code 17 (tried twice)");
+    assert_eq!(seen.failure(4), "broker code 16");
+    let tries: Vec<usize> = ["new", "plain", "gone", "denied"]
+        .iter()
+        .map(|k| calls.lock().unwrap()[*k])
+        .collect();
+    assert_eq!(tries, [2, 1, 2, 1]);
+    // Four sends, each counted once whatever the tries.
+    let counts = seen.ledger.counts(Mode::Sync);
+    assert_eq!((counts.submitted, counts.ok, counts.failed), (4, 1, 3));
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+}
