@@ -170,3 +170,71 @@ fn sighup_ends_the_console_in_order() {
 fn sigterm_ends_the_console_in_order() {
     console_ends_in_order_on(libc::SIGTERM, "SIGTERM");
 }
+
+/// The compare view as an operator runs it: `c`, a count, Enter, in a
+/// console with its journal on (the default). Each mode's burst starts after
+/// the one before has ended, and the table adds up. A journal entry for the
+/// async burst's last callback once crowded out the one-way burst, and the
+/// view waited for it for ever.
+#[test]
+fn console_compares_the_modes_end_to_end() {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmux = console_on_fresh_home(home.path(), tmp.path());
+    tmux.keys(&["Escape", "c"]);
+    tmux.wait_for("the compare form", Duration::from_secs(10), |s| {
+        s.contains("Compare the modes")
+    });
+    // The count field has focus and holds 1000.
+    tmux.keys(&["BSpace", "BSpace", "BSpace", "BSpace"]);
+    tmux.literal("300");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the comparison's end", Duration::from_secs(60), |s| {
+        s.contains("comparison done")
+    });
+    // mode, sent, ok, fail, dispatched.
+    assert_eq!(
+        row(&screen, "sync").get(1..4),
+        Some(&["300", "300", "0"][..]),
+        "{screen}"
+    );
+    assert_eq!(
+        row(&screen, "async").get(1..4),
+        Some(&["300", "300", "0"][..]),
+        "{screen}"
+    );
+    let oneway = row(&screen, "oneway");
+    assert_eq!(
+        oneway.get(1..5),
+        Some(&["300", "-", "0", "300"][..]),
+        "{screen}"
+    );
+    // landed: "N (P%)" with 0 < N <= 300.
+    let landed: u64 = oneway
+        .iter()
+        .rev()
+        .nth(1)
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("landed in {oneway:?}"));
+    assert!(0 < landed && landed <= 300, "{screen}");
+    // The session's counters behind the view count the comparison's sends.
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("the counters", Duration::from_secs(10), |s| {
+        !s.contains("Compare the modes")
+    });
+    assert_eq!(
+        row(&screen, "Sync").get(1..3),
+        Some(&["300", "300"][..]),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
+        s.contains("EXIT=0")
+    });
+    // And the journal holds every one of them, once.
+    let journal = home
+        .path()
+        .join(".local/state/rmq-console/journal/journal.jsonl");
+    let text = std::fs::read_to_string(&journal).expect("the journal");
+    assert_eq!(text.lines().count(), 900, "{}", journal.display());
+}

@@ -116,6 +116,16 @@ pub enum Effect {
     },
 }
 
+impl Effect {
+    /// `first` then `then`, as one effect where there are two.
+    pub fn both(first: Option<Effect>, then: Option<Effect>) -> Option<Effect> {
+        match (first, then) {
+            (Some(a), Some(b)) => Some(Effect::Many(vec![a, b])),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Info,
@@ -393,7 +403,9 @@ impl App {
                     // After the event's own notice, which this one outranks.
                     self.compare_ended();
                 }
-                effect.or(next)
+                // Both: the event's own effect (its journal entry, say)
+                // must not crowd out the comparison's next burst.
+                Effect::both(effect, next)
             }
             Action::SubmitFailed {
                 first_seq,
