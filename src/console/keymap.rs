@@ -699,7 +699,17 @@ impl Keymap {
 
     /// The few most useful bindings of `ctx` for the footer, first key only.
     pub fn hints(&self, ctx: Context) -> Vec<(String, &'static str)> {
-        self.hint_entries(ctx)
+        self.hints_where(ctx, |_| true)
+    }
+
+    /// [`Keymap::hints`] of the actions `live` says do something now, so a
+    /// footer never offers a key that would only answer "not now".
+    pub fn hints_where(
+        &self,
+        ctx: Context,
+        live: impl Fn(Bind) -> bool,
+    ) -> Vec<(String, &'static str)> {
+        self.hint_entries(ctx, &live)
             .into_iter()
             .filter_map(|(keys, label)| Some((keys.first()?.to_string(), label)))
             .collect()
@@ -708,7 +718,12 @@ impl Keymap {
     /// The same hints with every key of each, for an overlay's border:
     /// `Enter start · Tab next · Esc close`.
     pub fn hint_line(&self, ctx: Context) -> String {
-        self.hint_entries(ctx)
+        self.hint_line_where(ctx, |_| true)
+    }
+
+    /// [`Keymap::hint_line`] of the actions `live` says do something now.
+    pub fn hint_line_where(&self, ctx: Context, live: impl Fn(Bind) -> bool) -> String {
+        self.hint_entries(ctx, &live)
             .into_iter()
             .filter(|(keys, _)| !keys.is_empty())
             .map(|(keys, label)| {
@@ -736,7 +751,11 @@ impl Keymap {
         find(ctx).or_else(|| find(Context::Global))
     }
 
-    fn hint_entries(&self, ctx: Context) -> Vec<(Vec<Chord>, &'static str)> {
+    fn hint_entries(
+        &self,
+        ctx: Context,
+        live: &dyn Fn(Bind) -> bool,
+    ) -> Vec<(Vec<Chord>, &'static str)> {
         let wanted: &[Bind] = match ctx {
             Context::Edit => &[Bind::Send, Bind::FocusNext, Bind::LeaveField],
             Context::ModeBar => &[
@@ -797,6 +816,7 @@ impl Keymap {
         };
         wanted
             .iter()
+            .filter(|bind| live(**bind))
             .filter_map(|bind| {
                 let keys = self.keys_of(ctx, *bind)?;
                 // `submit` means different things in different boxes.

@@ -170,6 +170,16 @@ impl App {
         self.compare.as_ref().is_some_and(|d| !d.is_done())
     }
 
+    /// Whether `bind` does something in the compare view now: cancel while
+    /// a comparison runs; copy and "again" once it is over.
+    pub(super) fn compare_bind_live(&self, bind: Bind) -> bool {
+        match bind {
+            Bind::CancelBurst => self.compare_running(),
+            Bind::CopyTable | Bind::Compare => !self.compare_running(),
+            _ => true,
+        }
+    }
+
     /// `c`: the view while a comparison runs, else the form (with the last
     /// run's values, or the composer's topic).
     pub(super) fn open_compare(&mut self) -> Option<Effect> {

@@ -280,6 +280,15 @@ impl App {
         }
     }
 
+    /// Whether `bind` would do something in the current context, for the
+    /// hints: the footer and an overlay's border leave out the rest.
+    pub fn bind_live(&self, bind: Bind) -> bool {
+        match self.context() {
+            Context::Compare => self.compare_bind_live(bind),
+            _ => true,
+        }
+    }
+
     /// Whether keys that no binding claims should be typed into a field.
     pub fn takes_text(&self) -> bool {
         matches!(

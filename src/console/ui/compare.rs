@@ -137,7 +137,11 @@ pub fn render_view(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         .border_style(s.border_focus)
         .title(Span::styled(" Compare the modes ", s.accent))
         .title_bottom(Span::styled(
-            format!(" {} ", app.keymap.hint_line(Context::Compare)),
+            format!(
+                " {} ",
+                app.keymap
+                    .hint_line_where(Context::Compare, |b| app.bind_live(b))
+            ),
             s.muted,
         ));
     let inner = block.inner(area);

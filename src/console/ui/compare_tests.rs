@@ -60,3 +60,20 @@ fn compare_form_protected_120x40() {
     app.update(Action::Key(Bind::Submit));
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
+
+/// The view's border and the footer offer only what a key would do now:
+/// cancel while the comparison runs, copy and "again" once it is over.
+#[test]
+fn the_hints_offer_cancel_while_running_and_copy_once_done() {
+    let running = draw(&viewing(1), 120, 40);
+    let done = draw(&viewing(3), 120, 40);
+    for (screen, has, lacks) in [
+        (&running, "x cancel", "y copy table"),
+        (&done, "y copy table", "x cancel"),
+    ] {
+        assert!(screen.contains(has), "{screen}");
+        assert!(!screen.contains(lacks), "{screen}");
+    }
+    assert!(done.contains("c again"), "{done}");
+    assert!(!running.contains("c again"), "{running}");
+}

@@ -118,7 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     frame.render_widget(Paragraph::new(Line::from(spans)), info);
 
     let mut hs = Vec::new();
-    for (k, what) in app.keymap.hints(app.context()) {
+    for (k, what) in app.keymap.hints_where(app.context(), |b| app.bind_live(b)) {
         hs.push(Span::styled(k, s.accent));
         hs.push(Span::styled(format!(" {what}  "), s.muted));
     }
