@@ -2,7 +2,10 @@
 //! one sandbox, the producer task (what `bench` and the console drive) and
 //! rocketmq-client-rust called directly, in sync and in async with the same
 //! window, round after round; prints msg/s per round, the medians, and the
-//! ratio task / library per mode (target: at least 0.95). With `--raw PATH`
+//! ratio task / library per mode (target: at least 0.95). Within a round the
+//! two sides take turns in slices (`--chunks`, 10 by default), so the
+//! machine's changes of speed, which here move one 10,000-message case by
+//! ±20%, fall on both sides alike. With `--raw PATH`
 //! the broker's own limit from `raw_send.py` (a minimal remoting-protocol
 //! client) is a third column. `--rss N` then runs N sends through the
 //! producer task folded into a console `App` and written to a journal, as a
@@ -52,6 +55,9 @@ struct Opts {
     callers_on_main: bool,
     /// Runtime worker threads (default: the console's, `Runtime::WORKERS`).
     workers: usize,
+    /// Slices each round's `count` is cut into, taken in turns by the two
+    /// sides (1: all of the library's sends, then all of the task's).
+    chunks: u64,
 }
 
 fn opts() -> Option<Opts> {
@@ -67,6 +73,7 @@ fn opts() -> Option<Opts> {
         only: None,
         callers_on_main: false,
         workers: Runtime::WORKERS,
+        chunks: 10,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -83,6 +90,7 @@ fn opts() -> Option<Opts> {
             "--only" => o.only = Some(val()),
             "--callers-on-main" => o.callers_on_main = true,
             "--workers" => o.workers = val().parse().expect("--workers N"),
+            "--chunks" => o.chunks = val().parse().expect("--chunks N"),
             _ => {} // cargo's own `--bench`
         }
     }
@@ -129,28 +137,70 @@ async fn stop(handle: &ProducerHandle, events: &mut mpsc::Receiver<ProducerEvent
     }
 }
 
-/// The producer task: a warm-up burst, then `count` in `mode`; msg/s from
-/// the Burst command to the last outcome reaching this side of the channel.
-async fn task_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> f64 {
-    let (handle, mut events, join) = producer::spawn(rt.context("task"), settings(addr, o.window));
-    let d = Arc::new(draft(topic, o.body));
-    let count = o.count;
-    // The side that reads the events runs where the library's caller does
-    // (see `library_run`).
-    let consumer = async move {
-        let burst = |id: u64, first_seq: u64, count: u64| {
-            ProducerCommand::Burst(BurstSpec {
-                id,
-                mode,
-                draft: d.clone(),
-                count,
-                rate: None,
-                key_template: None,
-                first_seq,
-                verify: false,
-            })
+/// Runs `f` where the library's caller and the task's reader sit: on a
+/// runtime worker (spawned), or on the main thread with `--callers-on-main`.
+/// Awaited from `block_on`, on the main thread, each wake-up of the send path
+/// (the library's writer task, the response; the task's events) crosses to
+/// another thread, a cost of where the caller sits, not of what is compared.
+async fn on_caller<T: Send + 'static>(
+    o: &Opts,
+    f: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    if o.callers_on_main {
+        f.await
+    } else {
+        tokio::spawn(f).await.expect("the caller's future")
+    }
+}
+
+/// The producer task, warmed up: each `burst` times `count` sends in `mode`
+/// from the Burst command to the last outcome reaching this side of the
+/// channel.
+struct TaskSide {
+    handle: ProducerHandle,
+    events: Option<mpsc::Receiver<ProducerEvent>>,
+    join: tokio::task::JoinHandle<()>,
+    draft: Arc<Draft>,
+    mode: Mode,
+    next_id: u64,
+    next_seq: u64,
+}
+
+impl TaskSide {
+    async fn start(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> Self {
+        let (handle, events, join) = producer::spawn(rt.context("task"), settings(addr, o.window));
+        let mut side = Self {
+            handle,
+            events: Some(events),
+            join,
+            draft: Arc::new(draft(topic, o.body)),
+            mode,
+            next_id: 1,
+            next_seq: 1,
         };
-        let mut run = async |cmd: ProducerCommand, count: u64| -> (Duration, u64) {
+        side.burst(o, WARMUP).await;
+        side
+    }
+
+    async fn burst(&mut self, o: &Opts, count: u64) -> Duration {
+        let cmd = ProducerCommand::Burst(BurstSpec {
+            id: self.next_id,
+            mode: self.mode,
+            draft: self.draft.clone(),
+            count,
+            rate: None,
+            key_template: None,
+            first_seq: self.next_seq,
+            verify: false,
+        });
+        self.next_id += 1;
+        self.next_seq += count;
+        let (handle, mut events, mode) = (
+            self.handle.clone(),
+            self.events.take().expect("events"),
+            self.mode,
+        );
+        let (events, took, failed) = on_caller(o, async move {
             let started = Instant::now();
             handle.submit(cmd).await.expect("task takes the burst");
             let (mut done, mut failed) = (0, 0);
@@ -167,121 +217,161 @@ async fn task_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -
                     _ => {}
                 }
             }
-            (started.elapsed(), failed)
-        };
-        run(burst(1, 1, WARMUP), WARMUP).await;
-        let (took, failed) = run(burst(2, 1 + WARMUP, count), count).await;
+            (events, started.elapsed(), failed)
+        })
+        .await;
         assert_eq!(failed, 0, "task {mode}: {failed} failed");
-        stop(&handle, &mut events).await;
+        self.events = Some(events);
         took
-    };
-    let took = if o.callers_on_main {
-        consumer.await
-    } else {
-        tokio::spawn(consumer).await.expect("the task's consumer")
-    };
-    join.await.ok();
-    o.count as f64 / took.as_secs_f64()
+    }
+
+    async fn stop(mut self) {
+        let mut events = self.events.take().expect("events");
+        stop(&self.handle, &mut events).await;
+        self.join.await.ok();
+    }
 }
 
-/// rocketmq-client-rust called directly: the same warm-up, then `count`
-/// sends; sync one at a time, async with at most `window` in flight (a
-/// semaphore released by the callback, as the task does).
-async fn library_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> f64 {
-    let runtime = ClientRuntime::try_new(
-        rt.context("library"),
-        ClientRuntimeConfig::default(),
-        rocketmq_observability::TelemetryHandle::noop(),
-    )
-    .expect("client runtime");
-    let config = ClientConfig::builder()
-        .namesrv_addr(addr.to_string())
-        .build()
-        .expect("client config");
-    let mut producer = DefaultMQProducer::builder(runtime.clone())
-        .client_config(config)
-        .producer_group(settings(addr, o.window).producer_group)
-        .name_server_addr(addr.to_string())
-        .send_msg_timeout(3000)
-        .build();
-    producer.start().await.expect("producer starts");
-    let producer = Arc::new(producer);
-    let d = draft(topic, o.body);
-    let (count, window) = (o.count, o.window);
-    // The sends run on a worker of the runtime, as the producer task does,
-    // and the task's events are read on one too: awaited from `block_on`,
-    // on the main thread, each wake-up of the send path (the library's
-    // writer task, the response; the task's events) crosses to another
-    // thread, a cost of where the caller sits, not of what is compared.
-    let sender = producer.clone();
-    let sends = async move {
-        let producer = sender;
-        let window = Arc::new(tokio::sync::Semaphore::new(window));
-        let run = async |count: u64| -> Duration {
-            let started = Instant::now();
-            match mode {
-                Mode::Sync => {
-                    for _ in 0..count {
-                        let msg = producer::to_message(&d).expect("message");
-                        let r = producer.send_with_timeout(msg, 3000).await;
-                        assert!(matches!(r, Ok(Some(_))), "library sync: {r:?}");
-                    }
-                    started.elapsed()
-                }
-                _ => {
-                    let done = Arc::new(AtomicU64::new(0));
-                    let last = Arc::new(Mutex::new(started));
-                    let all = Arc::new(tokio::sync::Notify::new());
-                    for _ in 0..count {
-                        let permit = window.clone().acquire_owned().await.expect("window");
-                        let slot = Mutex::new(Some(permit));
-                        let (done, last, all) = (done.clone(), last.clone(), all.clone());
-                        let msg = producer::to_message(&d).expect("message");
-                        producer
-                            .send_with_callback_timeout(
-                                msg,
-                                move |r, e| {
-                                    assert!(r.is_some(), "library async: {e:?}");
-                                    slot.lock().unwrap().take();
-                                    *last.lock().unwrap() = Instant::now();
-                                    if done.fetch_add(1, Ordering::SeqCst) + 1 == count {
-                                        all.notify_one();
-                                    }
-                                },
-                                3000,
-                            )
-                            .await
-                            .expect("library takes the async send");
-                    }
-                    if done.load(Ordering::SeqCst) < count {
-                        all.notified().await;
-                    }
-                    let at = *last.lock().unwrap();
-                    at - started
-                }
-            }
+/// rocketmq-client-rust called directly, warmed up the same way: sync one
+/// at a time, async with at most `window` in flight (a semaphore released
+/// by the callback, as the task does); each `burst` times `count` sends
+/// from the first send to the last answer.
+struct LibSide {
+    producer: Arc<DefaultMQProducer>,
+    runtime: Arc<ClientRuntime>,
+    draft: Arc<Draft>,
+    window: Arc<tokio::sync::Semaphore>,
+    mode: Mode,
+}
+
+impl LibSide {
+    async fn start(rt: &Runtime, o: &Opts, addr: &str, topic: &str, mode: Mode) -> Self {
+        let runtime = ClientRuntime::try_new(
+            rt.context("library"),
+            ClientRuntimeConfig::default(),
+            rocketmq_observability::TelemetryHandle::noop(),
+        )
+        .expect("client runtime");
+        let config = ClientConfig::builder()
+            .namesrv_addr(addr.to_string())
+            .build()
+            .expect("client config");
+        let mut producer = DefaultMQProducer::builder(runtime.clone())
+            .client_config(config)
+            .producer_group(settings(addr, o.window).producer_group)
+            .name_server_addr(addr.to_string())
+            .send_msg_timeout(3000)
+            .build();
+        producer.start().await.expect("producer starts");
+        let side = Self {
+            producer: Arc::new(producer),
+            runtime,
+            draft: Arc::new(draft(topic, o.body)),
+            window: Arc::new(tokio::sync::Semaphore::new(o.window)),
+            mode,
         };
         // One sync send first: a full async window on a cold connection
         // overflows the client's admission queue (the task's slow start
         // does the same; BROKER-NOTES).
-        let first = producer::to_message(&d).expect("message");
-        producer
+        let first = producer::to_message(&side.draft).expect("message");
+        side.producer
             .send_with_timeout(first, 3000)
             .await
             .expect("first send");
-        run(WARMUP).await;
-        run(count).await
-    };
-    let took = if o.callers_on_main {
-        sends.await
-    } else {
-        tokio::spawn(sends).await.expect("the library's sends")
-    };
-    if let Ok(mut p) = Arc::try_unwrap(producer) {
-        p.shutdown().await;
+        side.burst(o, WARMUP).await;
+        side
     }
-    runtime.shutdown().await;
-    o.count as f64 / took.as_secs_f64()
+
+    async fn burst(&self, o: &Opts, count: u64) -> Duration {
+        let (producer, d, window) = (
+            self.producer.clone(),
+            self.draft.clone(),
+            self.window.clone(),
+        );
+        let mode = self.mode;
+        on_caller(o, async move {
+            let started = Instant::now();
+            if mode == Mode::Sync {
+                for _ in 0..count {
+                    let msg = producer::to_message(&d).expect("message");
+                    let r = producer.send_with_timeout(msg, 3000).await;
+                    assert!(matches!(r, Ok(Some(_))), "library sync: {r:?}");
+                }
+                return started.elapsed();
+            }
+            let done = Arc::new(AtomicU64::new(0));
+            let last = Arc::new(Mutex::new(started));
+            let all = Arc::new(tokio::sync::Notify::new());
+            for _ in 0..count {
+                let permit = window.clone().acquire_owned().await.expect("window");
+                let slot = Mutex::new(Some(permit));
+                let (done, last, all) = (done.clone(), last.clone(), all.clone());
+                let msg = producer::to_message(&d).expect("message");
+                producer
+                    .send_with_callback_timeout(
+                        msg,
+                        move |r, e| {
+                            assert!(r.is_some(), "library async: {e:?}");
+                            slot.lock().unwrap().take();
+                            *last.lock().unwrap() = Instant::now();
+                            if done.fetch_add(1, Ordering::SeqCst) + 1 == count {
+                                all.notify_one();
+                            }
+                        },
+                        3000,
+                    )
+                    .await
+                    .expect("library takes the async send");
+            }
+            if done.load(Ordering::SeqCst) < count {
+                all.notified().await;
+            }
+            let at = *last.lock().unwrap();
+            at - started
+        })
+        .await
+    }
+
+    async fn stop(self) {
+        if let Ok(mut p) = Arc::try_unwrap(self.producer) {
+            p.shutdown().await;
+        }
+        self.runtime.shutdown().await;
+    }
+}
+
+/// One round of one mode: both sides started and warmed up, then `count`
+/// sends each, in `chunks` slices taken in turns (library, task, task,
+/// library, ...; the other way round in even rounds), so a change in the
+/// machine's speed during the round falls on both sides alike. Msg/s of
+/// the library and of the task, each over its own slices' time.
+async fn paired_round(
+    rt: &Runtime,
+    o: &Opts,
+    addr: &str,
+    topic: &str,
+    mode: Mode,
+    round: usize,
+) -> (f64, f64) {
+    let lib = LibSide::start(rt, o, addr, topic, mode).await;
+    let mut task = TaskSide::start(rt, o, addr, topic, mode).await;
+    let chunks = o.chunks.clamp(1, o.count.max(1));
+    let (mut lib_took, mut task_took) = (Duration::ZERO, Duration::ZERO);
+    for j in 0..chunks {
+        // The remainder goes to the first slices, the same for both sides.
+        let n = o.count / chunks + u64::from(j < o.count % chunks);
+        if (j as usize + round) % 2 == 1 {
+            lib_took += lib.burst(o, n).await;
+            task_took += task.burst(o, n).await;
+        } else {
+            task_took += task.burst(o, n).await;
+            lib_took += lib.burst(o, n).await;
+        }
+    }
+    task.stop().await;
+    lib.stop().await;
+    let rate = |took: Duration| o.count as f64 / took.as_secs_f64();
+    (rate(lib_took), rate(task_took))
 }
 
 /// raw_send.py's sync and pipelined msg/s (the broker's limit).
@@ -441,7 +531,7 @@ fn main() {
         eprintln!(
             "harness: not run (needs a broker). In a loopback-only namespace:\n  \
              cargo bench --bench harness -- --sandbox [--raw PATH/raw_send.py] [--count 10000] \
-             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--only lib-sync] [--callers-on-main] [--workers N]\n  \
+             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--chunks 10] [--only lib-sync] [--callers-on-main] [--workers N]\n  \
              or --namesrv HOST:PORT for a running name server"
         );
         return;
@@ -468,11 +558,18 @@ fn main() {
             Mode::Sync
         };
         let rate = rt.block_on(async {
-            if case.starts_with("lib") {
-                library_run(&rt, &o, &addr, &topic, mode).await
+            let took = if case.starts_with("lib") {
+                let side = LibSide::start(&rt, &o, &addr, &topic, mode).await;
+                let took = side.burst(&o, o.count).await;
+                side.stop().await;
+                took
             } else {
-                task_run(&rt, &o, &addr, &topic, mode).await
-            }
+                let mut side = TaskSide::start(&rt, &o, &addr, &topic, mode).await;
+                let took = side.burst(&o, o.count).await;
+                side.stop().await;
+                took
+            };
+            o.count as f64 / took.as_secs_f64()
         });
         println!("{case}: {rate:.0} msg/s ({} × {} B)", o.count, o.body);
         rt.shutdown();
@@ -490,16 +587,7 @@ fn main() {
     for round in 1..=o.rounds {
         let raw = o.raw.as_deref().and_then(|p| raw_run(&o, p, &addr, &topic));
         for (i, mode) in [Mode::Sync, Mode::Async].into_iter().enumerate() {
-            // Alternate which goes first, so neither always gets a warmer broker.
-            let (lib, task) = rt.block_on(async {
-                if round % 2 == 1 {
-                    let l = library_run(&rt, &o, &addr, &topic, mode).await;
-                    (l, task_run(&rt, &o, &addr, &topic, mode).await)
-                } else {
-                    let t = task_run(&rt, &o, &addr, &topic, mode).await;
-                    (library_run(&rt, &o, &addr, &topic, mode).await, t)
-                }
-            });
+            let (lib, task) = rt.block_on(paired_round(&rt, &o, &addr, &topic, mode, round));
             let raw = raw.map(|r| if i == 0 { r.0 } else { r.1 });
             println!(
                 "{round:<6} {:<6} {:>11} {:>9.0} {:>7.0} {:>8.3}",
