@@ -65,7 +65,19 @@ fn compare_form_protected_120x40() {
 /// cancel while the comparison runs, copy and "again" once it is over.
 #[test]
 fn the_hints_offer_cancel_while_running_and_copy_once_done() {
-    let running = draw(&viewing(1), 120, 40);
+    let mut app = viewing(1);
+    // The running mode's burst, as `start_compare` records it.
+    app.burst = Some(crate::console::app::BurstState {
+        id: 1,
+        submitted: 0,
+        total: 200,
+    });
+    let running = draw(&app, 120, 40);
+    assert_eq!(
+        running.matches("x cancel").count(),
+        2,
+        "border and footer once each:\n{running}"
+    );
     let done = draw(&viewing(3), 120, 40);
     for (screen, has, lacks) in [
         (&running, "x cancel", "y copy table"),

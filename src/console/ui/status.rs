@@ -122,7 +122,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         hs.push(Span::styled(k, s.accent));
         hs.push(Span::styled(format!(" {what}  "), s.muted));
     }
+    // The compare view offers its own cancel among its hints.
     if app.burst.is_some()
+        && app.context() != Context::Compare
         && let Some(k) = app.keymap.key_for(Context::Log, Bind::CancelBurst)
     {
         hs.insert(0, Span::styled(" cancel burst  ", s.warning));
