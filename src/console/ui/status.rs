@@ -122,10 +122,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         hs.push(Span::styled(k, s.accent));
         hs.push(Span::styled(format!(" {what}  "), s.muted));
     }
-    // The compare view offers its own cancel among its hints.
+    // Only where the key reaches the burst: the log and the mode bar. In a
+    // text field it is typed; the history, the import and the compare view
+    // bind it to what they run themselves, and say so in their own hints.
     if app.burst.is_some()
-        && app.context() != Context::Compare
-        && let Some(k) = app.keymap.key_for(Context::Log, Bind::CancelBurst)
+        && matches!(app.context(), Context::Log | Context::ModeBar)
+        && let Some(k) = app.keymap.key_for(app.context(), Bind::CancelBurst)
     {
         hs.insert(0, Span::styled(" cancel burst  ", s.warning));
         hs.insert(0, Span::styled(k, s.accent));

@@ -535,3 +535,30 @@ fn no_color_theme_paints_no_profile_marker() {
         "{buf:?}"
     );
 }
+
+/// The footer offers `x cancel burst` only where `x` reaches the burst: in
+/// the log and the mode bar, not in a text field, where `x` is typed.
+#[test]
+fn the_burst_hint_shows_only_where_its_key_cancels_the_burst() {
+    let mut app = busy_app();
+    app.burst = Some(crate::console::app::BurstState {
+        id: 7,
+        submitted: 10,
+        total: 100,
+    });
+    for (focus, shown) in [
+        (Focus::Log, true),
+        (Focus::ModeBar, true),
+        (Focus::Topic, false),
+        (Focus::Body, false),
+    ] {
+        app.focus = focus;
+        let screen = draw(&app, 120, 40);
+        let footer = screen.lines().last().unwrap();
+        assert_eq!(
+            footer.contains("x cancel burst"),
+            shown,
+            "{focus:?}: {footer}"
+        );
+    }
+}
