@@ -26,14 +26,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rmq_console::console::ProfileChoice;
+use rmq_console::console::app::ProfileChoice;
 use rmq_console::console::app::{Action, App, AppConfig, Effect};
 use rmq_console::console::keymap::Keymap;
-use rmq_console::events::ProducerEvent;
-use rmq_console::journal::{self, Journal};
-use rmq_console::message::{Draft, Mode};
-use rmq_console::producer::{self, BurstSpec, ProducerCommand, ProducerHandle, ProducerSettings};
-use rmq_console::runtime::Runtime;
+use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerHandle, ProducerSettings};
+use rmq_engine::runtime::Runtime;
+use rmq_journal::{self as journal, Journal};
+use rmq_model::events::ProducerEvent;
+use rmq_model::message::{Draft, Mode};
 use rocketmq_client_rust::{ClientConfig, ClientRuntime, ClientRuntimeConfig, DefaultMQProducer};
 use tokio::sync::mpsc;
 
@@ -210,7 +210,7 @@ impl TaskSide {
                         done += 1;
                         failed += u64::from(!matches!(
                             c.outcome,
-                            rmq_console::message::Outcome::Acknowledged(_)
+                            rmq_model::message::Outcome::Acknowledged(_)
                         ));
                     }
                     ProducerEvent::Stopped { .. } => panic!("producer stopped"),
@@ -537,7 +537,7 @@ fn main() {
         return;
     };
     let sandbox = o.sandbox.then(|| {
-        rmq_console::sandbox::Sandbox::start(&rmq_console::sandbox::SandboxOptions {
+        rmq_sandbox::Sandbox::start(&rmq_sandbox::SandboxOptions {
             acl: None,
             server_exe: Some(env!("CARGO_BIN_EXE_rmq-console").into()),
             second_broker: false,

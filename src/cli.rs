@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::limits::{
+use rmq_model::limits::{
     MAX_ASYNC_INFLIGHT, MAX_LINGER_MS, MAX_MESSAGE_BYTES, MAX_RATE, ranged, ranged_u32,
 };
-use crate::message::Mode;
+use rmq_model::message::Mode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,7 +66,7 @@ pub enum Command {
     /// One sandbox server (name server or broker) in this process; started by
     /// the sandbox itself.
     #[command(name = "sandbox-server", hide = true)]
-    SandboxServer(crate::sandbox::server::ServerArgs),
+    SandboxServer(rmq_sandbox::server::ServerArgs),
     /// Send the messages of a replay file (JSON Lines; a journal file is one).
     Replay(ReplayArgs),
     /// Print journal records, newest last.
@@ -143,14 +143,14 @@ pub struct TypeArgs {
     #[arg(long, value_name = "N", conflicts_with_all = ["deliver_in", "deliver_at"])]
     pub delay_level: Option<u8>,
     /// Delayed: visible this long after the send (90s, 15m, 1h30m; at most 3d).
-    #[arg(long, value_name = "DURATION", value_parser = crate::types::parse_duration, conflicts_with = "deliver_at")]
+    #[arg(long, value_name = "DURATION", value_parser = rmq_model::types::parse_duration, conflicts_with = "deliver_at")]
     pub deliver_in: Option<std::time::Duration>,
     /// Delayed: visible at this time (2026-11-25T16:00:00Z, or local 2026-11-25 17:00, or 17:00 today).
     #[arg(long, value_name = "TIME")]
     pub deliver_at: Option<String>,
     /// Transactional: the decision once the half message is stored (commit, rollback, unknown).
     #[arg(long, value_name = "DECISION")]
-    pub transaction: Option<crate::types::TxChoice>,
+    pub transaction: Option<rmq_model::types::TxChoice>,
     /// Batch: the message N times in one request (per message one JSON line).
     #[arg(long, value_name = "N")]
     pub batch: Option<u32>,

@@ -21,12 +21,12 @@ use anyhow::{Context as _, bail};
 use toml::Spanned;
 use toml::de::DeTable;
 
-use crate::endpoint::{self, Endpoint};
-use crate::limits::{
-    MAX_ASYNC_INFLIGHT, MAX_MESSAGE_BYTES, MAX_RESULTS_CAPACITY, MAX_RETRIES, MAX_SEND_TIMEOUT_MS,
-};
 pub use crate::tomlspan::ConfigError;
 use crate::tomlspan::{Source, Table};
+use rmq_model::endpoint::{self, Endpoint};
+use rmq_model::limits::{
+    MAX_ASYNC_INFLIGHT, MAX_MESSAGE_BYTES, MAX_RESULTS_CAPACITY, MAX_RETRIES, MAX_SEND_TIMEOUT_MS,
+};
 
 /// Environment variable naming the config file when `--config` is not given.
 pub const CONFIG_ENV: &str = "RMQ_CONSOLE_CONFIG";
@@ -121,9 +121,9 @@ pub struct Profile {
     /// `journal = false`: sends on this profile are not journaled.
     pub journal: bool,
     /// Who decides a transaction the send leaves open (default: ask).
-    pub transaction_policy: Option<crate::types::TxPolicy>,
+    pub transaction_policy: Option<rmq_model::types::TxPolicy>,
     /// The answer to a check-back nobody has decided (default: unknown).
-    pub transaction_check_default: Option<crate::types::TxChoice>,
+    pub transaction_check_default: Option<rmq_model::types::TxChoice>,
 }
 
 /// Where the file is: explicit path, else `$RMQ_CONSOLE_CONFIG`, else
@@ -134,7 +134,11 @@ pub fn locate(explicit: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
     let from_env = std::env::var_os(CONFIG_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
-    locate_in(explicit, from_env.as_deref(), &crate::paths::config_dir())
+    locate_in(
+        explicit,
+        from_env.as_deref(),
+        &rmq_model::paths::config_dir(),
+    )
 }
 
 fn locate_in(
@@ -382,14 +386,14 @@ fn parse_profile(
     };
     let transaction_policy = match parsed("transaction-policy")? {
         Some((v, span)) => Some(
-            v.parse::<crate::types::TxPolicy>()
+            v.parse::<rmq_model::types::TxPolicy>()
                 .map_err(|e| src.err(span, t.prefixed(&format!("transaction-policy: {e}"))))?,
         ),
         None => None,
     };
     let transaction_check_default =
         match parsed("transaction-check-default")? {
-            Some((v, span)) => Some(v.parse::<crate::types::TxChoice>().map_err(|e| {
+            Some((v, span)) => Some(v.parse::<rmq_model::types::TxChoice>().map_err(|e| {
                 src.err(span, t.prefixed(&format!("transaction-check-default: {e}")))
             })?),
             None => None,
@@ -449,7 +453,7 @@ fn env_name(src: &Source<'_>, t: &Table<'_>, key: &str) -> Result<Option<String>
     // A valid name can still be a pasted AccessKey id or secret (letters
     // and digits only): refused, and not repeated, so that later messages
     // ("variable X is not set") cannot show it either.
-    if crate::validate::looks_like_secret(name) {
+    if rmq_model::validate::looks_like_secret(name) {
         return Err(src.err(
             s.span(),
             t.about(
@@ -502,6 +506,14 @@ impl Config {
             line,
             message: message.into(),
         }
+    }
+}
+
+/// Loads the config file when there is one; no file is an empty config.
+pub fn load_or_default(path: Option<&Path>) -> anyhow::Result<Config> {
+    match locate(path)? {
+        Some(p) => load(&p),
+        None => Ok(Config::default()),
     }
 }
 

@@ -11,14 +11,14 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 
 use crate::cli::{BenchArgs, MessageArgs, SendArgs};
-use crate::compare::{self, CompareSpec};
-use crate::events::{Connection, ProducerEvent};
-use crate::ledger::{Counts, Landing, Ledger};
-use crate::message::{Completion, Draft, Mode, Outcome};
-use crate::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
-use crate::runtime::Runtime;
 use crate::signals::Signals;
-use crate::types::{Delay, MessageType};
+use rmq_engine::compare::{self, CompareSpec};
+use rmq_engine::ledger::{Counts, Landing, Ledger};
+use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
+use rmq_engine::runtime::Runtime;
+use rmq_model::events::{Connection, ProducerEvent};
+use rmq_model::message::{Completion, Draft, Mode, Outcome};
+use rmq_model::types::{Delay, MessageType};
 
 pub mod history;
 pub mod replay;
@@ -31,12 +31,12 @@ pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
     let body = if let Some(b) = &m.body {
         b.clone().into_bytes()
     } else if let Some(path) = &m.body_file {
-        crate::body::read_file(path, max_bytes)?
+        rmq_model::body::read_file(path, max_bytes)?
     } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Waiting on a terminal for a body nobody knows to type looks like a hang.
         bail!("no body: give --body TEXT or --body-file PATH, or pipe it in");
     } else {
-        crate::body::read_bounded(std::io::stdin().lock(), max_bytes, "standard input")?
+        rmq_model::body::read_bounded(std::io::stdin().lock(), max_bytes, "standard input")?
     };
     let draft = Draft {
         topic: m.topic.clone(),
@@ -46,7 +46,7 @@ pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
         body,
         kind: Default::default(),
     };
-    crate::validate::draft(&draft, max_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    rmq_model::validate::draft(&draft, max_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(draft)
 }
 
@@ -119,12 +119,12 @@ fn message_type(t: &crate::cli::TypeArgs) -> Result<MessageType> {
         (Some(n), _, _) => Some(Delay::Level(*n)),
         (_, Some(d), _) => Some(Delay::In(*d)),
         (_, _, Some(at)) => Some(Delay::At(
-            crate::types::parse_time(at, chrono::Local::now())
+            rmq_model::types::parse_time(at, chrono::Local::now())
                 .map_err(|e| anyhow::anyhow!("--deliver-at: {e}"))?,
         )),
         _ => None,
     };
-    crate::types::from_flags(t.sharding_key.as_deref(), delay, t.transaction, t.batch)
+    rmq_model::types::from_flags(t.sharding_key.as_deref(), delay, t.transaction, t.batch)
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -167,8 +167,8 @@ fn type_fields(obj: &mut serde_json::Map<String, serde_json::Value>, c: &Complet
 }
 
 /// One JSON line per transaction event (after the send lines).
-pub fn transaction_json(t: &crate::events::TxEvent) -> serde_json::Value {
-    use crate::events::TxEvent;
+pub fn transaction_json(t: &rmq_model::events::TxEvent) -> serde_json::Value {
+    use rmq_model::events::TxEvent;
     let at = |t: &chrono::DateTime<chrono::Local>| {
         t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
     };
@@ -212,7 +212,7 @@ pub struct RunReport {
     /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) ended the run early.
     pub interrupted: bool,
     /// Transactions' progress and the broker's check-backs, in order.
-    pub transactions: Vec<crate::events::TxEvent>,
+    pub transactions: Vec<rmq_model::events::TxEvent>,
 }
 
 impl RunReport {
@@ -361,30 +361,29 @@ fn interrupt(sig: &str, grace: Duration, signals: &Signals) {
 pub fn send(
     rt: &Runtime,
     mut settings: ProducerSettings,
-    journal: crate::journal::Plan,
+    journal: crate::journal_plan::Plan,
     args: SendArgs,
 ) -> Result<ExitCode> {
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
     let draft = draft_from_args(&args.message, settings.max_message_bytes)?;
-    if let Some(notice) = crate::body::binary_notice(&draft.body) {
+    if let Some(notice) = rmq_model::body::binary_notice(&draft.body) {
         crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
     }
     if let Some(t) = &args.key_template {
-        crate::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
+        rmq_model::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
     let mut draft = draft;
     draft.kind = message_type(&args.kind)?;
-    draft
-        .kind
-        .check(
-            &draft,
-            args.mode,
-            settings.max_message_bytes,
-            chrono::Utc::now(),
-        )
-        .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
+    rmq_model::validate::kind(
+        &draft.kind,
+        &draft,
+        args.mode,
+        settings.max_message_bytes,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
     if args.verify && args.mode != Mode::Oneway {
         bail!(
             "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
@@ -495,7 +494,7 @@ fn print_summary(mode: Mode, c: &Counts, elapsed: Duration) {
 pub fn bench(
     rt: &Runtime,
     mut settings: ProducerSettings,
-    journal: crate::journal::Plan,
+    journal: crate::journal_plan::Plan,
     args: BenchArgs,
 ) -> Result<ExitCode> {
     if let Some(n) = args.async_inflight {
@@ -503,7 +502,7 @@ pub fn bench(
     }
     // Checked against the profile before anything is allocated.
     let body_bytes = usize::try_from(args.body_bytes)?;
-    crate::validate::body(body_bytes, settings.max_message_bytes)
+    rmq_model::validate::body(body_bytes, settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("--body-bytes: {e}"))?;
     let mut modes = args.modes.clone();
     // Each mode once, in the order given: the comparison counts per mode.
@@ -516,7 +515,7 @@ pub fn bench(
         oneway_rate: (args.oneway_rate > 0).then_some(args.oneway_rate),
         modes,
     };
-    crate::validate::draft(&spec.draft(), settings.max_message_bytes)
+    rmq_model::validate::draft(&spec.draft(), settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let journal = if args.no_journal {
         journal.off()
@@ -591,15 +590,14 @@ pub fn bench(
             kind,
             ..draft.clone()
         };
-        typed
-            .kind
-            .check(
-                &typed,
-                Mode::Sync,
-                settings.max_message_bytes,
-                chrono::Utc::now(),
-            )
-            .map_err(|e| anyhow::anyhow!("bench {name}: {e}"))?;
+        rmq_model::validate::kind(
+            &typed.kind,
+            &typed,
+            Mode::Sync,
+            settings.max_message_bytes,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| anyhow::anyhow!("bench {name}: {e}"))?;
         let report = rt.block_on(run_burst(
             rt,
             &settings,
@@ -754,7 +752,7 @@ mod tests {
     use chrono::{Local, TimeZone};
 
     use super::*;
-    use crate::message::{Failure, Receipt};
+    use rmq_model::message::{Failure, Receipt};
 
     /// The JSON type of a value, as a script reading the line sees it.
     fn kind(v: &serde_json::Value) -> &'static str {

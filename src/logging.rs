@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; returns the log file's path.
 pub fn init() -> Result<PathBuf> {
-    let dir = crate::paths::state_dir();
+    let dir = rmq_model::paths::state_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("rmq-console.log");
     let file = std::fs::OpenOptions::new()

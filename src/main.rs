@@ -8,15 +8,15 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use rmq_console::cli::{Cli, Command, SandboxArgs};
-use rmq_console::runtime::Runtime;
-use rmq_console::sandbox::{self, Sandbox, SandboxOptions, netns, registry};
-use rmq_console::{headless, signals, target, theme};
+use rmq_console::{config, console, headless, preflight, signals, target, theme};
+use rmq_engine::runtime::Runtime;
+use rmq_sandbox::{Sandbox, SandboxOptions, netns, registry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A sandbox server logs to its own file (its stderr), not ours.
     if let Some(Command::SandboxServer(args)) = cli.command {
-        return match sandbox::server::run(args) {
+        return match rmq_sandbox::server::run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 signals::stderr_line(&format!("rmq-console sandbox-server: {e:#}"));
@@ -61,7 +61,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     );
     match cli.command {
         Some(Command::CheckConfig) => {
-            target::check_config(cli.config.as_deref(), cli.theme.as_deref())
+            preflight::check_config(cli.config.as_deref(), cli.theme.as_deref())
         }
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
@@ -78,14 +78,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Replay(args)) if args.dry_run => {
             // Nothing is sent: no target (and no sandbox) is needed, only
             // the profile's body limit.
-            let config = target::load_config(cli.config.as_deref())?;
+            let config = config::load_or_default(cli.config.as_deref())?;
             let profile = match &cli.target.profile {
                 Some(name) => config.profile(name),
                 None => config.startup_profile(),
             };
             let max = profile
                 .and_then(|p| p.max_message_bytes)
-                .unwrap_or(rmq_console::producer::ProducerSettings::new("").max_message_bytes);
+                .unwrap_or(rmq_engine::producer::ProducerSettings::new("").max_message_bytes);
             headless::replay::dry_run(&args, max)
         }
         Some(Command::Replay(args)) => {
@@ -96,11 +96,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::History(args)) => headless::history::run(cli.config.as_deref(), &args),
         None => {
             // Theme and key bindings are checked before a sandbox starts.
-            let config = target::load_config(cli.config.as_deref())?;
-            let styles = target::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
+            let config = config::load_or_default(cli.config.as_deref())?;
+            let styles = preflight::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
             let mut t = target::resolve_with(&cli.target, config)?;
             t.warnings.extend(no_log);
-            let session = target::session(&t, styles);
+            let session = console::session::for_target(&t, styles);
             let rt = Runtime::new()?;
             let result = rmq_console::console::run(&rt, session);
             rt.shutdown();
@@ -116,7 +116,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn headless_on_target(
     target_args: &rmq_console::cli::TargetArgs,
     config: Option<&std::path::Path>,
-    command: impl FnOnce(&Runtime, rmq_console::producer::ProducerSettings) -> Result<ExitCode>,
+    command: impl FnOnce(&Runtime, rmq_engine::producer::ProducerSettings) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
     headless_with_journal(target_args, config, |rt, s, _| command(rt, s))
 }
@@ -128,12 +128,13 @@ fn headless_with_journal(
     config: Option<&std::path::Path>,
     command: impl FnOnce(
         &Runtime,
-        rmq_console::producer::ProducerSettings,
-        rmq_console::journal::Plan,
+        rmq_engine::producer::ProducerSettings,
+        rmq_console::journal_plan::Plan,
     ) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
     let t = target::resolve(target_args, config)?;
-    let plan = rmq_console::journal::Plan::new(&t.config, &t.profile, t.profile_config.as_ref());
+    let plan =
+        rmq_console::journal_plan::Plan::new(&t.config, &t.profile, t.profile_config.as_ref());
     for w in &t.warnings {
         signals::stderr_line(&format!("rmq-console: warning: {w}"));
     }
@@ -162,7 +163,7 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
                 .split_once(':')
                 .filter(|(a, s)| !a.is_empty() && !s.is_empty())
                 .context("--acl-user takes ACCESS_KEY:SECRET_KEY")?;
-            Some(sandbox::AclUser {
+            Some(rmq_sandbox::AclUser {
                 access_key: ak.into(),
                 secret_key: sk.into(),
             })

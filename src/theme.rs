@@ -45,7 +45,7 @@ pub fn builtin_names() -> Vec<&'static str> {
 
 /// The operator's theme directory, `paths::config_dir()/themes`.
 pub fn user_dir() -> PathBuf {
-    crate::paths::config_dir().join("themes")
+    rmq_model::paths::config_dir().join("themes")
 }
 
 /// Built-in names plus `*.toml` files in `dir`, sorted.

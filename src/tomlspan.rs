@@ -61,7 +61,7 @@ impl<'a> Source<'a> {
             .map_or(0, |i| i + 1);
         let line = self.text[start..].lines().next().unwrap_or_default();
         let key = line.split('=').next().unwrap_or_default().trim();
-        key.ends_with("-env") || crate::validate::looks_like_secret(token)
+        key.ends_with("-env") || rmq_model::validate::looks_like_secret(token)
     }
 
     pub fn err(&self, span: Range<usize>, message: impl Into<String>) -> ConfigError {

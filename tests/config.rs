@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rmq_console::config::{self, Config};
-use rmq_console::producer::ProducerSettings;
-use rmq_console::{target, theme};
+use rmq_console::{preflight, target, theme};
+use rmq_engine::producer::ProducerSettings;
 
 fn fixtures(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -83,7 +83,7 @@ fn invalid_configs_give_their_expected_message() {
     let shown = dir.path().display().to_string();
     check_expected_errors(&fixtures("invalid"), |text, name| {
         let config = config::load_str(text, name).map_err(|e| e.to_string())?;
-        target::prepare(&config, None, &themes_in(&dir))
+        preflight::prepare(&config, None, &themes_in(&dir))
             .map(drop)
             .map_err(|e| format!("{e:#}").replace(&shown, "$CONFIG_DIR"))
     });
@@ -106,7 +106,7 @@ fn valid_configs_load() {
         let config = config::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
         assert_eq!(config.path.as_deref(), Some(path.as_path()));
         assert_eq!(config.origin, path.display().to_string());
-        target::prepare(&config, None, &themes_in(&dir)).unwrap_or_else(|e| panic!("{e:#}"));
+        preflight::prepare(&config, None, &themes_in(&dir)).unwrap_or_else(|e| panic!("{e:#}"));
         let config = Config {
             path: None,
             origin: String::new(),
@@ -414,7 +414,7 @@ fn check_config_checks_key_bindings() {
          [[profile]]\nname = \"b\"\nendpoint = \"10.0.0.2:9876\"\n",
     )
     .unwrap();
-    let report = target::check_file(&path, None, &home.path().join("themes")).unwrap();
+    let report = preflight::check_file(&path, None, &home.path().join("themes")).unwrap();
     assert_eq!(
         report,
         format!(
@@ -442,7 +442,7 @@ fn pasted_secrets_are_never_echoed() {
             Err(e) => e.to_string(),
             Ok(c) => format!(
                 "{:#}",
-                target::prepare(&c, None, &themes_in(&dir)).expect_err(name)
+                preflight::prepare(&c, None, &themes_in(&dir)).expect_err(name)
             ),
         };
         for secret in ["s3cr3t", "LTAI5tQx9ZrKpB2mWv7Yc"] {

@@ -6,8 +6,9 @@
 
 use chrono::{Local, TimeZone};
 use proptest::prelude::*;
+use rmq_console::config;
 use rmq_console::console::keymap::Chord;
-use rmq_console::{config, endpoint, template, validate};
+use rmq_model::{endpoint, template, validate};
 
 /// Text that reaches the interesting corners: separators, control
 /// characters (RocketMQ's U+0001/U+0002 among them), brackets, braces,
@@ -216,7 +217,7 @@ proptest! {
     #[test]
     fn replay_records_parse_or_say_why(lines in prop::collection::vec(replay_line(), 0..6)) {
         let text = lines.join("\n");
-        let parsed = rmq_console::replay::parse(text.as_bytes(), "r.jsonl", None, 64);
+        let parsed = rmq_journal::replay::parse(text.as_bytes(), "r.jsonl", None, 64);
         let non_blank = text.split('\n').filter(|l| !l.trim().is_empty()).count();
         prop_assert_eq!(parsed.items.len() + parsed.invalid.len(), non_blank);
         for item in &parsed.items {

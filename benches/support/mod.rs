@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Local, TimeZone};
-use rmq_console::console::ProfileChoice;
+use rmq_console::console::app::ProfileChoice;
 use rmq_console::console::app::{Action, App, AppConfig};
 use rmq_console::console::keymap::Keymap;
-use rmq_console::events::{Connection, ProducerEvent};
-use rmq_console::message::{Completion, Draft, Mode, Outcome, Receipt};
-use rmq_console::producer::ProducerSettings;
+use rmq_engine::producer::ProducerSettings;
+use rmq_model::events::{Connection, ProducerEvent};
+use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
 
 pub fn t0() -> DateTime<Local> {
     Local.timestamp_millis_opt(1_700_000_000_123).unwrap()

@@ -22,10 +22,10 @@ use tokio::time::Instant;
 
 use super::app::{Action, App, Effect};
 use super::ui;
-use crate::producer::{
+use crate::theme::Styles;
+use rmq_engine::producer::{
     ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings, SubmitError,
 };
-use crate::theme::Styles;
 
 /// One running producer as the loop sees it: where commands go, where its
 /// events come from, and its task (whose end without `Stopped` is a death).
@@ -70,7 +70,7 @@ pub struct Io<'a, B: Backend> {
     pub pacing: Pacing,
     /// The journal's writer (`None`: none kept, as in most tests). Dropped
     /// with the loop, which writes what is waiting.
-    pub journal: Option<crate::journal::Journal>,
+    pub journal: Option<rmq_journal::Journal>,
 }
 
 /// The producer currently attached, with what the loop knows of its end.
@@ -362,8 +362,8 @@ where
                     None
                 }
                 Effect::Export(entries) => {
-                    let action = match crate::console::export::write(
-                        &crate::paths::state_dir().join("exports"),
+                    let action = match rmq_journal::export::write_results(
+                        &rmq_model::paths::state_dir().join("exports"),
                         self.io.journal.as_ref(),
                         &entries,
                         (self.io.clock)(),
@@ -412,20 +412,19 @@ where
         }
         j.flush();
         let dir = j.dir().to_path_buf();
-        self.history =
-            Some(
-                self.reads
-                    .spawn_blocking(move || match crate::journal::read_dir(&dir) {
-                        Ok(read) => Action::HistoryLoaded {
-                            records: read.records,
-                            warnings: read.warnings,
-                        },
-                        Err(e) => Action::HistoryLoaded {
-                            records: Vec::new(),
-                            warnings: vec![format!("{}: {e}", dir.display())],
-                        },
-                    }),
-            );
+        self.history = Some(
+            self.reads
+                .spawn_blocking(move || match rmq_journal::read_dir(&dir) {
+                    Ok(read) => Action::HistoryLoaded {
+                        records: read.records,
+                        warnings: read.warnings,
+                    },
+                    Err(e) => Action::HistoryLoaded {
+                        records: Vec::new(),
+                        warnings: vec![format!("{}: {e}", dir.display())],
+                    },
+                }),
+        );
         None
     }
 
@@ -494,7 +493,7 @@ pub const IMPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Reads and validates a replay file for the import dialog (`~/` is the
 /// home directory). Only a regular file is opened: a pipe would wait for a
 /// writer, and a device may never end.
-fn read_import(path: &str, max_body: usize) -> Result<crate::replay::Parsed, String> {
+fn read_import(path: &str, max_body: usize) -> Result<rmq_journal::replay::Parsed, String> {
     use std::io::Read as _;
     let full = match path.strip_prefix("~/") {
         Some(rest) => std::env::var_os("HOME")
@@ -525,7 +524,7 @@ fn read_import(path: &str, max_body: usize) -> Result<crate::replay::Parsed, Str
     if text.len() as u64 > IMPORT_MAX_BYTES {
         return Err(too_big());
     }
-    Ok(crate::replay::parse(&text, path, None, max_body))
+    Ok(rmq_journal::replay::parse(&text, path, None, max_body))
 }
 
 /// Over a slow SSH link Esc and the key typed right after it arrive in one

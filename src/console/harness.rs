@@ -16,8 +16,8 @@ use super::app::App;
 use super::event_loop::{Io, Link, Loop, Pacing};
 use super::keymap::Chord;
 use super::ui::tests::t0;
-use crate::producer::{ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings};
 use crate::theme::Styles;
+use rmq_engine::producer::{ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings};
 
 /// How a fake producer task ends.
 enum Ending {

@@ -6,8 +6,8 @@
 use super::app::{App, Focus};
 use super::harness::Harness;
 use super::ui::tests::{empty_app, t0};
-use crate::message::{Completion, Failure, Mode, Outcome};
-use crate::producer::{ProducerCommand, ProducerEvent};
+use rmq_engine::producer::{ProducerCommand, ProducerEvent};
+use rmq_model::message::{Completion, Failure, Mode, Outcome};
 
 /// The keyboard in the body field of `app`, "hello" typed.
 fn in_body(app: App) -> Harness {

@@ -5,8 +5,8 @@ use super::app::{App, EntryKind, Focus, Overlay};
 use super::harness::Harness;
 use super::keymap::Context;
 use super::ui::tests::{busy_app, empty_app, t0};
-use crate::message::Mode;
-use crate::producer::{ProducerCommand, ProducerEvent};
+use rmq_engine::producer::{ProducerCommand, ProducerEvent};
+use rmq_model::message::Mode;
 
 /// The sandbox profile, a body typed, the keyboard on the mode bar.
 fn ready() -> Harness {
@@ -326,10 +326,10 @@ fn compare_runs_through_the_loop_and_y_copies_the_table() {
         cancelled: true,
     });
     h.emit(ProducerEvent::Completed(
-        crate::message::Completion::instant(
+        rmq_model::message::Completion::instant(
             b.first_seq,
             Mode::Sync,
-            crate::message::Outcome::Failed(crate::message::Failure {
+            rmq_model::message::Outcome::Failed(rmq_model::message::Failure {
                 reason: "cancelled test".into(),
                 code: None,
             }),
@@ -352,10 +352,10 @@ fn compare_runs_through_the_loop_and_y_copies_the_table() {
 fn a_completed_send_shows_in_the_history_pane() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = ready();
-    h.lp.io.journal = Some(crate::journal::Journal::start(crate::journal::Settings {
+    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
         dir: dir.path().to_path_buf(),
-        max_bytes: crate::journal::DEFAULT_MAX_BYTES,
-        keep: crate::journal::DEFAULT_KEEP,
+        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+        keep: rmq_journal::DEFAULT_KEEP,
     }));
     h.press("s");
     let draft = match h.commands().as_slice() {
@@ -368,10 +368,10 @@ fn a_completed_send_shows_in_the_history_pane() {
         draft,
         at: t0(),
     });
-    h.emit(ProducerEvent::Completed(crate::message::Completion {
+    h.emit(ProducerEvent::Completed(rmq_model::message::Completion {
         seq: 1,
         mode: Mode::Sync,
-        outcome: crate::message::Outcome::Dispatched,
+        outcome: rmq_model::message::Outcome::Dispatched,
         submitted_at: t0(),
         completed_at: t0(),
         latency: std::time::Duration::from_millis(2),

@@ -5,7 +5,6 @@
 
 pub mod app;
 pub mod event_loop;
-pub mod export;
 #[cfg(test)]
 mod harness;
 #[cfg(test)]
@@ -13,11 +12,11 @@ mod input_tests;
 pub mod keymap;
 #[cfg(test)]
 mod loop_tests;
+pub mod session;
 pub mod stats;
 pub mod tui;
 pub mod ui;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -27,50 +26,12 @@ use chrono::Local;
 use ratatui::crossterm::event::{self, Event};
 use tokio::sync::mpsc;
 
-use crate::producer::{self, ProducerSettings};
-use crate::runtime::Runtime;
-use crate::theme::Styles;
-use app::{App, AppConfig};
+use app::{App, AppConfig, ProfileChoice};
 use event_loop::{Io, Link, Pacing};
 use keymap::Keymap;
-
-/// What `main` hands the console.
-pub struct Session {
-    /// Every target the picker offers; the console starts on `current`.
-    pub profiles: Vec<ProfileChoice>,
-    /// Index into `profiles` of the active one; its settings must be `Ok`.
-    pub current: usize,
-    pub styles: Styles,
-    pub key_overrides: BTreeMap<String, String>,
-    pub results_capacity: usize,
-    /// Shown in the status bar and the log when the console opens.
-    pub warnings: Vec<String>,
-    /// Where the journal is kept.
-    pub journal: crate::journal::Settings,
-}
-
-/// One entry of the profile picker: everything the console needs to switch
-/// to it without reading config or the environment again.
-#[derive(Debug, Clone)]
-pub struct ProfileChoice {
-    pub name: String,
-    /// What the status bar and the picker show.
-    pub endpoint: String,
-    /// Every send asks for a confirmation showing profile, topic, count.
-    pub protected: bool,
-    /// Status-bar marker colour, so production looks different.
-    pub color: Option<ratatui::style::Color>,
-    pub default_topic: Option<String>,
-    pub default_tag: Option<String>,
-    /// `Err` says why it cannot be used (e.g. a missing environment
-    /// variable); the picker shows it and choosing it changes nothing.
-    pub settings: Result<producer::ProducerSettings, String>,
-    /// The sandbox this process started (only then is it a choice).
-    pub sandbox: bool,
-    /// Sends on this profile go to the journal (`journal = false` in the
-    /// profile turns it off; the status bar says so).
-    pub journal: bool,
-}
+use rmq_engine::producer::{self, ProducerSettings};
+use rmq_engine::runtime::Runtime;
+pub use session::Session;
 
 /// How long the exit waits for the terminal reader thread to notice.
 const INPUT_STOP_WAIT: Duration = Duration::from_millis(300);
@@ -126,7 +87,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             copy: Box::new(tui::copy),
             clock: Box::new(Local::now),
             pacing: Pacing::SCREEN,
-            journal: Some(crate::journal::Journal::start(session.journal)),
+            journal: Some(rmq_journal::Journal::start(session.journal)),
         };
         let result = rt.block_on(async {
             let mut signals =
@@ -285,7 +246,7 @@ mod tests {
             }
         }
         assert!(!app.takes_text(), "left the field");
-        assert_eq!(app.mode, crate::message::Mode::Async);
+        assert_eq!(app.mode, rmq_model::message::Mode::Async);
         // The editor's own Alt chords are not split.
         let app = ui::tests::empty_app();
         let word = press(KeyCode::Char('f'), KeyModifiers::ALT);

@@ -1,6 +1,6 @@
 //! The sends-per-second series behind the rate and the sparkline, bounded
 //! whatever the traffic. (Send counts and latency histograms live in the
-//! send ledger, `crate::ledger`.)
+//! send ledger, `rmq_engine::ledger`.)
 
 use std::collections::VecDeque;
 

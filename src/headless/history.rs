@@ -2,14 +2,14 @@
 //! topic, key, age and outcome, as JSON Lines (each line a replay-file line)
 //! or CSV (through the `csv` crate).
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
 use crate::cli::{HistoryArgs, HistoryFormat};
-use crate::journal::Record;
+use rmq_journal::Record;
+use rmq_journal::export::{write_csv, write_jsonl};
 
 /// The filters `history` takes, for the console's pane as well.
 #[derive(Debug, Clone, Default)]
@@ -40,8 +40,8 @@ impl Filter {
 }
 
 pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
-    let config = crate::target::load_config(config)?;
-    let dir = crate::journal::settings_of(&config).dir;
+    let config = crate::config::load_or_default(config)?;
+    let dir = crate::journal_plan::settings_of(&config).dir;
     let filter = Filter {
         topic: args.topic.clone(),
         key: args.key.clone(),
@@ -51,7 +51,7 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
         }),
         failed: args.failed,
     };
-    let read = crate::journal::read_dir(&dir)
+    let read = rmq_journal::read_dir(&dir)
         .with_context(|| format!("reading the journal in {}", dir.display()))?;
     for w in &read.warnings {
         eprintln!("rmq-console: warning: {w}");
@@ -66,179 +66,10 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn write_jsonl(mut out: impl Write, records: &[&Record]) -> Result<()> {
-    for r in records {
-        serde_json::to_writer(&mut out, r)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// The CSV columns, one per record field; keys are space separated and
-/// properties `name=value` pairs one per line within their cell.
-pub const CSV_HEADER: [&str; 25] = [
-    "id",
-    "source",
-    "profile",
-    "mode",
-    "seq",
-    "topic",
-    "tag",
-    "keys",
-    "properties",
-    "body",
-    "body_base64",
-    "state",
-    "status",
-    "msg_id",
-    "offset_msg_id",
-    "broker",
-    "queue_id",
-    "queue_offset",
-    "error",
-    "broker_code",
-    "submitted_at",
-    "completed_at",
-    "callback_at",
-    "latency_ms",
-    "type",
-];
-
-pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_HEADER)?;
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let num = |v: Option<String>| v.unwrap_or_default();
-    for r in records {
-        let props: Vec<String> = r
-            .properties
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        w.write_record([
-            r.id.clone(),
-            opt(&r.source),
-            r.profile.clone(),
-            r.mode.as_str().to_string(),
-            r.seq.to_string(),
-            r.topic.clone(),
-            opt(&r.tag),
-            r.keys.join(" "),
-            props.join("\n"),
-            opt(&r.body),
-            opt(&r.body_base64),
-            r.state.clone(),
-            opt(&r.status),
-            opt(&r.msg_id),
-            opt(&r.offset_msg_id),
-            opt(&r.broker),
-            num(r.queue_id.map(|q| q.to_string())),
-            num(r.queue_offset.map(|q| q.to_string())),
-            opt(&r.error),
-            num(r.broker_code.map(|c| c.to_string())),
-            r.submitted_at.clone(),
-            r.completed_at.clone(),
-            opt(&r.callback_at),
-            r.latency_ms.to_string(),
-            opt(&r.kind),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::Mode;
-
-    fn record(seq: u64, topic: &str, state: &str) -> Record {
-        Record {
-            id: format!("s-{seq}"),
-            source: (seq == 2).then(|| "old-1".to_string()),
-            profile: "p".into(),
-            mode: Mode::Sync,
-            seq,
-            topic: topic.into(),
-            tag: Some("t".into()),
-            keys: vec!["k1".into(), format!("k{seq}")],
-            properties: vec![("a".into(), "1,\"2\"".into()), ("b".into(), "x\ny".into())],
-            body: (seq != 3).then(|| "line one\nline, \"two\"".into()),
-            body_base64: (seq == 3).then(|| "/wCA".into()),
-            kind: (seq == 2).then(|| "fifo order-2".into()),
-            batch: None,
-            options: Default::default(),
-            state: state.into(),
-            status: (state == "acknowledged").then(|| "SendOk".into()),
-            msg_id: Some("M".into()),
-            offset_msg_id: None,
-            broker: Some("b".into()),
-            queue_id: Some(1),
-            queue_offset: Some(9),
-            transaction_id: None,
-            error: (state == "failed").then(|| "no route".into()),
-            broker_code: (state == "failed").then_some(17),
-            submitted_at: format!("2026-11-25T12:00:0{seq}.000+00:00"),
-            completed_at: format!("2026-11-25T12:00:0{seq}.002+00:00"),
-            callback_at: None,
-            latency_ms: 2.5,
-        }
-    }
-
-    fn records() -> Vec<Record> {
-        vec![
-            record(1, "a", "acknowledged"),
-            record(2, "b", "failed"),
-            record(3, "a", "acknowledged"),
-        ]
-    }
-
-    #[test]
-    fn csv_parses_back_to_the_same_fields() {
-        let rs = records();
-        let refs: Vec<&Record> = rs.iter().collect();
-        let mut buf = Vec::new();
-        write_csv(&mut buf, &refs).unwrap();
-        let mut rd = csv::Reader::from_reader(&buf[..]);
-        assert_eq!(rd.headers().unwrap().iter().collect::<Vec<_>>(), CSV_HEADER);
-        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
-        assert_eq!(rows.len(), 3);
-        for (row, r) in rows.iter().zip(&rs) {
-            let col = |name: &str| &row[CSV_HEADER.iter().position(|h| *h == name).unwrap()];
-            assert_eq!(col("id"), r.id);
-            assert_eq!(col("topic"), r.topic);
-            assert_eq!(col("keys"), r.keys.join(" "));
-            assert_eq!(col("properties"), "a=1,\"2\"\nb=x\ny");
-            assert_eq!(col("body"), r.body.clone().unwrap_or_default());
-            assert_eq!(
-                col("body_base64"),
-                r.body_base64.clone().unwrap_or_default()
-            );
-            assert_eq!(col("state"), r.state);
-            assert_eq!(
-                col("broker_code"),
-                r.broker_code.map(|c| c.to_string()).unwrap_or_default()
-            );
-            assert_eq!(col("latency_ms").parse::<f64>().unwrap(), 2.5);
-            assert_eq!(col("source"), r.source.clone().unwrap_or_default());
-            assert_eq!(col("type"), r.kind.clone().unwrap_or_default());
-        }
-    }
-
-    #[test]
-    fn jsonl_parses_back_to_the_same_records() {
-        let rs = records();
-        let refs: Vec<&Record> = rs.iter().collect();
-        let mut buf = Vec::new();
-        write_jsonl(&mut buf, &refs).unwrap();
-        let back: Vec<Record> = String::from_utf8(buf)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(back, rs);
-    }
+    use rmq_journal::fixtures::records;
 
     #[test]
     fn filters_by_topic_key_age_and_failure() {

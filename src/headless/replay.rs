@@ -16,14 +16,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{completion_json, interrupt, print_summary};
 use crate::cli::ReplayArgs;
-use crate::events::ProducerEvent;
-use crate::journal::Plan;
-use crate::ledger::Ledger;
-use crate::message::{Draft, Mode, Seq};
-use crate::producer::{self, ProducerCommand, ProducerSettings};
-use crate::replay::{Parsed, line_json, parse};
-use crate::runtime::Runtime;
+use crate::journal_plan::Plan;
 use crate::signals::Signals;
+use rmq_engine::ledger::Ledger;
+use rmq_engine::producer::{self, ProducerCommand, ProducerSettings};
+use rmq_engine::runtime::Runtime;
+use rmq_journal::replay::{Parsed, line_json, parse};
+use rmq_model::events::ProducerEvent;
+use rmq_model::message::{Draft, Mode, Seq};
 
 /// One message to send: seq, mode, draft, file line, source record.
 type Planned = (Seq, Mode, Arc<Draft>, usize, Option<String>);
@@ -55,9 +55,9 @@ fn recheck_mode(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize) {
     let now = chrono::Utc::now();
     let mut kept = Vec::new();
     for item in std::mem::take(&mut parsed.items) {
-        match item.draft.kind.check(&item.draft, mode, max_body, now) {
+        match rmq_model::validate::kind(&item.draft.kind, &item.draft, mode, max_body, now) {
             Ok(()) => kept.push(item),
-            Err(e) => parsed.invalid.push(crate::replay::Invalid {
+            Err(e) => parsed.invalid.push(rmq_journal::replay::Invalid {
                 line: item.line,
                 reason: format!("type: {e} (--mode {mode})"),
             }),
@@ -225,7 +225,7 @@ pub fn replay(
         let mut on_event = |evt: ProducerEvent, ledger: &mut Ledger| {
             let fresh = ledger.apply(&evt).is_ok();
             match evt {
-                ProducerEvent::Connection(crate::events::Connection::Failed(e)) => {
+                ProducerEvent::Connection(rmq_model::events::Connection::Failed(e)) => {
                     bar.suspend(|| eprintln!("rmq-console: {e}"));
                 }
                 ProducerEvent::Completed(c) if fresh => {

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use rmq_console::sandbox::{AclUser, SandboxOptions};
+use rmq_sandbox::{AclUser, SandboxOptions};
 
 use crate::common::*;
 
@@ -180,8 +180,7 @@ fn profile_credentials_from_the_environment_reach_the_broker() {
     // ...and out of the journal, which holds both sends under the
     // profile's name.
     let journal =
-        rmq_console::journal::read_dir(&home.path().join(".local/state/rmq-console/journal"))
-            .unwrap();
+        rmq_journal::read_dir(&home.path().join(".local/state/rmq-console/journal")).unwrap();
     assert_eq!(journal.records.len(), 2);
     assert!(journal.records.iter().all(|r| r.profile == "acl"));
     for f in std::fs::read_dir(home.path().join(".local/state/rmq-console/journal")).unwrap() {

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmq_console::message::{Completion, Draft, Mode, Seq};
-use rmq_console::producer::{self, ProducerCommand, ProducerEvent, ProducerSettings};
-use rmq_console::runtime::Runtime;
-use rmq_console::sandbox::{Sandbox, SandboxOptions};
+use rmq_engine::producer::{self, ProducerCommand, ProducerEvent, ProducerSettings};
+use rmq_engine::runtime::Runtime;
+use rmq_model::message::{Completion, Draft, Mode, Seq};
+use rmq_sandbox::{Sandbox, SandboxOptions};
 use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultLitePullConsumer};
 use tokio::sync::mpsc;
 
@@ -71,7 +71,7 @@ impl TestSandbox {
 pub fn start_sandbox(opts: SandboxOptions) -> TestSandbox {
     let slot = Slot::take();
     assert!(
-        rmq_console::sandbox::netns::loopback_only(),
+        rmq_sandbox::netns::loopback_only(),
         "broker tests must run in a loopback-only network namespace (use the README's test command)"
     );
     let opts = SandboxOptions {

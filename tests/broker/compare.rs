@@ -1,6 +1,6 @@
 //! `bench` on the real sandbox: the comparison's table and JSON add up.
 
-use rmq_console::sandbox::SandboxOptions;
+use rmq_sandbox::SandboxOptions;
 
 use crate::common::*;
 

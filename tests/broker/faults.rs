@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use rmq_console::sandbox::{SandboxOptions, Server};
+use rmq_sandbox::{SandboxOptions, Server};
 
 use crate::common::*;
 
@@ -279,7 +279,7 @@ fn two_brokers_one_killed_sends_move_to_the_other() {
         second_broker: true,
         ..Default::default()
     });
-    let rt = rmq_console::runtime::Runtime::new().unwrap();
+    let rt = rmq_engine::runtime::Runtime::new().unwrap();
     let mut figures = Vec::new();
     for retry_another in [true, false] {
         let topic = unique("twobrokers");
@@ -557,7 +557,7 @@ fn name_server_down_at_start_the_send_fails_within_the_timeout_and_says_why() {
 /// was seen, or 30 s passed; returns the ids seen. Counts distinct ids, not
 /// messages: a redelivery must not stand in for a message never read.
 async fn read_ids(
-    rt: &rmq_console::runtime::Runtime,
+    rt: &rmq_engine::runtime::Runtime,
     namesrv: &str,
     topic: &str,
     want: &std::collections::BTreeSet<String>,

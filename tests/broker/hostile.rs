@@ -318,7 +318,7 @@ fn hostile_send_arguments_exit_2_with_the_reason_and_send_nothing() {
 /// unchanged) and the operator is told, with the first bytes as hex.
 #[test]
 fn a_non_utf8_body_is_sent_as_bytes_with_a_notice() {
-    let sb = start_sandbox(rmq_console::sandbox::SandboxOptions::default());
+    let sb = start_sandbox(rmq_sandbox::SandboxOptions::default());
     let home = tempfile::tempdir().unwrap();
     let body: &[u8] = &[0xff, 0xfe, 0x00, b'a', 0xc3];
     let file = home.path().join("body.bin");
@@ -342,7 +342,7 @@ fn a_non_utf8_body_is_sent_as_bytes_with_a_notice() {
         stderr.contains("notice: the body is not UTF-8 text (invalid byte at offset 0): it is sent as its 5 bytes, unchanged; hex fffe0061c3"),
         "{stderr}"
     );
-    let rt = rmq_console::runtime::Runtime::new().unwrap();
+    let rt = rmq_engine::runtime::Runtime::new().unwrap();
     let got = rt.block_on(read_back(&rt, &sb.namesrv_addr, &topic, 1));
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].body().as_deref(), Some(body), "the bytes, unchanged");

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cheetah_string::CheetahString;
-use rmq_console::message::{Mode, Outcome, Seq};
-use rmq_console::producer::{
+use rmq_engine::producer::{
     self, BurstSpec, Credentials, ProducerCommand, ProducerEvent, ProducerSettings,
 };
-use rmq_console::runtime::Runtime;
-use rmq_console::sandbox::{AclUser, SandboxOptions};
+use rmq_engine::runtime::Runtime;
+use rmq_model::message::{Mode, Outcome, Seq};
+use rmq_sandbox::{AclUser, SandboxOptions};
 use rocketmq_model::common::message::MessageTrait;
 
 use crate::common::*;

@@ -4,8 +4,8 @@
 //! exported with `history` replays to the same messages.
 
 use cheetah_string::CheetahString;
-use rmq_console::runtime::Runtime;
-use rmq_console::sandbox::SandboxOptions;
+use rmq_engine::runtime::Runtime;
+use rmq_sandbox::SandboxOptions;
 use rocketmq_model::common::message::MessageTrait;
 
 use crate::common::*;

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Local;
-use rmq_console::events::TxEvent;
-use rmq_console::message::{Draft, Mode, Outcome, Seq};
-use rmq_console::producer::{self, BurstSpec, ProducerCommand, ProducerEvent};
-use rmq_console::runtime::Runtime;
-use rmq_console::sandbox::SandboxOptions;
-use rmq_console::types::{Delay, MessageType, TxChoice};
+use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerEvent};
+use rmq_engine::runtime::Runtime;
+use rmq_model::events::TxEvent;
+use rmq_model::message::{Draft, Mode, Outcome, Seq};
+use rmq_model::types::{Delay, MessageType, TxChoice};
+use rmq_sandbox::SandboxOptions;
 use rocketmq_client_rust::{ClientRuntime, DefaultLitePullConsumer};
 use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_ext::MessageExt;

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use ratatui_textarea::TextArea;
 
 use super::{App, BurstState, Effect, Level, Overlay, line_input};
-use crate::compare::{self, CompareSpec, Driver, Step};
 use crate::console::keymap::{Bind, Context};
-use crate::events::ProducerEvent;
-use crate::message::Mode;
-use crate::producer::ProducerCommand;
+use rmq_engine::compare::{self, CompareSpec, Driver, Step};
+use rmq_engine::producer::ProducerCommand;
+use rmq_model::events::ProducerEvent;
+use rmq_model::message::Mode;
 
 /// Largest count per mode the form takes (the whole run sends three times it).
 pub const MAX_COMPARE: u64 = 100_000;
@@ -123,7 +123,7 @@ impl CompareForm {
             }
         };
         let body = match text(&self.body).parse::<usize>() {
-            Ok(n) if n >= 1 => match crate::validate::body(n, max_body) {
+            Ok(n) if n >= 1 => match rmq_model::validate::body(n, max_body) {
                 Ok(()) => Some(n),
                 Err(e) => {
                     self.errors.insert(CompareField::Body, e);
@@ -137,7 +137,7 @@ impl CompareForm {
             }
         };
         let topic = text(&self.topic);
-        if let Err(e) = crate::validate::topic(&topic) {
+        if let Err(e) = rmq_model::validate::topic(&topic) {
             self.errors.insert(CompareField::Topic, e);
         }
         let pacing_text = text(&self.pacing);
@@ -194,7 +194,7 @@ impl App {
             Some(d) => CompareForm::from_spec(d.spec()),
             None => {
                 let topic = self.composer.topic.lines()[0].trim().to_string();
-                let topic = if crate::validate::topic(&topic).is_ok() {
+                let topic = if rmq_model::validate::topic(&topic).is_ok() {
                     topic
                 } else {
                     "rmq-console-compare".to_string()

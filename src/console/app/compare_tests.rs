@@ -8,8 +8,8 @@ use ratatui_textarea::{Input, Key};
 use super::*;
 use crate::console::app::{Action, Effect};
 use crate::console::ui::tests::{empty_app, t0};
-use crate::message::{Completion, Outcome, Receipt, Seq};
-use crate::producer::BurstSpec;
+use rmq_engine::producer::BurstSpec;
+use rmq_model::message::{Completion, Outcome, Receipt, Seq};
 
 #[track_caller]
 fn key(app: &mut App, b: Bind) -> Option<Effect> {
@@ -269,7 +269,7 @@ fn a_refused_burst_or_a_dead_producer_ends_the_comparison() {
         count: sync.count,
         mode: Some(sync.mode),
         burst: Some(sync.id),
-        error: crate::producer::SubmitError::Full,
+        error: rmq_engine::producer::SubmitError::Full,
     });
     assert!(!app.compare_running());
     let mut app = empty_app();

@@ -1,5 +1,5 @@
 //! The composer: the message fields and the type row, their focus order,
-//! their validation (the rules in `crate::validate` and `crate::types`) and
+//! their validation (the rules in `rmq_model::validate` and `rmq_model::types`) and
 //! typing into them.
 
 use std::collections::HashMap;
@@ -9,9 +9,9 @@ use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 use chrono::{DateTime, Local, Utc};
 
 use super::{App, Confirm, Overlay};
-use crate::message::{Draft, Mode};
-use crate::types::{self, MessageType};
-use crate::validate;
+use rmq_model::message::{Draft, Mode};
+use rmq_model::types::{self, MessageType};
+use rmq_model::validate;
 
 /// Focusable places, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,7 +137,7 @@ impl Composer {
     }
 
     /// Re-checks every field; errors are shown next to their field.
-    /// The rules are `crate::validate`'s, shared with the headless CLI.
+    /// The rules are `rmq_model::validate`'s, shared with the headless CLI.
     pub(super) fn validate(&mut self, max_body: usize) {
         let mut errors = HashMap::new();
         if let Err(e) = validate::topic(self.topic.lines()[0].trim()) {
@@ -171,9 +171,8 @@ impl Composer {
             Ok(kind) => {
                 self.kind = kind;
                 let draft = self.draft_fields();
-                if let Err(e) = self
-                    .kind
-                    .check(&draft, mode, max_bytes, now.with_timezone(&Utc))
+                if let Err(e) =
+                    validate::kind(&self.kind, &draft, mode, max_bytes, now.with_timezone(&Utc))
                 {
                     self.errors.insert(Focus::Type, e);
                 }

@@ -4,7 +4,7 @@
 
 use super::{App, Effect, Focus, Level};
 use crate::console::keymap::{Bind, Context};
-use crate::message::Draft;
+use rmq_model::message::Draft;
 
 /// Topics remembered at most (the oldest is forgotten first).
 pub const LAST_DRAFTS: usize = 64;
@@ -48,12 +48,12 @@ impl App {
             return None;
         };
         let d = self.last_drafts.iter().find(|d| d.topic == topic)?.clone();
-        let mut r = crate::journal::Record::from_entry(
-            &crate::journal::Entry {
-                completion: crate::message::Completion::instant(
+        let mut r = rmq_journal::Record::from_entry(
+            &rmq_journal::Entry {
+                completion: rmq_model::message::Completion::instant(
                     0,
                     self.mode,
-                    crate::message::Outcome::Unresolved,
+                    rmq_model::message::Outcome::Unresolved,
                 ),
                 draft: Some(std::sync::Arc::new(d)),
                 profile: "".into(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::{App, Effect, Focus, Level, Overlay, RATES, line_input};
 use crate::console::keymap::Bind;
-use crate::journal::Record;
+use rmq_journal::Record;
 
 /// At most this many records are held by the pane (the newest).
 pub const HISTORY_LIMIT: usize = 10_000;
@@ -274,7 +274,7 @@ impl App {
     /// `E`: the results log's completed sends, for the loop to write as
     /// JSON Lines and CSV.
     pub(super) fn export_results(&mut self) -> Option<Effect> {
-        let entries: Vec<crate::journal::Entry> = self
+        let entries: Vec<rmq_journal::Entry> = self
             .log
             .shown()
             .iter()
@@ -284,8 +284,8 @@ impl App {
                     outcome,
                     submitted_at,
                     latency,
-                } => Some(crate::journal::Entry {
-                    completion: crate::message::Completion {
+                } => Some(rmq_journal::Entry {
+                    completion: rmq_model::message::Completion {
                         seq: e.seq,
                         mode: e.mode,
                         outcome: outcome.clone(),

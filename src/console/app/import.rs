@@ -1,5 +1,5 @@
 //! The import dialog (`I`): a path prompt, the replay file validated the
-//! way `rmq-console replay` validates it (`crate::replay`), its messages
+//! way `rmq-console replay` validates it (`rmq_journal::replay`), its messages
 //! listed with every invalid line and its reason, then all or the selected
 //! messages sent at a rate (`+`/`-`), with progress and cancel (`x`). The
 //! file is read by the run loop, off its thread (`Effect::ReadImport`);
@@ -12,9 +12,9 @@ use chrono::{DateTime, Local};
 
 use super::{App, Effect, Level, Overlay};
 use crate::console::keymap::Bind;
-use crate::message::{Draft, Mode, Seq};
-use crate::producer::ProducerCommand;
-use crate::replay::Parsed;
+use rmq_engine::producer::ProducerCommand;
+use rmq_journal::replay::Parsed;
+use rmq_model::message::{Draft, Mode, Seq};
 
 /// The rates `+` and `-` step through, in messages per second.
 pub const RATES: [u32; 8] = [1, 5, 10, 50, 100, 500, 1000, 5000];

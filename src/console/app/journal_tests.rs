@@ -8,7 +8,7 @@ use super::*;
 use crate::console::app::line_input;
 use crate::console::keymap::Context;
 use crate::console::ui::tests::{empty_app, t0};
-use crate::message::{Completion, Mode, Outcome};
+use rmq_model::message::{Completion, Mode, Outcome};
 
 fn ready_app() -> App {
     let mut app = empty_app();
@@ -70,9 +70,9 @@ fn the_status_bar_says_when_the_journal_is_off() {
     assert!(crate::console::ui::tests::draw(&app, 120, 40).contains("JOURNAL OFF"));
 }
 
-fn record(seq: u64, topic: &str, state: &str, body: &str) -> crate::journal::Record {
-    let mut r = crate::journal::Record::from_entry(
-        &crate::journal::Entry {
+fn record(seq: u64, topic: &str, state: &str, body: &str) -> rmq_journal::Record {
+    let mut r = rmq_journal::Record::from_entry(
+        &rmq_journal::Entry {
             completion: Completion {
                 seq,
                 mode: if seq.is_multiple_of(2) {
@@ -81,11 +81,11 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> crate::journal::Rec
                     Mode::Sync
                 },
                 outcome: match state {
-                    "failed" => Outcome::Failed(crate::message::Failure {
+                    "failed" => Outcome::Failed(rmq_model::message::Failure {
                         reason: "no route info of this topic".into(),
                         code: Some(17),
                     }),
-                    _ => Outcome::Acknowledged(crate::message::Receipt {
+                    _ => Outcome::Acknowledged(rmq_model::message::Receipt {
                         status: "SendOk".into(),
                         msg_id: format!("MSG{seq}"),
                         offset_msg_id: "OFF".into(),
@@ -100,7 +100,7 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> crate::journal::Rec
                 completed_at: t0() + chrono::Duration::seconds(seq as i64),
                 latency: Duration::from_micros(1500),
             },
-            draft: Some(std::sync::Arc::new(crate::message::Draft {
+            draft: Some(std::sync::Arc::new(rmq_model::message::Draft {
                 kind: Default::default(),
                 topic: topic.into(),
                 tag: Some("paid".into()),
@@ -273,7 +273,7 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
         screen.contains("resent from    record ab12cd34-4"),
         "{screen}"
     );
-    let mut resent = crate::journal::Record::from_entry(&e, "ef56-2".into());
+    let mut resent = rmq_journal::Record::from_entry(&e, "ef56-2".into());
     resent.submitted_at = "2026-11-25T12:01:00.000+00:00".into();
     app.update(Action::Key(Bind::Close));
     app.update(Action::HistoryLoaded {
@@ -319,7 +319,7 @@ fn export_hands_the_completed_results_to_the_loop() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].completion.outcome, Outcome::Dispatched);
     let dir = tempfile::tempdir().unwrap();
-    let text = crate::console::export::write(dir.path(), None, &entries, t0()).unwrap();
+    let text = rmq_journal::export::write_results(dir.path(), None, &entries, t0()).unwrap();
     assert!(text.starts_with("exported 1 result(s)"), "{text}");
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -328,7 +328,7 @@ fn export_hands_the_completed_results_to_the_loop() {
     names.sort();
     assert_eq!(names.len(), 2);
     let jsonl = std::fs::read(dir.path().join(&names[1])).unwrap();
-    let parsed = crate::replay::parse(&jsonl, "x", None, 1 << 20);
+    let parsed = rmq_journal::replay::parse(&jsonl, "x", None, 1 << 20);
     assert_eq!(parsed.items.len(), 1, "the export is a replay file");
     assert_eq!(parsed.items[0].draft.body, b"hello");
     let mut csv = csv::Reader::from_path(dir.path().join(&names[0])).unwrap();
@@ -379,7 +379,7 @@ fn import_app() -> App {
         panic!("asks the loop to read the file")
     };
     assert_eq!(path, "msgs.jsonl");
-    let parsed = crate::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
+    let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
     app.update(Action::ImportLoaded {
         path,
         parsed: Ok(parsed),
@@ -556,7 +556,7 @@ fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
     assert_eq!(app.notice.as_ref().unwrap().text, "reading a.jsonl…");
     assert!(app.update(Action::Key(Bind::Submit)).is_none(), "one read");
     typed(&mut app, "x");
-    let parsed = crate::replay::parse(IMPORT.as_bytes(), "a.jsonl", None, 1 << 20);
+    let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), "a.jsonl", None, 1 << 20);
     app.update(Action::ImportLoaded {
         path: "a.jsonl".into(),
         parsed: Ok(parsed),

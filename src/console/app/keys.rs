@@ -2,9 +2,9 @@
 
 use super::{App, Effect, Focus, Level, Overlay};
 use crate::console::keymap::Bind;
-use crate::message::Mode;
-use crate::producer::ProducerCommand;
-use crate::types::TxChoice;
+use rmq_engine::producer::ProducerCommand;
+use rmq_model::message::Mode;
+use rmq_model::types::TxChoice;
 
 impl App {
     pub(super) fn on_key(&mut self, bind: Bind) -> Option<Effect> {

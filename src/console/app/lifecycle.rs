@@ -7,10 +7,10 @@ use chrono::{DateTime, Local};
 use super::{App, Effect, Level, Overlay, line_input};
 use crate::console::keymap::{Bind, Context};
 use crate::console::stats::Rate;
-use crate::events::Connection;
-use crate::ledger::Ledger;
-use crate::message::{Mode, Seq};
-use crate::producer::{ProducerCommand, ProducerSettings};
+use rmq_engine::ledger::Ledger;
+use rmq_engine::producer::{ProducerCommand, ProducerSettings};
+use rmq_model::events::Connection;
+use rmq_model::message::{Mode, Seq};
 
 /// The old producer is draining before the new profile's one starts.
 #[derive(Debug, Clone, PartialEq, Eq)]

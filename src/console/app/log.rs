@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Local, Timelike};
 
 use super::App;
-use crate::message::{Draft, Mode, Outcome, Seq};
+use rmq_model::message::{Draft, Mode, Outcome, Seq};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {

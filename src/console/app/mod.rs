@@ -12,6 +12,7 @@ mod keys;
 mod lifecycle;
 mod log;
 mod overlays;
+mod profile;
 mod repeat;
 mod sends;
 mod transactions;
@@ -25,13 +26,12 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Local};
 use ratatui_textarea::Input;
 
-use super::ProfileChoice;
 use super::keymap::{Bind, Context, Keymap};
 use super::stats::Rate;
-use crate::events::{Connection, ProducerEvent};
-use crate::ledger::{Counts, Ledger};
-use crate::message::{Draft, Mode, Seq};
-use crate::producer::{ProducerCommand, SubmitError};
+use rmq_engine::ledger::{Counts, Ledger};
+use rmq_engine::producer::{ProducerCommand, SubmitError};
+use rmq_model::events::{Connection, ProducerEvent};
+use rmq_model::message::{Draft, Mode, Seq};
 
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
@@ -40,6 +40,7 @@ pub use import::{ImportView, Pacer, RATES};
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
+pub use profile::ProfileChoice;
 pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
 pub use sends::BurstState;
 
@@ -78,7 +79,7 @@ pub enum Action {
     JournalProblem(String),
     /// The loop read the journal for the history pane (oldest first).
     HistoryLoaded {
-        records: Vec<crate::journal::Record>,
+        records: Vec<rmq_journal::Record>,
         warnings: Vec<String>,
     },
     /// The results export was written (what to say) or failed (why).
@@ -87,7 +88,7 @@ pub enum Action {
     /// it was asked for).
     ImportLoaded {
         path: String,
-        parsed: Result<crate::replay::Parsed, String>,
+        parsed: Result<rmq_journal::replay::Parsed, String>,
     },
 }
 
@@ -102,13 +103,13 @@ pub enum Effect {
     /// old one has stopped or is abandoned.
     StartProducer,
     /// Hand a completed send to the journal's writer.
-    Journal(Box<crate::journal::Entry>),
+    Journal(Box<rmq_journal::Entry>),
     /// Read the journal and answer with `Action::HistoryLoaded`.
     LoadHistory,
     /// Several effects, applied in order.
     Many(Vec<Effect>),
     /// Write these results as JSON Lines and CSV files.
-    Export(Vec<crate::journal::Entry>),
+    Export(Vec<rmq_journal::Entry>),
     /// Read and validate a replay file; answer with `Action::ImportLoaded`.
     ReadImport {
         path: String,
@@ -203,7 +204,7 @@ pub struct App {
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
     /// The last (or running) comparison of the modes.
-    pub compare: Option<crate::compare::Driver>,
+    pub compare: Option<rmq_engine::compare::Driver>,
     /// Transactions' states and delayed rows' countdown.
     pub typed: TypedRows,
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{App, CompareForm, Effect, Level, LogEntry, RepeatForm, RepeatSpec};
 use crate::console::keymap::Bind;
-use crate::message::{Draft, Mode};
+use rmq_model::message::{Draft, Mode};
 
 /// A send waiting for the operator's y/n on a protected profile.
 #[derive(Debug, Clone, PartialEq, Eq)]

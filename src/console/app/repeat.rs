@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use ratatui_textarea::TextArea;
 
 use super::line_input;
-use crate::template;
+use rmq_model::template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RepeatField {
@@ -87,14 +87,14 @@ impl RepeatForm {
         let rate = if rate_text.is_empty() {
             Some(None)
         } else {
-            match crate::limits::ranged_u32::<1, { crate::limits::MAX_RATE }>(&rate_text) {
+            match rmq_model::limits::ranged_u32::<1, { rmq_model::limits::MAX_RATE }>(&rate_text) {
                 Ok(n) => Some(Some(n)),
                 _ => {
                     self.errors.insert(
                         RepeatField::Rate,
                         format!(
                             "msg/s from 1 to {}, or empty for unlimited",
-                            crate::limits::MAX_RATE
+                            rmq_model::limits::MAX_RATE
                         ),
                     );
                     None

@@ -7,9 +7,9 @@ use super::{
     App, Confirm, Effect, EntryKind, Focus, Level, LogEntry, Overlay, PendingSend, RepeatSpec,
 };
 use crate::console::keymap::{Bind, Context};
-use crate::events::{Connection, ProducerEvent};
-use crate::message::{Completion, Mode, Seq};
-use crate::producer::{BurstSpec, ProducerCommand, SubmitError};
+use rmq_engine::producer::{BurstSpec, ProducerCommand, SubmitError};
+use rmq_model::events::{Connection, ProducerEvent};
+use rmq_model::message::{Completion, Mode, Seq};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BurstState {
@@ -304,17 +304,17 @@ impl App {
     fn journal_entry(
         &self,
         c: &Completion,
-        draft: Option<Arc<crate::message::Draft>>,
-    ) -> Option<crate::journal::Entry> {
+        draft: Option<Arc<rmq_model::message::Draft>>,
+    ) -> Option<rmq_journal::Entry> {
         let p = self.profile();
         if !p.journal {
             return None;
         }
         let options = match &p.settings {
-            Ok(s) => crate::journal::Options::of(s, c.mode),
-            Err(_) => crate::journal::Options::default(),
+            Ok(s) => crate::journal_plan::options(s, c.mode),
+            Err(_) => rmq_journal::Options::default(),
         };
-        Some(crate::journal::Entry {
+        Some(rmq_journal::Entry {
             completion: c.clone(),
             draft,
             profile: p.name.as_str().into(),

@@ -8,8 +8,8 @@ use ratatui_textarea::{Input, Key, TextArea};
 use super::*;
 use crate::console::keymap::{Bind, Context};
 use crate::console::ui::tests::{busy_app, empty_app, t0};
-use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, Seq};
-use crate::producer::{Connection, ProducerCommand, ProducerEvent, SubmitError};
+use rmq_engine::producer::{Connection, ProducerCommand, ProducerEvent, SubmitError};
+use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, Seq};
 
 /// `empty_app` with a body, so sends pass validation (RocketMQ refuses
 /// empty bodies).

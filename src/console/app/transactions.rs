@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Local};
 
 use super::{App, Effect, EntryKind, Level, LogEntry};
-use crate::events::TxEvent;
-use crate::message::{Completion, Outcome, Seq};
-use crate::producer::ProducerCommand;
-use crate::types::{MessageType, TxChoice};
+use rmq_engine::producer::ProducerCommand;
+use rmq_model::events::TxEvent;
+use rmq_model::message::{Completion, Outcome, Seq};
+use rmq_model::types::{MessageType, TxChoice};
 
 /// Where a transaction of this session stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use ratatui_textarea::{Input, Key, TextArea};
 use super::*;
 use crate::console::keymap::Bind;
 use crate::console::ui::tests::{empty_app, t0};
-use crate::events::TxEvent;
-use crate::message::{Completion, Draft, Mode, Outcome, Receipt};
-use crate::producer::{ProducerCommand, ProducerEvent};
-use crate::types::{Delay, MessageType, TxChoice};
+use rmq_engine::producer::{ProducerCommand, ProducerEvent};
+use rmq_model::events::TxEvent;
+use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
+use rmq_model::types::{Delay, MessageType, TxChoice};
 
 fn ready_app() -> App {
     let mut app = empty_app();

@@ -8,11 +8,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, Block, Borders, Paragraph, Wrap};
 
-use crate::compare::{self, ModeResult};
 use crate::console::app::{App, CompareField, CompareForm};
 use crate::console::keymap::Context;
-use crate::message::Mode;
 use crate::theme::Styles;
+use rmq_engine::compare::{self, ModeResult};
+use rmq_model::message::Mode;
 
 pub fn render_form(frame: &mut Frame, area: Rect, app: &App, form: &CompareForm, s: &Styles) {
     super::clear(frame, area);

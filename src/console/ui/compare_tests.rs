@@ -4,11 +4,11 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::compare::tests::sample_driver;
 use crate::console::app::{Action, App, CompareForm, Overlay};
 use crate::console::keymap::Bind;
 use crate::console::ui::tests::{empty_app, t0};
 use crate::theme::Styles;
+use rmq_engine::compare::fixtures::sample_driver;
 
 fn draw(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();

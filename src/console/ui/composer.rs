@@ -154,7 +154,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             }
             // What the type means, beside it, once it parses.
             None if f == Focus::Type && !c.kind_text.lines()[0].trim().is_empty() => {
-                let about = crate::types::describe(&c.kind);
+                let about = rmq_model::types::describe(&c.kind);
                 let w = (about.chars().count() as u16 + 2).min(rest.width / 2);
                 let [field, msg] =
                     Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(rest);

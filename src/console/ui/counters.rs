@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::mode_bar::mode_style;
-use crate::compare::fmt_latency as lat;
 use crate::console::app::App;
-use crate::message::Mode;
 use crate::theme::Styles;
+use rmq_engine::compare::fmt_latency as lat;
+use rmq_model::message::Mode;
 
 /// Default widths of the count columns (sent, ok, fail, infl, /s); a
 /// column widens when a number needs it, so there is always a space

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::fmt_latency;
 use crate::console::app::{App, EntryKind, LogEntry};
 use crate::console::keymap::Context;
-use crate::message::Outcome;
 use crate::theme::Styles;
+use rmq_model::message::Outcome;
 
 fn kv(k: &str, v: impl Into<String>, s: &Styles) -> Line<'static> {
     Line::from(vec![
@@ -106,11 +106,11 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
             out.push(kv("topic", d.topic.clone(), s));
             out.push(kv("tag", d.tag.clone().unwrap_or_else(|| "-".into()), s));
             out.push(kv("keys", d.keys.join(" "), s));
-            if d.kind != crate::types::MessageType::Normal {
-                out.push(kv("type", crate::types::describe(&d.kind), s));
+            if d.kind != rmq_model::types::MessageType::Normal {
+                out.push(kv("type", rmq_model::types::describe(&d.kind), s));
             }
             if let (
-                crate::types::MessageType::Delayed(delay),
+                rmq_model::types::MessageType::Delayed(delay),
                 EntryKind::Completed { submitted_at, .. },
             ) = (&d.kind, &e.kind)
             {
@@ -152,7 +152,7 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
                     }
                 }
                 Err(_) => out.push(Line::styled(
-                    format!("  hex:{}", crate::message::hex(&d.body)),
+                    format!("  hex:{}", rmq_model::message::hex(&d.body)),
                     s.text,
                 )),
             }

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::results::cut;
 use crate::console::app::{App, HistoryView};
 use crate::console::keymap::{Bind, Context};
-use crate::journal::Record;
 use crate::theme::Styles;
+use rmq_journal::Record;
 
 /// `HH:MM:SS.mmm` out of an RFC 3339 time as recorded.
 fn clock(at: &str) -> &str {

@@ -161,7 +161,7 @@ fn clear(frame: &mut Frame, r: Rect) {
     frame.render_widget(Clear, r);
 }
 
-pub use crate::ledger::fmt_latency;
+pub use rmq_engine::ledger::fmt_latency;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::console::app::{App, Focus};
-use crate::message::Mode;
 use crate::theme::Styles;
+use rmq_model::message::Mode;
 
 pub fn mode_style(s: &Styles, m: Mode) -> ratatui::style::Style {
     match m {

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::console::app::{App, Confirm, RepeatField, RepeatForm};
 use crate::console::keymap::Context;
-use crate::template::PLACEHOLDERS;
 use crate::theme::Styles;
+use rmq_model::template::PLACEHOLDERS;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styles) {
     super::clear(frame, area);

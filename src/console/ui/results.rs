@@ -12,9 +12,9 @@ use super::fmt_latency;
 use super::mode_bar::mode_style;
 use crate::console::app::{App, EntryKind, Focus, LogEntry, TxState};
 use crate::console::keymap::{Bind, Context};
-use crate::message::{Mode, Outcome};
 use crate::theme::Styles;
-use crate::types::{MessageType, TxChoice, show_duration};
+use rmq_model::message::{Mode, Outcome};
+use rmq_model::types::{MessageType, TxChoice, show_duration};
 
 /// `topic/tag/key`, parts omitted when empty, cut to `max` chars.
 pub fn target(e: &LogEntry, max: usize) -> String {

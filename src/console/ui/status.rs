@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 
 use crate::console::app::{App, Level};
 use crate::console::keymap::{Bind, Context};
-use crate::events::Connection;
 use crate::theme::Styles;
+use rmq_model::events::Connection;
 
 pub fn uptime(app: &App) -> String {
     match app.uptime() {

@@ -11,13 +11,13 @@ use ratatui::layout::Rect;
 
 use ratatui::style::Color;
 
-use crate::console::ProfileChoice;
+use crate::console::app::ProfileChoice;
 use crate::console::app::{Action, App, AppConfig, Focus};
 use crate::console::keymap::{Bind, Keymap};
-use crate::events::{Connection, ProducerEvent};
-use crate::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
-use crate::producer::ProducerSettings;
 use crate::theme::Styles;
+use rmq_engine::producer::ProducerSettings;
+use rmq_model::events::{Connection, ProducerEvent};
+use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
 
 pub fn t0() -> DateTime<Local> {
     Local.timestamp_millis_opt(1_700_000_000_123).unwrap()

@@ -12,10 +12,10 @@ use ratatui_textarea::{Input, Key};
 use super::tests::{empty_app, t0};
 use crate::console::app::{Action, App, Focus};
 use crate::console::keymap::Bind;
-use crate::events::{Connection, ProducerEvent, TxEvent};
-use crate::message::{Completion, Draft, Mode, Outcome, Receipt};
 use crate::theme::Styles;
-use crate::types::{Delay, MessageType, TxChoice};
+use rmq_model::events::{Connection, ProducerEvent, TxEvent};
+use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
+use rmq_model::types::{Delay, MessageType, TxChoice};
 
 fn draw(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();

@@ -1,0 +1,190 @@
+//! The comparison as plain text: the table (`bench`, the console's copy),
+//! the buckets the three histograms share, and the text histogram
+//! (`bench --histogram`).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::{ModeResult, guarantee};
+use crate::ledger::Histogram;
+
+/// Compact latency (`ledger::fmt_latency`); `-` for none.
+pub fn fmt_latency(d: Option<Duration>) -> String {
+    d.map_or_else(|| "-".into(), crate::ledger::fmt_latency)
+}
+
+/// `12,345`: rates and counts read at a glance.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What the landed column says for one mode.
+fn landed_cell(r: &ModeResult) -> String {
+    match (&r.landed, r.landed_pct()) {
+        (None, _) => "-".into(),
+        (Some(Ok(n)), Some(p)) if p >= 100.0 => format!("{} (100%)", grouped((*n).max(0) as u64)),
+        (Some(Ok(n)), Some(p)) => format!("{} ({p:.1}%)", grouped((*n).max(0) as u64)),
+        (Some(Ok(n)), None) => grouped((*n).max(0) as u64),
+        (Some(Err(_)), _) => "unknown".into(),
+    }
+}
+
+/// The side-by-side table, one row per mode, then one line per mode on what
+/// it guarantees. `sent = ok + fail + disp` on every row; `landed` is read
+/// from the topic's queue offsets (one-way only). 78 columns wide for
+/// counts up to 10,000, so it fits the console's compare view at 80x24.
+pub fn table_text(rows: &[ModeResult]) -> String {
+    let mut out = table_body(rows);
+    for r in rows {
+        let _ = writeln!(out, "{:<7}{}", r.mode.as_str(), guarantee(r.mode));
+    }
+    out
+}
+
+/// The table without the guarantee lines: the header, a row per mode, and
+/// a footnote when a mode stopped early.
+pub fn table_body(rows: &[ModeResult]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<7}{:>7}{:>7}{:>5}{:>7}{:>8}{:>7}{:>7}{:>7}  landed",
+        "mode", "sent", "ok", "fail", "disp", "msg/s", "p50", "p99", "max"
+    );
+    for r in rows {
+        let dash = |n: u64, show: bool| if show { grouped(n) } else { "-".into() };
+        let oneway = r.mode == rmq_model::message::Mode::Oneway;
+        let l = &r.counts.latency;
+        let mut mode = r.mode.as_str().to_string();
+        if r.cancelled {
+            mode.push('*');
+        }
+        let _ = writeln!(
+            out,
+            "{:<7}{:>7}{:>7}{:>5}{:>7}{:>8}{:>7}{:>7}{:>7}  {}",
+            mode,
+            grouped(r.sent()),
+            dash(r.ok(), !oneway || r.ok() > 0),
+            grouped(r.failed()),
+            dash(r.dispatched(), oneway || r.dispatched() > 0),
+            r.msgs_per_sec()
+                .map_or("-".into(), |v| grouped(v.round() as u64)),
+            fmt_latency(l.quantile(0.5)),
+            fmt_latency(l.quantile(0.99)),
+            fmt_latency(l.max()),
+            landed_cell(r),
+        );
+    }
+    if rows.iter().any(|r| r.cancelled) {
+        out.push_str("* stopped before its count\n");
+    }
+    out
+}
+
+/// One histogram bucket: latencies in `lo..hi` microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    pub lo_us: u64,
+    pub hi_us: u64,
+}
+
+impl Bucket {
+    /// `<256µs` for an open-ended first bucket, else its lower bound.
+    pub fn label(&self) -> String {
+        let d = Duration::from_micros(self.hi_us);
+        if self.lo_us == 0 {
+            format!("<{}", fmt_latency(Some(d)))
+        } else {
+            format!("≥{}", fmt_latency(Some(Duration::from_micros(self.lo_us))))
+        }
+    }
+}
+
+/// Buckets shared by every mode's histogram: powers of two of microseconds
+/// from the fastest to the slowest latency of any mode, at most `max`
+/// (everything below the first is folded into an open-ended first bucket).
+pub fn shared_buckets(rows: &[ModeResult], max: usize) -> Vec<Bucket> {
+    let mut used = [false; 64];
+    for r in rows {
+        for (k, n) in r.counts.latency.octave_counts().iter().enumerate() {
+            used[k] |= *n > 0;
+        }
+    }
+    let (Some(lo), Some(hi)) = (used.iter().position(|u| *u), used.iter().rposition(|u| *u)) else {
+        return vec![];
+    };
+    let max = max.max(1);
+    let first = lo.max((hi + 1).saturating_sub(max));
+    (first..=hi)
+        .map(|k| Bucket {
+            // Octave 0 holds 0 µs too; a first bucket past the fastest
+            // latency holds everything below it.
+            lo_us: if k == first && (k > lo || k == 0) {
+                0
+            } else {
+                1u64 << k
+            },
+            hi_us: 1u64 << (k + 1).min(63),
+        })
+        .collect()
+}
+
+/// How many of `h`'s latencies fall in each bucket (everything below the
+/// first bucket counts in it).
+pub fn bucket_counts(h: &Histogram, buckets: &[Bucket]) -> Vec<u64> {
+    let octaves = h.octave_counts();
+    buckets
+        .iter()
+        .map(|b| {
+            let from = if b.lo_us == 0 {
+                0
+            } else {
+                b.lo_us.trailing_zeros() as usize
+            };
+            let to = b.hi_us.trailing_zeros() as usize;
+            octaves[from..to.min(64)].iter().sum()
+        })
+        .collect()
+}
+
+/// Each mode's latency histogram over the same buckets, as text bars
+/// scaled to the largest bucket of any mode.
+pub fn histogram_text(rows: &[ModeResult], max_buckets: usize) -> String {
+    const BAR: usize = 40;
+    let buckets = shared_buckets(rows, max_buckets);
+    let mut out = String::new();
+    if buckets.is_empty() {
+        out.push_str("latency histogram: no latencies measured\n");
+        return out;
+    }
+    let counts: Vec<Vec<u64>> = rows
+        .iter()
+        .map(|r| bucket_counts(&r.counts.latency, &buckets))
+        .collect();
+    let top = counts.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let _ = writeln!(
+        out,
+        "latency histogram (submit to outcome; the same buckets for every mode)"
+    );
+    for (r, counts) in rows.iter().zip(&counts) {
+        let _ = writeln!(out, "{}", r.mode.as_str());
+        for (b, n) in buckets.iter().zip(counts) {
+            let len = (*n as usize * BAR).div_ceil(top as usize);
+            let _ = writeln!(
+                out,
+                "  {:>8} {:<BAR$} {}",
+                b.label(),
+                "█".repeat(len),
+                grouped(*n)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,179 @@
+//! Journal records written out: as JSON Lines (each line also a replay-file
+//! line) and as CSV (through the `csv` crate), to any writer (`history`) or
+//! as a pair of files written whole (the console's results export).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Local};
+
+use crate::{Entry, Journal, Record};
+
+pub fn write_jsonl(mut out: impl Write, records: &[&Record]) -> Result<()> {
+    for r in records {
+        serde_json::to_writer(&mut out, r)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The CSV columns, one per record field; keys are space separated and
+/// properties `name=value` pairs one per line within their cell.
+pub const CSV_HEADER: [&str; 25] = [
+    "id",
+    "source",
+    "profile",
+    "mode",
+    "seq",
+    "topic",
+    "tag",
+    "keys",
+    "properties",
+    "body",
+    "body_base64",
+    "state",
+    "status",
+    "msg_id",
+    "offset_msg_id",
+    "broker",
+    "queue_id",
+    "queue_offset",
+    "error",
+    "broker_code",
+    "submitted_at",
+    "completed_at",
+    "callback_at",
+    "latency_ms",
+    "type",
+];
+
+pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<String>| v.unwrap_or_default();
+    for r in records {
+        let props: Vec<String> = r
+            .properties
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        w.write_record([
+            r.id.clone(),
+            opt(&r.source),
+            r.profile.clone(),
+            r.mode.as_str().to_string(),
+            r.seq.to_string(),
+            r.topic.clone(),
+            opt(&r.tag),
+            r.keys.join(" "),
+            props.join("\n"),
+            opt(&r.body),
+            opt(&r.body_base64),
+            r.state.clone(),
+            opt(&r.status),
+            opt(&r.msg_id),
+            opt(&r.offset_msg_id),
+            opt(&r.broker),
+            num(r.queue_id.map(|q| q.to_string())),
+            num(r.queue_offset.map(|q| q.to_string())),
+            opt(&r.error),
+            num(r.broker_code.map(|c| c.to_string())),
+            r.submitted_at.clone(),
+            r.completed_at.clone(),
+            opt(&r.callback_at),
+            r.latency_ms.to_string(),
+            opt(&r.kind),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes both files; returns what to tell the operator.
+pub fn write_results(
+    dir: &Path,
+    journal: Option<&Journal>,
+    entries: &[Entry],
+    now: DateTime<Local>,
+) -> Result<String> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let records: Vec<Record> = entries
+        .iter()
+        .map(|e| {
+            let id = journal.map_or_else(
+                || format!("results-{}", e.completion.seq),
+                |j| j.id_for(e.completion.seq),
+            );
+            Record::from_entry(e, id)
+        })
+        .collect();
+    let refs: Vec<&Record> = records.iter().collect();
+    let stem = dir.join(format!("results-{}", now.format("%Y%m%d-%H%M%S")));
+    let (jsonl, csv) = (stem.with_extension("jsonl"), stem.with_extension("csv"));
+    let mut buf = Vec::new();
+    write_jsonl(&mut buf, &refs)?;
+    rmq_model::fsutil::write_atomic(&jsonl, &buf)?;
+    let mut buf = Vec::new();
+    write_csv(&mut buf, &refs)?;
+    rmq_model::fsutil::write_atomic(&csv, &buf)?;
+    Ok(format!(
+        "exported {} result(s) to {} and .csv",
+        records.len(),
+        jsonl.display()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::records;
+
+    #[test]
+    fn csv_parses_back_to_the_same_fields() {
+        let rs = records();
+        let refs: Vec<&Record> = rs.iter().collect();
+        let mut buf = Vec::new();
+        write_csv(&mut buf, &refs).unwrap();
+        let mut rd = csv::Reader::from_reader(&buf[..]);
+        assert_eq!(rd.headers().unwrap().iter().collect::<Vec<_>>(), CSV_HEADER);
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 3);
+        for (row, r) in rows.iter().zip(&rs) {
+            let col = |name: &str| &row[CSV_HEADER.iter().position(|h| *h == name).unwrap()];
+            assert_eq!(col("id"), r.id);
+            assert_eq!(col("topic"), r.topic);
+            assert_eq!(col("keys"), r.keys.join(" "));
+            assert_eq!(col("properties"), "a=1,\"2\"\nb=x\ny");
+            assert_eq!(col("body"), r.body.clone().unwrap_or_default());
+            assert_eq!(
+                col("body_base64"),
+                r.body_base64.clone().unwrap_or_default()
+            );
+            assert_eq!(col("state"), r.state);
+            assert_eq!(
+                col("broker_code"),
+                r.broker_code.map(|c| c.to_string()).unwrap_or_default()
+            );
+            assert_eq!(col("latency_ms").parse::<f64>().unwrap(), 2.5);
+            assert_eq!(col("source"), r.source.clone().unwrap_or_default());
+            assert_eq!(col("type"), r.kind.clone().unwrap_or_default());
+        }
+    }
+
+    #[test]
+    fn jsonl_parses_back_to_the_same_records() {
+        let rs = records();
+        let refs: Vec<&Record> = rs.iter().collect();
+        let mut buf = Vec::new();
+        write_jsonl(&mut buf, &refs).unwrap();
+        let back: Vec<Record> = String::from_utf8(buf)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(back, rs);
+    }
+}

@@ -1,0 +1,301 @@
+//! Replay files: JSON Lines of messages (`topic`, optional `tag`, `keys`,
+//! `properties`, `body` text or `body_base64`, optional `mode`), of which a
+//! journal file is one (its extra fields are ignored, its `id` becomes the
+//! resend's source). Parsing and validation only, the whole file before
+//! anything is sent, each bad line with its number and the reason the
+//! composer would give (`rmq_model::validate`). Used by `rmq-console replay`
+//! and the console's import dialog.
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use rmq_model::message::{Draft, MessageType, Mode};
+
+/// One message of the file, valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// 1-based line in the file.
+    pub line: usize,
+    pub draft: Draft,
+    /// The line's own `mode`, if it has one.
+    pub mode: Option<Mode>,
+    /// The journal record this line came from (`id`), if any.
+    pub source: Option<String>,
+}
+
+/// A line that will not be sent, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// A whole file, validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// What the messages say they are (a path, or `stdin`).
+    pub origin: String,
+    pub items: Vec<Item>,
+    pub invalid: Vec<Invalid>,
+}
+
+impl Parsed {
+    /// `FILE:LINE: reason`, one per invalid line.
+    pub fn problems(&self) -> Vec<String> {
+        self.invalid
+            .iter()
+            .map(|i| format!("{}:{}: {}", self.origin, i.line, i.reason))
+            .collect()
+    }
+}
+
+/// Validates every line of `text`. `topic` replaces each line's topic
+/// (`--topic`); `max_body` is the profile's limit, as in the composer.
+/// Blank lines are skipped.
+pub fn parse(text: &[u8], origin: &str, topic: Option<&str>, max_body: usize) -> Parsed {
+    let mut out = Parsed {
+        origin: origin.to_string(),
+        ..Default::default()
+    };
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse_line(line, topic, max_body) {
+            Ok(mut item) => {
+                item.line = i + 1;
+                out.items.push(item);
+            }
+            Err(reason) => out.invalid.push(Invalid {
+                line: i + 1,
+                reason,
+            }),
+        }
+    }
+    out
+}
+
+#[derive(serde::Deserialize)]
+struct Props {
+    #[serde(deserialize_with = "crate::properties_object::deserialize")]
+    properties: Vec<(String, String)>,
+}
+
+fn parse_line(line: &[u8], topic: Option<&str>, max_body: usize) -> Result<Item, String> {
+    let v: Value = serde_json::from_slice(line).map_err(|e| format!("broken JSON: {e}"))?;
+    let Value::Object(o) = v else {
+        return Err("a line must be a JSON object".into());
+    };
+    let text = |k: &str| -> Result<Option<String>, String> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(format!("`{k}` must be a string, found {other}")),
+        }
+    };
+    let topic = match topic {
+        Some(t) => t.to_string(),
+        None => text("topic")?.ok_or("missing topic")?,
+    };
+    let tag = text("tag")?.filter(|t| !t.is_empty());
+    let keys = match o.get("keys") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|k| {
+                k.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("`keys` must hold strings, found {k}"))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => return Err(format!("`keys` must be a list of strings, found {other}")),
+    };
+    // Read again for the properties alone: a `Value` sorts an object's
+    // names, and the operator's order is kept.
+    let properties = match o.get("properties") {
+        None => Vec::new(),
+        Some(v) => {
+            crate::properties_object::from_value(v)?;
+            serde_json::from_slice::<Props>(line)
+                .map_err(|e| format!("properties: {e}"))?
+                .properties
+        }
+    };
+    let body = match (text("body")?, text("body_base64")?) {
+        (Some(_), Some(_)) => return Err("both `body` and `body_base64`; give one".into()),
+        (None, None) => return Err("no `body` or `body_base64`".into()),
+        (Some(b), None) => b.into_bytes(),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD
+            .decode(b.trim())
+            .map_err(|e| format!("`body_base64` is not valid base64: {e}"))?,
+    };
+    let mode = text("mode")?
+        .map(|m| m.parse::<Mode>())
+        .transpose()
+        .map_err(|e| format!("mode: {e}"))?;
+    let now = chrono::Local::now();
+    let kind = match text("type")? {
+        None => MessageType::Normal,
+        Some(spec) => rmq_model::types::parse_spec(&spec, now).map_err(|e| format!("type: {e}"))?,
+    };
+    // A replay line is one message; the journal keeps a batch's members as
+    // plain messages, so a batch is replayed as its N lines, never as a
+    // line that would multiply itself.
+    if matches!(kind, MessageType::Batch { .. }) {
+        return Err("type: a replay line is one message: write a batch's messages as lines of their own, not `batch N`".into());
+    }
+    let draft = Draft {
+        kind,
+        topic,
+        tag,
+        keys,
+        properties,
+        body,
+    };
+    rmq_model::validate::draft(&draft, max_body)?;
+    // The composer's checks of the type against the mode the line will go
+    // in (`--mode` is checked again by the command), the limits and now.
+    rmq_model::validate::kind(
+        &draft.kind,
+        &draft,
+        mode.unwrap_or(Mode::Sync),
+        max_body,
+        now.to_utc(),
+    )
+    .map_err(|e| format!("type: {e}"))?;
+    Ok(Item {
+        line: 0,
+        draft,
+        mode,
+        source: text("id").ok().flatten(),
+    })
+}
+
+/// One line of a replay file for `draft` (what `--dry-run` prints and what
+/// an export writes), with the mode when given.
+pub fn line_json(draft: &Draft, mode: Option<Mode>) -> Value {
+    let mut o = serde_json::Map::new();
+    o.insert("topic".into(), draft.topic.clone().into());
+    if let Some(t) = &draft.tag {
+        o.insert("tag".into(), t.clone().into());
+    }
+    if !draft.keys.is_empty() {
+        o.insert("keys".into(), draft.keys.clone().into());
+    }
+    if !draft.properties.is_empty() {
+        // Pairs keep order and repeated names, which an object would not.
+        let pairs: Vec<Value> = draft
+            .properties
+            .iter()
+            .map(|(k, v)| Value::Array(vec![k.clone().into(), v.clone().into()]))
+            .collect();
+        o.insert("properties".into(), Value::Array(pairs));
+    }
+    match crate::encode_body(&draft.body) {
+        (Some(b), _) => o.insert("body".into(), b.into()),
+        (_, b) => o.insert("body_base64".into(), b.unwrap_or_default().into()),
+    };
+    if let Some(k) = crate::spec_of(&draft.kind) {
+        o.insert("type".into(), k.into());
+    }
+    if let Some(m) = mode {
+        o.insert("mode".into(), m.as_str().into());
+    }
+    Value::Object(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"{"topic":"orders","tag":"paid","keys":["o-1","u-9"],"properties":{"region":"eu","b":"2"},"body":"héllo","mode":"async"}
+
+{"topic":"orders","body_base64":"/wCA"}
+{"topic":"orders","body":"x"
+{"tag":"t","body":"x"}
+{"topic":"orders","body":"x","body_base64":"eA=="}
+{"topic":"orders","body_base64":"***"}
+{"topic":"orders","properties":{"UNIQ_KEY":"x"},"body":"x"}
+{"topic":"orders","body":""}
+{"topic":"bad topic","body":"x"}
+{"topic":"orders","body":"x","mode":"fast"}
+{"topic":"orders","tag":"a||b","body":"x"}
+[1,2]
+{"id":"abc-7","profile":"p","topic":"orders","body":"from the journal","state":"failed","seq":7}
+{"topic":"orders"}
+{"topic":"orders","body":"f","type":"fifo order-1"}
+{"topic":"orders","body":"f","type":"fifo order-1","mode":"async"}
+{"topic":"orders","body":"d","type":"delay 90000ms"}
+{"topic":"orders","body":"b","type":"bogus"}
+{"topic":"orders","body":"b","type":"batch 2"}
+"#;
+
+    #[test]
+    fn every_bad_line_is_named_with_the_composers_reason() {
+        let p = parse(FILE.as_bytes(), "f.jsonl", None, 4 * 1024 * 1024);
+        let lines: Vec<usize> = p.items.iter().map(|i| i.line).collect();
+        assert_eq!(lines, [1, 3, 14, 16, 18]);
+        let problems = p.problems();
+        let expect = [
+            "f.jsonl:4: broken JSON",
+            "f.jsonl:5: missing topic",
+            "f.jsonl:6: both `body` and `body_base64`",
+            "f.jsonl:7: `body_base64` is not valid base64",
+            "f.jsonl:8: properties: `UNIQ_KEY` is a reserved RocketMQ property name",
+            "f.jsonl:9: body: body is empty",
+            "f.jsonl:10: topic: topic may only use",
+            "f.jsonl:11: mode: unknown mode `fast`",
+            "f.jsonl:12: tag: tag must not contain `||`",
+            "f.jsonl:13: a line must be a JSON object",
+            "f.jsonl:15: no `body` or `body_base64`",
+            "f.jsonl:17: type: FIFO order holds for sync sends",
+            "f.jsonl:19: type: `bogus`",
+            "f.jsonl:20: type: a replay line is one message",
+        ];
+        assert_eq!(problems.len(), expect.len(), "{problems:#?}");
+        for (got, want) in problems.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got} does not start with {want}");
+        }
+        let first = &p.items[0];
+        assert_eq!(first.mode, Some(Mode::Async));
+        assert_eq!(first.draft.keys, ["o-1", "u-9"]);
+        assert_eq!(
+            first.draft.properties,
+            [("region".into(), "eu".into()), ("b".into(), "2".into())]
+        );
+        assert_eq!(p.items[1].draft.body, [0xff, 0x00, 0x80]);
+        assert_eq!(p.items[2].source.as_deref(), Some("abc-7"));
+        assert_eq!(
+            p.items[3].draft.kind,
+            MessageType::Fifo {
+                sharding_key: "order-1".into()
+            }
+        );
+        assert_eq!(
+            p.items[4].draft.kind,
+            MessageType::Delayed(rmq_model::message::Delay::In(
+                std::time::Duration::from_secs(90)
+            ))
+        );
+    }
+
+    #[test]
+    fn the_body_limit_and_topic_override_apply() {
+        let p = parse(br#"{"topic":"a","body":"12345"}"#, "f", Some("b"), 4);
+        assert!(p.invalid[0].reason.contains("at most 4"), "{:?}", p.invalid);
+        let p = parse(br#"{"body":"1234"}"#, "f", Some("b"), 4);
+        assert_eq!(p.items[0].draft.topic, "b");
+    }
+
+    #[test]
+    fn a_printed_line_parses_back_to_the_same_message() {
+        let p = parse(FILE.as_bytes(), "f", None, 1 << 20);
+        for item in &p.items {
+            let text = line_json(&item.draft, item.mode).to_string();
+            let again = parse(text.as_bytes(), "f", None, 1 << 20);
+            assert_eq!(again.items[0].draft, item.draft);
+            assert_eq!(again.items[0].mode, item.mode);
+        }
+    }
+}
