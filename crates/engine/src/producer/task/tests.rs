@@ -1,10 +1,12 @@
 //! The producer task's accounting paths on the client double: every sequence
 //! number ends in exactly one outcome, whatever goes wrong.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use super::*;
 use crate::ledger::Ledger;
+use crate::producer::BurstSpec;
 use crate::producer::double::{Act, Double};
 
 /// Long enough for a loaded machine, short enough that a lost outcome fails
