@@ -96,19 +96,25 @@ fn oneway_burst_lands_in_full_when_paced() {
     let s = settings(&sb);
     let topic = unique("oneway");
     let report = rt
-        .block_on(rmq_console::headless::run_burst(
-            &rt,
-            &s,
-            draft(&topic, "one-way payload"),
-            Mode::Oneway,
-            200,
-            Some(1000),
-            Some("ow-{seq}".into()),
-            Duration::from_millis(500),
-            true,
-            &mut rmq_console::signals::Signals::none(),
-            |_, _| {},
-        ))
+        .block_on(
+            rmq_console::headless::BurstRun {
+                rate: Some(1000),
+                key_template: Some("ow-{seq}".into()),
+                linger: Duration::from_millis(500),
+                verify: true,
+                ..rmq_console::headless::BurstRun::new(
+                    draft(&topic, "one-way payload"),
+                    Mode::Oneway,
+                    200,
+                )
+            }
+            .run(
+                &rt,
+                &s,
+                &mut rmq_console::signals::Signals::none(),
+                |_, _| {},
+            ),
+        )
         .expect("burst runs");
     assert_eq!(
         report.counts().dispatched,

@@ -1,0 +1,125 @@
+//! `rmq-console send`: one message, or a burst of it, one JSON line per
+//! message on stdout and a summary on stderr; exit 0 only when every message
+//! reached its mode's expected end state.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use super::burst::BurstRun;
+use super::draft::{draft_from_args, message_type, type_flag};
+use super::json::{completion_json, transaction_json};
+use super::print_summary;
+use crate::cli::SendArgs;
+use crate::signals::Signals;
+use rmq_engine::ledger::Landing;
+use rmq_engine::producer::ProducerSettings;
+use rmq_engine::runtime::Runtime;
+use rmq_model::message::Mode;
+
+pub fn send(
+    rt: &Runtime,
+    mut settings: ProducerSettings,
+    journal: crate::journal_plan::Plan,
+    args: SendArgs,
+) -> Result<ExitCode> {
+    if let Some(n) = args.async_inflight {
+        settings.async_inflight = usize::try_from(n)?;
+    }
+    let draft = draft_from_args(&args.message, settings.max_message_bytes)?;
+    if let Some(notice) = rmq_model::body::binary_notice(&draft.body) {
+        crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
+    }
+    if let Some(t) = &args.key_template {
+        rmq_model::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
+    }
+    let mut draft = draft;
+    draft.kind = message_type(&args.kind)?;
+    rmq_model::validate::kind(
+        &draft.kind,
+        &draft,
+        args.mode,
+        settings.max_message_bytes,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
+    if args.verify && args.mode != Mode::Oneway {
+        bail!(
+            "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
+        );
+    }
+    let journal = if args.no_journal {
+        journal.off()
+    } else {
+        journal
+    }
+    .sink(&settings, args.mode);
+    // For a send that ended before the producer reported its draft.
+    let sent = Arc::new(draft.clone());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let quiet = args.quiet;
+    let messages = args.count * draft.kind.messages();
+    let report = rt.block_on(async {
+        let mut signals = Signals::new().context("installing signal handlers")?;
+        let burst = BurstRun {
+            rate: args.rate,
+            key_template: args.key_template.clone(),
+            linger: Duration::from_millis(args.linger_ms),
+            verify: args.verify,
+            ..BurstRun::new(draft, args.mode, args.count)
+        };
+        burst
+            .run(rt, &settings, &mut signals, |c, d| {
+                journal.record(c, Some(d.unwrap_or(&sent)), None);
+                if !quiet {
+                    let _ = writeln!(out, "{}", completion_json(c, d.map(|d| &**d)));
+                }
+            })
+            .await
+    })?;
+    if !quiet {
+        for t in &report.transactions {
+            writeln!(out, "{}", transaction_json(t))?;
+        }
+    }
+    out.flush()?;
+    drop(out);
+    for p in journal.close() {
+        eprintln!("rmq-console: warning: {p}");
+    }
+    if let Some(e) = &report.start_error {
+        eprintln!("rmq-console: {e}");
+    }
+    let counts = report.counts();
+    print_summary(args.mode, counts, report.elapsed);
+    let landed_ok = match report.ledger.landing() {
+        Some(
+            l @ (Landing::Complete { dispatched, landed }
+            | Landing::Shortfall {
+                dispatched, landed, ..
+            }),
+        ) => {
+            eprintln!(
+                "verify: {landed} of {dispatched} one-way messages landed in {} (from queue max offsets)",
+                args.message.topic
+            );
+            l.passed()
+        }
+        Some(Landing::Unknown { why, .. }) => {
+            eprintln!("verify: could not count what landed: {why}");
+            false
+        }
+        // Asked to verify and never told: that is not a pass.
+        None => !args.verify || counts.dispatched == 0,
+    };
+    let all_ok = counts.unexpected(args.mode) == 0 && counts.ended() == messages;
+    Ok(if all_ok && landed_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
