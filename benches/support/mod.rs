@@ -11,7 +11,7 @@ use rmq_console::console::app::{Action, App, AppConfig};
 use rmq_console::console::keymap::Keymap;
 use rmq_engine::producer::ProducerSettings;
 use rmq_model::events::{Connection, ProducerEvent};
-use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
+use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt, SendStatus};
 
 pub fn t0() -> DateTime<Local> {
     Local.timestamp_millis_opt(1_700_000_000_123).unwrap()
@@ -69,7 +69,7 @@ pub fn events(sends: u64) -> Vec<ProducerEvent> {
         let outcome = match mode {
             Mode::Oneway => Outcome::Dispatched,
             _ => Outcome::Acknowledged(Receipt {
-                status: "SendOk".into(),
+                status: SendStatus::SendOk,
                 msg_id: format!("7F0000010001{seq:020X}"),
                 offset_msg_id: format!("7F00000100002A9F{seq:016X}"),
                 broker: "broker-a".into(),

@@ -35,7 +35,7 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
     );
     match &c.outcome {
         Outcome::Acknowledged(r) => {
-            obj.insert("status".into(), json!(r.status));
+            obj.insert("status".into(), json!(r.status.as_str()));
             obj.insert("msg_id".into(), json!(r.msg_id));
             obj.insert("offset_msg_id".into(), json!(r.offset_msg_id));
             obj.insert("broker".into(), json!(r.broker));
@@ -134,6 +134,7 @@ mod tests {
     use chrono::{Local, TimeZone};
 
     use super::*;
+    use rmq_model::message::SendStatus;
     use rmq_model::message::{Failure, Receipt};
 
     /// The JSON type of a value, as a script reading the line sees it.
@@ -192,7 +193,7 @@ mod tests {
             kind: Default::default(),
         };
         let receipt = Receipt {
-            status: "SendOk".into(),
+            status: SendStatus::SendOk,
             msg_id: "7F0000010001".into(),
             offset_msg_id: "7F00000100002A9F".into(),
             broker: "broker-a".into(),
@@ -202,7 +203,7 @@ mod tests {
             region_id: None,
         };
         let degraded = Receipt {
-            status: "FlushDiskTimeout".into(),
+            status: SendStatus::FlushDiskTimeout,
             transaction_id: Some("TX1".into()),
             ..receipt.clone()
         };

@@ -10,7 +10,7 @@ use rmq_engine::producer::{
     self, BurstSpec, Credentials, ProducerCommand, ProducerEvent, ProducerSettings,
 };
 use rmq_engine::runtime::Runtime;
-use rmq_model::message::{Mode, Outcome, Seq};
+use rmq_model::message::{Mode, Outcome, SendStatus, Seq};
 use rmq_sandbox::{AclUser, SandboxOptions};
 use rocketmq_model::common::message::MessageTrait;
 
@@ -35,7 +35,7 @@ fn sync_and_async_sends_arrive_intact() {
             let Outcome::Acknowledged(r) = &c.outcome else {
                 panic!("not acknowledged: {c:?}")
             };
-            assert_eq!(r.status, "SendOk");
+            assert_eq!(r.status, SendStatus::SendOk);
             assert!(!r.msg_id.is_empty() && !r.offset_msg_id.is_empty());
             assert_eq!(r.broker, "broker-a");
             ids.insert(c.seq, r.msg_id.clone());

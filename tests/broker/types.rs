@@ -12,7 +12,7 @@ use chrono::Local;
 use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerEvent};
 use rmq_engine::runtime::Runtime;
 use rmq_model::events::TxEvent;
-use rmq_model::message::{Draft, Mode, Outcome, Seq};
+use rmq_model::message::{Draft, Mode, Outcome, SendStatus, Seq};
 use rmq_model::types::{Delay, MessageType, TxChoice};
 use rmq_sandbox::SandboxOptions;
 use rocketmq_client_rust::{ClientRuntime, DefaultLitePullConsumer};
@@ -280,7 +280,7 @@ fn transactions_commit_rollback_and_unknown_with_check_back() {
             let Outcome::Acknowledged(r) = &c.outcome else {
                 panic!("half message stored: {c:?}")
             };
-            assert_eq!(r.status, "SendOk");
+            assert_eq!(r.status, SendStatus::SendOk);
         }
         let decided: HashMap<Seq, (TxChoice, String)> = seen
             .iter()

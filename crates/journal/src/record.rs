@@ -10,7 +10,7 @@ use base64::Engine as _;
 use chrono::SecondsFormat;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use rmq_model::message::{Completion, Draft, Mode, Outcome, Seq};
+use rmq_model::message::{Completion, Draft, Mode, Outcome, SendStatus, Seq};
 
 /// The send options a record keeps (what changes how a send behaves; no
 /// endpoint secrets).
@@ -143,6 +143,12 @@ pub fn encode_body(bytes: &[u8]) -> (Option<String>, Option<String>) {
 }
 
 impl Record {
+    /// The broker's status as recorded; `None` when the send was not
+    /// acknowledged (or the name is one this build does not know).
+    pub fn send_status(&self) -> Option<SendStatus> {
+        self.status.as_deref()?.parse().ok()
+    }
+
     pub fn from_entry(e: &Entry, id: String) -> Self {
         let c = &e.completion;
         let empty = Draft::default();
@@ -188,7 +194,7 @@ impl Record {
         };
         match &c.outcome {
             Outcome::Acknowledged(rc) => {
-                r.status = Some(rc.status.clone());
+                r.status = Some(rc.status.as_str().to_string());
                 r.msg_id = Some(rc.msg_id.clone());
                 r.offset_msg_id = Some(rc.offset_msg_id.clone());
                 r.broker = Some(rc.broker.clone());
@@ -236,7 +242,7 @@ impl Record {
     pub fn succeeded(&self) -> bool {
         match self.mode {
             Mode::Oneway => self.state == "dispatched",
-            _ => self.state == "acknowledged" && self.status.as_deref() == Some("SendOk"),
+            _ => self.state == "acknowledged" && self.send_status().is_some_and(SendStatus::is_ok),
         }
     }
 }

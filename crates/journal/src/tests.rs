@@ -4,7 +4,7 @@ use std::time::Duration;
 use chrono::{Local, TimeZone};
 
 use super::*;
-use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
+use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, SendStatus};
 
 fn settings(dir: &std::path::Path, max_bytes: u64, keep: usize) -> Settings {
     Settings {
@@ -49,7 +49,7 @@ fn entry(seq: u64, mode: Mode, outcome: Outcome, body: &[u8]) -> Entry {
 
 fn receipt() -> Receipt {
     Receipt {
-        status: "SendOk".into(),
+        status: SendStatus::SendOk,
         msg_id: "7F0000010001".into(),
         offset_msg_id: "7F00000100002A9F".into(),
         broker: "broker-a".into(),

@@ -104,11 +104,61 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The broker's word on a stored message. Only `SendOk` is what a sync or
+/// async send promises; the others say it was stored, but not as durably
+/// (flushed, replicated) as the broker was set up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SendStatus {
+    SendOk,
+    FlushDiskTimeout,
+    FlushSlaveTimeout,
+    SlaveNotAvailable,
+}
+
+impl SendStatus {
+    pub const ALL: [SendStatus; 4] = [
+        SendStatus::SendOk,
+        SendStatus::FlushDiskTimeout,
+        SendStatus::FlushSlaveTimeout,
+        SendStatus::SlaveNotAvailable,
+    ];
+
+    /// The name RocketMQ gives it, as the journal and the JSON lines keep it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendStatus::SendOk => "SendOk",
+            SendStatus::FlushDiskTimeout => "FlushDiskTimeout",
+            SendStatus::FlushSlaveTimeout => "FlushSlaveTimeout",
+            SendStatus::SlaveNotAvailable => "SlaveNotAvailable",
+        }
+    }
+
+    pub fn is_ok(self) -> bool {
+        self == SendStatus::SendOk
+    }
+}
+
+impl fmt::Display for SendStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SendStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SendStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("unknown send status `{s}`"))
+    }
+}
+
 /// What the broker said about a stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
-    /// SendOk, FlushDiskTimeout, FlushSlaveTimeout or SlaveNotAvailable.
-    pub status: String,
+    pub status: SendStatus,
     /// The client-side unique key (`UNIQ_KEY`), what RocketMQ calls msgId.
     pub msg_id: String,
     /// Store host + commit log offset, assigned by the broker.
@@ -143,7 +193,7 @@ impl Outcome {
     /// Whether this is the end state the mode promises when all goes well.
     pub fn is_expected_for(&self, mode: Mode) -> bool {
         match (mode, self) {
-            (Mode::Sync | Mode::Async, Outcome::Acknowledged(r)) => r.status == "SendOk",
+            (Mode::Sync | Mode::Async, Outcome::Acknowledged(r)) => r.status.is_ok(),
             (Mode::Oneway, Outcome::Dispatched) => true,
             _ => false,
         }
@@ -178,4 +228,18 @@ pub struct Completion {
     pub completed_at: DateTime<Local>,
     /// Submit to outcome.
     pub latency: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_status_names_round_trip_and_only_send_ok_is_ok() {
+        for s in SendStatus::ALL {
+            assert_eq!(s.as_str().parse::<SendStatus>(), Ok(s));
+            assert_eq!(s.is_ok(), s == SendStatus::SendOk);
+        }
+        assert!("sendok".parse::<SendStatus>().is_err());
+    }
 }

@@ -9,6 +9,7 @@ use super::*;
 use crate::console::app::{Action, Effect};
 use crate::console::ui::tests::{empty_app, t0};
 use rmq_engine::producer::BurstSpec;
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Outcome, Receipt, Seq};
 
 #[track_caller]
@@ -47,7 +48,7 @@ fn burst(e: Option<Effect>) -> BurstSpec {
 
 fn receipt() -> Receipt {
     Receipt {
-        status: "SendOk".into(),
+        status: SendStatus::SendOk,
         msg_id: "M".into(),
         offset_msg_id: "O".into(),
         broker: "b".into(),

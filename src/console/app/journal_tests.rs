@@ -8,6 +8,7 @@ use super::*;
 use crate::console::app::line_input;
 use crate::console::keymap::Context;
 use crate::console::ui::tests::{empty_app, t0};
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Mode, Outcome};
 
 fn ready_app() -> App {
@@ -86,7 +87,7 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> rmq_journal::Record
                         code: Some(17),
                     }),
                     _ => Outcome::Acknowledged(rmq_model::message::Receipt {
-                        status: "SendOk".into(),
+                        status: SendStatus::SendOk,
                         msg_id: format!("MSG{seq}"),
                         offset_msg_id: "OFF".into(),
                         broker: "broker-a".into(),

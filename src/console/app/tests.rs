@@ -9,6 +9,7 @@ use super::*;
 use crate::console::keymap::{Bind, Context};
 use crate::console::ui::tests::{busy_app, empty_app, t0};
 use rmq_engine::producer::{Connection, ProducerCommand, ProducerEvent, SubmitError};
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, Seq};
 
 /// `empty_app` with a body, so sends pass validation (RocketMQ refuses
@@ -64,7 +65,7 @@ fn completion(seq: Seq, mode: Mode, outcome: Outcome) -> ProducerEvent {
 
 fn ok() -> Outcome {
     Outcome::Acknowledged(Receipt {
-        status: "SendOk".into(),
+        status: SendStatus::SendOk,
         msg_id: "ID1".into(),
         offset_msg_id: "OFF1".into(),
         broker: "b".into(),

@@ -11,6 +11,7 @@ use crate::console::keymap::Bind;
 use crate::console::ui::tests::{empty_app, t0};
 use rmq_engine::producer::{ProducerCommand, ProducerEvent};
 use rmq_model::events::TxEvent;
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
 use rmq_model::types::{Delay, MessageType, TxChoice};
 
@@ -244,7 +245,7 @@ fn a_delayed_row_keeps_the_clock_live_until_it_is_visible() {
         },
     );
     let receipt = Receipt {
-        status: "SendOk".into(),
+        status: SendStatus::SendOk,
         msg_id: "M".into(),
         offset_msg_id: "O".into(),
         broker: "broker-a".into(),

@@ -49,7 +49,7 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
             out.push(kv("latency", fmt_latency(*latency), s));
             match outcome {
                 Outcome::Acknowledged(r) => {
-                    out.push(kv("status", r.status.clone(), s));
+                    out.push(kv("status", r.status.to_string(), s));
                     out.push(kv("msgId", r.msg_id.clone(), s));
                     out.push(kv("offsetMsgId", r.offset_msg_id.clone(), s));
                     out.push(kv("broker", r.broker.clone(), s));

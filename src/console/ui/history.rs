@@ -12,6 +12,7 @@ use crate::console::app::{App, HistoryView};
 use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 use rmq_journal::Record;
+use rmq_model::message::SendStatus;
 
 /// `HH:MM:SS.mmm` out of an RFC 3339 time as recorded.
 fn clock(at: &str) -> &str {
@@ -20,7 +21,7 @@ fn clock(at: &str) -> &str {
 
 fn outcome(r: &Record) -> String {
     match (r.state.as_str(), &r.status) {
-        ("acknowledged", Some(s)) if s == "SendOk" => "OK".into(),
+        ("acknowledged", _) if r.send_status().is_some_and(SendStatus::is_ok) => "OK".into(),
         ("acknowledged", Some(s)) => s.clone(),
         ("failed", _) => "FAILED".into(),
         ("dispatched", _) => "DISPATCHED".into(),

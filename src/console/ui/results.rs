@@ -51,7 +51,7 @@ pub fn outcome(e: &LogEntry, s: &Styles) -> (String, Style) {
         EntryKind::NotSent(_) => ("NOT SENT".into(), s.error),
         EntryKind::Note(_) => ("NOTE".into(), s.accent),
         EntryKind::Completed { outcome, .. } => match outcome {
-            Outcome::Acknowledged(r) if r.status == "SendOk" => ("OK SendOk".into(), s.success),
+            Outcome::Acknowledged(r) if r.status.is_ok() => (format!("OK {}", r.status), s.success),
             Outcome::Acknowledged(r) => (format!("OK {}", r.status), s.warning),
             Outcome::Failed(_) => ("FAILED".into(), s.error),
             Outcome::Dispatched => ("DISPATCHED".into(), s.oneway),

@@ -17,6 +17,7 @@ use crate::console::keymap::{Bind, Keymap};
 use crate::theme::Styles;
 use rmq_engine::producer::ProducerSettings;
 use rmq_model::events::{Connection, ProducerEvent};
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
 
 pub fn t0() -> DateTime<Local> {
@@ -111,7 +112,7 @@ fn draft(key: &str) -> Arc<Draft> {
 
 fn receipt(n: u64) -> Receipt {
     Receipt {
-        status: "SendOk".into(),
+        status: SendStatus::SendOk,
         msg_id: format!("7F0000010001{n:020X}"),
         offset_msg_id: format!("7F00000100002A9F{n:016X}"),
         broker: "broker-a".into(),

@@ -14,6 +14,7 @@ use crate::console::app::{Action, App, Focus};
 use crate::console::keymap::Bind;
 use crate::theme::Styles;
 use rmq_model::events::{Connection, ProducerEvent, TxEvent};
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
 use rmq_model::types::{Delay, MessageType, TxChoice};
 
@@ -72,7 +73,7 @@ fn composer_type_row_problem_is_beside_it() {
 
 fn receipt(n: u64) -> Receipt {
     Receipt {
-        status: "SendOk".into(),
+        status: SendStatus::SendOk,
         msg_id: format!("7F0000010001{n:020X}"),
         offset_msg_id: format!("7F00000100002A9F{n:016X}"),
         broker: "broker-a".into(),

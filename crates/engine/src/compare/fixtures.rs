@@ -9,6 +9,7 @@ use chrono::{DateTime, Local, TimeZone};
 
 use super::{CompareSpec, Driver, ModeResult};
 use rmq_model::events::ProducerEvent;
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Failure, Mode, Outcome, Receipt};
 
 pub fn t(us: i64) -> DateTime<Local> {
@@ -27,7 +28,7 @@ pub fn spec(count: u64) -> CompareSpec {
 
 pub fn receipt() -> Receipt {
     Receipt {
-        status: "SendOk".into(),
+        status: SendStatus::SendOk,
         msg_id: "M".into(),
         offset_msg_id: "O".into(),
         broker: "b".into(),

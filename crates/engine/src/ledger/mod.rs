@@ -69,7 +69,7 @@ pub enum Class {
 impl Class {
     pub fn of(outcome: &Outcome) -> Class {
         match outcome {
-            Outcome::Acknowledged(r) if r.status == "SendOk" => Class::Ok,
+            Outcome::Acknowledged(r) if r.status.is_ok() => Class::Ok,
             Outcome::Acknowledged(_) => Class::Degraded,
             Outcome::Failed(_) => Class::Failed,
             Outcome::Dispatched => Class::Dispatched,

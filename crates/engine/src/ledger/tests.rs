@@ -4,11 +4,11 @@ use std::time::Duration;
 use chrono::Local;
 
 use super::*;
-use rmq_model::message::{Draft, Failure, Receipt};
+use rmq_model::message::{Draft, Failure, Receipt, SendStatus};
 
-fn receipt(status: &str) -> Receipt {
+fn receipt(status: SendStatus) -> Receipt {
     Receipt {
-        status: status.into(),
+        status,
         msg_id: "M".into(),
         offset_msg_id: "O".into(),
         broker: "broker-a".into(),
@@ -26,7 +26,12 @@ fn done(seq: Seq, mode: Mode, outcome: Outcome, ms: u64) -> Completion {
 }
 
 fn ok(seq: Seq, mode: Mode, ms: u64) -> Completion {
-    done(seq, mode, Outcome::Acknowledged(receipt("SendOk")), ms)
+    done(
+        seq,
+        mode,
+        Outcome::Acknowledged(receipt(SendStatus::SendOk)),
+        ms,
+    )
 }
 
 fn failed(seq: Seq, mode: Mode, why: &str) -> Completion {
@@ -113,9 +118,9 @@ fn reports_that_go_backwards_are_refused() {
 fn degraded_acknowledgements_are_acknowledged_but_not_ok() {
     let mut l = Ledger::new();
     for (seq, status) in [
-        (1, "SendOk"),
-        (2, "FlushDiskTimeout"),
-        (3, "SlaveNotAvailable"),
+        (1, SendStatus::SendOk),
+        (2, SendStatus::FlushDiskTimeout),
+        (3, SendStatus::SlaveNotAvailable),
     ] {
         l.submitted(seq, Mode::Sync).unwrap();
         let c = done(seq, Mode::Sync, Outcome::Acknowledged(receipt(status)), 1);

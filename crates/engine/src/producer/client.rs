@@ -20,7 +20,7 @@ use rocketmq_model::result::SendResult;
 use rocketmq_runtime::ChildServiceContext;
 
 use super::ProducerSettings;
-use rmq_model::message::{Draft, Failure, Receipt};
+use rmq_model::message::{Draft, Failure, Receipt, SendStatus};
 use rmq_model::types::{Delay, MessageType};
 
 /// The broker's response code for a send to a topic it does not have.
@@ -125,6 +125,16 @@ pub fn to_message(draft: &Draft) -> Result<Message> {
     Ok(msg)
 }
 
+fn send_status(s: rocketmq_model::result::SendStatus) -> SendStatus {
+    use rocketmq_model::result::SendStatus as Lib;
+    match s {
+        Lib::SendOk => SendStatus::SendOk,
+        Lib::FlushDiskTimeout => SendStatus::FlushDiskTimeout,
+        Lib::FlushSlaveTimeout => SendStatus::FlushSlaveTimeout,
+        Lib::SlaveNotAvailable => SendStatus::SlaveNotAvailable,
+    }
+}
+
 pub(super) fn receipt(result: &SendResult) -> Receipt {
     let (broker, queue_id) = result
         .message_queue
@@ -132,7 +142,7 @@ pub(super) fn receipt(result: &SendResult) -> Receipt {
         .map(|mq| (mq.broker_name().to_string(), mq.queue_id()))
         .unwrap_or_default();
     Receipt {
-        status: format!("{:?}", result.send_status),
+        status: send_status(result.send_status),
         msg_id: result
             .msg_id
             .as_ref()

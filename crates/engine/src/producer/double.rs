@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::client::Answer;
+use rmq_model::message::SendStatus;
 use rmq_model::message::{Draft, Failure, Receipt};
 
 /// What the double does with one send.
@@ -41,7 +42,7 @@ impl Double {
     fn answer(act: Act) -> Answer {
         match act {
             Act::Ack => Ok(Receipt {
-                status: "SendOk".into(),
+                status: SendStatus::SendOk,
                 msg_id: "DOUBLE".into(),
                 offset_msg_id: "DOUBLE-OFFSET".into(),
                 broker: "double".into(),
