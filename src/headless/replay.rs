@@ -21,7 +21,7 @@ use crate::signals::Signals;
 use rmq_engine::ledger::Ledger;
 use rmq_engine::producer::{self, ProducerCommand, ProducerSettings};
 use rmq_engine::runtime::Runtime;
-use rmq_journal::replay::{Parsed, line_json, parse};
+use rmq_journal::replay::{Parsed, line_json};
 use rmq_model::events::ProducerEvent;
 use rmq_model::message::{Draft, Mode, Seq};
 
@@ -30,17 +30,8 @@ type Planned = (Seq, Mode, Arc<Draft>, usize, Option<String>);
 
 /// Reads the file (`-`: standard input) and validates every line.
 pub fn load(args: &ReplayArgs, max_body: usize) -> Result<Parsed> {
-    let (text, origin) = if args.file.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .context("reading the replay file from standard input")?;
-        (buf, "stdin".to_string())
-    } else {
-        let text = std::fs::read(&args.file)
-            .with_context(|| format!("reading {}", args.file.display()))?;
-        (text, args.file.display().to_string())
-    };
-    Ok(parse(&text, &origin, args.topic.as_deref(), max_body))
+    rmq_journal::replay::read(&args.file, args.topic.as_deref(), max_body)
+        .map_err(anyhow::Error::msg)
 }
 
 /// The mode a message goes in: `--mode`, else the line's, else sync.

@@ -6,6 +6,9 @@
 //! composer would give (`rmq_model::validate`). Used by `rmq-console replay`
 //! and the console's import dialog.
 
+use std::io::Read;
+use std::path::Path;
+
 use base64::Engine as _;
 use serde_json::Value;
 
@@ -47,6 +50,52 @@ impl Parsed {
             .map(|i| format!("{}:{}: {}", self.origin, i.line, i.reason))
             .collect()
     }
+}
+
+/// The largest replay file read, from a file or standard input alike.
+pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a replay file (`-`: standard input) of at most `MAX_BYTES` and
+/// validates every line (`parse`). The one reader of replay files: the
+/// headless `replay` and the console's import both read through it. A path
+/// must name a regular file (a FIFO or a device would block or never end).
+pub fn read(path: &Path, topic: Option<&str>, max_body: usize) -> Result<Parsed, String> {
+    let (text, origin) = if path.as_os_str() == "-" {
+        let text = read_bounded(std::io::stdin().lock())
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        (text, "stdin".to_string())
+    } else {
+        let shown = path.display();
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        if !meta.is_file() {
+            return Err(format!("cannot read {shown}: not a regular file"));
+        }
+        if meta.len() > MAX_BYTES {
+            return Err(format!("cannot read {shown}: {}", too_big()));
+        }
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let text = read_bounded(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        (text, shown.to_string())
+    };
+    Ok(parse(&text, &origin, topic, max_body))
+}
+
+fn too_big() -> String {
+    format!(
+        "larger than {} MiB, the most a replay file may be",
+        MAX_BYTES / (1024 * 1024)
+    )
+}
+
+/// Reads at most `MAX_BYTES`, and refuses more: bounded while reading too,
+/// since a file may grow after its size was checked and a pipe has none.
+fn read_bounded(r: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut text = Vec::new();
+    r.take(MAX_BYTES + 1).read_to_end(&mut text)?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(std::io::Error::other(too_big()));
+    }
+    Ok(text)
 }
 
 /// Validates every line of `text`. `topic` replaces each line's topic
@@ -297,5 +346,28 @@ mod tests {
             assert_eq!(again.items[0].draft, item.draft);
             assert_eq!(again.items[0].mode, item.mode);
         }
+    }
+
+    #[test]
+    fn read_takes_regular_files_up_to_the_limit_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().join("ok.jsonl");
+        std::fs::write(&ok, FILE).unwrap();
+        let parsed = read(&ok, None, 1 << 20).unwrap();
+        assert_eq!(parsed.origin, ok.display().to_string());
+        assert_eq!(
+            parsed,
+            parse(FILE.as_bytes(), &parsed.origin, None, 1 << 20)
+        );
+        let big = dir.path().join("big.jsonl");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_BYTES + 1)
+            .unwrap();
+        let e = read(&big, None, 1 << 20).unwrap_err();
+        assert!(e.contains("larger than 64 MiB"), "{e}");
+        let e = read(dir.path(), None, 1 << 20).unwrap_err();
+        assert!(e.contains("not a regular file"), "{e}");
+        assert!(read_bounded(&[b'x'; 10][..]).is_ok());
     }
 }
