@@ -935,6 +935,48 @@ mod tests {
         insta::assert_snapshot!(names.join("\n"));
     }
 
+    /// Every context's own bindings (in help order) and its border/footer
+    /// hint line with every action live: the defaults as the operator sees
+    /// them, so moving them to data cannot change a key or an order.
+    #[test]
+    fn default_bindings_by_context() {
+        use Context as C;
+        let contexts = [
+            C::Global,
+            C::Edit,
+            C::ModeBar,
+            C::Log,
+            C::Detail,
+            C::Help,
+            C::Repeat,
+            C::Confirm,
+            C::ConfirmTopic,
+            C::Picker,
+            C::Quitting,
+            C::History,
+            C::HistoryFilter,
+            C::Import,
+            C::ImportPath,
+            C::CompareForm,
+            C::Compare,
+        ];
+        let km = Keymap::default();
+        // A context's help lists its own bindings, then the global ones
+        // (the global context's, twice).
+        let globals = km.help_entries(C::Global).len() / 2;
+        let mut out = Vec::new();
+        for ctx in contexts {
+            out.push(format!("[{}]", ctx.label()));
+            let entries = km.help_entries(ctx);
+            let own = entries.len() - globals;
+            for (keys, bind) in &entries[..own] {
+                out.push(format!("  {:<16} {keys}", bind.name()));
+            }
+            out.push(format!("  hints: {}", km.hint_line(ctx)));
+        }
+        insta::assert_snapshot!(out.join("\n"));
+    }
+
     #[test]
     fn overlay_hints_follow_rebinding() {
         let mut km = Keymap::default();
