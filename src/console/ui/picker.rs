@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cursor: usize, s: &Style
         .keymap
         .hints(Context::Picker)
         .into_iter()
-        .map(|(k, what)| format!("{k} {what}"))
+        .map(|h| format!("{} {}", h.key, h.label))
         .collect();
     let block = Block::new()
         .borders(Borders::ALL)

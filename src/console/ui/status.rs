@@ -118,9 +118,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     frame.render_widget(Paragraph::new(Line::from(spans)), info);
 
     let mut hs = Vec::new();
-    for (k, what) in app.keymap.hints_where(app.context(), |b| app.bind_live(b)) {
-        hs.push(Span::styled(k, s.accent));
-        hs.push(Span::styled(format!(" {what}  "), s.muted));
+    for h in app.keymap.hints_where(app.context(), |b| app.bind_live(b)) {
+        hs.push(Span::styled(h.key, s.accent));
+        hs.push(Span::styled(format!(" {}  ", h.label), s.muted));
     }
     // Only where the key reaches the burst: the log and the mode bar. In a
     // text field it is typed; the history, the import and the compare view
@@ -135,10 +135,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     if app.context() == Context::Edit {
         // New operators learn here how to reach the mode keys.
         hs.push(Span::styled("│ then ", s.muted));
-        for (k, what) in app.keymap.hints(Context::ModeBar) {
-            if ["sync", "async", "oneway", "help"].contains(&what) {
-                hs.push(Span::styled(k, s.accent));
-                hs.push(Span::styled(format!(" {what}  "), s.muted));
+        for h in app.keymap.hints(Context::ModeBar) {
+            if ["sync", "async", "oneway", "help"].contains(&h.label) {
+                hs.push(Span::styled(h.key, s.accent));
+                hs.push(Span::styled(format!(" {}  ", h.label), s.muted));
             }
         }
     }
