@@ -35,7 +35,8 @@ fn action_names_are_the_config_api() {
 
 /// Every context's own bindings (in help order) and its border/footer
 /// hint line with every action live: the defaults as the operator sees
-/// them, so moving them to data cannot change a key or an order.
+/// them, so moving them to data cannot change a key or an order. Taken
+/// from the bindings written in Rust (023365c) before they became data.
 #[test]
 fn default_bindings_by_context() {
     use Context as C;
