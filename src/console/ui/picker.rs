@@ -15,7 +15,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cursor: usize, s: &Style
     super::clear(frame, area);
     let hints: Vec<String> = app
         .keymap
-        .hints(Context::Picker)
+        .hints_where(Context::Picker, |b| app.bind_live(b))
         .into_iter()
         .map(|h| format!("{} {}", h.key, h.label))
         .collect();
