@@ -451,6 +451,24 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
     );
 }
 
+/// The import offers its cancel only while messages wait to be paced out:
+/// otherwise the key would only say "nothing is being sent".
+#[test]
+fn the_import_offers_its_cancel_only_while_sending() {
+    let mut app = import_app();
+    let border = |app: &App| {
+        app.keymap
+            .hint_line_where(app.context(), |b| app.bind_live(b))
+    };
+    assert!(!border(&app).contains("x cancel"), "{}", border(&app));
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    assert_eq!(sends(app.update(Action::Key(Bind::QuickSend))).len(), 1);
+    assert!(border(&app).contains("x cancel"), "{}", border(&app));
+    app.update(Action::Key(Bind::CancelBurst));
+    assert!(!border(&app).contains("x cancel"), "{}", border(&app));
+}
+
 #[test]
 fn a_paced_import_stops_when_the_producer_dies() {
     let mut app = import_app();

@@ -289,6 +289,10 @@ impl App {
             // The log and the mode bar reach the burst (in a text field the
             // key is typed; the overlays bind it to their own runs).
             (Context::Log | Context::ModeBar, Bind::CancelBurst) => self.burst.is_some(),
+            // The import's cancel stops what is still queued to be paced out.
+            (Context::Import, Bind::CancelBurst) => {
+                self.pacer.as_ref().is_some_and(|p| !p.queue.is_empty())
+            }
             _ => true,
         }
     }
