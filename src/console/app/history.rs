@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::{App, Effect, Focus, Level, Overlay, RATES, line_input};
-use crate::console::keymap::Bind;
+use crate::console::keymap::{Bind, Context};
 use rmq_journal::Record;
 
 /// At most this many records are held by the pane (the newest).
@@ -252,10 +252,13 @@ impl App {
         }
         if protected && !confirmed {
             h.confirm = Some(records.len());
+            let answer = self
+                .keymap
+                .confirm_hint(Context::History, Bind::Yes, Bind::Close);
             self.notice(
                 Level::Warn,
                 format!(
-                    "resend {} record(s) to PROTECTED profile {name}? y to confirm, Esc to cancel",
+                    "resend {} record(s) to PROTECTED profile {name}? {answer}",
                     records.len()
                 ),
             );

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Local};
 
 use super::{App, Effect, Level, Overlay};
-use crate::console::keymap::Bind;
+use crate::console::keymap::{Bind, Context};
 use rmq_engine::producer::ProducerCommand;
 use rmq_journal::replay::Parsed;
 use rmq_model::message::{Draft, Mode, Seq};
@@ -183,8 +183,11 @@ impl App {
                 }
                 if protected && !confirmed {
                     v.confirm = Some(items.len());
+                    let answer = self
+                        .keymap
+                        .confirm_hint(Context::Import, Bind::Yes, Bind::Close);
                     let text = format!(
-                        "send {} message(s) to PROTECTED profile {name}? y to confirm, Esc to cancel",
+                        "send {} message(s) to PROTECTED profile {name}? {answer}",
                         items.len()
                     );
                     self.notice(Level::Warn, text);

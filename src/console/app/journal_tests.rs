@@ -308,6 +308,30 @@ fn resend_on_a_protected_profile_waits_for_y() {
     ));
 }
 
+/// `[keys]` reaches the history's footer, its border, and the question a
+/// protected profile asks, on the screen and in the notice.
+#[test]
+fn a_keys_override_shows_in_the_history_hints_and_its_question() {
+    let mut app = history_app();
+    let overrides = [("yes", "Y"), ("close", "f10"), ("resend", "ctrl-e")]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
+    app.keymap.apply_overrides(&overrides).unwrap();
+    app.profiles[app.current].protected = true;
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains("Ctrl-E resend  F10 close"), "{footer}");
+    assert!(screen.contains("Ctrl-E resend · F10 close ─"), "{screen}");
+    assert!(app.update(Action::Key(Bind::Resend)).is_none());
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(
+        screen.contains("to PROTECTED profile sandbox? Y confirms, F10 cancels"),
+        "{screen}"
+    );
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(notice.ends_with("? Y confirms, F10 cancels"), "{notice}");
+}
+
 #[test]
 fn export_hands_the_completed_results_to_the_loop() {
     let mut app = ready_app();
@@ -450,6 +474,24 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
         1,
         "dispatched is not what async promises"
     );
+}
+
+/// The import offers its cancel only while messages wait to be paced out:
+/// otherwise the key would only say "nothing is being sent".
+#[test]
+fn the_import_offers_its_cancel_only_while_sending() {
+    let mut app = import_app();
+    let border = |app: &App| {
+        app.keymap
+            .hint_line_where(app.context(), |b| app.bind_live(b))
+    };
+    assert!(!border(&app).contains("x cancel"), "{}", border(&app));
+    app.update(Action::Key(Bind::RateDown));
+    app.update(Action::Key(Bind::RateDown));
+    assert_eq!(sends(app.update(Action::Key(Bind::QuickSend))).len(), 1);
+    assert!(border(&app).contains("x cancel"), "{}", border(&app));
+    app.update(Action::Key(Bind::CancelBurst));
+    assert!(!border(&app).contains("x cancel"), "{}", border(&app));
 }
 
 #[test]

@@ -284,8 +284,15 @@ impl App {
     /// Whether `bind` would do something in the current context, for the
     /// hints: the footer and an overlay's border leave out the rest.
     pub fn bind_live(&self, bind: Bind) -> bool {
-        match self.context() {
-            Context::Compare => self.compare_bind_live(bind),
+        match (self.context(), bind) {
+            (Context::Compare, _) => self.compare_bind_live(bind),
+            // The log and the mode bar reach the burst (in a text field the
+            // key is typed; the overlays bind it to their own runs).
+            (Context::Log | Context::ModeBar, Bind::CancelBurst) => self.burst.is_some(),
+            // The import's cancel stops what is still queued to be paced out.
+            (Context::Import, Bind::CancelBurst) => {
+                self.pacer.as_ref().is_some_and(|p| !p.queue.is_empty())
+            }
             _ => true,
         }
     }

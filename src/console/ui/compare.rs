@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, Block, Borders, Paragraph, Wrap};
 
 use crate::console::app::{App, CompareField, CompareForm};
-use crate::console::keymap::Context;
+use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 use rmq_engine::compare::{self, ModeResult};
 use rmq_model::message::Mode;
@@ -33,7 +33,10 @@ pub fn render_form(frame: &mut Frame, area: Rect, app: &App, form: &CompareForm,
             s.accent,
         ))
         .title_bottom(Span::styled(
-            format!(" {} ", app.keymap.hint_line(ctx)),
+            format!(
+                " {} ",
+                app.keymap.hint_line_where(ctx, |b| app.bind_live(b))
+            ),
             s.muted,
         ));
     let inner = block.inner(area);
@@ -70,11 +73,13 @@ pub fn render_form(frame: &mut Frame, area: Rect, app: &App, form: &CompareForm,
     let note = match &form.confirming {
         Some(spec) => Line::styled(
             format!(
-                "Protected profile {}: send 3 × {} = {} messages to {}? y or n",
+                "Protected profile {}: send 3 × {} = {} messages to {}? {}",
                 app.profile().name,
                 spec.count,
                 spec.total(),
-                spec.topic
+                spec.topic,
+                app.keymap
+                    .confirm_hint(Context::Confirm, Bind::Yes, Bind::No)
             ),
             s.warning,
         ),

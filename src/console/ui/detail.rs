@@ -168,7 +168,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, e: &LogEntry, scroll: u1
         .border_style(s.border_focus)
         .title(Span::styled(format!(" Entry #{} ", e.seq), s.accent))
         .title_bottom(Span::styled(
-            format!(" {} ", app.keymap.hint_line(Context::Detail)),
+            format!(
+                " {} ",
+                app.keymap
+                    .hint_line_where(Context::Detail, |b| app.bind_live(b))
+            ),
             s.muted,
         ));
     frame.render_widget(

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::console::app::{App, Focus};
-use crate::console::keymap::{Bind, Context};
+use crate::console::keymap::Context;
 use crate::theme::Styles;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
@@ -44,11 +44,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     };
     // A cut-off name is worse than none: narrow screens show key and meaning.
     let show_names = key_w + desc_w + name_w + 3 <= col_w;
-    let close = app
+    // The help's own offers (closing it), then what its names are for.
+    let close: String = app
         .keymap
-        .key_for(Context::Help, Bind::Close)
-        .map(|k| format!("{k} {} · ", Bind::Close.hint()))
-        .unwrap_or_default();
+        .hints_where(Context::Help, |b| app.bind_live(b))
+        .into_iter()
+        .map(|h| format!("{} {} · ", h.key, h.label))
+        .collect();
     let hint = if show_names {
         format!(" {close}names on the right are for [keys] in the config ")
     } else {

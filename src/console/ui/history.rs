@@ -54,26 +54,32 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
             s.accent,
         ))
         .title_bottom(Span::styled(
-            format!(" {} ", app.keymap.hint_line(ctx)),
+            format!(
+                " {} ",
+                app.keymap.hint_line_where(ctx, |b| app.bind_live(b))
+            ),
             s.muted,
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
+    let key = |b| app.keymap.key_for(Context::History, b).unwrap_or_default();
     let mut lines = vec![Line::from(vec![
         Span::styled("filter: ", s.muted),
         Span::styled(h.filter.clone(), s.text),
         Span::styled(if h.filtering { "▏" } else { "" }, s.accent),
         Span::styled(
             if h.filter.is_empty() && !h.filtering {
-                "(/ to type: topic, tag, key, outcome or body text)"
+                format!(
+                    "({} to type: topic, tag, key, outcome or body text)",
+                    key(Bind::FilterHistory)
+                )
             } else {
-                ""
+                String::new()
             },
             s.muted,
         ),
     ])];
-    let key = |b| app.keymap.key_for(Context::History, b).unwrap_or_default();
     let mut pace = format!(
         "resend rate {}/s ({}/{} change, {} cancels)",
         h.rate(),
@@ -95,8 +101,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
     if let Some(n) = h.confirm {
         lines.push(Line::styled(
             format!(
-                "resend {n} record(s) to PROTECTED profile {}? y confirms, Esc cancels",
-                app.profile().name
+                "resend {n} record(s) to PROTECTED profile {}? {}",
+                app.profile().name,
+                app.keymap
+                    .confirm_hint(Context::History, Bind::Yes, Bind::Close)
             ),
             s.error,
         ));

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::results::cut;
 use crate::console::app::{App, ImportView};
-use crate::console::keymap::Context;
+use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styles) {
@@ -23,7 +23,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
         .border_style(s.border_focus)
         .title(Span::styled(" Import a replay file ", s.accent))
         .title_bottom(Span::styled(
-            format!(" {} ", app.keymap.hint_line(ctx)),
+            format!(
+                " {} ",
+                app.keymap.hint_line_where(ctx, |b| app.bind_live(b))
+            ),
             s.muted,
         ));
     let inner = block.inner(area);
@@ -42,16 +45,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     };
+    let send = app
+        .keymap
+        .key_for(Context::Import, Bind::QuickSend)
+        .unwrap_or_default();
     let mut status = vec![Span::styled(
         format!(
-            "{} message(s), {} invalid · rate {}/s · {}",
+            "{} message(s), {} invalid · rate {}/s · {send} sends {}",
             p.items.len(),
             p.invalid.len(),
             v.rate(),
             if v.selected.is_empty() {
-                "s sends all".to_string()
+                "all".to_string()
             } else {
-                format!("s sends {} selected", v.selected.len())
+                format!("{} selected", v.selected.len())
             }
         ),
         s.text,
@@ -73,8 +80,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
     if let Some(n) = v.confirm {
         lines.push(Line::styled(
             format!(
-                "send {n} message(s) to PROTECTED profile {}? y confirms, Esc cancels",
-                app.profile().name
+                "send {n} message(s) to PROTECTED profile {}? {}",
+                app.profile().name,
+                app.keymap
+                    .confirm_hint(Context::Import, Bind::Yes, Bind::Close)
             ),
             s.error,
         ));

@@ -15,9 +15,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cursor: usize, s: &Style
     super::clear(frame, area);
     let hints: Vec<String> = app
         .keymap
-        .hints(Context::Picker)
+        .hints_where(Context::Picker, |b| app.bind_live(b))
         .into_iter()
-        .map(|(k, what)| format!("{k} {what}"))
+        .map(|h| format!("{} {}", h.key, h.label))
         .collect();
     let block = Block::new()
         .borders(Borders::ALL)

@@ -22,7 +22,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
             s.accent,
         ))
         .title_bottom(Span::styled(
-            format!(" {} ", app.keymap.hint_line(Context::Repeat)),
+            format!(
+                " {} ",
+                app.keymap
+                    .hint_line_where(Context::Repeat, |b| app.bind_live(b))
+            ),
             s.muted,
         ));
     let inner = block.inner(area);
@@ -99,7 +103,11 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
     ];
     match &c.typed {
         None => lines.push(Line::styled(
-            format!("Send? {}", app.keymap.hint_line(Context::Confirm)),
+            format!(
+                "Send? {}",
+                app.keymap
+                    .hint_line_where(Context::Confirm, |b| app.bind_live(b))
+            ),
             s.warning,
         )),
         Some(typed) => {
@@ -112,7 +120,8 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
             lines.push(Line::styled(
                 format!(
                     "Type the topic back: {}",
-                    app.keymap.hint_line(Context::ConfirmTopic)
+                    app.keymap
+                        .hint_line_where(Context::ConfirmTopic, |b| app.bind_live(b))
                 ),
                 s.warning,
             ));

@@ -118,28 +118,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     frame.render_widget(Paragraph::new(Line::from(spans)), info);
 
     let mut hs = Vec::new();
-    for (k, what) in app.keymap.hints_where(app.context(), |b| app.bind_live(b)) {
-        hs.push(Span::styled(k, s.accent));
-        hs.push(Span::styled(format!(" {what}  "), s.muted));
-    }
-    // Only where the key reaches the burst: the log and the mode bar. In a
-    // text field it is typed; the history, the import and the compare view
-    // bind it to what they run themselves, and say so in their own hints.
-    if app.burst.is_some()
-        && matches!(app.context(), Context::Log | Context::ModeBar)
-        && let Some(k) = app.keymap.key_for(app.context(), Bind::CancelBurst)
-    {
-        hs.insert(0, Span::styled(" cancel burst  ", s.warning));
-        hs.insert(0, Span::styled(k, s.accent));
+    for h in app.keymap.hints_where(app.context(), |b| app.bind_live(b)) {
+        // A running burst's cancel stands out: it is there only while one runs.
+        let label = if h.bind == Bind::CancelBurst {
+            s.warning
+        } else {
+            s.muted
+        };
+        hs.push(Span::styled(h.key, s.accent));
+        hs.push(Span::styled(format!(" {}  ", h.label), label));
     }
     if app.context() == Context::Edit {
         // New operators learn here how to reach the mode keys.
         hs.push(Span::styled("│ then ", s.muted));
-        for (k, what) in app.keymap.hints(Context::ModeBar) {
-            if ["sync", "async", "oneway", "help"].contains(&what) {
-                hs.push(Span::styled(k, s.accent));
-                hs.push(Span::styled(format!(" {what}  "), s.muted));
-            }
+        let modes = |b| {
+            matches!(
+                b,
+                Bind::ModeSync | Bind::ModeAsync | Bind::ModeOneway | Bind::Help
+            )
+        };
+        for h in app.keymap.hints_where(Context::ModeBar, modes) {
+            hs.push(Span::styled(h.key, s.accent));
+            hs.push(Span::styled(format!(" {}  ", h.label), s.muted));
         }
     }
     frame.render_widget(Paragraph::new(Line::from(hs)), hints);

@@ -563,3 +563,36 @@ fn the_burst_hint_shows_only_where_its_key_cancels_the_burst() {
         );
     }
 }
+
+/// `[keys]` reaches the footer: the rebound keys are the ones it offers,
+/// the burst's cancel included, and the text field's pointer to the modes.
+#[test]
+fn the_footer_follows_a_keys_override() {
+    let mut app = busy_app();
+    let overrides = [
+        ("cancel_burst", "ctrl-x"),
+        ("help", "f1"),
+        ("mode_sync", "!"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .into();
+    app.keymap.apply_overrides(&overrides).unwrap();
+    app.burst = Some(crate::console::app::BurstState {
+        id: 7,
+        submitted: 10,
+        total: 100,
+    });
+    app.focus = Focus::Log;
+    let screen = draw(&app, 120, 40);
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.starts_with("\"Ctrl-X cancel burst  "), "{footer}");
+    assert!(
+        footer.contains("F1 help") && !footer.contains("? help"),
+        "{footer}"
+    );
+    app.focus = Focus::Body;
+    let screen = draw(&app, 120, 40);
+    let footer = screen.lines().last().unwrap();
+    assert!(footer.contains("then ! sync  2 async"), "{footer}");
+    assert!(!footer.contains("cancel burst"), "{footer}");
+}
