@@ -15,32 +15,22 @@ use rmq_engine::compare::{self, ModeResult};
 use rmq_model::message::Mode;
 
 pub fn render_form(frame: &mut Frame, area: Rect, app: &App, form: &CompareForm, s: &Styles) {
-    super::clear(frame, area);
     let ctx = if form.confirming.is_some() {
         Context::Confirm
     } else {
         Context::CompareForm
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if form.confirming.is_some() {
-            s.error
-        } else {
-            s.border_focus
-        })
-        .title(Span::styled(
-            " Compare the modes: the same burst in sync, async, one-way ",
-            s.accent,
-        ))
-        .title_bottom(Span::styled(
-            format!(
-                " {} ",
-                app.keymap.hint_line_where(ctx, |b| app.bind_live(b))
-            ),
-            s.muted,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let border = if form.confirming.is_some() {
+        s.error
+    } else {
+        s.border_focus
+    };
+    let title = Span::styled(
+        " Compare the modes: the same burst in sync, async, one-way ",
+        s.accent,
+    );
+    let block = super::frame::hinted(super::frame::block(title, border), app, ctx, s);
+    let inner = super::frame::draw(frame, area, block);
     let rows: [Rect; 6] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -136,21 +126,15 @@ fn status_line(app: &App, s: &Styles) -> Line<'static> {
 }
 
 pub fn render_view(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
-    super::clear(frame, area);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(" Compare the modes ", s.accent))
-        .title_bottom(Span::styled(
-            format!(
-                " {} ",
-                app.keymap
-                    .hint_line_where(Context::Compare, |b| app.bind_live(b))
-            ),
-            s.muted,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let block = super::frame::block(
+        Span::styled(" Compare the modes ", s.accent),
+        s.border_focus,
+    );
+    let inner = super::frame::draw(
+        frame,
+        area,
+        super::frame::hinted(block, app, Context::Compare, s),
+    );
     let rows: Vec<ModeResult> = app
         .compare
         .as_ref()

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::fmt_latency;
 use crate::console::app::{App, EntryKind, LogEntry};
@@ -162,24 +162,19 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, e: &LogEntry, scroll: u16, s: &Styles) {
-    super::clear(frame, area);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(format!(" Entry #{} ", e.seq), s.accent))
-        .title_bottom(Span::styled(
-            format!(
-                " {} ",
-                app.keymap
-                    .hint_line_where(Context::Detail, |b| app.bind_live(b))
-            ),
-            s.muted,
-        ));
+    let block = super::frame::block(
+        Span::styled(format!(" Entry #{} ", e.seq), s.accent),
+        s.border_focus,
+    );
+    let inner = super::frame::draw(
+        frame,
+        area,
+        super::frame::hinted(block, app, Context::Detail, s),
+    );
     frame.render_widget(
         Paragraph::new(lines(app, e, s))
-            .block(block)
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
-        area,
+        inner,
     );
 }

@@ -4,14 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::console::app::{App, Focus};
 use crate::console::keymap::Context;
 use crate::theme::Styles;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
-    super::clear(frame, area);
     // Help is opened from a pane; show that pane's keys, not the overlay's.
     let ctx = match app.focus {
         Focus::ModeBar => Context::ModeBar,
@@ -56,13 +55,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     } else {
         format!(" {close}a wider terminal also shows the [keys] names ")
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(format!(" Keys: {} ", ctx.label()), s.accent))
-        .title_bottom(Span::styled(hint, s.muted))
-        // Up here rather than as a last line, so 80x24 keeps one column.
-        .title(Line::styled(" mouse: click focuses, wheel scrolls ", s.muted).right_aligned());
+    let block = super::frame::block(
+        Span::styled(format!(" Keys: {} ", ctx.label()), s.accent),
+        s.border_focus,
+    )
+    .title_bottom(Span::styled(hint, s.muted))
+    // Up here rather than as a last line, so 80x24 keeps one column.
+    .title(Line::styled(" mouse: click focuses, wheel scrolls ", s.muted).right_aligned());
     // The action's name is what `[keys]` in the config file rebinds.
     let mut lines: Vec<Line> = entries
         .into_iter()
@@ -77,8 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             Line::from(spans)
         })
         .collect();
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::frame::draw(frame, area, block);
     // Two columns when one does not fit (80x24).
     let rows = inner.height.max(1) as usize;
     if lines.len() <= rows {

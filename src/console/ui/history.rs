@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::results::cut;
 use crate::console::app::{App, HistoryView};
@@ -30,38 +30,27 @@ fn outcome(r: &Record) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Styles) {
-    super::clear(frame, area);
     let ctx = if h.filtering {
         Context::HistoryFilter
     } else {
         Context::History
     };
     let shown = h.shown();
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(
-            format!(
-                " History ({} of {}, newest first{}) ",
-                shown.len(),
-                h.records.len(),
-                if h.selected.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} selected", h.selected.len())
-                }
-            ),
-            s.accent,
-        ))
-        .title_bottom(Span::styled(
-            format!(
-                " {} ",
-                app.keymap.hint_line_where(ctx, |b| app.bind_live(b))
-            ),
-            s.muted,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let title = Span::styled(
+        format!(
+            " History ({} of {}, newest first{}) ",
+            shown.len(),
+            h.records.len(),
+            if h.selected.is_empty() {
+                String::new()
+            } else {
+                format!(", {} selected", h.selected.len())
+            }
+        ),
+        s.accent,
+    );
+    let block = super::frame::hinted(super::frame::block(title, s.border_focus), app, ctx, s);
+    let inner = super::frame::draw(frame, area, block);
     let width = inner.width as usize;
     let key = |b| app.keymap.key_for(Context::History, b).unwrap_or_default();
     let mut lines = vec![Line::from(vec![

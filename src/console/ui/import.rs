@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::results::cut;
 use crate::console::app::{App, ImportView};
@@ -12,25 +12,16 @@ use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styles) {
-    super::clear(frame, area);
     let ctx = if v.parsed.is_none() {
         Context::ImportPath
     } else {
         Context::Import
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(" Import a replay file ", s.accent))
-        .title_bottom(Span::styled(
-            format!(
-                " {} ",
-                app.keymap.hint_line_where(ctx, |b| app.bind_live(b))
-            ),
-            s.muted,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let block = super::frame::block(
+        Span::styled(" Import a replay file ", s.accent),
+        s.border_focus,
+    );
+    let inner = super::frame::draw(frame, area, super::frame::hinted(block, app, ctx, s));
     let width = inner.width as usize;
     let mut lines = vec![Line::from(vec![
         Span::styled("path: ", s.muted),

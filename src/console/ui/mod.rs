@@ -5,6 +5,7 @@ mod compare;
 mod composer;
 mod counters;
 mod detail;
+mod frame;
 mod help;
 mod history;
 mod import;
@@ -16,7 +17,6 @@ mod status;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::Clear;
 
 use super::app::{App, Focus, Overlay};
 use crate::theme::Styles;
@@ -155,10 +155,6 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
-}
-
-fn clear(frame: &mut Frame, r: Rect) {
-    frame.render_widget(Clear, r);
 }
 
 pub use rmq_engine::ledger::fmt_latency;

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::results::cut;
 use crate::console::app::App;
@@ -12,20 +12,15 @@ use crate::console::keymap::Context;
 use crate::theme::Styles;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, cursor: usize, s: &Styles) {
-    super::clear(frame, area);
     let hints: Vec<String> = app
         .keymap
         .hints_where(Context::Picker, |b| app.bind_live(b))
         .into_iter()
         .map(|h| format!("{} {}", h.key, h.label))
         .collect();
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(" Switch profile ", s.accent))
+    let block = super::frame::block(Span::styled(" Switch profile ", s.accent), s.border_focus)
         .title_bottom(Span::styled(format!(" {} ", hints.join(" · ")), s.muted));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::frame::draw(frame, area, block);
     let name_w = app
         .profiles
         .iter()

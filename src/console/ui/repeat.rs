@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::console::app::{App, Confirm, RepeatField, RepeatForm};
 use crate::console::keymap::Context;
@@ -13,24 +13,15 @@ use crate::theme::Styles;
 use rmq_model::template::PLACEHOLDERS;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styles) {
-    super::clear(frame, area);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.border_focus)
-        .title(Span::styled(
-            format!(" Repeat in {} mode ", app.mode.label()),
-            s.accent,
-        ))
-        .title_bottom(Span::styled(
-            format!(
-                " {} ",
-                app.keymap
-                    .hint_line_where(Context::Repeat, |b| app.bind_live(b))
-            ),
-            s.muted,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let block = super::frame::block(
+        Span::styled(format!(" Repeat in {} mode ", app.mode.label()), s.accent),
+        s.border_focus,
+    );
+    let inner = super::frame::draw(
+        frame,
+        area,
+        super::frame::hinted(block, app, Context::Repeat, s),
+    );
     let rows: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(inner);
     let fields = [
         (RepeatField::Count, "count"),
@@ -73,11 +64,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
 
 pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: &Styles) {
     let p = &c.pending;
-    super::clear(frame, area);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(s.error)
-        .title(Span::styled(" Protected profile: confirm ", s.error));
+    let block = super::frame::block(
+        Span::styled(" Protected profile: confirm ", s.error),
+        s.error,
+    );
     let count = p.count();
     let mut lines = vec![
         Line::from(vec![
@@ -132,12 +122,8 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
             ]));
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    let inner = super::frame::draw(frame, area, block);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 /// One text field of a small form (the repeat and compare forms): the
