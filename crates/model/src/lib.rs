@@ -7,6 +7,8 @@
 pub mod body;
 pub mod endpoint;
 pub mod events;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod fsutil;
 pub mod limits;
 pub mod message;

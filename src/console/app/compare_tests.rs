@@ -9,8 +9,8 @@ use super::*;
 use crate::console::app::{Action, Effect};
 use crate::console::ui::tests::{empty_app, t0};
 use rmq_engine::producer::BurstSpec;
-use rmq_model::message::SendStatus;
-use rmq_model::message::{Completion, Outcome, Receipt, Seq};
+use rmq_model::fixtures::receipt;
+use rmq_model::message::{Completion, Outcome, Seq};
 
 #[track_caller]
 fn key(app: &mut App, b: Bind) -> Option<Effect> {
@@ -43,19 +43,6 @@ fn burst(e: Option<Effect>) -> BurstSpec {
     match e {
         Some(Effect::Submit(ProducerCommand::Burst(b))) => b,
         other => panic!("expected a burst, got {other:?}"),
-    }
-}
-
-fn receipt() -> Receipt {
-    Receipt {
-        status: SendStatus::SendOk,
-        msg_id: "M".into(),
-        offset_msg_id: "O".into(),
-        broker: "b".into(),
-        queue_id: 0,
-        queue_offset: 0,
-        transaction_id: None,
-        region_id: None,
     }
 }
 
@@ -103,7 +90,7 @@ fn play(app: &mut App, b: &BurstSpec, cancelled_after: Option<u64>) -> Vec<Effec
         let outcome = if b.mode == Mode::Oneway {
             Outcome::Dispatched
         } else {
-            Outcome::Acknowledged(receipt())
+            Outcome::Acknowledged(receipt(seq))
         };
         feed(
             app,

@@ -17,8 +17,8 @@ use crate::console::keymap::{Bind, Keymap};
 use crate::theme::Styles;
 use rmq_engine::producer::ProducerSettings;
 use rmq_model::events::{Connection, ProducerEvent};
-use rmq_model::message::SendStatus;
-use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt};
+use rmq_model::fixtures::receipt;
+use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome};
 
 pub fn t0() -> DateTime<Local> {
     Local.timestamp_millis_opt(1_700_000_000_123).unwrap()
@@ -108,19 +108,6 @@ fn draft(key: &str) -> Arc<Draft> {
         body: b"hello\nworld".to_vec(),
         kind: Default::default(),
     })
-}
-
-fn receipt(n: u64) -> Receipt {
-    Receipt {
-        status: SendStatus::SendOk,
-        msg_id: format!("7F0000010001{n:020X}"),
-        offset_msg_id: format!("7F00000100002A9F{n:016X}"),
-        broker: "broker-a".into(),
-        queue_id: (n % 4) as i32,
-        queue_offset: 40 + n,
-        transaction_id: None,
-        region_id: Some("DefaultRegion".into()),
-    }
 }
 
 fn ev(app: &mut App, e: ProducerEvent) {

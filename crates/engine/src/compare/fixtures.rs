@@ -9,8 +9,8 @@ use chrono::{DateTime, Local, TimeZone};
 
 use super::{CompareSpec, Driver, ModeResult};
 use rmq_model::events::ProducerEvent;
-use rmq_model::message::SendStatus;
-use rmq_model::message::{Completion, Failure, Mode, Outcome, Receipt};
+use rmq_model::fixtures::receipt;
+use rmq_model::message::{Completion, Failure, Mode, Outcome};
 
 pub fn t(us: i64) -> DateTime<Local> {
     Local.timestamp_millis_opt(1_700_000_000_000).unwrap() + chrono::Duration::microseconds(us)
@@ -23,19 +23,6 @@ pub fn spec(count: u64) -> CompareSpec {
         body_bytes: 16,
         oneway_rate: Some(5000),
         modes: Mode::ALL.to_vec(),
-    }
-}
-
-pub fn receipt() -> Receipt {
-    Receipt {
-        status: SendStatus::SendOk,
-        msg_id: "M".into(),
-        offset_msg_id: "O".into(),
-        broker: "b".into(),
-        queue_id: 0,
-        queue_offset: 0,
-        transaction_id: None,
-        region_id: None,
     }
 }
 
@@ -92,7 +79,7 @@ pub fn sample_driver(modes: usize) -> Driver {
                     reason: "timeout".into(),
                     code: None,
                 }),
-                _ => Outcome::Acknowledged(receipt()),
+                _ => Outcome::Acknowledged(receipt(seq)),
             };
             let lat = base + (k as i64 * k as i64 * base) / 4000;
             d.on_event(&done(seq, mode, outcome, at, lat));

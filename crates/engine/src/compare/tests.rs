@@ -3,6 +3,7 @@ use std::time::Duration;
 use super::fixtures::*;
 use super::*;
 use rmq_model::events::ProducerEvent;
+use rmq_model::fixtures::receipt;
 use rmq_model::message::{Failure, Outcome};
 
 fn run_mode(d: &mut Driver, mode: Mode, id: u64, seq: u64, n: u64, fail: u64) -> Vec<Step> {
@@ -18,7 +19,7 @@ fn run_mode(d: &mut Driver, mode: Mode, id: u64, seq: u64, n: u64, fail: u64) ->
         } else if mode == Mode::Oneway {
             Outcome::Dispatched
         } else {
-            Outcome::Acknowledged(receipt())
+            Outcome::Acknowledged(receipt(seq + i))
         };
         // Finished comes before the last outcome, as the task may report it.
         if i + 1 == n {
@@ -99,7 +100,13 @@ fn a_cancel_stops_after_the_running_mode() {
         submitted: 1,
         cancelled: true,
     });
-    let last = d.on_event(&done(1, Mode::Sync, Outcome::Acknowledged(receipt()), 0, 9));
+    let last = d.on_event(&done(
+        1,
+        Mode::Sync,
+        Outcome::Acknowledged(receipt(1)),
+        0,
+        9,
+    ));
     assert!(matches!(last, Step::Done));
     let rows = d.results();
     assert_eq!(rows.len(), 1, "async and one-way never started");
