@@ -1,11 +1,10 @@
 //! The run loop: waits on the terminal's input, the producer's events, its
 //! task's end and the clock; folds what arrived into the App; applies the
-//! effects `update` returns from one queue until it is empty; draws at most
+//! effects `update` pushes onto one queue until it is empty; draws at most
 //! once per frame. Generic over ratatui's `Backend`, with input, producer
 //! spawning, clipboard and clock passed in (`Io`), so a test runs this very
 //! loop on `TestBackend` with a fake producer at the other end.
 
-use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;
 
@@ -20,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinError;
 use tokio::time::Instant;
 
-use super::app::{Action, App, Effect};
+use super::app::{Action, App, Effect, Effects};
 use super::ui;
 use crate::theme::Styles;
 use rmq_engine::producer::{
@@ -176,7 +175,7 @@ where
             _ = tokio::time::sleep_until(next_frame), if self.app.dirty => Wake::Frame,
             Some(read) = reads.join_next(), if !reads.is_empty() => Wake::Read(read.ok()),
         };
-        let mut effects = VecDeque::new();
+        let mut effects = Effects::new();
         match wake {
             Wake::Events(n) => {
                 if n == 0 {
@@ -209,7 +208,7 @@ where
             Wake::Read(action) => {
                 self.tick(&mut effects);
                 if let Some(a) = action {
-                    effects.extend(self.app.update(a));
+                    self.app.update(a, &mut effects);
                 }
             }
         }
@@ -247,7 +246,7 @@ where
     /// A terminating signal ends the console as `q` then `q` would: the
     /// producer is shut down with a short grace (nobody may be watching any
     /// more) and its report awaited; a second signal quits at once.
-    fn signal(&mut self, sig: &'static str, effects: &mut VecDeque<Effect>) {
+    fn signal(&mut self, sig: &'static str, effects: &mut Effects) {
         self.tick(effects);
         if self.signalled.is_some() {
             tracing::warn!("{sig} again: quitting now");
@@ -266,24 +265,24 @@ where
         }
     }
 
-    fn tick(&mut self, effects: &mut VecDeque<Effect>) {
+    fn tick(&mut self, effects: &mut Effects) {
         let now = (self.io.clock)();
-        effects.extend(self.app.update(Action::Tick(now)));
+        self.app.update(Action::Tick(now), effects);
         if let Some(problem) = self.io.journal.as_ref().and_then(|j| j.problem()) {
-            effects.extend(self.app.update(Action::JournalProblem(problem)));
+            self.app.update(Action::JournalProblem(problem), effects);
         }
     }
 
-    fn event(&mut self, ev: ProducerEvent, effects: &mut VecDeque<Effect>) {
+    fn event(&mut self, ev: ProducerEvent, effects: &mut Effects) {
         if matches!(ev, ProducerEvent::Stopped { .. }) {
             self.producer.stopped = true;
         }
-        effects.extend(self.app.update(Action::Producer(ev)));
+        self.app.update(Action::Producer(ev), effects);
     }
 
     /// The producer task ended. Its last events may still be queued;
     /// `Stopped` among them means a normal end, not a death.
-    fn joined(&mut self, res: Result<(), JoinError>, effects: &mut VecDeque<Effect>) {
+    fn joined(&mut self, res: Result<(), JoinError>, effects: &mut Effects) {
         self.producer.join_done = true;
         self.tick(effects);
         while let Ok(ev) = self.producer.link.events.try_recv() {
@@ -306,10 +305,10 @@ where
             Ok(()) => "ended unexpectedly".into(),
         };
         tracing::error!("producer task {why}");
-        effects.extend(self.app.update(Action::ProducerDied(why)));
+        self.app.update(Action::ProducerDied(why), effects);
     }
 
-    fn input(&mut self, ev: Event, effects: &mut VecDeque<Effect>) {
+    fn input(&mut self, ev: Event, effects: &mut Effects) {
         if matches!(ev, Event::Resize(..)) {
             self.app.dirty = true;
         }
@@ -321,14 +320,14 @@ where
             .unwrap_or_default();
         for ev in split_esc_prefix(&self.app, ev) {
             if let Some(a) = to_action(&self.app, area, ev) {
-                effects.extend(self.app.update(a));
+                self.app.update(a, effects);
             }
         }
     }
 
     /// Applies effects until none are left; whatever a handler feeds back
     /// into `update` queues its effects too.
-    fn apply(&mut self, mut queue: VecDeque<Effect>) -> anyhow::Result<()> {
+    fn apply(&mut self, mut queue: Effects) -> anyhow::Result<()> {
         while let Some(effect) = queue.pop_front() {
             let fed_back = match effect {
                 Effect::Submit(cmd) => self.submit(cmd),
@@ -353,12 +352,6 @@ where
                         let parsed = read_import(&path, max_body);
                         Action::ImportLoaded { path, parsed }
                     });
-                    None
-                }
-                Effect::Many(effects) => {
-                    for e in effects.into_iter().rev() {
-                        queue.push_front(e);
-                    }
                     None
                 }
                 Effect::Export(entries) => {
@@ -391,7 +384,7 @@ where
                 }
             };
             if let Some(action) = fed_back {
-                queue.extend(self.app.update(action));
+                self.app.update(action, &mut queue);
             }
         }
         Ok(())

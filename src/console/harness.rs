@@ -250,6 +250,19 @@ impl Harness {
         self
     }
 
+    /// The current producer sends `events` at once: the loop takes them in
+    /// one wake-up, as it does a flood of them.
+    pub fn emit_together(&mut self, events: Vec<ProducerEvent>) -> &mut Self {
+        for ev in events {
+            self.producer()
+                .events
+                .try_send(ev)
+                .expect("event channel has room");
+        }
+        self.settle();
+        self
+    }
+
     /// The current producer's task panics.
     pub fn kill(&mut self, msg: &str) -> &mut Self {
         if let Some(end) = self.producer().end.take() {

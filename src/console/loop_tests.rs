@@ -439,3 +439,58 @@ fn an_import_lists_a_file_and_refuses_a_pipe_or_one_too_big() {
     let text = notice(&h).unwrap();
     assert!(text.ends_with("1 message(s), 1 invalid line(s)"), "{text}");
 }
+
+/// After a signal the last events arrive together with `Stopped`: the send
+/// that ends a comparison's first mode asks for the journal entry and the
+/// next mode's burst at once. The console leaves without the burst, but the
+/// completed send is still journaled.
+#[test]
+fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = ready();
+    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
+        dir: dir.path().to_path_buf(),
+        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+        keep: rmq_journal::DEFAULT_KEEP,
+    }));
+    h.press("c").press("enter");
+    let cmds = h.commands();
+    let [ProducerCommand::Burst(b)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let (id, seq, draft) = (b.id, b.first_seq, b.draft.clone());
+    h.signal("SIGTERM");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    h.emit_together(vec![
+        ProducerEvent::Submitted {
+            seq,
+            mode: Mode::Sync,
+            draft,
+            at: t0(),
+        },
+        ProducerEvent::BurstFinished {
+            id,
+            submitted: 1,
+            cancelled: false,
+        },
+        ProducerEvent::Completed(rmq_model::message::Completion::instant(
+            seq,
+            Mode::Sync,
+            rmq_model::message::Outcome::Dispatched,
+        )),
+        ProducerEvent::Stopped { unresolved: vec![] },
+    ]);
+    assert!(h.app().should_exit);
+    assert!(
+        h.commands().is_empty(),
+        "no burst after the producer stopped"
+    );
+    let journal = h.lp.io.journal.take().unwrap();
+    journal.flush();
+    let read = rmq_journal::read_dir(dir.path()).unwrap();
+    let seqs: Vec<_> = read.records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, [seq], "the completed send is journaled");
+}

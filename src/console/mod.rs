@@ -221,7 +221,7 @@ mod tests {
             Some(Action::Edit(_))
         ));
         let esc = to_action(&app, area, press(KeyCode::Esc, KeyModifiers::NONE)).unwrap();
-        app.update(esc);
+        app.step(esc);
         assert!(matches!(
             to_action(&app, area, q),
             Some(Action::Key(keymap::Bind::Quit))
@@ -242,7 +242,7 @@ mod tests {
         assert!(app.takes_text());
         for ev in split_esc_prefix(&app, press(KeyCode::Char('2'), KeyModifiers::ALT)) {
             if let Some(a) = to_action(&app, area, ev) {
-                app.update(a);
+                app.step(a);
             }
         }
         assert!(!app.takes_text(), "left the field");

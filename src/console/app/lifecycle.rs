@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Local};
 
-use super::{App, Effect, Level, Overlay, line_input};
+use super::{App, Effect, Effects, Level, Overlay, line_input};
 use crate::console::keymap::{Bind, Context};
 use crate::console::stats::Rate;
 use rmq_engine::ledger::Ledger;
@@ -40,25 +40,27 @@ impl App {
     /// The picker's Enter. A different usable profile starts a switch: the
     /// old producer is told to shut down and the new one starts once it has
     /// reported `Stopped` (see `finish_switch`).
-    pub(super) fn choose_profile(&mut self, i: usize) -> Option<Effect> {
-        let c = self.profiles.get(i)?;
+    pub(super) fn choose_profile(&mut self, i: usize, fx: &mut Effects) {
+        let Some(c) = self.profiles.get(i) else {
+            return;
+        };
         let name = c.name.clone();
         if let Err(e) = &c.settings {
             // The picker stays open so another profile can be chosen.
             self.notice(Level::Error, format!("cannot switch to {name}: {e}"));
-            return None;
+            return;
         }
         if self.quitting.is_some() {
-            return None;
+            return;
         }
         if self.switching.is_some() {
             self.notice(Level::Warn, "a profile switch is already under way");
-            return None;
+            return;
         }
         self.overlay = Overlay::None;
         if i == self.current {
             self.notice(Level::Info, format!("already on profile {name}"));
-            return None;
+            return;
         }
         self.switching = Some(Switching {
             to: i,
@@ -66,7 +68,8 @@ impl App {
         });
         if !self.producer_alive {
             // Nothing to drain.
-            return self.finish_switch(None);
+            self.finish_switch(None, fx);
+            return;
         }
         let waiting = self.in_flight_total();
         let mut text = format!("switching to {name}…");
@@ -78,16 +81,18 @@ impl App {
             ));
         }
         self.notice(Level::Info, text);
-        Some(Effect::Submit(ProducerCommand::Shutdown {
+        fx.push_back(Effect::Submit(ProducerCommand::Shutdown {
             grace: self.grace(),
-        }))
+        }));
     }
 
     /// The old producer is gone (`unresolved` from its `Stopped`, or `None`
     /// when it never reported): adopt the new profile and ask the loop to
     /// start its producer.
-    pub(super) fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>) -> Option<Effect> {
-        let sw = self.switching.take()?;
+    pub(super) fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>, fx: &mut Effects) {
+        let Some(sw) = self.switching.take() else {
+            return;
+        };
         let old = self.profile().name.clone();
         let lost = match &unresolved {
             Some(list) if !list.is_empty() => {
@@ -141,13 +146,13 @@ impl App {
         let text = format!("switched to profile {}", self.profile().name);
         self.push_note(text.clone());
         self.notice(Level::Info, text);
-        Some(Effect::StartProducer)
+        fx.push_back(Effect::StartProducer);
     }
 
-    pub(super) fn quit(&mut self) -> Option<Effect> {
+    pub(super) fn quit(&mut self, fx: &mut Effects) {
         if self.quitting.is_some() || !self.producer_alive {
             self.should_exit = true;
-            return None;
+            return;
         }
         self.overlay = Overlay::None;
         let waiting = self.in_flight_total();
@@ -170,18 +175,19 @@ impl App {
                 ),
             );
         }
-        Some(Effect::Submit(ProducerCommand::Shutdown {
+        fx.push_back(Effect::Submit(ProducerCommand::Shutdown {
             grace: self.grace(),
-        }))
+        }));
     }
 
     /// The producer task ended without `Stopped` (panic or abort).
-    pub(super) fn producer_died(&mut self, why: String) -> Option<Effect> {
+    pub(super) fn producer_died(&mut self, why: String, fx: &mut Effects) {
         if self.switching.is_some() && self.quitting.is_none() {
             // It was being shut down anyway; what it left in flight is
             // unresolved, and the new profile starts.
             tracing::warn!("old producer ended without Stopped: {why}");
-            return self.finish_switch(None);
+            self.finish_switch(None, fx);
+            return;
         }
         self.producer_alive = false;
         self.connection = Connection::Failed(why.clone());
@@ -198,6 +204,5 @@ impl App {
         if self.quitting.is_some() {
             self.should_exit = true;
         }
-        None
     }
 }

@@ -1,7 +1,8 @@
 //! The console's whole state and its one transition function,
-//! `App::update(Action) -> Option<Effect>`. Pure: no terminal, no clock, no
+//! `App::update(action, &mut effects)`. Pure: no terminal, no clock, no
 //! channels; the run loop feeds it actions (keys, producer events, ticks) and
-//! carries out the effects it returns. Each job lives in its own module.
+//! carries out the effects it pushes onto the loop's queue, in order. Each
+//! job lives in its own module.
 
 mod compare;
 mod composer;
@@ -19,7 +20,7 @@ mod transactions;
 
 pub use transactions::{TxState, TypedRows};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -106,8 +107,6 @@ pub enum Effect {
     Journal(Box<rmq_journal::Entry>),
     /// Read the journal and answer with `Action::HistoryLoaded`.
     LoadHistory,
-    /// Several effects, applied in order.
-    Many(Vec<Effect>),
     /// Write these results as JSON Lines and CSV files.
     Export(Vec<rmq_journal::Entry>),
     /// Read and validate a replay file; answer with `Action::ImportLoaded`.
@@ -117,15 +116,11 @@ pub enum Effect {
     },
 }
 
-impl Effect {
-    /// `first` then `then`, as one effect where there are two.
-    pub fn both(first: Option<Effect>, then: Option<Effect>) -> Option<Effect> {
-        match (first, then) {
-            (Some(a), Some(b)) => Some(Effect::Many(vec![a, b])),
-            (a, b) => a.or(b),
-        }
-    }
-}
+/// What `update` asks of the loop, in the order asked. One flat queue for a
+/// whole wake-up: the loop applies it from the front until it is empty, and
+/// what an effect feeds back into `update` joins the back. Flat, so that no
+/// effect travels inside another where a filter could drop both.
+pub type Effects = VecDeque<Effect>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -366,7 +361,8 @@ impl App {
         });
     }
 
-    pub fn update(&mut self, action: Action) -> Option<Effect> {
+    /// Folds one action in; pushes what the loop must do onto `fx`.
+    pub fn update(&mut self, action: Action, fx: &mut Effects) {
         if let Action::Tick(now) = action {
             let before = self.clock_view();
             self.now = now;
@@ -389,33 +385,32 @@ impl App {
                 // Same for a switch: the new profile must not wait forever
                 // on a stuck old producer.
                 self.dirty = true;
-                return self.finish_switch(None);
+                self.finish_switch(None, fx);
+                return;
             }
-            let paced = self.pace();
-            if paced.is_some() {
+            let asked = fx.len();
+            self.pace(fx);
+            if fx.len() > asked {
                 self.dirty = true;
             }
-            return paced;
+            return;
         }
         self.dirty = true;
         match action {
-            Action::Tick(_) => None,
-            Action::Key(bind) => self.on_key(bind),
-            Action::Edit(input) => {
-                self.on_edit(input);
-                None
-            }
+            Action::Tick(_) => {}
+            Action::Key(bind) => self.on_key(bind, fx),
+            Action::Edit(input) => self.on_edit(input),
             Action::Producer(ev) => {
                 let comparing = self.compare_running();
                 let next = self.compare_event(&ev);
-                let effect = self.on_event(ev);
+                self.on_event(ev, fx);
                 if comparing && !self.compare_running() {
                     // After the event's own notice, which this one outranks.
                     self.compare_ended();
                 }
-                // Both: the event's own effect (its journal entry, say)
-                // must not crowd out the comparison's next burst.
-                Effect::both(effect, next)
+                // After the event's own effect (its journal entry, say),
+                // each in the queue on its own.
+                fx.extend(next);
             }
             Action::SubmitFailed {
                 first_seq,
@@ -427,60 +422,40 @@ impl App {
                 if burst.is_some() {
                     self.compare_lost(burst);
                 }
-                self.submit_failed(first_seq, count, mode, burst, error)
+                self.submit_failed(first_seq, count, mode, burst, error, fx);
             }
             Action::ProducerDied(why) => {
                 self.compare_lost(None);
-                self.producer_died(why)
+                self.producer_died(why, fx);
             }
             Action::ProducerRestarted => {
                 self.producer_alive = true;
                 self.connection = Connection::Starting;
                 self.producer_started = Some(self.now);
                 self.notice(Level::Info, "producer restarted");
-                None
             }
             Action::FocusPane(f) => {
                 if matches!(self.overlay, Overlay::None) {
                     self.focus = f;
                 }
-                None
             }
-            Action::Wheel(n) => {
-                self.scroll(n as i64);
-                None
-            }
+            Action::Wheel(n) => self.scroll(n as i64),
             Action::SelectLine(i) => {
                 if matches!(self.overlay, Overlay::None) && i < self.log.shown().len() {
                     self.focus = Focus::Log;
                     self.selected = i;
                 }
-                None
             }
-            Action::Paste(text) => {
-                self.on_paste(&text);
-                None
-            }
+            Action::Paste(text) => self.on_paste(&text),
             Action::HistoryLoaded { records, warnings } => {
                 self.history_loaded(records, warnings);
-                None
             }
-            Action::ImportLoaded { path, parsed } => {
-                self.import_loaded(&path, parsed);
-                None
-            }
-            Action::Exported(Ok(text)) => {
-                self.notice(Level::Info, text);
-                None
-            }
-            Action::Exported(Err(text)) => {
-                self.notice(Level::Error, text);
-                None
-            }
+            Action::ImportLoaded { path, parsed } => self.import_loaded(&path, parsed),
+            Action::Exported(Ok(text)) => self.notice(Level::Info, text),
+            Action::Exported(Err(text)) => self.notice(Level::Error, text),
             Action::JournalProblem(text) => {
                 self.push_note(text.clone());
                 self.notice(Level::Warn, text);
-                None
             }
         }
     }
@@ -490,6 +465,24 @@ impl App {
             .key_for(Context::Global, bind)
             .unwrap_or_else(|| bind.name().to_string())
     }
+}
+
+#[cfg(test)]
+impl App {
+    /// `update` with a queue of its own, for tests that look at what one
+    /// action asks for.
+    pub fn step(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = Effects::new();
+        self.update(action, &mut fx);
+        fx.into()
+    }
+}
+
+/// The effect an action asked for, if any; panics when it asked for more.
+#[cfg(test)]
+pub fn one(fx: Vec<Effect>) -> Option<Effect> {
+    assert!(fx.len() <= 1, "more than one effect: {fx:?}");
+    fx.into_iter().next()
 }
 
 #[cfg(test)]
