@@ -8,7 +8,7 @@
 use std::io;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use chrono::{DateTime, Local};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -103,20 +103,15 @@ pub struct Loop<'a, B: Backend> {
     buf: Vec<ProducerEvent>,
     clock: tokio::time::Interval,
     last_draw: Option<Instant>,
-    /// Set by a terminating signal: the console ends as `q` then `q`
-    /// would, and at the latest by this moment.
-    signalled: Option<Instant>,
+    /// When the shutdown a signal started must be over (armed by
+    /// `Effect::SignalDeadline`).
+    deadline: Option<Instant>,
     /// File reads running off the loop (the journal for the history pane,
     /// an import's file), each ending in the action it answers with.
     reads: tokio::task::JoinSet<Action>,
     /// The journal read among them: one at a time.
     history: Option<tokio::task::AbortHandle>,
 }
-
-/// After a terminating signal: the producer's grace (at most), and how much
-/// longer the console waits for its final report.
-const SIGNAL_GRACE: Duration = Duration::from_secs(1);
-const SIGNAL_SLACK: Duration = Duration::from_millis(500);
 
 /// Runs the loop until the App asks to exit; returns the App for the exit
 /// report.
@@ -125,7 +120,7 @@ where
     B::Error: Send + Sync + 'static,
 {
     let mut lp = Loop::new(app, io, styles)?;
-    while !lp.app.should_exit {
+    while !lp.app.exit_requested() {
         lp.turn().await?;
     }
     Ok(lp.app)
@@ -148,7 +143,7 @@ where
             buf: Vec::with_capacity(256),
             clock,
             last_draw: None,
-            signalled: None,
+            deadline: None,
             reads: tokio::task::JoinSet::new(),
             history: None,
         })
@@ -169,10 +164,10 @@ where
             res = &mut p.link.join, if !p.join_done => Wake::Joined(res),
             Some(ev) = self.io.input.recv() => Wake::Input(ev),
             Some(sig) = self.io.signals.recv() => Wake::Signal(sig),
-            _ = tokio::time::sleep_until(self.signalled.unwrap_or_else(Instant::now)),
-                if self.signalled.is_some() => Wake::SignalDeadline,
+            _ = tokio::time::sleep_until(self.deadline.unwrap_or_else(Instant::now)),
+                if self.deadline.is_some() => Wake::SignalDeadline,
             _ = self.clock.tick() => Wake::Clock,
-            _ = tokio::time::sleep_until(next_frame), if self.app.dirty => Wake::Frame,
+            _ = tokio::time::sleep_until(next_frame), if self.app.needs_draw() => Wake::Frame,
             Some(read) = reads.join_next(), if !reads.is_empty() => Wake::Read(read.ok()),
         };
         let mut effects = Effects::new();
@@ -198,10 +193,13 @@ where
                     self.input(ev, &mut effects);
                 }
             }
-            Wake::Signal(sig) => self.signal(sig, &mut effects),
+            Wake::Signal(sig) => {
+                self.tick(&mut effects);
+                self.app.update(Action::Signal(sig), &mut effects);
+            }
             Wake::SignalDeadline => {
-                tracing::warn!("the producer did not report within its grace; quitting");
-                self.app.should_exit = true;
+                self.deadline = None;
+                self.app.update(Action::SignalDeadline, &mut effects);
             }
             Wake::Clock => self.tick(&mut effects),
             Wake::Frame => {}
@@ -212,28 +210,22 @@ where
                 }
             }
         }
-        if self.signalled.is_some() && (self.producer.stopped || self.producer.join_done) {
-            // The producer has reported (or is gone): nothing left to wait for.
-            self.app.should_exit = true;
-            effects.retain(|e| matches!(e, Effect::Copy(_) | Effect::Journal(_)));
-        }
         self.apply(effects)
     }
 
     /// Draws when something changed and the last frame is old enough.
     pub fn draw_if_due(&mut self) -> anyhow::Result<()> {
         let frame = self.io.pacing.frame;
-        if self.app.dirty && self.last_draw.is_none_or(|t| t.elapsed() >= frame) {
+        if self.app.needs_draw() && self.last_draw.is_none_or(|t| t.elapsed() >= frame) {
             let (app, styles) = (&self.app, &self.styles);
-            let drawn = self.io.terminal.draw(|f| ui::render(f, app, styles));
-            // After a hangup the terminal is gone; ending in order matters
-            // more than the screen.
-            if let Err(e) = drawn
-                && self.signalled.is_none()
-            {
-                return Err(e).context("drawing");
+            if let Err(e) = self.io.terminal.draw(|f| ui::render(f, app, styles)) {
+                // The App decides whether that ends the run.
+                let why = format!("{:#}", anyhow::Error::new(e));
+                let mut effects = Effects::new();
+                self.app.update(Action::TerminalLost(why), &mut effects);
+                self.apply(effects)?;
             }
-            self.app.dirty = false;
+            self.app.drawn();
             if self.last_draw.is_none() {
                 // docs/performance.md measures start-up up to this line.
                 tracing::info!("first frame drawn");
@@ -241,28 +233,6 @@ where
             self.last_draw = Some(Instant::now());
         }
         Ok(())
-    }
-
-    /// A terminating signal ends the console as `q` then `q` would: the
-    /// producer is shut down with a short grace (nobody may be watching any
-    /// more) and its report awaited; a second signal quits at once.
-    fn signal(&mut self, sig: &'static str, effects: &mut Effects) {
-        self.tick(effects);
-        if self.signalled.is_some() {
-            tracing::warn!("{sig} again: quitting now");
-            self.app.should_exit = true;
-            return;
-        }
-        let grace = self.app.grace().min(SIGNAL_GRACE);
-        tracing::warn!("{sig}: shutting down (grace {grace:?})");
-        self.app.warn(format!("{sig}: shutting down"));
-        self.app.dirty = true;
-        self.signalled = Some(Instant::now() + grace + SIGNAL_SLACK);
-        if self.producer.stopped || self.producer.join_done || !self.app.producer_alive {
-            self.app.should_exit = true;
-        } else {
-            effects.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
-        }
     }
 
     fn tick(&mut self, effects: &mut Effects) {
@@ -309,9 +279,6 @@ where
     }
 
     fn input(&mut self, ev: Event, effects: &mut Effects) {
-        if matches!(ev, Event::Resize(..)) {
-            self.app.dirty = true;
-        }
         let area = self
             .io
             .terminal
@@ -326,9 +293,14 @@ where
     }
 
     /// Applies effects until none are left; whatever a handler feeds back
-    /// into `update` queues its effects too.
+    /// into `update` queues its effects too. Once the App has asked to exit,
+    /// only what outlasts the console is carried out.
     fn apply(&mut self, mut queue: Effects) -> anyhow::Result<()> {
         while let Some(effect) = queue.pop_front() {
+            if self.app.exit_requested() && !effect.outlasts_exit() {
+                tracing::debug!("exiting: not carried out: {effect:?}");
+                continue;
+            }
             let fed_back = match effect {
                 Effect::Submit(cmd) => self.submit(cmd),
                 Effect::Copy(text) => {
@@ -372,6 +344,11 @@ where
                     }
                     None
                 }
+                Effect::SignalDeadline(after) => {
+                    self.deadline = Some(Instant::now() + after);
+                    None
+                }
+                Effect::Fail(why) => return Err(anyhow!(why)),
                 Effect::StartProducer => {
                     // The App has already switched to the new profile. An
                     // old task that reported `Stopped` is finishing on its
@@ -555,6 +532,7 @@ pub fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
             }
         }
         Event::Paste(text) if app.takes_text() => Some(Action::Paste(text)),
+        Event::Resize(..) => Some(Action::Resize),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
                 .map(Action::SelectLine)

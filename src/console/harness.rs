@@ -235,6 +235,29 @@ impl Harness {
         self
     }
 
+    /// Runs the loop with the runtime's clock paused until the App asks to
+    /// exit: tokio moves a paused clock straight to the next timer, so a
+    /// deadline passes without the test waiting for it. Returns how much
+    /// time passed on that clock.
+    pub fn run_until_exit(&mut self) -> Duration {
+        let lp = &mut self.lp;
+        self.rt.block_on(async {
+            tokio::time::pause();
+            let start = tokio::time::Instant::now();
+            // Bounded: the clock's first tick may come before the timer.
+            for _ in 0..10 {
+                if lp.app.exit_requested() {
+                    break;
+                }
+                lp.turn().await.expect("the loop turn succeeds");
+            }
+            assert!(lp.app.exit_requested(), "the loop did not end");
+            let took = start.elapsed();
+            tokio::time::resume();
+            took
+        })
+    }
+
     /// The producer the loop talks to now.
     pub fn producer(&mut self) -> &mut Fake {
         self.producers.last_mut().expect("a producer was started")

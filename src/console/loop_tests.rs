@@ -152,10 +152,10 @@ fn second_quit_leaves_at_once_and_idle_quit_needs_no_wait() {
         h.commands().as_slice(),
         [ProducerCommand::Shutdown { .. }]
     ));
-    assert!(!h.app().should_exit, "waits for the send in flight");
+    assert!(!h.app().exit_requested(), "waits for the send in flight");
     h.assert_shows("quitting, 1 in flight");
     h.press("q");
-    assert!(h.app().should_exit);
+    assert!(h.app().exit_requested());
     assert_eq!(h.app().unresolved_count(), 1);
 
     let mut idle = Harness::new(empty_app(), 80, 24);
@@ -164,7 +164,7 @@ fn second_quit_leaves_at_once_and_idle_quit_needs_no_wait() {
         idle.commands().as_slice(),
         [ProducerCommand::Shutdown { .. }]
     ));
-    assert!(idle.app().should_exit);
+    assert!(idle.app().exit_requested());
 }
 
 #[test]
@@ -255,17 +255,39 @@ fn a_terminating_signal_ends_like_q_then_q() {
         other => panic!("{other:?}"),
     }
     h.assert_shows("SIGTERM: shutting down");
-    assert!(!h.app().should_exit, "waits for the producer's report");
+    assert!(!h.app().exit_requested(), "waits for the producer's report");
     h.emit(ProducerEvent::Stopped {
         unresolved: vec![(5, Mode::Async)],
     });
-    assert!(h.app().should_exit);
+    assert!(h.app().exit_requested());
     assert_eq!(h.app().unresolved_count(), 1);
 
     // A second signal does not wait.
     let mut h = Harness::new(busy_app(), 80, 24);
     h.signal("SIGHUP").signal("SIGHUP");
-    assert!(h.app().should_exit);
+    assert!(h.app().exit_requested());
+}
+
+/// A producer that never reports after a signal does not hold the console:
+/// it quits at the deadline, the grace (at most a second) and half a second
+/// more, with the send in flight counted as unresolved.
+#[test]
+fn a_signal_quits_at_the_deadline_when_the_producer_never_reports() {
+    let mut h = Harness::new(busy_app(), 80, 24);
+    h.signal("SIGTERM");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    assert!(!h.app().exit_requested());
+    let waited = h.run_until_exit();
+    assert!(
+        waited > std::time::Duration::from_millis(1400)
+            && waited <= std::time::Duration::from_millis(1500),
+        "{waited:?}"
+    );
+    assert_eq!(h.app().unresolved, None);
+    assert_eq!(h.app().unresolved_count(), 1);
 }
 
 #[test]
@@ -483,7 +505,7 @@ fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
         )),
         ProducerEvent::Stopped { unresolved: vec![] },
     ]);
-    assert!(h.app().should_exit);
+    assert!(h.app().exit_requested());
     assert!(
         h.commands().is_empty(),
         "no burst after the producer stopped"

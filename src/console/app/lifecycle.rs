@@ -1,6 +1,9 @@
 //! The producer's lifecycle as the App sees it: the active profile,
 //! switching to another (drain the old producer, then start the new one),
-//! and quitting (wait for what is in flight, or leave at once).
+//! quitting (wait for what is in flight, or leave at once), and ending on a
+//! terminating signal or a lost terminal.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Local};
 
@@ -19,6 +22,11 @@ pub struct Switching {
     pub to: usize,
     pub since: DateTime<Local>,
 }
+
+/// After a terminating signal: the producer's grace (at most), and how much
+/// longer the console waits for its final report.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+const SIGNAL_SLACK: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quitting {
@@ -180,9 +188,50 @@ impl App {
         }));
     }
 
+    /// Whether the console is on its way out (`q`, or a terminating
+    /// signal): the old producer's end then ends the console instead of
+    /// finishing a profile switch.
+    pub(super) fn leaving(&self) -> bool {
+        self.quitting.is_some() || self.signalled
+    }
+
+    /// A terminating signal ends the console as `q` then `q` would: the
+    /// producer is shut down with a short grace (nobody may be watching any
+    /// more) and its report awaited, until a deadline; a second signal
+    /// quits at once.
+    pub(super) fn on_signal(&mut self, sig: &'static str, fx: &mut Effects) {
+        if self.signalled {
+            tracing::warn!("{sig} again: quitting now");
+            self.should_exit = true;
+            return;
+        }
+        self.signalled = true;
+        let grace = self.grace().min(SIGNAL_GRACE);
+        tracing::warn!("{sig}: shutting down (grace {grace:?})");
+        self.warn(format!("{sig}: shutting down"));
+        if !self.producer_alive {
+            // Stopped or dead already: there is no report to wait for.
+            self.should_exit = true;
+            return;
+        }
+        fx.push_back(Effect::SignalDeadline(grace + SIGNAL_SLACK));
+        fx.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
+    }
+
+    /// The terminal could not be drawn on. After a signal that is expected
+    /// (a hangup takes the terminal) and the orderly end goes on without a
+    /// screen; otherwise there is no way to go on, and the run fails.
+    pub(super) fn terminal_lost(&mut self, why: String, fx: &mut Effects) {
+        if self.signalled {
+            tracing::debug!("drawing after a signal: {why}");
+        } else {
+            fx.push_back(Effect::Fail(format!("drawing: {why}")));
+        }
+    }
+
     /// The producer task ended without `Stopped` (panic or abort).
     pub(super) fn producer_died(&mut self, why: String, fx: &mut Effects) {
-        if self.switching.is_some() && self.quitting.is_none() {
+        if self.switching.is_some() && !self.leaving() {
             // It was being shut down anyway; what it left in flight is
             // unresolved, and the new profile starts.
             tracing::warn!("old producer ended without Stopped: {why}");
@@ -201,7 +250,7 @@ impl App {
             Level::Error,
             format!("producer task died: {why} — {key} restarts it"),
         );
-        if self.quitting.is_some() {
+        if self.leaving() {
             self.should_exit = true;
         }
     }

@@ -91,6 +91,15 @@ pub enum Action {
         path: String,
         parsed: Result<rmq_journal::replay::Parsed, String>,
     },
+    /// A terminating signal arrived (SIGHUP, SIGTERM, SIGQUIT, SIGINT).
+    Signal(&'static str),
+    /// The shutdown a signal started has run to its deadline
+    /// (`Effect::SignalDeadline`).
+    SignalDeadline,
+    /// The terminal changed size.
+    Resize,
+    /// Drawing failed (why): the terminal is gone.
+    TerminalLost(String),
 }
 
 /// What the loop must do for the App.
@@ -114,6 +123,27 @@ pub enum Effect {
         path: String,
         max_body: usize,
     },
+    /// Answer with `Action::SignalDeadline` once this long has passed.
+    SignalDeadline(Duration),
+    /// End the run with this error.
+    Fail(String),
+}
+
+impl Effect {
+    /// Whether the loop still carries this out once the App has asked to
+    /// exit: what records the session (a journal entry, a copy the operator
+    /// asked for), the producer's shutdown and a failure. The rest would
+    /// start work nobody is left to see: a send to a producer that has
+    /// stopped, a new producer, a read.
+    pub fn outlasts_exit(&self) -> bool {
+        matches!(
+            self,
+            Effect::Journal(_)
+                | Effect::Copy(_)
+                | Effect::Submit(ProducerCommand::Shutdown { .. })
+                | Effect::Fail(_)
+        )
+    }
 }
 
 /// What `update` asks of the loop, in the order asked. One flat queue for a
@@ -193,11 +223,15 @@ pub struct App {
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
-    pub should_exit: bool,
+    /// A terminating signal has arrived: the console is ending (see
+    /// `lifecycle`).
+    signalled: bool,
+    /// Set when the console should end; the loop stops once it is.
+    should_exit: bool,
     /// From `Stopped`; `None` if the producer never reported.
     pub unresolved: Option<Vec<(Seq, Mode)>>,
     /// Set by `update` when the screen must be redrawn.
-    pub dirty: bool,
+    dirty: bool,
     /// The last (or running) comparison of the modes.
     pub compare: Option<rmq_engine::compare::Driver>,
     /// Transactions' states and delayed rows' countdown.
@@ -243,6 +277,7 @@ impl App {
             offered: None,
             quitting: None,
             switching: None,
+            signalled: false,
             should_exit: false,
             unresolved: None,
             dirty: true,
@@ -296,6 +331,22 @@ impl App {
                 | Context::ImportPath
                 | Context::CompareForm
         )
+    }
+
+    /// Whether the console should end now (the loop stops).
+    pub fn exit_requested(&self) -> bool {
+        self.should_exit
+    }
+
+    /// Whether something visible changed since the last frame.
+    pub fn needs_draw(&self) -> bool {
+        self.dirty
+    }
+
+    /// The loop has drawn the App as it is (or tried to, on a terminal
+    /// that has gone).
+    pub fn drawn(&mut self) {
+        self.dirty = false;
     }
 
     /// The active profile.
@@ -377,7 +428,7 @@ impl App {
                 self.should_exit = true;
                 self.dirty = true;
             }
-            if self.quitting.is_none()
+            if !self.leaving()
                 && let Some(sw) = &self.switching
                 && (now - sw.since).to_std().unwrap_or_default()
                     > self.grace() + Duration::from_secs(2)
@@ -457,6 +508,14 @@ impl App {
                 self.push_note(text.clone());
                 self.notice(Level::Warn, text);
             }
+            Action::Signal(sig) => self.on_signal(sig, fx),
+            Action::SignalDeadline => {
+                tracing::warn!("the producer did not report within its grace; quitting");
+                self.should_exit = true;
+            }
+            // Drawn again at the new size.
+            Action::Resize => {}
+            Action::TerminalLost(why) => self.terminal_lost(why, fx),
         }
     }
 
@@ -487,6 +546,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
 
 #[cfg(test)]
 mod journal_tests;
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -241,7 +241,7 @@ impl App {
                 self.connection = Connection::Stopped;
                 self.producer_alive = false;
                 let switching = self.switching.is_some();
-                if self.quitting.is_some() {
+                if self.leaving() {
                     self.should_exit = true;
                 } else if !switching {
                     let key = self.key_for(Bind::RestartProducer);
@@ -254,7 +254,7 @@ impl App {
                 for (seq, _) in self.ledger.end_open() {
                     self.in_flight.remove(&seq);
                 }
-                if switching && self.quitting.is_none() {
+                if switching && !self.leaving() {
                     self.finish_switch(Some(unresolved), fx);
                 } else {
                     self.unresolved = Some(unresolved);
@@ -339,9 +339,11 @@ impl App {
             self.should_exit = true;
             return;
         }
-        if self.switching.is_some() && error == SubmitError::Closed {
+        if self.switching.is_some() && error == SubmitError::Closed && !self.signalled {
             // The old producer has ended already (its Shutdown or a cancel
-            // found the channel closed): start the new one.
+            // found the channel closed): start the new one. Not when a
+            // signal is ending the console: its deadline, or the task's
+            // end, ends it instead.
             self.finish_switch(None, fx);
             return;
         }
