@@ -70,6 +70,8 @@ pub struct Io<'a, B: Backend> {
     /// The journal's writer (`None`: none kept, as in most tests). Dropped
     /// with the loop, which writes what is waiting.
     pub journal: Option<rmq_journal::Journal>,
+    /// Where the results export writes its files.
+    pub export_dir: std::path::PathBuf,
 }
 
 /// The producer currently attached, with what the loop knows of its end.
@@ -91,8 +93,8 @@ enum Wake {
     SignalDeadline,
     Clock,
     Frame,
-    /// A file read off the loop finished (`None`: it died).
-    Read(Option<Action>),
+    /// File work off the loop finished (`None`: it died).
+    File(Option<Action>),
 }
 
 pub struct Loop<'a, B: Backend> {
@@ -106,9 +108,10 @@ pub struct Loop<'a, B: Backend> {
     /// When the shutdown a signal started must be over (armed by
     /// `Effect::SignalDeadline`).
     deadline: Option<Instant>,
-    /// File reads running off the loop (the journal for the history pane,
-    /// an import's file), each ending in the action it answers with.
-    reads: tokio::task::JoinSet<Action>,
+    /// File work running off the loop (the journal read for the history
+    /// pane, an import's file, an export's files), each ending in the
+    /// action it answers with.
+    files: tokio::task::JoinSet<Action>,
     /// The journal read among them: one at a time.
     history: Option<tokio::task::AbortHandle>,
 }
@@ -144,7 +147,7 @@ where
             clock,
             last_draw: None,
             deadline: None,
-            reads: tokio::task::JoinSet::new(),
+            files: tokio::task::JoinSet::new(),
             history: None,
         })
     }
@@ -156,7 +159,7 @@ where
         let frame = self.io.pacing.frame;
         let next_frame = self.last_draw.map_or_else(Instant::now, |t| t + frame);
         let p = &mut self.producer;
-        let reads = &mut self.reads;
+        let files = &mut self.files;
         // Unbiased on purpose: a burst's event flood must not starve the
         // keyboard (the operator has to be able to cancel it).
         let wake = tokio::select! {
@@ -168,7 +171,7 @@ where
                 if self.deadline.is_some() => Wake::SignalDeadline,
             _ = self.clock.tick() => Wake::Clock,
             _ = tokio::time::sleep_until(next_frame), if self.app.needs_draw() => Wake::Frame,
-            Some(read) = reads.join_next(), if !reads.is_empty() => Wake::Read(read.ok()),
+            Some(done) = files.join_next(), if !files.is_empty() => Wake::File(done.ok()),
         };
         let mut effects = Effects::new();
         match wake {
@@ -203,7 +206,7 @@ where
             }
             Wake::Clock => self.tick(&mut effects),
             Wake::Frame => {}
-            Wake::Read(action) => {
+            Wake::File(action) => {
                 self.tick(&mut effects);
                 if let Some(a) = action {
                     self.app.update(a, &mut effects);
@@ -320,23 +323,28 @@ where
                 Effect::ReadImport { path, max_body } => {
                     // A big file, or a path that is a pipe or a device,
                     // must not freeze the screen.
-                    self.reads.spawn_blocking(move || {
+                    self.files.spawn_blocking(move || {
                         let parsed = read_import(&path, max_body);
                         Action::ImportLoaded { path, parsed }
                     });
                     None
                 }
                 Effect::Export(entries) => {
-                    let action = match rmq_journal::export::write_results(
-                        &rmq_model::paths::state_dir().join("exports"),
-                        self.io.journal.as_ref(),
-                        &entries,
-                        (self.io.clock)(),
-                    ) {
-                        Ok(text) => Action::Exported(Ok(text)),
-                        Err(e) => Action::Exported(Err(format!("export failed: {e:#}"))),
-                    };
-                    Some(action)
+                    // A full results ring is megabytes to format and sync:
+                    // the screen must not freeze meanwhile.
+                    let dir = self.io.export_dir.clone();
+                    let session = self.io.journal.as_ref().map(|j| j.session().to_string());
+                    let now = (self.io.clock)();
+                    self.files.spawn_blocking(move || {
+                        let written = rmq_journal::export::write_results(
+                            &dir,
+                            session.as_deref(),
+                            &entries,
+                            now,
+                        );
+                        Action::Exported(written.map_err(|e| format!("export failed: {e:#}")))
+                    });
+                    None
                 }
                 Effect::Journal(entry) => {
                     if let Some(j) = &self.io.journal {
@@ -383,7 +391,7 @@ where
         j.flush();
         let dir = j.dir().to_path_buf();
         self.history = Some(
-            self.reads
+            self.files
                 .spawn_blocking(move || match rmq_journal::read_dir(&dir) {
                     Ok(read) => Action::HistoryLoaded {
                         records: read.records,
@@ -440,7 +448,7 @@ where
             || !self.io.signals.is_empty()
             || (self.producer.events_open && !self.producer.link.events.is_empty())
             || (!self.producer.join_done && self.producer.link.join.is_finished())
-            || !self.reads.is_empty()
+            || !self.files.is_empty()
     }
 }
 

@@ -85,6 +85,8 @@ pub struct Harness {
     pub producers: Vec<Fake>,
     /// What the loop put on the clipboard (OSC 52), oldest first.
     pub copied: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Where the results export writes (the loop's `export_dir`).
+    pub exports: tempfile::TempDir,
 }
 
 impl Harness {
@@ -120,6 +122,7 @@ impl Harness {
             }
         };
         let copied = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let exports = tempfile::tempdir().expect("a folder for exports");
         let clipboard = copied.clone();
         let io = Io {
             terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
@@ -136,6 +139,7 @@ impl Harness {
                 clock: Duration::from_secs(3600),
             },
             journal: None,
+            export_dir: exports.path().to_path_buf(),
         };
         let lp = {
             let _in_rt = rt.enter();
@@ -149,6 +153,7 @@ impl Harness {
             spawned,
             producers: Vec::new(),
             copied,
+            exports,
         };
         h.settle();
         h

@@ -418,6 +418,42 @@ fn a_completed_send_shows_in_the_history_pane() {
     assert_eq!(h.app().composer.draft().unwrap().body, b"hello");
 }
 
+/// `E` hands the results to a task off the loop, which writes both files
+/// and answers with what the operator is told; the ids are the journal's.
+#[test]
+fn an_export_is_written_off_the_loop_and_reported() {
+    let journal_dir = tempfile::tempdir().unwrap();
+    let mut h = ready();
+    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
+        dir: journal_dir.path().to_path_buf(),
+        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+        keep: rmq_journal::DEFAULT_KEEP,
+    }));
+    let session = h.lp.io.journal.as_ref().unwrap().session().to_string();
+    h.press("s");
+    assert_eq!(h.commands().len(), 1);
+    h.emit(submitted(1, Mode::Sync));
+    h.emit(ProducerEvent::Completed(
+        rmq_model::message::Completion::instant(
+            1,
+            Mode::Sync,
+            rmq_model::message::Outcome::Dispatched,
+        ),
+    ));
+    h.press("E");
+    let text = h.app().notice.as_ref().unwrap().text.clone();
+    // Named by the loop's clock.
+    let stem = format!("results-{}", t0().format("%Y%m%d-%H%M%S"));
+    let jsonl = h.exports.path().join(stem).with_extension("jsonl");
+    assert_eq!(
+        text,
+        format!("exported 1 result(s) to {} and .csv", jsonl.display())
+    );
+    let line = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(line.contains(&format!("\"id\":\"{session}-1\"")), "{line}");
+    assert!(jsonl.with_extension("csv").is_file());
+}
+
 /// `I`, a path, Enter, through the loop's read: the dialog lists the file's
 /// messages. What is not a regular file (a pipe would wait for a writer for
 /// ever) or is too big is refused next to the path, and the dialog stays

@@ -88,6 +88,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             clock: Box::new(Local::now),
             pacing: Pacing::SCREEN,
             journal: Some(rmq_journal::Journal::start(session.journal)),
+            export_dir: rmq_model::paths::state_dir().join("exports"),
         };
         let result = rt.block_on(async {
             let mut signals =

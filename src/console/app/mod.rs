@@ -116,7 +116,8 @@ pub enum Effect {
     Journal(Box<rmq_journal::Entry>),
     /// Read the journal and answer with `Action::HistoryLoaded`.
     LoadHistory,
-    /// Write these results as JSON Lines and CSV files.
+    /// Write these results as JSON Lines and CSV files (off the loop);
+    /// answer with `Action::Exported`.
     Export(Vec<rmq_journal::Entry>),
     /// Read and validate a replay file; answer with `Action::ImportLoaded`.
     ReadImport {
