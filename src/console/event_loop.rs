@@ -1,9 +1,14 @@
-//! The run loop: waits on the terminal's input, the producer's events, its
-//! task's end and the clock; folds what arrived into the App; applies the
-//! effects `update` pushes onto one queue until it is empty; draws at most
-//! once per frame. Generic over ratatui's `Backend`, with input, producer
-//! spawning, clipboard and clock passed in (`Io`), so a test runs this very
-//! loop on `TestBackend` with a fake producer at the other end.
+//! The run loop: waits on the terminal's input, signals, the producer's
+//! events, its task's end, file work off the loop and the clock; turns what
+//! arrived into actions (`input` translates the terminal's events) and folds
+//! them into the App; applies the effects `update` pushes onto one queue
+//! until it is empty (file work goes to blocking tasks, which answer with an
+//! action); draws at most once per frame. The App changes only through
+//! `update`: signals, resizes and a lost terminal are actions too, and the
+//! loop reads `exit_requested` to stop. Generic over ratatui's `Backend`,
+//! with input, producer spawning, clipboard and clock passed in (`Io`), so a
+//! test runs this very loop on `TestBackend` with a fake producer at the
+//! other end.
 
 use std::io;
 use std::time::Duration;
@@ -12,15 +17,14 @@ use anyhow::anyhow;
 use chrono::{DateTime, Local};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use ratatui::crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::crossterm::event::Event;
 use ratatui::layout::Rect;
-use ratatui_textarea::Input;
 use tokio::sync::mpsc;
 use tokio::task::JoinError;
 use tokio::time::Instant;
 
 use super::app::{Action, App, Effect, Effects};
-use super::ui;
+use super::{input, ui};
 use crate::theme::Styles;
 use rmq_engine::producer::{
     ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings, SubmitError,
@@ -288,8 +292,10 @@ where
             .size()
             .map(|s| Rect::new(0, 0, s.width, s.height))
             .unwrap_or_default();
-        for ev in split_esc_prefix(&self.app, ev) {
-            if let Some(a) = to_action(&self.app, area, ev) {
+        // Each event is translated once the one before it is folded in:
+        // what a key means depends on where the App is.
+        for ev in input::split_esc_prefix(&self.app, ev) {
+            if let Some(a) = input::to_action(&self.app, area, ev) {
                 self.app.update(a, effects);
             }
         }
@@ -503,52 +509,4 @@ fn read_import(path: &str, max_body: usize) -> Result<rmq_journal::replay::Parse
         return Err(too_big());
     }
     Ok(rmq_journal::replay::parse(&text, path, None, max_body))
-}
-
-/// Over a slow SSH link Esc and the key typed right after it arrive in one
-/// read and are decoded as Alt+key. In a text field, where Alt+digit and the
-/// mode-bar letters mean nothing, that pair is what the operator typed: split
-/// it back into Esc, then the key. (The editor's own Alt chords, such as
-/// Alt+f/b/d for words, are left alone.)
-pub fn split_esc_prefix(app: &App, ev: Event) -> Vec<Event> {
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    if let Event::Key(key) = &ev
-        && app.takes_text()
-        && key.modifiers == KeyModifiers::ALT
-        && let KeyCode::Char(c) = key.code
-        && (c.is_ascii_digit() || matches!(c, 's' | 'r' | 'q' | '?' | 'x'))
-        && app.keymap.lookup(app.context(), key).is_none()
-    {
-        return vec![
-            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        ];
-    }
-    vec![ev]
-}
-
-/// Maps one terminal event to an action for the App.
-pub fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
-    match ev {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            if let Some(b) = app.keymap.lookup(app.context(), &key) {
-                Some(Action::Key(b))
-            } else if app.takes_text() {
-                Some(Action::Edit(Input::from(key)))
-            } else {
-                None
-            }
-        }
-        Event::Paste(text) if app.takes_text() => Some(Action::Paste(text)),
-        Event::Resize(..) => Some(Action::Resize),
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
-                .map(Action::SelectLine)
-                .or_else(|| ui::hit_test(area, app, m.column, m.row).map(Action::FocusPane)),
-            MouseEventKind::ScrollDown => Some(Action::Wheel(1)),
-            MouseEventKind::ScrollUp => Some(Action::Wheel(-1)),
-            _ => None,
-        },
-        _ => None,
-    }
 }
