@@ -473,7 +473,7 @@ fn quit_with_sends_in_flight_waits_for_stopped() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(!app.should_exit);
+    assert!(!app.exit_requested());
     assert_eq!(app.context(), Context::Quitting);
     assert!(app.notice.as_ref().unwrap().text.contains("1 in-flight"));
     assert!(
@@ -483,7 +483,7 @@ fn quit_with_sends_in_flight_waits_for_stopped() {
     app.step(Action::Producer(ProducerEvent::Stopped {
         unresolved: vec![(5, Mode::Async)],
     }));
-    assert!(app.should_exit);
+    assert!(app.exit_requested());
     assert_eq!(app.unresolved_count(), 1);
     assert_eq!(app.stats(Mode::Async).unresolved, 1);
 }
@@ -727,18 +727,18 @@ fn quitting_mid_switch_exits_instead_of_starting_the_new_producer() {
     key(&mut app, Bind::Submit);
     key(&mut app, Bind::QuitNow);
     assert!(app.step(stopped(vec![(5, Mode::Async)])).is_empty());
-    assert!(app.should_exit);
+    assert!(app.exit_requested());
     assert_eq!(app.unresolved_count(), 1);
 }
 
 #[test]
 fn idle_ticks_do_not_redraw() {
     let mut app = empty_app();
-    app.dirty = false;
+    app.drawn();
     app.step(Action::Tick(t0() + chrono::Duration::seconds(1)));
-    assert!(!app.dirty, "nothing visible changed");
+    assert!(!app.needs_draw(), "nothing visible changed");
     app.step(Action::Tick(t0() + chrono::Duration::seconds(60)));
-    assert!(app.dirty, "the uptime minute changed");
+    assert!(app.needs_draw(), "the uptime minute changed");
 }
 
 #[test]

@@ -265,9 +265,9 @@ fn a_delayed_row_keeps_the_clock_live_until_it_is_visible() {
         }),
     );
     assert!(app.counting_down());
-    app.dirty = false;
+    app.drawn();
     app.step(Action::Tick(t0() + chrono::Duration::seconds(4)));
-    assert!(app.dirty, "the countdown redraws every second");
+    assert!(app.needs_draw(), "the countdown redraws every second");
     app.step(Action::Tick(t0() + chrono::Duration::seconds(11)));
     assert!(!app.counting_down(), "visible after 10 s (level 3)");
 }
