@@ -1,8 +1,9 @@
 //! The console's whole state and its one transition function,
 //! `App::update(action, &mut effects)`. Pure: no terminal, no clock, no
-//! channels; the run loop feeds it actions (keys, producer events, ticks) and
-//! carries out the effects it pushes onto the loop's queue, in order. Each
-//! job lives in its own module.
+//! channels; the run loop feeds it actions (keys, producer events, ticks,
+//! signals, resizes, the answers of work done off the loop), carries out
+//! the effects it pushes onto the loop's queue, in order, and stops when it
+//! asks to exit. Each job lives in its own module.
 
 mod compare;
 mod composer;
