@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rmq_console::console::app::ProfileChoice;
-use rmq_console::console::app::{Action, App, AppConfig, Effect};
+use rmq_console::console::app::{Action, App, AppConfig, Effect, Effects};
 use rmq_console::console::keymap::Keymap;
 use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerHandle, ProducerSettings};
 use rmq_engine::runtime::Runtime;
@@ -427,20 +427,17 @@ fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// Hands the journal entries among `effect` to the writer, as the console's
-/// run loop does; counts them.
-fn journal_effect(journal: &Journal, effect: Option<Effect>) -> u64 {
-    match effect {
-        Some(Effect::Journal(entry)) => {
+/// Hands the journal entries among `fx` to the writer, as the console's
+/// run loop does, and empties the queue; counts them.
+fn journal_effects(journal: &Journal, fx: &mut Effects) -> u64 {
+    let mut n = 0;
+    for effect in fx.drain(..) {
+        if let Effect::Journal(entry) = effect {
             journal.record(*entry);
-            1
+            n += 1;
         }
-        Some(Effect::Many(effects)) => effects
-            .into_iter()
-            .map(|e| journal_effect(journal, Some(e)))
-            .sum(),
-        _ => 0,
     }
+    n
 }
 
 /// N sends (async bursts of 100,000) through the producer task, every event
@@ -480,6 +477,7 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
     let d = Arc::new(draft(topic, o.body));
     let started = Instant::now();
     let (mut sent, mut id) = (0u64, 1u64);
+    let mut fx = Effects::new();
     while sent < total && started.elapsed() < Duration::from_secs(600) {
         let count = (total - sent).min(100_000);
         handle
@@ -499,7 +497,8 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
         while done < count {
             let ev = events.recv().await.expect("events");
             done += u64::from(matches!(ev, ProducerEvent::Completed(_)));
-            journaled += journal_effect(&journal, app.update(Action::Producer(ev)));
+            app.update(Action::Producer(ev), &mut fx);
+            journaled += journal_effects(&journal, &mut fx);
         }
         sent += count;
         id += 1;

@@ -4,7 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use rmq_console::console::app::Action;
+use rmq_console::console::app::{Action, Effects};
 use rmq_console::console::ui;
 use rmq_console::theme::Styles;
 
@@ -15,7 +15,10 @@ fn render(c: &mut Criterion) {
     let mut app = support::app(1000);
     // More sends than the ring holds, so it is full and has wrapped.
     support::fold(&mut app, support::events(3000));
-    app.update(Action::Tick(support::t0() + chrono::Duration::seconds(1)));
+    app.update(
+        Action::Tick(support::t0() + chrono::Duration::seconds(1)),
+        &mut Effects::new(),
+    );
     let styles = Styles::fallback();
     let mut group = c.benchmark_group("render");
     for (w, h) in [(200u16, 50u16), (80, 24)] {

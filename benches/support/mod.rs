@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local, TimeZone};
 use rmq_console::console::app::ProfileChoice;
-use rmq_console::console::app::{Action, App, AppConfig};
+use rmq_console::console::app::{Action, App, AppConfig, Effects};
 use rmq_console::console::keymap::Keymap;
 use rmq_engine::producer::ProducerSettings;
 use rmq_model::events::{Connection, ProducerEvent};
@@ -39,9 +39,10 @@ pub fn app(capacity: usize) -> App {
         },
         t0(),
     );
-    app.update(Action::Producer(ProducerEvent::Connection(
-        Connection::Ready,
-    )));
+    app.update(
+        Action::Producer(ProducerEvent::Connection(Connection::Ready)),
+        &mut Effects::new(),
+    );
     app
 }
 
@@ -92,9 +93,12 @@ pub fn events(sends: u64) -> Vec<ProducerEvent> {
     out
 }
 
-/// Folds `events` into `app` as the run loop does.
+/// Folds `events` into `app` as the run loop does, one queue for all of
+/// them; the effects (journal entries) are dropped as they come.
 pub fn fold(app: &mut App, events: Vec<ProducerEvent>) {
+    let mut fx = Effects::new();
     for ev in events {
-        app.update(Action::Producer(ev));
+        app.update(Action::Producer(ev), &mut fx);
+        fx.clear();
     }
 }

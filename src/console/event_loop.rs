@@ -1,27 +1,30 @@
-//! The run loop: waits on the terminal's input, the producer's events, its
-//! task's end and the clock; folds what arrived into the App; applies the
-//! effects `update` returns from one queue until it is empty; draws at most
-//! once per frame. Generic over ratatui's `Backend`, with input, producer
-//! spawning, clipboard and clock passed in (`Io`), so a test runs this very
-//! loop on `TestBackend` with a fake producer at the other end.
+//! The run loop: waits on the terminal's input, signals, the producer's
+//! events, its task's end, file work off the loop and the clock; turns what
+//! arrived into actions (`input` translates the terminal's events) and folds
+//! them into the App; applies the effects `update` pushes onto one queue
+//! until it is empty (file work goes to blocking tasks, which answer with an
+//! action); draws at most once per frame. The App changes only through
+//! `update`: signals, resizes and a lost terminal are actions too, and the
+//! loop reads `exit_requested` to stop. Generic over ratatui's `Backend`,
+//! with input, producer spawning, clipboard and clock passed in (`Io`), so a
+//! test runs this very loop on `TestBackend` with a fake producer at the
+//! other end.
 
-use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use chrono::{DateTime, Local};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use ratatui::crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::crossterm::event::Event;
 use ratatui::layout::Rect;
-use ratatui_textarea::Input;
 use tokio::sync::mpsc;
 use tokio::task::JoinError;
 use tokio::time::Instant;
 
-use super::app::{Action, App, Effect};
-use super::ui;
+use super::app::{Action, App, Effect, Effects};
+use super::{input, ui};
 use crate::theme::Styles;
 use rmq_engine::producer::{
     ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings, SubmitError,
@@ -71,6 +74,8 @@ pub struct Io<'a, B: Backend> {
     /// The journal's writer (`None`: none kept, as in most tests). Dropped
     /// with the loop, which writes what is waiting.
     pub journal: Option<rmq_journal::Journal>,
+    /// Where the results export writes its files.
+    pub export_dir: std::path::PathBuf,
 }
 
 /// The producer currently attached, with what the loop knows of its end.
@@ -92,8 +97,8 @@ enum Wake {
     SignalDeadline,
     Clock,
     Frame,
-    /// A file read off the loop finished (`None`: it died).
-    Read(Option<Action>),
+    /// File work off the loop finished (`None`: it died).
+    File(Option<Action>),
 }
 
 pub struct Loop<'a, B: Backend> {
@@ -104,20 +109,16 @@ pub struct Loop<'a, B: Backend> {
     buf: Vec<ProducerEvent>,
     clock: tokio::time::Interval,
     last_draw: Option<Instant>,
-    /// Set by a terminating signal: the console ends as `q` then `q`
-    /// would, and at the latest by this moment.
-    signalled: Option<Instant>,
-    /// File reads running off the loop (the journal for the history pane,
-    /// an import's file), each ending in the action it answers with.
-    reads: tokio::task::JoinSet<Action>,
+    /// When the shutdown a signal started must be over (armed by
+    /// `Effect::SignalDeadline`).
+    deadline: Option<Instant>,
+    /// File work running off the loop (the journal read for the history
+    /// pane, an import's file, an export's files), each ending in the
+    /// action it answers with.
+    files: tokio::task::JoinSet<Action>,
     /// The journal read among them: one at a time.
     history: Option<tokio::task::AbortHandle>,
 }
-
-/// After a terminating signal: the producer's grace (at most), and how much
-/// longer the console waits for its final report.
-const SIGNAL_GRACE: Duration = Duration::from_secs(1);
-const SIGNAL_SLACK: Duration = Duration::from_millis(500);
 
 /// Runs the loop until the App asks to exit; returns the App for the exit
 /// report.
@@ -126,7 +127,7 @@ where
     B::Error: Send + Sync + 'static,
 {
     let mut lp = Loop::new(app, io, styles)?;
-    while !lp.app.should_exit {
+    while !lp.app.exit_requested() {
         lp.turn().await?;
     }
     Ok(lp.app)
@@ -149,8 +150,8 @@ where
             buf: Vec::with_capacity(256),
             clock,
             last_draw: None,
-            signalled: None,
-            reads: tokio::task::JoinSet::new(),
+            deadline: None,
+            files: tokio::task::JoinSet::new(),
             history: None,
         })
     }
@@ -162,7 +163,7 @@ where
         let frame = self.io.pacing.frame;
         let next_frame = self.last_draw.map_or_else(Instant::now, |t| t + frame);
         let p = &mut self.producer;
-        let reads = &mut self.reads;
+        let files = &mut self.files;
         // Unbiased on purpose: a burst's event flood must not starve the
         // keyboard (the operator has to be able to cancel it).
         let wake = tokio::select! {
@@ -170,13 +171,13 @@ where
             res = &mut p.link.join, if !p.join_done => Wake::Joined(res),
             Some(ev) = self.io.input.recv() => Wake::Input(ev),
             Some(sig) = self.io.signals.recv() => Wake::Signal(sig),
-            _ = tokio::time::sleep_until(self.signalled.unwrap_or_else(Instant::now)),
-                if self.signalled.is_some() => Wake::SignalDeadline,
+            _ = tokio::time::sleep_until(self.deadline.unwrap_or_else(Instant::now)),
+                if self.deadline.is_some() => Wake::SignalDeadline,
             _ = self.clock.tick() => Wake::Clock,
-            _ = tokio::time::sleep_until(next_frame), if self.app.dirty => Wake::Frame,
-            Some(read) = reads.join_next(), if !reads.is_empty() => Wake::Read(read.ok()),
+            _ = tokio::time::sleep_until(next_frame), if self.app.needs_draw() => Wake::Frame,
+            Some(done) = files.join_next(), if !files.is_empty() => Wake::File(done.ok()),
         };
-        let mut effects = VecDeque::new();
+        let mut effects = Effects::new();
         match wake {
             Wake::Events(n) => {
                 if n == 0 {
@@ -199,24 +200,22 @@ where
                     self.input(ev, &mut effects);
                 }
             }
-            Wake::Signal(sig) => self.signal(sig, &mut effects),
+            Wake::Signal(sig) => {
+                self.tick(&mut effects);
+                self.app.update(Action::Signal(sig), &mut effects);
+            }
             Wake::SignalDeadline => {
-                tracing::warn!("the producer did not report within its grace; quitting");
-                self.app.should_exit = true;
+                self.deadline = None;
+                self.app.update(Action::SignalDeadline, &mut effects);
             }
             Wake::Clock => self.tick(&mut effects),
             Wake::Frame => {}
-            Wake::Read(action) => {
+            Wake::File(action) => {
                 self.tick(&mut effects);
                 if let Some(a) = action {
-                    effects.extend(self.app.update(a));
+                    self.app.update(a, &mut effects);
                 }
             }
-        }
-        if self.signalled.is_some() && (self.producer.stopped || self.producer.join_done) {
-            // The producer has reported (or is gone): nothing left to wait for.
-            self.app.should_exit = true;
-            effects.retain(|e| matches!(e, Effect::Copy(_) | Effect::Journal(_)));
         }
         self.apply(effects)
     }
@@ -224,17 +223,16 @@ where
     /// Draws when something changed and the last frame is old enough.
     pub fn draw_if_due(&mut self) -> anyhow::Result<()> {
         let frame = self.io.pacing.frame;
-        if self.app.dirty && self.last_draw.is_none_or(|t| t.elapsed() >= frame) {
+        if self.app.needs_draw() && self.last_draw.is_none_or(|t| t.elapsed() >= frame) {
             let (app, styles) = (&self.app, &self.styles);
-            let drawn = self.io.terminal.draw(|f| ui::render(f, app, styles));
-            // After a hangup the terminal is gone; ending in order matters
-            // more than the screen.
-            if let Err(e) = drawn
-                && self.signalled.is_none()
-            {
-                return Err(e).context("drawing");
+            if let Err(e) = self.io.terminal.draw(|f| ui::render(f, app, styles)) {
+                // The App decides whether that ends the run.
+                let why = format!("{:#}", anyhow::Error::new(e));
+                let mut effects = Effects::new();
+                self.app.update(Action::TerminalLost(why), &mut effects);
+                self.apply(effects)?;
             }
-            self.app.dirty = false;
+            self.app.drawn();
             if self.last_draw.is_none() {
                 // docs/performance.md measures start-up up to this line.
                 tracing::info!("first frame drawn");
@@ -244,46 +242,24 @@ where
         Ok(())
     }
 
-    /// A terminating signal ends the console as `q` then `q` would: the
-    /// producer is shut down with a short grace (nobody may be watching any
-    /// more) and its report awaited; a second signal quits at once.
-    fn signal(&mut self, sig: &'static str, effects: &mut VecDeque<Effect>) {
-        self.tick(effects);
-        if self.signalled.is_some() {
-            tracing::warn!("{sig} again: quitting now");
-            self.app.should_exit = true;
-            return;
-        }
-        let grace = self.app.grace().min(SIGNAL_GRACE);
-        tracing::warn!("{sig}: shutting down (grace {grace:?})");
-        self.app.warn(format!("{sig}: shutting down"));
-        self.app.dirty = true;
-        self.signalled = Some(Instant::now() + grace + SIGNAL_SLACK);
-        if self.producer.stopped || self.producer.join_done || !self.app.producer_alive {
-            self.app.should_exit = true;
-        } else {
-            effects.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
-        }
-    }
-
-    fn tick(&mut self, effects: &mut VecDeque<Effect>) {
+    fn tick(&mut self, effects: &mut Effects) {
         let now = (self.io.clock)();
-        effects.extend(self.app.update(Action::Tick(now)));
+        self.app.update(Action::Tick(now), effects);
         if let Some(problem) = self.io.journal.as_ref().and_then(|j| j.problem()) {
-            effects.extend(self.app.update(Action::JournalProblem(problem)));
+            self.app.update(Action::JournalProblem(problem), effects);
         }
     }
 
-    fn event(&mut self, ev: ProducerEvent, effects: &mut VecDeque<Effect>) {
+    fn event(&mut self, ev: ProducerEvent, effects: &mut Effects) {
         if matches!(ev, ProducerEvent::Stopped { .. }) {
             self.producer.stopped = true;
         }
-        effects.extend(self.app.update(Action::Producer(ev)));
+        self.app.update(Action::Producer(ev), effects);
     }
 
     /// The producer task ended. Its last events may still be queued;
     /// `Stopped` among them means a normal end, not a death.
-    fn joined(&mut self, res: Result<(), JoinError>, effects: &mut VecDeque<Effect>) {
+    fn joined(&mut self, res: Result<(), JoinError>, effects: &mut Effects) {
         self.producer.join_done = true;
         self.tick(effects);
         while let Ok(ev) = self.producer.link.events.try_recv() {
@@ -306,30 +282,34 @@ where
             Ok(()) => "ended unexpectedly".into(),
         };
         tracing::error!("producer task {why}");
-        effects.extend(self.app.update(Action::ProducerDied(why)));
+        self.app.update(Action::ProducerDied(why), effects);
     }
 
-    fn input(&mut self, ev: Event, effects: &mut VecDeque<Effect>) {
-        if matches!(ev, Event::Resize(..)) {
-            self.app.dirty = true;
-        }
+    fn input(&mut self, ev: Event, effects: &mut Effects) {
         let area = self
             .io
             .terminal
             .size()
             .map(|s| Rect::new(0, 0, s.width, s.height))
             .unwrap_or_default();
-        for ev in split_esc_prefix(&self.app, ev) {
-            if let Some(a) = to_action(&self.app, area, ev) {
-                effects.extend(self.app.update(a));
+        // Each event is translated once the one before it is folded in:
+        // what a key means depends on where the App is.
+        for ev in input::split_esc_prefix(&self.app, ev) {
+            if let Some(a) = input::to_action(&self.app, area, ev) {
+                self.app.update(a, effects);
             }
         }
     }
 
     /// Applies effects until none are left; whatever a handler feeds back
-    /// into `update` queues its effects too.
-    fn apply(&mut self, mut queue: VecDeque<Effect>) -> anyhow::Result<()> {
+    /// into `update` queues its effects too. Once the App has asked to exit,
+    /// only what outlasts the console is carried out.
+    fn apply(&mut self, mut queue: Effects) -> anyhow::Result<()> {
         while let Some(effect) = queue.pop_front() {
+            if self.app.exit_requested() && !effect.outlasts_exit() {
+                tracing::debug!("exiting: not carried out: {effect:?}");
+                continue;
+            }
             let fed_back = match effect {
                 Effect::Submit(cmd) => self.submit(cmd),
                 Effect::Copy(text) => {
@@ -349,29 +329,28 @@ where
                 Effect::ReadImport { path, max_body } => {
                     // A big file, or a path that is a pipe or a device,
                     // must not freeze the screen.
-                    self.reads.spawn_blocking(move || {
+                    self.files.spawn_blocking(move || {
                         let parsed = read_import(&path, max_body);
                         Action::ImportLoaded { path, parsed }
                     });
                     None
                 }
-                Effect::Many(effects) => {
-                    for e in effects.into_iter().rev() {
-                        queue.push_front(e);
-                    }
-                    None
-                }
                 Effect::Export(entries) => {
-                    let action = match rmq_journal::export::write_results(
-                        &rmq_model::paths::state_dir().join("exports"),
-                        self.io.journal.as_ref(),
-                        &entries,
-                        (self.io.clock)(),
-                    ) {
-                        Ok(text) => Action::Exported(Ok(text)),
-                        Err(e) => Action::Exported(Err(format!("export failed: {e:#}"))),
-                    };
-                    Some(action)
+                    // A full results ring is megabytes to format and sync:
+                    // the screen must not freeze meanwhile.
+                    let dir = self.io.export_dir.clone();
+                    let session = self.io.journal.as_ref().map(|j| j.session().to_string());
+                    let now = (self.io.clock)();
+                    self.files.spawn_blocking(move || {
+                        let written = rmq_journal::export::write_results(
+                            &dir,
+                            session.as_deref(),
+                            &entries,
+                            now,
+                        );
+                        Action::Exported(written.map_err(|e| format!("export failed: {e:#}")))
+                    });
+                    None
                 }
                 Effect::Journal(entry) => {
                     if let Some(j) = &self.io.journal {
@@ -379,6 +358,11 @@ where
                     }
                     None
                 }
+                Effect::SignalDeadline(after) => {
+                    self.deadline = Some(Instant::now() + after);
+                    None
+                }
+                Effect::Fail(why) => return Err(anyhow!(why)),
                 Effect::StartProducer => {
                     // The App has already switched to the new profile. An
                     // old task that reported `Stopped` is finishing on its
@@ -391,7 +375,7 @@ where
                 }
             };
             if let Some(action) = fed_back {
-                queue.extend(self.app.update(action));
+                self.app.update(action, &mut queue);
             }
         }
         Ok(())
@@ -413,7 +397,7 @@ where
         j.flush();
         let dir = j.dir().to_path_buf();
         self.history = Some(
-            self.reads
+            self.files
                 .spawn_blocking(move || match rmq_journal::read_dir(&dir) {
                     Ok(read) => Action::HistoryLoaded {
                         records: read.records,
@@ -470,7 +454,7 @@ where
             || !self.io.signals.is_empty()
             || (self.producer.events_open && !self.producer.link.events.is_empty())
             || (!self.producer.join_done && self.producer.link.join.is_finished())
-            || !self.reads.is_empty()
+            || !self.files.is_empty()
     }
 }
 
@@ -525,51 +509,4 @@ fn read_import(path: &str, max_body: usize) -> Result<rmq_journal::replay::Parse
         return Err(too_big());
     }
     Ok(rmq_journal::replay::parse(&text, path, None, max_body))
-}
-
-/// Over a slow SSH link Esc and the key typed right after it arrive in one
-/// read and are decoded as Alt+key. In a text field, where Alt+digit and the
-/// mode-bar letters mean nothing, that pair is what the operator typed: split
-/// it back into Esc, then the key. (The editor's own Alt chords, such as
-/// Alt+f/b/d for words, are left alone.)
-pub fn split_esc_prefix(app: &App, ev: Event) -> Vec<Event> {
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    if let Event::Key(key) = &ev
-        && app.takes_text()
-        && key.modifiers == KeyModifiers::ALT
-        && let KeyCode::Char(c) = key.code
-        && (c.is_ascii_digit() || matches!(c, 's' | 'r' | 'q' | '?' | 'x'))
-        && app.keymap.lookup(app.context(), key).is_none()
-    {
-        return vec![
-            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        ];
-    }
-    vec![ev]
-}
-
-/// Maps one terminal event to an action for the App.
-pub fn to_action(app: &App, area: Rect, ev: Event) -> Option<Action> {
-    match ev {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            if let Some(b) = app.keymap.lookup(app.context(), &key) {
-                Some(Action::Key(b))
-            } else if app.takes_text() {
-                Some(Action::Edit(Input::from(key)))
-            } else {
-                None
-            }
-        }
-        Event::Paste(text) if app.takes_text() => Some(Action::Paste(text)),
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => ui::log_index_at(area, app, m.row)
-                .map(Action::SelectLine)
-                .or_else(|| ui::hit_test(area, app, m.column, m.row).map(Action::FocusPane)),
-            MouseEventKind::ScrollDown => Some(Action::Wheel(1)),
-            MouseEventKind::ScrollUp => Some(Action::Wheel(-1)),
-            _ => None,
-        },
-        _ => None,
-    }
 }

@@ -85,6 +85,8 @@ pub struct Harness {
     pub producers: Vec<Fake>,
     /// What the loop put on the clipboard (OSC 52), oldest first.
     pub copied: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Where the results export writes (the loop's `export_dir`).
+    pub exports: tempfile::TempDir,
 }
 
 impl Harness {
@@ -120,6 +122,7 @@ impl Harness {
             }
         };
         let copied = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let exports = tempfile::tempdir().expect("a folder for exports");
         let clipboard = copied.clone();
         let io = Io {
             terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
@@ -136,6 +139,7 @@ impl Harness {
                 clock: Duration::from_secs(3600),
             },
             journal: None,
+            export_dir: exports.path().to_path_buf(),
         };
         let lp = {
             let _in_rt = rt.enter();
@@ -149,6 +153,7 @@ impl Harness {
             spawned,
             producers: Vec::new(),
             copied,
+            exports,
         };
         h.settle();
         h
@@ -235,6 +240,29 @@ impl Harness {
         self
     }
 
+    /// Runs the loop with the runtime's clock paused until the App asks to
+    /// exit: tokio moves a paused clock straight to the next timer, so a
+    /// deadline passes without the test waiting for it. Returns how much
+    /// time passed on that clock.
+    pub fn run_until_exit(&mut self) -> Duration {
+        let lp = &mut self.lp;
+        self.rt.block_on(async {
+            tokio::time::pause();
+            let start = tokio::time::Instant::now();
+            // Bounded: the clock's first tick may come before the timer.
+            for _ in 0..10 {
+                if lp.app.exit_requested() {
+                    break;
+                }
+                lp.turn().await.expect("the loop turn succeeds");
+            }
+            assert!(lp.app.exit_requested(), "the loop did not end");
+            let took = start.elapsed();
+            tokio::time::resume();
+            took
+        })
+    }
+
     /// The producer the loop talks to now.
     pub fn producer(&mut self) -> &mut Fake {
         self.producers.last_mut().expect("a producer was started")
@@ -246,6 +274,19 @@ impl Harness {
             .events
             .try_send(ev)
             .expect("event channel has room");
+        self.settle();
+        self
+    }
+
+    /// The current producer sends `events` at once: the loop takes them in
+    /// one wake-up, as it does a flood of them.
+    pub fn emit_together(&mut self, events: Vec<ProducerEvent>) -> &mut Self {
+        for ev in events {
+            self.producer()
+                .events
+                .try_send(ev)
+                .expect("event channel has room");
+        }
         self.settle();
         self
     }

@@ -152,10 +152,10 @@ fn second_quit_leaves_at_once_and_idle_quit_needs_no_wait() {
         h.commands().as_slice(),
         [ProducerCommand::Shutdown { .. }]
     ));
-    assert!(!h.app().should_exit, "waits for the send in flight");
+    assert!(!h.app().exit_requested(), "waits for the send in flight");
     h.assert_shows("quitting, 1 in flight");
     h.press("q");
-    assert!(h.app().should_exit);
+    assert!(h.app().exit_requested());
     assert_eq!(h.app().unresolved_count(), 1);
 
     let mut idle = Harness::new(empty_app(), 80, 24);
@@ -164,7 +164,7 @@ fn second_quit_leaves_at_once_and_idle_quit_needs_no_wait() {
         idle.commands().as_slice(),
         [ProducerCommand::Shutdown { .. }]
     ));
-    assert!(idle.app().should_exit);
+    assert!(idle.app().exit_requested());
 }
 
 #[test]
@@ -255,17 +255,39 @@ fn a_terminating_signal_ends_like_q_then_q() {
         other => panic!("{other:?}"),
     }
     h.assert_shows("SIGTERM: shutting down");
-    assert!(!h.app().should_exit, "waits for the producer's report");
+    assert!(!h.app().exit_requested(), "waits for the producer's report");
     h.emit(ProducerEvent::Stopped {
         unresolved: vec![(5, Mode::Async)],
     });
-    assert!(h.app().should_exit);
+    assert!(h.app().exit_requested());
     assert_eq!(h.app().unresolved_count(), 1);
 
     // A second signal does not wait.
     let mut h = Harness::new(busy_app(), 80, 24);
     h.signal("SIGHUP").signal("SIGHUP");
-    assert!(h.app().should_exit);
+    assert!(h.app().exit_requested());
+}
+
+/// A producer that never reports after a signal does not hold the console:
+/// it quits at the deadline, the grace (at most a second) and half a second
+/// more, with the send in flight counted as unresolved.
+#[test]
+fn a_signal_quits_at_the_deadline_when_the_producer_never_reports() {
+    let mut h = Harness::new(busy_app(), 80, 24);
+    h.signal("SIGTERM");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    assert!(!h.app().exit_requested());
+    let waited = h.run_until_exit();
+    assert!(
+        waited > std::time::Duration::from_millis(1400)
+            && waited <= std::time::Duration::from_millis(1500),
+        "{waited:?}"
+    );
+    assert_eq!(h.app().unresolved, None);
+    assert_eq!(h.app().unresolved_count(), 1);
 }
 
 #[test]
@@ -396,6 +418,42 @@ fn a_completed_send_shows_in_the_history_pane() {
     assert_eq!(h.app().composer.draft().unwrap().body, b"hello");
 }
 
+/// `E` hands the results to a task off the loop, which writes both files
+/// and answers with what the operator is told; the ids are the journal's.
+#[test]
+fn an_export_is_written_off_the_loop_and_reported() {
+    let journal_dir = tempfile::tempdir().unwrap();
+    let mut h = ready();
+    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
+        dir: journal_dir.path().to_path_buf(),
+        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+        keep: rmq_journal::DEFAULT_KEEP,
+    }));
+    let session = h.lp.io.journal.as_ref().unwrap().session().to_string();
+    h.press("s");
+    assert_eq!(h.commands().len(), 1);
+    h.emit(submitted(1, Mode::Sync));
+    h.emit(ProducerEvent::Completed(
+        rmq_model::message::Completion::instant(
+            1,
+            Mode::Sync,
+            rmq_model::message::Outcome::Dispatched,
+        ),
+    ));
+    h.press("E");
+    let text = h.app().notice.as_ref().unwrap().text.clone();
+    // Named by the loop's clock.
+    let stem = format!("results-{}", t0().format("%Y%m%d-%H%M%S"));
+    let jsonl = h.exports.path().join(stem).with_extension("jsonl");
+    assert_eq!(
+        text,
+        format!("exported 1 result(s) to {} and .csv", jsonl.display())
+    );
+    let line = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(line.contains(&format!("\"id\":\"{session}-1\"")), "{line}");
+    assert!(jsonl.with_extension("csv").is_file());
+}
+
 /// `I`, a path, Enter, through the loop's read: the dialog lists the file's
 /// messages. What is not a regular file (a pipe would wait for a writer for
 /// ever) or is too big is refused next to the path, and the dialog stays
@@ -438,4 +496,59 @@ fn an_import_lists_a_file_and_refuses_a_pipe_or_one_too_big() {
     assert_eq!(h.app().context(), Context::Import);
     let text = notice(&h).unwrap();
     assert!(text.ends_with("1 message(s), 1 invalid line(s)"), "{text}");
+}
+
+/// After a signal the last events arrive together with `Stopped`: the send
+/// that ends a comparison's first mode asks for the journal entry and the
+/// next mode's burst at once. The console leaves without the burst, but the
+/// completed send is still journaled.
+#[test]
+fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = ready();
+    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
+        dir: dir.path().to_path_buf(),
+        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+        keep: rmq_journal::DEFAULT_KEEP,
+    }));
+    h.press("c").press("enter");
+    let cmds = h.commands();
+    let [ProducerCommand::Burst(b)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let (id, seq, draft) = (b.id, b.first_seq, b.draft.clone());
+    h.signal("SIGTERM");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
+    ));
+    h.emit_together(vec![
+        ProducerEvent::Submitted {
+            seq,
+            mode: Mode::Sync,
+            draft,
+            at: t0(),
+        },
+        ProducerEvent::BurstFinished {
+            id,
+            submitted: 1,
+            cancelled: false,
+        },
+        ProducerEvent::Completed(rmq_model::message::Completion::instant(
+            seq,
+            Mode::Sync,
+            rmq_model::message::Outcome::Dispatched,
+        )),
+        ProducerEvent::Stopped { unresolved: vec![] },
+    ]);
+    assert!(h.app().exit_requested());
+    assert!(
+        h.commands().is_empty(),
+        "no burst after the producer stopped"
+    );
+    let journal = h.lp.io.journal.take().unwrap();
+    journal.flush();
+    let read = rmq_journal::read_dir(dir.path()).unwrap();
+    let seqs: Vec<_> = read.records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, [seq], "the completed send is journaled");
 }

@@ -1,12 +1,14 @@
 //! The TUI: compose a message, pick the mode, watch results and callbacks
-//! and per-mode counters. `run` owns the terminal and the loop; `app` holds
-//! the state and its pure `update`; `ui` draws it; `keymap` turns keys into
-//! actions.
+//! and per-mode counters. `run` owns the terminal, its reader thread and the
+//! signals, and runs `event_loop`; `app` holds the state and its pure
+//! `update`; `ui` draws it; `input` turns terminal events into actions,
+//! through the bindings `keymap` holds.
 
 pub mod app;
 pub mod event_loop;
 #[cfg(test)]
 mod harness;
+pub mod input;
 #[cfg(test)]
 mod input_tests;
 pub mod keymap;
@@ -88,6 +90,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             clock: Box::new(Local::now),
             pacing: Pacing::SCREEN,
             journal: Some(rmq_journal::Journal::start(session.journal)),
+            export_dir: rmq_model::paths::state_dir().join("exports"),
         };
         let result = rt.block_on(async {
             let mut signals =
@@ -196,60 +199,5 @@ impl InputThread {
             })
             .expect("spawning the input thread");
         Self { rx, stop, join }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use app::Action;
-    use event_loop::{split_esc_prefix, to_action};
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use ratatui::layout::Rect;
-
-    fn press(code: KeyCode, mods: KeyModifiers) -> Event {
-        Event::Key(KeyEvent::new(code, mods))
-    }
-
-    #[test]
-    fn keys_type_into_fields_but_command_outside_them() {
-        let mut app = ui::tests::empty_app();
-        let area = Rect::new(0, 0, 80, 24);
-        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert!(matches!(
-            to_action(&app, area, q.clone()),
-            Some(Action::Edit(_))
-        ));
-        let esc = to_action(&app, area, press(KeyCode::Esc, KeyModifiers::NONE)).unwrap();
-        app.update(esc);
-        assert!(matches!(
-            to_action(&app, area, q),
-            Some(Action::Key(keymap::Bind::Quit))
-        ));
-        let ctrl_s = press(KeyCode::Char('s'), KeyModifiers::CONTROL);
-        assert!(matches!(
-            to_action(&app, area, ctrl_s),
-            Some(Action::Key(keymap::Bind::Send))
-        ));
-        // Unbound keys outside a field do nothing.
-        assert!(to_action(&app, area, press(KeyCode::Char('z'), KeyModifiers::NONE)).is_none());
-    }
-
-    #[test]
-    fn esc_and_digit_arriving_together_still_leave_the_field_and_pick_the_mode() {
-        let mut app = ui::tests::empty_app();
-        let area = Rect::new(0, 0, 80, 24);
-        assert!(app.takes_text());
-        for ev in split_esc_prefix(&app, press(KeyCode::Char('2'), KeyModifiers::ALT)) {
-            if let Some(a) = to_action(&app, area, ev) {
-                app.update(a);
-            }
-        }
-        assert!(!app.takes_text(), "left the field");
-        assert_eq!(app.mode, rmq_model::message::Mode::Async);
-        // The editor's own Alt chords are not split.
-        let app = ui::tests::empty_app();
-        let word = press(KeyCode::Char('f'), KeyModifiers::ALT);
-        assert_eq!(split_esc_prefix(&app, word.clone()), vec![word]);
     }
 }

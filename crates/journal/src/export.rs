@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
 
-use crate::{Entry, Journal, Record};
+use crate::{Entry, Record};
 
 pub fn write_jsonl(mut out: impl Write, records: &[&Record]) -> Result<()> {
     for r in records {
@@ -92,10 +92,14 @@ pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
     Ok(())
 }
 
-/// Writes both files; returns what to tell the operator.
+/// Writes both files; returns what to tell the operator. Each result gets
+/// the id its send has in the journal of `session`
+/// ([`crate::Journal::session`]), or `results-SEQ` when no journal is kept.
+/// Takes the session rather than the journal so that it can run on a
+/// thread of its own.
 pub fn write_results(
     dir: &Path,
-    journal: Option<&Journal>,
+    session: Option<&str>,
     entries: &[Entry],
     now: DateTime<Local>,
 ) -> Result<String> {
@@ -103,9 +107,10 @@ pub fn write_results(
     let records: Vec<Record> = entries
         .iter()
         .map(|e| {
-            let id = journal.map_or_else(
-                || format!("results-{}", e.completion.seq),
-                |j| j.id_for(e.completion.seq),
+            let seq = e.completion.seq;
+            let id = session.map_or_else(
+                || format!("results-{seq}"),
+                |s| crate::writer::record_id(s, seq),
             );
             Record::from_entry(e, id)
         })

@@ -77,6 +77,12 @@ impl Journal {
         record_id(&self.session, seq)
     }
 
+    /// This writer's session, the first part of every id it gives
+    /// (`record_id`).
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

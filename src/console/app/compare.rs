@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use ratatui_textarea::TextArea;
 
-use super::{App, BurstState, Effect, Level, Overlay, line_input};
+use super::{App, BurstState, Effect, Effects, Level, Overlay, line_input};
 use crate::console::keymap::{Bind, Context};
 use rmq_engine::compare::{self, CompareSpec, Driver, Step};
 use rmq_engine::producer::ProducerCommand;
@@ -182,13 +182,13 @@ impl App {
 
     /// `c`: the view while a comparison runs, else the form (with the last
     /// run's values, or the composer's topic).
-    pub(super) fn open_compare(&mut self) -> Option<Effect> {
+    pub(super) fn open_compare(&mut self) {
         if self.quitting.is_some() {
-            return None;
+            return;
         }
         if self.compare_running() {
             self.overlay = Overlay::Compare;
-            return None;
+            return;
         }
         let form = match &self.compare {
             Some(d) => CompareForm::from_spec(d.spec()),
@@ -203,64 +203,55 @@ impl App {
             }
         };
         self.overlay = Overlay::CompareForm(Box::new(form));
-        None
     }
 
     /// A key while a compare overlay is open (it owns the keyboard).
-    pub(super) fn compare_key(&mut self, bind: Bind) -> Option<Effect> {
+    pub(super) fn compare_key(&mut self, bind: Bind, fx: &mut Effects) {
         let max_body = self.max_message_bytes();
         match (&mut self.overlay, bind) {
             (Overlay::CompareForm(f), Bind::Yes) if f.confirming.is_some() => {
-                let spec = f.confirming.take()?;
-                self.start_compare(spec)
+                if let Some(spec) = f.confirming.take() {
+                    self.start_compare(spec, fx);
+                }
             }
             (Overlay::CompareForm(f), Bind::No | Bind::Close) if f.confirming.is_some() => {
                 f.confirming = None;
                 self.notice(Level::Info, "comparison not started");
-                None
             }
-            (Overlay::CompareForm(_), Bind::Close) => {
-                self.overlay = Overlay::None;
-                None
-            }
-            (Overlay::CompareForm(f), Bind::FocusNext | Bind::FocusPrev) => {
-                if f.confirming.is_none() {
-                    f.step(bind == Bind::FocusNext);
-                }
-                None
+            (Overlay::CompareForm(_), Bind::Close) => self.overlay = Overlay::None,
+            (Overlay::CompareForm(f), Bind::FocusNext | Bind::FocusPrev)
+                if f.confirming.is_none() =>
+            {
+                f.step(bind == Bind::FocusNext);
             }
             (Overlay::CompareForm(f), Bind::Submit) if f.confirming.is_none() => {
                 let Some(spec) = f.validate(max_body) else {
                     self.notice(Level::Warn, "fix the compare form first");
-                    return None;
+                    return;
                 };
                 if let Some(why) = self.compare_refused() {
                     self.notice(Level::Warn, why);
-                    return None;
+                    return;
                 }
                 if self.profile().protected {
                     if let Overlay::CompareForm(f) = &mut self.overlay {
                         f.confirming = Some(spec);
                     }
-                    return None;
+                    return;
                 }
-                self.start_compare(spec)
+                self.start_compare(spec, fx);
             }
-            (Overlay::Compare, Bind::Close) => {
-                self.overlay = Overlay::None;
-                None
-            }
-            (Overlay::Compare, Bind::CancelBurst) => self.cancel_compare(),
-            (Overlay::Compare, Bind::CopyTable) => self.copy_table(),
+            (Overlay::Compare, Bind::Close) => self.overlay = Overlay::None,
+            (Overlay::Compare, Bind::CancelBurst) => self.cancel_compare(fx),
+            (Overlay::Compare, Bind::CopyTable) => self.copy_table(fx),
             (Overlay::Compare, Bind::Compare) => {
                 if self.compare_running() {
                     self.notice(Level::Warn, "a comparison is running");
-                    None
                 } else {
-                    self.open_compare()
+                    self.open_compare();
                 }
             }
-            _ => None,
+            _ => {}
         }
     }
 
@@ -280,18 +271,20 @@ impl App {
     }
 
     /// Reserves the ids and sequence numbers and sends the first burst.
-    pub(super) fn start_compare(&mut self, spec: CompareSpec) -> Option<Effect> {
+    pub(super) fn start_compare(&mut self, spec: CompareSpec, fx: &mut Effects) {
         if let Some(why) = self.compare_refused() {
             self.overlay = Overlay::None;
             self.notice(Level::Warn, why);
-            return None;
+            return;
         }
         let (id, seq) = (self.next_burst_id, self.next_seq);
         self.next_burst_id += spec.modes.len() as u64;
         self.next_seq += spec.total();
         let total = spec.total();
         let mut driver = Driver::new(spec, id, seq);
-        let first = driver.start()?;
+        let Some(first) = driver.start() else {
+            return;
+        };
         self.burst = Some(BurstState {
             id: first.id,
             submitted: 0,
@@ -303,7 +296,7 @@ impl App {
             Level::Info,
             format!("comparing the modes: {total} messages in all"),
         );
-        Some(Effect::Submit(ProducerCommand::Burst(first)))
+        fx.push_back(Effect::Submit(ProducerCommand::Burst(first)));
     }
 
     /// Folds an event into a running comparison; its next burst, if due.
@@ -351,21 +344,18 @@ impl App {
         );
     }
 
-    pub(super) fn cancel_compare(&mut self) -> Option<Effect> {
+    pub(super) fn cancel_compare(&mut self, fx: &mut Effects) {
         let d = self.compare.as_mut().filter(|d| !d.is_done());
         match d.and_then(Driver::cancel) {
             Some(id) => {
                 self.notice(Level::Info, "cancelling the comparison");
-                Some(Effect::Submit(ProducerCommand::CancelBurst { id }))
+                fx.push_back(Effect::Submit(ProducerCommand::CancelBurst { id }));
             }
-            None => {
-                self.notice(Level::Info, "no comparison is running");
-                None
-            }
+            None => self.notice(Level::Info, "no comparison is running"),
         }
     }
 
-    fn copy_table(&mut self) -> Option<Effect> {
+    fn copy_table(&mut self, fx: &mut Effects) {
         let rows = self
             .compare
             .as_ref()
@@ -373,10 +363,10 @@ impl App {
             .unwrap_or_default();
         if rows.is_empty() {
             self.notice(Level::Warn, "no comparison to copy yet");
-            return None;
+            return;
         }
         self.notice(Level::Info, "copied the comparison table");
-        Some(Effect::Copy(compare::table_text(&rows)))
+        fx.push_back(Effect::Copy(compare::table_text(&rows)));
     }
 }
 

@@ -13,7 +13,7 @@ use rmq_model::fixtures::receipt;
 use rmq_model::message::{Completion, Outcome, Seq};
 
 #[track_caller]
-fn key(app: &mut App, b: Bind) -> Option<Effect> {
+fn key(app: &mut App, b: Bind) -> Vec<Effect> {
     let ctx = app.context();
     assert!(
         app.keymap.help_entries(ctx).iter().any(|(_, x)| *x == b),
@@ -21,7 +21,7 @@ fn key(app: &mut App, b: Bind) -> Option<Effect> {
         b.name(),
         ctx.label()
     );
-    app.update(Action::Key(b))
+    app.step(Action::Key(b))
 }
 
 fn typ(app: &mut App, text: &str) {
@@ -31,7 +31,7 @@ fn typ(app: &mut App, text: &str) {
         } else {
             Key::Char(c)
         };
-        app.update(Action::Edit(Input {
+        app.step(Action::Edit(Input {
             key,
             ..Default::default()
         }));
@@ -39,9 +39,9 @@ fn typ(app: &mut App, text: &str) {
 }
 
 #[track_caller]
-fn burst(e: Option<Effect>) -> BurstSpec {
-    match e {
-        Some(Effect::Submit(ProducerCommand::Burst(b))) => b,
+fn burst(fx: Vec<Effect>) -> BurstSpec {
+    match fx.as_slice() {
+        [Effect::Submit(ProducerCommand::Burst(b))] => b.clone(),
         other => panic!("expected a burst, got {other:?}"),
     }
 }
@@ -54,11 +54,7 @@ fn play(app: &mut App, b: &BurstSpec, cancelled_after: Option<u64>) -> Vec<Effec
     // Every send of a comparison is journaled like any other; the test
     // counts those and returns the rest.
     let mut feed = |app: &mut App, ev: ProducerEvent| {
-        let effects = match app.update(Action::Producer(ev)) {
-            Some(Effect::Many(v)) => v,
-            other => other.into_iter().collect(),
-        };
-        for e in effects {
+        for e in app.step(Action::Producer(ev)) {
             match e {
                 Effect::Journal(_) => journaled += 1,
                 e => fx.push(e),
@@ -127,7 +123,7 @@ fn play(app: &mut App, b: &BurstSpec, cancelled_after: Option<u64>) -> Vec<Effec
 
 fn open_form(app: &mut App) {
     app.focus = crate::console::app::Focus::Log;
-    assert!(key(app, Bind::Compare).is_none());
+    assert!(key(app, Bind::Compare).is_empty());
     assert_eq!(app.context(), Context::CompareForm);
 }
 
@@ -177,14 +173,15 @@ fn c_opens_the_form_and_enter_runs_the_modes_one_after_the_other() {
     // The session's counters saw the comparison's sends too.
     assert_eq!(app.stats(Mode::Async).ok, 3);
 
-    let Some(Effect::Copy(text)) = key(&mut app, Bind::CopyTable) else {
+    let fx = key(&mut app, Bind::CopyTable);
+    let [Effect::Copy(text)] = fx.as_slice() else {
         panic!("y copies the table")
     };
     assert!(text.starts_with("mode "), "{text}");
     assert_eq!(text.lines().count(), 1 + 3 + 3, "header, rows, guarantees");
     assert!(text.contains("3 (100%)"), "one-way landed: {text}");
     // The view closes; `c` opens the form again with the same values.
-    assert!(key(&mut app, Bind::Close).is_none());
+    assert!(key(&mut app, Bind::Close).is_empty());
     open_form(&mut app);
     let Overlay::CompareForm(form) = &app.overlay else {
         panic!("form")
@@ -197,8 +194,8 @@ fn the_burst_key_cancels_the_comparison_after_the_running_mode() {
     let mut app = empty_app();
     open_form(&mut app);
     let sync = burst(key(&mut app, Bind::Submit));
-    let Some(Effect::Submit(ProducerCommand::CancelBurst { id })) =
-        key(&mut app, Bind::CancelBurst)
+    let [Effect::Submit(ProducerCommand::CancelBurst { id })] =
+        key(&mut app, Bind::CancelBurst)[..]
     else {
         panic!("x cancels the running burst")
     };
@@ -213,8 +210,8 @@ fn the_burst_key_cancels_the_comparison_after_the_running_mode() {
     burst(key(&mut app, Bind::Submit));
     key(&mut app, Bind::Close);
     assert!(matches!(
-        key(&mut app, Bind::CancelBurst),
-        Some(Effect::Submit(ProducerCommand::CancelBurst { .. }))
+        key(&mut app, Bind::CancelBurst).as_slice(),
+        [Effect::Submit(ProducerCommand::CancelBurst { .. })]
     ));
 }
 
@@ -224,11 +221,11 @@ fn a_protected_profile_asks_before_sending_three_times_n() {
     app.current = 3;
     assert!(app.profile().protected);
     open_form(&mut app);
-    assert!(key(&mut app, Bind::Submit).is_none(), "asks first");
+    assert!(key(&mut app, Bind::Submit).is_empty(), "asks first");
     assert_eq!(app.context(), Context::Confirm);
-    assert!(key(&mut app, Bind::No).is_none());
+    assert!(key(&mut app, Bind::No).is_empty());
     assert_eq!(app.context(), Context::CompareForm, "back to the form");
-    assert!(key(&mut app, Bind::Submit).is_none());
+    assert!(key(&mut app, Bind::Submit).is_empty());
     let b = burst(key(&mut app, Bind::Yes));
     assert_eq!((b.mode, b.count), (Mode::Sync, 1000));
 }
@@ -238,7 +235,7 @@ fn a_bad_form_says_why_next_to_the_field_and_sends_nothing() {
     let mut app = empty_app();
     open_form(&mut app);
     typ(&mut app, "\u{8}\u{8}\u{8}\u{8}0");
-    assert!(key(&mut app, Bind::Submit).is_none());
+    assert!(key(&mut app, Bind::Submit).is_empty());
     let Overlay::CompareForm(form) = &app.overlay else {
         panic!("form stays open")
     };
@@ -252,7 +249,7 @@ fn a_refused_burst_or_a_dead_producer_ends_the_comparison() {
     let mut app = empty_app();
     open_form(&mut app);
     let sync = burst(key(&mut app, Bind::Submit));
-    app.update(Action::SubmitFailed {
+    app.step(Action::SubmitFailed {
         first_seq: Some(sync.first_seq),
         count: sync.count,
         mode: Some(sync.mode),
@@ -263,11 +260,11 @@ fn a_refused_burst_or_a_dead_producer_ends_the_comparison() {
     let mut app = empty_app();
     open_form(&mut app);
     burst(key(&mut app, Bind::Submit));
-    app.update(Action::ProducerDied("gone".into()));
+    app.step(Action::ProducerDied("gone".into()));
     assert!(!app.compare_running());
     // Nothing to start on a dead producer.
     open_form(&mut app);
-    assert!(key(&mut app, Bind::Submit).is_none());
+    assert!(key(&mut app, Bind::Submit).is_empty());
     assert!(app.compare.as_ref().is_some_and(|d| d.is_done()));
     let _ = Arc::new(());
 }

@@ -2,7 +2,7 @@
 //! typed into the composer (a notice names the key that restores it), so a
 //! message sent an hour ago is one key away.
 
-use super::{App, Effect, Focus, Level};
+use super::{App, Focus, Level};
 use crate::console::keymap::{Bind, Context};
 use rmq_model::message::Draft;
 
@@ -42,12 +42,14 @@ impl App {
     }
 
     /// The restore key: the offered draft back into the composer.
-    pub(super) fn restore_draft(&mut self) -> Option<Effect> {
+    pub(super) fn restore_draft(&mut self) {
         let Some(topic) = self.offered.take() else {
             self.notice(Level::Info, "no earlier draft for this topic");
-            return None;
+            return;
         };
-        let d = self.last_drafts.iter().find(|d| d.topic == topic)?.clone();
+        let Some(d) = self.last_drafts.iter().find(|d| d.topic == topic).cloned() else {
+            return;
+        };
         let mut r = rmq_journal::Record::from_entry(
             &rmq_journal::Entry {
                 completion: rmq_model::message::Completion::instant(
@@ -70,6 +72,5 @@ impl App {
             Level::Info,
             format!("restored the last draft sent to {topic}"),
         );
-        None
     }
 }

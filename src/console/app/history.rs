@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::{App, Effect, Focus, Level, Overlay, RATES, line_input};
+use super::{App, Effect, Effects, Focus, Level, Overlay, RATES, line_input};
 use crate::console::keymap::{Bind, Context};
 use rmq_journal::Record;
 
@@ -110,12 +110,12 @@ fn matches(r: &Record, word: &str) -> bool {
 
 impl App {
     /// `H`: ask the loop for the journal.
-    pub(super) fn open_history(&mut self) -> Option<Effect> {
+    pub(super) fn open_history(&mut self, fx: &mut Effects) {
         if self.quitting.is_some() {
-            return None;
+            return;
         }
         self.notice(Level::Info, "reading the journal…");
-        Some(Effect::LoadHistory)
+        fx.push_back(Effect::LoadHistory);
     }
 
     /// The loop read the journal.
@@ -148,15 +148,15 @@ impl App {
     }
 
     /// A key while the history pane is open.
-    pub(super) fn history_key(&mut self, bind: Bind) -> Option<Effect> {
+    pub(super) fn history_key(&mut self, bind: Bind, fx: &mut Effects) {
         let Overlay::History(h) = &mut self.overlay else {
-            return None;
+            return;
         };
         if h.filtering {
             if bind == Bind::Close {
                 h.filtering = false;
             }
-            return None;
+            return;
         }
         let shown = h.shown().len();
         match bind {
@@ -179,17 +179,17 @@ impl App {
                 h.cursor = (h.cursor + 1).min(shown.saturating_sub(1));
             }
             Bind::LoadDraft => {
-                let r = h.current().cloned()?;
-                self.load_record(&r);
+                if let Some(r) = h.current().cloned() {
+                    self.load_record(&r);
+                }
             }
             Bind::RateUp => h.rate = (h.rate + 1).min(RATES.len() - 1),
             Bind::RateDown => h.rate = h.rate.saturating_sub(1),
-            Bind::CancelBurst => return self.cancel_pacer(),
-            Bind::Resend => return self.resend(false),
-            Bind::Yes => return self.resend(true),
+            Bind::CancelBurst => self.cancel_pacer(),
+            Bind::Resend => self.resend(false, fx),
+            Bind::Yes => self.resend(true, fx),
             _ => {}
         }
-        None
     }
 
     /// Puts a record's message into the composer (and its mode on the mode
@@ -236,19 +236,19 @@ impl App {
     /// `R` (and `y` to confirm on a protected profile): resends the
     /// selected records as they were, each in its own mode; each result
     /// carries the record it came from.
-    fn resend(&mut self, confirmed: bool) -> Option<Effect> {
+    fn resend(&mut self, confirmed: bool, fx: &mut Effects) {
         let (protected, name) = (self.profile().protected, self.profile().name.clone());
         let blocked = self.quitting.is_some() || !self.producer_alive || self.switching.is_some();
         let Overlay::History(h) = &mut self.overlay else {
-            return None;
+            return;
         };
         let records: Vec<Record> = h.to_resend().into_iter().cloned().collect();
         if records.is_empty() || (confirmed && h.confirm != Some(records.len())) {
-            return None;
+            return;
         }
         if blocked {
             self.notice(Level::Warn, "the producer is not ready; nothing resent");
-            return None;
+            return;
         }
         if protected && !confirmed {
             h.confirm = Some(records.len());
@@ -262,7 +262,7 @@ impl App {
                     records.len()
                 ),
             );
-            return None;
+            return;
         }
         h.confirm = None;
         h.selected.clear();
@@ -271,12 +271,12 @@ impl App {
             .iter()
             .map(|r| (Arc::new(r.draft()), r.mode, Some(r.id.clone())))
             .collect();
-        self.start_pacer(items, rate)
+        self.start_pacer(items, rate, fx);
     }
 
     /// `E`: the results log's completed sends, for the loop to write as
     /// JSON Lines and CSV.
-    pub(super) fn export_results(&mut self) -> Option<Effect> {
+    pub(super) fn export_results(&mut self, fx: &mut Effects) {
         let entries: Vec<rmq_journal::Entry> = self
             .log
             .shown()
@@ -306,8 +306,8 @@ impl App {
             .collect();
         if entries.is_empty() {
             self.notice(Level::Info, "nothing to export: no completed sends yet");
-            return None;
+            return;
         }
-        Some(Effect::Export(entries))
+        fx.push_back(Effect::Export(entries));
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Local};
 
-use super::{App, Effect, Level, Overlay};
+use super::{App, Effect, Effects, Level, Overlay};
 use crate::console::keymap::{Bind, Context};
 use rmq_engine::producer::ProducerCommand;
 use rmq_journal::replay::Parsed;
@@ -65,14 +65,13 @@ impl Pacer {
 
 impl App {
     /// `I`: the path prompt.
-    pub(super) fn open_import(&mut self) -> Option<Effect> {
+    pub(super) fn open_import(&mut self) {
         if self.quitting.is_none() {
             self.overlay = Overlay::Import(Box::new(ImportView {
                 rate: 2,
                 ..Default::default()
             }));
         }
-        None
     }
 
     /// A key typed at the path prompt.
@@ -123,30 +122,28 @@ impl App {
     }
 
     /// A key while the import dialog is open.
-    pub(super) fn import_key(&mut self, bind: Bind) -> Option<Effect> {
+    pub(super) fn import_key(&mut self, bind: Bind, fx: &mut Effects) {
         let (protected, name) = (self.profile().protected, self.profile().name.clone());
         let max = self.max_message_bytes();
         let Overlay::Import(v) = &mut self.overlay else {
-            return None;
+            return;
         };
         let Some(p) = &v.parsed else {
             // The prompt.
-            return match bind {
-                Bind::Close => {
-                    self.overlay = Overlay::None;
-                    None
-                }
+            match bind {
+                Bind::Close => self.overlay = Overlay::None,
                 Bind::Submit if !v.path.trim().is_empty() && !v.reading => {
                     v.reading = true;
                     let path = v.path.trim().to_string();
                     self.notice(Level::Info, format!("reading {path}…"));
-                    Some(Effect::ReadImport {
+                    fx.push_back(Effect::ReadImport {
                         path,
                         max_body: max,
-                    })
+                    });
                 }
-                _ => None,
-            };
+                _ => {}
+            }
+            return;
         };
         let n = p.items.len();
         match bind {
@@ -162,7 +159,7 @@ impl App {
             }
             Bind::RateUp => v.rate = (v.rate + 1).min(RATES.len() - 1),
             Bind::RateDown => v.rate = v.rate.saturating_sub(1),
-            Bind::CancelBurst => return self.cancel_pacer(),
+            Bind::CancelBurst => self.cancel_pacer(),
             Bind::QuickSend | Bind::Yes => {
                 let confirmed = bind == Bind::Yes;
                 let items: Vec<(Arc<Draft>, Mode, Option<String>)> = p
@@ -179,7 +176,7 @@ impl App {
                     })
                     .collect();
                 if items.is_empty() || (confirmed && v.confirm != Some(items.len())) {
-                    return None;
+                    return;
                 }
                 if protected && !confirmed {
                     v.confirm = Some(items.len());
@@ -191,32 +188,32 @@ impl App {
                         items.len()
                     );
                     self.notice(Level::Warn, text);
-                    return None;
+                    return;
                 }
                 v.confirm = None;
                 let rate = v.rate();
-                return self.start_pacer(items, rate);
+                self.start_pacer(items, rate, fx);
             }
             _ => {}
         }
-        None
     }
 
     pub(super) fn start_pacer(
         &mut self,
         items: Vec<(Arc<Draft>, Mode, Option<String>)>,
         rate: u32,
-    ) -> Option<Effect> {
+        fx: &mut Effects,
+    ) {
         if self.pacer.as_ref().is_some_and(|p| !p.queue.is_empty()) {
             self.notice(
                 Level::Warn,
                 "an import is already being sent (x cancels it)",
             );
-            return None;
+            return;
         }
         if self.quitting.is_some() || !self.producer_alive || self.switching.is_some() {
             self.notice(Level::Warn, "the producer is not ready; nothing sent");
-            return None;
+            return;
         }
         let total = items.len() as u64;
         self.pacer = Some(Pacer {
@@ -235,16 +232,18 @@ impl App {
             format!("sending {total} message(s) at {rate}/s"),
         );
         // The first goes at once; the rest on the clock.
-        self.pace()
+        self.pace(fx);
     }
 
     /// Sends what is due by now at the pacer's rate.
-    pub(super) fn pace(&mut self) -> Option<Effect> {
+    pub(super) fn pace(&mut self, fx: &mut Effects) {
         let now = self.now;
         let stopped = self.quitting.is_some() || self.switching.is_some() || !self.producer_alive;
-        let p = self.pacer.as_mut()?;
+        let Some(p) = self.pacer.as_mut() else {
+            return;
+        };
         if p.queue.is_empty() {
-            return None;
+            return;
         }
         if stopped {
             // Quitting, switching or a dead producer: what is left is not
@@ -254,7 +253,7 @@ impl App {
             p.cancelled = true;
             let text = format!("import stopped: {} sent, {left} not sent", p.sent);
             self.notice(Level::Warn, text);
-            return None;
+            return;
         }
         let elapsed = (now - p.started).num_milliseconds().max(0) as u64;
         let due = (1 + elapsed * u64::from(p.rate) / 1000).min(p.total);
@@ -266,7 +265,6 @@ impl App {
             p.sent += 1;
             batch.push(item);
         }
-        let mut effects = Vec::new();
         for (draft, mode, source) in batch {
             let seq = self.next_seq;
             self.next_seq += draft.kind.messages();
@@ -281,12 +279,11 @@ impl App {
                 self.sources.insert(seq, s);
             }
             self.push_accepted(seq, mode, draft.clone());
-            effects.push(Effect::Submit(ProducerCommand::Send { seq, mode, draft }));
+            fx.push_back(Effect::Submit(ProducerCommand::Send { seq, mode, draft }));
         }
-        (!effects.is_empty()).then_some(Effect::Many(effects))
     }
 
-    pub(super) fn cancel_pacer(&mut self) -> Option<Effect> {
+    pub(super) fn cancel_pacer(&mut self) {
         match self.pacer.as_mut() {
             Some(p) if !p.queue.is_empty() => {
                 let left = p.queue.len();
@@ -297,7 +294,6 @@ impl App {
             }
             _ => self.notice(Level::Info, "nothing is being sent"),
         }
-        None
     }
 
     /// Counts an import's send as it ends.

@@ -5,7 +5,7 @@ use std::time::Duration;
 use ratatui_textarea::TextArea;
 
 use super::*;
-use crate::console::app::line_input;
+use crate::console::app::{line_input, one};
 use crate::console::keymap::Context;
 use crate::console::ui::tests::{empty_app, t0};
 use rmq_model::message::SendStatus;
@@ -21,18 +21,20 @@ fn ready_app() -> App {
 fn send_and_complete(app: &mut App) -> Option<Effect> {
     app.focus = Focus::Log;
     let Some(Effect::Submit(ProducerCommand::Send { seq, mode, .. })) =
-        app.update(Action::Key(Bind::Send))
+        one(app.step(Action::Key(Bind::Send)))
     else {
         panic!("a send");
     };
-    app.update(Action::Producer(ProducerEvent::Completed(Completion {
-        seq,
-        mode,
-        outcome: Outcome::Dispatched,
-        submitted_at: t0(),
-        completed_at: t0(),
-        latency: Duration::from_millis(1),
-    })))
+    one(
+        app.step(Action::Producer(ProducerEvent::Completed(Completion {
+            seq,
+            mode,
+            outcome: Outcome::Dispatched,
+            submitted_at: t0(),
+            completed_at: t0(),
+            latency: Duration::from_millis(1),
+        }))),
+    )
 }
 
 #[test]
@@ -55,7 +57,7 @@ fn a_profile_with_journal_off_keeps_nothing_and_says_so_in_a_problem_notice() {
     let mut app = ready_app();
     app.profiles[app.current].journal = false;
     assert!(send_and_complete(&mut app).is_none());
-    app.update(Action::JournalProblem("journal: cannot create /x".into()));
+    app.step(Action::JournalProblem("journal: cannot create /x".into()));
     let n = app.notice.clone().expect("a notice");
     assert_eq!(
         (n.level, n.text.as_str()),
@@ -127,10 +129,10 @@ fn history_app() -> App {
     let mut app = ready_app();
     app.focus = Focus::Log;
     assert!(matches!(
-        app.update(Action::Key(Bind::History)),
-        Some(Effect::LoadHistory)
+        app.step(Action::Key(Bind::History)).as_slice(),
+        [Effect::LoadHistory]
     ));
-    app.update(Action::HistoryLoaded {
+    app.step(Action::HistoryLoaded {
         records: vec![
             record(1, "orders", "acknowledged", "{\"id\":1}"),
             record(2, "orders", "failed", "{\"id\":2}"),
@@ -155,16 +157,16 @@ fn history_lists_newest_first_and_filters_as_you_type() {
     assert_eq!(app.context(), Context::History);
     let seqs = |app: &App| -> Vec<u64> { history(app).shown().iter().map(|r| r.seq).collect() };
     assert_eq!(seqs(&app), [4, 3, 2, 1]);
-    app.update(Action::Key(Bind::FilterHistory));
+    app.step(Action::Key(Bind::FilterHistory));
     assert!(app.takes_text());
     for c in "FAIL".chars() {
-        app.update(Action::Edit(ratatui_textarea::Input {
+        app.step(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
         }));
     }
     assert_eq!(seqs(&app), [2], "outcome matches, case-insensitively");
-    app.update(Action::Edit(ratatui_textarea::Input {
+    app.step(Action::Edit(ratatui_textarea::Input {
         key: ratatui_textarea::Key::Backspace,
         ..Default::default()
     }));
@@ -179,13 +181,13 @@ fn history_lists_newest_first_and_filters_as_you_type() {
         assert_eq!(seqs(&app), want, "filter {text:?}");
     }
     // Enter (Close in the filter) leaves the filter; keys act again.
-    app.update(Action::Key(Bind::Close));
+    app.step(Action::Key(Bind::Close));
     assert_eq!(app.context(), Context::History);
-    app.update(Action::Key(Bind::OpenDetail));
+    app.step(Action::Key(Bind::OpenDetail));
     assert!(history(&app).detail);
-    app.update(Action::Key(Bind::Close));
+    app.step(Action::Key(Bind::Close));
     assert!(!history(&app).detail, "Esc closes the detail first");
-    app.update(Action::Key(Bind::Close));
+    app.step(Action::Key(Bind::Close));
     assert!(matches!(app.overlay, Overlay::None));
 }
 
@@ -198,9 +200,9 @@ fn history_filter(app: &mut App, text: &str) {
 #[test]
 fn a_record_loads_into_the_composer_with_its_mode() {
     let mut app = history_app();
-    app.update(Action::Key(Bind::ScrollDown)); // seq 3, sync
-    app.update(Action::Key(Bind::ScrollDown)); // seq 2, async
-    app.update(Action::Key(Bind::LoadDraft));
+    app.step(Action::Key(Bind::ScrollDown)); // seq 3, sync
+    app.step(Action::Key(Bind::ScrollDown)); // seq 2, async
+    app.step(Action::Key(Bind::LoadDraft));
     assert!(matches!(app.overlay, Overlay::None));
     assert_eq!(app.mode, Mode::Async);
     let d = app.composer.draft().expect("a valid draft");
@@ -213,24 +215,19 @@ fn a_record_loads_into_the_composer_with_its_mode() {
 #[test]
 fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source() {
     let mut app = history_app();
-    app.update(Action::Key(Bind::ToggleSelect)); // 4, cursor moves to 3
-    app.update(Action::Key(Bind::ScrollDown)); // 2
-    app.update(Action::Key(Bind::ToggleSelect));
+    app.step(Action::Key(Bind::ToggleSelect)); // 4, cursor moves to 3
+    app.step(Action::Key(Bind::ScrollDown)); // 2
+    app.step(Action::Key(Bind::ToggleSelect));
     assert_eq!(history(&app).selected.len(), 2);
     // 1 per second: the first at once, the other on the clock.
-    app.update(Action::Key(Bind::RateDown));
-    app.update(Action::Key(Bind::RateDown));
-    app.update(Action::Key(Bind::RateDown));
+    app.step(Action::Key(Bind::RateDown));
+    app.step(Action::Key(Bind::RateDown));
+    app.step(Action::Key(Bind::RateDown));
     assert_eq!(history(&app).rate(), 1);
-    let Some(Effect::Many(mut effects)) = app.update(Action::Key(Bind::Resend)) else {
-        panic!("sends")
-    };
-    assert_eq!(effects.len(), 1);
-    let Some(Effect::Many(more)) =
-        app.update(Action::Tick(app.now + chrono::Duration::milliseconds(1000)))
-    else {
-        panic!("the second on the clock")
-    };
+    let mut effects = app.step(Action::Key(Bind::Resend));
+    assert_eq!(effects.len(), 1, "the first at once");
+    let more = app.step(Action::Tick(app.now + chrono::Duration::milliseconds(1000)));
+    assert_eq!(more.len(), 1, "the second on the clock");
     effects.extend(more);
     let sends: Vec<(u64, Mode, String)> = effects
         .iter()
@@ -250,7 +247,7 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
         ]
     );
     assert!(history(&app).selected.is_empty());
-    let done = app.update(Action::Producer(ProducerEvent::Completed(Completion {
+    let done = app.step(Action::Producer(ProducerEvent::Completed(Completion {
         seq: 2,
         mode: Mode::Async,
         outcome: Outcome::Dispatched,
@@ -258,7 +255,7 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
         completed_at: t0(),
         latency: Duration::from_millis(1),
     })));
-    let Some(Effect::Journal(e)) = done else {
+    let Some(Effect::Journal(e)) = one(done) else {
         panic!("journaled")
     };
     assert_eq!(e.source.as_deref(), Some("ab12cd34-4"));
@@ -268,7 +265,7 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
     app.overlay = Overlay::None;
     app.focus = Focus::Log;
     app.selected = row;
-    app.update(Action::Key(Bind::OpenDetail));
+    app.step(Action::Key(Bind::OpenDetail));
     let screen = crate::console::ui::tests::draw(&app, 120, 40);
     assert!(
         screen.contains("resent from    record ab12cd34-4"),
@@ -276,13 +273,13 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
     );
     let mut resent = rmq_journal::Record::from_entry(&e, "ef56-2".into());
     resent.submitted_at = "2026-11-25T12:01:00.000+00:00".into();
-    app.update(Action::Key(Bind::Close));
-    app.update(Action::HistoryLoaded {
+    app.step(Action::Key(Bind::Close));
+    app.step(Action::HistoryLoaded {
         records: vec![record(4, "orders", "acknowledged", "{\"id\":4}"), resent],
         warnings: vec![],
     });
-    app.update(Action::Key(Bind::ScrollDown));
-    app.update(Action::Key(Bind::OpenDetail));
+    app.step(Action::Key(Bind::ScrollDown));
+    app.step(Action::Key(Bind::OpenDetail));
     let screen = crate::console::ui::tests::draw(&app, 120, 40);
     assert!(screen.contains("resent as    ef56-2"), "{screen}");
 }
@@ -291,20 +288,20 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
 fn resend_on_a_protected_profile_waits_for_y() {
     let mut app = history_app();
     app.profiles[app.current].protected = true;
-    assert!(app.update(Action::Key(Bind::Resend)).is_none());
+    assert!(app.step(Action::Key(Bind::Resend)).is_empty());
     assert_eq!(history(&app).confirm, Some(1));
     assert!(app.notice.as_ref().unwrap().text.contains("PROTECTED"));
     // Esc cancels the question, not the pane.
-    app.update(Action::Key(Bind::Close));
+    app.step(Action::Key(Bind::Close));
     assert_eq!(history(&app).confirm, None);
     assert!(
-        app.update(Action::Key(Bind::Yes)).is_none(),
+        app.step(Action::Key(Bind::Yes)).is_empty(),
         "nothing to confirm"
     );
-    app.update(Action::Key(Bind::Resend));
+    app.step(Action::Key(Bind::Resend));
     assert!(matches!(
-        app.update(Action::Key(Bind::Yes)),
-        Some(Effect::Many(v)) if v.len() == 1
+        app.step(Action::Key(Bind::Yes)).as_slice(),
+        [Effect::Submit(ProducerCommand::Send { .. })]
     ));
 }
 
@@ -322,7 +319,7 @@ fn a_keys_override_shows_in_the_history_hints_and_its_question() {
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains("Ctrl-E resend  F10 close"), "{footer}");
     assert!(screen.contains("Ctrl-E resend · F10 close ─"), "{screen}");
-    assert!(app.update(Action::Key(Bind::Resend)).is_none());
+    assert!(app.step(Action::Key(Bind::Resend)).is_empty());
     let screen = crate::console::ui::tests::draw(&app, 120, 40);
     assert!(
         screen.contains("to PROTECTED profile sandbox? Y confirms, F10 cancels"),
@@ -336,9 +333,9 @@ fn a_keys_override_shows_in_the_history_hints_and_its_question() {
 fn export_hands_the_completed_results_to_the_loop() {
     let mut app = ready_app();
     app.focus = Focus::Log;
-    assert!(app.update(Action::Key(Bind::ExportResults)).is_none());
+    assert!(app.step(Action::Key(Bind::ExportResults)).is_empty());
     send_and_complete(&mut app);
-    let Some(Effect::Export(entries)) = app.update(Action::Key(Bind::ExportResults)) else {
+    let Some(Effect::Export(entries)) = one(app.step(Action::Key(Bind::ExportResults))) else {
         panic!("an export")
     };
     assert_eq!(entries.len(), 1);
@@ -363,7 +360,7 @@ fn export_hands_the_completed_results_to_the_loop() {
 #[test]
 fn history_pane_snapshots() {
     let mut app = history_app();
-    app.update(Action::Key(Bind::ToggleSelect));
+    app.step(Action::Key(Bind::ToggleSelect));
     insta::assert_snapshot!(
         "history_80x24",
         crate::console::ui::tests::draw(&app, 80, 24)
@@ -372,8 +369,8 @@ fn history_pane_snapshots() {
         "history_120x40",
         crate::console::ui::tests::draw(&app, 120, 40)
     );
-    app.update(Action::Key(Bind::ScrollDown));
-    app.update(Action::Key(Bind::OpenDetail));
+    app.step(Action::Key(Bind::ScrollDown));
+    app.step(Action::Key(Bind::OpenDetail));
     insta::assert_snapshot!(
         "history_detail_80x24",
         crate::console::ui::tests::draw(&app, 80, 24)
@@ -391,21 +388,22 @@ const IMPORT: &str = r#"{"topic":"orders","tag":"paid","keys":["o-1"],"body":"on
 fn import_app() -> App {
     let mut app = ready_app();
     app.focus = Focus::Log;
-    app.update(Action::Key(Bind::Import));
+    app.step(Action::Key(Bind::Import));
     assert_eq!(app.context(), Context::ImportPath);
     assert!(app.takes_text());
     for c in "msgs.jsonl".chars() {
-        app.update(Action::Edit(ratatui_textarea::Input {
+        app.step(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
         }));
     }
-    let Some(Effect::ReadImport { path, max_body }) = app.update(Action::Key(Bind::Submit)) else {
+    let Some(Effect::ReadImport { path, max_body }) = one(app.step(Action::Key(Bind::Submit)))
+    else {
         panic!("asks the loop to read the file")
     };
     assert_eq!(path, "msgs.jsonl");
     let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
-    app.update(Action::ImportLoaded {
+    app.step(Action::ImportLoaded {
         path,
         parsed: Ok(parsed),
     });
@@ -413,20 +411,15 @@ fn import_app() -> App {
     app
 }
 
-fn sends(e: Option<Effect>) -> Vec<(Mode, String)> {
-    match e {
-        None => vec![],
-        Some(Effect::Many(v)) => v
-            .into_iter()
-            .map(|e| match e {
-                Effect::Submit(ProducerCommand::Send { mode, draft, .. }) => {
-                    (mode, String::from_utf8(draft.body.clone()).unwrap())
-                }
-                other => panic!("{other:?}"),
-            })
-            .collect(),
-        Some(other) => panic!("{other:?}"),
-    }
+fn sends(fx: Vec<Effect>) -> Vec<(Mode, String)> {
+    fx.into_iter()
+        .map(|e| match e {
+            Effect::Submit(ProducerCommand::Send { mode, draft, .. }) => {
+                (mode, String::from_utf8(draft.body.clone()).unwrap())
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect()
 }
 
 #[test]
@@ -441,15 +434,15 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
     let bad: Vec<usize> = p.invalid.iter().map(|i| i.line).collect();
     assert_eq!(bad, [2, 4], "the same validation as headless replay");
     assert_eq!(v.rate(), 10);
-    app.update(Action::Key(Bind::RateDown));
-    app.update(Action::Key(Bind::RateDown));
+    app.step(Action::Key(Bind::RateDown));
+    app.step(Action::Key(Bind::RateDown));
     // 1 per second: the first at once, the next on the clock.
-    let first = sends(app.update(Action::Key(Bind::QuickSend)));
+    let first = sends(app.step(Action::Key(Bind::QuickSend)));
     assert_eq!(first, [(Mode::Async, "one".to_string())], "line's own mode");
     assert!(
-        sends(app.update(Action::Tick(app.now + chrono::Duration::milliseconds(500)))).is_empty()
+        sends(app.step(Action::Tick(app.now + chrono::Duration::milliseconds(500)))).is_empty()
     );
-    let second = sends(app.update(Action::Tick(app.now + chrono::Duration::milliseconds(600))));
+    let second = sends(app.step(Action::Tick(app.now + chrono::Duration::milliseconds(600))));
     assert_eq!(
         second,
         [(Mode::Sync, "two".to_string())],
@@ -457,11 +450,11 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
     );
     let pc = app.pacer.clone().unwrap();
     assert_eq!((pc.sent, pc.total), (2, 3));
-    app.update(Action::Key(Bind::CancelBurst));
+    app.step(Action::Key(Bind::CancelBurst));
     assert!(app.notice.as_ref().unwrap().text.contains("1 not sent"));
-    assert!(sends(app.update(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
+    assert!(sends(app.step(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
     // Progress counts outcomes as they come.
-    app.update(Action::Producer(ProducerEvent::Completed(Completion {
+    app.step(Action::Producer(ProducerEvent::Completed(Completion {
         seq: 1,
         mode: Mode::Async,
         outcome: Outcome::Dispatched,
@@ -486,22 +479,22 @@ fn the_import_offers_its_cancel_only_while_sending() {
             .hint_line_where(app.context(), |b| app.bind_live(b))
     };
     assert!(!border(&app).contains("x cancel"), "{}", border(&app));
-    app.update(Action::Key(Bind::RateDown));
-    app.update(Action::Key(Bind::RateDown));
-    assert_eq!(sends(app.update(Action::Key(Bind::QuickSend))).len(), 1);
+    app.step(Action::Key(Bind::RateDown));
+    app.step(Action::Key(Bind::RateDown));
+    assert_eq!(sends(app.step(Action::Key(Bind::QuickSend))).len(), 1);
     assert!(border(&app).contains("x cancel"), "{}", border(&app));
-    app.update(Action::Key(Bind::CancelBurst));
+    app.step(Action::Key(Bind::CancelBurst));
     assert!(!border(&app).contains("x cancel"), "{}", border(&app));
 }
 
 #[test]
 fn a_paced_import_stops_when_the_producer_dies() {
     let mut app = import_app();
-    app.update(Action::Key(Bind::RateDown));
-    app.update(Action::Key(Bind::RateDown));
-    assert_eq!(sends(app.update(Action::Key(Bind::QuickSend))).len(), 1);
-    app.update(Action::ProducerDied("boom".into()));
-    assert!(sends(app.update(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
+    app.step(Action::Key(Bind::RateDown));
+    app.step(Action::Key(Bind::RateDown));
+    assert_eq!(sends(app.step(Action::Key(Bind::QuickSend))).len(), 1);
+    app.step(Action::ProducerDied("boom".into()));
+    assert!(sends(app.step(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
     let pc = app.pacer.clone().unwrap();
     assert!(pc.cancelled && pc.queue.is_empty() && pc.sent == 1);
     assert!(app.notice.unwrap().text.contains("2 not sent"));
@@ -511,14 +504,14 @@ fn a_paced_import_stops_when_the_producer_dies() {
 fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
     let mut app = import_app();
     app.profiles[app.current].protected = true;
-    app.update(Action::Key(Bind::ScrollDown));
-    app.update(Action::Key(Bind::ScrollDown));
-    app.update(Action::Key(Bind::ToggleSelect));
+    app.step(Action::Key(Bind::ScrollDown));
+    app.step(Action::Key(Bind::ScrollDown));
+    app.step(Action::Key(Bind::ToggleSelect));
     assert!(
-        app.update(Action::Key(Bind::QuickSend)).is_none(),
+        app.step(Action::Key(Bind::QuickSend)).is_empty(),
         "asks first"
     );
-    let sent = sends(app.update(Action::Key(Bind::Yes)));
+    let sent = sends(app.step(Action::Key(Bind::Yes)));
     assert_eq!(sent, [(Mode::Oneway, "four".to_string())]);
 }
 
@@ -541,28 +534,28 @@ fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
     app.composer.tag = line_input("paid");
     app.composer.validate(app.max_message_bytes());
     app.focus = Focus::Log;
-    assert!(app.update(Action::Key(Bind::Send)).is_some());
+    assert!(!app.step(Action::Key(Bind::Send)).is_empty());
     // Another message to another topic.
     app.composer.topic = line_input("");
     app.composer.body = TextArea::new(vec!["other".into()]);
     app.composer.tag = line_input("");
     app.focus = Focus::Topic;
     for c in "Topic".chars() {
-        app.update(Action::Edit(ratatui_textarea::Input {
+        app.step(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
         }));
     }
     assert!(app.offered.is_none(), "no draft for `Topic`");
     for c in "Test".chars() {
-        app.update(Action::Edit(ratatui_textarea::Input {
+        app.step(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
         }));
     }
     let n = app.notice.clone().expect("offered");
     assert!(n.text.contains("Ctrl-O restores it"), "{}", n.text);
-    app.update(Action::Key(Bind::RestoreDraft));
+    app.step(Action::Key(Bind::RestoreDraft));
     let d = app.composer.draft().unwrap();
     assert_eq!(
         (d.topic.as_str(), d.tag.as_deref()),
@@ -582,10 +575,10 @@ fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
 fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
     let mut app = ready_app();
     app.focus = Focus::Log;
-    app.update(Action::Key(Bind::Import));
+    app.step(Action::Key(Bind::Import));
     let typed = |app: &mut App, text: &str| {
         for c in text.chars() {
-            app.update(Action::Edit(ratatui_textarea::Input {
+            app.step(Action::Edit(ratatui_textarea::Input {
                 key: ratatui_textarea::Key::Char(c),
                 ..Default::default()
             }));
@@ -593,14 +586,14 @@ fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
     };
     typed(&mut app, "a.jsonl");
     assert!(matches!(
-        app.update(Action::Key(Bind::Submit)),
-        Some(Effect::ReadImport { ref path, .. }) if path == "a.jsonl"
+        app.step(Action::Key(Bind::Submit)).as_slice(),
+        [Effect::ReadImport { path, .. }] if path == "a.jsonl"
     ));
     assert_eq!(app.notice.as_ref().unwrap().text, "reading a.jsonl…");
-    assert!(app.update(Action::Key(Bind::Submit)).is_none(), "one read");
+    assert!(app.step(Action::Key(Bind::Submit)).is_empty(), "one read");
     typed(&mut app, "x");
     let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), "a.jsonl", None, 1 << 20);
-    app.update(Action::ImportLoaded {
+    app.step(Action::ImportLoaded {
         path: "a.jsonl".into(),
         parsed: Ok(parsed),
     });
@@ -610,10 +603,10 @@ fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
         "the stale read is dropped"
     );
     assert!(matches!(
-        app.update(Action::Key(Bind::Submit)),
-        Some(Effect::ReadImport { ref path, .. }) if path == "a.jsonlx"
+        app.step(Action::Key(Bind::Submit)).as_slice(),
+        [Effect::ReadImport { path, .. }] if path == "a.jsonlx"
     ));
-    app.update(Action::ImportLoaded {
+    app.step(Action::ImportLoaded {
         path: "a.jsonlx".into(),
         parsed: Err("cannot read a.jsonlx: No such file".into()),
     });
@@ -622,7 +615,7 @@ fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
         "cannot read a.jsonlx: No such file"
     );
     assert!(
-        app.update(Action::Key(Bind::Submit)).is_some(),
+        !app.step(Action::Key(Bind::Submit)).is_empty(),
         "asks again after a failed read"
     );
 }

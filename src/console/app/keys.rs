@@ -1,41 +1,31 @@
 //! Keys outside overlays: what each bound action does to the App.
 
-use super::{App, Effect, Focus, Level, Overlay};
+use super::{App, Effect, Effects, Focus, Level, Overlay};
 use crate::console::keymap::Bind;
 use rmq_engine::producer::ProducerCommand;
 use rmq_model::message::Mode;
 use rmq_model::types::TxChoice;
 
 impl App {
-    pub(super) fn on_key(&mut self, bind: Bind) -> Option<Effect> {
+    pub(super) fn on_key(&mut self, bind: Bind, fx: &mut Effects) {
         // Modal overlays first: they own the keyboard.
-        if let Some(handled) = self.overlay_key(bind) {
-            return handled;
+        if self.overlay_key(bind, fx) {
+            return;
         }
         match bind {
-            Bind::Send | Bind::QuickSend => self.start_send(None),
-            Bind::Quit => self.quit(),
-            Bind::QuitNow => self.quit(),
+            Bind::Send | Bind::QuickSend => self.start_send(None, fx),
+            Bind::Quit => self.quit(fx),
+            Bind::QuitNow => self.quit(fx),
             Bind::FocusNext | Bind::FocusPrev => {
                 self.focus = self.focus.step(bind == Bind::FocusNext);
-                None
             }
-            Bind::LeaveField => {
-                self.focus = Focus::ModeBar;
-                None
-            }
-            Bind::EditComposer => {
-                self.focus = Focus::Topic;
-                None
-            }
+            Bind::LeaveField => self.focus = Focus::ModeBar,
+            Bind::EditComposer => self.focus = Focus::Topic,
             Bind::RestartProducer => {
                 if self.producer_alive {
                     self.notice(Level::Info, "the producer is running");
-                    None
-                } else if self.quitting.is_some() {
-                    None
-                } else {
-                    Some(Effect::RestartProducer)
+                } else if self.quitting.is_none() {
+                    fx.push_back(Effect::RestartProducer);
                 }
             }
             Bind::ModeSync => self.set_mode(Mode::Sync),
@@ -47,36 +37,17 @@ impl App {
                 if self.quitting.is_none() {
                     self.overlay = Overlay::Repeat(Box::default());
                 }
-                None
             }
-            Bind::CancelBurst if self.compare_running() => self.cancel_compare(),
+            Bind::CancelBurst if self.compare_running() => self.cancel_compare(fx),
             Bind::CancelBurst => match &self.burst {
-                Some(b) => Some(Effect::Submit(ProducerCommand::CancelBurst { id: b.id })),
-                None => {
-                    self.notice(Level::Info, "no burst is running");
-                    None
-                }
+                Some(b) => fx.push_back(Effect::Submit(ProducerCommand::CancelBurst { id: b.id })),
+                None => self.notice(Level::Info, "no burst is running"),
             },
-            Bind::ScrollDown => {
-                self.scroll(1);
-                None
-            }
-            Bind::ScrollUp => {
-                self.scroll(-1);
-                None
-            }
-            Bind::PageDown => {
-                self.scroll(10);
-                None
-            }
-            Bind::PageUp => {
-                self.scroll(-10);
-                None
-            }
-            Bind::ScrollTop => {
-                self.selected = 0;
-                None
-            }
+            Bind::ScrollDown => self.scroll(1),
+            Bind::ScrollUp => self.scroll(-1),
+            Bind::PageDown => self.scroll(10),
+            Bind::PageUp => self.scroll(-10),
+            Bind::ScrollTop => self.selected = 0,
             Bind::OpenDetail => {
                 if let Some(e) = self.selected_entry() {
                     self.overlay = Overlay::Detail {
@@ -84,7 +55,6 @@ impl App {
                         scroll: 0,
                     };
                 }
-                None
             }
             Bind::CopyMsgId => {
                 let id = self.selected_entry().and_then(|e| {
@@ -93,31 +63,24 @@ impl App {
                         .or_else(|| self.log.msg_id_of(e.seq))
                         .map(str::to_string)
                 });
-                self.copy(id)
+                self.copy(id, fx)
             }
-            Bind::ToggleRaw => {
-                self.toggle_raw();
-                None
-            }
-            Bind::Help => {
-                self.overlay = Overlay::Help;
-                None
-            }
+            Bind::ToggleRaw => self.toggle_raw(),
+            Bind::Help => self.overlay = Overlay::Help,
             Bind::SwitchProfile => {
                 if self.quitting.is_none() {
                     self.overlay = Overlay::Picker {
                         cursor: self.current,
                     };
                 }
-                None
             }
-            Bind::History => self.open_history(),
-            Bind::ExportResults => self.export_results(),
+            Bind::History => self.open_history(fx),
+            Bind::ExportResults => self.export_results(fx),
             Bind::Import => self.open_import(),
             Bind::Compare => self.open_compare(),
-            Bind::TxCommit => self.decide(TxChoice::Commit),
-            Bind::TxRollback => self.decide(TxChoice::Rollback),
-            Bind::TxUnknown => self.decide(TxChoice::Unknown),
+            Bind::TxCommit => self.decide(TxChoice::Commit, fx),
+            Bind::TxRollback => self.decide(TxChoice::Rollback, fx),
+            Bind::TxUnknown => self.decide(TxChoice::Unknown, fx),
             Bind::RestoreDraft => self.restore_draft(),
             Bind::Close
             | Bind::Submit
@@ -129,30 +92,28 @@ impl App {
             | Bind::Resend
             | Bind::RateUp
             | Bind::RateDown
-            | Bind::CopyTable => None,
+            | Bind::CopyTable => {}
         }
     }
 
-    pub(super) fn set_mode(&mut self, mode: Mode) -> Option<Effect> {
+    pub(super) fn set_mode(&mut self, mode: Mode) {
         self.mode = mode;
         // A type may not go in every mode (a transaction is sync).
         self.composer
             .validate_kind(mode, self.max_message_bytes(), self.now);
-        None
     }
 
-    pub(super) fn copy(&mut self, id: Option<String>) -> Option<Effect> {
+    pub(super) fn copy(&mut self, id: Option<String>, fx: &mut Effects) {
         match id {
             Some(id) => {
                 self.notice(Level::Info, format!("copied msgId {id}"));
-                Some(Effect::Copy(id))
+                fx.push_back(Effect::Copy(id));
             }
             None => {
                 self.notice(
                     Level::Warn,
                     "no msgId here (only acknowledged sends have one)",
                 );
-                None
             }
         }
     }

@@ -1,10 +1,13 @@
 //! The producer's lifecycle as the App sees it: the active profile,
 //! switching to another (drain the old producer, then start the new one),
-//! and quitting (wait for what is in flight, or leave at once).
+//! quitting (wait for what is in flight, or leave at once), and ending on a
+//! terminating signal or a lost terminal.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Local};
 
-use super::{App, Effect, Level, Overlay, line_input};
+use super::{App, Effect, Effects, Level, Overlay, line_input};
 use crate::console::keymap::{Bind, Context};
 use crate::console::stats::Rate;
 use rmq_engine::ledger::Ledger;
@@ -19,6 +22,11 @@ pub struct Switching {
     pub to: usize,
     pub since: DateTime<Local>,
 }
+
+/// After a terminating signal: the producer's grace (at most), and how much
+/// longer the console waits for its final report.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+const SIGNAL_SLACK: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quitting {
@@ -40,25 +48,27 @@ impl App {
     /// The picker's Enter. A different usable profile starts a switch: the
     /// old producer is told to shut down and the new one starts once it has
     /// reported `Stopped` (see `finish_switch`).
-    pub(super) fn choose_profile(&mut self, i: usize) -> Option<Effect> {
-        let c = self.profiles.get(i)?;
+    pub(super) fn choose_profile(&mut self, i: usize, fx: &mut Effects) {
+        let Some(c) = self.profiles.get(i) else {
+            return;
+        };
         let name = c.name.clone();
         if let Err(e) = &c.settings {
             // The picker stays open so another profile can be chosen.
             self.notice(Level::Error, format!("cannot switch to {name}: {e}"));
-            return None;
+            return;
         }
         if self.quitting.is_some() {
-            return None;
+            return;
         }
         if self.switching.is_some() {
             self.notice(Level::Warn, "a profile switch is already under way");
-            return None;
+            return;
         }
         self.overlay = Overlay::None;
         if i == self.current {
             self.notice(Level::Info, format!("already on profile {name}"));
-            return None;
+            return;
         }
         self.switching = Some(Switching {
             to: i,
@@ -66,7 +76,8 @@ impl App {
         });
         if !self.producer_alive {
             // Nothing to drain.
-            return self.finish_switch(None);
+            self.finish_switch(None, fx);
+            return;
         }
         let waiting = self.in_flight_total();
         let mut text = format!("switching to {name}…");
@@ -78,16 +89,18 @@ impl App {
             ));
         }
         self.notice(Level::Info, text);
-        Some(Effect::Submit(ProducerCommand::Shutdown {
+        fx.push_back(Effect::Submit(ProducerCommand::Shutdown {
             grace: self.grace(),
-        }))
+        }));
     }
 
     /// The old producer is gone (`unresolved` from its `Stopped`, or `None`
     /// when it never reported): adopt the new profile and ask the loop to
     /// start its producer.
-    pub(super) fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>) -> Option<Effect> {
-        let sw = self.switching.take()?;
+    pub(super) fn finish_switch(&mut self, unresolved: Option<Vec<(Seq, Mode)>>, fx: &mut Effects) {
+        let Some(sw) = self.switching.take() else {
+            return;
+        };
         let old = self.profile().name.clone();
         let lost = match &unresolved {
             Some(list) if !list.is_empty() => {
@@ -141,13 +154,13 @@ impl App {
         let text = format!("switched to profile {}", self.profile().name);
         self.push_note(text.clone());
         self.notice(Level::Info, text);
-        Some(Effect::StartProducer)
+        fx.push_back(Effect::StartProducer);
     }
 
-    pub(super) fn quit(&mut self) -> Option<Effect> {
+    pub(super) fn quit(&mut self, fx: &mut Effects) {
         if self.quitting.is_some() || !self.producer_alive {
             self.should_exit = true;
-            return None;
+            return;
         }
         self.overlay = Overlay::None;
         let waiting = self.in_flight_total();
@@ -170,18 +183,60 @@ impl App {
                 ),
             );
         }
-        Some(Effect::Submit(ProducerCommand::Shutdown {
+        fx.push_back(Effect::Submit(ProducerCommand::Shutdown {
             grace: self.grace(),
-        }))
+        }));
+    }
+
+    /// Whether the console is on its way out (`q`, or a terminating
+    /// signal): the old producer's end then ends the console instead of
+    /// finishing a profile switch.
+    pub(super) fn leaving(&self) -> bool {
+        self.quitting.is_some() || self.signalled
+    }
+
+    /// A terminating signal ends the console as `q` then `q` would: the
+    /// producer is shut down with a short grace (nobody may be watching any
+    /// more) and its report awaited, until a deadline; a second signal
+    /// quits at once.
+    pub(super) fn on_signal(&mut self, sig: &'static str, fx: &mut Effects) {
+        if self.signalled {
+            tracing::warn!("{sig} again: quitting now");
+            self.should_exit = true;
+            return;
+        }
+        self.signalled = true;
+        let grace = self.grace().min(SIGNAL_GRACE);
+        tracing::warn!("{sig}: shutting down (grace {grace:?})");
+        self.warn(format!("{sig}: shutting down"));
+        if !self.producer_alive {
+            // Stopped or dead already: there is no report to wait for.
+            self.should_exit = true;
+            return;
+        }
+        fx.push_back(Effect::SignalDeadline(grace + SIGNAL_SLACK));
+        fx.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
+    }
+
+    /// The terminal could not be drawn on. After a signal that is expected
+    /// (a hangup takes the terminal) and the orderly end goes on without a
+    /// screen; otherwise there is no way to go on, and the run fails.
+    pub(super) fn terminal_lost(&mut self, why: String, fx: &mut Effects) {
+        if self.signalled {
+            tracing::debug!("drawing after a signal: {why}");
+        } else {
+            fx.push_back(Effect::Fail(format!("drawing: {why}")));
+        }
     }
 
     /// The producer task ended without `Stopped` (panic or abort).
-    pub(super) fn producer_died(&mut self, why: String) -> Option<Effect> {
-        if self.switching.is_some() && self.quitting.is_none() {
+    pub(super) fn producer_died(&mut self, why: String, fx: &mut Effects) {
+        if self.switching.is_some() && !self.leaving() {
             // It was being shut down anyway; what it left in flight is
             // unresolved, and the new profile starts.
             tracing::warn!("old producer ended without Stopped: {why}");
-            return self.finish_switch(None);
+            self.finish_switch(None, fx);
+            return;
         }
         self.producer_alive = false;
         self.connection = Connection::Failed(why.clone());
@@ -195,9 +250,8 @@ impl App {
             Level::Error,
             format!("producer task died: {why} — {key} restarts it"),
         );
-        if self.quitting.is_some() {
+        if self.leaving() {
             self.should_exit = true;
         }
-        None
     }
 }

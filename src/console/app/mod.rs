@@ -1,7 +1,9 @@
 //! The console's whole state and its one transition function,
-//! `App::update(Action) -> Option<Effect>`. Pure: no terminal, no clock, no
-//! channels; the run loop feeds it actions (keys, producer events, ticks) and
-//! carries out the effects it returns. Each job lives in its own module.
+//! `App::update(action, &mut effects)`. Pure: no terminal, no clock, no
+//! channels; the run loop feeds it actions (keys, producer events, ticks,
+//! signals, resizes, the answers of work done off the loop), carries out
+//! the effects it pushes onto the loop's queue, in order, and stops when it
+//! asks to exit. Each job lives in its own module.
 
 mod compare;
 mod composer;
@@ -19,7 +21,7 @@ mod transactions;
 
 pub use transactions::{TxState, TypedRows};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +92,15 @@ pub enum Action {
         path: String,
         parsed: Result<rmq_journal::replay::Parsed, String>,
     },
+    /// A terminating signal arrived (SIGHUP, SIGTERM, SIGQUIT, SIGINT).
+    Signal(&'static str),
+    /// The shutdown a signal started has run to its deadline
+    /// (`Effect::SignalDeadline`).
+    SignalDeadline,
+    /// The terminal changed size.
+    Resize,
+    /// Drawing failed (why): the terminal is gone.
+    TerminalLost(String),
 }
 
 /// What the loop must do for the App.
@@ -106,26 +117,42 @@ pub enum Effect {
     Journal(Box<rmq_journal::Entry>),
     /// Read the journal and answer with `Action::HistoryLoaded`.
     LoadHistory,
-    /// Several effects, applied in order.
-    Many(Vec<Effect>),
-    /// Write these results as JSON Lines and CSV files.
+    /// Write these results as JSON Lines and CSV files (off the loop);
+    /// answer with `Action::Exported`.
     Export(Vec<rmq_journal::Entry>),
     /// Read and validate a replay file; answer with `Action::ImportLoaded`.
     ReadImport {
         path: String,
         max_body: usize,
     },
+    /// Answer with `Action::SignalDeadline` once this long has passed.
+    SignalDeadline(Duration),
+    /// End the run with this error.
+    Fail(String),
 }
 
 impl Effect {
-    /// `first` then `then`, as one effect where there are two.
-    pub fn both(first: Option<Effect>, then: Option<Effect>) -> Option<Effect> {
-        match (first, then) {
-            (Some(a), Some(b)) => Some(Effect::Many(vec![a, b])),
-            (a, b) => a.or(b),
-        }
+    /// Whether the loop still carries this out once the App has asked to
+    /// exit: what records the session (a journal entry, a copy the operator
+    /// asked for), the producer's shutdown and a failure. The rest would
+    /// start work nobody is left to see: a send to a producer that has
+    /// stopped, a new producer, a read.
+    pub fn outlasts_exit(&self) -> bool {
+        matches!(
+            self,
+            Effect::Journal(_)
+                | Effect::Copy(_)
+                | Effect::Submit(ProducerCommand::Shutdown { .. })
+                | Effect::Fail(_)
+        )
     }
 }
+
+/// What `update` asks of the loop, in the order asked. One flat queue for a
+/// whole wake-up: the loop applies it from the front until it is empty, and
+/// what an effect feeds back into `update` joins the back. Flat, so that no
+/// effect travels inside another where a filter could drop both.
+pub type Effects = VecDeque<Effect>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -198,11 +225,15 @@ pub struct App {
 
     pub quitting: Option<Quitting>,
     pub switching: Option<Switching>,
-    pub should_exit: bool,
+    /// A terminating signal has arrived: the console is ending (see
+    /// `lifecycle`).
+    signalled: bool,
+    /// Set when the console should end; the loop stops once it is.
+    should_exit: bool,
     /// From `Stopped`; `None` if the producer never reported.
     pub unresolved: Option<Vec<(Seq, Mode)>>,
     /// Set by `update` when the screen must be redrawn.
-    pub dirty: bool,
+    dirty: bool,
     /// The last (or running) comparison of the modes.
     pub compare: Option<rmq_engine::compare::Driver>,
     /// Transactions' states and delayed rows' countdown.
@@ -248,6 +279,7 @@ impl App {
             offered: None,
             quitting: None,
             switching: None,
+            signalled: false,
             should_exit: false,
             unresolved: None,
             dirty: true,
@@ -308,6 +340,22 @@ impl App {
                 | Context::ImportPath
                 | Context::CompareForm
         )
+    }
+
+    /// Whether the console should end now (the loop stops).
+    pub fn exit_requested(&self) -> bool {
+        self.should_exit
+    }
+
+    /// Whether something visible changed since the last frame.
+    pub fn needs_draw(&self) -> bool {
+        self.dirty
+    }
+
+    /// The loop has drawn the App as it is (or tried to, on a terminal
+    /// that has gone).
+    pub fn drawn(&mut self) {
+        self.dirty = false;
     }
 
     /// The active profile.
@@ -373,7 +421,8 @@ impl App {
         });
     }
 
-    pub fn update(&mut self, action: Action) -> Option<Effect> {
+    /// Folds one action in; pushes what the loop must do onto `fx`.
+    pub fn update(&mut self, action: Action, fx: &mut Effects) {
         if let Action::Tick(now) = action {
             let before = self.clock_view();
             self.now = now;
@@ -388,7 +437,7 @@ impl App {
                 self.should_exit = true;
                 self.dirty = true;
             }
-            if self.quitting.is_none()
+            if !self.leaving()
                 && let Some(sw) = &self.switching
                 && (now - sw.since).to_std().unwrap_or_default()
                     > self.grace() + Duration::from_secs(2)
@@ -396,33 +445,32 @@ impl App {
                 // Same for a switch: the new profile must not wait forever
                 // on a stuck old producer.
                 self.dirty = true;
-                return self.finish_switch(None);
+                self.finish_switch(None, fx);
+                return;
             }
-            let paced = self.pace();
-            if paced.is_some() {
+            let asked = fx.len();
+            self.pace(fx);
+            if fx.len() > asked {
                 self.dirty = true;
             }
-            return paced;
+            return;
         }
         self.dirty = true;
         match action {
-            Action::Tick(_) => None,
-            Action::Key(bind) => self.on_key(bind),
-            Action::Edit(input) => {
-                self.on_edit(input);
-                None
-            }
+            Action::Tick(_) => {}
+            Action::Key(bind) => self.on_key(bind, fx),
+            Action::Edit(input) => self.on_edit(input),
             Action::Producer(ev) => {
                 let comparing = self.compare_running();
                 let next = self.compare_event(&ev);
-                let effect = self.on_event(ev);
+                self.on_event(ev, fx);
                 if comparing && !self.compare_running() {
                     // After the event's own notice, which this one outranks.
                     self.compare_ended();
                 }
-                // Both: the event's own effect (its journal entry, say)
-                // must not crowd out the comparison's next burst.
-                Effect::both(effect, next)
+                // After the event's own effect (its journal entry, say),
+                // each in the queue on its own.
+                fx.extend(next);
             }
             Action::SubmitFailed {
                 first_seq,
@@ -434,61 +482,49 @@ impl App {
                 if burst.is_some() {
                     self.compare_lost(burst);
                 }
-                self.submit_failed(first_seq, count, mode, burst, error)
+                self.submit_failed(first_seq, count, mode, burst, error, fx);
             }
             Action::ProducerDied(why) => {
                 self.compare_lost(None);
-                self.producer_died(why)
+                self.producer_died(why, fx);
             }
             Action::ProducerRestarted => {
                 self.producer_alive = true;
                 self.connection = Connection::Starting;
                 self.producer_started = Some(self.now);
                 self.notice(Level::Info, "producer restarted");
-                None
             }
             Action::FocusPane(f) => {
                 if matches!(self.overlay, Overlay::None) {
                     self.focus = f;
                 }
-                None
             }
-            Action::Wheel(n) => {
-                self.scroll(n as i64);
-                None
-            }
+            Action::Wheel(n) => self.scroll(n as i64),
             Action::SelectLine(i) => {
                 if matches!(self.overlay, Overlay::None) && i < self.log.shown().len() {
                     self.focus = Focus::Log;
                     self.selected = i;
                 }
-                None
             }
-            Action::Paste(text) => {
-                self.on_paste(&text);
-                None
-            }
+            Action::Paste(text) => self.on_paste(&text),
             Action::HistoryLoaded { records, warnings } => {
                 self.history_loaded(records, warnings);
-                None
             }
-            Action::ImportLoaded { path, parsed } => {
-                self.import_loaded(&path, parsed);
-                None
-            }
-            Action::Exported(Ok(text)) => {
-                self.notice(Level::Info, text);
-                None
-            }
-            Action::Exported(Err(text)) => {
-                self.notice(Level::Error, text);
-                None
-            }
+            Action::ImportLoaded { path, parsed } => self.import_loaded(&path, parsed),
+            Action::Exported(Ok(text)) => self.notice(Level::Info, text),
+            Action::Exported(Err(text)) => self.notice(Level::Error, text),
             Action::JournalProblem(text) => {
                 self.push_note(text.clone());
                 self.notice(Level::Warn, text);
-                None
             }
+            Action::Signal(sig) => self.on_signal(sig, fx),
+            Action::SignalDeadline => {
+                tracing::warn!("the producer did not report within its grace; quitting");
+                self.should_exit = true;
+            }
+            // Drawn again at the new size.
+            Action::Resize => {}
+            Action::TerminalLost(why) => self.terminal_lost(why, fx),
         }
     }
 
@@ -500,7 +536,27 @@ impl App {
 }
 
 #[cfg(test)]
+impl App {
+    /// `update` with a queue of its own, for tests that look at what one
+    /// action asks for.
+    pub fn step(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = Effects::new();
+        self.update(action, &mut fx);
+        fx.into()
+    }
+}
+
+/// The effect an action asked for, if any; panics when it asked for more.
+#[cfg(test)]
+pub fn one(fx: Vec<Effect>) -> Option<Effect> {
+    assert!(fx.len() <= 1, "more than one effect: {fx:?}");
+    fx.into_iter().next()
+}
+
+#[cfg(test)]
 mod journal_tests;
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

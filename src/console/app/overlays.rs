@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{App, CompareForm, Effect, Level, LogEntry, RepeatForm, RepeatSpec};
+use super::{App, CompareForm, Effects, Level, LogEntry, RepeatForm, RepeatSpec};
 use crate::console::keymap::Bind;
 use rmq_model::message::{Draft, Mode};
 
@@ -66,100 +66,77 @@ pub enum Overlay {
 
 impl App {
     /// Sends what the confirmation box holds.
-    pub(super) fn confirmed(&mut self) -> Option<Effect> {
-        match std::mem::replace(&mut self.overlay, Overlay::None) {
-            Overlay::Confirm(c) => {
-                self.remember_draft(&c.pending.draft);
-                self.emit(c.pending)
-            }
-            _ => None,
+    pub(super) fn confirmed(&mut self, fx: &mut Effects) {
+        if let Overlay::Confirm(c) = std::mem::replace(&mut self.overlay, Overlay::None) {
+            self.remember_draft(&c.pending.draft);
+            self.emit(c.pending, fx);
         }
     }
 
-    /// A key while an overlay is open: `Some` with what it did (the overlay
-    /// owns the keyboard, so keys it does not use do nothing), `None` when
-    /// no overlay is open. Ctrl-C quits from anywhere.
-    pub(super) fn overlay_key(&mut self, bind: Bind) -> Option<Option<Effect>> {
+    /// A key while an overlay is open: `true` when one is (it owns the
+    /// keyboard, so keys it does not use do nothing), `false` when no
+    /// overlay is open. Ctrl-C quits from anywhere.
+    pub(super) fn overlay_key(&mut self, bind: Bind, fx: &mut Effects) -> bool {
         let last_profile = self.profiles.len().saturating_sub(1);
         match (&mut self.overlay, bind) {
-            (_, Bind::QuitNow) => Some(self.quit()),
-            (Overlay::CompareForm(_) | Overlay::Compare, _) => Some(self.compare_key(bind)),
-            (Overlay::Help, Bind::Close) => {
-                self.overlay = Overlay::None;
-                Some(None)
-            }
-            (Overlay::Help, _) => Some(None),
-            (Overlay::Detail { .. }, Bind::Close) => {
-                self.overlay = Overlay::None;
-                Some(None)
-            }
+            (_, Bind::QuitNow) => self.quit(fx),
+            (Overlay::CompareForm(_) | Overlay::Compare, _) => self.compare_key(bind, fx),
+            (Overlay::Help, Bind::Close) => self.overlay = Overlay::None,
+            (Overlay::Help, _) => {}
+            (Overlay::Detail { .. }, Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Detail { scroll, .. }, Bind::ScrollDown) => {
                 *scroll = scroll.saturating_add(1);
-                Some(None)
             }
             (Overlay::Detail { scroll, .. }, Bind::ScrollUp) => {
                 *scroll = scroll.saturating_sub(1);
-                Some(None)
             }
             (Overlay::Detail { entry, .. }, Bind::CopyMsgId) => {
                 let id = entry.msg_id().map(str::to_string);
-                Some(self.copy(id))
+                self.copy(id, fx);
             }
-            (Overlay::Detail { .. }, _) => Some(None),
-            (Overlay::Repeat(_), Bind::Close) => {
-                self.overlay = Overlay::None;
-                Some(None)
-            }
+            (Overlay::Detail { .. }, _) => {}
+            (Overlay::Repeat(_), Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Repeat(form), Bind::FocusNext | Bind::FocusPrev) => {
                 form.step(bind == Bind::FocusNext);
-                Some(None)
             }
-            (Overlay::Repeat(form), Bind::Submit | Bind::Send) => {
-                let Some(spec) = form.validate() else {
-                    self.notice(Level::Warn, "fix the repeat form first");
-                    return Some(None);
-                };
-                Some(self.start_send(Some(spec)))
-            }
-            (Overlay::Repeat(_), _) => Some(None),
-            (Overlay::Confirm(c), Bind::Yes) if c.typed.is_none() => Some(self.confirmed()),
+            (Overlay::Repeat(form), Bind::Submit | Bind::Send) => match form.validate() {
+                Some(spec) => self.start_send(Some(spec), fx),
+                None => self.notice(Level::Warn, "fix the repeat form first"),
+            },
+            (Overlay::Repeat(_), _) => {}
+            (Overlay::Confirm(c), Bind::Yes) if c.typed.is_none() => self.confirmed(fx),
             (Overlay::Confirm(c), Bind::Submit) if c.typed.is_some() => {
                 if c.topic_matches() {
-                    return Some(self.confirmed());
+                    self.confirmed(fx);
+                } else {
+                    let topic = c.pending.draft.topic.clone();
+                    self.notice(
+                        Level::Warn,
+                        format!("type the topic exactly ({topic}) to start the burst"),
+                    );
                 }
-                let topic = c.pending.draft.topic.clone();
-                self.notice(
-                    Level::Warn,
-                    format!("type the topic exactly ({topic}) to start the burst"),
-                );
-                Some(None)
             }
             (Overlay::Confirm(_), Bind::No | Bind::Close) => {
                 self.overlay = Overlay::None;
                 self.notice(Level::Info, "not sent");
-                Some(None)
             }
-            (Overlay::Confirm(_), _) => Some(None),
-            (Overlay::Picker { .. }, Bind::Close) => {
-                self.overlay = Overlay::None;
-                Some(None)
-            }
+            (Overlay::Confirm(_), _) => {}
+            (Overlay::Picker { .. }, Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Picker { cursor }, Bind::ScrollDown) => {
                 *cursor = (*cursor + 1).min(last_profile);
-                Some(None)
             }
             (Overlay::Picker { cursor }, Bind::ScrollUp) => {
                 *cursor = cursor.saturating_sub(1);
-                Some(None)
             }
             (Overlay::Picker { cursor }, Bind::Submit) => {
                 let i = *cursor;
-                Some(self.choose_profile(i))
+                self.choose_profile(i, fx);
             }
-            (Overlay::Picker { .. }, _) => Some(None),
-            (Overlay::History(_), _) => Some(self.history_key(bind)),
-            (Overlay::Import(_), _) => Some(self.import_key(bind)),
-            (Overlay::None, _) => None,
+            (Overlay::Picker { .. }, _) => {}
+            (Overlay::History(_), _) => self.history_key(bind, fx),
+            (Overlay::Import(_), _) => self.import_key(bind, fx),
+            (Overlay::None, _) => return false,
         }
+        true
     }
 }

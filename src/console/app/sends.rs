@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::{
-    App, Confirm, Effect, EntryKind, Focus, Level, LogEntry, Overlay, PendingSend, RepeatSpec,
+    App, Confirm, Effect, Effects, EntryKind, Focus, Level, LogEntry, Overlay, PendingSend,
+    RepeatSpec,
 };
 use crate::console::keymap::{Bind, Context};
 use rmq_engine::producer::{BurstSpec, ProducerCommand, SubmitError};
@@ -20,10 +21,10 @@ pub struct BurstState {
 
 impl App {
     /// Validates and either asks for confirmation or emits the command.
-    pub(super) fn start_send(&mut self, repeat: Option<RepeatSpec>) -> Option<Effect> {
+    pub(super) fn start_send(&mut self, repeat: Option<RepeatSpec>, fx: &mut Effects) {
         if self.quitting.is_some() {
             self.notice(Level::Warn, "quitting; no new sends");
-            return None;
+            return;
         }
         if !self.producer_alive {
             let key = self.key_for(Bind::RestartProducer);
@@ -31,7 +32,7 @@ impl App {
                 Level::Error,
                 format!("the producer is not running; {key} restarts it"),
             );
-            return None;
+            return;
         }
         if let Some(sw) = &self.switching {
             let to = self.profiles[sw.to].name.clone();
@@ -39,7 +40,7 @@ impl App {
                 Level::Warn,
                 format!("switching to {to}; send again once it has started"),
             );
-            return None;
+            return;
         }
         if repeat.is_some() && self.burst.is_some() {
             let key = self
@@ -50,7 +51,7 @@ impl App {
                 Level::Warn,
                 format!("a burst is already running ({key} cancels it)"),
             );
-            return None;
+            return;
         }
         self.composer.validate(self.max_message_bytes());
         self.composer
@@ -67,7 +68,7 @@ impl App {
                 .collect();
             problems.truncate(2);
             self.notice(Level::Error, format!("not sent — {}", problems.join("; ")));
-            return None;
+            return;
         };
         let pending = PendingSend {
             mode: self.mode,
@@ -77,14 +78,14 @@ impl App {
         if self.profile().protected {
             let typed = pending.repeat.is_some().then(String::new);
             self.overlay = Overlay::Confirm(Confirm { pending, typed });
-            return None;
+            return;
         }
         self.overlay = Overlay::None;
         self.remember_draft(&pending.draft);
-        self.emit(pending)
+        self.emit(pending, fx);
     }
 
-    pub(super) fn emit(&mut self, p: PendingSend) -> Option<Effect> {
+    pub(super) fn emit(&mut self, p: PendingSend, fx: &mut Effects) {
         let seq = self.next_seq;
         self.next_seq += p.count();
         match p.repeat {
@@ -97,11 +98,11 @@ impl App {
                 self.in_flight.insert(seq, p.draft.clone());
                 self.push_accepted(seq, p.mode, p.draft.clone());
                 self.notice = None;
-                Some(Effect::Submit(ProducerCommand::Send {
+                fx.push_back(Effect::Submit(ProducerCommand::Send {
                     seq,
                     mode: p.mode,
                     draft: p.draft,
-                }))
+                }));
             }
             Some(r) => {
                 let id = self.next_burst_id;
@@ -115,7 +116,7 @@ impl App {
                     Level::Info,
                     format!("burst #{id}: {} × {}", r.count, p.mode.label()),
                 );
-                Some(Effect::Submit(ProducerCommand::Burst(BurstSpec {
+                fx.push_back(Effect::Submit(ProducerCommand::Burst(BurstSpec {
                     id,
                     mode: p.mode,
                     draft: p.draft,
@@ -125,12 +126,12 @@ impl App {
                     first_seq: seq,
                     // One-way has no other evidence of delivery.
                     verify: p.mode == Mode::Oneway,
-                })))
+                })));
             }
         }
     }
 
-    pub(super) fn on_event(&mut self, ev: ProducerEvent) -> Option<Effect> {
+    pub(super) fn on_event(&mut self, ev: ProducerEvent, fx: &mut Effects) {
         match ev {
             ProducerEvent::Connection(c) => {
                 if c == Connection::Starting {
@@ -146,7 +147,7 @@ impl App {
             }
             ProducerEvent::Queued { seq, mode, at } => {
                 if self.ledger.queued(seq, mode).is_err() {
-                    return None;
+                    return;
                 }
                 let draft = self.in_flight.get(&seq).cloned();
                 self.push(LogEntry {
@@ -165,7 +166,7 @@ impl App {
                 at,
             } => {
                 if self.ledger.submitted(seq, mode).is_err() {
-                    return None;
+                    return;
                 }
                 self.rates[mode.index()].record(at.timestamp());
                 self.rate.record(at.timestamp());
@@ -179,7 +180,7 @@ impl App {
                     profile: self.profile().name.clone(),
                 });
             }
-            ProducerEvent::Completed(c) => return self.on_completed(c),
+            ProducerEvent::Completed(c) => self.on_completed(c, fx),
             ProducerEvent::BurstProgress {
                 id,
                 submitted,
@@ -240,7 +241,7 @@ impl App {
                 self.connection = Connection::Stopped;
                 self.producer_alive = false;
                 let switching = self.switching.is_some();
-                if self.quitting.is_some() {
+                if self.leaving() {
                     self.should_exit = true;
                 } else if !switching {
                     let key = self.key_for(Bind::RestartProducer);
@@ -253,20 +254,20 @@ impl App {
                 for (seq, _) in self.ledger.end_open() {
                     self.in_flight.remove(&seq);
                 }
-                if switching && self.quitting.is_none() {
-                    return self.finish_switch(Some(unresolved));
+                if switching && !self.leaving() {
+                    self.finish_switch(Some(unresolved), fx);
+                } else {
+                    self.unresolved = Some(unresolved);
                 }
-                self.unresolved = Some(unresolved);
             }
         }
-        None
     }
 
-    pub(super) fn on_completed(&mut self, c: Completion) -> Option<Effect> {
+    pub(super) fn on_completed(&mut self, c: Completion, fx: &mut Effects) {
         if self.ledger.complete(&c).is_err() {
             // A second outcome for one send: logged by the ledger, shown
             // nowhere.
-            return None;
+            return;
         }
         let draft = self.in_flight.remove(&c.seq);
         if let Some(d) = &draft {
@@ -296,7 +297,7 @@ impl App {
             draft,
             profile: self.profile().name.clone(),
         });
-        journal.map(|e| Effect::Journal(Box::new(e)))
+        fx.extend(journal.map(|e| Effect::Journal(Box::new(e))));
     }
 
     /// What the journal keeps of a completed send; `None` when the active
@@ -331,16 +332,20 @@ impl App {
         mode: Option<Mode>,
         burst: Option<u64>,
         error: SubmitError,
-    ) -> Option<Effect> {
+        fx: &mut Effects,
+    ) {
         if self.quitting.is_some() {
             // Shutdown could not be delivered: nothing to wait for.
             self.should_exit = true;
-            return None;
+            return;
         }
-        if self.switching.is_some() && error == SubmitError::Closed {
+        if self.switching.is_some() && error == SubmitError::Closed && !self.signalled {
             // The old producer has ended already (its Shutdown or a cancel
-            // found the channel closed): start the new one.
-            return self.finish_switch(None);
+            // found the channel closed): start the new one. Not when a
+            // signal is ending the console: its deadline, or the task's
+            // end, ends it instead.
+            self.finish_switch(None, fx);
+            return;
         }
         if let Some(seq) = first_seq {
             if burst.is_none() {
@@ -368,6 +373,5 @@ impl App {
             self.burst = None;
         }
         self.notice(Level::Error, format!("not sent: {error}"));
-        None
     }
 }

@@ -24,7 +24,7 @@ fn ready_app() -> App {
 fn typ(app: &mut App, text: &str) {
     for c in text.chars() {
         let key = if c == '\n' { Key::Enter } else { Key::Char(c) };
-        app.update(Action::Edit(Input {
+        app.step(Action::Edit(Input {
             key,
             ..Default::default()
         }));
@@ -42,7 +42,7 @@ fn key(app: &mut App, b: Bind) -> Option<Effect> {
         b.name(),
         ctx.label()
     );
-    app.update(Action::Key(b))
+    one(app.step(Action::Key(b)))
 }
 
 fn sent(e: Option<Effect>) -> (Seq, Mode, Arc<Draft>) {
@@ -95,7 +95,7 @@ fn mode_select_and_focus_cycle() {
     assert_eq!(app.focus, Focus::Topic, "Tab wraps around");
     key(&mut app, Bind::FocusPrev);
     assert_eq!(app.focus, Focus::Log);
-    app.update(Action::FocusPane(Focus::Body));
+    app.step(Action::FocusPane(Focus::Body));
     assert_eq!(app.focus, Focus::Body);
 }
 
@@ -150,7 +150,7 @@ fn invalid_fields_block_send_and_keep_the_draft() {
     // Fix the props only: reserved key still reported.
     app.composer.props = TextArea::new(vec!["KEYS=x".into()]);
     typ(&mut app, "");
-    app.update(Action::Edit(Input {
+    app.step(Action::Edit(Input {
         key: Key::End,
         ..Default::default()
     }));
@@ -175,7 +175,7 @@ fn body_over_the_limit_is_refused() {
 fn events_update_the_counters() {
     let mut app = empty_app();
     let ev = |app: &mut App, e| {
-        app.update(Action::Producer(e));
+        app.step(Action::Producer(e));
     };
     ev(
         &mut app,
@@ -235,7 +235,7 @@ fn events_update_the_counters() {
 #[test]
 fn failure_before_submit_counts_once() {
     let mut app = empty_app();
-    app.update(Action::Producer(ProducerEvent::Submitted {
+    app.step(Action::Producer(ProducerEvent::Submitted {
         seq: 1,
         mode: Mode::Sync,
         draft: Arc::new(Draft::default()),
@@ -245,15 +245,15 @@ fn failure_before_submit_counts_once() {
         reason: "producer is not running".into(),
         code: None,
     });
-    app.update(Action::Producer(completion(2, Mode::Sync, refused)));
+    app.step(Action::Producer(completion(2, Mode::Sync, refused)));
     let s = app.stats(Mode::Sync);
     assert_eq!((s.sent(), s.failed, s.in_flight), (2, 1, 1));
-    app.update(Action::Producer(completion(
+    app.step(Action::Producer(completion(
         1,
         Mode::Sync,
         Outcome::Unresolved,
     )));
-    app.update(Action::Producer(ProducerEvent::Stopped {
+    app.step(Action::Producer(ProducerEvent::Stopped {
         unresolved: vec![(1, Mode::Sync)],
     }));
     let s = app.stats(Mode::Sync);
@@ -269,7 +269,7 @@ fn ring_buffer_keeps_capacity_and_the_selected_line() {
     let mut app = empty_app();
     app.log = ResultsLog::new(3);
     for seq in 1..=5 {
-        app.update(Action::Producer(ProducerEvent::Queued {
+        app.step(Action::Producer(ProducerEvent::Queued {
             seq,
             mode: Mode::Async,
             at: t0(),
@@ -284,7 +284,7 @@ fn ring_buffer_keeps_capacity_and_the_selected_line() {
     assert_eq!(app.selected, 2, "clamped at the oldest line");
     key(&mut app, Bind::ScrollUp);
     assert_eq!(app.selected_entry().unwrap().seq, 4);
-    app.update(Action::Producer(ProducerEvent::Queued {
+    app.step(Action::Producer(ProducerEvent::Queued {
         seq: 6,
         mode: Mode::Async,
         at: t0(),
@@ -294,7 +294,7 @@ fn ring_buffer_keeps_capacity_and_the_selected_line() {
         4,
         "selection follows its line"
     );
-    app.update(Action::Wheel(-5));
+    app.step(Action::Wheel(-5));
     assert_eq!(app.selected, 0);
 }
 
@@ -346,14 +346,14 @@ fn a_send_has_one_row_that_changes_in_place() {
         (app.log.shown().len(), row(&app).kind),
         (1, EntryKind::Queued)
     );
-    app.update(Action::Producer(ProducerEvent::Submitted {
+    app.step(Action::Producer(ProducerEvent::Submitted {
         seq,
         mode: Mode::Async,
         draft: Arc::new(Draft::default()),
         at: t0(),
     }));
     assert_eq!(row(&app).kind, EntryKind::Submitted);
-    app.update(Action::Producer(ProducerEvent::Completed(Completion {
+    app.step(Action::Producer(ProducerEvent::Completed(Completion {
         seq,
         mode: Mode::Async,
         outcome: ok(),
@@ -412,7 +412,7 @@ fn repeat_form_validates_and_starts_a_burst() {
         Some(Effect::Submit(ProducerCommand::CancelBurst { id: 1 })) => {}
         other => panic!("{other:?}"),
     }
-    app.update(Action::Producer(ProducerEvent::BurstFinished {
+    app.step(Action::Producer(ProducerEvent::BurstFinished {
         id: 1,
         submitted: 2,
         cancelled: true,
@@ -423,7 +423,7 @@ fn repeat_form_validates_and_starts_a_burst() {
 #[test]
 fn oneway_landed_count_is_logged_and_shortfall_warned() {
     let mut app = ready_app();
-    app.update(Action::Producer(ProducerEvent::OnewayLanded {
+    app.step(Action::Producer(ProducerEvent::OnewayLanded {
         id: 3,
         topic: "T".into(),
         dispatched: 100,
@@ -439,7 +439,7 @@ fn oneway_landed_count_is_logged_and_shortfall_warned() {
         other => panic!("{other:?}"),
     }
     assert_eq!(app.notice.as_ref().map(|n| n.level), Some(Level::Warn));
-    app.update(Action::Producer(ProducerEvent::BurstFinished {
+    app.step(Action::Producer(ProducerEvent::BurstFinished {
         id: 3,
         submitted: 100,
         cancelled: false,
@@ -474,17 +474,17 @@ fn quit_with_sends_in_flight_waits_for_stopped() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(!app.should_exit);
+    assert!(!app.exit_requested());
     assert_eq!(app.context(), Context::Quitting);
     assert!(app.notice.as_ref().unwrap().text.contains("1 in-flight"));
     assert!(
         key(&mut app, Bind::Send).is_none(),
         "no sends while quitting"
     );
-    app.update(Action::Producer(ProducerEvent::Stopped {
+    app.step(Action::Producer(ProducerEvent::Stopped {
         unresolved: vec![(5, Mode::Async)],
     }));
-    assert!(app.should_exit);
+    assert!(app.exit_requested());
     assert_eq!(app.unresolved_count(), 1);
     assert_eq!(app.stats(Mode::Async).unresolved, 1);
 }
@@ -492,7 +492,7 @@ fn quit_with_sends_in_flight_waits_for_stopped() {
 #[test]
 fn producer_death_is_shown_and_restart_offered() {
     let mut app = busy_app();
-    app.update(Action::ProducerDied("panicked: boom".into()));
+    app.step(Action::ProducerDied("panicked: boom".into()));
     assert!(!app.producer_alive);
     assert!(app.notice.as_ref().unwrap().text.contains("Ctrl-R"));
     assert_eq!(app.stats(Mode::Async).unresolved, 1);
@@ -501,7 +501,7 @@ fn producer_death_is_shown_and_restart_offered() {
         key(&mut app, Bind::RestartProducer),
         Some(Effect::RestartProducer)
     ));
-    app.update(Action::ProducerRestarted);
+    app.step(Action::ProducerRestarted);
     assert!(app.producer_alive);
     assert!(matches!(key(&mut app, Bind::Send), Some(Effect::Submit(_))));
 }
@@ -510,7 +510,7 @@ fn producer_death_is_shown_and_restart_offered() {
 fn busy_channel_is_reported_not_waited_on() {
     let mut app = ready_app();
     let (seq, _, _) = sent(key(&mut app, Bind::Send));
-    app.update(Action::SubmitFailed {
+    app.step(Action::SubmitFailed {
         first_seq: Some(seq),
         count: 1,
         mode: Some(Mode::Sync),
@@ -585,17 +585,18 @@ fn switching_with_sends_in_flight_drains_the_old_producer_first() {
     assert_eq!(app.next_seq, 1);
     // The old producer reports its end; results keep the old profile.
     assert!(
-        app.update(Action::Producer(completion(
+        app.step(Action::Producer(completion(
             5,
             Mode::Async,
             Outcome::Unresolved
         )))
         // (only its journal record)
-        .is_none_or(|e| matches!(e, Effect::Journal(_)))
+        .iter()
+        .all(|e| matches!(e, Effect::Journal(_)))
     );
     assert_eq!(app.log.shown()[0].profile, "sandbox");
     assert!(matches!(
-        app.update(stopped(vec![(5, Mode::Async)])),
+        one(app.step(stopped(vec![(5, Mode::Async)]))),
         Some(Effect::StartProducer)
     ));
     assert!(app.switching.is_none());
@@ -640,7 +641,7 @@ fn idle_switch_still_shuts_down_and_adopts_protection_and_colour() {
         Some(Effect::Submit(ProducerCommand::Shutdown { .. }))
     ));
     assert!(matches!(
-        app.update(stopped(vec![])),
+        one(app.step(stopped(vec![]))),
         Some(Effect::StartProducer)
     ));
     assert_eq!(app.profile().name, "production");
@@ -666,12 +667,12 @@ fn a_stuck_old_producer_does_not_block_the_switch() {
     pick(&mut app, 0);
     key(&mut app, Bind::Submit);
     assert!(
-        app.update(Action::Tick(t0() + chrono::Duration::seconds(2)))
-            .is_none()
+        app.step(Action::Tick(t0() + chrono::Duration::seconds(2)))
+            .is_empty()
     );
     assert!(app.switching.is_some());
     assert!(matches!(
-        app.update(Action::Tick(t0() + chrono::Duration::seconds(6))),
+        one(app.step(Action::Tick(t0() + chrono::Duration::seconds(6)))),
         Some(Effect::StartProducer)
     ));
     assert_eq!(app.profile().name, "staging");
@@ -680,7 +681,7 @@ fn a_stuck_old_producer_does_not_block_the_switch() {
         other => panic!("{other:?}"),
     }
     // A dead producer has nothing to drain: the switch is immediate.
-    app.update(Action::ProducerDied("panicked: boom".into()));
+    app.step(Action::ProducerDied("panicked: boom".into()));
     pick(&mut app, 2);
     assert!(matches!(
         key(&mut app, Bind::Submit),
@@ -697,24 +698,24 @@ fn a_closed_channel_mid_switch_starts_the_new_producer() {
     key(&mut app, Bind::Submit);
     // A full channel is not an end: keep waiting for Stopped.
     assert!(
-        app.update(Action::SubmitFailed {
+        app.step(Action::SubmitFailed {
             first_seq: None,
             count: 0,
             mode: None,
             burst: None,
             error: SubmitError::Full,
         })
-        .is_none()
+        .is_empty()
     );
     assert!(app.switching.is_some());
     assert!(matches!(
-        app.update(Action::SubmitFailed {
+        one(app.step(Action::SubmitFailed {
             first_seq: None,
             count: 0,
             mode: None,
             burst: None,
             error: SubmitError::Closed,
-        }),
+        })),
         Some(Effect::StartProducer)
     ));
     assert_eq!(app.profile().name, "staging");
@@ -726,19 +727,19 @@ fn quitting_mid_switch_exits_instead_of_starting_the_new_producer() {
     pick(&mut app, 0);
     key(&mut app, Bind::Submit);
     key(&mut app, Bind::QuitNow);
-    assert!(app.update(stopped(vec![(5, Mode::Async)])).is_none());
-    assert!(app.should_exit);
+    assert!(app.step(stopped(vec![(5, Mode::Async)])).is_empty());
+    assert!(app.exit_requested());
     assert_eq!(app.unresolved_count(), 1);
 }
 
 #[test]
 fn idle_ticks_do_not_redraw() {
     let mut app = empty_app();
-    app.dirty = false;
-    app.update(Action::Tick(t0() + chrono::Duration::seconds(1)));
-    assert!(!app.dirty, "nothing visible changed");
-    app.update(Action::Tick(t0() + chrono::Duration::seconds(60)));
-    assert!(app.dirty, "the uptime minute changed");
+    app.drawn();
+    app.step(Action::Tick(t0() + chrono::Duration::seconds(1)));
+    assert!(!app.needs_draw(), "nothing visible changed");
+    app.step(Action::Tick(t0() + chrono::Duration::seconds(60)));
+    assert!(app.needs_draw(), "the uptime minute changed");
 }
 
 #[test]

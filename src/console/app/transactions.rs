@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Local};
 
-use super::{App, Effect, EntryKind, Level, LogEntry};
+use super::{App, Effect, Effects, EntryKind, Level, LogEntry};
 use rmq_engine::producer::ProducerCommand;
 use rmq_model::events::TxEvent;
 use rmq_model::message::{Completion, Outcome, Seq};
@@ -113,10 +113,10 @@ impl App {
     }
 
     /// `C` / `X` / `U` on the selected row.
-    pub(super) fn decide(&mut self, choice: TxChoice) -> Option<Effect> {
+    pub(super) fn decide(&mut self, choice: TxChoice, fx: &mut Effects) {
         let Some(seq) = self.selected_entry().map(|e| e.seq) else {
             self.notice(Level::Info, "no row selected");
-            return None;
+            return;
         };
         match self.typed.tx.get(&seq) {
             Some(TxState::Pending { .. })
@@ -128,15 +128,13 @@ impl App {
                     Level::Info,
                     format!("#{seq}: {choice} sent to the producer"),
                 );
-                Some(Effect::Submit(ProducerCommand::Decide { seq, choice }))
+                fx.push_back(Effect::Submit(ProducerCommand::Decide { seq, choice }));
             }
             Some(TxState::Decided { choice: was, .. }) => {
                 self.notice(Level::Warn, format!("#{seq} is already decided: {was}"));
-                None
             }
             None => {
                 self.notice(Level::Info, format!("#{seq} is not a pending transaction"));
-                None
             }
         }
     }

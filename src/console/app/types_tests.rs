@@ -26,16 +26,16 @@ fn ready_app() -> App {
 fn set_type(app: &mut App, spec: &str) {
     app.focus = Focus::Type;
     for c in spec.chars() {
-        app.update(Action::Edit(Input {
+        app.step(Action::Edit(Input {
             key: Key::Char(c),
             ..Default::default()
         }));
     }
-    app.update(Action::Key(Bind::LeaveField));
+    app.step(Action::Key(Bind::LeaveField));
 }
 
 fn ev(app: &mut App, e: ProducerEvent) {
-    app.update(Action::Producer(e));
+    app.step(Action::Producer(e));
 }
 
 fn tx(e: TxEvent) -> ProducerEvent {
@@ -47,7 +47,7 @@ fn the_type_row_builds_the_draft_type() {
     let mut app = ready_app();
     set_type(&mut app, "fifo order-7");
     assert!(!app.composer.errors.contains_key(&Focus::Type));
-    match app.update(Action::Key(Bind::QuickSend)) {
+    match one(app.step(Action::Key(Bind::QuickSend))) {
         Some(Effect::Submit(ProducerCommand::Send { draft, .. })) => assert_eq!(
             draft.kind,
             MessageType::Fifo {
@@ -63,7 +63,7 @@ fn a_refused_type_is_shown_beside_the_row_and_sends_nothing() {
     let mut app = ready_app();
     set_type(&mut app, "delay 19");
     assert!(app.composer.errors[&Focus::Type].contains("levels are 1 to 18"));
-    assert!(app.update(Action::Key(Bind::QuickSend)).is_none());
+    assert!(app.step(Action::Key(Bind::QuickSend)).is_empty());
     assert!(
         app.notice
             .as_ref()
@@ -75,9 +75,9 @@ fn a_refused_type_is_shown_beside_the_row_and_sends_nothing() {
     let mut app = ready_app();
     set_type(&mut app, "tx");
     assert!(!app.composer.errors.contains_key(&Focus::Type));
-    app.update(Action::Key(Bind::ModeAsync));
+    app.step(Action::Key(Bind::ModeAsync));
     assert!(app.composer.errors[&Focus::Type].contains("sent sync"));
-    assert!(app.update(Action::Key(Bind::QuickSend)).is_none());
+    assert!(app.step(Action::Key(Bind::QuickSend)).is_empty());
     // The draft is kept.
     assert_eq!(app.composer.kind_text.lines()[0], "tx");
 }
@@ -86,7 +86,7 @@ fn a_refused_type_is_shown_beside_the_row_and_sends_nothing() {
 fn a_batch_takes_one_sequence_number_per_message() {
     let mut app = ready_app();
     set_type(&mut app, "batch 10");
-    match app.update(Action::Key(Bind::QuickSend)) {
+    match one(app.step(Action::Key(Bind::QuickSend))) {
         Some(Effect::Submit(ProducerCommand::Send { seq, .. })) => assert_eq!(seq, 1),
         other => panic!("expected a send: {other:?}"),
     }
@@ -130,7 +130,7 @@ fn c_x_u_decide_the_selected_pending_transaction() {
         (Bind::TxUnknown, TxChoice::Unknown),
     ] {
         let mut app = pending_app();
-        match app.update(Action::Key(b)) {
+        match one(app.step(Action::Key(b))) {
             Some(Effect::Submit(ProducerCommand::Decide { seq: 1, choice: c })) => {
                 assert_eq!(c, choice)
             }
@@ -153,11 +153,11 @@ fn c_x_u_decide_the_selected_pending_transaction() {
     };
     decided(&mut app, TxChoice::Unknown);
     assert!(matches!(
-        app.update(Action::Key(Bind::TxCommit)),
+        one(app.step(Action::Key(Bind::TxCommit))),
         Some(Effect::Submit(ProducerCommand::Decide { seq: 1, .. }))
     ));
     decided(&mut app, TxChoice::Commit);
-    assert!(app.update(Action::Key(Bind::TxRollback)).is_none());
+    assert!(app.step(Action::Key(Bind::TxRollback)).is_empty());
     assert!(
         app.notice
             .as_ref()
@@ -181,7 +181,7 @@ fn c_on_a_row_that_is_not_a_transaction_says_so() {
     );
     app.selected = 0;
     assert_eq!(app.selected_entry().unwrap().seq, 2);
-    assert!(app.update(Action::Key(Bind::TxCommit)).is_none());
+    assert!(app.step(Action::Key(Bind::TxCommit)).is_empty());
     assert!(
         app.notice
             .as_ref()
@@ -218,7 +218,7 @@ fn a_check_back_is_a_row_of_its_own_with_its_answer() {
     app.focus = Focus::Log;
     app.selected = 0;
     assert!(matches!(
-        app.update(Action::Key(Bind::TxCommit)),
+        one(app.step(Action::Key(Bind::TxCommit))),
         Some(Effect::Submit(ProducerCommand::Decide {
             seq: 1,
             choice: TxChoice::Commit
@@ -266,9 +266,9 @@ fn a_delayed_row_keeps_the_clock_live_until_it_is_visible() {
         }),
     );
     assert!(app.counting_down());
-    app.dirty = false;
-    app.update(Action::Tick(t0() + chrono::Duration::seconds(4)));
-    assert!(app.dirty, "the countdown redraws every second");
-    app.update(Action::Tick(t0() + chrono::Duration::seconds(11)));
+    app.drawn();
+    app.step(Action::Tick(t0() + chrono::Duration::seconds(4)));
+    assert!(app.needs_draw(), "the countdown redraws every second");
+    app.step(Action::Tick(t0() + chrono::Duration::seconds(11)));
     assert!(!app.counting_down(), "visible after 10 s (level 3)");
 }

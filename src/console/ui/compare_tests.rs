@@ -21,7 +21,7 @@ fn viewing(modes_done: usize) -> App {
     let mut app = empty_app();
     app.compare = Some(sample_driver(modes_done));
     app.overlay = Overlay::Compare;
-    app.update(Action::Tick(t0()));
+    app.step(Action::Tick(t0()));
     app
 }
 
@@ -56,8 +56,8 @@ fn compare_form_80x24() {
 fn compare_form_protected_120x40() {
     let mut app = empty_app();
     app.current = 3;
-    app.update(Action::Key(Bind::Compare));
-    app.update(Action::Key(Bind::Submit));
+    app.step(Action::Key(Bind::Compare));
+    app.step(Action::Key(Bind::Submit));
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 

@@ -95,7 +95,7 @@ pub fn empty_app() -> App {
         t0() - chrono::Duration::seconds(7 * 60 + 5),
     );
     app.display_offset = Some(FixedOffset::east_opt(0).unwrap());
-    app.update(Action::Tick(t0()));
+    app.step(Action::Tick(t0()));
     app
 }
 
@@ -111,7 +111,7 @@ fn draft(key: &str) -> Arc<Draft> {
 }
 
 fn ev(app: &mut App, e: ProducerEvent) {
-    app.update(Action::Producer(e));
+    app.step(Action::Producer(e));
 }
 
 fn done(seq: u64, mode: Mode, outcome: Outcome, sub: i64, lat: i64) -> ProducerEvent {
@@ -177,8 +177,8 @@ pub fn busy_app() -> App {
     );
     ev(&mut app, submitted(5, Mode::Async, -200));
     app.composer.body = ratatui_textarea::TextArea::new(vec!["hello".into(), "world".into()]);
-    app.update(Action::Edit(ratatui_textarea::Input::default()));
-    app.update(Action::Tick(t0()));
+    app.step(Action::Edit(ratatui_textarea::Input::default()));
+    app.step(Action::Tick(t0()));
     app
 }
 
@@ -218,14 +218,14 @@ fn full_screen_empty_80x24() {
 fn pane_composer_with_errors() {
     let mut app = empty_app();
     for c in "!x".chars() {
-        app.update(Action::Edit(ratatui_textarea::Input {
+        app.step(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
         }));
     }
     app.focus = Focus::Props;
     for c in "KEYS=x".chars() {
-        app.update(Action::Edit(ratatui_textarea::Input {
+        app.step(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
         }));
@@ -251,7 +251,7 @@ fn pane_mode_bar() {
 fn pane_results() {
     let mut app = busy_app();
     app.focus = Focus::Log;
-    app.update(Action::Key(Bind::ScrollDown));
+    app.step(Action::Key(Bind::ScrollDown));
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(120, 9, |f, a| super::results::render(
         f, a, &app, &s
@@ -280,7 +280,7 @@ fn pane_status() {
 fn overlay_help() {
     let mut app = busy_app();
     app.focus = Focus::Log;
-    app.update(Action::Key(Bind::Help));
+    app.step(Action::Key(Bind::Help));
     insta::assert_snapshot!(draw(&app, 80, 24));
 }
 
@@ -290,9 +290,9 @@ fn overlay_detail() {
     app.focus = Focus::Log;
     // One row per send, newest first: 3 = #2, acknowledged by callback.
     for _ in 0..3 {
-        app.update(Action::Key(Bind::ScrollDown));
+        app.step(Action::Key(Bind::ScrollDown));
     }
-    app.update(Action::Key(Bind::OpenDetail));
+    app.step(Action::Key(Bind::OpenDetail));
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 
@@ -300,9 +300,9 @@ fn overlay_detail() {
 fn overlay_repeat_form() {
     let mut app = busy_app();
     app.focus = Focus::ModeBar;
-    app.update(Action::Key(Bind::Repeat));
-    app.update(Action::Key(Bind::FocusNext));
-    app.update(Action::Edit(ratatui_textarea::Input {
+    app.step(Action::Key(Bind::Repeat));
+    app.step(Action::Key(Bind::FocusNext));
+    app.step(Action::Edit(ratatui_textarea::Input {
         key: ratatui_textarea::Key::Char('x'),
         ..Default::default()
     }));
@@ -313,7 +313,7 @@ fn overlay_repeat_form() {
 fn overlay_confirm() {
     let mut app = busy_app();
     app.profiles[app.current].protected = true;
-    app.update(Action::Key(Bind::Send));
+    app.step(Action::Key(Bind::Send));
     insta::assert_snapshot!(draw(&app, 80, 24));
 }
 
@@ -342,19 +342,19 @@ fn odd_sizes_do_not_panic_and_clicks_find_panes() {
     assert_eq!(super::log_index_at(area, &app, 17), Some(1));
     assert_eq!(super::log_index_at(area, &app, 3), None);
     app.focus = Focus::Log;
-    app.update(Action::Key(Bind::Help));
+    app.step(Action::Key(Bind::Help));
     let _ = draw(&app, 30, 8);
 }
 
 /// Opens the picker from the results log, cursor on `i`.
 fn open_picker(app: &mut App, i: usize) {
     app.focus = Focus::Log;
-    app.update(Action::Key(Bind::SwitchProfile));
+    app.step(Action::Key(Bind::SwitchProfile));
     for _ in 0..app.profiles.len() {
-        app.update(Action::Key(Bind::ScrollUp));
+        app.step(Action::Key(Bind::ScrollUp));
     }
     for _ in 0..i {
-        app.update(Action::Key(Bind::ScrollDown));
+        app.step(Action::Key(Bind::ScrollDown));
     }
 }
 
@@ -363,7 +363,7 @@ fn overlay_picker() {
     let mut app = busy_app();
     open_picker(&mut app, 1);
     // Choosing the unusable profile shows why and keeps the picker open.
-    app.update(Action::Key(Bind::Submit));
+    app.step(Action::Key(Bind::Submit));
     insta::assert_snapshot!(draw(&app, 80, 24));
 }
 
@@ -371,8 +371,8 @@ fn overlay_picker() {
 /// reports `Stopped`.
 fn switch_to(app: &mut App, i: usize) {
     open_picker(app, i);
-    app.update(Action::Key(Bind::Submit));
-    app.update(Action::Producer(ProducerEvent::Stopped {
+    app.step(Action::Key(Bind::Submit));
+    app.step(Action::Producer(ProducerEvent::Stopped {
         unresolved: vec![],
     }));
 }
@@ -381,7 +381,7 @@ fn switch_to(app: &mut App, i: usize) {
 fn pane_status_switching() {
     let mut app = busy_app();
     open_picker(&mut app, 0);
-    app.update(Action::Key(Bind::Submit));
+    app.step(Action::Key(Bind::Submit));
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::status::render(
         f, a, &app, &s
@@ -408,10 +408,10 @@ fn overlay_confirm_burst() {
     let mut app = busy_app();
     switch_to(&mut app, 3);
     app.focus = Focus::ModeBar;
-    app.update(Action::Key(Bind::Repeat));
-    app.update(Action::Key(Bind::Submit));
+    app.step(Action::Key(Bind::Repeat));
+    app.step(Action::Key(Bind::Submit));
     for c in "Ord".chars() {
-        app.update(Action::Edit(ratatui_textarea::Input {
+        app.step(Action::Edit(ratatui_textarea::Input {
             key: ratatui_textarea::Key::Char(c),
             ..Default::default()
         }));
@@ -432,10 +432,10 @@ fn large_counts_keep_their_columns_apart() {
         ))
     };
     for seq in 100..300_099 {
-        app.update(ok(seq));
+        app.step(ok(seq));
     }
     for seq in 400_000..412_345 {
-        app.update(Action::Producer(done(
+        app.step(Action::Producer(done(
             seq,
             Mode::Async,
             Outcome::Failed(Failure {
@@ -458,7 +458,7 @@ fn big_numbers_app() -> App {
     let seq = 300_001;
     let mut draft = (*draft("order-2024-000000300001")).clone();
     draft.tag = Some("payments".into());
-    app.update(Action::Producer(ProducerEvent::Submitted {
+    app.step(Action::Producer(ProducerEvent::Submitted {
         seq,
         mode: Mode::Async,
         draft: Arc::new(draft),
@@ -467,7 +467,7 @@ fn big_numbers_app() -> App {
     let mut r = receipt(seq);
     r.queue_id = 1;
     r.queue_offset = 75012;
-    app.update(Action::Producer(done(
+    app.step(Action::Producer(done(
         seq,
         Mode::Async,
         Outcome::Acknowledged(r),
@@ -492,7 +492,7 @@ fn results_columns_follow_the_width_and_the_numbers() {
     let mut app = empty_app();
     let mut d = (*draft("order-2024-000000300001")).clone();
     d.tag = Some("payments".into());
-    app.update(Action::Producer(ProducerEvent::Submitted {
+    app.step(Action::Producer(ProducerEvent::Submitted {
         seq: 7,
         mode: Mode::Sync,
         draft: Arc::new(d),

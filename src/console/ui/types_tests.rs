@@ -29,14 +29,14 @@ fn typed_app(spec: &str) -> App {
     let mut app = empty_app();
     app.focus = Focus::Body;
     for c in "order 42 paid".chars() {
-        app.update(Action::Edit(Input {
+        app.step(Action::Edit(Input {
             key: Key::Char(c),
             ..Default::default()
         }));
     }
     app.focus = Focus::Type;
     for c in spec.chars() {
-        app.update(Action::Edit(Input {
+        app.step(Action::Edit(Input {
             key: Key::Char(c),
             ..Default::default()
         }));
@@ -63,8 +63,8 @@ fn composer_type_row_for_each_type() {
 #[test]
 fn composer_type_row_problem_is_beside_it() {
     let mut app = typed_app("tx");
-    app.update(Action::Key(Bind::LeaveField));
-    app.update(Action::Key(Bind::ModeAsync));
+    app.step(Action::Key(Bind::LeaveField));
+    app.step(Action::Key(Bind::ModeAsync));
     insta::assert_snapshot!(
         "composer_transaction_async_refused_80x24",
         draw(&app, 80, 24)
@@ -85,7 +85,7 @@ fn receipt(n: u64) -> Receipt {
 }
 
 fn submit(app: &mut App, seq: u64, kind: MessageType, ms: i64) {
-    app.update(Action::Producer(ProducerEvent::Submitted {
+    app.step(Action::Producer(ProducerEvent::Submitted {
         seq,
         mode: Mode::Sync,
         draft: Arc::new(Draft {
@@ -102,7 +102,7 @@ fn submit(app: &mut App, seq: u64, kind: MessageType, ms: i64) {
 
 fn complete(app: &mut App, seq: u64, ms: i64) {
     let at = t0() + chrono::Duration::milliseconds(ms);
-    app.update(Action::Producer(ProducerEvent::Completed(Completion {
+    app.step(Action::Producer(ProducerEvent::Completed(Completion {
         seq,
         mode: Mode::Sync,
         outcome: Outcome::Acknowledged(receipt(seq)),
@@ -113,14 +113,14 @@ fn complete(app: &mut App, seq: u64, ms: i64) {
 }
 
 fn tx(app: &mut App, e: TxEvent) {
-    app.update(Action::Producer(ProducerEvent::Transaction(e)));
+    app.step(Action::Producer(ProducerEvent::Transaction(e)));
 }
 
 /// A delayed send counting down, a transaction decided by the operator, one
 /// left unknown and checked back, and one pending (selected).
 fn transactions_app() -> App {
     let mut app = empty_app();
-    app.update(Action::Producer(ProducerEvent::Connection(
+    app.step(Action::Producer(ProducerEvent::Connection(
         Connection::Ready,
     )));
     submit(&mut app, 1, MessageType::Delayed(Delay::Level(4)), -8000);
@@ -210,8 +210,8 @@ fn detail_of_a_decided_transaction_and_a_delayed_send() {
             })
             .unwrap();
         app.selected = i;
-        app.update(Action::Key(Bind::OpenDetail));
+        app.step(Action::Key(Bind::OpenDetail));
         insta::assert_snapshot!(format!("detail_typed_{seq}_80x24"), draw(&app, 80, 24));
-        app.update(Action::Key(Bind::Close));
+        app.step(Action::Key(Bind::Close));
     }
 }
