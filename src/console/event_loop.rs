@@ -470,15 +470,11 @@ fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
     })
 }
 
-/// The largest file the import dialog reads: it is read whole and every
-/// message kept in memory until sent.
-pub const IMPORT_MAX_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Reads and validates a replay file for the import dialog (`~/` is the
-/// home directory). Only a regular file is opened: a pipe would wait for a
-/// writer, and a device may never end.
+/// home directory) through the one reader of replay files, which opens only
+/// a regular file (a pipe would wait for a writer, a device may never end)
+/// of at most `rmq_journal::replay::MAX_BYTES`.
 fn read_import(path: &str, max_body: usize) -> Result<rmq_journal::replay::Parsed, String> {
-    use std::io::Read as _;
     let full = match path.strip_prefix("~/") {
         Some(rest) => std::env::var_os("HOME")
             .map(std::path::PathBuf::from)
@@ -486,27 +482,8 @@ fn read_import(path: &str, max_body: usize) -> Result<rmq_journal::replay::Parse
             .join(rest),
         None => std::path::PathBuf::from(path),
     };
-    let shown = full.display();
-    let meta = std::fs::metadata(&full).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!("cannot read {shown}: not a regular file"));
-    }
-    let too_big = || {
-        format!(
-            "cannot read {shown}: larger than {} MiB, the most an import reads",
-            IMPORT_MAX_BYTES / (1024 * 1024)
-        )
-    };
-    if meta.len() > IMPORT_MAX_BYTES {
-        return Err(too_big());
-    }
-    let mut text = Vec::new();
-    // Bounded again while reading: the file may grow after the check.
-    std::fs::File::open(&full)
-        .and_then(|f| f.take(IMPORT_MAX_BYTES + 1).read_to_end(&mut text))
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if text.len() as u64 > IMPORT_MAX_BYTES {
-        return Err(too_big());
-    }
-    Ok(rmq_journal::replay::parse(&text, path, None, max_body))
+    let mut parsed = rmq_journal::replay::read(&full, None, max_body)?;
+    // The operator's words, as the problems list names the file.
+    parsed.origin = path.to_string();
+    Ok(parsed)
 }

@@ -470,7 +470,7 @@ fn an_import_lists_a_file_and_refuses_a_pipe_or_one_too_big() {
     let big = dir.path().join("big.jsonl");
     std::fs::File::create(&big)
         .unwrap()
-        .set_len(super::event_loop::IMPORT_MAX_BYTES + 1)
+        .set_len(rmq_journal::replay::MAX_BYTES + 1)
         .unwrap();
     let good = dir.path().join("good.jsonl");
     std::fs::write(&good, "{\"topic\":\"orders\",\"body\":\"one\"}\nnot json\n").unwrap();
