@@ -270,12 +270,7 @@ impl Harness {
 
     /// The current producer sends `ev`; the loop handles it.
     pub fn emit(&mut self, ev: ProducerEvent) -> &mut Self {
-        self.producer()
-            .events
-            .try_send(ev)
-            .expect("event channel has room");
-        self.settle();
-        self
+        self.emit_together(vec![ev])
     }
 
     /// The current producer sends `events` at once: the loop takes them in

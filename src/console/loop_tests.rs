@@ -374,11 +374,7 @@ fn compare_runs_through_the_loop_and_y_copies_the_table() {
 fn a_completed_send_shows_in_the_history_pane() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = ready();
-    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
-        dir: dir.path().to_path_buf(),
-        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
-        keep: rmq_journal::DEFAULT_KEEP,
-    }));
+    h.lp.io.journal = Some(journal_in(dir.path()));
     h.press("s");
     let draft = match h.commands().as_slice() {
         [ProducerCommand::Send { draft, .. }] => draft.clone(),
@@ -424,11 +420,7 @@ fn a_completed_send_shows_in_the_history_pane() {
 fn an_export_is_written_off_the_loop_and_reported() {
     let journal_dir = tempfile::tempdir().unwrap();
     let mut h = ready();
-    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
-        dir: journal_dir.path().to_path_buf(),
-        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
-        keep: rmq_journal::DEFAULT_KEEP,
-    }));
+    h.lp.io.journal = Some(journal_in(journal_dir.path()));
     let session = h.lp.io.journal.as_ref().unwrap().session().to_string();
     h.press("s");
     assert_eq!(h.commands().len(), 1);
@@ -506,11 +498,7 @@ fn an_import_lists_a_file_and_refuses_a_pipe_or_one_too_big() {
 fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = ready();
-    h.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
-        dir: dir.path().to_path_buf(),
-        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
-        keep: rmq_journal::DEFAULT_KEEP,
-    }));
+    h.lp.io.journal = Some(journal_in(dir.path()));
     h.press("c").press("enter");
     let cmds = h.commands();
     let [ProducerCommand::Burst(b)] = cmds.as_slice() else {
@@ -551,4 +539,13 @@ fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
     let read = rmq_journal::read_dir(dir.path()).unwrap();
     let seqs: Vec<_> = read.records.iter().map(|r| r.seq).collect();
     assert_eq!(seqs, [seq], "the completed send is journaled");
+}
+
+/// A journal writer in `dir` with the default limits.
+fn journal_in(dir: &std::path::Path) -> rmq_journal::Journal {
+    rmq_journal::Journal::start(rmq_journal::Settings {
+        dir: dir.to_path_buf(),
+        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+        keep: rmq_journal::DEFAULT_KEEP,
+    })
 }
