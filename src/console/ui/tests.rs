@@ -99,6 +99,15 @@ pub fn empty_app() -> App {
     app
 }
 
+/// `empty_app` with a body typed: a message ready to send.
+pub fn ready_app() -> App {
+    let mut app = empty_app();
+    app.composer.body = ratatui_textarea::TextArea::new(vec!["hello".into()]);
+    // An edit that types nothing checks the composer again.
+    app.step(Action::Edit(ratatui_textarea::Input::default()));
+    app
+}
+
 fn draft(key: &str) -> Arc<Draft> {
     Arc::new(Draft {
         topic: "TopicTest".into(),
