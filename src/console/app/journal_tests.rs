@@ -8,15 +8,9 @@ use super::*;
 use crate::console::app::{line_input, one};
 use crate::console::harness::Harness;
 use crate::console::keymap::Context;
-use crate::console::ui::tests::{ready_app, t0};
+use crate::console::ui::tests::{in_log, ready_app, t0};
 use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Mode, Outcome};
-
-/// `app` on the harness with the keyboard on the results log.
-fn in_log(mut app: App) -> Harness {
-    app.focus = Focus::Log;
-    Harness::new(app, 80, 24)
-}
 
 /// Ctrl-S sends the composer's message and the producer completes it.
 fn send_and_complete(h: &mut Harness) {
