@@ -14,8 +14,9 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyEvent};
 use tokio::sync::{mpsc, oneshot};
 
-use super::app::App;
+use super::app::{Action, App, Effect};
 use super::event_loop::{Io, Link, Loop, Pacing};
+use super::input;
 use super::keymap::Chord;
 use super::ui::tests::t0;
 use crate::theme::Styles;
@@ -205,6 +206,36 @@ impl Harness {
                 .try_send(Self::key_event(k))
                 .expect("input channel has room");
         }
+        self.settle();
+        self
+    }
+
+    /// Presses one key through the keymap as the loop does (the clock
+    /// read first, the key translated where the App is), but hands back
+    /// what `update` asked for instead of carrying it out: for a test that
+    /// answers an effect itself, as a file read the loop would do from
+    /// the disk. Then settles.
+    pub fn press_keeping_effects(&mut self, key: &str) -> Vec<Effect> {
+        let now = (self.lp.io.clock)();
+        let mut fx = self.lp.app.step(Action::Tick(now));
+        let size = self.lp.io.terminal.size().expect("test terminal size");
+        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+        for ev in input::split_esc_prefix(&self.lp.app, Self::key_event(key)) {
+            if let Some(a) = input::to_action(&self.lp.app, area, ev) {
+                fx.extend(self.lp.app.step(a));
+            }
+        }
+        self.settle();
+        fx
+    }
+
+    /// Folds in the answer to an effect a test kept
+    /// (`press_keeping_effects`), as the loop folds in the answer of work
+    /// it did off the loop, then settles. The answer must ask for nothing
+    /// more: the loop's queue is its own.
+    pub fn answer(&mut self, action: Action) -> &mut Self {
+        let fx = self.lp.app.step(action);
+        assert!(fx.is_empty(), "the answer asked for more: {fx:?}");
         self.settle();
         self
     }

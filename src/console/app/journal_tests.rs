@@ -1,6 +1,5 @@
-//! Tests of the journal and history jobs: keys pressed through the real
-//! keymap and loop (`harness`), and `update` with no terminal where a test
-//! answers the effect `update` returned itself.
+//! Tests of the journal, history, export and import jobs: keys pressed
+//! through the real keymap and loop (`harness`).
 
 use std::time::Duration;
 
@@ -393,42 +392,31 @@ const IMPORT: &str = r#"{"topic":"orders","tag":"paid","keys":["o-1"],"body":"on
 {"topic":"orders","body":"four","mode":"oneway"}
 "#;
 
-/// The import dialog with `IMPORT` read and validated. Built with
-/// `update`, not on the harness: the test answers the read `update` asks
-/// for (`Effect::ReadImport`) with `IMPORT` itself, under the path the
-/// snapshots show; the loop would read that path from the disk.
-fn import_app() -> App {
-    let mut app = ready_app();
-    app.focus = Focus::Log;
-    app.step(Action::Key(Bind::Import));
-    assert_eq!(app.context(), Context::ImportPath);
-    assert!(app.takes_text());
-    for c in "msgs.jsonl".chars() {
-        app.step(Action::Edit(ratatui_textarea::Input {
-            key: ratatui_textarea::Key::Char(c),
-            ..Default::default()
-        }));
-    }
-    let Some(Effect::ReadImport { path, max_body }) = one(app.step(Action::Key(Bind::Submit)))
-    else {
+/// `app` on the harness with the import dialog opened with `I` from the
+/// results log and `IMPORT` read and validated. The test answers the read
+/// `update` asks for with `IMPORT` itself, under the path the snapshots
+/// show: the loop would read that path from the disk.
+fn import_harness(app: App) -> Harness {
+    let mut h = in_log(app);
+    h.press("I");
+    assert_eq!(h.app().context(), Context::ImportPath);
+    assert!(h.app().takes_text());
+    h.type_text("msgs.jsonl");
+    let Some(Effect::ReadImport { path, max_body }) = one(h.press_keeping_effects("enter")) else {
         panic!("asks the loop to read the file")
     };
     assert_eq!(path, "msgs.jsonl");
     let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
-    app.step(Action::ImportLoaded {
+    h.answer(Action::ImportLoaded {
         path,
         parsed: Ok(parsed),
     });
-    assert_eq!(app.context(), Context::Import);
-    app
-}
-
-/// The import dialog of `import_app` on the harness: the keys from here on
-/// go through the keymap.
-fn import_harness(app: App) -> Harness {
-    let h = Harness::new(app, 80, 24);
     assert_eq!(h.app().context(), Context::Import);
     h
+}
+
+fn import_app() -> Harness {
+    import_harness(ready_app())
 }
 
 /// The sends among the commands, each with its mode and body.
@@ -445,7 +433,7 @@ fn sends(cmds: Vec<ProducerCommand>) -> Vec<(Mode, String)> {
 
 #[test]
 fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
-    let mut h = import_harness(import_app());
+    let mut h = import_app();
     let v = match &h.app().overlay {
         Overlay::Import(v) => v.clone(),
         _ => panic!(),
@@ -495,7 +483,7 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
 /// otherwise the key would only say "nothing is being sent".
 #[test]
 fn the_import_offers_its_cancel_only_while_sending() {
-    let mut h = import_harness(import_app());
+    let mut h = import_app();
     let border = |h: &Harness| {
         let app = h.app();
         app.keymap
@@ -511,7 +499,7 @@ fn the_import_offers_its_cancel_only_while_sending() {
 
 #[test]
 fn a_paced_import_stops_when_the_producer_dies() {
-    let mut h = import_harness(import_app());
+    let mut h = import_app();
     h.press("-").press("-").press("s");
     assert_eq!(sends(h.commands()).len(), 1);
     h.kill("boom");
@@ -524,7 +512,7 @@ fn a_paced_import_stops_when_the_producer_dies() {
 
 #[test]
 fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
-    let mut app = import_app();
+    let mut app = ready_app();
     app.profiles[app.current].protected = true;
     let mut h = import_harness(app);
     h.press("j").press("j").press("space");
@@ -537,7 +525,8 @@ fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
 
 #[test]
 fn import_dialog_snapshots() {
-    let app = import_app();
+    let h = import_app();
+    let app = h.app();
     insta::assert_snapshot!(
         "import_80x24",
         crate::console::ui::tests::draw(&app, 80, 24)
@@ -584,54 +573,43 @@ fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
 
 /// Enter asks for one read at a time; an answer for a path the dialog no
 /// longer waits for (edited since) is dropped, not shown as the new one's.
-/// On `update`, not the harness: the test counts the reads asked for
-/// (`Effect::ReadImport`) and answers them itself, late; the loop would
-/// read each at once and answer before the next key.
+/// The test keeps the reads Enter asks for and answers them itself, late:
+/// the loop would read each at once and answer before the next key.
 #[test]
 fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
-    let mut app = ready_app();
-    app.focus = Focus::Log;
-    app.step(Action::Key(Bind::Import));
-    let typed = |app: &mut App, text: &str| {
-        for c in text.chars() {
-            app.step(Action::Edit(ratatui_textarea::Input {
-                key: ratatui_textarea::Key::Char(c),
-                ..Default::default()
-            }));
-        }
-    };
-    typed(&mut app, "a.jsonl");
+    let mut h = in_log(ready_app());
+    h.press("I").type_text("a.jsonl");
     assert!(matches!(
-        app.step(Action::Key(Bind::Submit)).as_slice(),
+        h.press_keeping_effects("enter").as_slice(),
         [Effect::ReadImport { path, .. }] if path == "a.jsonl"
     ));
-    assert_eq!(app.notice.as_ref().unwrap().text, "reading a.jsonl…");
-    assert!(app.step(Action::Key(Bind::Submit)).is_empty(), "one read");
-    typed(&mut app, "x");
+    assert_eq!(h.app().notice.as_ref().unwrap().text, "reading a.jsonl…");
+    assert!(h.press_keeping_effects("enter").is_empty(), "one read");
+    h.type_text("x");
     let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), "a.jsonl", None, 1 << 20);
-    app.step(Action::ImportLoaded {
+    h.answer(Action::ImportLoaded {
         path: "a.jsonl".into(),
         parsed: Ok(parsed),
     });
     assert_eq!(
-        app.context(),
+        h.app().context(),
         Context::ImportPath,
         "the stale read is dropped"
     );
     assert!(matches!(
-        app.step(Action::Key(Bind::Submit)).as_slice(),
+        h.press_keeping_effects("enter").as_slice(),
         [Effect::ReadImport { path, .. }] if path == "a.jsonlx"
     ));
-    app.step(Action::ImportLoaded {
+    h.answer(Action::ImportLoaded {
         path: "a.jsonlx".into(),
         parsed: Err("cannot read a.jsonlx: No such file".into()),
     });
     assert_eq!(
-        app.notice.as_ref().unwrap().text,
+        h.app().notice.as_ref().unwrap().text,
         "cannot read a.jsonlx: No such file"
     );
     assert!(
-        !app.step(Action::Key(Bind::Submit)).is_empty(),
+        !h.press_keeping_effects("enter").is_empty(),
         "asks again after a failed read"
     );
 }
