@@ -157,9 +157,8 @@ fn history(app: &App) -> &HistoryView {
 #[test]
 fn history_lists_newest_first_and_filters_as_you_type() {
     let mut h = history_app();
-    let seqs = |h: &Harness| -> Vec<u64> {
-        history(h.app()).shown().iter().map(|r| r.seq).collect()
-    };
+    let seqs =
+        |h: &Harness| -> Vec<u64> { history(h.app()).shown().iter().map(|r| r.seq).collect() };
     assert_eq!(seqs(&h), [4, 3, 2, 1]);
     h.press("/");
     assert!(h.app().takes_text());
@@ -371,17 +370,17 @@ fn history_pane_snapshots() {
     let app = h.app();
     insta::assert_snapshot!(
         "history_80x24",
-        crate::console::ui::tests::draw(&app, 80, 24)
+        crate::console::ui::tests::draw(app, 80, 24)
     );
     insta::assert_snapshot!(
         "history_120x40",
-        crate::console::ui::tests::draw(&app, 120, 40)
+        crate::console::ui::tests::draw(app, 120, 40)
     );
     h.press("j").press("enter");
     let app = h.app();
     insta::assert_snapshot!(
         "history_detail_80x24",
-        crate::console::ui::tests::draw(&app, 80, 24)
+        crate::console::ui::tests::draw(app, 80, 24)
     );
 }
 
@@ -527,13 +526,10 @@ fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
 fn import_dialog_snapshots() {
     let h = import_app();
     let app = h.app();
-    insta::assert_snapshot!(
-        "import_80x24",
-        crate::console::ui::tests::draw(&app, 80, 24)
-    );
+    insta::assert_snapshot!("import_80x24", crate::console::ui::tests::draw(app, 80, 24));
     insta::assert_snapshot!(
         "import_120x40",
-        crate::console::ui::tests::draw(&app, 120, 40)
+        crate::console::ui::tests::draw(app, 120, 40)
     );
 }
 

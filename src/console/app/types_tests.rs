@@ -193,10 +193,10 @@ fn a_check_back_is_a_row_of_its_own_with_its_answer() {
     let mut h = pending();
     let rows = h.app().log.shown().len();
     h.emit(tx(TxEvent::CheckBack {
-            seq: Some(1),
-            transaction_id: "TX1".into(),
-            answer: TxChoice::Unknown,
-            reason: "not decided yet: transaction-check-default".into(),
+        seq: Some(1),
+        transaction_id: "TX1".into(),
+        answer: TxChoice::Unknown,
+        reason: "not decided yet: transaction-check-default".into(),
         at: t0(),
     }));
     assert_eq!(h.app().log.shown().len(), rows + 1);

@@ -54,7 +54,7 @@ fn compare_form_protected_120x40() {
     h.press("enter");
     assert_eq!(h.app().context(), Context::Confirm);
     let app = h.app();
-    insta::assert_snapshot!(draw(&app, 120, 40));
+    insta::assert_snapshot!(draw(app, 120, 40));
 }
 
 /// The view's border and the footer offer only what a key would do now:

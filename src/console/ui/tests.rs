@@ -270,7 +270,7 @@ fn pane_results() {
     let app = h.app();
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(120, 9, |f, a| super::results::render(
-        f, a, &app, &s
+        f, a, app, &s
     )));
 }
 
@@ -297,7 +297,7 @@ fn overlay_help() {
     let mut h = in_log(busy_app());
     h.press("?");
     let app = h.app();
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
@@ -309,7 +309,7 @@ fn overlay_detail() {
     }
     h.press("enter");
     let app = h.app();
-    insta::assert_snapshot!(draw(&app, 120, 40));
+    insta::assert_snapshot!(draw(app, 120, 40));
 }
 
 #[test]
@@ -320,7 +320,7 @@ fn overlay_repeat_form() {
     // `x` cancels a burst on the mode bar; in the form it is typed.
     h.press("r").press("tab").press("x");
     let app = h.app();
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
@@ -332,7 +332,7 @@ fn overlay_confirm() {
     let mut h = Harness::new(app, 80, 24);
     h.press("ctrl-s");
     let app = h.app();
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
@@ -386,7 +386,7 @@ fn overlay_picker() {
     // Choosing the unusable profile shows why and keeps the picker open.
     h.press("enter");
     let app = h.app();
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 /// Switches to profile `i` from the results log: the old producer is told
@@ -394,9 +394,7 @@ fn overlay_picker() {
 fn switch_to(h: &mut Harness, i: usize) {
     open_picker(h, i);
     h.press("enter");
-    h.emit(ProducerEvent::Stopped {
-        unresolved: vec![],
-    });
+    h.emit(ProducerEvent::Stopped { unresolved: vec![] });
     assert_eq!(h.app().current, i);
     assert_eq!(h.producers.len(), 2, "the new profile's producer started");
 }
@@ -409,7 +407,7 @@ fn pane_status_switching() {
     let app = h.app();
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::status::render(
-        f, a, &app, &s
+        f, a, app, &s
     )));
 }
 
@@ -423,7 +421,7 @@ fn pane_status_profile_colour() {
     let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
     term.draw(|f| {
         let area = f.area();
-        super::status::render(f, area, &app, &Styles::fallback())
+        super::status::render(f, area, app, &Styles::fallback())
     })
     .unwrap();
     insta::assert_snapshot!(format!("{:?}", term.backend().buffer()));
@@ -438,7 +436,7 @@ fn overlay_confirm_burst() {
     h.press("r").press("enter");
     h.type_text("Ord");
     let app = h.app();
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
@@ -535,7 +533,7 @@ fn no_color_theme_paints_no_profile_marker() {
     let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
     term.draw(|f| {
         let area = f.area();
-        super::status::render(f, area, &app, &Styles::no_color())
+        super::status::render(f, area, app, &Styles::no_color())
     })
     .unwrap();
     let buf = term.backend().buffer();

@@ -57,7 +57,7 @@ fn composer_type_row_problem_is_beside_it() {
     let app = h.app();
     insta::assert_snapshot!(
         "composer_transaction_async_refused_80x24",
-        draw(&app, 80, 24)
+        draw(app, 80, 24)
     );
 }
 
@@ -197,7 +197,7 @@ fn detail_of_a_decided_transaction_and_a_delayed_send() {
         assert_eq!(h.app().selected, i);
         h.press("enter");
         let app = h.app();
-        insta::assert_snapshot!(format!("detail_typed_{seq}_80x24"), draw(&app, 80, 24));
+        insta::assert_snapshot!(format!("detail_typed_{seq}_80x24"), draw(app, 80, 24));
         h.press("esc");
     }
 }
