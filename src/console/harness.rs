@@ -5,15 +5,18 @@
 //! interaction settles the loop (everything waiting is handled and the
 //! screen redrawn) before the test looks at the buffer or the commands.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Local};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyEvent};
 use tokio::sync::{mpsc, oneshot};
 
-use super::app::App;
+use super::app::{Action, App, Effect};
 use super::event_loop::{Io, Link, Loop, Pacing};
+use super::input;
 use super::keymap::Chord;
 use super::ui::tests::t0;
 use crate::theme::Styles;
@@ -84,13 +87,18 @@ pub struct Harness {
     /// Every producer the loop started, oldest first.
     pub producers: Vec<Fake>,
     /// What the loop put on the clipboard (OSC 52), oldest first.
-    pub copied: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub copied: Arc<Mutex<Vec<String>>>,
     /// Where the results export writes (the loop's `export_dir`).
     pub exports: tempfile::TempDir,
+    /// What the loop's clock reads (`t0()` until `advance` moves it).
+    now: Arc<Mutex<DateTime<Local>>>,
+    /// The folder of the journal `start_journal` gave the loop.
+    journal_dir: Option<tempfile::TempDir>,
 }
 
 impl Harness {
-    /// The loop on a `w`x`h` screen with a fixed clock, started on `app`.
+    /// The loop on a `w`x`h` screen with its clock at `t0()` (`advance`
+    /// moves it), started on `app`.
     pub fn new(app: App, w: u16, h: u16) -> Self {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -121,9 +129,11 @@ impl Harness {
                 join,
             }
         };
-        let copied = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let copied = Arc::new(Mutex::new(Vec::new()));
         let exports = tempfile::tempdir().expect("a folder for exports");
         let clipboard = copied.clone();
+        let now = Arc::new(Mutex::new(t0()));
+        let clock = now.clone();
         let io = Io {
             terminal: Terminal::new(TestBackend::new(w, h)).expect("test terminal"),
             input,
@@ -133,7 +143,7 @@ impl Harness {
                 clipboard.lock().expect("clipboard").push(text.to_string());
                 Ok(())
             }),
-            clock: Box::new(t0),
+            clock: Box::new(move || *clock.lock().expect("clock")),
             pacing: Pacing {
                 frame: Duration::ZERO,
                 clock: Duration::from_secs(3600),
@@ -154,6 +164,8 @@ impl Harness {
             producers: Vec::new(),
             copied,
             exports,
+            now,
+            journal_dir: None,
         };
         h.settle();
         h
@@ -194,6 +206,36 @@ impl Harness {
                 .try_send(Self::key_event(k))
                 .expect("input channel has room");
         }
+        self.settle();
+        self
+    }
+
+    /// Presses one key through the keymap as the loop does (the clock
+    /// read first, the key translated where the App is), but hands back
+    /// what `update` asked for instead of carrying it out: for a test that
+    /// answers an effect itself, as a file read the loop would do from
+    /// the disk. Then settles.
+    pub fn press_keeping_effects(&mut self, key: &str) -> Vec<Effect> {
+        let now = (self.lp.io.clock)();
+        let mut fx = self.lp.app.step(Action::Tick(now));
+        let size = self.lp.io.terminal.size().expect("test terminal size");
+        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+        for ev in input::split_esc_prefix(&self.lp.app, Self::key_event(key)) {
+            if let Some(a) = input::to_action(&self.lp.app, area, ev) {
+                fx.extend(self.lp.app.step(a));
+            }
+        }
+        self.settle();
+        fx
+    }
+
+    /// Folds in the answer to an effect a test kept
+    /// (`press_keeping_effects`), as the loop folds in the answer of work
+    /// it did off the loop, then settles. The answer must ask for nothing
+    /// more: the loop's queue is its own.
+    pub fn answer(&mut self, action: Action) -> &mut Self {
+        let fx = self.lp.app.step(action);
+        assert!(fx.is_empty(), "the answer asked for more: {fx:?}");
         self.settle();
         self
     }
@@ -284,6 +326,51 @@ impl Harness {
         }
         self.settle();
         self
+    }
+
+    /// The loop's clock moves on by `by`, and the loop takes the time as
+    /// its clock's tick would (a paced import or resend sends what is due).
+    /// The clock's own tick is an hour apart here, so a terminal focus
+    /// event, which is no action, wakes the loop: every wake-up reads the
+    /// clock first.
+    pub fn advance(&mut self, by: chrono::Duration) -> &mut Self {
+        *self.now.lock().expect("clock") += by;
+        self.keys
+            .try_send(Event::FocusGained)
+            .expect("input channel has room");
+        self.settle();
+        self
+    }
+
+    /// Gives the loop a journal in a folder of its own that already holds
+    /// `records` (oldest first), as an earlier session left them: `H`
+    /// reads them back, and what completes now is written after them.
+    pub fn start_journal(&mut self, records: &[rmq_journal::Record]) -> &mut Self {
+        let dir = tempfile::tempdir().expect("a folder for the journal");
+        let lines: String = records
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("a record as JSON") + "\n")
+            .collect();
+        std::fs::write(rmq_journal::file_path(dir.path(), 0), lines).expect("writing the journal");
+        self.lp.io.journal = Some(rmq_journal::Journal::start(rmq_journal::Settings {
+            dir: dir.path().to_path_buf(),
+            max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+            keep: rmq_journal::DEFAULT_KEEP,
+        }));
+        self.journal_dir = Some(dir);
+        self
+    }
+
+    /// Every record of the journal `start_journal` gave the loop, oldest
+    /// first, once what waits has been written.
+    pub fn journal_records(&self) -> Vec<rmq_journal::Record> {
+        let (Some(journal), Some(dir)) = (&self.lp.io.journal, &self.journal_dir) else {
+            panic!("no journal was started");
+        };
+        journal.flush();
+        let read = rmq_journal::read_dir(dir.path()).expect("reading the journal");
+        assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+        read.records
     }
 
     /// The current producer's task panics.

@@ -372,9 +372,8 @@ fn compare_runs_through_the_loop_and_y_copies_the_table() {
 /// the pane on it; `l` brings the message back into the composer.
 #[test]
 fn a_completed_send_shows_in_the_history_pane() {
-    let dir = tempfile::tempdir().unwrap();
     let mut h = ready();
-    h.lp.io.journal = Some(journal_in(dir.path()));
+    h.start_journal(&[]);
     h.press("s");
     let draft = match h.commands().as_slice() {
         [ProducerCommand::Send { draft, .. }] => draft.clone(),
@@ -418,9 +417,8 @@ fn a_completed_send_shows_in_the_history_pane() {
 /// and answers with what the operator is told; the ids are the journal's.
 #[test]
 fn an_export_is_written_off_the_loop_and_reported() {
-    let journal_dir = tempfile::tempdir().unwrap();
     let mut h = ready();
-    h.lp.io.journal = Some(journal_in(journal_dir.path()));
+    h.start_journal(&[]);
     let session = h.lp.io.journal.as_ref().unwrap().session().to_string();
     h.press("s");
     assert_eq!(h.commands().len(), 1);
@@ -496,9 +494,8 @@ fn an_import_lists_a_file_and_refuses_a_pipe_or_one_too_big() {
 /// completed send is still journaled.
 #[test]
 fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
-    let dir = tempfile::tempdir().unwrap();
     let mut h = ready();
-    h.lp.io.journal = Some(journal_in(dir.path()));
+    h.start_journal(&[]);
     h.press("c").press("enter");
     let cmds = h.commands();
     let [ProducerCommand::Burst(b)] = cmds.as_slice() else {
@@ -534,18 +531,6 @@ fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
         h.commands().is_empty(),
         "no burst after the producer stopped"
     );
-    let journal = h.lp.io.journal.take().unwrap();
-    journal.flush();
-    let read = rmq_journal::read_dir(dir.path()).unwrap();
-    let seqs: Vec<_> = read.records.iter().map(|r| r.seq).collect();
+    let seqs: Vec<_> = h.journal_records().iter().map(|r| r.seq).collect();
     assert_eq!(seqs, [seq], "the completed send is journaled");
-}
-
-/// A journal writer in `dir` with the default limits.
-fn journal_in(dir: &std::path::Path) -> rmq_journal::Journal {
-    rmq_journal::Journal::start(rmq_journal::Settings {
-        dir: dir.to_path_buf(),
-        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
-        keep: rmq_journal::DEFAULT_KEEP,
-    })
 }

@@ -1,64 +1,62 @@
-//! App tests for the journal and history jobs: `update` with no terminal.
+//! Tests of the journal, history, export and import jobs: keys pressed
+//! through the real keymap and loop (`harness`).
 
 use std::time::Duration;
 
-use ratatui_textarea::TextArea;
-
 use super::*;
 use crate::console::app::{line_input, one};
+use crate::console::harness::Harness;
 use crate::console::keymap::Context;
-use crate::console::ui::tests::{empty_app, t0};
+use crate::console::ui::tests::{in_log, ready_app, t0};
 use rmq_model::message::SendStatus;
 use rmq_model::message::{Completion, Mode, Outcome};
 
-fn ready_app() -> App {
-    let mut app = empty_app();
-    app.composer.body = TextArea::new(vec!["hello".into()]);
-    app.composer.validate(app.max_message_bytes());
-    app
-}
-
-fn send_and_complete(app: &mut App) -> Option<Effect> {
-    app.focus = Focus::Log;
-    let Some(Effect::Submit(ProducerCommand::Send { seq, mode, .. })) =
-        one(app.step(Action::Key(Bind::Send)))
-    else {
-        panic!("a send");
+/// Ctrl-S sends the composer's message and the producer completes it.
+fn send_and_complete(h: &mut Harness) {
+    h.press("ctrl-s");
+    let cmds = h.commands();
+    let [ProducerCommand::Send { seq, mode, .. }] = cmds.as_slice() else {
+        panic!("a send: {cmds:?}");
     };
-    one(
-        app.step(Action::Producer(ProducerEvent::Completed(Completion {
-            seq,
-            mode,
-            outcome: Outcome::Dispatched,
-            submitted_at: t0(),
-            completed_at: t0(),
-            latency: Duration::from_millis(1),
-        }))),
-    )
+    h.emit(ProducerEvent::Completed(Completion {
+        seq: *seq,
+        mode: *mode,
+        outcome: Outcome::Dispatched,
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: Duration::from_millis(1),
+    }));
 }
 
 #[test]
 fn a_completed_send_goes_to_the_journal_with_its_draft_and_profile() {
-    let mut app = ready_app();
-    let Some(Effect::Journal(e)) = send_and_complete(&mut app) else {
-        panic!("a journal entry")
+    let mut h = in_log(ready_app());
+    h.start_journal(&[]);
+    send_and_complete(&mut h);
+    let records = h.journal_records();
+    let [r] = records.as_slice() else {
+        panic!("one journal record: {records:?}")
     };
-    assert_eq!(&*e.profile, "sandbox");
-    let d = e.draft.expect("the draft as sent");
+    assert_eq!(r.profile, "sandbox");
     assert_eq!(
-        (d.topic.as_str(), d.body.as_slice()),
-        ("TopicTest", &b"hello"[..])
+        (r.topic.as_str(), r.body.as_deref()),
+        ("TopicTest", Some("hello"))
     );
-    assert_eq!(e.options.send_timeout_ms, 3000);
+    assert_eq!(r.options.send_timeout_ms, 3000);
 }
 
 #[test]
 fn a_profile_with_journal_off_keeps_nothing_and_says_so_in_a_problem_notice() {
     let mut app = ready_app();
     app.profiles[app.current].journal = false;
-    assert!(send_and_complete(&mut app).is_none());
-    app.step(Action::JournalProblem("journal: cannot create /x".into()));
-    let n = app.notice.clone().expect("a notice");
+    let mut h = in_log(app);
+    h.start_journal(&[]);
+    send_and_complete(&mut h);
+    assert!(h.journal_records().is_empty());
+    // What the loop hands on from a journal that cannot write.
+    h.lp.app
+        .step(Action::JournalProblem("journal: cannot create /x".into()));
+    let n = h.app().notice.clone().expect("a notice");
     assert_eq!(
         (n.level, n.text.as_str()),
         (Level::Warn, "journal: cannot create /x")
@@ -124,24 +122,29 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> rmq_journal::Record
     r
 }
 
-/// The history pane opened on four records (oldest first, as read).
-fn history_app() -> App {
-    let mut app = ready_app();
-    app.focus = Focus::Log;
-    assert!(matches!(
-        app.step(Action::Key(Bind::History)).as_slice(),
-        [Effect::LoadHistory]
-    ));
-    app.step(Action::HistoryLoaded {
-        records: vec![
-            record(1, "orders", "acknowledged", "{\"id\":1}"),
-            record(2, "orders", "failed", "{\"id\":2}"),
-            record(3, "payments", "acknowledged", "refund 3"),
-            record(4, "orders", "acknowledged", "{\"id\":4}"),
-        ],
-        warnings: vec![],
-    });
-    app
+/// Four records of an earlier session, oldest first.
+fn records() -> Vec<rmq_journal::Record> {
+    vec![
+        record(1, "orders", "acknowledged", "{\"id\":1}"),
+        record(2, "orders", "failed", "{\"id\":2}"),
+        record(3, "payments", "acknowledged", "refund 3"),
+        record(4, "orders", "acknowledged", "{\"id\":4}"),
+    ]
+}
+
+/// `app` on the harness, its journal holding `records()`, and the history
+/// pane opened on them with `H` from the results log.
+fn history_of(app: App) -> Harness {
+    let mut h = in_log(app);
+    h.start_journal(&records());
+    h.press("H");
+    assert_eq!(h.app().context(), Context::History);
+    assert_eq!(history(h.app()).records.len(), 4, "read from the journal");
+    h
+}
+
+fn history_app() -> Harness {
+    history_of(ready_app())
 }
 
 fn history(app: &App) -> &HistoryView {
@@ -153,56 +156,48 @@ fn history(app: &App) -> &HistoryView {
 
 #[test]
 fn history_lists_newest_first_and_filters_as_you_type() {
-    let mut app = history_app();
-    assert_eq!(app.context(), Context::History);
-    let seqs = |app: &App| -> Vec<u64> { history(app).shown().iter().map(|r| r.seq).collect() };
-    assert_eq!(seqs(&app), [4, 3, 2, 1]);
-    app.step(Action::Key(Bind::FilterHistory));
-    assert!(app.takes_text());
-    for c in "FAIL".chars() {
-        app.step(Action::Edit(ratatui_textarea::Input {
-            key: ratatui_textarea::Key::Char(c),
-            ..Default::default()
-        }));
-    }
-    assert_eq!(seqs(&app), [2], "outcome matches, case-insensitively");
-    app.step(Action::Edit(ratatui_textarea::Input {
-        key: ratatui_textarea::Key::Backspace,
-        ..Default::default()
-    }));
-    history_filter(&mut app, "");
+    let mut h = history_app();
+    let seqs =
+        |h: &Harness| -> Vec<u64> { history(h.app()).shown().iter().map(|r| r.seq).collect() };
+    assert_eq!(seqs(&h), [4, 3, 2, 1]);
+    h.press("/");
+    assert!(h.app().takes_text());
+    h.type_text("FAIL");
+    assert_eq!(seqs(&h), [2], "outcome matches, case-insensitively");
+    h.press("backspace");
+    assert_eq!(history(h.app()).filter, "FAI");
     for (text, want) in [
         ("payments", &[3u64][..]),
         ("order-4", &[4]),
         ("refund", &[3]),
         ("orders paid", &[4, 2, 1]),
     ] {
-        history_filter(&mut app, text);
-        assert_eq!(seqs(&app), want, "filter {text:?}");
+        // `-` and Space are the filter's letters here, not the pane's keys.
+        for _ in 0..history(h.app()).filter.len() {
+            h.press("backspace");
+        }
+        h.type_text(text);
+        assert_eq!(history(h.app()).filter, text);
+        assert_eq!(seqs(&h), want, "filter {text:?}");
     }
     // Enter (Close in the filter) leaves the filter; keys act again.
-    app.step(Action::Key(Bind::Close));
-    assert_eq!(app.context(), Context::History);
-    app.step(Action::Key(Bind::OpenDetail));
-    assert!(history(&app).detail);
-    app.step(Action::Key(Bind::Close));
-    assert!(!history(&app).detail, "Esc closes the detail first");
-    app.step(Action::Key(Bind::Close));
-    assert!(matches!(app.overlay, Overlay::None));
-}
-
-fn history_filter(app: &mut App, text: &str) {
-    if let Overlay::History(h) = &mut app.overlay {
-        h.set_filter(text.into());
-    }
+    h.press("enter");
+    assert_eq!(h.app().context(), Context::History);
+    h.press("enter");
+    assert!(history(h.app()).detail);
+    h.press("esc");
+    assert!(!history(h.app()).detail, "Esc closes the detail first");
+    h.press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
 }
 
 #[test]
 fn a_record_loads_into_the_composer_with_its_mode() {
-    let mut app = history_app();
-    app.step(Action::Key(Bind::ScrollDown)); // seq 3, sync
-    app.step(Action::Key(Bind::ScrollDown)); // seq 2, async
-    app.step(Action::Key(Bind::LoadDraft));
+    let mut h = history_app();
+    h.press("j"); // seq 3, sync
+    h.press("j"); // seq 2, async
+    h.press("l");
+    let app = h.app();
     assert!(matches!(app.overlay, Overlay::None));
     assert_eq!(app.mode, Mode::Async);
     let d = app.composer.draft().expect("a valid draft");
@@ -214,25 +209,25 @@ fn a_record_loads_into_the_composer_with_its_mode() {
 
 #[test]
 fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source() {
-    let mut app = history_app();
-    app.step(Action::Key(Bind::ToggleSelect)); // 4, cursor moves to 3
-    app.step(Action::Key(Bind::ScrollDown)); // 2
-    app.step(Action::Key(Bind::ToggleSelect));
-    assert_eq!(history(&app).selected.len(), 2);
+    let mut h = history_app();
+    h.press("space"); // 4, cursor moves to 3
+    h.press("j"); // 2
+    h.press("space");
+    assert_eq!(history(h.app()).selected.len(), 2);
     // 1 per second: the first at once, the other on the clock.
-    app.step(Action::Key(Bind::RateDown));
-    app.step(Action::Key(Bind::RateDown));
-    app.step(Action::Key(Bind::RateDown));
-    assert_eq!(history(&app).rate(), 1);
-    let mut effects = app.step(Action::Key(Bind::Resend));
-    assert_eq!(effects.len(), 1, "the first at once");
-    let more = app.step(Action::Tick(app.now + chrono::Duration::milliseconds(1000)));
+    h.press("-").press("-").press("-");
+    assert_eq!(history(h.app()).rate(), 1);
+    h.press("R");
+    let mut cmds = h.commands();
+    assert_eq!(cmds.len(), 1, "the first at once");
+    h.advance(chrono::Duration::milliseconds(1000));
+    let more = h.commands();
     assert_eq!(more.len(), 1, "the second on the clock");
-    effects.extend(more);
-    let sends: Vec<(u64, Mode, String)> = effects
+    cmds.extend(more);
+    let sends: Vec<(u64, Mode, String)> = cmds
         .iter()
-        .map(|e| match e {
-            Effect::Submit(ProducerCommand::Send { seq, mode, draft }) => {
+        .map(|c| match c {
+            ProducerCommand::Send { seq, mode, draft } => {
                 (*seq, *mode, String::from_utf8(draft.body.clone()).unwrap())
             }
             other => panic!("{other:?}"),
@@ -246,134 +241,146 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
             (2, Mode::Async, "{\"id\":4}".to_string())
         ]
     );
-    assert!(history(&app).selected.is_empty());
-    let done = app.step(Action::Producer(ProducerEvent::Completed(Completion {
+    assert!(history(h.app()).selected.is_empty());
+    h.emit(ProducerEvent::Completed(Completion {
         seq: 2,
         mode: Mode::Async,
         outcome: Outcome::Dispatched,
         submitted_at: t0(),
         completed_at: t0(),
         latency: Duration::from_millis(1),
-    })));
-    let Some(Effect::Journal(e)) = one(done) else {
-        panic!("journaled")
-    };
-    assert_eq!(e.source.as_deref(), Some("ab12cd34-4"));
+    }));
+    let journal = h.journal_records();
+    assert_eq!(journal.len(), 5, "journaled after the four");
+    let resent = &journal[4];
+    assert_eq!(resent.seq, 2);
+    assert_eq!(resent.source.as_deref(), Some("ab12cd34-4"));
     // The result's detail names the record; the record's detail names the
     // resend once the journal holds it.
-    let row = app.log.shown().iter().position(|x| x.seq == 2).unwrap();
-    app.overlay = Overlay::None;
-    app.focus = Focus::Log;
-    app.selected = row;
-    app.step(Action::Key(Bind::OpenDetail));
-    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    h.press("esc");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    assert_eq!(h.app().focus, Focus::Log);
+    let row = h.app().log.shown().iter().position(|x| x.seq == 2).unwrap();
+    h.press("g");
+    for _ in 0..row {
+        h.press("j");
+    }
+    assert_eq!(h.app().selected, row);
+    h.press("enter");
+    let screen = crate::console::ui::tests::draw(h.app(), 120, 40);
     assert!(
         screen.contains("resent from    record ab12cd34-4"),
         "{screen}"
     );
-    let mut resent = rmq_journal::Record::from_entry(&e, "ef56-2".into());
-    resent.submitted_at = "2026-11-25T12:01:00.000+00:00".into();
-    app.step(Action::Key(Bind::Close));
-    app.step(Action::HistoryLoaded {
-        records: vec![record(4, "orders", "acknowledged", "{\"id\":4}"), resent],
-        warnings: vec![],
-    });
-    app.step(Action::Key(Bind::ScrollDown));
-    app.step(Action::Key(Bind::OpenDetail));
-    let screen = crate::console::ui::tests::draw(&app, 120, 40);
-    assert!(screen.contains("resent as    ef56-2"), "{screen}");
+    h.press("esc");
+    // Newest first: the resend, then record 4.
+    h.press("H").press("j").press("enter");
+    assert_eq!(history(h.app()).current().unwrap().id, "ab12cd34-4");
+    let screen = crate::console::ui::tests::draw(h.app(), 120, 40);
+    assert!(
+        screen.contains(&format!("resent as    {}", resent.id)),
+        "{screen}"
+    );
 }
 
 #[test]
 fn resend_on_a_protected_profile_waits_for_y() {
-    let mut app = history_app();
+    let mut app = ready_app();
     app.profiles[app.current].protected = true;
-    assert!(app.step(Action::Key(Bind::Resend)).is_empty());
-    assert_eq!(history(&app).confirm, Some(1));
-    assert!(app.notice.as_ref().unwrap().text.contains("PROTECTED"));
+    let mut h = history_of(app);
+    h.press("R");
+    assert!(h.commands().is_empty());
+    assert_eq!(history(h.app()).confirm, Some(1));
+    assert!(h.app().notice.as_ref().unwrap().text.contains("PROTECTED"));
     // Esc cancels the question, not the pane.
-    app.step(Action::Key(Bind::Close));
-    assert_eq!(history(&app).confirm, None);
-    assert!(
-        app.step(Action::Key(Bind::Yes)).is_empty(),
-        "nothing to confirm"
-    );
-    app.step(Action::Key(Bind::Resend));
+    h.press("esc");
+    assert_eq!(history(h.app()).confirm, None);
+    h.press("y");
+    assert!(h.commands().is_empty(), "nothing to confirm");
+    h.press("R").press("y");
     assert!(matches!(
-        app.step(Action::Key(Bind::Yes)).as_slice(),
-        [Effect::Submit(ProducerCommand::Send { .. })]
+        h.commands().as_slice(),
+        [ProducerCommand::Send { .. }]
     ));
 }
 
 /// `[keys]` reaches the history's footer, its border, and the question a
-/// protected profile asks, on the screen and in the notice.
+/// protected profile asks, on the screen and in the notice; the rebound key
+/// is the one that asks it.
 #[test]
 fn a_keys_override_shows_in_the_history_hints_and_its_question() {
-    let mut app = history_app();
+    let mut app = ready_app();
     let overrides = [("yes", "Y"), ("close", "f10"), ("resend", "ctrl-e")]
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .into();
     app.keymap.apply_overrides(&overrides).unwrap();
     app.profiles[app.current].protected = true;
-    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    let mut h = history_of(app);
+    let screen = crate::console::ui::tests::draw(h.app(), 120, 40);
     let footer = screen.lines().last().unwrap();
     assert!(footer.contains("Ctrl-E resend  F10 close"), "{footer}");
     assert!(screen.contains("Ctrl-E resend · F10 close ─"), "{screen}");
-    assert!(app.step(Action::Key(Bind::Resend)).is_empty());
-    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    h.press("ctrl-e");
+    assert!(h.commands().is_empty());
+    let screen = crate::console::ui::tests::draw(h.app(), 120, 40);
     assert!(
         screen.contains("to PROTECTED profile sandbox? Y confirms, F10 cancels"),
         "{screen}"
     );
-    let notice = &app.notice.as_ref().unwrap().text;
+    let notice = &h.app().notice.as_ref().unwrap().text;
     assert!(notice.ends_with("? Y confirms, F10 cancels"), "{notice}");
 }
 
 #[test]
 fn export_hands_the_completed_results_to_the_loop() {
-    let mut app = ready_app();
-    app.focus = Focus::Log;
-    assert!(app.step(Action::Key(Bind::ExportResults)).is_empty());
-    send_and_complete(&mut app);
-    let Some(Effect::Export(entries)) = one(app.step(Action::Key(Bind::ExportResults))) else {
-        panic!("an export")
+    let mut h = in_log(ready_app());
+    let written = |h: &Harness| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(h.exports.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
     };
-    assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].completion.outcome, Outcome::Dispatched);
-    let dir = tempfile::tempdir().unwrap();
-    let text = rmq_journal::export::write_results(dir.path(), None, &entries, t0()).unwrap();
+    h.press("E");
+    assert!(written(&h).is_empty());
+    let notice = &h.app().notice.as_ref().unwrap().text;
+    assert_eq!(notice, "nothing to export: no completed sends yet");
+    send_and_complete(&mut h);
+    h.press("E");
+    let text = &h.app().notice.as_ref().unwrap().text;
     assert!(text.starts_with("exported 1 result(s)"), "{text}");
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
+    let names = written(&h);
     assert_eq!(names.len(), 2);
-    let jsonl = std::fs::read(dir.path().join(&names[1])).unwrap();
+    let dir = h.exports.path();
+    let jsonl = std::fs::read(dir.join(&names[1])).unwrap();
+    let line: rmq_journal::Record = serde_json::from_slice(jsonl.trim_ascii_end()).unwrap();
+    assert_eq!(line.state, "dispatched");
     let parsed = rmq_journal::replay::parse(&jsonl, "x", None, 1 << 20);
     assert_eq!(parsed.items.len(), 1, "the export is a replay file");
     assert_eq!(parsed.items[0].draft.body, b"hello");
-    let mut csv = csv::Reader::from_path(dir.path().join(&names[0])).unwrap();
+    let mut csv = csv::Reader::from_path(dir.join(&names[0])).unwrap();
     assert_eq!(csv.records().count(), 1);
 }
 
 #[test]
 fn history_pane_snapshots() {
-    let mut app = history_app();
-    app.step(Action::Key(Bind::ToggleSelect));
+    let mut h = history_app();
+    h.press("space");
+    let app = h.app();
     insta::assert_snapshot!(
         "history_80x24",
-        crate::console::ui::tests::draw(&app, 80, 24)
+        crate::console::ui::tests::draw(app, 80, 24)
     );
     insta::assert_snapshot!(
         "history_120x40",
-        crate::console::ui::tests::draw(&app, 120, 40)
+        crate::console::ui::tests::draw(app, 120, 40)
     );
-    app.step(Action::Key(Bind::ScrollDown));
-    app.step(Action::Key(Bind::OpenDetail));
+    h.press("j").press("enter");
+    let app = h.app();
     insta::assert_snapshot!(
         "history_detail_80x24",
-        crate::console::ui::tests::draw(&app, 80, 24)
+        crate::console::ui::tests::draw(app, 80, 24)
     );
 }
 
@@ -384,37 +391,38 @@ const IMPORT: &str = r#"{"topic":"orders","tag":"paid","keys":["o-1"],"body":"on
 {"topic":"orders","body":"four","mode":"oneway"}
 "#;
 
-/// The import dialog with `IMPORT` read and validated.
-fn import_app() -> App {
-    let mut app = ready_app();
-    app.focus = Focus::Log;
-    app.step(Action::Key(Bind::Import));
-    assert_eq!(app.context(), Context::ImportPath);
-    assert!(app.takes_text());
-    for c in "msgs.jsonl".chars() {
-        app.step(Action::Edit(ratatui_textarea::Input {
-            key: ratatui_textarea::Key::Char(c),
-            ..Default::default()
-        }));
-    }
-    let Some(Effect::ReadImport { path, max_body }) = one(app.step(Action::Key(Bind::Submit)))
-    else {
+/// `app` on the harness with the import dialog opened with `I` from the
+/// results log and `IMPORT` read and validated. The test answers the read
+/// `update` asks for with `IMPORT` itself, under the path the snapshots
+/// show: the loop would read that path from the disk.
+fn import_harness(app: App) -> Harness {
+    let mut h = in_log(app);
+    h.press("I");
+    assert_eq!(h.app().context(), Context::ImportPath);
+    assert!(h.app().takes_text());
+    h.type_text("msgs.jsonl");
+    let Some(Effect::ReadImport { path, max_body }) = one(h.press_keeping_effects("enter")) else {
         panic!("asks the loop to read the file")
     };
     assert_eq!(path, "msgs.jsonl");
     let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
-    app.step(Action::ImportLoaded {
+    h.answer(Action::ImportLoaded {
         path,
         parsed: Ok(parsed),
     });
-    assert_eq!(app.context(), Context::Import);
-    app
+    assert_eq!(h.app().context(), Context::Import);
+    h
 }
 
-fn sends(fx: Vec<Effect>) -> Vec<(Mode, String)> {
-    fx.into_iter()
-        .map(|e| match e {
-            Effect::Submit(ProducerCommand::Send { mode, draft, .. }) => {
+fn import_app() -> Harness {
+    import_harness(ready_app())
+}
+
+/// The sends among the commands, each with its mode and body.
+fn sends(cmds: Vec<ProducerCommand>) -> Vec<(Mode, String)> {
+    cmds.into_iter()
+        .map(|c| match c {
+            ProducerCommand::Send { mode, draft, .. } => {
                 (mode, String::from_utf8(draft.body.clone()).unwrap())
             }
             other => panic!("{other:?}"),
@@ -424,8 +432,8 @@ fn sends(fx: Vec<Effect>) -> Vec<(Mode, String)> {
 
 #[test]
 fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
-    let mut app = import_app();
-    let v = match &app.overlay {
+    let mut h = import_app();
+    let v = match &h.app().overlay {
         Overlay::Import(v) => v.clone(),
         _ => panic!(),
     };
@@ -434,36 +442,37 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
     let bad: Vec<usize> = p.invalid.iter().map(|i| i.line).collect();
     assert_eq!(bad, [2, 4], "the same validation as headless replay");
     assert_eq!(v.rate(), 10);
-    app.step(Action::Key(Bind::RateDown));
-    app.step(Action::Key(Bind::RateDown));
+    h.press("-").press("-");
     // 1 per second: the first at once, the next on the clock.
-    let first = sends(app.step(Action::Key(Bind::QuickSend)));
+    h.press("s");
+    let first = sends(h.commands());
     assert_eq!(first, [(Mode::Async, "one".to_string())], "line's own mode");
-    assert!(
-        sends(app.step(Action::Tick(app.now + chrono::Duration::milliseconds(500)))).is_empty()
-    );
-    let second = sends(app.step(Action::Tick(app.now + chrono::Duration::milliseconds(600))));
+    h.advance(chrono::Duration::milliseconds(500));
+    assert!(sends(h.commands()).is_empty());
+    h.advance(chrono::Duration::milliseconds(600));
+    let second = sends(h.commands());
     assert_eq!(
         second,
         [(Mode::Sync, "two".to_string())],
         "the mode bar's for a line without one"
     );
-    let pc = app.pacer.clone().unwrap();
+    let pc = h.app().pacer.clone().unwrap();
     assert_eq!((pc.sent, pc.total), (2, 3));
-    app.step(Action::Key(Bind::CancelBurst));
-    assert!(app.notice.as_ref().unwrap().text.contains("1 not sent"));
-    assert!(sends(app.step(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
+    h.press("x");
+    assert!(h.app().notice.as_ref().unwrap().text.contains("1 not sent"));
+    h.advance(chrono::Duration::seconds(5));
+    assert!(sends(h.commands()).is_empty());
     // Progress counts outcomes as they come.
-    app.step(Action::Producer(ProducerEvent::Completed(Completion {
+    h.emit(ProducerEvent::Completed(Completion {
         seq: 1,
         mode: Mode::Async,
         outcome: Outcome::Dispatched,
         submitted_at: t0(),
         completed_at: t0(),
         latency: Duration::from_millis(1),
-    })));
+    }));
     assert_eq!(
-        app.pacer.as_ref().unwrap().failed,
+        h.app().pacer.as_ref().unwrap().failed,
         1,
         "dispatched is not what async promises"
     );
@@ -473,58 +482,54 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
 /// otherwise the key would only say "nothing is being sent".
 #[test]
 fn the_import_offers_its_cancel_only_while_sending() {
-    let mut app = import_app();
-    let border = |app: &App| {
+    let mut h = import_app();
+    let border = |h: &Harness| {
+        let app = h.app();
         app.keymap
             .hint_line_where(app.context(), |b| app.bind_live(b))
     };
-    assert!(!border(&app).contains("x cancel"), "{}", border(&app));
-    app.step(Action::Key(Bind::RateDown));
-    app.step(Action::Key(Bind::RateDown));
-    assert_eq!(sends(app.step(Action::Key(Bind::QuickSend))).len(), 1);
-    assert!(border(&app).contains("x cancel"), "{}", border(&app));
-    app.step(Action::Key(Bind::CancelBurst));
-    assert!(!border(&app).contains("x cancel"), "{}", border(&app));
+    assert!(!border(&h).contains("x cancel"), "{}", border(&h));
+    h.press("-").press("-").press("s");
+    assert_eq!(sends(h.commands()).len(), 1);
+    assert!(border(&h).contains("x cancel"), "{}", border(&h));
+    h.press("x");
+    assert!(!border(&h).contains("x cancel"), "{}", border(&h));
 }
 
 #[test]
 fn a_paced_import_stops_when_the_producer_dies() {
-    let mut app = import_app();
-    app.step(Action::Key(Bind::RateDown));
-    app.step(Action::Key(Bind::RateDown));
-    assert_eq!(sends(app.step(Action::Key(Bind::QuickSend))).len(), 1);
-    app.step(Action::ProducerDied("boom".into()));
-    assert!(sends(app.step(Action::Tick(app.now + chrono::Duration::seconds(5)))).is_empty());
-    let pc = app.pacer.clone().unwrap();
+    let mut h = import_app();
+    h.press("-").press("-").press("s");
+    assert_eq!(sends(h.commands()).len(), 1);
+    h.kill("boom");
+    h.advance(chrono::Duration::seconds(5));
+    assert!(sends(h.commands()).is_empty());
+    let pc = h.app().pacer.clone().unwrap();
     assert!(pc.cancelled && pc.queue.is_empty() && pc.sent == 1);
-    assert!(app.notice.unwrap().text.contains("2 not sent"));
+    assert!(h.app().notice.as_ref().unwrap().text.contains("2 not sent"));
 }
 
 #[test]
 fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
-    let mut app = import_app();
+    let mut app = ready_app();
     app.profiles[app.current].protected = true;
-    app.step(Action::Key(Bind::ScrollDown));
-    app.step(Action::Key(Bind::ScrollDown));
-    app.step(Action::Key(Bind::ToggleSelect));
-    assert!(
-        app.step(Action::Key(Bind::QuickSend)).is_empty(),
-        "asks first"
-    );
-    let sent = sends(app.step(Action::Key(Bind::Yes)));
+    let mut h = import_harness(app);
+    h.press("j").press("j").press("space");
+    h.press("s");
+    assert!(h.commands().is_empty(), "asks first");
+    h.press("y");
+    let sent = sends(h.commands());
     assert_eq!(sent, [(Mode::Oneway, "four".to_string())]);
 }
 
 #[test]
 fn import_dialog_snapshots() {
-    let app = import_app();
-    insta::assert_snapshot!(
-        "import_80x24",
-        crate::console::ui::tests::draw(&app, 80, 24)
-    );
+    let h = import_app();
+    let app = h.app();
+    insta::assert_snapshot!("import_80x24", crate::console::ui::tests::draw(app, 80, 24));
     insta::assert_snapshot!(
         "import_120x40",
-        crate::console::ui::tests::draw(&app, 120, 40)
+        crate::console::ui::tests::draw(app, 120, 40)
     );
 }
 
@@ -533,37 +538,30 @@ fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
     let mut app = ready_app();
     app.composer.tag = line_input("paid");
     app.composer.validate(app.max_message_bytes());
-    app.focus = Focus::Log;
-    assert!(!app.step(Action::Key(Bind::Send)).is_empty());
+    let mut h = in_log(app);
+    h.press("ctrl-s");
+    assert_eq!(h.commands().len(), 1);
     // Another message to another topic.
-    app.composer.topic = line_input("");
-    app.composer.body = TextArea::new(vec!["other".into()]);
-    app.composer.tag = line_input("");
-    app.focus = Focus::Topic;
-    for c in "Topic".chars() {
-        app.step(Action::Edit(ratatui_textarea::Input {
-            key: ratatui_textarea::Key::Char(c),
-            ..Default::default()
-        }));
-    }
-    assert!(app.offered.is_none(), "no draft for `Topic`");
-    for c in "Test".chars() {
-        app.step(Action::Edit(ratatui_textarea::Input {
-            key: ratatui_textarea::Key::Char(c),
-            ..Default::default()
-        }));
-    }
-    let n = app.notice.clone().expect("offered");
+    let composer = &mut h.lp.app.composer;
+    composer.topic = line_input("");
+    composer.body = ratatui_textarea::TextArea::new(vec!["other".into()]);
+    composer.tag = line_input("");
+    h.press("i");
+    assert_eq!(h.app().focus, Focus::Topic);
+    h.type_text("Topic");
+    assert!(h.app().offered.is_none(), "no draft for `Topic`");
+    h.type_text("Test");
+    let n = h.app().notice.clone().expect("offered");
     assert!(n.text.contains("Ctrl-O restores it"), "{}", n.text);
-    app.step(Action::Key(Bind::RestoreDraft));
-    let d = app.composer.draft().unwrap();
+    h.press("ctrl-o");
+    let d = h.app().composer.draft().unwrap();
     assert_eq!(
         (d.topic.as_str(), d.tag.as_deref()),
         ("TopicTest", Some("paid"))
     );
     assert_eq!(d.body, b"hello");
     assert_eq!(
-        app.focus,
+        h.app().focus,
         Focus::Topic,
         "stays where the operator was typing"
     );
@@ -571,51 +569,43 @@ fn the_last_draft_per_topic_is_offered_again_when_the_topic_is_typed() {
 
 /// Enter asks for one read at a time; an answer for a path the dialog no
 /// longer waits for (edited since) is dropped, not shown as the new one's.
+/// The test keeps the reads Enter asks for and answers them itself, late:
+/// the loop would read each at once and answer before the next key.
 #[test]
 fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
-    let mut app = ready_app();
-    app.focus = Focus::Log;
-    app.step(Action::Key(Bind::Import));
-    let typed = |app: &mut App, text: &str| {
-        for c in text.chars() {
-            app.step(Action::Edit(ratatui_textarea::Input {
-                key: ratatui_textarea::Key::Char(c),
-                ..Default::default()
-            }));
-        }
-    };
-    typed(&mut app, "a.jsonl");
+    let mut h = in_log(ready_app());
+    h.press("I").type_text("a.jsonl");
     assert!(matches!(
-        app.step(Action::Key(Bind::Submit)).as_slice(),
+        h.press_keeping_effects("enter").as_slice(),
         [Effect::ReadImport { path, .. }] if path == "a.jsonl"
     ));
-    assert_eq!(app.notice.as_ref().unwrap().text, "reading a.jsonl…");
-    assert!(app.step(Action::Key(Bind::Submit)).is_empty(), "one read");
-    typed(&mut app, "x");
+    assert_eq!(h.app().notice.as_ref().unwrap().text, "reading a.jsonl…");
+    assert!(h.press_keeping_effects("enter").is_empty(), "one read");
+    h.type_text("x");
     let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), "a.jsonl", None, 1 << 20);
-    app.step(Action::ImportLoaded {
+    h.answer(Action::ImportLoaded {
         path: "a.jsonl".into(),
         parsed: Ok(parsed),
     });
     assert_eq!(
-        app.context(),
+        h.app().context(),
         Context::ImportPath,
         "the stale read is dropped"
     );
     assert!(matches!(
-        app.step(Action::Key(Bind::Submit)).as_slice(),
+        h.press_keeping_effects("enter").as_slice(),
         [Effect::ReadImport { path, .. }] if path == "a.jsonlx"
     ));
-    app.step(Action::ImportLoaded {
+    h.answer(Action::ImportLoaded {
         path: "a.jsonlx".into(),
         parsed: Err("cannot read a.jsonlx: No such file".into()),
     });
     assert_eq!(
-        app.notice.as_ref().unwrap().text,
+        h.app().notice.as_ref().unwrap().text,
         "cannot read a.jsonlx: No such file"
     );
     assert!(
-        !app.step(Action::Key(Bind::Submit)).is_empty(),
+        !h.press_keeping_effects("enter").is_empty(),
         "asks again after a failed read"
     );
 }

@@ -1,16 +1,22 @@
 //! App tests for how a session ends without the operator: terminating
-//! signals and a lost terminal (`update` with no terminal; the loop's side
+//! signals and a lost terminal (`update` with no terminal, and keys through
+//! the harness where the operator starts something first; the loop's side
 //! is in `loop_tests`).
 
 use std::time::Duration;
 
 use super::*;
+use crate::console::harness::Harness;
 use crate::console::ui::tests::{busy_app, empty_app};
 use rmq_engine::producer::{BurstSpec, ProducerCommand, ProducerEvent};
 use rmq_model::message::{Completion, Mode, Outcome};
 
+fn stopped_event(unresolved: Vec<(Seq, Mode)>) -> ProducerEvent {
+    ProducerEvent::Stopped { unresolved }
+}
+
 fn stopped(unresolved: Vec<(Seq, Mode)>) -> Action {
-    Action::Producer(ProducerEvent::Stopped { unresolved })
+    Action::Producer(stopped_event(unresolved))
 }
 
 #[test]
@@ -78,30 +84,29 @@ fn a_producer_dying_after_a_signal_ends_the_console() {
 fn a_signal_mid_switch_ends_instead_of_starting_the_new_producer() {
     let mut app = busy_app();
     app.focus = Focus::Log;
-    app.step(Action::Key(Bind::SwitchProfile));
-    for _ in 0..app.profiles.len() {
-        app.step(Action::Key(Bind::ScrollUp));
+    let mut h = Harness::new(app, 80, 24);
+    h.press("p");
+    for _ in 0..h.app().profiles.len() {
+        h.press("k");
     }
-    assert_eq!(app.profiles[0].name, "staging");
+    assert_eq!(h.app().profiles[0].name, "staging");
+    h.press("enter");
     assert!(matches!(
-        app.step(Action::Key(Bind::Submit)).as_slice(),
-        [Effect::Submit(ProducerCommand::Shutdown { .. })]
+        h.commands().as_slice(),
+        [ProducerCommand::Shutdown { .. }]
     ));
-    assert!(app.switching.is_some());
-    app.step(Action::Signal("SIGTERM"));
-    // A closed channel does not start the new producer either.
-    let refused = Action::SubmitFailed {
-        first_seq: None,
-        count: 0,
-        mode: None,
-        burst: None,
-        error: rmq_engine::producer::SubmitError::Closed,
-    };
-    assert!(app.step(refused).is_empty());
-    assert!(app.step(stopped(vec![(5, Mode::Async)])).is_empty());
-    assert!(app.exit_requested());
-    assert_eq!(app.profile().name, "sandbox", "still the old profile");
-    assert_eq!(app.unresolved_count(), 1, "its send is listed at exit");
+    assert!(h.app().switching.is_some());
+    // A closed channel does not start the new producer either: the
+    // signal's shutdown finds it closed.
+    h.producer().close_commands();
+    h.signal("SIGTERM");
+    assert_eq!(h.producers.len(), 1, "no new producer");
+    assert!(!h.app().exit_requested(), "waits for the old one's report");
+    h.emit(stopped_event(vec![(5, Mode::Async)]));
+    assert!(h.app().exit_requested());
+    assert_eq!(h.producers.len(), 1, "no new producer");
+    assert_eq!(h.app().profile().name, "sandbox", "still the old profile");
+    assert_eq!(h.app().unresolved_count(), 1, "its send is listed at exit");
 }
 
 #[test]

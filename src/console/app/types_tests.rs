@@ -1,37 +1,28 @@
-//! `update` tests for message types: the type row, refused types, batch
-//! sequence numbers, pending transactions decided with C / X / U, check-back
-//! rows and the delayed countdown keeping the clock live.
+//! Tests of message types: the type row, refused types, batch sequence
+//! numbers, pending transactions decided with C / X / U, check-back rows
+//! (keys through the harness) and the delayed countdown keeping the clock
+//! live (`update`).
 
 use std::sync::Arc;
 
-use ratatui_textarea::{Input, Key, TextArea};
-
 use super::*;
-use crate::console::keymap::Bind;
-use crate::console::ui::tests::{empty_app, t0};
+use crate::console::harness::Harness;
+use crate::console::ui::tests::{ready_app, t0};
 use rmq_engine::producer::{ProducerCommand, ProducerEvent};
 use rmq_model::events::TxEvent;
-use rmq_model::message::SendStatus;
-use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
+use rmq_model::fixtures::receipt;
+use rmq_model::message::{Completion, Draft, Mode, Outcome};
 use rmq_model::types::{Delay, MessageType, TxChoice};
 
-fn ready_app() -> App {
-    let mut app = empty_app();
-    app.composer.body = TextArea::new(vec!["hello".into()]);
-    app.composer.validate(app.max_message_bytes());
-    app
-}
-
-/// Types `spec` into the type row and leaves the keyboard on the mode bar.
-fn set_type(app: &mut App, spec: &str) {
+/// A message ready to send on the harness, `spec` typed into the type row
+/// and the keyboard left on the mode bar.
+fn typed(spec: &str) -> Harness {
+    let mut app = ready_app();
     app.focus = Focus::Type;
-    for c in spec.chars() {
-        app.step(Action::Edit(Input {
-            key: Key::Char(c),
-            ..Default::default()
-        }));
-    }
-    app.step(Action::Key(Bind::LeaveField));
+    let mut h = Harness::new(app, 80, 24);
+    h.type_text(spec).press("esc");
+    assert_eq!(h.app().focus, Focus::ModeBar);
+    h
 }
 
 fn ev(app: &mut App, e: ProducerEvent) {
@@ -44,11 +35,11 @@ fn tx(e: TxEvent) -> ProducerEvent {
 
 #[test]
 fn the_type_row_builds_the_draft_type() {
-    let mut app = ready_app();
-    set_type(&mut app, "fifo order-7");
-    assert!(!app.composer.errors.contains_key(&Focus::Type));
-    match one(app.step(Action::Key(Bind::QuickSend))) {
-        Some(Effect::Submit(ProducerCommand::Send { draft, .. })) => assert_eq!(
+    let mut h = typed("fifo order-7");
+    assert!(!h.app().composer.errors.contains_key(&Focus::Type));
+    h.press("s");
+    match h.commands().as_slice() {
+        [ProducerCommand::Send { draft, .. }] => assert_eq!(
             draft.kind,
             MessageType::Fifo {
                 sharding_key: "order-7".into()
@@ -60,37 +51,38 @@ fn the_type_row_builds_the_draft_type() {
 
 #[test]
 fn a_refused_type_is_shown_beside_the_row_and_sends_nothing() {
-    let mut app = ready_app();
-    set_type(&mut app, "delay 19");
-    assert!(app.composer.errors[&Focus::Type].contains("levels are 1 to 18"));
-    assert!(app.step(Action::Key(Bind::QuickSend)).is_empty());
+    let mut h = typed("delay 19");
+    assert!(h.app().composer.errors[&Focus::Type].contains("levels are 1 to 18"));
+    h.press("s");
+    assert!(h.commands().is_empty());
     assert!(
-        app.notice
+        h.app()
+            .notice
             .as_ref()
             .unwrap()
             .text
             .contains("Type: delay level 19")
     );
     // A transaction is sync: switching to async flags the row at once.
-    let mut app = ready_app();
-    set_type(&mut app, "tx");
-    assert!(!app.composer.errors.contains_key(&Focus::Type));
-    app.step(Action::Key(Bind::ModeAsync));
-    assert!(app.composer.errors[&Focus::Type].contains("sent sync"));
-    assert!(app.step(Action::Key(Bind::QuickSend)).is_empty());
+    let mut h = typed("tx");
+    assert!(!h.app().composer.errors.contains_key(&Focus::Type));
+    h.press("2");
+    assert!(h.app().composer.errors[&Focus::Type].contains("sent sync"));
+    h.press("s");
+    assert!(h.commands().is_empty());
     // The draft is kept.
-    assert_eq!(app.composer.kind_text.lines()[0], "tx");
+    assert_eq!(h.app().composer.kind_text.lines()[0], "tx");
 }
 
 #[test]
 fn a_batch_takes_one_sequence_number_per_message() {
-    let mut app = ready_app();
-    set_type(&mut app, "batch 10");
-    match one(app.step(Action::Key(Bind::QuickSend))) {
-        Some(Effect::Submit(ProducerCommand::Send { seq, .. })) => assert_eq!(seq, 1),
+    let mut h = typed("batch 10");
+    h.press("s");
+    match h.commands().as_slice() {
+        [ProducerCommand::Send { seq, .. }] => assert_eq!(*seq, 1),
         other => panic!("expected a send: {other:?}"),
     }
-    assert_eq!(app.next_seq, 11);
+    assert_eq!(h.app().next_seq, 11);
 }
 
 fn pending_app() -> App {
@@ -122,44 +114,50 @@ fn pending_app() -> App {
     app
 }
 
+/// `pending_app` on the harness, the keyboard on the results log.
+fn pending() -> Harness {
+    let h = Harness::new(pending_app(), 80, 24);
+    assert_eq!(h.app().focus, Focus::Log);
+    h
+}
+
 #[test]
 fn c_x_u_decide_the_selected_pending_transaction() {
-    for (b, choice) in [
-        (Bind::TxCommit, TxChoice::Commit),
-        (Bind::TxRollback, TxChoice::Rollback),
-        (Bind::TxUnknown, TxChoice::Unknown),
+    for (key, choice) in [
+        ("C", TxChoice::Commit),
+        ("X", TxChoice::Rollback),
+        ("U", TxChoice::Unknown),
     ] {
-        let mut app = pending_app();
-        match one(app.step(Action::Key(b))) {
-            Some(Effect::Submit(ProducerCommand::Decide { seq: 1, choice: c })) => {
-                assert_eq!(c, choice)
-            }
-            other => panic!("{b:?}: expected a decision, got {other:?}"),
+        let mut h = pending();
+        h.press(key);
+        match h.commands().as_slice() {
+            [ProducerCommand::Decide { seq: 1, choice: c }] => assert_eq!(*c, choice),
+            other => panic!("{key}: expected a decision, got {other:?}"),
         }
     }
     // Once decided, a second key changes nothing; left unknown, it may.
-    let mut app = pending_app();
-    let decided = |app: &mut App, choice| {
-        ev(
-            app,
-            tx(TxEvent::Decided {
-                seq: 1,
-                choice,
-                by: "operator".into(),
-                at_check_back: false,
-                at: t0(),
-            }),
-        )
+    let mut h = pending();
+    let decided = |h: &mut Harness, choice| {
+        h.emit(tx(TxEvent::Decided {
+            seq: 1,
+            choice,
+            by: "operator".into(),
+            at_check_back: false,
+            at: t0(),
+        }));
     };
-    decided(&mut app, TxChoice::Unknown);
+    decided(&mut h, TxChoice::Unknown);
+    h.press("C");
     assert!(matches!(
-        one(app.step(Action::Key(Bind::TxCommit))),
-        Some(Effect::Submit(ProducerCommand::Decide { seq: 1, .. }))
+        h.commands().as_slice(),
+        [ProducerCommand::Decide { seq: 1, .. }]
     ));
-    decided(&mut app, TxChoice::Commit);
-    assert!(app.step(Action::Key(Bind::TxRollback)).is_empty());
+    decided(&mut h, TxChoice::Commit);
+    h.press("X");
+    assert!(h.commands().is_empty());
     assert!(
-        app.notice
+        h.app()
+            .notice
             .as_ref()
             .unwrap()
             .text
@@ -169,21 +167,20 @@ fn c_x_u_decide_the_selected_pending_transaction() {
 
 #[test]
 fn c_on_a_row_that_is_not_a_transaction_says_so() {
-    let mut app = pending_app();
-    ev(
-        &mut app,
-        ProducerEvent::Submitted {
-            seq: 2,
-            mode: Mode::Sync,
-            draft: Arc::new(Draft::default()),
-            at: t0(),
-        },
-    );
-    app.selected = 0;
-    assert_eq!(app.selected_entry().unwrap().seq, 2);
-    assert!(app.step(Action::Key(Bind::TxCommit)).is_empty());
+    let mut h = pending();
+    h.emit(ProducerEvent::Submitted {
+        seq: 2,
+        mode: Mode::Sync,
+        draft: Arc::new(Draft::default()),
+        at: t0(),
+    });
+    h.press("g");
+    assert_eq!(h.app().selected_entry().unwrap().seq, 2);
+    h.press("C");
+    assert!(h.commands().is_empty());
     assert!(
-        app.notice
+        h.app()
+            .notice
             .as_ref()
             .unwrap()
             .text
@@ -193,20 +190,17 @@ fn c_on_a_row_that_is_not_a_transaction_says_so() {
 
 #[test]
 fn a_check_back_is_a_row_of_its_own_with_its_answer() {
-    let mut app = pending_app();
-    let rows = app.log.shown().len();
-    ev(
-        &mut app,
-        tx(TxEvent::CheckBack {
-            seq: Some(1),
-            transaction_id: "TX1".into(),
-            answer: TxChoice::Unknown,
-            reason: "not decided yet: transaction-check-default".into(),
-            at: t0(),
-        }),
-    );
-    assert_eq!(app.log.shown().len(), rows + 1);
-    match &app.log.shown()[0].kind {
+    let mut h = pending();
+    let rows = h.app().log.shown().len();
+    h.emit(tx(TxEvent::CheckBack {
+        seq: Some(1),
+        transaction_id: "TX1".into(),
+        answer: TxChoice::Unknown,
+        reason: "not decided yet: transaction-check-default".into(),
+        at: t0(),
+    }));
+    assert_eq!(h.app().log.shown().len(), rows + 1);
+    match &h.app().log.shown()[0].kind {
         EntryKind::Note(text) => {
             assert!(text.contains("CHECK-BACK #1 answered UNKNOWN"), "{text}");
             assert!(text.ends_with("· tx TX1"), "{text}");
@@ -215,14 +209,18 @@ fn a_check_back_is_a_row_of_its_own_with_its_answer() {
         other => panic!("a note row, got {other:?}"),
     }
     // C on the check-back row decides its transaction.
-    app.focus = Focus::Log;
-    app.selected = 0;
+    h.press("g");
     assert!(matches!(
-        one(app.step(Action::Key(Bind::TxCommit))),
-        Some(Effect::Submit(ProducerCommand::Decide {
+        h.app().selected_entry().unwrap().kind,
+        EntryKind::Note(_)
+    ));
+    h.press("C");
+    assert!(matches!(
+        h.commands().as_slice(),
+        [ProducerCommand::Decide {
             seq: 1,
             choice: TxChoice::Commit
-        }))
+        }]
     ));
 }
 
@@ -244,22 +242,12 @@ fn a_delayed_row_keeps_the_clock_live_until_it_is_visible() {
             at: t0(),
         },
     );
-    let receipt = Receipt {
-        status: SendStatus::SendOk,
-        msg_id: "M".into(),
-        offset_msg_id: "O".into(),
-        broker: "broker-a".into(),
-        queue_id: 0,
-        queue_offset: 0,
-        transaction_id: None,
-        region_id: None,
-    };
     ev(
         &mut app,
         ProducerEvent::Completed(Completion {
             seq: 1,
             mode: Mode::Sync,
-            outcome: Outcome::Acknowledged(receipt),
+            outcome: Outcome::Acknowledged(receipt(1)),
             submitted_at: t0(),
             completed_at: t0(),
             latency: std::time::Duration::from_millis(2),

@@ -12,8 +12,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 
 use crate::console::app::ProfileChoice;
-use crate::console::app::{Action, App, AppConfig, Focus};
-use crate::console::keymap::{Bind, Keymap};
+use crate::console::app::{Action, App, AppConfig, Focus, Overlay};
+use crate::console::harness::Harness;
+use crate::console::keymap::Keymap;
 use crate::theme::Styles;
 use rmq_engine::producer::ProducerSettings;
 use rmq_model::events::{Connection, ProducerEvent};
@@ -97,6 +98,21 @@ pub fn empty_app() -> App {
     app.display_offset = Some(FixedOffset::east_opt(0).unwrap());
     app.step(Action::Tick(t0()));
     app
+}
+
+/// `empty_app` with a body typed: a message ready to send.
+pub fn ready_app() -> App {
+    let mut app = empty_app();
+    app.composer.body = ratatui_textarea::TextArea::new(vec!["hello".into()]);
+    // An edit that types nothing checks the composer again.
+    app.step(Action::Edit(ratatui_textarea::Input::default()));
+    app
+}
+
+/// `app` on the harness (80x24) with the keyboard on the results log.
+pub fn in_log(mut app: App) -> Harness {
+    app.focus = Focus::Log;
+    Harness::new(app, 80, 24)
 }
 
 fn draft(key: &str) -> Arc<Draft> {
@@ -249,12 +265,12 @@ fn pane_mode_bar() {
 
 #[test]
 fn pane_results() {
-    let mut app = busy_app();
-    app.focus = Focus::Log;
-    app.step(Action::Key(Bind::ScrollDown));
+    let mut h = in_log(busy_app());
+    h.press("j");
+    let app = h.app();
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(120, 9, |f, a| super::results::render(
-        f, a, &app, &s
+        f, a, app, &s
     )));
 }
 
@@ -278,43 +294,45 @@ fn pane_status() {
 
 #[test]
 fn overlay_help() {
-    let mut app = busy_app();
-    app.focus = Focus::Log;
-    app.step(Action::Key(Bind::Help));
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    let mut h = in_log(busy_app());
+    h.press("?");
+    let app = h.app();
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
 fn overlay_detail() {
-    let mut app = busy_app();
-    app.focus = Focus::Log;
+    let mut h = in_log(busy_app());
     // One row per send, newest first: 3 = #2, acknowledged by callback.
     for _ in 0..3 {
-        app.step(Action::Key(Bind::ScrollDown));
+        h.press("j");
     }
-    app.step(Action::Key(Bind::OpenDetail));
-    insta::assert_snapshot!(draw(&app, 120, 40));
+    h.press("enter");
+    let app = h.app();
+    insta::assert_snapshot!(draw(app, 120, 40));
 }
 
 #[test]
 fn overlay_repeat_form() {
     let mut app = busy_app();
     app.focus = Focus::ModeBar;
-    app.step(Action::Key(Bind::Repeat));
-    app.step(Action::Key(Bind::FocusNext));
-    app.step(Action::Edit(ratatui_textarea::Input {
-        key: ratatui_textarea::Key::Char('x'),
-        ..Default::default()
-    }));
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    let mut h = Harness::new(app, 80, 24);
+    // `x` cancels a burst on the mode bar; in the form it is typed.
+    h.press("r").press("tab").press("x");
+    let app = h.app();
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
 fn overlay_confirm() {
     let mut app = busy_app();
     app.profiles[app.current].protected = true;
-    app.step(Action::Key(Bind::Send));
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    // Ctrl-S sends from the composer's text field too.
+    assert!(app.takes_text());
+    let mut h = Harness::new(app, 80, 24);
+    h.press("ctrl-s");
+    let app = h.app();
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
@@ -341,50 +359,55 @@ fn odd_sizes_do_not_panic_and_clicks_find_panes() {
     // Row 16 is the first log line at 80x24, row 17 the second.
     assert_eq!(super::log_index_at(area, &app, 17), Some(1));
     assert_eq!(super::log_index_at(area, &app, 3), None);
+    // The loop draws the help on a 30x8 terminal.
     app.focus = Focus::Log;
-    app.step(Action::Key(Bind::Help));
-    let _ = draw(&app, 30, 8);
+    let mut h = Harness::new(app, 30, 8);
+    h.press("?");
+    assert!(matches!(h.app().overlay, Overlay::Help));
 }
 
 /// Opens the picker from the results log, cursor on `i`.
-fn open_picker(app: &mut App, i: usize) {
-    app.focus = Focus::Log;
-    app.step(Action::Key(Bind::SwitchProfile));
-    for _ in 0..app.profiles.len() {
-        app.step(Action::Key(Bind::ScrollUp));
+fn open_picker(h: &mut Harness, i: usize) {
+    assert_eq!(h.app().focus, Focus::Log);
+    h.press("p");
+    for _ in 0..h.app().profiles.len() {
+        h.press("k");
     }
     for _ in 0..i {
-        app.step(Action::Key(Bind::ScrollDown));
+        h.press("j");
     }
+    assert!(matches!(h.app().overlay, Overlay::Picker { cursor } if cursor == i));
 }
 
 #[test]
 fn overlay_picker() {
-    let mut app = busy_app();
-    open_picker(&mut app, 1);
+    let mut h = in_log(busy_app());
+    open_picker(&mut h, 1);
     // Choosing the unusable profile shows why and keeps the picker open.
-    app.step(Action::Key(Bind::Submit));
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    h.press("enter");
+    let app = h.app();
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
-/// Switches `app` to profile `i` the way the loop would: the old producer
-/// reports `Stopped`.
-fn switch_to(app: &mut App, i: usize) {
-    open_picker(app, i);
-    app.step(Action::Key(Bind::Submit));
-    app.step(Action::Producer(ProducerEvent::Stopped {
-        unresolved: vec![],
-    }));
+/// Switches to profile `i` from the results log: the old producer is told
+/// to shut down, reports `Stopped`, and the loop starts the new one.
+fn switch_to(h: &mut Harness, i: usize) {
+    open_picker(h, i);
+    h.press("enter");
+    h.emit(ProducerEvent::Stopped { unresolved: vec![] });
+    assert_eq!(h.app().current, i);
+    assert_eq!(h.producers.len(), 2, "the new profile's producer started");
 }
 
 #[test]
 fn pane_status_switching() {
-    let mut app = busy_app();
-    open_picker(&mut app, 0);
-    app.step(Action::Key(Bind::Submit));
+    let mut h = in_log(busy_app());
+    open_picker(&mut h, 0);
+    h.press("enter");
+    let app = h.app();
     let s = Styles::no_color();
     insta::assert_snapshot!(draw_pane(80, 2, |f, a| super::status::render(
-        f, a, &app, &s
+        f, a, app, &s
     )));
 }
 
@@ -392,12 +415,13 @@ fn pane_status_switching() {
 /// `Debug` form, which lists every style run with its colours.
 #[test]
 fn pane_status_profile_colour() {
-    let mut app = empty_app();
-    switch_to(&mut app, 3);
+    let mut h = in_log(empty_app());
+    switch_to(&mut h, 3);
+    let app = h.app();
     let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
     term.draw(|f| {
         let area = f.area();
-        super::status::render(f, area, &app, &Styles::fallback())
+        super::status::render(f, area, app, &Styles::fallback())
     })
     .unwrap();
     insta::assert_snapshot!(format!("{:?}", term.backend().buffer()));
@@ -405,18 +429,14 @@ fn pane_status_profile_colour() {
 
 #[test]
 fn overlay_confirm_burst() {
-    let mut app = busy_app();
-    switch_to(&mut app, 3);
-    app.focus = Focus::ModeBar;
-    app.step(Action::Key(Bind::Repeat));
-    app.step(Action::Key(Bind::Submit));
-    for c in "Ord".chars() {
-        app.step(Action::Edit(ratatui_textarea::Input {
-            key: ratatui_textarea::Key::Char(c),
-            ..Default::default()
-        }));
-    }
-    insta::assert_snapshot!(draw(&app, 80, 24));
+    let mut h = in_log(busy_app());
+    switch_to(&mut h, 3);
+    h.press("shift-tab");
+    assert_eq!(h.app().focus, Focus::ModeBar);
+    h.press("r").press("enter");
+    h.type_text("Ord");
+    let app = h.app();
+    insta::assert_snapshot!(draw(app, 80, 24));
 }
 
 #[test]
@@ -507,12 +527,13 @@ fn results_columns_follow_the_width_and_the_numbers() {
 
 #[test]
 fn no_color_theme_paints_no_profile_marker() {
-    let mut app = empty_app();
-    switch_to(&mut app, 3);
+    let mut h = in_log(empty_app());
+    switch_to(&mut h, 3);
+    let app = h.app();
     let mut term = Terminal::new(TestBackend::new(80, 2)).unwrap();
     term.draw(|f| {
         let area = f.area();
-        super::status::render(f, area, &app, &Styles::no_color())
+        super::status::render(f, area, app, &Styles::no_color())
     })
     .unwrap();
     let buf = term.backend().buffer();

@@ -5,25 +5,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui_textarea::{Input, Key};
 
-use super::tests::{empty_app, t0};
+use super::tests::{draw, empty_app, in_log, t0};
 use crate::console::app::{Action, App, Focus};
-use crate::console::keymap::Bind;
-use crate::theme::Styles;
+use crate::console::harness::Harness;
 use rmq_model::events::{Connection, ProducerEvent, TxEvent};
-use rmq_model::message::SendStatus;
-use rmq_model::message::{Completion, Draft, Mode, Outcome, Receipt};
+use rmq_model::fixtures::receipt;
+use rmq_model::message::{Completion, Draft, Mode, Outcome};
 use rmq_model::types::{Delay, MessageType, TxChoice};
-
-fn draw(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| super::render(f, app, &Styles::no_color()))
-        .unwrap();
-    term.backend().to_string()
-}
 
 fn typed_app(spec: &str) -> App {
     let mut app = empty_app();
@@ -62,26 +52,13 @@ fn composer_type_row_for_each_type() {
 
 #[test]
 fn composer_type_row_problem_is_beside_it() {
-    let mut app = typed_app("tx");
-    app.step(Action::Key(Bind::LeaveField));
-    app.step(Action::Key(Bind::ModeAsync));
+    let mut h = Harness::new(typed_app("tx"), 80, 24);
+    h.press("esc").press("2");
+    let app = h.app();
     insta::assert_snapshot!(
         "composer_transaction_async_refused_80x24",
-        draw(&app, 80, 24)
+        draw(app, 80, 24)
     );
-}
-
-fn receipt(n: u64) -> Receipt {
-    Receipt {
-        status: SendStatus::SendOk,
-        msg_id: format!("7F0000010001{n:020X}"),
-        offset_msg_id: format!("7F00000100002A9F{n:016X}"),
-        broker: "broker-a".into(),
-        queue_id: 1,
-        queue_offset: 40 + n,
-        transaction_id: None,
-        region_id: None,
-    }
 }
 
 fn submit(app: &mut App, seq: u64, kind: MessageType, ms: i64) {
@@ -102,10 +79,14 @@ fn submit(app: &mut App, seq: u64, kind: MessageType, ms: i64) {
 
 fn complete(app: &mut App, seq: u64, ms: i64) {
     let at = t0() + chrono::Duration::milliseconds(ms);
+    // On queue 1, with no region, as the snapshots show it.
+    let mut r = receipt(seq);
+    r.queue_id = 1;
+    r.region_id = None;
     app.step(Action::Producer(ProducerEvent::Completed(Completion {
         seq,
         mode: Mode::Sync,
-        outcome: Outcome::Acknowledged(receipt(seq)),
+        outcome: Outcome::Acknowledged(r),
         submitted_at: at,
         completed_at: at + chrono::Duration::milliseconds(3),
         latency: Duration::from_millis(3),
@@ -199,9 +180,9 @@ fn results_pending_transaction_and_check_back() {
 
 #[test]
 fn detail_of_a_decided_transaction_and_a_delayed_send() {
-    let mut app = transactions_app();
+    let mut h = in_log(transactions_app());
     // #2: committed by the operator; #1: delayed (level 4, 30 s).
-    let rows = app.log.shown().clone();
+    let rows = h.app().log.shown().clone();
     for seq in [2, 1] {
         let i = rows
             .iter()
@@ -209,9 +190,14 @@ fn detail_of_a_decided_transaction_and_a_delayed_send() {
                 e.seq == seq && !matches!(e.kind, crate::console::app::EntryKind::Note(_))
             })
             .unwrap();
-        app.selected = i;
-        app.step(Action::Key(Bind::OpenDetail));
-        insta::assert_snapshot!(format!("detail_typed_{seq}_80x24"), draw(&app, 80, 24));
-        app.step(Action::Key(Bind::Close));
+        h.press("g");
+        for _ in 0..i {
+            h.press("j");
+        }
+        assert_eq!(h.app().selected, i);
+        h.press("enter");
+        let app = h.app();
+        insta::assert_snapshot!(format!("detail_typed_{seq}_80x24"), draw(app, 80, 24));
+        h.press("esc");
     }
 }
