@@ -535,7 +535,7 @@ fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
         "no burst after the producer stopped"
     );
     let journal = h.lp.io.journal.take().unwrap();
-    journal.flush();
+    journal.flush().unwrap();
     let read = rmq_journal::read_dir(dir.path()).unwrap();
     let seqs: Vec<_> = read.records.iter().map(|r| r.seq).collect();
     assert_eq!(seqs, [seq], "the completed send is journaled");
@@ -548,4 +548,95 @@ fn journal_in(dir: &std::path::Path) -> rmq_journal::Journal {
         max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
         keep: rmq_journal::DEFAULT_KEEP,
     })
+}
+
+/// Another process holding a journal's lock (util-linux `flock`, as an
+/// operator's script would) until its stdin closes.
+struct LockHolder(std::process::Child);
+
+impl LockHolder {
+    fn take(lock: &std::path::Path) -> LockHolder {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("flock")
+            .arg(lock)
+            .args(["sh", "-c", "echo locked; exec cat"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("running flock");
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        if line.trim_end() != "locked" {
+            let status = child.wait().unwrap();
+            panic!("flock did not take the lock ({status})");
+        }
+        LockHolder(child)
+    }
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        // Closing its stdin ends `cat`, then `flock`: the lock is free.
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+/// With the journal's lock held by another process, `H` still opens the
+/// pane within a bound (the flush it asks for waits off the loop, a
+/// bounded time) and says the newest sends are not shown yet.
+#[test]
+fn h_answers_while_another_process_holds_the_journal_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = LockHolder::take(&dir.path().join(rmq_journal::LOCK_NAME));
+    let path = dir.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On a thread of its own: a loop blocked on the lock must fail the
+    // test, not hang it.
+    std::thread::spawn(move || {
+        let mut h = ready();
+        h.lp.io.journal = Some(journal_in(&path));
+        h.press("s");
+        let draft = match h.commands().as_slice() {
+            [ProducerCommand::Send { draft, .. }] => draft.clone(),
+            other => panic!("{other:?}"),
+        };
+        h.emit(ProducerEvent::Submitted {
+            seq: 1,
+            mode: Mode::Sync,
+            draft,
+            at: t0(),
+        });
+        h.emit(ProducerEvent::Completed(rmq_model::message::Completion {
+            seq: 1,
+            mode: Mode::Sync,
+            outcome: rmq_model::message::Outcome::Dispatched,
+            submitted_at: t0(),
+            completed_at: t0(),
+            latency: std::time::Duration::from_millis(2),
+        }));
+        h.press("H");
+        let shown = match &h.app().overlay {
+            Overlay::History(v) => Some((v.records.len(), v.warnings.clone())),
+            _ => None,
+        };
+        let _ = tx.send(shown);
+        // Dropping the harness closes the journal: bounded too.
+        drop(h);
+    });
+    let shown = rx
+        .recv_timeout(std::time::Duration::from_secs(15))
+        .expect("`H` answers while the lock is held elsewhere");
+    let (records, warnings) = shown.expect("the history pane is open");
+    assert_eq!(records, 0, "nothing written yet");
+    assert!(
+        warnings
+            .first()
+            .is_some_and(|w| w.starts_with("journal locked by another process")
+                && w.contains("1 record(s) waiting")
+                && w.ends_with("the newest sends are not shown")),
+        "{warnings:?}"
+    );
+    drop(holder);
 }
