@@ -616,18 +616,26 @@ fn h_answers_while_another_process_holds_the_journal_lock() {
             completed_at: t0(),
             latency: std::time::Duration::from_millis(2),
         }));
-        h.press("H");
+        let turn = h.press_one_turn("H");
+        // The read (and the flush before it) is under way off the loop.
+        let reading = h.lp.busy();
+        h.settle();
         let shown = match &h.app().overlay {
             Overlay::History(v) => Some((v.records.len(), v.warnings.clone())),
             _ => None,
         };
-        let _ = tx.send(shown);
+        let _ = tx.send((turn, reading, shown));
         // Dropping the harness closes the journal: bounded too.
         drop(h);
     });
-    let shown = rx
+    let (turn, reading, shown) = rx
         .recv_timeout(std::time::Duration::from_secs(15))
         .expect("`H` answers while the lock is held elsewhere");
+    assert!(reading, "`H` started the read off the loop");
+    assert!(
+        turn < std::time::Duration::from_millis(500),
+        "the loop waited {turn:?} on the journal"
+    );
     let (records, warnings) = shown.expect("the history pane is open");
     assert_eq!(records, 0, "nothing written yet");
     assert!(
