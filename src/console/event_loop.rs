@@ -402,6 +402,7 @@ where
             return Some(Action::HistoryLoaded {
                 records: Vec::new(),
                 warnings: vec!["no journal in this session".into()],
+                unflushed: None,
             });
         };
         if self.history.as_ref().is_some_and(|h| !h.is_finished()) {
@@ -410,21 +411,21 @@ where
         let flusher = j.flusher();
         let dir = j.dir().to_path_buf();
         self.history = Some(self.files.spawn_blocking(move || {
-            let flushed = flusher.map_or(Ok(()), |f| f.flush_within(HISTORY_FLUSH_WAIT));
-            let mut action = match rmq_journal::read_dir(&dir) {
+            let unflushed = flusher
+                .map_or(Ok(()), |f| f.flush_within(HISTORY_FLUSH_WAIT))
+                .err();
+            match rmq_journal::read_dir(&dir) {
                 Ok(read) => Action::HistoryLoaded {
                     records: read.records,
                     warnings: read.warnings,
+                    unflushed,
                 },
                 Err(e) => Action::HistoryLoaded {
                     records: Vec::new(),
                     warnings: vec![format!("{}: {e}", dir.display())],
+                    unflushed,
                 },
-            };
-            if let (Err(why), Action::HistoryLoaded { warnings, .. }) = (flushed, &mut action) {
-                warnings.insert(0, format!("{why}; the newest sends are not shown"));
             }
-            action
         }));
         None
     }

@@ -140,6 +140,7 @@ fn history_app() -> App {
             record(4, "orders", "acknowledged", "{\"id\":4}"),
         ],
         warnings: vec![],
+        unflushed: None,
     });
     app
 }
@@ -277,6 +278,7 @@ fn resend_sends_the_selected_records_as_they_were_and_results_carry_the_source()
     app.step(Action::HistoryLoaded {
         records: vec![record(4, "orders", "acknowledged", "{\"id\":4}"), resent],
         warnings: vec![],
+        unflushed: None,
     });
     app.step(Action::Key(Bind::ScrollDown));
     app.step(Action::Key(Bind::OpenDetail));
