@@ -353,7 +353,10 @@ impl Writer {
                     due.get_or_insert_with(|| Instant::now() + FLUSH_EVERY);
                     // Failures here and below reach the operator through
                     // the problem channel; only a flush's caller waits on one.
-                    if batch.lines.len() >= BATCH_BYTES && !self.locked_out {
+                    // A batch that is due is written here too: under a
+                    // steady stream `recv_timeout` never times out.
+                    let full = batch.lines.len() >= BATCH_BYTES && !self.locked_out;
+                    if full || due.is_some_and(|t| t <= Instant::now()) {
                         let _ = self.write(&mut batch);
                     }
                 }
