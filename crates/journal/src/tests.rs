@@ -512,8 +512,9 @@ fn a_lock_held_by_another_process_never_blocks_the_writer() {
         "{left:?}"
     );
     assert!(
-        left.last()
-            .is_some_and(|p| p.starts_with("journal: 5 record(s) were not written")),
+        left.last().is_some_and(|p| p.starts_with(
+            "journal: 5 record(s) were not written (journal locked by another process"
+        )),
         "{left:?}"
     );
 

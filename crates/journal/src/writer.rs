@@ -420,7 +420,7 @@ impl Writer {
             return Ok(());
         }
         let result = self.append(&batch.lines);
-        let outcome = match result {
+        let (why, msg) = match result {
             Ok(()) => {
                 self.shared.written.fetch_add(batch.count, Ordering::SeqCst);
                 if self.locked_out {
@@ -447,17 +447,17 @@ impl Writer {
                 return Ok(());
             }
             Err(e) if e.downcast_ref::<Locked>().is_some() => {
-                let msg = format!(
-                    "journal locked by another process ({}); {} record(s) waiting",
-                    self.settings.dir.join(LOCK_NAME).display(),
-                    batch.count
+                let why = format!(
+                    "journal locked by another process ({})",
+                    self.settings.dir.join(LOCK_NAME).display()
                 );
+                let msg = format!("{why}; {} record(s) waiting", batch.count);
                 tracing::warn!("{msg}");
                 if !self.locked_out {
                     let _ = self.problems.send(msg.clone());
                 }
                 self.locked_out = true;
-                msg
+                (why, msg)
             }
             Err(e) => {
                 self.lost += batch.count;
@@ -471,13 +471,15 @@ impl Writer {
                 self.failing = true;
                 batch.lines.clear();
                 batch.count = 0;
-                format!("journal: {e:#}")
+                let msg = format!("journal: {e:#}");
+                (msg.clone(), msg)
             }
         };
+        // Kept for `close`'s count of what was not written.
         if let Ok(mut e) = self.shared.last_error.lock() {
-            *e = Some(outcome.clone());
+            *e = Some(why);
         }
-        Err(outcome)
+        Err(msg)
     }
 
     fn lock_file(&mut self) -> Result<&File> {
