@@ -504,7 +504,9 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
         id += 1;
         eprintln!("rss: {sent} sends, RSS {:.1} MiB", rss_mib());
     }
-    journal.flush();
+    if let Err(why) = journal.flush() {
+        eprintln!("rss: {why}");
+    }
     let after = rss_mib();
     let c = app.stats(Mode::Async);
     let on_disk = journal::read_dir(dir.path()).map_or(0, |r| r.records.len());

@@ -33,6 +33,18 @@ pub const CONFIG_ENV: &str = "RMQ_CONSOLE_CONFIG";
 
 pub const DEFAULT_RESULTS_CAPACITY: usize = 1000;
 
+/// `journal-max-bytes` range. Below a kilobyte the file would rotate on
+/// nearly every record (one is a few hundred bytes), which only churns
+/// renames; past a gibibyte one file is more than the history pane and
+/// `history` should have to read back, and rotation stops bounding anything.
+pub const JOURNAL_MAX_BYTES: (u64, u64) = (1024, 1 << 30);
+/// `journal-keep` range. At least one rotated file, so a rotation never
+/// empties the history right after it; at most a thousand, which at the
+/// default size is already 64 GiB of journal, far past what any reader of
+/// it (history, replay, the pane) handles, and keeps the names the writer
+/// and readers deal with few.
+pub const JOURNAL_KEEP: (u64, u64) = (1, 1000);
+
 /// Keys allowed at the top level of the file.
 pub const TOP_KEYS: &[&str] = &[
     "theme",
@@ -281,8 +293,20 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
         keys,
         key_lines,
         results_capacity,
-        journal_max_bytes: top.positive(&src, "journal-max-bytes")?,
-        journal_keep: top.int(&src, "journal-keep")?,
+        journal_max_bytes: top.ranged(
+            &src,
+            "journal-max-bytes",
+            JOURNAL_MAX_BYTES.0,
+            JOURNAL_MAX_BYTES.1,
+            "bytes",
+        )?,
+        journal_keep: top.ranged(
+            &src,
+            "journal-keep",
+            JOURNAL_KEEP.0,
+            JOURNAL_KEEP.1,
+            "rotated files",
+        )?,
     })
 }
 

@@ -30,6 +30,10 @@ use rmq_engine::producer::{
     ProducerCommand, ProducerEvent, ProducerHandle, ProducerSettings, SubmitError,
 };
 
+/// How long the history pane's read waits for the journal's writer to
+/// write what waits: one lock wait (`rmq_journal::LOCK_WAIT`) and a write.
+const HISTORY_FLUSH_WAIT: Duration = Duration::from_secs(2);
+
 /// One running producer as the loop sees it: where commands go, where its
 /// events come from, and its task (whose end without `Stopped` is a death).
 pub struct Link {
@@ -121,8 +125,14 @@ pub struct Loop<'a, B: Backend> {
 }
 
 /// Runs the loop until the App asks to exit; returns the App for the exit
-/// report.
-pub async fn run<B: Backend>(app: App, io: Io<'_, B>, styles: Styles) -> anyhow::Result<App>
+/// report, and the journal's writer for the caller to close once the
+/// terminal is restored (closing may wait, boundedly, on another process's
+/// lock: not with the terminal in raw mode).
+pub async fn run<B: Backend>(
+    app: App,
+    io: Io<'_, B>,
+    styles: Styles,
+) -> anyhow::Result<(App, Option<rmq_journal::Journal>)>
 where
     B::Error: Send + Sync + 'static,
 {
@@ -130,7 +140,8 @@ where
     while !lp.app.exit_requested() {
         lp.turn().await?;
     }
-    Ok(lp.app)
+    let journal = lp.io.journal.take();
+    Ok((lp.app, journal))
 }
 
 impl<'a, B: Backend> Loop<'a, B>
@@ -381,34 +392,41 @@ where
         Ok(())
     }
 
-    /// Starts reading the journal for the history pane (after writing what
-    /// waits) on a blocking thread: a journal of several 64 MiB files takes
-    /// a while, and the screen must not freeze meanwhile.
+    /// Starts reading the journal for the history pane on a blocking
+    /// thread: first the writer is asked to write what waits (answered
+    /// within `HISTORY_FLUSH_WAIT`: another process may hold the journal's
+    /// lock), then the files are read (several 64 MiB files take a while).
+    /// The screen must not freeze for either.
     fn load_history(&mut self) -> Option<Action> {
         let Some(j) = &self.io.journal else {
             return Some(Action::HistoryLoaded {
                 records: Vec::new(),
                 warnings: vec!["no journal in this session".into()],
+                unflushed: None,
             });
         };
         if self.history.as_ref().is_some_and(|h| !h.is_finished()) {
             return None;
         }
-        j.flush();
+        let flusher = j.flusher();
         let dir = j.dir().to_path_buf();
-        self.history = Some(
-            self.files
-                .spawn_blocking(move || match rmq_journal::read_dir(&dir) {
-                    Ok(read) => Action::HistoryLoaded {
-                        records: read.records,
-                        warnings: read.warnings,
-                    },
-                    Err(e) => Action::HistoryLoaded {
-                        records: Vec::new(),
-                        warnings: vec![format!("{}: {e}", dir.display())],
-                    },
-                }),
-        );
+        self.history = Some(self.files.spawn_blocking(move || {
+            let unflushed = flusher
+                .map_or(Ok(()), |f| f.flush_within(HISTORY_FLUSH_WAIT))
+                .err();
+            match rmq_journal::read_dir(&dir) {
+                Ok(read) => Action::HistoryLoaded {
+                    records: read.records,
+                    warnings: read.warnings,
+                    unflushed,
+                },
+                Err(e) => Action::HistoryLoaded {
+                    records: Vec::new(),
+                    warnings: vec![format!("{}: {e}", dir.display())],
+                    unflushed,
+                },
+            }
+        }));
         None
     }
 

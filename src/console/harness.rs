@@ -199,6 +199,23 @@ impl Harness {
         self.together(&[key])
     }
 
+    /// Hands `key` to a settled loop and runs only the wake-up that handles
+    /// it (file work it starts may still be running); returns how long that
+    /// wake-up took, which is how long the screen could not answer.
+    pub fn press_one_turn(&mut self, key: &str) -> Duration {
+        self.settle();
+        self.keys
+            .try_send(Self::key_event(key))
+            .expect("input channel has room");
+        let lp = &mut self.lp;
+        let started = std::time::Instant::now();
+        self.rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(30), lp.turn()).await })
+            .expect("the wake-up returns")
+            .expect("the loop turn succeeds");
+        started.elapsed()
+    }
+
     /// Keys that arrive in one read, handled in one wake-up.
     pub fn together(&mut self, keys: &[&str]) -> &mut Self {
         for k in keys {
@@ -367,7 +384,7 @@ impl Harness {
         let (Some(journal), Some(dir)) = (&self.lp.io.journal, &self.journal_dir) else {
             panic!("no journal was started");
         };
-        journal.flush();
+        journal.flush().expect("the journal writes what waits");
         let read = rmq_journal::read_dir(dir.path()).expect("reading the journal");
         assert!(read.warnings.is_empty(), "{:?}", read.warnings);
         read.records

@@ -534,3 +534,112 @@ fn a_signal_keeps_the_journal_entry_next_to_a_compare_burst() {
     let seqs: Vec<_> = h.journal_records().iter().map(|r| r.seq).collect();
     assert_eq!(seqs, [seq], "the completed send is journaled");
 }
+
+/// A journal writer in `dir` with the default limits.
+fn journal_in(dir: &std::path::Path) -> rmq_journal::Journal {
+    rmq_journal::Journal::start(rmq_journal::Settings {
+        dir: dir.to_path_buf(),
+        max_bytes: rmq_journal::DEFAULT_MAX_BYTES,
+        keep: rmq_journal::DEFAULT_KEEP,
+    })
+}
+
+/// Another process holding a journal's lock (util-linux `flock`, as an
+/// operator's script would) until its stdin closes.
+struct LockHolder(std::process::Child);
+
+impl LockHolder {
+    fn take(lock: &std::path::Path) -> LockHolder {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("flock")
+            .arg(lock)
+            .args(["sh", "-c", "echo locked; exec cat"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("running flock");
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        if line.trim_end() != "locked" {
+            let status = child.wait().unwrap();
+            panic!("flock did not take the lock ({status})");
+        }
+        LockHolder(child)
+    }
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        // Closing its stdin ends `cat`, then `flock`: the lock is free.
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+/// With the journal's lock held by another process, `H` still opens the
+/// pane within a bound (the flush it asks for waits off the loop, a
+/// bounded time) and says the newest sends are not shown yet.
+#[test]
+fn h_answers_while_another_process_holds_the_journal_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = LockHolder::take(&dir.path().join(rmq_journal::LOCK_NAME));
+    let path = dir.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On a thread of its own: a loop blocked on the lock must fail the
+    // test, not hang it.
+    std::thread::spawn(move || {
+        let mut h = ready();
+        h.lp.io.journal = Some(journal_in(&path));
+        h.press("s");
+        let draft = match h.commands().as_slice() {
+            [ProducerCommand::Send { draft, .. }] => draft.clone(),
+            other => panic!("{other:?}"),
+        };
+        h.emit(ProducerEvent::Submitted {
+            seq: 1,
+            mode: Mode::Sync,
+            draft,
+            at: t0(),
+        });
+        h.emit(ProducerEvent::Completed(rmq_model::message::Completion {
+            seq: 1,
+            mode: Mode::Sync,
+            outcome: rmq_model::message::Outcome::Dispatched,
+            submitted_at: t0(),
+            completed_at: t0(),
+            latency: std::time::Duration::from_millis(2),
+        }));
+        let turn = h.press_one_turn("H");
+        // The read (and the flush before it) is under way off the loop.
+        let reading = h.lp.busy();
+        h.settle();
+        let shown = match &h.app().overlay {
+            Overlay::History(v) => Some(v.records.len()),
+            _ => None,
+        };
+        let notice = h.app().notice.as_ref().map(|n| n.text.clone());
+        let shown = shown.map(|n| (n, notice));
+        let _ = tx.send((turn, reading, shown));
+        // Dropping the harness closes the journal: bounded too.
+        drop(h);
+    });
+    let (turn, reading, shown) = rx
+        .recv_timeout(std::time::Duration::from_secs(15))
+        .expect("`H` answers while the lock is held elsewhere");
+    assert!(reading, "`H` started the read off the loop");
+    assert!(
+        turn < std::time::Duration::from_millis(500),
+        "the loop waited {turn:?} on the journal"
+    );
+    let (records, notice) = shown.expect("the history pane is open");
+    assert_eq!(records, 0, "nothing written yet");
+    let notice = notice.unwrap_or_default();
+    assert!(
+        notice.starts_with(
+            "history: the newest sends are not shown: journal locked by another process"
+        ) && notice.contains("1 record(s) waiting"),
+        "{notice}"
+    );
+    drop(holder);
+}

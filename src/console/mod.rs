@@ -126,7 +126,16 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             tracing::info!("terminal reader still blocked; not waiting for it");
         }
         drop(guard);
-        result?
+        let (app, journal) = result?;
+        // Bounded (`rmq_journal::CLOSE_WAIT`), and after the terminal is
+        // back: what was not written is said where the operator sees it.
+        if let Some(journal) = journal {
+            for p in journal.close() {
+                tracing::warn!("{p}");
+                crate::signals::stderr_line(&format!("rmq-console: warning: {p}"));
+            }
+        }
+        app
     };
     // The terminal is back to normal (or gone, after SIGHUP): the report
     // goes to the log, and to stderr when that still works.

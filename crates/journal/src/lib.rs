@@ -23,7 +23,7 @@ use std::path::PathBuf;
 pub use reader::{Read, read_dir};
 pub use record::{Entry, Options, Record, encode_body, properties_object, spec_of, state_name};
 pub use sink::Sink;
-pub use writer::Journal;
+pub use writer::{CLOSE_WAIT, Flusher, Journal, LOCK_NAME, LOCK_WAIT};
 
 /// Default size at which the current file is rotated (`journal-max-bytes`).
 pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;

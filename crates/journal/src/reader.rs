@@ -19,17 +19,8 @@ pub struct Read {
 /// Reads every journal file in `dir`, oldest first. A missing directory is
 /// an empty journal.
 pub fn read_dir(dir: &Path) -> std::io::Result<Read> {
-    let mut rotated: Vec<usize> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                name.strip_prefix("journal.")?
-                    .strip_suffix(".jsonl")?
-                    .parse()
-                    .ok()
-            })
-            .collect(),
+    let mut rotated = match crate::writer::rotated_files(dir) {
+        Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Read::default()),
         Err(e) => return Err(e),
     };

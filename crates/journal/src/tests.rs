@@ -194,7 +194,7 @@ fn a_torn_last_line_is_skipped_with_a_warning_and_writing_goes_on_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let j = Journal::start(settings(dir.path(), DEFAULT_MAX_BYTES, DEFAULT_KEEP));
     j.record(entry(1, Mode::Sync, Outcome::Dispatched, b"one"));
-    j.flush();
+    j.flush().unwrap();
     // A crash in the middle of a write: half a record, no newline.
     let path = file_path(dir.path(), 0);
     let whole = std::fs::read(&path).unwrap();
@@ -237,7 +237,7 @@ fn rotation_keeps_files_under_the_limit_and_drops_the_oldest() {
     for seq in 1..=20 {
         j.record(entry(seq, Mode::Sync, Outcome::Dispatched, b"0123456789"));
         if seq % 4 == 0 {
-            j.flush();
+            j.flush().unwrap();
         }
     }
     assert!(j.close().is_empty());
@@ -276,15 +276,20 @@ fn an_unwritable_location_is_a_problem_not_an_error() {
         DEFAULT_KEEP,
     ));
     j.record(entry(1, Mode::Sync, Outcome::Dispatched, b"x"));
-    j.flush();
+    assert!(j.flush().is_err(), "the flush says it could not write");
     let p = j.problem().expect("a problem is reported");
     assert!(
         p.contains("cannot create") && p.contains("sending goes on"),
         "{p}"
     );
     j.record(entry(2, Mode::Sync, Outcome::Dispatched, b"x"));
-    // Reported once, not per record.
-    assert!(j.close().is_empty());
+    // Reported once, not per record; the close counts what was lost.
+    let left = j.close();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with("journal: 2 record(s) were not written (journal: cannot create"),
+        "{left:?}"
+    );
 }
 
 /// Env var that turns `child_writer` into a writer process.
@@ -308,7 +313,7 @@ fn child_writer() {
             body.as_bytes(),
         ));
         if seq % 50 == 0 {
-            j.flush();
+            j.flush().unwrap();
         }
     }
     assert!(j.close().is_empty());
@@ -394,7 +399,7 @@ fn size_of_a_100k_journal() {
         j.record(e);
         // Sends complete at the broker's pace; a loop outruns any writer.
         if seq % 10_000 == 0 {
-            j.flush();
+            j.flush().unwrap();
         }
     }
     assert!(j.close().is_empty());
@@ -411,4 +416,169 @@ fn size_of_a_100k_journal() {
         read.records.len()
     );
     assert_eq!(read.records.len(), 100_000);
+}
+
+/// Env var that turns `lock_holder` into a process holding a journal lock.
+const HOLDER_ENV: &str = "RMQ_CONSOLE_JOURNAL_LOCK_HOLDER";
+
+/// Not a test on its own: the body of the process that holds the lock in
+/// `a_lock_held_by_another_process_never_blocks_the_writer`. Takes an
+/// exclusive `flock` on the file named by `HOLDER_ENV`, says `locked` on
+/// stdout, and holds it until its stdin closes.
+#[test]
+fn lock_holder() {
+    let Ok(path) = std::env::var(HOLDER_ENV) else {
+        return;
+    };
+    use std::os::fd::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap();
+    // SAFETY: flock on a file descriptor owned for the call's length.
+    assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+    println!("locked");
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut rest).unwrap();
+    drop(f);
+}
+
+/// Another process holding the lock: it has said so on its stdout, and
+/// lets go when its stdin closes (`release`). Its stdout is kept open to
+/// the end: the test harness in it still has lines to print.
+struct Holder(
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+);
+
+impl Holder {
+    fn take(lock: &std::path::Path) -> Holder {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "tests::lock_holder", "--nocapture"])
+            .env(HOLDER_ENV, lock)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while out.read_line(&mut line).unwrap() > 0 {
+            if line.trim_end() == "locked" {
+                return Holder(child, out);
+            }
+            line.clear();
+        }
+        let status = child.wait().unwrap();
+        panic!("the lock holder ended without taking the lock ({status})");
+    }
+
+    fn release(mut self) {
+        drop(self.0.stdin.take());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.1, &mut rest).unwrap();
+        assert!(self.0.wait().unwrap().success(), "{rest}");
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_lock_held_by_another_process_never_blocks_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = Holder::take(&dir.path().join(LOCK_NAME));
+
+    // Closing with the lock held elsewhere: bounded, and says what is lost.
+    let j = Journal::start(settings(dir.path(), DEFAULT_MAX_BYTES, DEFAULT_KEEP));
+    for seq in 1..=5 {
+        j.record(entry(seq, Mode::Sync, Outcome::Dispatched, b"x"));
+    }
+    let t = std::time::Instant::now();
+    let left = j.close();
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "close took {:?}",
+        t.elapsed()
+    );
+    assert!(
+        left.iter()
+            .any(|p| p.contains("journal locked by another process")),
+        "{left:?}"
+    );
+    assert!(
+        left.last().is_some_and(|p| p.starts_with(
+            "journal: 5 record(s) were not written (journal locked by another process"
+        )),
+        "{left:?}"
+    );
+
+    // A flush is answered within its bound, the batch kept and reported;
+    // once the lock is free everything kept is written, in order.
+    let j = Journal::start(settings(dir.path(), DEFAULT_MAX_BYTES, DEFAULT_KEEP));
+    for seq in 1..=3 {
+        j.record(entry(seq, Mode::Sync, Outcome::Dispatched, b"x"));
+    }
+    let t = std::time::Instant::now();
+    let why = j.flush().expect_err("not written while locked");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(why.contains("3 record(s) waiting"), "{why}");
+    let p = j.problem().expect("the wait is reported");
+    assert!(
+        p.starts_with("journal locked by another process") && p.contains("3 record(s) waiting"),
+        "{p}"
+    );
+    assert_eq!(j.unwritten(), 3);
+    holder.release();
+    for seq in 4..=5 {
+        j.record(entry(seq, Mode::Sync, Outcome::Dispatched, b"x"));
+    }
+    j.flush().unwrap();
+    assert_eq!(j.unwritten(), 0);
+    let left = j.close();
+    assert!(left.iter().all(|p| !p.contains("not written")), "{left:?}");
+    let read = read_dir(dir.path()).unwrap();
+    let seqs: Vec<u64> = read.records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+}
+
+/// A `keep` far past the files there are costs nothing: rotation works from
+/// the files that exist (counting to it once spun for hours, lock held).
+#[test]
+fn rotation_with_a_huge_keep_finishes_and_keeps_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // On a thread of its own, so a writer that never ends fails the test
+    // instead of hanging it.
+    std::thread::spawn(move || {
+        let j = Journal::start(settings(&path, 1, 1_000_000_000_000));
+        for seq in 1..=3 {
+            j.record(entry(seq, Mode::Sync, Outcome::Dispatched, b"x"));
+            let _ = j.flush();
+        }
+        let _ = done_tx.send(j.close());
+    });
+    let left = done_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the journal closes");
+    assert!(left.is_empty(), "{left:?}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["journal.1.jsonl", "journal.2.jsonl", "journal.jsonl"]
+    );
+    let read = read_dir(dir.path()).unwrap();
+    let seqs: Vec<u64> = read.records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, [1, 2, 3], "one record a file, oldest first");
 }

@@ -4,16 +4,20 @@
 //! The send path only `try_send`s an entry into a bounded channel: a slow or
 //! broken disk costs it nothing, and what could not be written is reported
 //! as a problem (the console's notice, headless's warning), never an error
-//! that stops sending.
+//! that stops sending. Nothing here waits without a bound: the lock is tried
+//! for `LOCK_WAIT` (another process holding it keeps the batch waiting, and
+//! says so), a flush is answered within the caller's bound (`Flusher`), and
+//! `close`/drop give the thread `CLOSE_WAIT`, then report what was not
+//! written.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -23,27 +27,102 @@ use rmq_model::message::Seq;
 
 /// The longest a record waits in memory before it is written.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
+/// How long one write tries for the journal lock before it gives up, keeps
+/// its batch for the next flush and says so. Short enough that a `close`
+/// or the history pane still answers promptly, long enough to ride out
+/// another writer's batch (milliseconds) many times over.
+pub const LOCK_WAIT: Duration = Duration::from_millis(1500);
+/// How long `close` and drop wait for the writer thread: one lock wait and
+/// a batch's write, with room to spare.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(3);
 /// Entries waiting for the writer; past this the send path drops them (and
 /// says so) rather than wait.
 const CAPACITY: usize = 65_536;
 /// A batch is written early once it is this big.
 const BATCH_BYTES: usize = 1 << 20;
+/// While the lock is held elsewhere the batch grows in memory up to this;
+/// records past it are dropped (and counted) so a lock held for hours
+/// cannot take the process's memory with it.
+const MAX_WAITING_BYTES: usize = 64 << 20;
+/// How often an idle writer looks whether it was told to close while a
+/// `Flusher` still holds the channel open.
+const IDLE_POLL: Duration = Duration::from_millis(100);
 
 enum Msg {
     Entry(Box<Entry>),
-    Flush(mpsc::Sender<()>),
+    /// Write what waits; answered with why not, if it could not.
+    Flush(mpsc::Sender<Result<(), String>>),
 }
 
-/// A running journal writer. Dropping it writes what is waiting and stops
-/// the thread.
+/// What the writer thread and the handles share.
+#[derive(Default)]
+struct Shared {
+    /// Records accepted into the channel.
+    handed: AtomicU64,
+    /// Records on disk.
+    written: AtomicU64,
+    /// Records dropped because the channel was full.
+    dropped: AtomicU64,
+    /// Set by `close`: the writer finishes once the channel is drained,
+    /// even if a `Flusher` still holds a sender.
+    closing: AtomicBool,
+    /// Why the last write failed (cleared when one succeeds).
+    last_error: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn unwritten(&self) -> u64 {
+        let handed = self.handed.load(Ordering::SeqCst);
+        let written = self.written.load(Ordering::SeqCst);
+        handed.saturating_sub(written) + self.dropped.load(Ordering::SeqCst)
+    }
+}
+
+/// A running journal writer. Dropping it writes what is waiting (within
+/// `CLOSE_WAIT`) and stops the thread.
 pub struct Journal {
     tx: Option<SyncSender<Msg>>,
     problems: Mutex<Receiver<String>>,
     problem_tx: mpsc::Sender<String>,
-    thread: Option<JoinHandle<()>>,
+    /// Disconnects when the writer thread ends, however it ends.
+    done: Option<Receiver<()>>,
     session: String,
     dir: PathBuf,
-    dropped: std::sync::atomic::AtomicU64,
+    shared: Arc<Shared>,
+}
+
+/// Asks the writer to write what waits, from any thread (the console's
+/// history read runs off the UI loop with one).
+pub struct Flusher {
+    tx: SyncSender<Msg>,
+}
+
+impl Flusher {
+    /// Writes everything handed over so far and waits, at most `within`,
+    /// until it is in the file (no fsync). `Err` says why not (the lock held
+    /// elsewhere, the writer behind or gone).
+    pub fn flush_within(&self, within: Duration) -> Result<(), String> {
+        let (ack_tx, ack_rx) = mpsc::channel();
+        match self.tx.try_send(Msg::Flush(ack_tx)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                return Err(format!(
+                    "journal: the writer is {CAPACITY} records behind; not everything is written yet"
+                ));
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                return Err("journal: the writer has stopped".into());
+            }
+        }
+        match ack_rx.recv_timeout(within) {
+            Ok(r) => r,
+            Err(RecvTimeoutError::Timeout) => Err(format!(
+                "journal: not written within {:.1}s; records are still waiting",
+                within.as_secs_f64()
+            )),
+            Err(RecvTimeoutError::Disconnected) => Err("journal: the writer has stopped".into()),
+        }
+    }
 }
 
 impl Journal {
@@ -53,22 +132,33 @@ impl Journal {
     pub fn start(settings: Settings) -> Journal {
         let (tx, rx) = mpsc::sync_channel(CAPACITY);
         let (problem_tx, problems) = mpsc::channel();
+        let (done_tx, done) = mpsc::channel::<()>();
         let session = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
         let dir = settings.dir.clone();
-        let ptx = problem_tx.clone();
-        let sess = session.clone();
-        let thread = std::thread::Builder::new()
+        let shared = Arc::new(Shared::default());
+        let writer = Writer::new(
+            settings,
+            session.clone(),
+            problem_tx.clone(),
+            shared.clone(),
+        );
+        std::thread::Builder::new()
             .name("journal".into())
-            .spawn(move || Writer::new(settings, sess, ptx).run(rx))
+            .spawn(move || {
+                // Dropped when the thread ends, panic included: `stop`
+                // waits on that, never on a join that could block.
+                let _done = done_tx;
+                writer.run(rx)
+            })
             .expect("spawning the journal thread");
         Journal {
             tx: Some(tx),
             problems: Mutex::new(problems),
             problem_tx,
-            thread: Some(thread),
+            done: Some(done),
             session,
             dir,
-            dropped: Default::default(),
+            shared,
         }
     }
 
@@ -91,11 +181,11 @@ impl Journal {
     pub fn record(&self, entry: Entry) {
         let Some(tx) = &self.tx else { return };
         match tx.try_send(Msg::Entry(Box::new(entry))) {
-            Ok(()) => {}
+            Ok(()) => {
+                self.shared.handed.fetch_add(1, Ordering::SeqCst);
+            }
             Err(TrySendError::Full(_)) => {
-                let n = self
-                    .dropped
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let n = self.shared.dropped.fetch_add(1, Ordering::SeqCst);
                 if n == 0 {
                     let _ = self.problem_tx.send(format!(
                         "journal: the writer is {CAPACITY} records behind; records are being dropped (sending goes on)"
@@ -106,14 +196,24 @@ impl Journal {
         }
     }
 
-    /// Writes everything handed over so far and waits until it is on disk
-    /// (in the file; no fsync).
-    pub fn flush(&self) {
-        let Some(tx) = &self.tx else { return };
-        let (ack_tx, ack_rx) = mpsc::channel();
-        if tx.send(Msg::Flush(ack_tx)).is_ok() {
-            let _ = ack_rx.recv();
+    /// A handle that asks for a flush from another thread.
+    pub fn flusher(&self) -> Option<Flusher> {
+        self.tx.as_ref().map(|tx| Flusher { tx: tx.clone() })
+    }
+
+    /// Writes everything handed over so far and waits, at most `within`,
+    /// until it is in the file (no fsync); `Err` says why it is not.
+    pub fn flush_within(&self, within: Duration) -> Result<(), String> {
+        match self.flusher() {
+            Some(f) => f.flush_within(within),
+            None => Ok(()),
         }
+    }
+
+    /// `flush_within(CLOSE_WAIT)`, for callers that can afford that wait
+    /// (never the UI loop).
+    pub fn flush(&self) -> Result<(), String> {
+        self.flush_within(CLOSE_WAIT)
     }
 
     /// A problem the writer met since the last call (each reported once
@@ -122,22 +222,52 @@ impl Journal {
         self.problems.lock().ok()?.try_recv().ok()
     }
 
-    /// Writes what is waiting, stops the thread and returns every problem
-    /// not yet taken.
+    /// Records handed over (or dropped) and not in the file yet.
+    pub fn unwritten(&self) -> u64 {
+        self.shared.unwritten()
+    }
+
+    /// Writes what is waiting, stops the thread (waiting at most
+    /// `CLOSE_WAIT`) and returns every problem not yet taken, ending with
+    /// how many records were not written, if any.
     pub fn close(mut self) -> Vec<String> {
-        self.stop();
+        let report = self.stop();
         let mut out = Vec::new();
         while let Some(p) = self.problem() {
             out.push(p);
         }
+        out.extend(report);
         out
     }
 
-    fn stop(&mut self) {
+    /// Stops the writer within `CLOSE_WAIT`; says what was not written.
+    fn stop(&mut self) -> Option<String> {
+        let done = self.done.take()?;
+        self.shared.closing.store(true, Ordering::SeqCst);
         drop(self.tx.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let finished = !matches!(
+            done.recv_timeout(CLOSE_WAIT),
+            Err(RecvTimeoutError::Timeout)
+        );
+        let unwritten = self.shared.unwritten();
+        if unwritten == 0 {
+            return None;
         }
+        let why = if finished {
+            self.shared
+                .last_error
+                .lock()
+                .ok()
+                .and_then(|e| e.clone())
+                .unwrap_or_else(|| "the writer stopped".into())
+        } else {
+            // Left behind: the process is about to end, and a writer stuck
+            // in the kernel must not keep it.
+            format!("the writer did not finish within {}s", CLOSE_WAIT.as_secs())
+        };
+        let msg = format!("journal: {unwritten} record(s) were not written ({why})");
+        tracing::warn!("{msg}");
+        Some(msg)
     }
 }
 
@@ -147,81 +277,159 @@ impl Drop for Journal {
     }
 }
 
+/// The lock file every writer of a journal directory takes.
+pub const LOCK_NAME: &str = "journal.lock";
+
 pub fn record_id(session: &str, seq: Seq) -> String {
     format!("{session}-{seq}")
 }
+
+/// The batch waiting to be written: whole JSON lines and how many.
+#[derive(Default)]
+struct Batch {
+    lines: Vec<u8>,
+    count: u64,
+}
+
+/// The lock is held by another process (kept apart from other failures:
+/// the batch is kept, not lost).
+#[derive(Debug)]
+struct Locked;
+
+impl std::fmt::Display for Locked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "locked by another process")
+    }
+}
+
+impl std::error::Error for Locked {}
 
 struct Writer {
     settings: Settings,
     session: String,
     problems: mpsc::Sender<String>,
+    shared: Arc<Shared>,
     /// Set while writing fails, so a problem is reported once.
     failing: bool,
     /// Records lost since writing started failing.
     lost: u64,
+    /// Set while the lock is held elsewhere: the batch waits for the next
+    /// flush instead of being tried on every record.
+    locked_out: bool,
     lock: Option<File>,
 }
 
 impl Writer {
-    fn new(settings: Settings, session: String, problems: mpsc::Sender<String>) -> Self {
+    fn new(
+        settings: Settings,
+        session: String,
+        problems: mpsc::Sender<String>,
+        shared: Arc<Shared>,
+    ) -> Self {
         Self {
             settings,
             session,
             problems,
+            shared,
             failing: false,
             lost: 0,
+            locked_out: false,
             lock: None,
         }
     }
 
     fn run(mut self, rx: Receiver<Msg>) {
-        let mut lines: Vec<u8> = Vec::with_capacity(64 * 1024);
-        let mut count = 0u64;
-        let mut since: Option<Instant> = None;
+        let mut batch = Batch {
+            lines: Vec::with_capacity(64 * 1024),
+            count: 0,
+        };
+        // When the waiting batch is to be written.
+        let mut due: Option<Instant> = None;
         loop {
-            let msg = match since {
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(t) => rx.recv_timeout(FLUSH_EVERY.saturating_sub(t.elapsed())),
-            };
-            match msg {
+            let wait = due.map_or(IDLE_POLL, |t| t.saturating_duration_since(Instant::now()));
+            match rx.recv_timeout(wait) {
                 Ok(Msg::Entry(e)) => {
-                    let id = record_id(&self.session, e.completion.seq);
-                    let rec = Record::from_entry(&e, id);
-                    if serde_json::to_writer(&mut lines, &rec).is_ok() {
-                        lines.push(b'\n');
-                        count += 1;
-                    }
-                    since.get_or_insert_with(Instant::now);
-                    if lines.len() >= BATCH_BYTES {
-                        self.write(&mut lines, &mut count);
-                        since = None;
+                    self.add(&mut batch, &e);
+                    due.get_or_insert_with(|| Instant::now() + FLUSH_EVERY);
+                    // Failures here and below reach the operator through
+                    // the problem channel; only a flush's caller waits on one.
+                    // A batch that is due is written here too: under a
+                    // steady stream `recv_timeout` never times out.
+                    let full = batch.lines.len() >= BATCH_BYTES && !self.locked_out;
+                    if full || due.is_some_and(|t| t <= Instant::now()) {
+                        let _ = self.write(&mut batch);
                     }
                 }
                 Ok(Msg::Flush(ack)) => {
-                    self.write(&mut lines, &mut count);
-                    since = None;
-                    let _ = ack.send(());
+                    let r = self.write(&mut batch);
+                    let _ = ack.send(r);
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    self.write(&mut lines, &mut count);
-                    since = None;
+                    if self.shared.closing.load(Ordering::SeqCst) {
+                        // Drained: `close` is waiting, a `Flusher` may still
+                        // hold the channel open.
+                        let _ = self.write(&mut batch);
+                        return;
+                    }
+                    if due.is_some_and(|t| t <= Instant::now()) {
+                        let _ = self.write(&mut batch);
+                    }
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    self.write(&mut lines, &mut count);
+                    let _ = self.write(&mut batch);
                     return;
                 }
             }
+            // A batch kept (the lock held elsewhere) is tried again at the
+            // next flush, not at once.
+            due = match due {
+                _ if batch.lines.is_empty() => None,
+                Some(t) if t > Instant::now() => Some(t),
+                _ => Some(Instant::now() + FLUSH_EVERY),
+            };
         }
     }
 
-    /// Writes the batch (or reports why not) and empties it.
-    fn write(&mut self, lines: &mut Vec<u8>, count: &mut u64) {
-        if lines.is_empty() {
+    fn add(&mut self, batch: &mut Batch, e: &Entry) {
+        if self.locked_out && batch.lines.len() >= MAX_WAITING_BYTES {
+            self.lost += 1;
+            if self.lost == 1 {
+                let _ = self.problems.send(format!(
+                    "journal: {} MiB waiting for the lock; further records are dropped (sending goes on)",
+                    MAX_WAITING_BYTES >> 20
+                ));
+            }
             return;
         }
-        match self.append(lines) {
+        let id = record_id(&self.session, e.completion.seq);
+        let rec = Record::from_entry(e, id);
+        let before = batch.lines.len();
+        if serde_json::to_writer(&mut batch.lines, &rec).is_ok() {
+            batch.lines.push(b'\n');
+            batch.count += 1;
+        } else {
+            batch.lines.truncate(before);
+        }
+    }
+
+    /// Writes the batch and empties it, or reports why not: a lock held
+    /// elsewhere keeps the batch for the next try, any other failure loses
+    /// it (counted).
+    fn write(&mut self, batch: &mut Batch) -> Result<(), String> {
+        if batch.lines.is_empty() {
+            return Ok(());
+        }
+        let result = self.append(&batch.lines);
+        let (why, msg) = match result {
             Ok(()) => {
-                if self.failing {
+                self.shared.written.fetch_add(batch.count, Ordering::SeqCst);
+                if self.locked_out {
+                    let _ = self.problems.send(format!(
+                        "journal: the lock is free again; {} waiting record(s) written",
+                        batch.count
+                    ));
+                }
+                if self.failing || self.lost > 0 {
                     tracing::info!(lost = self.lost, "journal: writing works again");
                     let _ = self.problems.send(format!(
                         "journal: writing works again ({} record(s) were not journaled)",
@@ -229,10 +437,30 @@ impl Writer {
                     ));
                 }
                 self.failing = false;
+                self.locked_out = false;
                 self.lost = 0;
+                if let Ok(mut e) = self.shared.last_error.lock() {
+                    *e = None;
+                }
+                batch.lines.clear();
+                batch.count = 0;
+                return Ok(());
+            }
+            Err(e) if e.downcast_ref::<Locked>().is_some() => {
+                let why = format!(
+                    "journal locked by another process ({})",
+                    self.settings.dir.join(LOCK_NAME).display()
+                );
+                let msg = format!("{why}; {} record(s) waiting", batch.count);
+                tracing::warn!("{msg}");
+                if !self.locked_out {
+                    let _ = self.problems.send(msg.clone());
+                }
+                self.locked_out = true;
+                (why, msg)
             }
             Err(e) => {
-                self.lost += *count;
+                self.lost += batch.count;
                 self.lock = None;
                 tracing::warn!("journal: {e:#}");
                 if !self.failing {
@@ -241,10 +469,17 @@ impl Writer {
                     ));
                 }
                 self.failing = true;
+                batch.lines.clear();
+                batch.count = 0;
+                let msg = format!("journal: {e:#}");
+                (msg.clone(), msg)
             }
+        };
+        // Kept for `close`'s count of what was not written.
+        if let Ok(mut e) = self.shared.last_error.lock() {
+            *e = Some(why);
         }
-        lines.clear();
-        *count = 0;
+        Err(msg)
     }
 
     fn lock_file(&mut self) -> Result<&File> {
@@ -256,7 +491,7 @@ impl Writer {
                 std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
                     .with_context(|| format!("cannot set the mode of {}", dir.display()))?;
             }
-            let path = dir.join("journal.lock");
+            let path = dir.join(LOCK_NAME);
             let f = OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -277,7 +512,7 @@ impl Writer {
             self.settings.keep,
         );
         let lock = self.lock_file()?;
-        let _held = Flock::exclusive(lock)?;
+        let _held = Flock::exclusive(lock, LOCK_WAIT)?;
         let path = file_path(&dir, 0);
         let mut file = open_current(&path)?;
         let mut size = file.metadata()?.len();
@@ -330,39 +565,79 @@ fn ends_with_newline(f: &mut File) -> Result<bool> {
     Ok(last[0] == b'\n')
 }
 
-/// Shifts `journal.N` to `journal.N+1` (dropping the oldest beyond `keep`)
-/// and the current file to `journal.1`. Called with the lock held.
+/// Shifts each rotated file that exists, `journal.N` to `journal.N+1`
+/// (removing those that would pass `keep`), and the current file to
+/// `journal.1`. Called with the lock held. Works from the directory's
+/// listing, so its cost is the files there, not `keep` (counting to a huge
+/// `keep` once spun for hours with the lock held).
 fn rotate(dir: &Path, keep: usize) -> Result<()> {
     let gone = |r: std::io::Result<()>| match r {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     };
+    let mut rotated = rotated_files(dir).context("rotating the journal")?;
+    // Newest last, so each rename goes to a name already moved on.
+    rotated.sort_unstable_by(|a, b| b.cmp(a));
+    for n in rotated {
+        if n >= keep {
+            gone(std::fs::remove_file(file_path(dir, n))).context("rotating the journal")?;
+        } else {
+            gone(std::fs::rename(file_path(dir, n), file_path(dir, n + 1)))
+                .context("rotating the journal")?;
+        }
+    }
     if keep == 0 {
         gone(std::fs::remove_file(file_path(dir, 0))).context("rotating the journal")?;
-        return Ok(());
-    }
-    gone(std::fs::remove_file(file_path(dir, keep))).context("rotating the journal")?;
-    for n in (0..keep).rev() {
-        gone(std::fs::rename(file_path(dir, n), file_path(dir, n + 1)))
+    } else {
+        gone(std::fs::rename(file_path(dir, 0), file_path(dir, 1)))
             .context("rotating the journal")?;
     }
     Ok(())
+}
+
+/// The numbers of the rotated files in `dir` (`journal.N.jsonl`, N ≥ 1).
+pub(crate) fn rotated_files(dir: &Path) -> std::io::Result<Vec<usize>> {
+    Ok(std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_prefix("journal.")?
+                .strip_suffix(".jsonl")?
+                .parse()
+                .ok()
+        })
+        .filter(|n| *n >= 1)
+        .collect())
 }
 
 /// An exclusive `flock`, released on drop.
 struct Flock<'a>(&'a File);
 
 impl<'a> Flock<'a> {
-    fn exclusive(f: &'a File) -> Result<Self> {
+    /// Tries without blocking, backing off from 5 ms to 100 ms between
+    /// tries, until `within` has passed: a blocking `flock` would hang the
+    /// writer, and with it `close`, for as long as another process likes.
+    fn exclusive(f: &'a File, within: Duration) -> Result<Self> {
+        let until = Instant::now() + within;
+        let mut pause = Duration::from_millis(5);
         loop {
             // SAFETY: flock on a file descriptor we own for the call's length.
-            let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+            let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
             if rc == 0 {
                 return Ok(Flock(f));
             }
             let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(e).context("locking the journal");
+            match e.kind() {
+                std::io::ErrorKind::Interrupted => continue,
+                std::io::ErrorKind::WouldBlock => {
+                    let now = Instant::now();
+                    if now >= until {
+                        return Err(Locked.into());
+                    }
+                    std::thread::sleep(pause.min(until - now));
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                _ => return Err(e).context("locking the journal"),
             }
         }
     }

@@ -119,9 +119,20 @@ impl App {
     }
 
     /// The loop read the journal.
-    pub(super) fn history_loaded(&mut self, records: Vec<Record>, warnings: Vec<String>) {
+    pub(super) fn history_loaded(
+        &mut self,
+        records: Vec<Record>,
+        warnings: Vec<String>,
+        unflushed: Option<String>,
+    ) {
         self.notice = None;
-        if let Some(w) = warnings.first() {
+        if let Some(why) = unflushed {
+            // Says more than an unreadable line: sends are missing.
+            self.notice(
+                Level::Warn,
+                format!("history: the newest sends are not shown: {why}"),
+            );
+        } else if let Some(w) = warnings.first() {
             self.notice(
                 Level::Warn,
                 format!("history: {} unreadable line(s), first: {w}", warnings.len()),

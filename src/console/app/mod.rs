@@ -83,6 +83,10 @@ pub enum Action {
     HistoryLoaded {
         records: Vec<rmq_journal::Record>,
         warnings: Vec<String>,
+        /// Why the sends waiting in the journal's writer could not be
+        /// written before the read (another process holds the lock): the
+        /// newest are missing from `records`.
+        unflushed: Option<String>,
     },
     /// The results export was written (what to say) or failed (why).
     Exported(Result<String, String>),
@@ -507,8 +511,12 @@ impl App {
                 }
             }
             Action::Paste(text) => self.on_paste(&text),
-            Action::HistoryLoaded { records, warnings } => {
-                self.history_loaded(records, warnings);
+            Action::HistoryLoaded {
+                records,
+                warnings,
+                unflushed,
+            } => {
+                self.history_loaded(records, warnings, unflushed);
             }
             Action::ImportLoaded { path, parsed } => self.import_loaded(&path, parsed),
             Action::Exported(Ok(text)) => self.notice(Level::Info, text),
