@@ -374,25 +374,7 @@ fn compare_runs_through_the_loop_and_y_copies_the_table() {
 fn a_completed_send_shows_in_the_history_pane() {
     let mut h = ready();
     h.start_journal(&[]);
-    h.press("s");
-    let draft = match h.commands().as_slice() {
-        [ProducerCommand::Send { draft, .. }] => draft.clone(),
-        other => panic!("{other:?}"),
-    };
-    h.emit(ProducerEvent::Submitted {
-        seq: 1,
-        mode: Mode::Sync,
-        draft,
-        at: t0(),
-    });
-    h.emit(ProducerEvent::Completed(rmq_model::message::Completion {
-        seq: 1,
-        mode: Mode::Sync,
-        outcome: rmq_model::message::Outcome::Dispatched,
-        submitted_at: t0(),
-        completed_at: t0(),
-        latency: std::time::Duration::from_millis(2),
-    }));
+    send_one(&mut h);
     h.press("H");
     assert_eq!(h.app().context(), Context::History);
     let Overlay::History(v) = &h.app().overlay else {
@@ -591,25 +573,7 @@ fn h_answers_while_another_process_holds_the_journal_lock() {
     std::thread::spawn(move || {
         let mut h = ready();
         h.lp.io.journal = Some(journal_in(&path));
-        h.press("s");
-        let draft = match h.commands().as_slice() {
-            [ProducerCommand::Send { draft, .. }] => draft.clone(),
-            other => panic!("{other:?}"),
-        };
-        h.emit(ProducerEvent::Submitted {
-            seq: 1,
-            mode: Mode::Sync,
-            draft,
-            at: t0(),
-        });
-        h.emit(ProducerEvent::Completed(rmq_model::message::Completion {
-            seq: 1,
-            mode: Mode::Sync,
-            outcome: rmq_model::message::Outcome::Dispatched,
-            submitted_at: t0(),
-            completed_at: t0(),
-            latency: std::time::Duration::from_millis(2),
-        }));
+        send_one(&mut h);
         let turn = h.press_one_turn("H");
         // The read (and the flush before it) is under way off the loop.
         let reading = h.lp.busy();
@@ -642,4 +606,28 @@ fn h_answers_while_another_process_holds_the_journal_lock() {
         "{notice}"
     );
     drop(holder);
+}
+
+/// `s` sends the draft; the producer reports it submitted as seq 1, then
+/// ended (dispatched) 2 ms later.
+fn send_one(h: &mut Harness) {
+    h.press("s");
+    let draft = match h.commands().as_slice() {
+        [ProducerCommand::Send { draft, .. }] => draft.clone(),
+        other => panic!("{other:?}"),
+    };
+    h.emit(ProducerEvent::Submitted {
+        seq: 1,
+        mode: Mode::Sync,
+        draft,
+        at: t0(),
+    });
+    h.emit(ProducerEvent::Completed(rmq_model::message::Completion {
+        seq: 1,
+        mode: Mode::Sync,
+        outcome: rmq_model::message::Outcome::Dispatched,
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: std::time::Duration::from_millis(2),
+    }));
 }
