@@ -238,6 +238,12 @@ pub struct ReplayArgs {
     /// Keep no journal of these sends.
     #[arg(long)]
     pub no_journal: bool,
+    /// How to decide a transaction whose line does not say (`"type":"tx"`,
+    /// as the journal records one decided in the console): commit,
+    /// rollback or unknown. Without it, and without a profile
+    /// `transaction-policy` that decides, such a line is invalid.
+    #[arg(long, value_name = "DECISION")]
+    pub transaction: Option<rmq_model::types::TxChoice>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

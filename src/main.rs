@@ -86,7 +86,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let max = profile
                 .and_then(|p| p.max_message_bytes)
                 .unwrap_or(rmq_engine::producer::ProducerSettings::new("").max_message_bytes);
-            headless::replay::dry_run(&args, max)
+            let policy = profile
+                .and_then(|p| p.transaction_policy)
+                .unwrap_or_default();
+            headless::replay::dry_run(&args, max, policy)
         }
         Some(Command::Replay(args)) => {
             headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {

@@ -24,6 +24,7 @@ use rmq_engine::runtime::Runtime;
 use rmq_journal::replay::{Parsed, line_json};
 use rmq_model::events::ProducerEvent;
 use rmq_model::message::{Draft, Mode, Seq};
+use rmq_model::types::{MessageType, TxPolicy};
 
 /// One message to send: seq, mode, draft, file line, source record.
 type Planned = (Seq, Mode, Arc<Draft>, usize, Option<String>);
@@ -58,6 +59,39 @@ fn recheck_mode(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize) {
     parsed.invalid.sort_by_key(|i| i.line);
 }
 
+/// A transaction whose line does not decide it would wait for an operator
+/// a script does not have: `--transaction` decides it, or the profile's
+/// `transaction-policy` will; otherwise the line is invalid, with its
+/// number, instead of a replay that never ends.
+fn decide_transactions(parsed: &mut Parsed, args: &ReplayArgs, policy: TxPolicy) {
+    let mut kept = Vec::new();
+    for mut item in std::mem::take(&mut parsed.items) {
+        if let MessageType::Transaction { decide: None } = item.draft.kind {
+            match (args.transaction, policy.decision()) {
+                (Some(choice), _) => {
+                    item.draft.kind = MessageType::Transaction {
+                        decide: Some(choice),
+                    }
+                }
+                (None, Some(_)) => {}
+                (None, None) => {
+                    parsed.invalid.push(rmq_journal::replay::Invalid {
+                        line: item.line,
+                        reason: "type: a transaction with no decision would wait for an \
+                                 operator; write \"tx commit\", \"tx rollback\" or \"tx unknown\", \
+                                 or pass --transaction"
+                            .into(),
+                    });
+                    continue;
+                }
+            }
+        }
+        kept.push(item);
+    }
+    parsed.items = kept;
+    parsed.invalid.sort_by_key(|i| i.line);
+}
+
 /// Lists the invalid lines on stderr; `Some(2)` when that ends the run.
 fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
     for p in parsed.problems() {
@@ -83,9 +117,10 @@ fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
 
 /// `--dry-run`: validates and prints what would be sent, then stops; no
 /// broker needed.
-pub fn dry_run(args: &ReplayArgs, max_body: usize) -> Result<ExitCode> {
+pub fn dry_run(args: &ReplayArgs, max_body: usize, policy: TxPolicy) -> Result<ExitCode> {
     let mut parsed = load(args, max_body)?;
     recheck_mode(&mut parsed, args, max_body);
+    decide_transactions(&mut parsed, args, policy);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for item in &parsed.items {
@@ -116,10 +151,15 @@ pub fn replay(
     args: ReplayArgs,
 ) -> Result<ExitCode> {
     if args.dry_run {
-        return dry_run(&args, settings.max_message_bytes);
+        return dry_run(
+            &args,
+            settings.max_message_bytes,
+            settings.transaction_policy,
+        );
     }
     let mut parsed = load(&args, settings.max_message_bytes)?;
     recheck_mode(&mut parsed, &args, settings.max_message_bytes);
+    decide_transactions(&mut parsed, &args, settings.transaction_policy);
     if let Some(code) = report_invalid(&parsed, &args) {
         return Ok(code);
     }
@@ -305,4 +345,67 @@ pub fn replay(
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rmq_model::types::TxChoice;
+
+    fn args(transaction: Option<TxChoice>) -> ReplayArgs {
+        ReplayArgs {
+            file: "f".into(),
+            mode: None,
+            rate: None,
+            dry_run: false,
+            skip_invalid: false,
+            topic: None,
+            quiet: false,
+            no_journal: false,
+            transaction,
+        }
+    }
+
+    /// Line 2 is a transaction the journal recorded as decided in the
+    /// console (`tx` alone); lines 1 and 3 say what they are.
+    fn parsed() -> Parsed {
+        let text = "{\"topic\":\"t\",\"body\":\"a\"}\n\
+                    {\"topic\":\"t\",\"body\":\"x\",\"type\":\"tx\"}\n\
+                    {\"topic\":\"t\",\"body\":\"b\",\"type\":\"tx rollback\"}\n";
+        rmq_journal::replay::parse(text.as_bytes(), "f", None, 1 << 20)
+    }
+
+    fn decisions(p: &Parsed) -> Vec<(usize, Option<TxChoice>)> {
+        p.items
+            .iter()
+            .filter_map(|i| match i.draft.kind {
+                MessageType::Transaction { decide } => Some((i.line, decide)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_undecided_transaction_is_refused_with_its_line_unless_something_decides_it() {
+        let mut p = parsed();
+        decide_transactions(&mut p, &args(None), TxPolicy::Ask);
+        assert_eq!(p.invalid.len(), 1);
+        assert_eq!(p.invalid[0].line, 2);
+        assert!(p.problems()[0].starts_with("f:2: type: a transaction with no decision"));
+        assert_eq!(decisions(&p), [(3, Some(TxChoice::Rollback))]);
+
+        let mut p = parsed();
+        decide_transactions(&mut p, &args(Some(TxChoice::Commit)), TxPolicy::Ask);
+        assert!(p.invalid.is_empty());
+        assert_eq!(
+            decisions(&p),
+            [(2, Some(TxChoice::Commit)), (3, Some(TxChoice::Rollback))],
+            "the flag decides only the lines that do not"
+        );
+
+        let mut p = parsed();
+        decide_transactions(&mut p, &args(None), TxPolicy::Rollback);
+        assert!(p.invalid.is_empty(), "the profile's policy decides it");
+        assert_eq!(decisions(&p), [(2, None), (3, Some(TxChoice::Rollback))]);
+    }
 }

@@ -362,3 +362,34 @@ fn console_history_import_and_export_end_to_end() {
     );
     assert!(records.iter().all(|r| r["state"] == "acknowledged"));
 }
+
+/// A journal line of a transaction decided in the console says only `tx`:
+/// replayed headless, nobody would decide it, so it is refused with its line
+/// (it used to wait until a signal came); `--transaction` decides it.
+#[test]
+fn an_undecided_transaction_line_is_refused_or_decided_never_waited_on() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| binary(home.path()).args(args).output().expect("runs");
+    let path = home.path().join("tx.jsonl");
+    std::fs::write(&path, "{\"topic\":\"t\",\"body\":\"x\",\"type\":\"tx\"}\n").unwrap();
+    let p = path.to_str().unwrap();
+
+    let refused = run(&["replay", p, "--dry-run"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{p}:1: type: a transaction with no decision")),
+        "{stderr}"
+    );
+
+    let decided = run(&["replay", p, "--dry-run", "--transaction", "commit"]);
+    assert_eq!(
+        decided.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&decided.stderr)
+    );
+    let lines = json_lines(&decided.stdout);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["type"], "tx commit", "{}", lines[0]);
+}
