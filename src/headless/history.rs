@@ -54,7 +54,10 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
     let read = rmq_journal::read_dir(&dir)
         .with_context(|| format!("reading the journal in {}", dir.display()))?;
     for w in &read.warnings {
-        eprintln!("rmq-console: warning: {w}");
+        eprintln!(
+            "rmq-console: warning: {}",
+            rmq_model::text::escape_controls(w, &[])
+        );
     }
     let records: Vec<&Record> = read.records.iter().filter(|r| filter.keeps(r)).collect();
     let stdout = std::io::stdout();

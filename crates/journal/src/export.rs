@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Local};
 
 use crate::{Entry, Record};
+use rmq_model::text::escape_controls;
 
 pub fn write_jsonl(mut out: impl Write, records: &[&Record]) -> Result<()> {
     for r in records {
@@ -49,6 +50,9 @@ pub const CSV_HEADER: [&str; 25] = [
     "type",
 ];
 
+/// Records as CSV with `CSV_HEADER`. Control characters other than line
+/// breaks and tabs are escaped (`\u001b`): CSV goes to terminals and
+/// spreadsheets, where an ESC from a body would run as an escape sequence.
 pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(CSV_HEADER)?;
@@ -60,7 +64,7 @@ pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        w.write_record([
+        let row = [
             r.id.clone(),
             opt(&r.source),
             r.profile.clone(),
@@ -86,7 +90,11 @@ pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
             opt(&r.callback_at),
             r.latency_ms.to_string(),
             opt(&r.kind),
-        ])?;
+        ];
+        w.write_record(
+            row.iter()
+                .map(|cell| escape_controls(cell, &['\n', '\r', '\t']).into_owned()),
+        )?;
     }
     w.flush()?;
     Ok(())
@@ -180,5 +188,17 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(back, rs);
+    }
+
+    #[test]
+    fn csv_escapes_control_characters_but_keeps_line_breaks() {
+        let mut rs = records();
+        rs[0].body = Some("red \x1b[31m\nnext\tcol".into());
+        let refs: Vec<&Record> = rs.iter().collect();
+        let mut buf = Vec::new();
+        write_csv(&mut buf, &refs).unwrap();
+        assert!(!buf.contains(&0x1b), "no raw ESC reaches a terminal");
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.contains("red \\u001b[31m\nnext\tcol"), "{text}");
     }
 }

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use rmq_model::message::{Draft, MessageType, Mode};
+use rmq_model::text::escape_controls;
 
 /// One message of the file, valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +48,11 @@ impl Parsed {
     pub fn problems(&self) -> Vec<String> {
         self.invalid
             .iter()
-            .map(|i| format!("{}:{}: {}", self.origin, i.line, i.reason))
+            .map(|i| {
+                // The reason can quote the line; the line is data.
+                let line = format!("{}:{}: {}", self.origin, i.line, i.reason);
+                escape_controls(&line, &[]).into_owned()
+            })
             .collect()
     }
 }
@@ -369,5 +374,21 @@ mod tests {
         let e = read(dir.path(), None, 1 << 20).unwrap_err();
         assert!(e.contains("not a regular file"), "{e}");
         assert!(read_bounded(&[b'x'; 10][..]).is_ok());
+    }
+
+    #[test]
+    fn problems_escape_control_characters_from_the_data() {
+        let p = Parsed {
+            origin: "f\x1b]0;title\x07".into(),
+            items: vec![],
+            invalid: vec![Invalid {
+                line: 3,
+                reason: "topic: `a\x1b[2Jb` is not a topic".into(),
+            }],
+        };
+        assert_eq!(
+            p.problems(),
+            ["f\\u001b]0;title\\u0007:3: topic: `a\\u001b[2Jb` is not a topic"]
+        );
     }
 }

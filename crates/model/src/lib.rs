@@ -1,6 +1,6 @@
 //! The model every layer shares: what the operator composes and how it is
 //! sent (`message`, `types`), the rules that refuse bad input (`validate`,
-//! `body`, `template`, `endpoint`, `limits`), what the producer task reports
+//! `body`, `template`, `endpoint`, `limits`, `text`), what the producer task reports
 //! (`events`), and where the console keeps its files (`paths`, `fsutil`).
 //! Pure data and rules; depends on nothing above it.
 
@@ -14,5 +14,6 @@ pub mod limits;
 pub mod message;
 pub mod paths;
 pub mod template;
+pub mod text;
 pub mod types;
 pub mod validate;
