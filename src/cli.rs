@@ -109,8 +109,9 @@ pub struct SendArgs {
     /// Messages per second (default: as fast as the mode allows).
     #[arg(long, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub rate: Option<u32>,
-    /// Per-message keys from a template: {seq}, {uuid}, {now}.
-    #[arg(long, value_name = "TEMPLATE")]
+    /// Per-message keys from a template: {seq}, {uuid}, {now} (instead of
+    /// --key: one would replace the other).
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "keys")]
     pub key_template: Option<String>,
     /// One-way only: keep the connection open this long after the last send
     /// so queued requests are not cancelled by closing it.
@@ -302,6 +303,24 @@ fn parse_property(s: &str) -> Result<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_template_conflicts_with_keys_instead_of_dropping_them() {
+        let e = Cli::try_parse_from([
+            "rmq-console",
+            "send",
+            "--topic",
+            "T",
+            "--key",
+            "a",
+            "--key-template",
+            "order-{seq}",
+        ])
+        .map(|_| ())
+        .unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict, "{e}");
+        assert!(e.to_string().contains("--key-template"), "{e}");
+    }
 
     #[test]
     fn send_parses_repeated_keys_and_properties() {

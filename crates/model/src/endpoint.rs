@@ -42,10 +42,16 @@ pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
             redact(text)
         )));
     }
-    if let Some(rest) = text
-        .strip_prefix("http://")
-        .or_else(|| text.strip_prefix("https://"))
-    {
+    if text.starts_with("https://") {
+        // The client speaks the remoting protocol in clear: dialling an
+        // https endpoint on port 80 would send in clear what the operator
+        // meant to protect.
+        return Err(EndpointError(format!(
+            "`{}`: TLS is not supported by this client; use the instance's http:// endpoint",
+            redact(text)
+        )));
+    }
+    if let Some(rest) = text.strip_prefix("http://") {
         let authority = rest.trim_end_matches('/');
         let (host, port) = split_host_port(authority, 80)?;
         let first = host.split('.').next().unwrap_or_default();
@@ -185,6 +191,12 @@ mod tests {
             "`127.0.0.1:98x`: port `98x` is not a number from 1 to 65535"
         );
         assert!(parse("tcp://x:1").unwrap_err().0.contains("only http://"));
+        assert!(
+            parse("https://MQ_INST_1_a.example.com")
+                .unwrap_err()
+                .0
+                .contains("TLS is not supported")
+        );
     }
 
     #[test]

@@ -27,7 +27,39 @@ pub fn topic(t: &str) -> Result<(), String> {
             "topic may only use letters, digits, `_`, `-`, `%` and `|`; found `{c}`"
         ));
     }
+    if let Some(why) = system_topic(t) {
+        return Err(why);
+    }
     Ok(())
+}
+
+/// Why `t` is not a topic to send to: a consumer group's retry or
+/// dead-letter queue (a message for it goes back to the group's original
+/// topic) or one of the broker's own topics.
+fn system_topic(t: &str) -> Option<String> {
+    const SYSTEM: [&str; 6] = [
+        "TBW102",
+        "SCHEDULE_TOPIC_XXXX",
+        "RMQ_SYS_TRANS_HALF_TOPIC",
+        "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+        "RMQ_SYS_TRACE_TOPIC",
+        "OFFSET_MOVED_EVENT",
+    ];
+    if let Some(group) = t
+        .strip_prefix("%RETRY%")
+        .or_else(|| t.strip_prefix("%DLQ%"))
+    {
+        return Some(format!(
+            "`{t}` is a retry or dead-letter queue of consumer group `{group}`; send to the \
+             message's original topic instead"
+        ));
+    }
+    if SYSTEM.contains(&t) || t.starts_with("rmq_sys_") || t.starts_with("RMQ_SYS_") {
+        return Some(format!(
+            "`{t}` is one of the broker's own topics, not one to send to"
+        ));
+    }
+    None
 }
 
 /// A control character in `text`, named for the operator. RocketMQ's wire
@@ -223,6 +255,19 @@ mod tests {
         assert_eq!(topic("").unwrap_err(), "topic is required");
         assert!(topic("a b").unwrap_err().contains("found ` `"));
         assert!(topic(&"t".repeat(128)).unwrap_err().contains("at most 127"));
+        assert!(
+            topic("%DLQ%billing")
+                .unwrap_err()
+                .contains("dead-letter queue of consumer group `billing`")
+        );
+        assert!(topic("%RETRY%billing").is_err());
+        assert!(
+            topic("RMQ_SYS_TRANS_HALF_TOPIC")
+                .unwrap_err()
+                .contains("broker's own")
+        );
+        assert!(topic("TBW102").is_err());
+        assert!(topic("orders%DLQ%").is_ok(), "only as a prefix");
     }
 
     #[test]
