@@ -51,7 +51,8 @@ pub const CSV_HEADER: [&str; 25] = [
 ];
 
 /// Records as CSV with `CSV_HEADER`. Control characters other than line
-/// breaks and tabs are escaped (`\u001b`): CSV goes to terminals and
+/// feeds and tabs (a carriage return included: it rewrites a terminal's
+/// line) are escaped (`\u001b`): CSV goes to terminals and
 /// spreadsheets, where an ESC from a body would run as an escape sequence.
 pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -93,7 +94,7 @@ pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
         ];
         w.write_record(
             row.iter()
-                .map(|cell| escape_controls(cell, &['\n', '\r', '\t']).into_owned()),
+                .map(|cell| escape_controls(cell, &['\n', '\t']).into_owned()),
         )?;
     }
     w.flush()?;
@@ -191,14 +192,14 @@ mod tests {
     }
 
     #[test]
-    fn csv_escapes_control_characters_but_keeps_line_breaks() {
+    fn csv_escapes_control_characters_but_keeps_line_feeds_and_tabs() {
         let mut rs = records();
-        rs[0].body = Some("red \x1b[31m\nnext\tcol".into());
+        rs[0].body = Some("red \x1b[31m\r\nnext\tcol".into());
         let refs: Vec<&Record> = rs.iter().collect();
         let mut buf = Vec::new();
         write_csv(&mut buf, &refs).unwrap();
         assert!(!buf.contains(&0x1b), "no raw ESC reaches a terminal");
         let text = String::from_utf8(buf).unwrap();
-        assert!(text.contains("red \\u001b[31m\nnext\tcol"), "{text}");
+        assert!(text.contains("red \\u001b[31m\\u000d\nnext\tcol"), "{text}");
     }
 }

@@ -241,12 +241,7 @@ fn rotation_keeps_files_under_the_limit_and_drops_the_oldest() {
         }
     }
     assert!(j.close().is_empty());
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".jsonl"))
-        .collect();
-    names.sort();
+    let names = jsonl_names(dir.path());
     assert_eq!(
         names,
         ["journal.1.jsonl", "journal.2.jsonl", "journal.jsonl"]
@@ -568,12 +563,7 @@ fn rotation_with_a_huge_keep_finishes_and_keeps_every_file() {
         .recv_timeout(Duration::from_secs(20))
         .expect("the journal closes");
     assert!(left.is_empty(), "{left:?}");
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".jsonl"))
-        .collect();
-    names.sort();
+    let names = jsonl_names(dir.path());
     assert_eq!(
         names,
         ["journal.1.jsonl", "journal.2.jsonl", "journal.jsonl"]
@@ -581,4 +571,15 @@ fn rotation_with_a_huge_keep_finishes_and_keeps_every_file() {
     let read = read_dir(dir.path()).unwrap();
     let seqs: Vec<u64> = read.records.iter().map(|r| r.seq).collect();
     assert_eq!(seqs, [1, 2, 3], "one record a file, oldest first");
+}
+
+/// The journal files in `dir`, sorted by name.
+fn jsonl_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    names
 }
