@@ -1,6 +1,6 @@
 //! Text from the data made safe to print on a terminal: control characters
-//! (an ESC starts a terminal escape sequence) written as `\u{1b}`-style
-//! escapes, `\u001b`, the way JSON writes them.
+//! (an ESC starts a terminal escape sequence) written as `\u001b`, the way
+//! JSON writes them.
 
 use std::borrow::Cow;
 
