@@ -34,6 +34,12 @@ use rmq_engine::producer::{
 /// write what waits: one lock wait (`rmq_journal::LOCK_WAIT`) and a write.
 const HISTORY_FLUSH_WAIT: Duration = Duration::from_secs(2);
 
+/// The file in the state directory listing recently imported paths.
+const RECENT_IMPORTS: &str = "recent-imports";
+
+/// At most this many entries of a folder are offered to path completion.
+const COMPLETE_LIMIT: usize = 10_000;
+
 /// One running producer as the loop sees it: where commands go, where its
 /// events come from, and its task (whose end without `Stopped` is a death).
 pub struct Link {
@@ -80,6 +86,9 @@ pub struct Io<'a, B: Backend> {
     pub journal: Option<rmq_journal::Journal>,
     /// Where the results export writes its files.
     pub export_dir: std::path::PathBuf,
+    /// Where the console keeps what it remembers between runs (the
+    /// recently imported files).
+    pub state_dir: std::path::PathBuf,
 }
 
 /// The producer currently attached, with what the loop knows of its end.
@@ -346,6 +355,32 @@ where
                     });
                     None
                 }
+                Effect::ListPath(typed) => {
+                    // A folder on a slow mount must not freeze the screen.
+                    self.files.spawn_blocking(move || {
+                        let entries = super::files::entries(&typed, COMPLETE_LIMIT);
+                        Action::PathEntries { typed, entries }
+                    });
+                    None
+                }
+                Effect::LoadRecentImports => {
+                    let file = self.io.state_dir.join(RECENT_IMPORTS);
+                    self.files.spawn_blocking(move || {
+                        Action::RecentImports(super::files::read_recent(&file))
+                    });
+                    None
+                }
+                Effect::RememberImport(path) => {
+                    let file = self.io.state_dir.join(RECENT_IMPORTS);
+                    // Nothing to answer: a convenience whose failure is
+                    // logged, not shown (the write is atomic either way).
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(e) = super::files::remember(&file, &path) {
+                            tracing::warn!("remembering {path} in {}: {e:#}", file.display());
+                        }
+                    });
+                    None
+                }
                 Effect::Export(entries) => {
                     // A full results ring is megabytes to format and sync:
                     // the screen must not freeze meanwhile.
@@ -493,13 +528,7 @@ fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
 /// a regular file (a pipe would wait for a writer, a device may never end)
 /// of at most `rmq_journal::replay::MAX_BYTES`.
 fn read_import(path: &str, max_body: usize) -> Result<rmq_journal::replay::Parsed, String> {
-    let full = match path.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_default()
-            .join(rest),
-        None => std::path::PathBuf::from(path),
-    };
+    let full = super::files::expand(path);
     let mut parsed = rmq_journal::replay::read(&full, None, max_body)?;
     // The operator's words, as the problems list names the file.
     parsed.origin = path.to_string();

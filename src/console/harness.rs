@@ -150,6 +150,7 @@ impl Harness {
             },
             journal: None,
             export_dir: exports.path().to_path_buf(),
+            state_dir: exports.path().join("state"),
         };
         let lp = {
             let _in_rt = rt.enter();
@@ -255,6 +256,14 @@ impl Harness {
         assert!(fx.is_empty(), "the answer asked for more: {fx:?}");
         self.settle();
         self
+    }
+
+    /// Folds `action` in as `answer` does, but hands back what it asked
+    /// for instead of requiring nothing.
+    pub fn answer_keeping_effects(&mut self, action: Action) -> Vec<Effect> {
+        let fx = self.lp.app.step(action);
+        self.settle();
+        fx
     }
 
     /// Types `text` key by key (`\n` is Enter).

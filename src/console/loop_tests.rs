@@ -470,6 +470,47 @@ fn an_import_lists_a_file_and_refuses_a_pipe_or_one_too_big() {
     assert!(text.ends_with("1 message(s), 1 invalid line(s)"), "{text}");
 }
 
+/// A file the import read is remembered in the state folder (written by
+/// the loop, off its thread) and offered by the next dialog, newest first;
+/// a path that could not be read is not.
+#[test]
+fn an_imported_file_is_offered_again_by_the_next_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.jsonl");
+    std::fs::write(&good, "{\"topic\":\"orders\",\"body\":\"one\"}\n").unwrap();
+    let mut h = ready();
+    h.press("I").type_text("/no/such/file.jsonl").press("enter");
+    h.press("esc");
+    h.press("I")
+        .type_text(&good.display().to_string())
+        .press("enter");
+    assert_eq!(h.app().context(), Context::Import);
+    h.press("esc");
+    let recent = h.exports.path().join("state").join("recent-imports");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !recent.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let listed = std::fs::read_to_string(&recent).expect("the recent list is written");
+    assert_eq!(listed, format!("{}\n", good.display()));
+    h.press("I");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !h.screen().contains("recent:") && std::time::Instant::now() < deadline {
+        h.advance(chrono::Duration::milliseconds(10));
+    }
+    assert!(
+        h.screen().contains(&good.display().to_string()),
+        "{}",
+        h.screen()
+    );
+    h.press("up").press("enter");
+    assert_eq!(
+        h.app().context(),
+        Context::Import,
+        "Up then Enter reads it again"
+    );
+}
+
 /// After a signal the last events arrive together with `Stopped`: the send
 /// that ends a comparison's first mode asks for the journal entry and the
 /// next mode's burst at once. The console leaves without the burst, but the

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod event_loop;
+mod files;
 #[cfg(test)]
 mod harness;
 pub mod input;
@@ -91,6 +92,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             pacing: Pacing::SCREEN,
             journal: Some(rmq_journal::Journal::start(session.journal)),
             export_dir: rmq_model::paths::state_dir().join("exports"),
+            state_dir: rmq_model::paths::state_dir(),
         };
         let result = rt.block_on(async {
             let mut signals =

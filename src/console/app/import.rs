@@ -1,15 +1,20 @@
-//! The import dialog (`I`): a path prompt, the replay file validated the
-//! way `rmq-console replay` validates it (`rmq_journal::replay`), its messages
+//! The import dialog (`I`): a path prompt (Tab completes, Up/Down walk the
+//! recently imported files), the replay file validated the way
+//! `rmq-console replay` validates it (`rmq_journal::replay`), its messages
 //! listed with every invalid line and its reason, then all or the selected
-//! messages sent at a rate (`+`/`-`), with progress and cancel (`x`). The
-//! file is read by the run loop, off its thread (`Effect::ReadImport`);
-//! sends are paced on the loop's clock ticks. No I/O here.
+//! messages sent at a rate (`+`/`-`), with progress and cancel (`x`). As
+//! headless replay refuses a file with invalid lines unless told to skip
+//! them, sending here asks first. Files and folders are read by the run
+//! loop, off its thread (`Effect::ReadImport`, `ListPath`,
+//! `LoadRecentImports`); sends are paced on the loop's clock ticks. No I/O
+//! here.
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Local};
 
+use super::complete::{self, Entry};
 use super::{App, Effect, Effects, Level, Overlay};
 use crate::console::keymap::{Bind, Context};
 use rmq_engine::producer::ProducerCommand;
@@ -33,8 +38,21 @@ pub struct ImportView {
     pub selected: BTreeSet<usize>,
     /// Index into `RATES`.
     pub rate: usize,
-    /// A send on a protected profile waits for `y`.
+    /// A send waits for `y` (a protected profile, or invalid lines that
+    /// would be skipped): how many messages it sends.
     pub confirm: Option<usize>,
+    /// Recently imported paths, newest first.
+    pub recent: Vec<String>,
+    /// The recent path the prompt shows (index into `recent`), and what
+    /// was typed before walking the list (Down past the newest brings it
+    /// back).
+    pub recent_at: Option<usize>,
+    pub typed: String,
+    /// The choices a Tab left open, listed under the prompt.
+    pub choices: Vec<String>,
+    /// This dialog started the pacer's current run, so its progress is
+    /// about this file (a finished run of another file is not shown).
+    pub ran: bool,
 }
 
 impl ImportView {
@@ -61,16 +79,22 @@ impl Pacer {
     pub fn done(&self) -> u64 {
         self.succeeded + self.failed
     }
+
+    /// Something is still to be sent or waits for its outcome.
+    pub fn active(&self) -> bool {
+        !self.queue.is_empty() || !self.seqs.is_empty()
+    }
 }
 
 impl App {
-    /// `I`: the path prompt.
-    pub(super) fn open_import(&mut self) {
+    /// `I`: the path prompt, with the recently imported files asked for.
+    pub(super) fn open_import(&mut self, fx: &mut Effects) {
         if self.quitting.is_none() {
             self.overlay = Overlay::Import(Box::new(ImportView {
                 rate: 2,
                 ..Default::default()
             }));
+            fx.push_back(Effect::LoadRecentImports);
         }
     }
 
@@ -85,15 +109,48 @@ impl App {
                 }
                 _ => return,
             }
-            // Another path now: the read of the old one is not waited for.
+            // Another path now: the read of the old one is not waited for,
+            // and the choices and the walk through the recent list are over.
             v.reading = false;
+            v.choices.clear();
+            v.recent_at = None;
+        }
+    }
+
+    /// The loop listed the folder of the typed path: Tab's completion, if
+    /// the prompt still holds what was completed.
+    pub(super) fn import_completed(&mut self, typed: &str, entries: &[Entry]) {
+        let Overlay::Import(v) = &mut self.overlay else {
+            return;
+        };
+        if v.parsed.is_some() || v.path != typed {
+            return;
+        }
+        let c = complete::complete(typed, entries);
+        if c.path == typed && c.choices.is_empty() {
+            self.notice(Level::Info, format!("nothing matches {typed}"));
+            return;
+        }
+        v.path = c.path;
+        v.choices = c.choices;
+    }
+
+    /// The loop read the recently imported paths.
+    pub(super) fn import_recent(&mut self, list: Vec<String>) {
+        if let Overlay::Import(v) = &mut self.overlay {
+            v.recent = list;
         }
     }
 
     /// The loop read and validated the file (or says why it could not).
     /// A read the dialog no longer waits for (closed, or opened again for
     /// another path) is dropped.
-    pub(super) fn import_loaded(&mut self, path: &str, parsed: Result<Parsed, String>) {
+    pub(super) fn import_loaded(
+        &mut self,
+        path: &str,
+        parsed: Result<Parsed, String>,
+        fx: &mut Effects,
+    ) {
         let Overlay::Import(v) = &mut self.overlay else {
             return;
         };
@@ -115,6 +172,7 @@ impl App {
                     Level::Warn
                 };
                 v.parsed = Some(p);
+                fx.push_back(Effect::RememberImport(path.to_string()));
                 self.notice(level, text);
             }
             Err(e) => self.notice(Level::Error, e),
@@ -132,6 +190,30 @@ impl App {
             // The prompt.
             match bind {
                 Bind::Close => self.overlay = Overlay::None,
+                // Tab (the global next-field key) completes here.
+                Bind::FocusNext if !v.reading => {
+                    fx.push_back(Effect::ListPath(v.path.clone()));
+                }
+                // Up walks to older recent files, Down back to newer ones
+                // and, past the newest, to what was typed.
+                Bind::ScrollUp if !v.recent.is_empty() => {
+                    let at = v.recent_at.map_or(0, |i| (i + 1).min(v.recent.len() - 1));
+                    if v.recent_at.is_none() {
+                        v.typed = v.path.clone();
+                    }
+                    v.recent_at = Some(at);
+                    v.path = v.recent[at].clone();
+                    v.choices.clear();
+                    v.reading = false;
+                }
+                Bind::ScrollDown if v.recent_at.is_some() => {
+                    v.recent_at = v.recent_at.and_then(|i| i.checked_sub(1));
+                    v.path = match v.recent_at {
+                        Some(i) => v.recent[i].clone(),
+                        None => std::mem::take(&mut v.typed),
+                    };
+                    v.reading = false;
+                }
                 Bind::Submit if !v.path.trim().is_empty() && !v.reading => {
                     v.reading = true;
                     let path = v.path.trim().to_string();
@@ -178,19 +260,21 @@ impl App {
                 if items.is_empty() || (confirmed && v.confirm != Some(items.len())) {
                     return;
                 }
-                if protected && !confirmed {
+                // Headless replay refuses a file with invalid lines unless
+                // told to skip them; here the operator is asked, and a
+                // protected profile asks once for both.
+                let skipped = p.invalid.len();
+                if (protected || skipped > 0) && !confirmed {
                     v.confirm = Some(items.len());
                     let answer = self
                         .keymap
                         .confirm_hint(Context::Import, Bind::Yes, Bind::Close);
-                    let text = format!(
-                        "send {} message(s) to PROTECTED profile {name}? {answer}",
-                        items.len()
-                    );
-                    self.notice(Level::Warn, text);
+                    let text = confirm_text(items.len(), skipped, protected.then_some(&*name));
+                    self.notice(Level::Warn, format!("{text} {answer}"));
                     return;
                 }
                 v.confirm = None;
+                v.ran = true;
                 let rate = v.rate();
                 self.start_pacer(items, rate, fx);
             }
@@ -306,6 +390,40 @@ impl App {
             } else {
                 p.failed += 1;
             }
+            if !p.active() {
+                // The start's "sending N message(s)" must not outlive it.
+                let not_sent = p.total - p.sent;
+                let text = format!(
+                    "sending finished: {} ok, {} failed{}",
+                    p.succeeded,
+                    p.failed,
+                    if not_sent > 0 {
+                        format!(", {not_sent} not sent")
+                    } else {
+                        String::new()
+                    }
+                );
+                let level = if p.failed > 0 || not_sent > 0 {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                self.notice(level, text);
+            }
         }
+    }
+}
+
+/// The question before an import is sent: how many messages, how many
+/// invalid lines are left out, and the protected profile if there is one.
+pub fn confirm_text(send: usize, skipped: usize, protected: Option<&str>) -> String {
+    let skip = if skipped > 0 {
+        format!(" ({skipped} invalid line(s) skipped)")
+    } else {
+        String::new()
+    };
+    match protected {
+        Some(name) => format!("send {send} message(s) to PROTECTED profile {name}{skip}?"),
+        None => format!("send the {send} valid message(s){skip}?"),
     }
 }

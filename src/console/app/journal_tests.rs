@@ -406,10 +406,14 @@ fn import_harness(app: App) -> Harness {
     };
     assert_eq!(path, "msgs.jsonl");
     let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
-    h.answer(Action::ImportLoaded {
+    let fx = h.answer_keeping_effects(Action::ImportLoaded {
         path,
         parsed: Ok(parsed),
     });
+    assert!(
+        matches!(fx.as_slice(), [Effect::RememberImport(p)] if p == "msgs.jsonl"),
+        "a file read is remembered among the recent ones: {fx:?}"
+    );
     assert_eq!(h.app().context(), Context::Import);
     h
 }
@@ -443,8 +447,9 @@ fn import_lists_invalid_lines_and_sends_at_a_rate_with_progress_and_cancel() {
     assert_eq!(bad, [2, 4], "the same validation as headless replay");
     assert_eq!(v.rate(), 10);
     h.press("-").press("-");
-    // 1 per second: the first at once, the next on the clock.
-    h.press("s");
+    // 1 per second: the first at once, the next on the clock (`y` says
+    // yes to leaving the two invalid lines out).
+    h.press("s").press("y");
     let first = sends(h.commands());
     assert_eq!(first, [(Mode::Async, "one".to_string())], "line's own mode");
     h.advance(chrono::Duration::milliseconds(500));
@@ -489,7 +494,7 @@ fn the_import_offers_its_cancel_only_while_sending() {
             .hint_line_where(app.context(), |b| app.bind_live(b))
     };
     assert!(!border(&h).contains("x cancel"), "{}", border(&h));
-    h.press("-").press("-").press("s");
+    h.press("-").press("-").press("s").press("y");
     assert_eq!(sends(h.commands()).len(), 1);
     assert!(border(&h).contains("x cancel"), "{}", border(&h));
     h.press("x");
@@ -499,7 +504,7 @@ fn the_import_offers_its_cancel_only_while_sending() {
 #[test]
 fn a_paced_import_stops_when_the_producer_dies() {
     let mut h = import_app();
-    h.press("-").press("-").press("s");
+    h.press("-").press("-").press("s").press("y");
     assert_eq!(sends(h.commands()).len(), 1);
     h.kill("boom");
     h.advance(chrono::Duration::seconds(5));
@@ -520,6 +525,174 @@ fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
     h.press("y");
     let sent = sends(h.commands());
     assert_eq!(sent, [(Mode::Oneway, "four".to_string())]);
+}
+
+/// Headless replay refuses a file with invalid lines unless told to skip
+/// them: the dialog asks, names how many are left out, and Esc keeps
+/// everything unsent.
+#[test]
+fn an_import_with_invalid_lines_asks_before_leaving_them_out() {
+    let mut h = import_app();
+    h.press("s");
+    assert!(h.commands().is_empty(), "asks first");
+    let notice = h.app().notice.clone().unwrap().text;
+    assert!(
+        notice.contains("send the 3 valid message(s) (2 invalid line(s) skipped)?"),
+        "{notice}"
+    );
+    assert!(
+        h.screen().contains("2 invalid line(s) skipped"),
+        "{}",
+        h.screen()
+    );
+    h.press("esc");
+    assert_eq!(
+        h.app().context(),
+        Context::Import,
+        "Esc answers no, the dialog stays"
+    );
+    h.press("y");
+    assert!(
+        h.commands().is_empty(),
+        "a y with no question sends nothing"
+    );
+    h.press("s").press("y");
+    assert_eq!(sends(h.commands()).len(), 1, "the first at once");
+    h.advance(chrono::Duration::milliseconds(300));
+    assert_eq!(sends(h.commands()).len(), 2, "the rest at 10/s");
+}
+
+/// Progress is about the file on screen and starts at zero: a finished
+/// run of an earlier file is not shown as this one's, and the notice that
+/// sending started does not outlive the sending.
+#[test]
+fn import_progress_starts_at_zero_and_ends_with_a_summary() {
+    let mut h = import_app();
+    h.press("s").press("y");
+    h.advance(chrono::Duration::milliseconds(300));
+    let seqs: Vec<u64> = h
+        .commands()
+        .into_iter()
+        .map(|c| match c {
+            ProducerCommand::Send { seq, .. } => seq,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(seqs.len(), 3);
+    assert!(
+        h.screen()
+            .contains("sending: 3/3 submitted, 0 ok, 0 failed, 3 in flight"),
+        "{}",
+        h.screen()
+    );
+    for seq in seqs {
+        h.emit(ProducerEvent::Completed(Completion {
+            seq,
+            mode: Mode::Sync,
+            outcome: Outcome::Acknowledged(rmq_model::message::Receipt {
+                status: SendStatus::SendOk,
+                msg_id: format!("MSG{seq}"),
+                offset_msg_id: "OFF".into(),
+                broker: "broker-a".into(),
+                queue_id: 1,
+                queue_offset: seq,
+                transaction_id: None,
+                region_id: None,
+            }),
+            submitted_at: t0(),
+            completed_at: t0(),
+            latency: Duration::from_millis(1),
+        }));
+    }
+    assert!(
+        h.screen().contains("done: 3 ok, 0 failed"),
+        "{}",
+        h.screen()
+    );
+    let notice = h.app().notice.clone().unwrap().text;
+    assert_eq!(notice, "sending finished: 3 ok, 0 failed");
+    // The same file again: nothing of the last run is shown as its own.
+    h.press("esc");
+    let h2 = &mut h;
+    h2.press("I").type_text("msgs.jsonl");
+    let fx = h2.press_keeping_effects("enter");
+    let Some(Effect::ReadImport { path, max_body }) = fx.into_iter().next() else {
+        panic!("asks the loop to read the file")
+    };
+    let parsed = rmq_journal::replay::parse(IMPORT.as_bytes(), &path, None, max_body);
+    h2.answer_keeping_effects(Action::ImportLoaded {
+        path,
+        parsed: Ok(parsed),
+    });
+    let screen = h2.screen();
+    assert!(
+        !screen.contains("done:") && !screen.contains("sending:"),
+        "{screen}"
+    );
+}
+
+/// Tab completes the typed path from its folder (the loop lists it);
+/// Up and Down walk the recently imported files and back to what was typed.
+#[test]
+fn the_import_prompt_completes_paths_and_offers_recent_files() {
+    let mut h = in_log(ready_app());
+    let fx = h.press_keeping_effects("I");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadRecentImports)),
+        "{fx:?}"
+    );
+    h.answer(Action::RecentImports(vec![
+        "~/a.jsonl".into(),
+        "/tmp/b.jsonl".into(),
+    ]));
+    assert!(h.screen().contains("recent:"), "{}", h.screen());
+    h.type_text("ord");
+    let path = |h: &Harness| match &h.app().overlay {
+        Overlay::Import(v) => v.path.clone(),
+        _ => panic!("the dialog is open"),
+    };
+    h.press("up");
+    assert_eq!(path(&h), "~/a.jsonl");
+    h.press("up").press("up");
+    assert_eq!(path(&h), "/tmp/b.jsonl", "stops at the oldest");
+    h.press("down");
+    assert_eq!(path(&h), "~/a.jsonl");
+    h.press("down");
+    assert_eq!(path(&h), "ord", "back to what was typed");
+    let fx = h.press_keeping_effects("tab");
+    assert!(
+        matches!(fx.as_slice(), [Effect::ListPath(t)] if t == "ord"),
+        "{fx:?}"
+    );
+    let entry = |name: &str, dir: bool| crate::console::app::complete::Entry {
+        name: name.into(),
+        dir,
+    };
+    h.answer(Action::PathEntries {
+        typed: "ord".into(),
+        entries: vec![
+            entry("orders-1.jsonl", false),
+            entry("orders-2.jsonl", false),
+        ],
+    });
+    assert_eq!(path(&h), "orders-");
+    assert!(h.screen().contains("2 choices:"), "{}", h.screen());
+    h.type_text("2");
+    h.press_keeping_effects("tab");
+    h.answer(Action::PathEntries {
+        typed: "orders-2".into(),
+        entries: vec![
+            entry("orders-1.jsonl", false),
+            entry("orders-2.jsonl", false),
+        ],
+    });
+    assert_eq!(path(&h), "orders-2.jsonl");
+    // An answer for text no longer at the prompt is dropped.
+    h.answer(Action::PathEntries {
+        typed: "ord".into(),
+        entries: vec![entry("ordinary", false)],
+    });
+    assert_eq!(path(&h), "orders-2.jsonl");
 }
 
 #[test]

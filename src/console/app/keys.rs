@@ -76,7 +76,7 @@ impl App {
             }
             Bind::History => self.open_history(fx),
             Bind::ExportResults => self.export_results(fx),
-            Bind::Import => self.open_import(),
+            Bind::Import => self.open_import(fx),
             Bind::Compare => self.open_compare(),
             Bind::TxCommit => self.decide(TxChoice::Commit, fx),
             Bind::TxRollback => self.decide(TxChoice::Rollback, fx),

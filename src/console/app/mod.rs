@@ -6,6 +6,7 @@
 //! asks to exit. Each job lives in its own module.
 
 mod compare;
+pub mod complete;
 mod composer;
 mod drafts;
 mod history;
@@ -38,7 +39,7 @@ use rmq_model::message::{Draft, Mode, Seq};
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
-pub use import::{ImportView, Pacer, RATES};
+pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
@@ -96,6 +97,13 @@ pub enum Action {
         path: String,
         parsed: Result<rmq_journal::replay::Parsed, String>,
     },
+    /// The loop listed the folder the import prompt's `typed` path names.
+    PathEntries {
+        typed: String,
+        entries: Vec<complete::Entry>,
+    },
+    /// The loop read the recently imported paths (newest first).
+    RecentImports(Vec<String>),
     /// A terminating signal arrived (SIGHUP, SIGTERM, SIGQUIT, SIGINT).
     Signal(&'static str),
     /// The shutdown a signal started has run to its deadline
@@ -129,6 +137,12 @@ pub enum Effect {
         path: String,
         max_body: usize,
     },
+    /// List the folder `typed` names; answer with `Action::PathEntries`.
+    ListPath(String),
+    /// Read the recently imported paths; answer with `Action::RecentImports`.
+    LoadRecentImports,
+    /// Put this path first in the recently imported list.
+    RememberImport(String),
     /// Answer with `Action::SignalDeadline` once this long has passed.
     SignalDeadline(Duration),
     /// End the run with this error.
@@ -518,7 +532,9 @@ impl App {
             } => {
                 self.history_loaded(records, warnings, unflushed);
             }
-            Action::ImportLoaded { path, parsed } => self.import_loaded(&path, parsed),
+            Action::ImportLoaded { path, parsed } => self.import_loaded(&path, parsed, fx),
+            Action::PathEntries { typed, entries } => self.import_completed(&typed, &entries),
+            Action::RecentImports(list) => self.import_recent(list),
             Action::Exported(Ok(text)) => self.notice(Level::Info, text),
             Action::Exported(Err(text)) => self.notice(Level::Error, text),
             Action::JournalProblem(text) => {

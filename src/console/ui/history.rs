@@ -77,14 +77,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
         key(Bind::CancelBurst)
     );
     if let Some(pc) = &app.pacer {
-        pace.push_str(&format!(
-            " · sent {}/{}, {} ok, {} failed{}",
-            pc.sent,
-            pc.total,
-            pc.succeeded,
-            pc.failed,
-            if pc.cancelled { ", cancelled" } else { "" }
-        ));
+        pace.push_str(&format!(" · {}", super::import::progress(pc)));
     }
     lines.push(Line::styled(pace, s.muted));
     if let Some(n) = h.confirm {

@@ -1,5 +1,6 @@
-//! The import dialog: the path prompt, then the file's messages with the
-//! invalid lines and their reasons, the rate, and the progress of a send.
+//! The import dialog: the path prompt with Tab's choices and the recently
+//! imported files, then the file's messages (with their type) and the
+//! invalid lines with their reasons, the rate, and the progress of a send.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -33,6 +34,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
             "JSON Lines: topic, tag, keys, properties, body or body_base64, mode (a journal file is one)",
             s.muted,
         ));
+        if !v.choices.is_empty() {
+            lines.push(Line::styled(
+                format!("{} choices:", v.choices.len()),
+                s.muted,
+            ));
+            for c in &v.choices {
+                lines.push(Line::styled(cut(&format!("  {c}"), width), s.text));
+            }
+        } else if !v.recent.is_empty() {
+            lines.push(Line::styled("recent:", s.muted));
+            for (i, r) in v.recent.iter().enumerate() {
+                let line = Line::styled(cut(&format!("  {r}"), width), s.text);
+                lines.push(if v.recent_at == Some(i) {
+                    line.patch_style(s.selection)
+                } else {
+                    line
+                });
+            }
+        }
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     };
@@ -40,7 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
         .keymap
         .key_for(Context::Import, Bind::QuickSend)
         .unwrap_or_default();
-    let mut status = vec![Span::styled(
+    let status = vec![Span::styled(
         format!(
             "{} message(s), {} invalid · rate {}/s · {send} sends {}",
             p.items.len(),
@@ -54,25 +74,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
         ),
         s.text,
     )];
-    if let Some(pc) = &app.pacer {
-        status.push(Span::styled(
-            format!(
-                " · sent {}/{}, {} ok, {} failed{}",
-                pc.sent,
-                pc.total,
-                pc.succeeded,
-                pc.failed,
-                if pc.cancelled { ", cancelled" } else { "" }
-            ),
-            if pc.failed > 0 { s.warning } else { s.success },
-        ));
-    }
     lines.push(Line::from(status));
+    // Its own line: at 80 columns it would be cut off after the status.
+    if let Some(pc) = app.pacer.as_ref().filter(|pc| v.ran || pc.active()) {
+        let style = if pc.failed > 0 || pc.cancelled {
+            s.warning
+        } else if pc.active() {
+            s.text
+        } else {
+            s.success
+        };
+        lines.push(Line::styled(cut(&progress(pc), width), style));
+    }
     if let Some(n) = v.confirm {
+        let question = crate::console::app::import_confirm_text(
+            n,
+            p.invalid.len(),
+            app.profile()
+                .protected
+                .then_some(app.profile().name.as_str()),
+        );
         lines.push(Line::styled(
             format!(
-                "send {n} message(s) to PROTECTED profile {}? {}",
-                app.profile().name,
+                "{question} {}",
                 app.keymap
                     .confirm_hint(Context::Import, Bind::Yes, Bind::Close)
             ),
@@ -99,9 +123,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
             None => d.topic.clone(),
         };
         let text = format!(
-            "{mark} line {:<4} {:<6} {what}  {}  {body}",
+            "{mark} line {:<4} {:<6} {:<11} {what}  {}  {body}",
             item.line,
             mode,
+            d.kind.as_str(),
             d.keys.join(" ")
         );
         let line = Line::styled(cut(&text, width), s.text);
@@ -112,4 +137,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
         });
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A paced send's progress, from zero: what was handed to the producer,
+/// how it ended, and what still waits.
+pub fn progress(pc: &crate::console::app::Pacer) -> String {
+    let waiting = pc.sent - pc.done();
+    if pc.active() {
+        format!(
+            "sending: {}/{} submitted, {} ok, {} failed, {waiting} in flight",
+            pc.sent, pc.total, pc.succeeded, pc.failed
+        )
+    } else {
+        let not_sent = pc.total - pc.sent;
+        format!(
+            "done: {} ok, {} failed{}",
+            pc.succeeded,
+            pc.failed,
+            if not_sent > 0 {
+                format!(", {not_sent} not sent (cancelled)")
+            } else {
+                String::new()
+            }
+        )
+    }
 }
