@@ -382,7 +382,7 @@ fn a_completed_send_shows_in_the_history_pane() {
     };
     assert_eq!(v.records.len(), 1);
     assert_eq!(v.records[0].body.as_deref(), Some("hello"));
-    h.assert_shows("History (1 of 1");
+    h.assert_shows("History (1, newest first)");
     // Back in the composer after another edit, `l` restores the message.
     h.press("esc");
     h.press("i")

@@ -1,5 +1,7 @@
 //! The history pane's state and keys: journal records newest first, a
-//! filter typed over topic, tag, keys, outcome and body text, a record's
+//! filter typed over every field an operator has in hand (topic, tag, keys,
+//! msgId, offset msgId, `#seq`, properties, type and decision, outcome,
+//! body text), a record's
 //! detail, selection, loading a record into the composer, and resending the
 //! selected records as they were, at a rate (`+`/`-`, `x` cancels), after
 //! a confirmation on a protected profile. Records are read by the run loop (`Effect::LoadHistory`) and
@@ -19,6 +21,9 @@ pub const HISTORY_LIMIT: usize = 10_000;
 pub struct HistoryView {
     /// Newest first.
     pub records: Vec<Record>,
+    /// How many records the journal held: more than `records` when only
+    /// the newest `HISTORY_LIMIT` are kept.
+    pub total: usize,
     /// Lines of the journal that could not be read (`FILE:LINE: ...`).
     pub warnings: Vec<String>,
     pub filter: String,
@@ -42,10 +47,12 @@ pub struct HistoryView {
 
 impl HistoryView {
     pub fn new(mut records: Vec<Record>, warnings: Vec<String>) -> Self {
+        let total = records.len();
         records.reverse();
         records.truncate(HISTORY_LIMIT);
         let mut view = Self {
             records,
+            total,
             warnings,
             rate: 3,
             ..Default::default()
@@ -95,13 +102,28 @@ impl HistoryView {
     }
 }
 
-/// Whether `word` (lower case) is in the record's topic, tag, keys,
-/// outcome (state, status, error) or body text.
-fn matches(r: &Record, word: &str) -> bool {
+/// Whether `word` (lower case) is in the record: `#42` is send 42 exactly;
+/// any other word is looked for in the topic, tag, keys, msgId, offset
+/// msgId, transaction id, properties (`key=value`), type and decision
+/// (`tx commit`, `fifo KEY`), mode, profile, the record it was resent from,
+/// the outcome (state, status, error) and the body text. Ids are what an
+/// operator has in hand after an incident, so they must be findable.
+pub fn matches(r: &Record, word: &str) -> bool {
+    if let Some(seq) = word.strip_prefix('#').and_then(|n| n.parse::<u64>().ok()) {
+        return r.seq == seq;
+    }
     let has = |s: &str| s.to_lowercase().contains(word);
     has(&r.topic)
         || r.tag.as_deref().is_some_and(has)
         || r.keys.iter().any(|k| has(k))
+        || r.msg_id.as_deref().is_some_and(has)
+        || r.offset_msg_id.as_deref().is_some_and(has)
+        || r.transaction_id.as_deref().is_some_and(has)
+        || r.properties.iter().any(|(k, v)| has(&format!("{k}={v}")))
+        || r.kind.as_deref().is_some_and(has)
+        || has(r.mode.as_str())
+        || has(&r.profile)
+        || r.source.as_deref().is_some_and(has)
         || has(&r.state)
         || r.status.as_deref().is_some_and(has)
         || r.error.as_deref().is_some_and(has)
@@ -114,8 +136,25 @@ impl App {
         if self.quitting.is_some() {
             return;
         }
+        self.history_target = None;
         self.notice(Level::Info, "reading the journal…");
         fx.push_back(Effect::LoadHistory);
+    }
+
+    /// From a result row: the history opened on that send's record, in
+    /// full.
+    pub(super) fn open_record(&mut self, fx: &mut Effects) {
+        let Some(e) = self
+            .selected_entry()
+            .filter(|e| !matches!(e.kind, super::EntryKind::Note(_)))
+        else {
+            self.notice(Level::Info, "select a send's row first");
+            return;
+        };
+        let seq = e.seq;
+        let msg_id = e.msg_id().map(str::to_string);
+        self.open_history(fx);
+        self.history_target = Some((seq, msg_id));
     }
 
     /// The loop read the journal.
@@ -138,7 +177,29 @@ impl App {
                 format!("history: {} unreadable line(s), first: {w}", warnings.len()),
             );
         }
-        self.overlay = Overlay::History(Box::new(HistoryView::new(records, warnings)));
+        let mut view = HistoryView::new(records, warnings);
+        if let Some((seq, msg_id)) = self.history_target.take() {
+            // The msgId is unique; a seq is unique only within a session,
+            // and this session's records are the newest.
+            let at = view.shown().iter().position(|r| match &msg_id {
+                Some(id) => r.msg_id.as_deref() == Some(id.as_str()),
+                None => r.seq == seq,
+            });
+            match at {
+                Some(i) => {
+                    view.cursor = i;
+                    view.detail = true;
+                }
+                None => self.notice(
+                    Level::Warn,
+                    format!(
+                        "#{seq}: no journal record among the {} kept (journal off, or not written yet)",
+                        view.records.len()
+                    ),
+                ),
+            }
+        }
+        self.overlay = Overlay::History(Box::new(view));
     }
 
     /// A key typed while the filter is being edited.

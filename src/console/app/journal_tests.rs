@@ -191,6 +191,135 @@ fn history_lists_newest_first_and_filters_as_you_type() {
     assert!(matches!(h.app().overlay, Overlay::None));
 }
 
+/// After an incident the operator has ids, not topics: a msgId, an offset
+/// msgId, a seq, a property, a type. Each finds its record.
+#[test]
+fn history_finds_the_ids_an_operator_has_in_hand() {
+    let mut recs = records();
+    recs[1].properties = vec![("tenant".into(), "acme".into())];
+    recs[2].kind = Some("fifo shard-7".into());
+    recs[3].offset_msg_id = Some("7F00000100002A9F0000000000001234".into());
+    let mut h = in_log(ready_app());
+    h.start_journal(&recs);
+    h.press("H");
+    let seqs =
+        |h: &Harness| -> Vec<u64> { history(h.app()).shown().iter().map(|r| r.seq).collect() };
+    h.press("/");
+    for (text, want) in [
+        ("msg3", &[3u64][..]),
+        ("2a9f00000000", &[4]),
+        ("#2", &[2]),
+        ("#20", &[]),
+        ("tenant=acme", &[2]),
+        ("shard-7", &[3]),
+        ("fifo", &[3]),
+        ("async", &[4, 2]),
+    ] {
+        for _ in 0..history(h.app()).filter.chars().count() {
+            h.press("backspace");
+        }
+        h.type_text(text);
+        assert_eq!(seqs(&h), want, "filter {text:?}");
+    }
+}
+
+/// The journal holds more than the pane keeps: the title says how many
+/// are kept of how many, instead of "10000 of 10000".
+#[test]
+fn the_history_title_says_it_keeps_the_newest_of_more() {
+    let n = HISTORY_LIMIT + 677;
+    let recs: Vec<rmq_journal::Record> = (1..=n as u64)
+        .map(|seq| {
+            let mut r = records()[0].clone();
+            r.seq = seq;
+            r.id = format!("ab12cd34-{seq}");
+            r
+        })
+        .collect();
+    let mut h = in_log(ready_app());
+    h.press_keeping_effects("H");
+    h.answer(Action::HistoryLoaded {
+        records: recs,
+        warnings: Vec::new(),
+        unflushed: None,
+    });
+    assert_eq!(history(h.app()).records.len(), HISTORY_LIMIT);
+    assert_eq!(history(h.app()).records[0].seq, n as u64, "the newest kept");
+    let screen = h.screen();
+    assert!(
+        screen.contains("History (10,000, the 10,000 newest of 10,677)"),
+        "{screen}"
+    );
+    h.press("/").type_text("#10677");
+    assert!(
+        h.screen()
+            .contains("History (1 of 10,000 match, the 10,000 newest of 10,677)"),
+        "{}",
+        h.screen()
+    );
+}
+
+/// From a result row, one key opens the history on that send's record in
+/// full; a body keeps its line breaks there.
+#[test]
+fn a_result_row_opens_its_journal_record() {
+    let mut h = in_log(ready_app());
+    h.press("ctrl-s");
+    let cmds = h.commands();
+    let [ProducerCommand::Send { seq, .. }] = cmds.as_slice() else {
+        panic!("a send: {cmds:?}");
+    };
+    let seq = *seq;
+    h.emit(ProducerEvent::Completed(Completion {
+        seq,
+        mode: Mode::Sync,
+        outcome: Outcome::Acknowledged(rmq_model::message::Receipt {
+            status: SendStatus::SendOk,
+            msg_id: format!("MSG{seq}"),
+            offset_msg_id: "OFF".into(),
+            broker: "broker-a".into(),
+            queue_id: 1,
+            queue_offset: seq,
+            transaction_id: None,
+            region_id: None,
+        }),
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: Duration::from_millis(1),
+    }));
+    assert_eq!(h.app().context(), Context::Log);
+    let fx = h.press_keeping_effects("J");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadHistory)),
+        "{fx:?}"
+    );
+    // An older session's record with the same seq, and this send's.
+    let mut older = record(seq, "orders", "acknowledged", "old");
+    older.msg_id = Some("OLDER".into());
+    let mut mine = record(seq, "orders", "acknowledged", "first line\nsecond line");
+    mine.id = "ffff-1".into();
+    h.answer(Action::HistoryLoaded {
+        records: vec![older, mine, record(seq + 1, "orders", "failed", "later")],
+        warnings: Vec::new(),
+        unflushed: None,
+    });
+    let v = history(h.app());
+    assert!(v.detail, "opens in full");
+    assert_eq!(v.current().unwrap().id, "ffff-1", "found by its msgId");
+    let screen = h.screen();
+    let rows: Vec<&str> = screen.lines().collect();
+    let first = rows
+        .iter()
+        .position(|l| l.contains("body         first line"));
+    let second = rows
+        .iter()
+        .position(|l| l.contains("             second line"));
+    assert!(
+        matches!((first, second), (Some(a), Some(b)) if b == a + 1),
+        "the body's second line under its first:\n{screen}"
+    );
+}
+
 #[test]
 fn a_record_loads_into_the_composer_with_its_mode() {
     let mut h = history_app();

@@ -75,6 +75,7 @@ impl App {
                 }
             }
             Bind::History => self.open_history(fx),
+            Bind::OpenRecord => self.open_record(fx),
             Bind::ExportResults => self.export_results(fx),
             Bind::Import => self.open_import(fx),
             Bind::Compare => self.open_compare(),

@@ -236,6 +236,9 @@ pub struct App {
     /// The journal record each resend of this session came from (kept for
     /// the detail view; at most `HISTORY_LIMIT`).
     pub resent_from: HashMap<Seq, String>,
+    /// The send whose journal record the history should open on (`seq`,
+    /// msgId), once it is read.
+    history_target: Option<(Seq, Option<String>)>,
     /// The last draft sent to each topic, oldest first.
     pub last_drafts: Vec<Draft>,
     /// The topic whose last draft the restore key would bring back.
@@ -293,6 +296,7 @@ impl App {
             sources: HashMap::new(),
             pacer: None,
             last_drafts: Vec::new(),
+            history_target: None,
             resent_from: HashMap::new(),
             offered: None,
             quitting: None,

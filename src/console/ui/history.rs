@@ -36,19 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
         Context::History
     };
     let shown = h.shown();
-    let title = Span::styled(
-        format!(
-            " History ({} of {}, newest first{}) ",
-            shown.len(),
-            h.records.len(),
-            if h.selected.is_empty() {
-                String::new()
-            } else {
-                format!(", {} selected", h.selected.len())
-            }
-        ),
-        s.accent,
-    );
+    let title = Span::styled(format!(" {} ", title(h, shown.len())), s.accent);
     let block = super::frame::hinted(super::frame::block(title, s.border_focus), app, ctx, s);
     let inner = super::frame::draw(frame, area, block);
     let width = inner.width as usize;
@@ -60,7 +48,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
         Span::styled(
             if h.filter.is_empty() && !h.filtering {
                 format!(
-                    "({} to type: topic, tag, key, outcome or body text)",
+                    "({} filters: key, msgId, #seq, prop=value, type, any text)",
                     key(Bind::FilterHistory)
                 )
             } else {
@@ -168,6 +156,7 @@ fn detail<'a>(r: &Record, s: &Styles) -> Vec<Line<'a>> {
         ]));
     };
     field("record", r.id.clone());
+    field("seq", format!("#{}", r.seq));
     if let Some(src) = &r.source {
         field("resent from", src.clone());
     }
@@ -176,6 +165,15 @@ fn detail<'a>(r: &Record, s: &Styles) -> Vec<Line<'a>> {
     field("outcome", outcome(r));
     if let Some(m) = &r.msg_id {
         field("msgId", m.clone());
+    }
+    if let Some(m) = &r.offset_msg_id {
+        field("offset msgId", m.clone());
+    }
+    if let Some(t) = &r.transaction_id {
+        field("transaction", t.clone());
+    }
+    if let Some(k) = &r.kind {
+        field("type", k.clone());
     }
     if let (Some(b), Some(q), Some(o)) = (&r.broker, r.queue_id, r.queue_offset) {
         field("queue", format!("{b}:{q}@{o}"));
@@ -207,9 +205,54 @@ fn detail<'a>(r: &Record, s: &Styles) -> Vec<Line<'a>> {
         field("property", format!("{k}={v}"));
     }
     match (&r.body, &r.body_base64) {
-        (Some(b), _) => field("body", b.clone()),
+        // A body keeps its lines: each under the one before, not run
+        // together on one line.
+        (Some(b), _) => {
+            for (i, line) in b.split('\n').enumerate() {
+                field(if i == 0 { "body" } else { "" }, line.to_string());
+            }
+        }
         (_, Some(b)) => field("body (base64)", b.clone()),
         _ => {}
+    }
+    out
+}
+
+/// The pane's title: how many the filter keeps, of how many records kept,
+/// and, when the journal holds more than are kept, that only the newest
+/// are.
+fn title(h: &HistoryView, shown: usize) -> String {
+    let kept = h.records.len();
+    let mut t = if h.filter.is_empty() {
+        format!("History ({}", thousands(kept))
+    } else {
+        format!("History ({} of {} match", thousands(shown), thousands(kept))
+    };
+    if h.total > kept {
+        t.push_str(&format!(
+            ", the {} newest of {}",
+            thousands(kept),
+            thousands(h.total)
+        ));
+    } else {
+        t.push_str(", newest first");
+    }
+    if !h.selected.is_empty() {
+        t.push_str(&format!(", {} selected", h.selected.len()));
+    }
+    t.push(')');
+    t
+}
+
+/// `10677` as `10,677`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
     out
 }
