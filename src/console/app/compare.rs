@@ -244,6 +244,7 @@ impl App {
             (Overlay::Compare, Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Compare, Bind::CancelBurst) => self.cancel_compare(fx),
             (Overlay::Compare, Bind::CopyTable) => self.copy_table(fx),
+            (Overlay::Compare, Bind::Timeline) => self.compare_timeline = !self.compare_timeline,
             (Overlay::Compare, Bind::Compare) => {
                 if self.compare_running() {
                     self.notice(Level::Warn, "a comparison is running");
@@ -291,6 +292,7 @@ impl App {
             total: first.count,
         });
         self.compare = Some(driver);
+        self.timeline.mark_run(self.now);
         self.overlay = Overlay::Compare;
         self.notice(
             Level::Info,

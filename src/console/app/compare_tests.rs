@@ -268,3 +268,124 @@ fn a_refused_burst_or_a_dead_producer_ends_the_comparison() {
     assert!(app.compare.as_ref().is_some_and(|d| d.is_done()));
     let _ = Arc::new(());
 }
+
+/// A burst's events with real times: sync one after the other, async up to
+/// 8 in flight, one-way paced; returns when its last send ended (µs after
+/// `t0`).
+fn play_timed(app: &mut App, b: &BurstSpec, start_us: i64) -> (Vec<Effect>, i64) {
+    let mut fx = vec![];
+    let at = |us: i64| t0() + chrono::Duration::microseconds(us);
+    let mut feed = |app: &mut App, ev: ProducerEvent| {
+        fx.extend(
+            app.step(Action::Producer(ev))
+                .into_iter()
+                .filter(|e| !matches!(e, Effect::Journal(_))),
+        );
+    };
+    let mut ends: Vec<i64> = Vec::new();
+    let mut t = start_us;
+    for i in 0..b.count {
+        let seq: Seq = b.first_seq + i;
+        let (start, lat) = match b.mode {
+            Mode::Sync => (t, 600),
+            Mode::Async => {
+                let s = if i >= 8 {
+                    t.max(ends[i as usize - 8])
+                } else {
+                    t
+                };
+                (s, 2_500 + (i as i64 % 5) * 300)
+            }
+            Mode::Oneway => (t, 40),
+        };
+        let end = start + lat;
+        ends.push(end);
+        t = match b.mode {
+            Mode::Sync => end + 50,
+            Mode::Async => start + 60,
+            Mode::Oneway => start + 200,
+        };
+        let outcome = match b.mode {
+            Mode::Oneway => Outcome::Dispatched,
+            _ => Outcome::Acknowledged(receipt(seq)),
+        };
+        feed(
+            app,
+            ProducerEvent::Submitted {
+                seq,
+                mode: b.mode,
+                draft: b.draft.clone(),
+                at: at(start),
+            },
+        );
+        feed(
+            app,
+            ProducerEvent::Completed(Completion {
+                seq,
+                mode: b.mode,
+                outcome,
+                submitted_at: at(start),
+                completed_at: at(end),
+                latency: Duration::from_micros(lat as u64),
+            }),
+        );
+    }
+    if b.verify {
+        feed(
+            app,
+            ProducerEvent::OnewayLanded {
+                id: b.id,
+                topic: b.draft.topic.clone(),
+                dispatched: b.count,
+                landed: Ok(b.count as i64),
+            },
+        );
+    }
+    feed(
+        app,
+        ProducerEvent::BurstFinished {
+            id: b.id,
+            submitted: b.count,
+            cancelled: false,
+        },
+    );
+    (fx, ends.into_iter().max().unwrap_or(start_us))
+}
+
+/// After a comparison the view draws its sends in time under the table
+/// (120x40), or instead of the histograms on `T` where both do not fit
+/// (80x24).
+#[test]
+fn the_compare_view_shows_the_run_as_a_timeline() {
+    let mut app = empty_app();
+    open_form(&mut app);
+    typ(&mut app, "\u{8}\u{8}\u{8}\u{8}24");
+    let mut b = burst(key(&mut app, Bind::Submit));
+    let mut t = 0;
+    for _ in 0..3 {
+        let (fx, end) = play_timed(&mut app, &b, t);
+        t = end + 200;
+        match fx.as_slice() {
+            [Effect::Submit(ProducerCommand::Burst(next))] => b = next.clone(),
+            [] => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(!app.compare_running());
+    let wide = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(wide.contains("Timeline"), "{wide}");
+    assert!(wide.contains("Sync latency"), "both fit at 120x40:\n{wide}");
+    insta::assert_snapshot!("compare_timeline_120x40", wide);
+    let narrow = crate::console::ui::tests::draw(&app, 80, 24);
+    assert!(
+        !narrow.contains("Timeline") && narrow.contains("T timeline"),
+        "{narrow}"
+    );
+    key(&mut app, Bind::Timeline);
+    let narrow = crate::console::ui::tests::draw(&app, 80, 24);
+    assert!(
+        narrow.contains("Timeline") && !narrow.contains("Sync latency"),
+        "{narrow}"
+    );
+    insta::assert_snapshot!("compare_timeline_80x24", narrow);
+}

@@ -93,6 +93,7 @@ impl App {
             | Bind::Resend
             | Bind::RateUp
             | Bind::RateDown
+            | Bind::Timeline
             | Bind::CopyTable => {}
         }
     }

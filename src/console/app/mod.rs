@@ -18,6 +18,7 @@ mod overlays;
 mod profile;
 mod repeat;
 mod sends;
+pub mod timeline;
 mod transactions;
 
 pub use transactions::{TxState, TypedRows};
@@ -257,6 +258,11 @@ pub struct App {
     dirty: bool,
     /// The last (or running) comparison of the modes.
     pub compare: Option<rmq_engine::compare::Driver>,
+    /// When sends started and ended, for the timeline.
+    pub timeline: timeline::Timeline,
+    /// The compare view shows the timeline where the histograms were
+    /// (when the screen is too short for both).
+    pub compare_timeline: bool,
     /// Transactions' states and delayed rows' countdown.
     pub typed: TypedRows,
 }
@@ -306,6 +312,8 @@ impl App {
             unresolved: None,
             dirty: true,
             compare: None,
+            timeline: Default::default(),
+            compare_timeline: false,
             typed: TypedRows::default(),
         };
         app.composer.validate(app.max_message_bytes());
@@ -483,6 +491,7 @@ impl App {
             Action::Key(bind) => self.on_key(bind, fx),
             Action::Edit(input) => self.on_edit(input),
             Action::Producer(ev) => {
+                self.timeline.observe(&ev);
                 let comparing = self.compare_running();
                 let next = self.compare_event(&ev);
                 self.on_event(ev, fx);

@@ -133,12 +133,13 @@ pub enum Bind {
     TxUnknown,
     RestoreDraft,
     OpenRecord,
+    Timeline,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 46] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 47] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -295,11 +296,17 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 46] = [
         "open its journal record",
         "record",
     ),
+    (
+        Bind::Timeline,
+        "timeline",
+        "timeline of the sends",
+        "timeline",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 46] = {
-        let mut all = [Bind::Send; 46];
+    pub const ALL: [Bind; 47] = {
+        let mut all = [Bind::Send; 47];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

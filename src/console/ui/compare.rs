@@ -173,7 +173,56 @@ pub fn render_view(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         .collect();
     frame.render_widget(Paragraph::new(table_lines), table_area);
     frame.render_widget(Paragraph::new(guarantees), guar);
-    render_histograms(frame, hist, &rows, s);
+    // Both when there is room; otherwise `T` picks which.
+    match (timeline_window(app), hist.height >= TIMELINE_AND_HISTOGRAMS) {
+        (Some(w), true) => {
+            let [h, t] =
+                Layout::vertical([Constraint::Percentage(45), Constraint::Min(4)]).areas(hist);
+            render_histograms(frame, h, &rows, s);
+            render_timeline(frame, t, app, w, s);
+        }
+        (Some(w), false) if app.compare_timeline => render_timeline(frame, hist, app, w, s),
+        _ => render_histograms(frame, hist, &rows, s),
+    }
+}
+
+/// The histograms' area must be this tall for the timeline to go under
+/// them.
+const TIMELINE_AND_HISTOGRAMS: u16 = 22;
+
+/// The comparison's time: from its start to its last send's end, or to
+/// now while it runs, so the timeline follows the run.
+fn timeline_window(app: &App) -> Option<super::timeline::Window> {
+    let run = app.timeline.run()?;
+    let running = app.compare_running();
+    let to = if running {
+        app.now.timestamp_micros()
+    } else {
+        run.last
+    };
+    (to > run.origin).then_some(super::timeline::Window {
+        from: run.origin,
+        to,
+    })
+}
+
+fn render_timeline(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    w: super::timeline::Window,
+    s: &Styles,
+) {
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(s.border)
+        .title(Span::styled(
+            " Timeline: each send from submit to its end ",
+            s.accent,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    super::timeline::render(frame, inner, &app.timeline, w, s);
 }
 
 /// One horizontal bar chart per mode, side by side, over the same buckets

@@ -14,6 +14,7 @@ mod picker;
 mod repeat;
 mod results;
 mod status;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,0 +1,333 @@
+//! The timeline's memory: when each send started and how it ended, per
+//! mode, as a bounded ring of the newest sends, and for a marked run (a
+//! comparison) per-mode counts over time that cover the whole run however
+//! long it is. Fed from the producer's events; `ui::timeline` draws it.
+//! Feeding is a push or two per event: the fold must not get slower.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Local};
+
+use rmq_engine::producer::ProducerEvent;
+use rmq_model::message::{Mode, Outcome, Seq};
+
+/// How many start and end marks the ring keeps (two per send).
+pub const RING: usize = 32_768;
+/// How many time buckets a run's counts have, per mode.
+pub const BUCKETS: usize = 1024;
+
+/// How a send ended, as the timeline colours it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Acknowledged with a success status.
+    Ok,
+    /// Failed, or acknowledged with a non-OK status (not stored as asked).
+    Failed,
+    /// One-way: handed to the socket, no answer will come.
+    Dispatched,
+}
+
+/// One mark in the ring: a send started (`end: None`), or ended (with the
+/// start it had, which the completion carries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    pub seq: Seq,
+    pub mode: Mode,
+    /// Microseconds since the epoch.
+    pub start: i64,
+    pub end: Option<(i64, End)>,
+}
+
+/// Sends per mode over a run's time, in buckets that double in width when
+/// the run outgrows them, so the whole run is always covered in bounded
+/// memory (the ring alone would forget a long run's beginning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCounts {
+    /// The run's start, microseconds since the epoch.
+    pub origin: i64,
+    /// Microseconds per bucket.
+    pub width: i64,
+    /// Sends that started in each bucket, per mode (`Mode::index`).
+    pub started: [Vec<u32>; 3],
+    /// Of those, the ones that failed.
+    pub failed: [Vec<u32>; 3],
+    /// Time in flight, in microseconds, spread over the buckets each send
+    /// was in flight in: over a column, busy time / the column's time is
+    /// how many were in flight on average.
+    pub busy: [Vec<u64>; 3],
+    /// The latest start or end seen, microseconds since the epoch.
+    pub last: i64,
+}
+
+impl RunCounts {
+    fn new(origin: i64) -> Self {
+        Self {
+            origin,
+            width: 1_000,
+            started: std::array::from_fn(|_| vec![0; BUCKETS]),
+            failed: std::array::from_fn(|_| vec![0; BUCKETS]),
+            busy: std::array::from_fn(|_| vec![0; BUCKETS]),
+            last: origin,
+        }
+    }
+
+    fn add(&mut self, mode: Mode, start: i64, end: i64, failed: bool) {
+        self.last = self.last.max(end).max(start);
+        let at = (start - self.origin).max(0);
+        while at / self.width >= BUCKETS as i64 {
+            self.widen();
+        }
+        let b = (at / self.width) as usize;
+        self.started[mode.index()][b] += 1;
+        // Each bucket gets the part of the send it holds; the loop is as
+        // long as the send is in buckets, which the widening keeps short
+        // for all but timeouts.
+        let busy = &mut self.busy[mode.index()];
+        let (a, z) = (
+            start - self.origin,
+            (end - self.origin).max(start - self.origin),
+        );
+        let mut bucket = b;
+        while bucket < BUCKETS {
+            let lo = (bucket as i64 * self.width).max(a);
+            let hi = ((bucket as i64 + 1) * self.width).min(z);
+            if hi <= lo {
+                break;
+            }
+            busy[bucket] += (hi - lo) as u64;
+            bucket += 1;
+        }
+        if failed {
+            self.failed[mode.index()][b] += 1;
+        }
+    }
+
+    /// Twice as wide: each bucket is the sum of two.
+    fn widen(&mut self) {
+        fn halve<T: Copy + Default + std::ops::Add<Output = T>>(v: &mut [T]) {
+            for i in 0..BUCKETS / 2 {
+                v[i] = v[2 * i] + v[2 * i + 1];
+            }
+            v[BUCKETS / 2..].fill(T::default());
+        }
+        self.started
+            .iter_mut()
+            .chain(self.failed.iter_mut())
+            .for_each(|v| halve(v));
+        self.busy.iter_mut().for_each(|v| halve(v));
+        self.width *= 2;
+    }
+
+    /// Sends of `mode` that started in `[from, to)`, at the buckets'
+    /// resolution: how many, how many failed, and the time anything was in
+    /// flight in that stretch (µs).
+    pub fn count(&self, mode: Mode, from: i64, to: i64) -> Tally {
+        let first = ((from - self.origin).max(0) / self.width) as usize;
+        let last = ((to - self.origin).max(0) / self.width) as usize;
+        let range = first.min(BUCKETS)..last.min(BUCKETS);
+        let sum = |v: &Vec<u32>| v[range.clone()].iter().map(|&n| u64::from(n)).sum();
+        Tally {
+            started: sum(&self.started[mode.index()]),
+            failed: sum(&self.failed[mode.index()]),
+            busy_us: self.busy[mode.index()][range.clone()].iter().sum(),
+        }
+    }
+}
+
+/// What happened in a stretch of time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub started: u64,
+    pub failed: u64,
+    /// Time anything was in flight in the stretch, microseconds summed
+    /// over the sends.
+    pub busy_us: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// Oldest first.
+    marks: VecDeque<Mark>,
+    /// The oldest start the ring has forgotten: the ring is complete only
+    /// for windows that begin after it.
+    forgotten_until: Option<i64>,
+    /// The marked run (a comparison), if one was marked.
+    run: Option<RunCounts>,
+}
+
+impl Timeline {
+    /// A run starts now (a comparison): its counts cover it from here.
+    pub fn mark_run(&mut self, at: DateTime<Local>) {
+        self.run = Some(RunCounts::new(at.timestamp_micros()));
+    }
+
+    pub fn run(&self) -> Option<&RunCounts> {
+        self.run.as_ref()
+    }
+
+    /// Takes in what a producer event says about a send's start or end.
+    pub fn observe(&mut self, ev: &ProducerEvent) {
+        match ev {
+            ProducerEvent::Submitted { seq, mode, at, .. } => self.push(Mark {
+                seq: *seq,
+                mode: *mode,
+                start: at.timestamp_micros(),
+                end: None,
+            }),
+            ProducerEvent::Completed(c) => {
+                let end = match &c.outcome {
+                    Outcome::Acknowledged(r) if r.status.is_ok() => End::Ok,
+                    Outcome::Dispatched => End::Dispatched,
+                    _ => End::Failed,
+                };
+                let (start, stop) = (
+                    c.submitted_at.timestamp_micros(),
+                    c.completed_at.timestamp_micros(),
+                );
+                if let Some(run) = &mut self.run
+                    && start >= run.origin
+                {
+                    run.add(c.mode, start, stop, end == End::Failed);
+                }
+                self.push(Mark {
+                    seq: c.seq,
+                    mode: c.mode,
+                    start,
+                    end: Some((stop.max(start), end)),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn push(&mut self, m: Mark) {
+        if self.marks.len() == RING
+            && let Some(old) = self.marks.pop_front()
+        {
+            self.forgotten_until = Some(self.forgotten_until.unwrap_or(old.start).max(old.start));
+        }
+        self.marks.push_back(m);
+    }
+
+    /// Whether the ring still holds every send that started at or after
+    /// `from`.
+    pub fn complete_since(&self, from: i64) -> bool {
+        self.forgotten_until.is_none_or(|f| f < from)
+    }
+
+    /// The sends of `mode` that overlap `[from, to]`, oldest first: ended
+    /// ones with their end, open ones (started, no end yet) with `None`.
+    pub fn spans(&self, mode: Mode, from: i64, to: i64) -> Vec<Mark> {
+        let ended: std::collections::HashSet<Seq> = self
+            .marks
+            .iter()
+            .filter(|m| m.end.is_some() && m.mode == mode)
+            .map(|m| m.seq)
+            .collect();
+        self.marks
+            .iter()
+            .filter(|m| m.mode == mode)
+            .filter(|m| match m.end {
+                Some((end, _)) => end >= from && m.start <= to,
+                // A start whose end is also in the ring is drawn by the end.
+                None => !ended.contains(&m.seq) && m.start <= to,
+            })
+            .copied()
+            .collect()
+    }
+
+    /// The time the newest mark reaches, microseconds since the epoch.
+    pub fn latest(&self) -> Option<i64> {
+        self.marks
+            .iter()
+            .rev()
+            .take(256)
+            .map(|m| m.end.map_or(m.start, |(e, _)| e))
+            .max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use rmq_model::message::{Completion, Failure, Receipt, SendStatus};
+    use std::time::Duration;
+
+    pub fn at(us: i64) -> DateTime<Local> {
+        Local.timestamp_micros(1_800_000_000_000_000 + us).unwrap()
+    }
+
+    pub fn done(seq: Seq, mode: Mode, start_us: i64, end_us: i64, ok: bool) -> ProducerEvent {
+        let outcome = match (mode, ok) {
+            (Mode::Oneway, true) => Outcome::Dispatched,
+            (_, true) => Outcome::Acknowledged(Receipt {
+                status: SendStatus::SendOk,
+                msg_id: format!("M{seq}"),
+                offset_msg_id: String::new(),
+                broker: "broker-a".into(),
+                queue_id: 0,
+                queue_offset: seq,
+                transaction_id: None,
+                region_id: None,
+            }),
+            (_, false) => Outcome::Failed(Failure {
+                reason: "timeout".into(),
+                code: None,
+            }),
+        };
+        ProducerEvent::Completed(Completion {
+            seq,
+            mode,
+            outcome,
+            submitted_at: at(start_us),
+            completed_at: at(end_us),
+            latency: Duration::from_micros((end_us - start_us) as u64),
+        })
+    }
+
+    #[test]
+    fn an_ended_send_replaces_its_start_and_an_open_one_stays_open() {
+        let mut t = Timeline::default();
+        let draft = std::sync::Arc::new(rmq_model::message::Draft::default());
+        for seq in [1, 2] {
+            t.observe(&ProducerEvent::Submitted {
+                seq,
+                mode: Mode::Async,
+                draft: draft.clone(),
+                at: at(seq as i64 * 10),
+            });
+        }
+        t.observe(&done(1, Mode::Async, 10, 500, true));
+        let from = at(0).timestamp_micros();
+        let spans = t.spans(Mode::Async, from, from + 1_000);
+        assert_eq!(spans.len(), 2);
+        assert_eq!(spans[0].seq, 2, "the open one, by its start");
+        assert!(spans[0].end.is_none());
+        assert_eq!(spans[1].end.map(|(_, e)| e), Some(End::Ok));
+        assert!(t.spans(Mode::Sync, from, from + 1_000).is_empty());
+    }
+
+    #[test]
+    fn a_run_is_counted_whole_however_long_in_bounded_buckets() {
+        let mut t = Timeline::default();
+        t.mark_run(at(0));
+        // 100,000 sends over 100 s: the ring forgets, the counts do not.
+        for i in 0..100_000u64 {
+            let s = i as i64 * 1_000;
+            t.observe(&done(i + 1, Mode::Sync, s, s + 500, i % 1000 != 0));
+        }
+        let run = t.run().unwrap();
+        let origin = run.origin;
+        let all = run.count(Mode::Sync, origin, origin + 200_000_000);
+        assert_eq!((all.started, all.failed), (100_000, 100));
+        assert_eq!(all.busy_us, 100_000 * 500, "every send's time in flight");
+        assert!(
+            run.width * BUCKETS as i64 >= 100_000_000,
+            "widened to cover the run"
+        );
+        assert!(!t.complete_since(origin), "the ring forgot the start");
+        assert!(t.complete_since(origin + 90_000_000));
+        assert_eq!(t.marks.len(), RING);
+    }
+}
