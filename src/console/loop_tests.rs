@@ -363,7 +363,13 @@ fn compare_runs_through_the_loop_and_y_copies_the_table() {
     h.press("y");
     let copied = h.copied.lock().unwrap().clone();
     assert_eq!(copied.len(), 1);
-    assert!(copied[0].starts_with("mode "), "{copied:?}");
+    assert!(
+        copied[0]
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("mode ")),
+        "{copied:?}"
+    );
     assert!(copied[0].contains("sync*"), "{copied:?}");
 }
 

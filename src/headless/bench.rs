@@ -40,6 +40,7 @@ pub fn bench(
         body_bytes,
         oneway_rate: (args.oneway_rate > 0).then_some(args.oneway_rate),
         modes,
+        async_window: settings.async_inflight,
     };
     rmq_model::validate::draft(&spec.draft(), settings.max_message_bytes)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -62,7 +63,7 @@ pub fn bench(
         .block_on(async { Signals::new() })
         .context("installing signal handlers")?;
     let run = rt.block_on(async {
-        run_compare(rt, &settings, spec, &mut signals, |c, d| {
+        run_compare(rt, &settings, spec.clone(), &mut signals, |c, d| {
             sinks[c.mode.index()].record(c, d, None)
         })
         .await
@@ -81,7 +82,7 @@ pub fn bench(
             println!("{}", r.to_json());
         }
     } else {
-        print!("{}", compare::table_text(&rows));
+        print!("{}", compare::table_text(&rows, &spec));
     }
     if args.histogram {
         println!();

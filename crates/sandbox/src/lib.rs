@@ -179,6 +179,56 @@ fn process_alive(pid: i32) -> bool {
     r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
+/// The broker refuses to start when it counts its store's disk as this
+/// full, in percent (its `diskSpaceWarningLevelRatio`, which it caps at
+/// 90), and then fails with nothing but "Service lifecycle operation
+/// failed".
+const DISK_REFUSED_PCT: u64 = 90;
+
+/// How full the broker counts a disk, in percent: every block not
+/// available to this user is used, so blocks reserved for root count as
+/// used (on some machines that is most of the disk).
+fn disk_used_pct(blocks: u64, available: u64) -> u64 {
+    if blocks == 0 {
+        return 0;
+    }
+    (blocks.saturating_sub(available)) * 100 / blocks
+}
+
+/// Refuses to start on a disk the broker would refuse, saying why (the
+/// broker's own error does not).
+fn check_disk(tmp: &Path) -> Result<()> {
+    let Some((blocks, available)) = statvfs(tmp) else {
+        return Ok(());
+    };
+    let pct = disk_used_pct(blocks, available);
+    if pct >= DISK_REFUSED_PCT {
+        anyhow::bail!(
+            "{} is {pct}% full as the broker counts it (blocks reserved for root count as \
+             used) and the broker will not start at {DISK_REFUSED_PCT}% or more: free space \
+             there, or set TMPDIR to a folder on another disk",
+            tmp.display()
+        );
+    }
+    Ok(())
+}
+
+/// Total and available (to this user) blocks of the file system `dir` is on.
+fn statvfs(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is a valid NUL-terminated string and `st` a buffer of
+    // the right type; statvfs fills it on success (return 0) only.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: initialised by the successful call above.
+    let st = unsafe { st.assume_init() };
+    Some((st.f_blocks, st.f_bavail))
+}
+
 /// Removes sandbox directories in `tmp` left by runs that were killed
 /// (SIGKILL, power loss) before they could clean up: only those whose owner
 /// process is gone.
@@ -216,6 +266,7 @@ impl Sandbox {
     pub fn start(opts: &SandboxOptions) -> Result<Self> {
         let exe = server_exe(opts)?;
         remove_leftovers(&std::env::temp_dir());
+        check_disk(&std::env::temp_dir())?;
         // The ports are probed free, then bound by the servers a moment
         // later; another process may take one in between. A server that
         // exits during start gets fresh ports, twice at most.
@@ -579,5 +630,23 @@ fn wait_for(timeout: Duration, what: &str, mut ready: impl FnMut() -> Result<boo
             bail!("timed out after {timeout:?} waiting for {what}");
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Measured on these machines: 252G in all, 25G available to users,
+    /// so the broker counted 90% and would not start although `df`'s
+    /// "used" column said 72G.
+    #[test]
+    fn reserved_blocks_count_as_used_and_ninety_percent_is_refused() {
+        assert_eq!(disk_used_pct(252, 25), 90);
+        assert_eq!(disk_used_pct(252, 42), 83);
+        assert_eq!(disk_used_pct(0, 0), 0);
+        assert!(DISK_REFUSED_PCT <= disk_used_pct(252, 25));
+        // The real temp folder is readable.
+        assert!(statvfs(&std::env::temp_dir()).is_some_and(|(b, a)| b >= a));
     }
 }

@@ -159,6 +159,8 @@ impl CompareForm {
             body_bytes: body?,
             oneway_rate: pacing?,
             modes: Mode::ALL.to_vec(),
+            // The profile's own window is filled in when the run starts.
+            async_window: rmq_engine::producer::ProducerSettings::new("").async_inflight,
         })
         .filter(|_| self.errors.is_empty())
     }
@@ -272,7 +274,10 @@ impl App {
     }
 
     /// Reserves the ids and sequence numbers and sends the first burst.
-    pub(super) fn start_compare(&mut self, spec: CompareSpec, fx: &mut Effects) {
+    pub(super) fn start_compare(&mut self, mut spec: CompareSpec, fx: &mut Effects) {
+        if let Ok(settings) = &self.profile().settings {
+            spec.async_window = settings.async_inflight;
+        }
         if let Some(why) = self.compare_refused() {
             self.overlay = Overlay::None;
             self.notice(Level::Warn, why);
@@ -368,7 +373,10 @@ impl App {
             return;
         }
         self.notice(Level::Info, "copied the comparison table");
-        fx.push_back(Effect::Copy(compare::table_text(&rows)));
+        let Some(spec) = self.compare.as_ref().map(Driver::spec) else {
+            return;
+        };
+        fx.push_back(Effect::Copy(compare::table_text(&rows, spec)));
     }
 }
 

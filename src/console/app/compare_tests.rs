@@ -177,8 +177,15 @@ fn c_opens_the_form_and_enter_runs_the_modes_one_after_the_other() {
     let [Effect::Copy(text)] = fx.as_slice() else {
         panic!("y copies the table")
     };
-    assert!(text.starts_with("mode "), "{text}");
-    assert_eq!(text.lines().count(), 1 + 3 + 3, "header, rows, guarantees");
+    assert!(
+        text.starts_with("3 × 128 B to TopicTest, async window 128"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().count(),
+        1 + 1 + 3 + 1 + 3,
+        "what was compared, column names, rows, the pacing note, what each measures"
+    );
     assert!(text.contains("3 (100%)"), "one-way landed: {text}");
     // The view closes; `c` opens the form again with the same values.
     assert!(key(&mut app, Bind::Close).is_empty());

@@ -94,17 +94,7 @@ fn status_line(app: &App, s: &Styles) -> Line<'static> {
     let Some(d) = &app.compare else {
         return Line::styled("no comparison yet", s.muted);
     };
-    let spec = d.spec();
-    let what = format!(
-        "{} × {} B to {}{}",
-        spec.count,
-        spec.body_bytes,
-        spec.topic,
-        spec.oneway_rate
-            .map_or(", one-way unpaced".into(), |r| format!(
-                ", one-way at {r}/s"
-            )),
-    );
+    let what = d.spec().header();
     if d.is_done() {
         let how = if d.was_cancelled() || d.results().iter().any(|r| r.cancelled) {
             Span::styled("stopped early  ", s.warning)
@@ -142,15 +132,20 @@ pub fn render_view(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         .unwrap_or_default();
     let table = compare::table_body(&rows);
     let table_h = table.lines().count() as u16;
-    let guarantees: Vec<Line> = Mode::ALL
-        .iter()
-        .map(|m| {
-            Line::from(vec![
-                Span::styled(format!("{:<7}", m.as_str()), mode_style(*m, s)),
-                Span::styled(compare::guarantee(*m), s.muted),
-            ])
-        })
-        .collect();
+    // Under the table: what each mode's figures measure and what it
+    // guarantees.
+    let guarantees: Vec<Line> = match app.compare.as_ref().map(compare::Driver::spec) {
+        Some(spec) => Mode::ALL
+            .iter()
+            .map(|m| {
+                Line::from(vec![
+                    Span::styled(format!("{:<7}", m.as_str()), mode_style(*m, s)),
+                    Span::styled(compare::meaning(*m, spec), s.muted),
+                ])
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let [status, table_area, hist, guar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(table_h),

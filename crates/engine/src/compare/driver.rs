@@ -257,6 +257,7 @@ impl Driver {
                 landed: s.landed.clone(),
                 cancelled: s.finished.is_some_and(|(n, c)| c || n < self.spec.count)
                     || (s.finished.is_none() && self.done),
+                paced: self.spec.oneway_rate.filter(|_| mode == Mode::Oneway),
             })
             .collect()
     }

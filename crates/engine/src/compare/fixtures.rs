@@ -23,6 +23,7 @@ pub fn spec(count: u64) -> CompareSpec {
         body_bytes: 16,
         oneway_rate: Some(5000),
         modes: Mode::ALL.to_vec(),
+        async_window: 128,
     }
 }
 

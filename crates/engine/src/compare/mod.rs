@@ -30,6 +30,9 @@ pub struct CompareSpec {
     pub oneway_rate: Option<u32>,
     /// Distinct modes, in the order they run.
     pub modes: Vec<Mode>,
+    /// How many async sends the producer keeps in flight: async latency
+    /// includes waiting behind them, which the explanation says.
+    pub async_window: usize,
 }
 
 impl CompareSpec {
@@ -50,9 +53,47 @@ impl CompareSpec {
     pub fn total(&self) -> u64 {
         self.count.saturating_mul(self.modes.len() as u64)
     }
+
+    /// What was compared, in one line: the view's header and the first
+    /// line of what `y` copies.
+    pub fn header(&self) -> String {
+        format!(
+            "{} × {} B to {}, async window {}, {}",
+            self.count,
+            self.body_bytes,
+            self.topic,
+            self.async_window,
+            self.oneway_rate
+                .map_or("one-way unpaced".into(), |r| format!(
+                    "one-way paced at {r}/s"
+                ))
+        )
+    }
 }
 
-/// One line per mode on what it guarantees, under the table.
+/// What a mode's latency figures measure and what the mode guarantees, in
+/// one line under the table, so a room does not read async's queueing as
+/// slowness or one-way's hand-off as delivery.
+pub fn meaning(mode: Mode, spec: &CompareSpec) -> String {
+    // At most 71 characters: the compare view's width at 80 columns.
+    match mode {
+        Mode::Sync => {
+            "latency call → broker's ack, one at a time · stored before it returns".into()
+        }
+        Mode::Async => format!(
+            "latency submit → callback, ≤{} in flight (waits count) · same ack",
+            spec.async_window
+        ),
+        Mode::Oneway => match spec.oneway_rate {
+            Some(r) => {
+                format!("latency hand-off to the socket, paced {r}/s · no answer: offsets tell")
+            }
+            None => "latency hand-off to the socket · no answer: only offsets tell".into(),
+        },
+    }
+}
+
+/// One line per mode on what it guarantees (`bench --json`, the mode bar).
 pub fn guarantee(mode: Mode) -> &'static str {
     match mode {
         Mode::Sync => "stored by the broker before the call returns, or you see why not",
@@ -76,6 +117,9 @@ pub struct ModeResult {
     pub landed: Option<Result<i64, String>>,
     /// The burst stopped before its count (cancel, shutdown).
     pub cancelled: bool,
+    /// The mode was held to this many msg/s (one-way's pacing): its msg/s
+    /// is that limit, not what the mode can do.
+    pub paced: Option<u32>,
 }
 
 impl ModeResult {

@@ -134,7 +134,7 @@ fn a_stopped_producer_ends_the_comparison_with_open_sends_unresolved() {
 #[test]
 fn table_and_histogram_text() {
     let rows = sample_results();
-    let table = table_text(&rows);
+    let table = table_text(&rows, &crate::compare::fixtures::spec(200));
     for line in table.lines() {
         assert!(line.chars().count() <= 78, "too wide: {line}");
     }
@@ -153,6 +153,27 @@ fn buckets_are_shared_and_hold_every_latency() {
     }
     for r in &rows {
         let n: u64 = bucket_counts(&r.counts.latency, &b).iter().sum();
+        assert_eq!(n, r.counts.latency.count(), "{:?}", r.mode);
+    }
+}
+
+/// With rows to spare, octaves split in halves, quarters or eighths, so
+/// the chart uses its height; every latency is still counted once.
+#[test]
+fn buckets_split_octaves_when_there_are_rows_to_spare() {
+    let rows = sample_results();
+    let octaves = shared_buckets(&rows, 12).len();
+    let fine = shared_buckets(&rows, 26);
+    assert_eq!(
+        fine.len(),
+        octaves * 2,
+        "halves of {octaves} octaves in 26 rows"
+    );
+    for w in fine.windows(2) {
+        assert_eq!(w[0].hi_us, w[1].lo_us);
+    }
+    for r in &rows {
+        let n: u64 = bucket_counts(&r.counts.latency, &fine).iter().sum();
         assert_eq!(n, r.counts.latency.count(), "{:?}", r.mode);
     }
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{ModeResult, guarantee};
+use super::{CompareSpec, ModeResult, meaning};
 use crate::ledger::Histogram;
 
 /// Compact latency (`ledger::fmt_latency`); `-` for none.
@@ -37,14 +37,16 @@ fn landed_cell(r: &ModeResult) -> String {
     }
 }
 
-/// The side-by-side table, one row per mode, then one line per mode on what
-/// it guarantees. `sent = ok + fail + disp` on every row; `landed` is read
-/// from the topic's queue offsets (one-way only). 78 columns wide for
-/// counts up to 10,000, so it fits the console's compare view at 80x24.
-pub fn table_text(rows: &[ModeResult]) -> String {
-    let mut out = table_body(rows);
+/// What was compared, the side-by-side table, one row per mode, then one
+/// line per mode on what its figures measure and what it guarantees.
+/// `sent = ok + fail + disp` on every row; `landed` is read from the
+/// topic's queue offsets (one-way only). 78 columns wide for counts up to
+/// 10,000, so it fits the console's compare view at 80x24.
+pub fn table_text(rows: &[ModeResult], spec: &CompareSpec) -> String {
+    let mut out = format!("{}\n", spec.header());
+    out.push_str(&table_body(rows));
     for r in rows {
-        let _ = writeln!(out, "{:<7}{}", r.mode.as_str(), guarantee(r.mode));
+        let _ = writeln!(out, "{:<7}{}", r.mode.as_str(), meaning(r.mode, spec));
     }
     out
 }
@@ -66,6 +68,9 @@ pub fn table_body(rows: &[ModeResult]) -> String {
         if r.cancelled {
             mode.push('*');
         }
+        if r.paced.is_some() {
+            mode.push('~');
+        }
         let _ = writeln!(
             out,
             "{:<7}{:>7}{:>7}{:>5}{:>7}{:>8}{:>7}{:>7}{:>7}  {}",
@@ -84,6 +89,13 @@ pub fn table_body(rows: &[ModeResult]) -> String {
     }
     if rows.iter().any(|r| r.cancelled) {
         out.push_str("* stopped before its count\n");
+    }
+    if let Some(rate) = rows.iter().find_map(|r| r.paced) {
+        let _ = writeln!(
+            out,
+            "~ paced at {}/s: its msg/s is the pace, not what the mode can do",
+            grouped(u64::from(rate))
+        );
     }
     out
 }
@@ -107,9 +119,11 @@ impl Bucket {
     }
 }
 
-/// Buckets shared by every mode's histogram: powers of two of microseconds
-/// from the fastest to the slowest latency of any mode, at most `max`
-/// (everything below the first is folded into an open-ended first bucket).
+/// Buckets shared by every mode's histogram, from the fastest to the
+/// slowest latency of any mode, at most `max`: powers of two of
+/// microseconds, split in halves, quarters or eighths while that still
+/// fits, so the chart uses the rows it has (everything below the first
+/// bucket is folded into an open-ended first bucket).
 pub fn shared_buckets(rows: &[ModeResult], max: usize) -> Vec<Bucket> {
     let mut used = [false; 64];
     for r in rows {
@@ -121,36 +135,45 @@ pub fn shared_buckets(rows: &[ModeResult], max: usize) -> Vec<Bucket> {
         return vec![];
     };
     let max = max.max(1);
-    let first = lo.max((hi + 1).saturating_sub(max));
-    (first..=hi)
-        .map(|k| Bucket {
-            // Octave 0 holds 0 µs too; a first bucket past the fastest
-            // latency holds everything below it.
-            lo_us: if k == first && (k > lo || k == 0) {
-                0
-            } else {
-                1u64 << k
-            },
-            hi_us: 1u64 << (k + 1).min(63),
+    let octaves = hi + 1 - lo;
+    // Splits per octave: the finest of 8, 4, 2, 1 that fits; below 8 µs
+    // the histogram counts whole microseconds, so an octave there splits
+    // at most into 2^k.
+    let per = [8u64, 4, 2]
+        .into_iter()
+        .find(|&p| octaves * p as usize <= max)
+        .unwrap_or(1);
+    let mut edges: Vec<u64> = Vec::new();
+    let first_oct = lo.max((hi + 1).saturating_sub(max));
+    for k in first_oct..=hi {
+        let base = 1u64 << k;
+        let splits = per.min(base.max(1));
+        for j in 0..splits {
+            edges.push(base + base * j / splits);
+        }
+    }
+    edges.push(1u64 << (hi + 1).min(63));
+    let mut out: Vec<Bucket> = edges
+        .windows(2)
+        .map(|w| Bucket {
+            lo_us: w[0],
+            hi_us: w[1],
         })
-        .collect()
+        .collect();
+    // Octave 0 holds 0 µs too; a first bucket past the fastest latency
+    // holds everything below it.
+    if first_oct > lo || first_oct == 0 {
+        out[0].lo_us = 0;
+    }
+    out
 }
 
 /// How many of `h`'s latencies fall in each bucket (everything below the
 /// first bucket counts in it).
 pub fn bucket_counts(h: &Histogram, buckets: &[Bucket]) -> Vec<u64> {
-    let octaves = h.octave_counts();
     buckets
         .iter()
-        .map(|b| {
-            let from = if b.lo_us == 0 {
-                0
-            } else {
-                b.lo_us.trailing_zeros() as usize
-            };
-            let to = b.hi_us.trailing_zeros() as usize;
-            octaves[from..to.min(64)].iter().sum()
-        })
+        .map(|b| h.count_between(b.lo_us, b.hi_us))
         .collect()
 }
 

@@ -78,6 +78,25 @@ impl Histogram {
         self.max()
     }
 
+    /// How many values fall in `lo_us..hi_us`: exact when both ends are
+    /// bucket boundaries (powers of two, and their halves, quarters and
+    /// eighths from 8 µs up), as `compare::shared_buckets` chooses them.
+    pub fn count_between(&self, lo_us: u64, hi_us: u64) -> u64 {
+        self.buckets
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| {
+                let lower = if *i == 0 {
+                    0
+                } else {
+                    upper_of(i - 1).saturating_add(1)
+                };
+                **n > 0 && lower >= lo_us && upper_of(*i) < hi_us
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Counts per power of two of microseconds: entry `k` holds the values
     /// in `2^k ..= 2^(k+1) - 1` µs (entry 0 also holds 0 µs). The buckets
     /// split exactly at powers of two, so these counts are exact; they let
