@@ -284,6 +284,10 @@ impl App {
     }
 
     pub(super) fn on_edit(&mut self, input: Input) {
+        if matches!(self.overlay, Overlay::None) && self.view.filtering {
+            self.results_filter_input(input);
+            return;
+        }
         if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
             self.history_filter_input(input);
             return;

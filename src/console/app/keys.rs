@@ -12,6 +12,13 @@ impl App {
         if self.overlay_key(bind, fx) {
             return;
         }
+        if self.view.filtering {
+            if matches!(bind, Bind::Submit | Bind::Close) {
+                return self.results_filter_key(bind);
+            }
+            // Any other key (a global one) leaves the filter as typed.
+            self.view.filtering = false;
+        }
         match bind {
             Bind::Send | Bind::QuickSend => self.start_send(None, fx),
             Bind::Quit => self.quit(fx),
@@ -47,7 +54,8 @@ impl App {
             Bind::ScrollUp => self.scroll(-1),
             Bind::PageDown => self.scroll(10),
             Bind::PageUp => self.scroll(-10),
-            Bind::ScrollTop => self.selected = 0,
+            Bind::ScrollTop => self.follow(),
+            Bind::ScrollBottom => self.scroll_bottom(),
             Bind::OpenDetail => {
                 if let Some(e) = self.selected_entry() {
                     self.overlay = Overlay::Detail {
@@ -82,6 +90,19 @@ impl App {
             Bind::TxRollback => self.decide(TxChoice::Rollback, fx),
             Bind::TxUnknown => self.decide(TxChoice::Unknown, fx),
             Bind::RestoreDraft => self.restore_draft(),
+            Bind::Messages => self.open_messages(),
+            Bind::FilterResults => self.open_results_filter(),
+            Bind::ToggleWide => self.view.wide = !self.view.wide,
+            Bind::SwitchPane => {
+                self.focus = if self.focus.is_text() {
+                    Focus::Log
+                } else {
+                    Focus::Topic
+                };
+            }
+            Bind::PickSync => self.set_mode(Mode::Sync),
+            Bind::PickAsync => self.set_mode(Mode::Async),
+            Bind::PickOneway => self.set_mode(Mode::Oneway),
             Bind::Close
             | Bind::Submit
             | Bind::Yes

@@ -83,6 +83,15 @@ impl App {
         self.overlay = Overlay::None;
         self.remember_draft(&pending.draft);
         self.emit(pending, fx);
+        self.leave_field();
+    }
+
+    /// After a send from a text field: the keyboard to the results log
+    /// when the config says so, so the next `j` scrolls, not types.
+    pub(super) fn leave_field(&mut self) {
+        if self.leave_after_send && self.focus.is_text() {
+            self.focus = Focus::Log;
+        }
     }
 
     pub(super) fn emit(&mut self, p: PendingSend, fx: &mut Effects) {
@@ -283,7 +292,6 @@ impl App {
             if let Some(e) = journal.as_mut() {
                 e.source = Some(source.clone());
             }
-            self.push_note(format!("#{} resent record {source}", c.seq));
         }
         self.push(LogEntry {
             at: c.completed_at,
