@@ -594,3 +594,5 @@ mod lifecycle_tests;
 mod tests;
 #[cfg(test)]
 mod types_tests;
+#[cfg(test)]
+mod view_tests;

@@ -86,10 +86,11 @@ impl App {
         self.leave_field();
     }
 
-    /// After a send from a text field: the keyboard to the results log
-    /// when the config says so, so the next `j` scrolls, not types.
+    /// After a send from a text field or the mode bar: the keyboard to the
+    /// results log when the config says so, so the next `j` scrolls, not
+    /// types, and a one-pane screen shows the result.
     pub(super) fn leave_field(&mut self) {
-        if self.leave_after_send && self.focus.is_text() {
+        if self.leave_after_send && self.focus != Focus::Log {
             self.focus = Focus::Log;
         }
     }

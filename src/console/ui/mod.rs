@@ -35,9 +35,9 @@ pub struct Panes {
     pub status: Rect,
 }
 
-/// Below this width or height one pane at a time: the composer while a
-/// text field has the keyboard, else the counters and results (lazygit's
-/// narrow layout); `switch_pane` flips between them.
+/// Below this width or height one pane at a time: the composer, or (while
+/// the results log has the keyboard) the counters and results, as
+/// lazygit's narrow layout does; `switch_pane` flips between them.
 pub const SINGLE_PANE_BELOW: (u16, u16) = (100, 28);
 /// The counters sit beside the composer only from this width: their table
 /// needs about 72 columns and the composer, with its problems wrapped
@@ -59,7 +59,9 @@ pub fn layout(area: Rect, app: &App) -> Panes {
             Constraint::Length(2),
         ])
         .areas(area);
-        if app.focus.is_text() {
+        // The mode bar belongs to the message being composed (its mode,
+        // its refusals); the results show once the log has the keys.
+        if app.focus != Focus::Log {
             return Panes {
                 composer: main,
                 counters: none,
@@ -240,6 +242,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 pub use rmq_engine::ledger::fmt_latency;
 
+#[cfg(test)]
+mod screen_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]

@@ -162,8 +162,15 @@ fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
     // Before the msgId: on a narrow screen the type's state is what matters.
     spans.extend(type_tail(app, e, s));
     if let Some(from) = app.resent_from.get(&e.seq).or(app.sources.get(&e.seq)) {
-        // A resend is this row, not a row of its own.
-        spans.push(Span::styled(format!("  resent {from}"), s.muted));
+        // A resend is this row, not a row of its own; the record's id
+        // where it fits (the detail view has it always).
+        let long = format!("  resent {from}");
+        let text = if width_of(&spans) + long.chars().count() <= cols.width {
+            long
+        } else {
+            "  resent".into()
+        };
+        spans.push(Span::styled(text, s.muted));
     }
     if let Some((id, at)) = ack_tail(e)
         && width_of(&spans) + id.chars().count() <= cols.width
