@@ -24,10 +24,11 @@ impl App {
             Bind::Quit => self.quit(fx),
             Bind::QuitNow => self.quit(fx),
             Bind::FocusNext | Bind::FocusPrev => {
-                self.focus = self.focus.step(bind == Bind::FocusNext);
+                let next = self.focus.step(bind == Bind::FocusNext);
+                self.leave_text_to(next);
             }
-            Bind::LeaveField => self.focus = Focus::ModeBar,
-            Bind::EditComposer => self.focus = Focus::Topic,
+            Bind::LeaveField => self.leave_text_to(Focus::ModeBar),
+            Bind::EditComposer => self.focus = self.last_field,
             Bind::RestartProducer => {
                 if self.producer_alive {
                     self.notice(Level::Info, "the producer is running");
@@ -94,11 +95,11 @@ impl App {
             Bind::FilterResults => self.open_results_filter(),
             Bind::ToggleWide => self.view.wide = !self.view.wide,
             Bind::SwitchPane => {
-                self.focus = if self.focus.is_text() {
-                    Focus::Log
+                if self.focus.is_text() {
+                    self.leave_text_to(Focus::Log);
                 } else {
-                    Focus::Topic
-                };
+                    self.focus = self.last_field;
+                }
             }
             Bind::PickSync => self.set_mode(Mode::Sync),
             Bind::PickAsync => self.set_mode(Mode::Async),
@@ -115,6 +116,14 @@ impl App {
             | Bind::RateDown
             | Bind::CopyTable => {}
         }
+    }
+
+    /// Moves the keyboard to `to`, remembering the text field it leaves.
+    pub(super) fn leave_text_to(&mut self, to: Focus) {
+        if self.focus.is_text() {
+            self.last_field = self.focus;
+        }
+        self.focus = to;
     }
 
     pub(super) fn set_mode(&mut self, mode: Mode) {

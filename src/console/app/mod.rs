@@ -210,8 +210,11 @@ pub struct App {
     /// Every notice, kept (the status bar shows the latest).
     pub messages: Messages,
     /// After a send the keyboard leaves the text field for the results
-    /// log (`[console] leave-field-after-send`), so the next `j` scrolls.
+    /// log (`leave-field-after-send`), so the next `j` scrolls.
     pub leave_after_send: bool,
+    /// The text field the keyboard last left: `edit` and `switch_pane`
+    /// go back to it (after a send, the body being varied).
+    pub last_field: Focus,
 
     /// Per-send accounting of the active profile's producer: the only
     /// place send counts change.
@@ -282,6 +285,7 @@ impl App {
             view: ResultsView::default(),
             messages: Messages::default(),
             leave_after_send: cfg.leave_after_send,
+            last_field: Focus::Topic,
             ledger: Ledger::new(),
             rates: Default::default(),
             rate: Rate::default(),
@@ -525,13 +529,13 @@ impl App {
             }
             Action::FocusPane(f) => {
                 if matches!(self.overlay, Overlay::None) {
-                    self.focus = f;
+                    self.leave_text_to(f);
                 }
             }
             Action::Wheel(n) => self.scroll(n as i64),
             Action::SelectLine(i) => {
                 if matches!(self.overlay, Overlay::None) && i < self.rows().len() {
-                    self.focus = Focus::Log;
+                    self.leave_text_to(Focus::Log);
                     self.selected = i;
                 }
             }

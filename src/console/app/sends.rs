@@ -91,7 +91,7 @@ impl App {
     /// types, and a one-pane screen shows the result.
     pub(super) fn leave_field(&mut self) {
         if self.leave_after_send && self.focus != Focus::Log {
-            self.focus = Focus::Log;
+            self.leave_text_to(Focus::Log);
         }
     }
 

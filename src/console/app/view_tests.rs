@@ -183,6 +183,12 @@ fn after_a_send_the_keyboard_is_on_the_results_log() {
     // `j` scrolls; nothing is typed into the topic.
     h.press("j");
     assert_eq!(h.app().composer.topic.lines()[0], "TopicTest");
+    // `e` goes back to the field the send left, to vary the message.
+    let mut h = Harness::new(ready_app(), 80, 24);
+    h.press("tab").press("tab").press("tab").press("tab");
+    assert_eq!(h.app().focus, Focus::Body);
+    h.press("ctrl-s").press("e");
+    assert_eq!(h.app().focus, Focus::Body);
 }
 
 #[test]
