@@ -138,9 +138,17 @@ impl App {
             self.view.top += 1;
             self.view.new_above += 1;
         }
-        let len = self.rows().len();
-        self.selected = self.selected.min(len.saturating_sub(1));
-        self.view.top = self.view.top.min(self.selected);
+        // Rows only shrink when one fell off: only then count them (with a
+        // filter, counting reads every row, and this runs per event).
+        if self.log.dropped != dropped_before {
+            let len = if self.view.query.is_empty() {
+                self.log.shown().len()
+            } else {
+                self.rows().len()
+            };
+            self.selected = self.selected.min(len.saturating_sub(1));
+            self.view.top = self.view.top.min(self.selected);
+        }
         if dropped_before == 0 && self.log.dropped > 0 {
             let key = self
                 .keymap

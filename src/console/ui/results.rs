@@ -222,6 +222,14 @@ fn wide_line(e: &LogEntry, s: &Styles) -> Line<'static> {
             s.muted,
         ));
     }
+    match &e.kind {
+        EntryKind::Completed {
+            outcome: Outcome::Failed(f),
+            ..
+        } => spans.push(Span::styled(f.reason.clone(), s.error)),
+        EntryKind::NotSent(why) => spans.push(Span::styled(why.clone(), s.error)),
+        _ => {}
+    }
     if let Some(d) = &e.draft {
         spans.push(Span::styled(format!("  {}", d.kind.as_str()), s.text));
         for (k, v) in &d.properties {
