@@ -278,4 +278,22 @@ mod tests {
         );
         assert!(load_styles("../default", dir.path()).is_err());
     }
+
+    #[test]
+    fn dim_and_reverse_keep_the_terminals_colours_and_the_background_is_a_colour() {
+        let default = parse_theme(include_str!("../themes/default.toml"), "d").unwrap();
+        assert_eq!(default.muted, Style::default().add_modifier(Modifier::DIM));
+        assert_eq!(
+            default.selection,
+            Style::default().add_modifier(Modifier::REVERSED)
+        );
+        assert_eq!(default.base.bg, Some(Color::Reset));
+        let light = parse_theme(include_str!("../themes/light.toml"), "l").unwrap();
+        // A colour selection: the background colour on it.
+        assert_eq!(light.selection.fg, light.base.bg);
+        let bad = include_str!("../themes/default.toml")
+            .replace("background = \"reset\"", "background = \"dim\"");
+        let e = parse_theme(&bad, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("t.toml:") && e.contains("`background`"), "{e}");
+    }
 }
