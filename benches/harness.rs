@@ -463,6 +463,8 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
             current: 0,
             results_capacity: 1000,
             keymap: Keymap::default(),
+            // Measures sends, not where the keyboard goes after one.
+            leave_after_send: false,
         },
         chrono::Local::now(),
     );

@@ -54,6 +54,7 @@ pub const TOP_KEYS: &[&str] = &[
     "keys",
     "journal-max-bytes",
     "journal-keep",
+    "leave-field-after-send",
 ];
 
 /// Keys allowed in a `[[profile]]` table.
@@ -106,6 +107,9 @@ pub struct Config {
     pub journal_max_bytes: Option<u64>,
     /// `journal-keep`: rotated journal files kept (`None`: 4).
     pub journal_keep: Option<usize>,
+    /// `leave-field-after-send`: after a send from a text field the
+    /// keyboard moves to the results log (default true).
+    pub leave_field_after_send: bool,
 }
 
 /// One `[[profile]]`. The tuning keys are `None` when the file leaves them
@@ -277,6 +281,8 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
         ));
     }
 
+    let leave_field_after_send = top.boolean(&src, "leave-field-after-send")?.unwrap_or(true);
+
     let mut keys = BTreeMap::new();
     let mut key_lines = BTreeMap::new();
     if let Some(value) = top.get("keys") {
@@ -293,6 +299,7 @@ pub fn load_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
         keys,
         key_lines,
         results_capacity,
+        leave_field_after_send,
         journal_max_bytes: top.ranged(
             &src,
             "journal-max-bytes",
@@ -504,6 +511,7 @@ impl Default for Config {
             results_capacity: DEFAULT_RESULTS_CAPACITY,
             journal_max_bytes: None,
             journal_keep: None,
+            leave_field_after_send: true,
         }
     }
 }

@@ -108,8 +108,8 @@ pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, ConfigError> {
     let doc = src.parse()?;
     let table = Table::new(String::new(), doc.get_ref(), doc.span());
     table.check_keys(src, ROLES)?;
-    let mut colors = [Color::Reset; ROLES.len()];
-    for (slot, role) in colors.iter_mut().zip(ROLES) {
+    let mut paints = [Paint::Color(Color::Reset); ROLES.len()];
+    for (slot, role) in paints.iter_mut().zip(ROLES) {
         let value = table.string(src, role)?.ok_or_else(|| {
             src.err_at(
                 None,
@@ -119,7 +119,7 @@ pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, ConfigError> {
                 ),
             )
         })?;
-        *slot = parse_color(value.get_ref())
+        *slot = parse_paint(role, value.get_ref())
             .map_err(|e| src.err(value.span(), format!("`{role}`: {e}")))?;
     }
     let [
@@ -136,26 +136,62 @@ pub fn parse_theme(text: &str, origin: &str) -> Result<Styles, ConfigError> {
         sync,
         async_,
         oneway,
-    ] = colors;
-    let fg = |c| Style::default().fg(c);
+    ] = paints.map(Paint::style);
+    let bg = background.fg.unwrap_or(Color::Reset);
     Ok(Styles {
-        base: Style::default().fg(text).bg(background),
-        text: fg(text),
-        muted: fg(muted),
-        accent: fg(accent),
-        success: fg(success),
-        warning: fg(warning),
-        error: fg(error),
-        border: fg(border),
-        border_focus: fg(border_focus),
-        // Selected rows are drawn in the background colour on the selection
-        // colour: reverse video in the theme's own palette, readable as long
-        // as the selection colour contrasts with the background.
-        selection: Style::default().fg(background).bg(selection),
-        sync: fg(sync),
-        async_: fg(async_),
-        oneway: fg(oneway),
+        // `reset` keeps the terminal's own colours, on the main screen and
+        // in pop-ups alike (see `ui::render`).
+        base: Style::default().fg(text.fg.unwrap_or(Color::Reset)).bg(bg),
+        text,
+        muted,
+        accent,
+        success,
+        warning,
+        error,
+        border,
+        border_focus,
+        // A selected row is drawn in this one style, whatever its cells'
+        // own colours (`ui::selected`): `reverse` swaps the terminal's
+        // colours; a colour puts the background colour on it.
+        selection: match paints[9] {
+            Paint::Color(c) => Style::default().fg(bg).bg(c),
+            _ => selection,
+        },
+        sync,
+        async_,
+        oneway,
     })
+}
+
+/// A role's value: a colour, or one of the words that keep the terminal's
+/// own foreground (`dim` for secondary text, readable on any palette where
+/// colour 8 may be the background; `reverse` for the selection).
+#[derive(Debug, Clone, Copy)]
+enum Paint {
+    Color(Color),
+    Dim,
+    Reverse,
+}
+
+impl Paint {
+    fn style(self) -> Style {
+        match self {
+            Paint::Color(c) => Style::default().fg(c),
+            Paint::Dim => Style::default().add_modifier(Modifier::DIM),
+            Paint::Reverse => Style::default().add_modifier(Modifier::REVERSED),
+        }
+    }
+}
+
+fn parse_paint(role: &str, text: &str) -> Result<Paint, String> {
+    match (role, text.trim()) {
+        ("background", "dim" | "reverse") => Err(format!(
+            "`{text}` is not a colour (the background is a colour, or \"reset\" for the terminal's own)"
+        )),
+        (_, "dim") => Ok(Paint::Dim),
+        (_, "reverse") => Ok(Paint::Reverse),
+        _ => parse_color(text).map(Paint::Color),
+    }
 }
 
 /// Every colour role a pane may use. Render code takes `&Styles` and never
@@ -182,13 +218,13 @@ impl Styles {
     pub fn fallback() -> Self {
         Self {
             base: Style::default(),
-            text: Style::default().fg(Color::Gray),
-            muted: Style::default().fg(Color::DarkGray),
+            text: Style::default(),
+            muted: Style::default().add_modifier(Modifier::DIM),
             accent: Style::default().fg(Color::Cyan),
             success: Style::default().fg(Color::Green),
             warning: Style::default().fg(Color::Yellow),
             error: Style::default().fg(Color::Red),
-            border: Style::default().fg(Color::DarkGray),
+            border: Style::default().add_modifier(Modifier::DIM),
             border_focus: Style::default().fg(Color::Cyan),
             selection: Style::default().add_modifier(Modifier::REVERSED),
             sync: Style::default().fg(Color::Blue),
@@ -241,5 +277,23 @@ mod tests {
             "{e}"
         );
         assert!(load_styles("../default", dir.path()).is_err());
+    }
+
+    #[test]
+    fn dim_and_reverse_keep_the_terminals_colours_and_the_background_is_a_colour() {
+        let default = parse_theme(include_str!("../themes/default.toml"), "d").unwrap();
+        assert_eq!(default.muted, Style::default().add_modifier(Modifier::DIM));
+        assert_eq!(
+            default.selection,
+            Style::default().add_modifier(Modifier::REVERSED)
+        );
+        assert_eq!(default.base.bg, Some(Color::Reset));
+        let light = parse_theme(include_str!("../themes/light.toml"), "l").unwrap();
+        // A colour selection: the background colour on it.
+        assert_eq!(light.selection.fg, light.base.bg);
+        let bad = include_str!("../themes/default.toml")
+            .replace("background = \"reset\"", "background = \"dim\"");
+        let e = parse_theme(&bad, "t.toml").unwrap_err().to_string();
+        assert!(e.contains("t.toml:") && e.contains("`background`"), "{e}");
     }
 }

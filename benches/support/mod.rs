@@ -36,6 +36,8 @@ pub fn app(capacity: usize) -> App {
             current: 0,
             results_capacity: capacity,
             keymap: Keymap::default(),
+            // Measures sends, not where the keyboard goes after one.
+            leave_after_send: false,
         },
         t0(),
     );

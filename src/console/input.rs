@@ -112,17 +112,26 @@ mod tests {
     }
 
     #[test]
-    fn esc_and_digit_arriving_together_still_leave_the_field_and_pick_the_mode() {
+    fn esc_and_key_arriving_together_still_leave_the_field() {
         let mut app = ui::tests::empty_app();
         let area = Rect::new(0, 0, 80, 24);
         assert!(app.takes_text());
-        for ev in split_esc_prefix(&app, press(KeyCode::Char('2'), KeyModifiers::ALT)) {
-            if let Some(a) = to_action(&app, area, ev) {
-                app.step(a);
+        let step = |app: &mut App, ev| {
+            for ev in split_esc_prefix(app, ev) {
+                if let Some(a) = to_action(app, area, ev) {
+                    app.step(a);
+                }
             }
-        }
-        assert!(!app.takes_text(), "left the field");
+        };
+        // Alt+1..3 pick the mode from the field (`pick_*`): the mode is
+        // what Esc then the digit would have picked, and the field keeps
+        // the keyboard.
+        step(&mut app, press(KeyCode::Char('2'), KeyModifiers::ALT));
+        assert!(app.takes_text(), "Alt-2 picks the mode while typing");
         assert_eq!(app.mode, rmq_model::message::Mode::Async);
+        // An unbound Alt chord is still Esc, then the key.
+        step(&mut app, press(KeyCode::Char('?'), KeyModifiers::ALT));
+        assert!(!app.takes_text(), "left the field");
         // The editor's own Alt chords are not split.
         let app = ui::tests::empty_app();
         let word = press(KeyCode::Char('f'), KeyModifiers::ALT);

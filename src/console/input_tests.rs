@@ -137,5 +137,5 @@ fn resizing_to_nothing_and_to_huge_in_a_burst_draws_every_frame() {
     let counts = h.app().ledger.counts(Mode::Sync);
     assert_eq!((counts.ended(), counts.failed), (b.count, b.count));
     h.assert_shows("Counters");
-    h.resize(120, 40).assert_shows("Counters");
+    h.resize(120, 40).assert_shows("p99");
 }

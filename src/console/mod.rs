@@ -7,6 +7,7 @@
 pub mod app;
 pub mod event_loop;
 mod files;
+pub mod filter;
 #[cfg(test)]
 mod harness;
 pub mod input;
@@ -63,6 +64,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             current: session.current,
             results_capacity: session.results_capacity,
             keymap,
+            leave_after_send: session.leave_field_after_send,
         },
         Local::now(),
     );

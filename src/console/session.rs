@@ -17,6 +17,7 @@ pub struct Session {
     pub styles: Styles,
     pub key_overrides: BTreeMap<String, String>,
     pub results_capacity: usize,
+    pub leave_field_after_send: bool,
     /// Shown in the status bar and the log when the console opens.
     pub warnings: Vec<String>,
     /// Where the journal is kept.
@@ -34,6 +35,7 @@ pub fn for_target(t: &Target, styles: Styles) -> Session {
         styles: if no_color { Styles::no_color() } else { styles },
         key_overrides: t.config.keys.clone(),
         results_capacity: t.config.results_capacity,
+        leave_field_after_send: t.config.leave_field_after_send,
         warnings: t.warnings.clone(),
         journal: crate::journal_plan::settings_of(&t.config),
     }

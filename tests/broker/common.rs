@@ -375,6 +375,10 @@ pub fn row<'a>(screen: &'a str, label: &str) -> Vec<&'a str> {
         .lines()
         .find_map(|l| {
             let cells: Vec<&str> = l.split(['│', ' ']).filter(|c| !c.is_empty()).collect();
+            // The mode bar names the modes too (`Mode  1 Sync  2 Async`).
+            if cells.first().is_some_and(|c| c.ends_with("Mode")) {
+                return None;
+            }
             let at = cells.iter().position(|c| *c == label)?;
             Some(cells[at..].to_vec())
         })

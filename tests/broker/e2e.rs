@@ -53,8 +53,8 @@ fn console_sends_in_each_mode_end_to_end() {
         s.lines()
             .any(|l| l.contains(" sync ") && l.contains("OK SendOk"))
     });
-    // Esc and 2 in one write, as a slow SSH link delivers them: still leaves
-    // the field and picks Async.
+    // The send moved the keyboard to the results log. Esc and 2 in one
+    // write, as a slow SSH link delivers them (read as Alt-2): picks Async.
     tmux.cmd(&["send-keys", "-t", "e2e", "Escape", "2"]);
     tmux.keys(&["C-s"]);
     tmux.wait_for("the async callback", Duration::from_secs(30), |s| {

@@ -434,6 +434,9 @@ fn the_console_rides_out_name_server_and_broker_faults() {
     tmux.wait_for("two sends in flight", Duration::from_secs(5), |s| {
         counters(s, "Sync").is_some_and(|c| c[3] == 2)
     });
+    // The sends moved the keyboard to the results log: `e` goes back to
+    // the body.
+    tmux.keys(&["e"]);
     let mut typed = Vec::new();
     let mut body = "hello".to_string();
     for _ in 0..5 {

@@ -631,8 +631,9 @@ fn console_transaction_decided_by_hand() {
         checked.contains("answered UNKNOWN — not decided yet: transaction-check-default"),
         "{checked}"
     );
-    // The newest row (a check-back of #1) is selected: C decides #1.
-    tmux.keys(&["Tab", "C"]);
+    // The send moved the keyboard to the results log, where the newest row
+    // (a check-back of #1) is selected: C decides #1.
+    tmux.keys(&["C"]);
     let decided = tmux.wait_for("the commit", Duration::from_secs(30), |s| {
         s.contains("tx COMMIT by operator")
     });

@@ -249,6 +249,15 @@ impl App {
     /// field and the field as it was. Line breaks pasted into a one-line
     /// field become spaces (`lines()[0]` is all such a field sends).
     pub(super) fn on_paste(&mut self, text: &str) {
+        if matches!(self.overlay, Overlay::None) && self.view.filtering {
+            let pasted = format!(
+                "{}{}",
+                self.view.filter_text,
+                text.replace(['\n', '\r'], " ")
+            );
+            self.set_results_filter(pasted);
+            return;
+        }
         let focus = self.focus;
         if !matches!(self.overlay, Overlay::None) || !focus.is_text() {
             // The repeat form and the typed confirmation take keys only.
@@ -284,6 +293,10 @@ impl App {
     }
 
     pub(super) fn on_edit(&mut self, input: Input) {
+        if matches!(self.overlay, Overlay::None) && self.view.filtering {
+            self.results_filter_input(input);
+            return;
+        }
         if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
             self.history_filter_input(input);
             return;

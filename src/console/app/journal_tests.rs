@@ -143,7 +143,7 @@ fn history_of(app: App) -> Harness {
     h
 }
 
-fn history_app() -> Harness {
+pub(super) fn history_app() -> Harness {
     history_of(ready_app())
 }
 

@@ -12,15 +12,23 @@ impl App {
         if self.overlay_key(bind, fx) {
             return;
         }
+        if self.view.filtering {
+            if matches!(bind, Bind::Submit | Bind::Close) {
+                return self.results_filter_key(bind);
+            }
+            // Any other key (a global one) leaves the filter as typed.
+            self.view.filtering = false;
+        }
         match bind {
             Bind::Send | Bind::QuickSend => self.start_send(None, fx),
             Bind::Quit => self.quit(fx),
             Bind::QuitNow => self.quit(fx),
             Bind::FocusNext | Bind::FocusPrev => {
-                self.focus = self.focus.step(bind == Bind::FocusNext);
+                let next = self.focus.step(bind == Bind::FocusNext);
+                self.leave_text_to(next);
             }
-            Bind::LeaveField => self.focus = Focus::ModeBar,
-            Bind::EditComposer => self.focus = Focus::Topic,
+            Bind::LeaveField => self.leave_text_to(Focus::ModeBar),
+            Bind::EditComposer => self.focus = self.last_field,
             Bind::RestartProducer => {
                 if self.producer_alive {
                     self.notice(Level::Info, "the producer is running");
@@ -47,7 +55,8 @@ impl App {
             Bind::ScrollUp => self.scroll(-1),
             Bind::PageDown => self.scroll(10),
             Bind::PageUp => self.scroll(-10),
-            Bind::ScrollTop => self.selected = 0,
+            Bind::ScrollTop => self.follow(),
+            Bind::ScrollBottom => self.scroll_bottom(),
             Bind::OpenDetail => {
                 if let Some(e) = self.selected_entry() {
                     self.overlay = Overlay::Detail {
@@ -83,6 +92,19 @@ impl App {
             Bind::TxRollback => self.decide(TxChoice::Rollback, fx),
             Bind::TxUnknown => self.decide(TxChoice::Unknown, fx),
             Bind::RestoreDraft => self.restore_draft(),
+            Bind::Messages => self.open_messages(),
+            Bind::FilterResults => self.open_results_filter(),
+            Bind::ToggleWide => self.view.wide = !self.view.wide,
+            Bind::SwitchPane => {
+                if self.focus.is_text() {
+                    self.leave_text_to(Focus::Log);
+                } else {
+                    self.focus = self.last_field;
+                }
+            }
+            Bind::PickSync => self.set_mode(Mode::Sync),
+            Bind::PickAsync => self.set_mode(Mode::Async),
+            Bind::PickOneway => self.set_mode(Mode::Oneway),
             Bind::Close
             | Bind::Submit
             | Bind::Yes
@@ -96,6 +118,14 @@ impl App {
             | Bind::Timeline
             | Bind::CopyTable => {}
         }
+    }
+
+    /// Moves the keyboard to `to`, remembering the text field it leaves.
+    pub(super) fn leave_text_to(&mut self, to: Focus) {
+        if self.focus.is_text() {
+            self.last_field = self.focus;
+        }
+        self.focus = to;
     }
 
     pub(super) fn set_mode(&mut self, mode: Mode) {

@@ -65,6 +65,8 @@ pub struct ResultsLog {
     ids: HashMap<Seq, u64>,
     next_id: u64,
     capacity: usize,
+    /// Rows that fell off past the capacity this session.
+    pub dropped: u64,
 }
 
 impl ResultsLog {
@@ -73,6 +75,10 @@ impl ResultsLog {
             capacity: capacity.max(1),
             ..Default::default()
         }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// What the pane shows: rows, or raw lines.
@@ -118,11 +124,12 @@ impl ResultsLog {
             self.ids.insert(row.seq, self.next_id);
         }
         self.next_id += 1;
-        if let Some(gone) = push_bounded(&mut self.rows, row, self.capacity)
+        if let Some(gone) = push_bounded(&mut self.rows, row, self.capacity) {
+            self.dropped += 1;
             // A note may name a send (a check-back does): not its row.
-            && !matches!(gone.kind, EntryKind::Note(_))
-        {
-            self.ids.remove(&gone.seq);
+            if !matches!(gone.kind, EntryKind::Note(_)) {
+                self.ids.remove(&gone.seq);
+            }
         }
         !self.raw_view
     }
@@ -153,14 +160,9 @@ fn push_bounded(q: &mut VecDeque<LogEntry>, e: LogEntry, cap: usize) -> Option<L
 }
 
 impl App {
-    pub(super) fn scroll(&mut self, by: i64) {
-        let max = self.log.shown().len().saturating_sub(1) as i64;
-        self.selected = (self.selected as i64 + by).clamp(0, max) as usize;
-    }
-
     pub(super) fn toggle_raw(&mut self) {
         self.log.raw_view = !self.log.raw_view;
-        self.selected = 0;
+        self.follow();
     }
 
     /// A warning from outside the App (the sandbox could not get a network
@@ -191,17 +193,15 @@ impl App {
             draft: Some(draft),
             profile: self.profile().name.clone(),
         };
-        if self.log.row(entry) && self.selected > 0 {
-            self.selected += 1;
-        }
+        let dropped = self.log.dropped;
+        let added = self.log.row(entry);
+        self.rows_changed(added, dropped);
     }
 
     pub(super) fn push(&mut self, entry: LogEntry) {
-        if self.log.record(entry) && self.selected > 0 {
-            // Keep the operator's line under the cursor while new ones arrive.
-            self.selected += 1;
-        }
-        self.selected = self.selected.min(self.log.shown().len().saturating_sub(1));
+        let dropped = self.log.dropped;
+        let added = self.log.record(entry);
+        self.rows_changed(added, dropped);
     }
 
     /// `HH:MM:SS.mmm` in the display zone. Written out by hand: every row

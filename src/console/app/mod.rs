@@ -14,9 +14,11 @@ mod import;
 mod keys;
 mod lifecycle;
 mod log;
+mod messages;
 mod overlays;
 mod profile;
 mod repeat;
+mod results_view;
 mod sends;
 pub mod timeline;
 mod transactions;
@@ -43,9 +45,11 @@ pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
+pub use messages::{MESSAGES_KEPT, Message, Messages};
 pub use overlays::{Confirm, Overlay, PendingSend};
 pub use profile::ProfileChoice;
 pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
+pub use results_view::{RESULT_FIELDS, ResultsView};
 pub use sends::BurstState;
 
 /// Everything that can happen to the console.
@@ -193,6 +197,8 @@ pub struct AppConfig {
     pub current: usize,
     pub results_capacity: usize,
     pub keymap: Keymap,
+    /// Move the keyboard to the results log after a send from a field.
+    pub leave_after_send: bool,
 }
 
 pub struct App {
@@ -212,8 +218,18 @@ pub struct App {
     pub notice: Option<Notice>,
 
     pub log: ResultsLog,
-    /// Index into `log` of the highlighted line.
+    /// Index into `rows()` (the shown log, filtered) of the highlighted line.
     pub selected: usize,
+    /// Filter, follow/pause and width of the results pane.
+    pub view: ResultsView,
+    /// Every notice, kept (the status bar shows the latest).
+    pub messages: Messages,
+    /// After a send the keyboard leaves the text field for the results
+    /// log (`leave-field-after-send`), so the next `j` scrolls.
+    pub leave_after_send: bool,
+    /// The text field the keyboard last left: `edit` and `switch_pane`
+    /// go back to it (after a send, the body being varied).
+    pub last_field: Focus,
 
     /// Per-send accounting of the active profile's producer: the only
     /// place send counts change.
@@ -289,6 +305,10 @@ impl App {
             notice: None,
             log: ResultsLog::new(cfg.results_capacity),
             selected: 0,
+            view: ResultsView::default(),
+            messages: Messages::default(),
+            leave_after_send: cfg.leave_after_send,
+            last_field: Focus::Topic,
             ledger: Ledger::new(),
             rates: Default::default(),
             rate: Rate::default(),
@@ -336,6 +356,10 @@ impl App {
             Overlay::CompareForm(f) if f.confirming.is_some() => Context::Confirm,
             Overlay::CompareForm(_) => Context::CompareForm,
             Overlay::Compare => Context::Compare,
+            Overlay::Messages { .. } => Context::Messages,
+            Overlay::None if self.quitting.is_none() && self.view.filtering => {
+                Context::ResultsFilter
+            }
             Overlay::None if self.quitting.is_some() => Context::Quitting,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
@@ -369,6 +393,7 @@ impl App {
                 | Context::HistoryFilter
                 | Context::ImportPath
                 | Context::CompareForm
+                | Context::ResultsFilter
         )
     }
 
@@ -414,7 +439,7 @@ impl App {
     }
 
     pub fn selected_entry(&self) -> Option<&LogEntry> {
-        self.log.shown().get(self.selected)
+        self.rows().get(self.selected).copied()
     }
 
     /// How many sends stayed unresolved at exit.
@@ -444,11 +469,15 @@ impl App {
         (minutes, if live { sec } else { 0 })
     }
 
+    /// The status bar's notice, kept in the message log too.
     pub(super) fn notice(&mut self, level: Level, text: impl Into<String>) {
-        self.notice = Some(Notice {
+        let text = text.into();
+        self.messages.push(Message {
+            at: self.now,
             level,
-            text: text.into(),
+            text: text.clone(),
         });
+        self.notice = Some(Notice { level, text });
     }
 
     /// Folds one action in; pushes what the loop must do onto `fx`.
@@ -527,13 +556,13 @@ impl App {
             }
             Action::FocusPane(f) => {
                 if matches!(self.overlay, Overlay::None) {
-                    self.focus = f;
+                    self.leave_text_to(f);
                 }
             }
             Action::Wheel(n) => self.scroll(n as i64),
             Action::SelectLine(i) => {
-                if matches!(self.overlay, Overlay::None) && i < self.log.shown().len() {
-                    self.focus = Focus::Log;
+                if matches!(self.overlay, Overlay::None) && i < self.rows().len() {
+                    self.leave_text_to(Focus::Log);
                     self.selected = i;
                 }
             }
@@ -598,3 +627,5 @@ mod lifecycle_tests;
 mod tests;
 #[cfg(test)]
 mod types_tests;
+#[cfg(test)]
+mod view_tests;

@@ -62,6 +62,10 @@ pub enum Overlay {
     CompareForm(Box<CompareForm>),
     /// The compare view over `App::compare`.
     Compare,
+    /// The message log; `scroll` is the first message shown.
+    Messages {
+        scroll: usize,
+    },
 }
 
 impl App {
@@ -70,6 +74,7 @@ impl App {
         if let Overlay::Confirm(c) = std::mem::replace(&mut self.overlay, Overlay::None) {
             self.remember_draft(&c.pending.draft);
             self.emit(c.pending, fx);
+            self.leave_field();
         }
     }
 
@@ -135,6 +140,7 @@ impl App {
             (Overlay::Picker { .. }, _) => {}
             (Overlay::History(_), _) => self.history_key(bind, fx),
             (Overlay::Import(_), _) => self.import_key(bind, fx),
+            (Overlay::Messages { .. }, _) => self.messages_key(bind),
             (Overlay::None, _) => return false,
         }
         true

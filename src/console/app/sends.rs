@@ -83,6 +83,16 @@ impl App {
         self.overlay = Overlay::None;
         self.remember_draft(&pending.draft);
         self.emit(pending, fx);
+        self.leave_field();
+    }
+
+    /// After a send from a text field or the mode bar: the keyboard to the
+    /// results log when the config says so, so the next `j` scrolls, not
+    /// types, and a one-pane screen shows the result.
+    pub(super) fn leave_field(&mut self) {
+        if self.leave_after_send && self.focus != Focus::Log {
+            self.leave_text_to(Focus::Log);
+        }
     }
 
     pub(super) fn emit(&mut self, p: PendingSend, fx: &mut Effects) {
@@ -283,7 +293,6 @@ impl App {
             if let Some(e) = journal.as_mut() {
                 e.source = Some(source.clone());
             }
-            self.push_note(format!("#{} resent record {source}", c.seq));
         }
         self.push(LogEntry {
             at: c.completed_at,

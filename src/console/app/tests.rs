@@ -120,7 +120,8 @@ fn send_builds_the_draft_with_the_next_seq_and_mode() {
             kind: Default::default(),
         }
     );
-    key(&mut app, Bind::LeaveField);
+    // The send took the keyboard out of the field, to the results log.
+    assert_eq!(app.focus, Focus::Log);
     key(&mut app, Bind::ModeAsync);
     let (seq, mode, _) = sent(key(&mut app, Bind::QuickSend));
     assert_eq!((seq, mode), (2, Mode::Async));

@@ -32,12 +32,16 @@ pub enum Context {
     CompareForm,
     /// The compare view: progress, table, histograms.
     Compare,
+    /// Typing the results log's `/` filter.
+    ResultsFilter,
+    /// The message log overlay.
+    Messages,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 17] = [
+const CONTEXTS: [(Context, &str, &str); 19] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -55,11 +59,13 @@ const CONTEXTS: [(Context, &str, &str); 17] = [
     (Context::ImportPath, "import_path", "import path"),
     (Context::CompareForm, "compare_form", "compare form"),
     (Context::Compare, "compare", "compare view"),
+    (Context::ResultsFilter, "results_filter", "results filter"),
+    (Context::Messages, "messages", "message log"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 17] = {
-        let mut all = [Context::Global; 17];
+    pub const ALL: [Context; 19] = {
+        let mut all = [Context::Global; 19];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -134,12 +140,20 @@ pub enum Bind {
     RestoreDraft,
     OpenRecord,
     Timeline,
+    Messages,
+    FilterResults,
+    ScrollBottom,
+    ToggleWide,
+    SwitchPane,
+    PickSync,
+    PickAsync,
+    PickOneway,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 47] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 55] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -167,7 +181,12 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 47] = [
     (Bind::ScrollUp, "scroll_up", "newer entry", "scroll_up"),
     (Bind::PageDown, "page_down", "page older", "page_down"),
     (Bind::PageUp, "page_up", "page newer", "page_up"),
-    (Bind::ScrollTop, "scroll_top", "newest entry", "scroll_top"),
+    (
+        Bind::ScrollTop,
+        "scroll_top",
+        "newest entry (follow)",
+        "scroll_top",
+    ),
     (
         Bind::OpenDetail,
         "open_detail",
@@ -302,11 +321,59 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 47] = [
         "timeline of the sends",
         "timeline",
     ),
+    (
+        Bind::Messages,
+        "messages",
+        "message log (every notice)",
+        "messages",
+    ),
+    (
+        Bind::FilterResults,
+        "filter_results",
+        "filter: text or field:value",
+        "filter",
+    ),
+    (
+        Bind::ScrollBottom,
+        "scroll_bottom",
+        "oldest entry",
+        "oldest",
+    ),
+    (
+        Bind::ToggleWide,
+        "toggle_wide",
+        "results: every field (wide)",
+        "wide",
+    ),
+    (
+        Bind::SwitchPane,
+        "switch_pane",
+        "composer / results pane",
+        "pane",
+    ),
+    (
+        Bind::PickSync,
+        "pick_sync",
+        "mode Sync, from anywhere",
+        "sync",
+    ),
+    (
+        Bind::PickAsync,
+        "pick_async",
+        "mode Async, from anywhere",
+        "async",
+    ),
+    (
+        Bind::PickOneway,
+        "pick_oneway",
+        "mode One-way, from anywhere",
+        "oneway",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 47] = {
-        let mut all = [Bind::Send; 47];
+    pub const ALL: [Bind; 55] = {
+        let mut all = [Bind::Send; 55];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

@@ -7,6 +7,7 @@
 mod actions;
 mod chord;
 mod defaults;
+mod editing;
 #[cfg(test)]
 mod tests;
 

@@ -10,17 +10,18 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui_textarea::TextArea;
 
 use crate::console::app::{App, Focus};
+use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 
 const LABEL_W: u16 = 8;
 
-/// Composer height for the stacked (narrow) layout.
-pub fn composer_height(screen_h: u16) -> u16 {
-    (screen_h.saturating_sub(15)).clamp(7, 12)
-}
-
-fn rows(inner: Rect) -> [Rect; 6] {
-    let rest = inner.height.saturating_sub(4);
+/// The field rows inside the composer, above `notes` lines of wrapped
+/// problems and hints: topic, tag and keys one line each, then properties
+/// and body sharing the rest, the type last.
+fn rows(inner: Rect, notes: u16) -> [Rect; 6] {
+    let [fields, _] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(notes)]).areas(inner);
+    let rest = fields.height.saturating_sub(4);
     let props = (rest * 2 / 5).max(1);
     Layout::vertical([
         Constraint::Length(1),
@@ -30,7 +31,7 @@ fn rows(inner: Rect) -> [Rect; 6] {
         Constraint::Min(1),
         Constraint::Length(1),
     ])
-    .areas(inner)
+    .areas(fields)
 }
 
 const FIELDS: [Focus; 6] = [
@@ -42,9 +43,10 @@ const FIELDS: [Focus; 6] = [
     Focus::Type,
 ];
 
-pub fn field_at(area: Rect, _app: &App, row: u16) -> Option<Focus> {
+pub fn field_at(area: Rect, app: &App, row: u16) -> Option<Focus> {
     let inner = Block::bordered().inner(area);
-    rows(inner)
+    let notes = notes(app, inner.width).len() as u16;
+    rows(inner, note_height(inner, notes))
         .iter()
         .zip(FIELDS)
         .find(|(r, _)| row >= r.y && row < r.y + r.height)
@@ -72,49 +74,93 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
+/// What the composer says under its fields, in full: each field's
+/// problem (the focused field's first), else what the type means.
+fn notes(app: &App, width: u16) -> Vec<(bool, String)> {
+    let c = &app.composer;
+    let mut order: Vec<Focus> = FIELDS.to_vec();
+    if let Some(i) = order.iter().position(|f| *f == app.focus) {
+        let f = order.remove(i);
+        order.insert(0, f);
+    }
+    let mut out = Vec::new();
+    for f in order {
+        if let Some(e) = c.errors.get(&f) {
+            out.push((true, format!("{}: {e}", f.label())));
+        } else if f == Focus::Type && !c.kind_text.lines()[0].trim().is_empty() {
+            out.push((false, rmq_model::types::describe(&c.kind)));
+        }
+    }
+    out.into_iter()
+        .flat_map(|(err, text)| {
+            super::wrap::wrap(&text, width.saturating_sub(1) as usize)
+                .into_iter()
+                .enumerate()
+                // Continuation lines indent under the text.
+                .map(move |(i, l)| (err, if i == 0 { l } else { format!("  {l}") }))
+        })
+        .collect()
+}
+
+/// Lines the notes get: all they need, leaving the six field rows.
+fn note_height(inner: Rect, wanted: u16) -> u16 {
+    wanted.min(inner.height.saturating_sub(6))
+}
+
+/// Lines of a multi-line field beyond what its rows show.
+fn hidden_lines(ta: &TextArea<'_>, rows: u16) -> usize {
+    ta.lines().len().saturating_sub(rows as usize)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles, single: bool) {
     let in_composer = app.focus.is_text();
     let c = &app.composer;
-    let mut block = Block::new()
+    let mut title = vec![Span::styled(
+        " Composer ",
+        if in_composer { s.accent } else { s.text },
+    )];
+    if single {
+        // One pane at a time: say how to reach the other.
+        let key = app
+            .keymap
+            .key_for(Context::Global, Bind::SwitchPane)
+            .unwrap_or_else(|| Bind::SwitchPane.name().into());
+        title.push(Span::styled(format!("─ {key} results "), s.muted));
+    }
+    let block = Block::new()
         .borders(Borders::ALL)
         .border_style(if in_composer {
             s.border_focus
         } else {
             s.border
         })
-        .title(Span::styled(
-            " Composer ",
-            if in_composer { s.accent } else { s.text },
-        ));
-    // Multi-line fields have no room beside them; their problem goes on the
-    // bottom border, else the body size against the limit. The focused
-    // field's problem goes there first, in full: beside a one-line field it
-    // may have been cut.
-    let focused_err = c
-        .errors
-        .get(&app.focus)
-        .filter(|_| app.focus.is_text())
-        .map(|e| (&app.focus, e));
-    let bottom = focused_err.or_else(|| {
-        [Focus::Props, Focus::Body]
-            .iter()
-            .find_map(|f| c.errors.get(f).map(|e| (f, e)))
-    });
-    block = match bottom {
-        Some((f, e)) => block.title_bottom(Span::styled(format!(" {}: {e} ", f.label()), s.error)),
-        None => block.title_bottom(Span::styled(
+        .title(Line::from(title))
+        .title_bottom(Span::styled(
             format!(
                 " body {} / {} ",
                 human_bytes(c.body_bytes()),
                 human_bytes(app.max_message_bytes())
             ),
             s.muted,
-        )),
-    };
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    for (row, f) in rows(inner).into_iter().zip(FIELDS) {
+    let notes = notes(app, inner.width);
+    let note_h = note_height(inner, notes.len() as u16);
+    let notes_area = Rect {
+        y: inner.y + inner.height - note_h,
+        height: note_h,
+        ..inner
+    };
+    let lines: Vec<Line> = notes
+        .iter()
+        .take(note_h as usize)
+        .map(|(err, l)| Line::styled(format!(" {l}"), if *err { s.error } else { s.accent }))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), notes_area);
+
+    for (row, f) in rows(inner, note_h).into_iter().zip(FIELDS) {
         if row.height == 0 {
             continue;
         }
@@ -132,41 +178,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         let mark = if err.is_some() { "!" } else { " " };
         // A text marker too, so focus shows without colour (NO_COLOR).
         let pointer = if app.focus == f { "▸" } else { " " };
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(pointer, s.accent),
-                Span::styled(format!("{:<5}", f.label()), label_style),
-                Span::styled(mark, s.error),
-            ])),
-            label,
-        );
-        let field_area = match err {
-            Some(e) if !matches!(f, Focus::Props | Focus::Body) => {
-                let w = (e.chars().count() as u16 + 2).min(rest.width / 2);
-                let [field, msg] =
-                    Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(rest);
-                let shown = super::results::cut(e, w.saturating_sub(1) as usize);
-                frame.render_widget(
-                    Paragraph::new(Span::styled(format!(" {shown}"), s.error)),
-                    msg,
-                );
-                field
-            }
-            // What the type means, beside it, once it parses.
-            None if f == Focus::Type && !c.kind_text.lines()[0].trim().is_empty() => {
-                let about = rmq_model::types::describe(&c.kind);
-                let w = (about.chars().count() as u16 + 2).min(rest.width / 2);
-                let [field, msg] =
-                    Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(rest);
-                let shown = super::results::cut(&about, w.saturating_sub(1) as usize);
-                frame.render_widget(
-                    Paragraph::new(Span::styled(format!(" {shown}"), s.accent)),
-                    msg,
-                );
-                field
-            }
-            _ => rest,
-        };
+        let mut label_lines = vec![Line::from(vec![
+            Span::styled(pointer, s.accent),
+            Span::styled(format!("{:<5}", f.label()), label_style),
+            Span::styled(mark, s.error),
+        ])];
+        if let Some(ta) = c.field(f)
+            && row.height > 1
+            && hidden_lines(ta, row.height) > 0
+        {
+            // A field that scrolls says how much it hides.
+            let n = hidden_lines(ta, row.height);
+            let more = if n < 100 {
+                format!("+{n} more")
+            } else {
+                format!("+{n}")
+            };
+            label_lines.resize(row.height as usize - 1, Line::raw(""));
+            label_lines.push(Line::styled(more, s.warning));
+        }
+        frame.render_widget(Paragraph::new(label_lines), label);
         if let Some(area_src) = c.field(f) {
             let mut ta: TextArea<'_> = area_src.clone();
             ta.set_style(s.text);
@@ -178,7 +209,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             } else {
                 Style::default()
             });
-            frame.render_widget(&ta, field_area);
+            frame.render_widget(&ta, rest);
         }
     }
 }

@@ -118,6 +118,12 @@ fn table_width(app: &App) -> u16 {
     u16::try_from(8 + counts + 1 + "dispatched, delivery unverified".len() + 2).unwrap_or(u16::MAX)
 }
 
+/// The bordered pane's width beside the composer: the table and its
+/// borders, no more (the sparkline fits under the table).
+pub fn pane_width(app: &App) -> u16 {
+    table_width(app).saturating_add(2)
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let now = app.now.timestamp();
     let rate_title = format!("all/s {}", app.rate.current(now));

@@ -76,6 +76,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             Line::from(spans)
         })
         .collect();
+    if ctx == Context::Edit {
+        // The field's own editing keys: not actions, but keys all the same.
+        lines.push(Line::styled(" in a text field:", s.muted));
+        lines.extend(app.keymap.editing_help().into_iter().map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<key_w$} "), s.accent),
+                Span::styled(what, s.text),
+            ])
+        }));
+    }
     let inner = super::frame::draw(frame, area, block);
     // Two columns when one does not fit (80x24).
     let rows = inner.height.max(1) as usize;

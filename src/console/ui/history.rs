@@ -138,7 +138,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
             Span::styled(cut(&text, rest), s.text),
         ]);
         lines.push(if i == h.cursor {
-            line.patch_style(s.selection)
+            super::selected(line, s)
         } else {
             line
         });

@@ -131,7 +131,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
         );
         let line = Line::styled(cut(&text, width), s.text);
         lines.push(if i == v.cursor {
-            line.patch_style(s.selection)
+            super::selected(line, s)
         } else {
             line
         });

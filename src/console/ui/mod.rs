@@ -9,22 +9,24 @@ mod frame;
 mod help;
 mod history;
 mod import;
+mod messages;
 mod mode_bar;
 mod picker;
 mod repeat;
 mod results;
 mod status;
 pub mod timeline;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
 
 use super::app::{App, Focus, Overlay};
 use crate::theme::Styles;
 
-pub use composer::composer_height;
-
-/// Where each pane sits for a given terminal size.
+/// Where each pane sits for a given terminal size. A pane not on screen
+/// has an empty `Rect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Panes {
     pub composer: Rect,
@@ -34,52 +36,93 @@ pub struct Panes {
     pub status: Rect,
 }
 
-/// Wide screens put the counters beside the composer; narrow ones stack them
-/// compactly so 80x24 still shows every pane.
-pub fn layout(area: Rect) -> Panes {
-    let wide = area.width >= 110 && area.height >= 30;
-    let mode_h = if area.width >= 100 { 1 } else { 2 };
-    if wide {
-        let top_h = (area.height / 3).clamp(12, 16);
+/// Below this width or height one pane at a time: the composer, or (while
+/// the results log has the keyboard) the counters and results, as
+/// lazygit's narrow layout does; `switch_pane` flips between them.
+pub const SINGLE_PANE_BELOW: (u16, u16) = (100, 28);
+/// The counters sit beside the composer only from this width: their table
+/// needs about 72 columns and the composer, with its problems wrapped
+/// under the fields, about 80; below it the composer takes the full width
+/// and the counters a strip above the results.
+pub const SIDE_BY_SIDE_FROM: u16 = 152;
+
+/// Whether the screen shows one pane at a time.
+pub fn single_pane(area: Rect) -> bool {
+    area.width < SINGLE_PANE_BELOW.0 || area.height < SINGLE_PANE_BELOW.1
+}
+
+pub fn layout(area: Rect, app: &App) -> Panes {
+    let none = Rect::default();
+    if single_pane(area) {
+        let [main, mode_bar, status] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(1),
+            Constraint::Length(2),
+        ])
+        .areas(area);
+        // The mode bar belongs to the message being composed (its mode,
+        // its refusals); the results show once the log has the keys.
+        if app.focus != Focus::Log {
+            return Panes {
+                composer: main,
+                counters: none,
+                mode_bar,
+                log: none,
+                status,
+            };
+        }
+        let [counters, log] =
+            Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(main);
+        return Panes {
+            composer: none,
+            counters,
+            mode_bar,
+            log,
+            status,
+        };
+    }
+    let top_h = (area.height / 3).clamp(12, 16);
+    if area.width >= SIDE_BY_SIDE_FROM && area.height >= 30 {
         let [top, mode_bar, log, status] = Layout::vertical([
             Constraint::Length(top_h),
-            Constraint::Length(mode_h),
+            Constraint::Length(1),
             Constraint::Min(3),
             Constraint::Length(2),
         ])
         .areas(area);
-        let [composer, counters] =
-            Layout::horizontal([Constraint::Min(40), Constraint::Length(72)]).areas(top);
-        Panes {
+        let [composer, counters] = Layout::horizontal([
+            Constraint::Min(40),
+            Constraint::Length(counters::pane_width(app)),
+        ])
+        .areas(top);
+        return Panes {
             composer,
             counters,
             mode_bar,
             log,
             status,
-        }
-    } else {
-        let comp_h = composer_height(area.height);
-        let [composer, mode_bar, counters, log, status] = Layout::vertical([
-            Constraint::Length(comp_h),
-            Constraint::Length(mode_h),
-            Constraint::Length(4),
-            Constraint::Min(3),
-            Constraint::Length(2),
-        ])
-        .areas(area);
-        Panes {
-            composer,
-            counters,
-            mode_bar,
-            log,
-            status,
-        }
+        };
+    }
+    let [composer, mode_bar, counters, log, status] = Layout::vertical([
+        Constraint::Length(top_h),
+        Constraint::Length(1),
+        Constraint::Length(4),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    Panes {
+        composer,
+        counters,
+        mode_bar,
+        log,
+        status,
     }
 }
 
 /// Which pane a mouse click at (col, row) lands on.
 pub fn hit_test(area: Rect, app: &App, col: u16, row: u16) -> Option<Focus> {
-    let p = layout(area);
+    let p = layout(area, app);
     let pos = ratatui::layout::Position::new(col, row);
     if p.composer.contains(pos) {
         return Some(composer::field_at(p.composer, app, row).unwrap_or(Focus::Topic));
@@ -96,23 +139,27 @@ pub fn hit_test(area: Rect, app: &App, col: u16, row: u16) -> Option<Focus> {
 /// Which results-log entry a click on screen row `row` lands on, using the
 /// same scroll rule as the results pane.
 pub fn log_index_at(area: Rect, app: &App, row: u16) -> Option<usize> {
-    let inner = ratatui::widgets::Block::bordered().inner(layout(area).log);
+    let inner = ratatui::widgets::Block::bordered().inner(layout(area, app).log);
     if row < inner.y || row >= inner.y + inner.height {
         return None;
     }
-    let offset = (app.selected + 1).saturating_sub(inner.height as usize);
-    let i = offset + (row - inner.y) as usize;
-    (i < app.log.shown().len()).then_some(i)
+    results::row_at(app, inner.height as usize, (row - inner.y) as usize)
 }
 
 pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
     let area = frame.area();
     frame.render_widget(ratatui::widgets::Block::new().style(styles.base), area);
-    let p = layout(area);
-    composer::render(frame, p.composer, app, styles);
+    let p = layout(area, app);
+    if !p.composer.is_empty() {
+        composer::render(frame, p.composer, app, styles, single_pane(area));
+    }
     mode_bar::render(frame, p.mode_bar, app, styles);
-    counters::render(frame, p.counters, app, styles);
-    results::render(frame, p.log, app, styles);
+    if !p.counters.is_empty() {
+        counters::render(frame, p.counters, app, styles);
+    }
+    if !p.log.is_empty() {
+        results::render(frame, p.log, app, styles);
+    }
     status::render(frame, p.status, app, styles);
     match &app.overlay {
         Overlay::None => {}
@@ -135,6 +182,9 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         Overlay::CompareForm(form) => {
             compare::render_form(frame, centered(area, 78, 9), app, form, styles)
         }
+        Overlay::Messages { scroll } => {
+            messages::render(frame, centered(area, 110, 30), app, *scroll, styles)
+        }
         Overlay::Compare => {
             // Everything above the status bar, which keeps the hints.
             let h = area
@@ -144,6 +194,39 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
             compare::render_view(frame, Rect::new(area.x, area.y, area.width, h), app, styles)
         }
     }
+    paint_base(frame, styles);
+}
+
+/// The terminal's own background everywhere unless the theme sets one:
+/// then every cell still on the terminal's colours (what `Clear` leaves
+/// under a pop-up, a gap between spans) takes the theme's, so the main
+/// screen and the pop-ups are painted alike.
+fn paint_base(frame: &mut Frame, styles: &Styles) {
+    use ratatui::style::Color;
+    let (fg, bg) = (styles.base.fg, styles.base.bg);
+    if fg.is_none_or(|c| c == Color::Reset) && bg.is_none_or(|c| c == Color::Reset) {
+        return;
+    }
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if let Some(bg) = bg.filter(|_| cell.bg == Color::Reset) {
+            cell.bg = bg;
+        }
+        if let Some(fg) = fg.filter(|_| cell.fg == Color::Reset) {
+            cell.fg = fg;
+        }
+    }
+}
+
+/// A selected row in the selection style alone: its cells' own colours
+/// would otherwise stay (a cyan state on a cyan bar reads as nothing).
+pub fn selected<'a>(line: Line<'a>, s: &Styles) -> Line<'a> {
+    Line::from(
+        line.spans
+            .into_iter()
+            .map(|sp| Span::styled(sp.content, s.selection))
+            .collect::<Vec<_>>(),
+    )
+    .style(s.selection)
 }
 
 /// A box of at most `w`x`h`, centred, cleared underneath.
@@ -160,6 +243,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 pub use rmq_engine::ledger::fmt_latency;
 
+#[cfg(test)]
+mod screen_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::console::app::{App, Focus};
 use crate::theme::Styles;
@@ -43,9 +43,41 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         spans.push(Span::styled(text, style));
     }
     spans.push(Span::styled(" ", s.text));
-    spans.push(Span::styled(app.mode.guarantee(), mode_style(s, app.mode)));
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }),
-        area,
-    );
+    // One line: the guarantee up to the last word that fits (help and the
+    // README have it whole).
+    let used: usize = spans.iter().map(|sp| sp.content.chars().count()).sum();
+    let room = (area.width as usize).saturating_sub(used);
+    spans.push(Span::styled(
+        words_within(app.mode.guarantee(), room),
+        mode_style(s, app.mode),
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `text` whole if it fits `room`, else its first words and `…`.
+fn words_within(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let next = if out.is_empty() {
+            word.chars().count()
+        } else {
+            out.chars().count() + 1 + word.chars().count()
+        };
+        if next + 1 > room {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    let out = out.trim_end_matches([',', ':', ';']).to_string();
+    if out.is_empty() {
+        String::new()
+    } else {
+        out + "…"
+    }
 }

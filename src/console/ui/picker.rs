@@ -71,7 +71,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, cursor: usize, s: &Style
         }
         let line = Line::from(spans);
         lines.push(if i == cursor {
-            line.patch_style(s.selection)
+            super::selected(line, s)
         } else {
             line
         });

@@ -16,7 +16,8 @@ use crate::theme::Styles;
 use rmq_model::message::{Mode, Outcome};
 use rmq_model::types::{MessageType, TxChoice, show_duration};
 
-/// `topic/tag/key`, parts omitted when empty, cut to `max` chars.
+/// `topic/tag/keys` (every key, space separated, as the composer takes
+/// them), parts omitted when empty, cut to `max` chars.
 pub fn target(e: &LogEntry, max: usize) -> String {
     let Some(d) = &e.draft else {
         return "-".into();
@@ -26,9 +27,9 @@ pub fn target(e: &LogEntry, max: usize) -> String {
         t.push('/');
         t.push_str(tag);
     }
-    if let Some(k) = d.first_key() {
+    if !d.keys.is_empty() {
         t.push('/');
-        t.push_str(k);
+        t.push_str(&d.keys.join(" "));
     }
     cut(&t, max)
 }
@@ -61,20 +62,24 @@ pub fn outcome(e: &LogEntry, s: &Styles) -> (String, Style) {
 }
 
 /// Column widths for the lines on screen, from the terminal width and
-/// the numbers: the seq column fits the largest seq shown, and the
-/// topic/tag/key column gets what the acknowledgement's msgId and
-/// broker:queue@offset leave (all of its text when nothing needs the room).
+/// the numbers: the seq column fits the largest seq shown; the
+/// topic/tag/keys column gets all of its text when the width allows (keys
+/// come before the fixed fields); the msgId and broker:queue@offset follow
+/// only where they fit whole (a cut id identifies nothing; Enter, `y` and
+/// the wide view have it), and what is left shows the body.
 struct Columns {
     seq: usize,
     target: usize,
+    /// The row's width inside the pane.
+    width: usize,
+    /// The wide view: a second line carries the body.
+    wide: bool,
 }
 
 const TIME_W: usize = 12;
 /// Mode, outcome label and latency columns with their gaps.
 const MIDDLE_W: usize = 7 + 10 + 12;
 const MIN_TARGET: usize = 12;
-/// The topic/tag/key width when the tail cannot fit anyway.
-const NARROW_TARGET: usize = 18;
 
 fn ack_tail(e: &LogEntry) -> Option<(String, String)> {
     match &e.kind {
@@ -101,22 +106,26 @@ fn columns(visible: &[&LogEntry], inner_w: usize) -> Columns {
         .max(4);
     let prefix = TIME_W + 2 + seq + 1 + MIDDLE_W;
     let natural = sends
-        .clone()
         .map(|e| target(e, usize::MAX).chars().count())
         .max()
         .unwrap_or(0);
-    let tail = sends
-        .filter_map(|e| ack_tail(e).map(|(a, b)| a.chars().count() + b.chars().count()))
-        .max()
-        .unwrap_or(0);
-    // Room for the acknowledgement's tail only where it can fit whole;
-    // on a narrow screen the tail is cut at the edge instead.
-    let target = if prefix + MIN_TARGET + tail <= inner_w {
-        natural.min(inner_w - prefix - tail)
-    } else {
-        natural.min(NARROW_TARGET)
-    };
-    Columns { seq, target }
+    Columns {
+        seq,
+        target: natural.min(inner_w.saturating_sub(prefix).max(MIN_TARGET)),
+        width: inner_w,
+        wide: false,
+    }
+}
+
+/// The body as one line (newlines shown as ⏎), for a row's spare width.
+fn body_preview(e: &LogEntry) -> Option<String> {
+    let d = e.draft.as_ref()?;
+    let text = String::from_utf8_lossy(&d.body);
+    Some(text.replace('\n', "⏎"))
+}
+
+fn width_of(spans: &[Span]) -> usize {
+    spans.iter().map(|s| s.content.chars().count()).sum()
 }
 
 fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
@@ -152,18 +161,85 @@ fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
     ];
     // Before the msgId: on a narrow screen the type's state is what matters.
     spans.extend(type_tail(app, e, s));
-    if let Some((id, at)) = ack_tail(e) {
+    if let Some(from) = app.resent_from.get(&e.seq).or(app.sources.get(&e.seq)) {
+        // A resend is this row, not a row of its own; the record's id
+        // where it fits (the detail view has it always).
+        let long = format!("  resent {from}");
+        let text = if width_of(&spans) + long.chars().count() <= cols.width {
+            long
+        } else {
+            "  resent".into()
+        };
+        spans.push(Span::styled(text, s.muted));
+    }
+    if let Some((id, at)) = ack_tail(e)
+        && width_of(&spans) + id.chars().count() <= cols.width
+    {
+        // Where the queue offset fits too, after the id it belongs to.
+        let with_at = width_of(&spans) + id.chars().count() + at.chars().count() <= cols.width;
         spans.push(Span::styled(id, s.text));
-        spans.push(Span::styled(at, s.muted));
+        if with_at {
+            spans.push(Span::styled(at, s.muted));
+        }
+    }
+    let room = cols.width.saturating_sub(width_of(&spans) + 2);
+    match &e.kind {
+        EntryKind::Completed {
+            outcome: Outcome::Failed(f),
+            ..
+        } => spans.push(Span::styled(format!("  {}", cut(&f.reason, room)), s.error)),
+        EntryKind::NotSent(why) => {
+            spans.push(Span::styled(format!("  {}", cut(why, room)), s.error))
+        }
+        // Spare width shows what was sent.
+        _ if room >= 8 && !cols.wide => {
+            if let Some(b) = body_preview(e) {
+                spans.push(Span::styled(format!("  {}", cut(&b, room)), s.muted));
+            }
+        }
+        _ => {}
+    }
+    Line::from(spans)
+}
+
+/// The wide view's second line: every field the row leaves out, whole
+/// (cut only at the pane's edge).
+fn wide_line(e: &LogEntry, s: &Styles) -> Line<'static> {
+    let indent = " ".repeat(TIME_W + 1);
+    let mut spans = vec![Span::raw(indent)];
+    if let EntryKind::Completed {
+        outcome: Outcome::Acknowledged(r),
+        ..
+    } = &e.kind
+    {
+        spans.push(Span::styled(format!("msgId {}", r.msg_id), s.text));
+        spans.push(Span::styled(
+            format!("  {}:{}@{}", r.broker, r.queue_id, r.queue_offset),
+            s.muted,
+        ));
+        spans.push(Span::styled(
+            format!("  offsetMsgId {}", r.offset_msg_id),
+            s.muted,
+        ));
     }
     match &e.kind {
         EntryKind::Completed {
             outcome: Outcome::Failed(f),
             ..
-        } => spans.push(Span::styled(format!("  {}", f.reason), s.error)),
-        EntryKind::NotSent(why) => spans.push(Span::styled(format!("  {why}"), s.error)),
+        } => spans.push(Span::styled(f.reason.clone(), s.error)),
+        EntryKind::NotSent(why) => spans.push(Span::styled(why.clone(), s.error)),
         _ => {}
     }
+    if let Some(d) = &e.draft {
+        spans.push(Span::styled(format!("  {}", d.kind.as_str()), s.text));
+        for (k, v) in &d.properties {
+            spans.push(Span::styled(format!("  {k}={v}"), s.text));
+        }
+        if let Some(b) = body_preview(e) {
+            spans.push(Span::styled(format!("  body {b}"), s.muted));
+        }
+    }
+    spans.push(Span::styled(format!("  profile {}", e.profile), s.muted));
     Line::from(spans)
 }
 
@@ -241,55 +317,169 @@ fn type_tail(app: &App, e: &LogEntry, s: &Styles) -> Option<Span<'static>> {
     })
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
-    let focused = app.focus == Focus::Log;
-    let shown = app.log.shown();
-    let mut title = if app.log.raw_view {
-        format!(" Events ({}, newest first, every event) ", shown.len())
+/// Screen lines per row: two in the wide view.
+fn lines_per_row(app: &App) -> usize {
+    if app.view.wide { 2 } else { 1 }
+}
+
+/// The first row on screen for a pane `height` lines high: where the
+/// operator left it while paused, moved only as far as keeps the selected
+/// row in sight. Mouse hit-testing uses the same rule.
+pub fn offset(app: &App, height: usize) -> usize {
+    let fit = (height / lines_per_row(app)).max(1);
+    app.view
+        .top
+        .max((app.selected + 1).saturating_sub(fit))
+        .min(app.selected)
+}
+
+/// Which row a click on the pane's `line` (0 = first inside) lands on.
+pub fn row_at(app: &App, height: usize, line: usize) -> Option<usize> {
+    let i = offset(app, height) + line / lines_per_row(app);
+    (i < app.rows().len()).then_some(i)
+}
+
+fn title(app: &App, shown: usize, s: &Styles) -> Vec<Span<'static>> {
+    let all = app.log.shown().len();
+    let what = if app.log.raw_view {
+        "Events"
     } else {
-        format!(" Results ({}, newest first) ", shown.len())
+        "Results"
     };
+    let count = if app.view.query.is_empty() {
+        format!("{shown}")
+    } else {
+        format!("{shown} of {all} match")
+    };
+    let every = if app.log.raw_view {
+        ", every event"
+    } else {
+        ""
+    };
+    let mut spans = vec![Span::raw(format!(
+        " {what} ({count}, newest first{every}) "
+    ))];
     if let Some(b) = &app.burst {
-        title.push_str(&format!("─ burst #{}: {}/{} ", b.id, b.submitted, b.total));
+        spans.push(Span::raw(format!(
+            "─ burst #{}: {}/{} ",
+            b.id, b.submitted, b.total
+        )));
     }
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if focused { s.border_focus } else { s.border })
-        .title(Span::styled(title, if focused { s.accent } else { s.text }));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if shown.is_empty() {
+    if app.log.dropped > 0 {
+        spans.push(Span::styled(
+            format!(
+                "─ {} older dropped, newest {} kept ",
+                app.log.dropped,
+                app.log.capacity()
+            ),
+            s.warning,
+        ));
+    }
+    if !app.view.following(app.selected) {
         let key = app
             .keymap
-            .key_for(Context::Edit, Bind::Send)
-            .unwrap_or_else(|| Bind::Send.name().into());
-        frame.render_widget(
-            Paragraph::new(vec![
+            .key_for(Context::Log, Bind::ScrollTop)
+            .unwrap_or_else(|| Bind::ScrollTop.name().into());
+        let new = match app.view.new_above {
+            0 => String::new(),
+            n => format!("{n} new ↑ · "),
+        };
+        spans.push(Span::styled(
+            format!("─ paused: {new}{key} follows "),
+            s.warning,
+        ));
+    }
+    spans
+}
+
+/// The filter line on the bottom border: what is typed, and why it does
+/// not parse.
+fn filter_line(app: &App, s: &Styles) -> Option<Line<'static>> {
+    let v = &app.view;
+    if !v.filtering && v.filter_text.is_empty() {
+        return None;
+    }
+    let cursor = if v.filtering { "▏" } else { "" };
+    let mut spans = vec![Span::styled(
+        format!(" /{}{cursor} ", v.filter_text),
+        s.accent,
+    )];
+    if let Some(e) = &v.filter_error {
+        spans.push(Span::styled(format!("{e} "), s.error));
+    } else if v.filtering {
+        spans.push(Span::styled(
+            "text, or field:value (key: msgid: status: mode: seq: type: prop: …) ",
+            s.muted,
+        ));
+    }
+    Some(Line::from(spans))
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
+    let focused = app.focus == Focus::Log || app.view.filtering;
+    let rows = app.rows();
+    let title_style = if focused { s.accent } else { s.text };
+    let title: Vec<Span> = title(app, rows.len(), s)
+        .into_iter()
+        .map(|sp| {
+            if sp.style == ratatui::style::Style::default() {
+                sp.style(title_style)
+            } else {
+                sp
+            }
+        })
+        .collect();
+    let mut block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(if focused { s.border_focus } else { s.border })
+        .title(Line::from(title));
+    if let Some(l) = filter_line(app, s) {
+        block = block.title_bottom(l);
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if rows.is_empty() {
+        let text = if app.log.shown().is_empty() {
+            let key = app
+                .keymap
+                .key_for(Context::Edit, Bind::Send)
+                .unwrap_or_else(|| Bind::Send.name().into());
+            vec![
                 Line::styled("No sends yet.", s.muted),
                 Line::styled(
                     format!("Type a topic and a body, pick a mode, press {key} to send."),
                     s.muted,
                 ),
-            ]),
-            inner,
-        );
+            ]
+        } else {
+            vec![Line::styled(
+                "No row matches the filter (Esc in the filter clears it).",
+                s.muted,
+            )]
+        };
+        frame.render_widget(Paragraph::new(text), inner);
         return;
     }
-    let rows = inner.height as usize;
-    let offset = (app.selected + 1).saturating_sub(rows);
-    let visible: Vec<&LogEntry> = shown.iter().skip(offset).take(rows).collect();
-    let cols = columns(&visible, inner.width as usize);
-    let lines: Vec<Line> = visible
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let l = line(app, e, &cols, s);
-            if focused && offset + i == app.selected {
-                l.patch_style(s.selection)
-            } else {
-                l
-            }
-        })
-        .collect();
+    let height = inner.height as usize;
+    let offset = offset(app, height);
+    let fit = (height / lines_per_row(app)).max(1);
+    let visible: Vec<&LogEntry> = rows.iter().skip(offset).take(fit).copied().collect();
+    let mut cols = columns(&visible, inner.width as usize);
+    cols.wide = app.view.wide;
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, e) in visible.into_iter().enumerate() {
+        let mut these = vec![line(app, e, &cols, s)];
+        if app.view.wide && !matches!(e.kind, EntryKind::Note(_)) {
+            these.push(wide_line(e, s));
+        } else if app.view.wide {
+            these.push(Line::raw(""));
+        }
+        let selected = focused && offset + i == app.selected;
+        lines.extend(
+            these
+                .into_iter()
+                .map(|l| if selected { super::selected(l, s) } else { l }),
+        );
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }

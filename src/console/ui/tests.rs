@@ -92,6 +92,7 @@ pub fn empty_app() -> App {
             current: 2,
             results_capacity: 1000,
             keymap: Keymap::default(),
+            leave_after_send: true,
         },
         t0() - chrono::Duration::seconds(7 * 60 + 5),
     );
@@ -247,8 +248,8 @@ fn pane_composer_with_errors() {
         }));
     }
     let s = Styles::no_color();
-    insta::assert_snapshot!(draw_pane(80, 9, |f, a| super::composer::render(
-        f, a, &app, &s
+    insta::assert_snapshot!(draw_pane(80, 12, |f, a| super::composer::render(
+        f, a, &app, &s, false
     )));
 }
 
@@ -351,14 +352,34 @@ fn odd_sizes_do_not_panic_and_clicks_find_panes() {
     for (w, h) in [(20, 5), (40, 10), (79, 23), (200, 60), (1, 1)] {
         let _ = draw(&app, w, h);
     }
-    let area = Rect::new(0, 0, 80, 24);
-    assert_eq!(super::hit_test(area, &app, 10, 1), Some(Focus::Topic));
-    assert_eq!(super::hit_test(area, &app, 10, 5), Some(Focus::Body));
-    assert_eq!(super::hit_test(area, &app, 10, 9), Some(Focus::ModeBar));
-    assert_eq!(super::hit_test(area, &app, 10, 17), Some(Focus::Log));
-    // Row 16 is the first log line at 80x24, row 17 the second.
-    assert_eq!(super::log_index_at(area, &app, 17), Some(1));
+    // Rows found on the screen drawn, so the layout can change.
+    let row_of = |app: &App, w: u16, h: u16, text: &str| {
+        draw(app, w, h)
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} not on screen")) as u16
+    };
+    for (w, h) in [(120, 40), (80, 24)] {
+        let area = Rect::new(0, 0, w, h);
+        assert_eq!(super::hit_test(area, &app, 10, 1), Some(Focus::Topic));
+        let body = row_of(&app, w, h, " Body ");
+        assert_eq!(super::hit_test(area, &app, 10, body), Some(Focus::Body));
+        let mode = row_of(&app, w, h, "Mode [1 Sync]");
+        assert_eq!(super::hit_test(area, &app, 10, mode), Some(Focus::ModeBar));
+    }
+    // 120x40 shows the results under the composer.
+    let area = Rect::new(0, 0, 120, 40);
+    let second = row_of(&app, 120, 40, "#4 ");
+    assert_eq!(super::hit_test(area, &app, 10, second), Some(Focus::Log));
+    assert_eq!(super::log_index_at(area, &app, second), Some(1));
     assert_eq!(super::log_index_at(area, &app, 3), None);
+    // At 80x24 the results replace the composer once the log has the keys.
+    let area = Rect::new(0, 0, 80, 24);
+    app.focus = Focus::Log;
+    let second = row_of(&app, 80, 24, "#4 ");
+    assert_eq!(super::hit_test(area, &app, 10, second), Some(Focus::Log));
+    assert_eq!(super::log_index_at(area, &app, second), Some(1));
+    app.focus = Focus::Topic;
     // The loop draws the help on a 30x8 terminal.
     app.focus = Focus::Log;
     let mut h = Harness::new(app, 30, 8);
@@ -504,9 +525,21 @@ fn results_columns_follow_the_width_and_the_numbers() {
     let screen = draw_pane(120, 4, |f, a| super::results::render(f, a, &app, &s));
     let row = screen.lines().nth(1).unwrap();
     assert!(row.contains("#300001 "), "{row}");
-    assert!(row.contains("broker-a:1@75012"), "offset cut off: {row}");
-    // The rest of the line goes to topic/tag/key.
-    assert!(row.contains("TopicTest/payme…  7F00"), "{row}");
+    // Keys come first: every key whole; the msgId does not fit whole
+    // beside them, so it is left out rather than cut (its offset with it).
+    assert!(
+        row.contains("TopicTest/payments/order-2024-000000300001 other "),
+        "{row}"
+    );
+    assert!(!row.contains("7F00") && !row.contains("broker-a"), "{row}");
+    // Where the width allows, both, whole.
+    let screen = draw_pane(160, 4, |f, a| super::results::render(f, a, &app, &s));
+    let row = screen.lines().nth(1).unwrap();
+    let whole = format!(
+        "order-2024-000000300001 other  {}  broker-a:1@75012",
+        receipt(300_001).msg_id
+    );
+    assert!(row.contains(&whole), "{row}");
 
     // Without an acknowledgement to make room for, the whole target shows.
     let mut app = empty_app();
@@ -601,6 +634,9 @@ fn the_footer_follows_a_keys_override() {
     app.focus = Focus::Body;
     let screen = draw(&app, 120, 40);
     let footer = screen.lines().last().unwrap();
-    assert!(footer.contains("then ! sync  2 async"), "{footer}");
+    assert!(
+        footer.contains("Alt-1/2/3 sync/async/oneway") && footer.contains("then F1 help"),
+        "{footer}"
+    );
     assert!(!footer.contains("cancel burst"), "{footer}");
 }
