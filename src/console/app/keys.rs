@@ -95,6 +95,7 @@ impl App {
             Bind::Messages => self.open_messages(),
             Bind::FilterResults => self.open_results_filter(),
             Bind::ToggleWide => self.view.wide = !self.view.wide,
+            Bind::Timeline => self.view.timeline = !self.view.timeline,
             Bind::SwitchPane => {
                 if self.focus.is_text() {
                     self.leave_text_to(Focus::Log);
@@ -115,7 +116,6 @@ impl App {
             | Bind::Resend
             | Bind::RateUp
             | Bind::RateDown
-            | Bind::Timeline
             | Bind::CopyTable => {}
         }
     }

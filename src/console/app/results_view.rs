@@ -34,6 +34,8 @@ pub struct ResultsView {
     pub new_above: usize,
     /// Every field of a row, on a second line under it.
     pub wide: bool,
+    /// The results pane draws the sends in time instead of rows.
+    pub timeline: bool,
 }
 
 impl ResultsView {

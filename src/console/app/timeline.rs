@@ -236,6 +236,12 @@ impl Timeline {
             .collect()
     }
 
+    /// The start of the oldest of the newest `n` marks: where a window
+    /// showing what was sent lately begins.
+    pub fn recent_start(&self, n: usize) -> Option<i64> {
+        self.marks.iter().rev().take(n).map(|m| m.start).min()
+    }
+
     /// The time the newest mark reaches, microseconds since the epoch.
     pub fn latest(&self) -> Option<i64> {
         self.marks

@@ -234,3 +234,51 @@ fn shift_tab_wraps_and_ctrl_t_switches_pane() {
     h.press("ctrl-t");
     assert_eq!(h.app().focus, Focus::Topic);
 }
+
+/// `T` in the results log draws what was sent lately as a timeline (three
+/// sync sends one after the other: a staircase), and again goes back to
+/// the rows.
+#[test]
+fn t_shows_the_latest_sends_as_a_timeline_and_back() {
+    let mut app = ready_app();
+    app.focus = Focus::Log;
+    let mut h = Harness::new(app, 120, 40);
+    let mut start = 0i64;
+    for seq in 1..=3u64 {
+        let at = |us: i64| t0() + chrono::Duration::microseconds(us);
+        h.emit(ProducerEvent::Submitted {
+            seq,
+            mode: Mode::Sync,
+            draft: Arc::new(Draft {
+                topic: "Orders".into(),
+                body: b"x".to_vec(),
+                ..Default::default()
+            }),
+            at: at(start),
+        });
+        h.emit(ProducerEvent::Completed(Completion {
+            seq,
+            mode: Mode::Sync,
+            outcome: Outcome::Dispatched,
+            submitted_at: at(start),
+            completed_at: at(start + 400_000),
+            latency: Duration::from_millis(400),
+        }));
+        start += 450_000;
+    }
+    h.advance(chrono::Duration::milliseconds(1_500));
+    assert_eq!(h.app().context(), crate::console::keymap::Context::Log);
+    h.press("T");
+    let screen = h.screen();
+    assert!(
+        screen.contains("Timeline of the latest sends (T rows)"),
+        "{screen}"
+    );
+    assert!(screen.contains("3 sent"), "{screen}");
+    h.press("T");
+    assert!(
+        !h.screen().contains("Timeline of the latest"),
+        "{}",
+        h.screen()
+    );
+}

@@ -416,6 +416,9 @@ fn filter_line(app: &App, s: &Styles) -> Option<Line<'static>> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
+    if app.view.timeline {
+        return render_timeline(frame, area, app, s);
+    }
     let focused = app.focus == Focus::Log || app.view.filtering;
     let rows = app.rows();
     let title_style = if focused { s.accent } else { s.text };
@@ -482,4 +485,48 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
         );
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// How many of the newest sends the results pane's timeline spans (at
+/// most `TIMELINE_SPAN` back): a few sends fill the width, a burst shows
+/// the burst.
+const TIMELINE_SENDS: usize = 400;
+const TIMELINE_SPAN_US: i64 = 60_000_000;
+
+/// The results pane as a timeline of what was sent lately, up to now.
+fn render_timeline(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
+    let focused = app.focus == Focus::Log;
+    let to = app.now.timestamp_micros();
+    let from = app
+        .timeline
+        .recent_start(TIMELINE_SENDS)
+        .unwrap_or(to)
+        .max(to - TIMELINE_SPAN_US);
+    let key = app
+        .keymap
+        .key_for(Context::Log, Bind::Timeline)
+        .unwrap_or_default();
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(if focused { s.border_focus } else { s.border })
+        .title(Span::styled(
+            format!(" Timeline of the latest sends ({key} rows) "),
+            if focused { s.accent } else { s.text },
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if to <= from {
+        frame.render_widget(
+            Paragraph::new(Line::styled("No sends yet.", s.muted)),
+            inner,
+        );
+        return;
+    }
+    super::timeline::render(
+        frame,
+        inner,
+        &app.timeline,
+        super::timeline::Window { from, to },
+        s,
+    );
 }
