@@ -20,7 +20,7 @@ mod profile;
 mod repeat;
 mod results_view;
 mod sends;
-pub mod timeline;
+pub use rmq_engine::timeline;
 mod transactions;
 
 pub use transactions::{TxState, TypedRows};

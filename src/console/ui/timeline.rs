@@ -15,7 +15,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::console::app::timeline::{End, Mark, Tally, Timeline};
+use crate::console::app::timeline::{End, Mark, Timeline};
 use crate::theme::Styles;
 use rmq_engine::ledger::fmt_latency;
 use rmq_model::message::Mode;
@@ -144,79 +144,19 @@ fn lane(
     lane_h: u16,
     col: &impl Fn(i64) -> u16,
 ) -> Lane {
-    let tallies: Vec<Tally> = if tl.complete_since(w.from) {
+    if tl.complete_since(w.from) {
         let marks = tl.spans(mode, w.from, w.to);
         if let Some(rows) = rows(&marks, lane_h, col) {
             return Lane::Bars(marks.into_iter().zip(rows).collect());
         }
-        tally_columns(&marks, w, graph_w)
-    } else if let Some(run) = tl.run() {
-        // The ring has forgotten the window's start: a marked run's
-        // counts cover it whole.
-        let span = (w.to - w.from).max(1);
-        let at = |c: i64| w.from + span * c / i64::from(graph_w);
-        (0..i64::from(graph_w))
-            .map(|c| run.count(mode, at(c), at(c + 1)))
-            .collect()
-    } else {
-        return Lane::Columns(Vec::new());
-    };
+    }
     let col_us = ((w.to - w.from).max(1) as f64) / f64::from(graph_w);
     Lane::Columns(
-        tallies
+        tl.columns(mode, w.from, w.to, usize::from(graph_w))
             .iter()
-            .map(|t| {
-                let n = if mode == Mode::Oneway {
-                    t.started as f64
-                } else {
-                    t.busy_us as f64 / col_us
-                };
-                (n, t.failed > 0)
-            })
+            .map(|t| (t.level(mode, col_us), t.failed > 0))
             .collect(),
     )
-}
-
-/// Per column: sends started, failed, and time in flight, each send's
-/// time spread over the columns it spans. O(sends + columns): a partial
-/// column at each end is added directly, the whole columns between through
-/// a difference array.
-fn tally_columns(marks: &[Mark], w: Window, graph_w: u16) -> Vec<Tally> {
-    let n = usize::from(graph_w);
-    let col_us = (w.to - w.from).max(1) as f64 / n as f64;
-    let mut out = vec![Tally::default(); n];
-    let mut part = vec![0f64; n];
-    let mut whole = vec![0i64; n + 1];
-    for m in marks {
-        let Some((end, how)) = m.end else { continue };
-        let at = |t: i64| ((t - w.from) as f64 / col_us).clamp(0.0, n as f64);
-        let (a, b) = (at(m.start), at(end));
-        if m.start >= w.from {
-            let c = (a as usize).min(n - 1);
-            out[c].started += 1;
-            out[c].failed += u64::from(how == End::Failed);
-        }
-        let (ca, cb) = (a.floor() as usize, b.floor() as usize);
-        if ca >= n {
-            continue;
-        }
-        if ca == cb.min(n - 1) && cb < n {
-            part[ca] += b - a;
-        } else {
-            part[ca] += (ca + 1) as f64 - a;
-            if cb < n {
-                part[cb] += b - cb as f64;
-            }
-            whole[ca + 1] += 1;
-            whole[cb.min(n)] -= 1;
-        }
-    }
-    let mut covering = 0;
-    for (c, t) in out.iter_mut().enumerate() {
-        covering += whole[c];
-        t.busy_us = ((part[c] + covering as f64) * col_us) as u64;
-    }
-    out
 }
 
 /// A row for each send such that none overlaps another on its row, trying

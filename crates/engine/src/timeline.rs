@@ -1,15 +1,17 @@
 //! The timeline's memory: when each send started and how it ended, per
 //! mode, as a bounded ring of the newest sends, and for a marked run (a
 //! comparison) per-mode counts over time that cover the whole run however
-//! long it is. Fed from the producer's events; `ui::timeline` draws it.
-//! Feeding is a push or two per event: the fold must not get slower.
+//! long it is. Fed from the producer's events (the console) or from the
+//! completions (`bench`); the console's timeline pane and the comparison's
+//! SVG draw it. Feeding is a push or two per event: the fold must not get
+//! slower.
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Local};
 
-use rmq_engine::producer::ProducerEvent;
-use rmq_model::message::{Mode, Outcome, Seq};
+use crate::producer::ProducerEvent;
+use rmq_model::message::{Completion, Mode, Outcome, Seq};
 
 /// How many start and end marks the ring keeps (two per send).
 pub const RING: usize = 32_768;
@@ -134,6 +136,47 @@ impl RunCounts {
     }
 }
 
+/// Per column: sends started, failed, and time in flight, each send's
+/// time spread over the columns it spans. O(sends + columns): a partial
+/// column at each end is added directly, the whole columns between through
+/// a difference array.
+fn tally_columns(marks: &[Mark], from: i64, to: i64, n: usize) -> Vec<Tally> {
+    let col_us = (to - from).max(1) as f64 / n as f64;
+    let mut out = vec![Tally::default(); n];
+    let mut part = vec![0f64; n];
+    let mut whole = vec![0i64; n + 1];
+    for m in marks {
+        let Some((end, how)) = m.end else { continue };
+        let at = |t: i64| ((t - from) as f64 / col_us).clamp(0.0, n as f64);
+        let (a, b) = (at(m.start), at(end));
+        if m.start >= from {
+            let c = (a as usize).min(n - 1);
+            out[c].started += 1;
+            out[c].failed += u64::from(how == End::Failed);
+        }
+        let (ca, cb) = (a.floor() as usize, b.floor() as usize);
+        if ca >= n {
+            continue;
+        }
+        if ca == cb.min(n - 1) && cb < n {
+            part[ca] += b - a;
+        } else {
+            part[ca] += (ca + 1) as f64 - a;
+            if cb < n {
+                part[cb] += b - cb as f64;
+            }
+            whole[ca + 1] += 1;
+            whole[cb.min(n)] -= 1;
+        }
+    }
+    let mut covering = 0;
+    for (c, t) in out.iter_mut().enumerate() {
+        covering += whole[c];
+        t.busy_us = ((part[c] + covering as f64) * col_us) as u64;
+    }
+    out
+}
+
 /// What happened in a stretch of time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -142,6 +185,19 @@ pub struct Tally {
     /// Time anything was in flight in the stretch, microseconds summed
     /// over the sends.
     pub busy_us: u64,
+}
+
+impl Tally {
+    /// What a column of `col_us` microseconds shows: how many were in
+    /// flight on average for sync and async, how many were sent for
+    /// one-way (never in flight long enough to show).
+    pub fn level(&self, mode: Mode, col_us: f64) -> f64 {
+        if mode == Mode::Oneway {
+            self.started as f64
+        } else {
+            self.busy_us as f64 / col_us.max(f64::MIN_POSITIVE)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -174,30 +230,33 @@ impl Timeline {
                 start: at.timestamp_micros(),
                 end: None,
             }),
-            ProducerEvent::Completed(c) => {
-                let end = match &c.outcome {
-                    Outcome::Acknowledged(r) if r.status.is_ok() => End::Ok,
-                    Outcome::Dispatched => End::Dispatched,
-                    _ => End::Failed,
-                };
-                let (start, stop) = (
-                    c.submitted_at.timestamp_micros(),
-                    c.completed_at.timestamp_micros(),
-                );
-                if let Some(run) = &mut self.run
-                    && start >= run.origin
-                {
-                    run.add(c.mode, start, stop, end == End::Failed);
-                }
-                self.push(Mark {
-                    seq: c.seq,
-                    mode: c.mode,
-                    start,
-                    end: Some((stop.max(start), end)),
-                });
-            }
+            ProducerEvent::Completed(c) => self.completed(c),
             _ => {}
         }
+    }
+
+    /// Takes in a send's end (the start it had comes with it).
+    pub fn completed(&mut self, c: &Completion) {
+        let end = match &c.outcome {
+            Outcome::Acknowledged(r) if r.status.is_ok() => End::Ok,
+            Outcome::Dispatched => End::Dispatched,
+            _ => End::Failed,
+        };
+        let (start, stop) = (
+            c.submitted_at.timestamp_micros(),
+            c.completed_at.timestamp_micros(),
+        );
+        if let Some(run) = &mut self.run
+            && start >= run.origin
+        {
+            run.add(c.mode, start, stop, end == End::Failed);
+        }
+        self.push(Mark {
+            seq: c.seq,
+            mode: c.mode,
+            start,
+            end: Some((stop.max(start), end)),
+        });
     }
 
     fn push(&mut self, m: Mark) {
@@ -236,6 +295,28 @@ impl Timeline {
             .collect()
     }
 
+    /// What `mode` did in each of `n` columns over `[from, to]`: from the
+    /// ring when it still holds the stretch, else from the marked run's
+    /// counts; all zero when neither covers it.
+    pub fn columns(&self, mode: Mode, from: i64, to: i64, n: usize) -> Vec<Tally> {
+        if n == 0 {
+            return Vec::new();
+        }
+        if self.complete_since(from) {
+            return tally_columns(&self.spans(mode, from, to), from, to, n);
+        }
+        match &self.run {
+            Some(run) => {
+                let span = (to - from).max(1);
+                let at = |c: i64| from + span * c / n as i64;
+                (0..n as i64)
+                    .map(|c| run.count(mode, at(c), at(c + 1)))
+                    .collect()
+            }
+            None => vec![Tally::default(); n],
+        }
+    }
+
     /// The start of the oldest of the newest `n` marks: where a window
     /// showing what was sent lately begins.
     pub fn recent_start(&self, n: usize) -> Option<i64> {
@@ -257,7 +338,7 @@ impl Timeline {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use rmq_model::message::{Completion, Failure, Receipt, SendStatus};
+    use rmq_model::message::{Failure, Receipt, SendStatus};
     use std::time::Duration;
 
     pub fn at(us: i64) -> DateTime<Local> {
