@@ -1,0 +1,58 @@
+//! rmq-console's fetch layer: finding what the broker stored and turning it
+//! back into something the console can resend.
+//!
+//! - `locator`: the one-word grammar (`id`, `key:K`, `tag:T`,
+//!   `TOPIC@BROKER:QUEUE:OFFSET`, `QUEUE@OFFSET`, `dlq:G`, `retry:G`);
+//! - `id`: offset msgId or unique key, told apart before any network call,
+//!   and the window a unique key is searched in;
+//! - `window`: `--since/--until`;
+//! - `stored`: a stored message as plain data, and its replay-format line;
+//! - `answer`: messages plus how complete the list is, the tail merge;
+//! - `fetcher`: the one piece that talks to the broker (`Fetcher`).
+//!
+//! Use: build a `Request` (`check` it: bad input is refused before any
+//! network call), start a `Fetcher` once, `fetch` as often as needed (each
+//! call is async and may be dropped to cancel), `stop` it at the end.
+
+pub mod answer;
+pub mod fetcher;
+pub mod id;
+pub mod locator;
+pub mod stored;
+pub mod window;
+
+pub use answer::{Answer, Completeness};
+pub use fetcher::{Cursor, FetchSettings, Fetcher, Request};
+pub use locator::{IdKind, Locator};
+pub use stored::Stored;
+
+impl Request {
+    /// What the request was taken to be, or why it cannot be looked up
+    /// (bad input), without the network.
+    pub fn check(&self) -> Result<String, String> {
+        let needs_topic = |what: &str| {
+            if self.topic.is_none() {
+                Err(format!(
+                    "{what} is looked up in one topic's index: give --topic"
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match &self.locator {
+            Locator::Id { hex, forced } => {
+                let c = id::classify(hex, *forced, chrono::Local::now())?;
+                if c.kind() == IdKind::Unique {
+                    needs_topic("a unique key")?;
+                }
+                Ok(c.to_string())
+            }
+            Locator::Key(_) => needs_topic("a key").map(|_| self.locator.to_string()),
+            Locator::Tag(_) => needs_topic("a tag").map(|_| self.locator.to_string()),
+            Locator::Position { topic: None, .. } if self.topic.is_none() => {
+                Err("QUEUE@OFFSET needs --topic (or write TOPIC@BROKER:QUEUE:OFFSET)".into())
+            }
+            _ => Ok(self.locator.to_string()),
+        }
+    }
+}
