@@ -224,6 +224,18 @@ impl Fetcher {
         topic.strip_prefix(&with).unwrap_or(topic).to_string()
     }
 
+    /// `route`, with a topic that does not exist said in `answer` (nothing
+    /// can be found in it: not an error).
+    async fn route_or_note(&self, topic: &str, answer: &mut Answer) -> Result<Option<Vec<Broker>>> {
+        let route = self.route(topic).await?;
+        if route.is_none() {
+            answer
+                .completeness
+                .note(format!("topic {topic} does not exist"));
+        }
+        Ok(route)
+    }
+
     /// The brokers (name, master address) serving `topic`, by name; `None`
     /// when the topic does not exist.
     async fn route(&self, topic: &str) -> Result<Option<Vec<Broker>>> {
@@ -370,7 +382,15 @@ fn reason(error: &ClientError) -> String {
         }
         source = s.source();
     }
-    let detail = parts.join(": ");
+    // The library appends a help line with a link to every broker error;
+    // one line, without it, is what the operator reads.
+    let detail = parts
+        .join(": ")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" ");
     match error.broker_response_code() {
         Some(NO_PERMISSION) => format!(
             "no permission to read: the profile's credentials may not fetch from this topic (a publish-only user cannot) [{detail}]"

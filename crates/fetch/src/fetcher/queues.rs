@@ -39,10 +39,10 @@ impl Fetcher {
         offset: i64,
         count: usize,
     ) -> Result<Answer> {
-        let brokers = self
-            .route(topic)
-            .await?
-            .ok_or_else(|| anyhow!("topic {topic} does not exist"))?;
+        let mut answer = Answer::default();
+        let Some(brokers) = self.route_or_note(topic, &mut answer).await? else {
+            return Ok(answer);
+        };
         let b = match broker {
             Some(name) => brokers.iter().find(|b| b.name == name).ok_or_else(|| {
                 anyhow!(
@@ -61,7 +61,6 @@ impl Fetcher {
                 }
             },
         };
-        let mut answer = Answer::default();
         answer.completeness.ask(&b.name);
         answer.completeness.note(format!(
             "{topic} {} queue {queue} from offset {offset}",
@@ -88,16 +87,15 @@ impl Fetcher {
     /// first, and where a follow goes on from. `tag` filters (a tag
     /// expression, `a || b`).
     pub async fn tail(&self, topic: &str, n: usize, tag: Option<&str>) -> Result<(Answer, Cursor)> {
-        let brokers = self
-            .route(topic)
-            .await?
-            .ok_or_else(|| anyhow!("topic {topic} does not exist"))?;
         let n = n.min(MAX_LIST);
         let mut answer = Answer::default();
         let mut cursor = Cursor {
             topic: topic.to_string(),
             tag: tag.map(str::to_string),
             ..Default::default()
+        };
+        let Some(brokers) = self.route_or_note(topic, &mut answer).await? else {
+            return Ok((answer, cursor));
         };
         let mut found = Vec::new();
         for b in &brokers {
