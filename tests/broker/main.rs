@@ -8,6 +8,7 @@ mod common;
 mod compare;
 mod e2e;
 mod faults;
+mod fetch;
 mod hostile;
 mod producer;
 mod replay;

@@ -33,6 +33,9 @@ pub struct Stored {
 
 pub const DLQ_PREFIX: &str = "%DLQ%";
 pub const RETRY_PREFIX: &str = "%RETRY%";
+/// Where the broker keeps delayed and timer messages until they are due
+/// (`REAL_TOPIC` names their topic).
+pub const WAITING_TOPICS: [&str; 2] = ["SCHEDULE_TOPIC_XXXX", "rmq_sys_wheel_timer"];
 
 /// A property RocketMQ keeps for itself: not copied into a resend, listed
 /// apart. (`__SHARDINGKEY`, `__STARTDELIVERTIME` and the like are client
@@ -68,15 +71,22 @@ impl Stored {
         self.topic.starts_with(DLQ_PREFIX) || self.topic.starts_with(RETRY_PREFIX)
     }
 
-    /// Where a resend goes: a copy's original topic (`RETRY_TOPIC`), else
-    /// the topic it is stored in.
+    /// A delayed or timer message still waiting in the broker's own topic.
+    pub fn is_waiting(&self) -> bool {
+        WAITING_TOPICS.contains(&self.topic.as_str())
+    }
+
+    /// Where a resend goes: a copy's original topic (`RETRY_TOPIC`), a
+    /// waiting message's own (`REAL_TOPIC`), else the topic it is stored in.
     pub fn target_topic(&self) -> &str {
-        if self.is_copy()
-            && let Some(t) = self.property("RETRY_TOPIC").filter(|t| !t.is_empty())
-        {
-            return t;
-        }
-        &self.topic
+        let named = if self.is_copy() {
+            self.property("RETRY_TOPIC")
+        } else if self.is_waiting() {
+            self.property("REAL_TOPIC")
+        } else {
+            None
+        };
+        named.filter(|t| !t.is_empty()).unwrap_or(&self.topic)
     }
 
     pub fn user_properties(&self) -> impl Iterator<Item = &(String, String)> {
@@ -149,10 +159,11 @@ impl Stored {
         if self.is_copy() {
             let o = f.as_object_mut().expect("object");
             o.insert("origin_topic".into(), self.property("RETRY_TOPIC").into());
-            o.insert(
-                "origin_msg_id".into(),
-                self.property("ORIGIN_MESSAGE_ID").into(),
-            );
+            // The 1.0 broker does not set it (the copy keeps the original's
+            // UNIQ_KEY, which finds the original in its topic).
+            if let Some(id) = self.property("ORIGIN_MESSAGE_ID") {
+                o.insert("origin_msg_id".into(), id.into());
+            }
         }
         f
     }
@@ -241,5 +252,9 @@ mod tests {
         // A copy without RETRY_TOPIC stays where it is (replay refuses it).
         m.properties.clear();
         assert_eq!(m.target_topic(), "%DLQ%billing");
+        // A delayed message not yet due is aimed at its own topic.
+        let mut w = sample("SCHEDULE_TOPIC_XXXX", 0, 1, 1);
+        w.properties = vec![("REAL_TOPIC".into(), "orders".into())];
+        assert_eq!(w.replay_line()["topic"], "orders");
     }
 }
