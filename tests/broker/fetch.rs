@@ -514,3 +514,74 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
     rt.shutdown();
     sb.stop();
 }
+
+/// With authentication on: the profile's credentials sign the fetch; a
+/// wrong secret gets the broker's refusal in plain words (exit 1: no broker
+/// answered), and the secret is never shown.
+#[test]
+fn a_fetch_signs_with_the_profile_and_a_refusal_is_said_plainly() {
+    let sb = start_sandbox(SandboxOptions {
+        acl: Some(rmq_sandbox::AclUser {
+            access_key: "fetcher".into(),
+            secret_key: "fetcher-secret-1".into(),
+        }),
+        ..Default::default()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[profile]]\nname = \"acl\"\nendpoint = \"{}\"\naccess-key-env = \"IT_AK\"\n\
+             secret-key-env = \"IT_SK\"\n",
+            sb.namesrv_addr
+        ),
+    )
+    .unwrap();
+    let topic = unique("acl");
+    let run = |secret: &str, args: &[&str]| {
+        let out = binary(home.path())
+            .env("IT_AK", "fetcher")
+            .env("IT_SK", secret)
+            .arg("--config")
+            .arg(&config)
+            .args(["--profile", "acl"])
+            .args(args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        eprintln!(
+            "--- $ rmq-console {}   (exit {:?})\n{stderr}",
+            args.join(" "),
+            out.status.code()
+        );
+        assert!(!stderr.contains(secret) && !String::from_utf8_lossy(&out.stdout).contains(secret));
+        (out.status.code(), json_lines(&out.stdout), stderr)
+    };
+    let (code, _, stderr) = run(
+        "fetcher-secret-1",
+        &["send", "--topic", &topic, "--key", "k1", "--body", "signed"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, got, stderr) = run("fetcher-secret-1", &["fetch", "--topic", &topic, "key:k1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(got[0]["body"], "signed");
+    for args in [
+        &["fetch", "--topic", &topic, "key:k1"][..],
+        &["tail", &topic][..],
+    ] {
+        let (code, got, stderr) = run("not-the-secret", args);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(got.is_empty());
+        assert!(
+            stderr.contains("refused, no permission (code 16)"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("Authentication credentials are invalid"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("error: no broker answered"), "{stderr}");
+    }
+    sb.stop();
+}

@@ -3,7 +3,7 @@
 //! it), with what the input was taken to be and how complete the answer is
 //! on stderr. What they share: the fetcher's settings from the target, the
 //! output, and the exit code (0 found, 3 nothing found, 4 partial, 1
-//! error, 2 bad input).
+//! error or no broker answered, 2 bad input).
 
 mod lookup;
 mod tail;
@@ -100,7 +100,13 @@ fn finish(command: &str, answer: &Answer) -> ExitCode {
         say(command, n);
     }
     say(command, &answer.summary());
-    if answer.completeness.is_partial() {
+    let c = &answer.completeness;
+    if c.answered.is_empty() && !c.refused.is_empty() {
+        // Nobody answered: not a partial list, an error (the refusal above
+        // says why: credentials, an unreachable broker).
+        say(command, "error: no broker answered");
+        ExitCode::from(1)
+    } else if c.is_partial() {
         say(
             command,
             "partial: a broker failed or refused, or a cap was reached; there may be more",

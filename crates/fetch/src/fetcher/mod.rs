@@ -370,6 +370,24 @@ fn acl_hook(creds: &Credentials) -> Arc<AclClientRPCHook> {
     Arc::new(AclClientRPCHook::new(session))
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_code_is_read_from_the_text_when_the_library_keeps_it_there() {
+        assert_eq!(
+            super::code_in("Argument is invalid: CODE: 16  DESC: x"),
+            Some(16)
+        );
+        assert_eq!(super::code_in("connection refused"), None);
+        let r = super::refusal(16, Some(&"Authentication credentials are invalid".into()));
+        assert!(r.starts_with("refused, no permission (code 16)"), "{r}");
+        assert!(
+            r.ends_with("[Authentication credentials are invalid]"),
+            "{r}"
+        );
+    }
+}
+
 /// What went wrong, for the operator: known broker codes spelled out (a
 /// publish-only credential cannot read), then the library's cause chain.
 fn reason(error: &ClientError) -> String {
@@ -391,21 +409,29 @@ fn reason(error: &ClientError) -> String {
         .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
         .collect::<Vec<_>>()
         .join(" ");
-    match error.broker_response_code() {
-        Some(NO_PERMISSION) => format!(
-            "no permission to read: the profile's credentials may not fetch from this topic (a publish-only user cannot) [{detail}]"
-        ),
+    // Some paths carry the broker's code only in the text (`CODE: 16`).
+    let code = error.broker_response_code().or_else(|| code_in(&detail));
+    match code {
+        Some(NO_PERMISSION) => refusal(NO_PERMISSION, Some(&detail.as_str().into())),
         Some(TOPIC_NOT_EXIST) => format!("topic does not exist [{detail}]"),
         _ => detail,
     }
+}
+
+/// The broker's response code as the library's text gives it (`CODE: 16`).
+fn code_in(text: &str) -> Option<i32> {
+    let rest = &text[text.find("CODE: ")? + 6..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// `"response code N: remark"` of a broker's refusal.
 fn refusal(code: i32, remark: Option<&CheetahString>) -> String {
     let text = remark.map(|r| r.to_string()).unwrap_or_default();
     match code {
+        // The same code says "wrong credentials" and "not allowed to read".
         NO_PERMISSION => format!(
-            "no permission to read (code 16): the credentials may not fetch from this topic; {text}"
+            "refused, no permission (code 16): the profile's credentials are wrong or may not read this topic (a publish-only user cannot fetch) [{text}]"
         ),
         _ if text.is_empty() => format!("refused (response code {code})"),
         _ => format!("{text} (response code {code})"),
