@@ -370,24 +370,6 @@ fn acl_hook(creds: &Credentials) -> Arc<AclClientRPCHook> {
     Arc::new(AclClientRPCHook::new(session))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_code_is_read_from_the_text_when_the_library_keeps_it_there() {
-        assert_eq!(
-            super::code_in("Argument is invalid: CODE: 16  DESC: x"),
-            Some(16)
-        );
-        assert_eq!(super::code_in("connection refused"), None);
-        let r = super::refusal(16, Some(&"Authentication credentials are invalid".into()));
-        assert!(r.starts_with("refused, no permission (code 16)"), "{r}");
-        assert!(
-            r.ends_with("[Authentication credentials are invalid]"),
-            "{r}"
-        );
-    }
-}
-
 /// What went wrong, for the operator: known broker codes spelled out (a
 /// publish-only credential cannot read), then the library's cause chain.
 fn reason(error: &ClientError) -> String {
@@ -435,5 +417,23 @@ fn refusal(code: i32, remark: Option<&CheetahString>) -> String {
         ),
         _ if text.is_empty() => format!("refused (response code {code})"),
         _ => format!("{text} (response code {code})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_code_is_read_from_the_text_when_the_library_keeps_it_there() {
+        assert_eq!(
+            super::code_in("Argument is invalid: CODE: 16  DESC: x"),
+            Some(16)
+        );
+        assert_eq!(super::code_in("connection refused"), None);
+        let r = super::refusal(16, Some(&"Authentication credentials are invalid".into()));
+        assert!(r.starts_with("refused, no permission (code 16)"), "{r}");
+        assert!(
+            r.ends_with("[Authentication credentials are invalid]"),
+            "{r}"
+        );
     }
 }
