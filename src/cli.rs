@@ -340,6 +340,20 @@ pub struct DlqArgs {
     /// The newest N (default 100).
     #[arg(long, value_name = "N", value_parser = ranged::<1, 1000>)]
     pub max: Option<u64>,
+    /// Send each one again, to its original topic, through `replay`
+    /// (validation, journal, per-message results); nothing is deleted from
+    /// the group's queue.
+    #[arg(long)]
+    pub resend: bool,
+    /// With --resend: to this topic instead of each one's original.
+    #[arg(long, value_name = "TOPIC", requires = "resend")]
+    pub to_topic: Option<String>,
+    /// With --resend: messages per second.
+    #[arg(long, requires = "resend", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// With --resend: print what would be sent, send nothing.
+    #[arg(long, requires = "resend")]
+    pub dry_run: bool,
 }
 
 /// `30s`, `10m`, `2h`, `7d` (a bare number is seconds).

@@ -108,8 +108,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Some(Command::Dlq(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::fetch::dlq(rt, s, args)
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::fetch::dlq(rt, s, j, args)
             })
         }
         None => {

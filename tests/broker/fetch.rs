@@ -511,6 +511,42 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
             d["fetched"]["uniq_key"].as_str()
         );
     }
+
+    // dlq --resend: replay's dry run shows the target, then the real one
+    // stores it in the original topic again; the DLQ keeps its copy.
+    let (code, dry, stderr) = run(
+        h,
+        &["dlq", "--namesrv", &ns, &group, "--resend", "--dry-run"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(dry.len(), 1);
+    assert_eq!(dry[0]["topic"], topic.as_str());
+    assert!(dry[0]["source"].as_str().unwrap().starts_with("fetch:"));
+    let (code, sent, stderr) = run(h, &["dlq", "--namesrv", &ns, &group, "--resend"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(sent[0]["state"], "acknowledged", "{stderr}");
+    let end = Instant::now() + Duration::from_secs(20);
+    let both = loop {
+        let (_, found, _) = run(
+            h,
+            &["fetch", "--namesrv", &ns, "--topic", &topic, "key:o-1842"],
+        );
+        if found.len() == 2 || Instant::now() >= end {
+            break found;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(both.len(), 2, "the original and the resent copy");
+    assert!(both.iter().all(|m| m["body_base64"] == "/wCAQQ=="));
+    let (_, still, _) = run(h, &["dlq", "--namesrv", &ns, &group]);
+    assert_eq!(still.len(), 1, "nothing is deleted from the DLQ");
+    let (_, records, _) = run(h, &["history", "--topic", &topic]);
+    assert!(
+        records.iter().any(|r| r["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("fetch:"))),
+        "the journal names where the resend came from"
+    );
     rt.shutdown();
     sb.stop();
 }

@@ -1,15 +1,16 @@
 //! `rmq-console fetch LOCATOR...` and `rmq-console dlq GROUP`.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rmq_engine::producer::ProducerSettings;
 use rmq_engine::runtime::Runtime;
 use rmq_fetch::{Answer, Locator, Request, locator};
 
 use super::{bad_input, finish, print, say, with_fetcher};
-use crate::cli::{DlqArgs, FetchArgs};
+use crate::cli::{DlqArgs, FetchArgs, ReplayArgs};
+use crate::journal_plan::Plan;
 
 /// The most locators read from standard input.
 const MAX_STDIN_LOCATORS: usize = 10_000;
@@ -99,8 +100,15 @@ fn words(args: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// `rmq-console dlq GROUP [--retry] [--max N]`: the group's queue, each
-/// dead letter aimed back at its original topic.
-pub fn dlq(rt: &Runtime, settings: ProducerSettings, args: DlqArgs) -> Result<ExitCode> {
+/// dead letter aimed back at its original topic. `--resend` sends them
+/// again through `replay` itself (its checks refuse a `%DLQ%`/`%RETRY%`
+/// target, its journal records each with `source: fetch:<offset msgId>`).
+pub fn dlq(
+    rt: &Runtime,
+    settings: ProducerSettings,
+    journal: Plan,
+    args: DlqArgs,
+) -> Result<ExitCode> {
     if args.group.trim().is_empty() || args.group.contains(char::is_whitespace) {
         return Ok(bad_input("dlq", "the consumer group is one word"));
     }
@@ -115,7 +123,8 @@ pub fn dlq(rt: &Runtime, settings: ProducerSettings, args: DlqArgs) -> Result<Ex
         window: None,
         max: args.max.map(|m| m as usize),
     };
-    with_fetcher(rt, &settings, "dlq", async |fetcher| {
+    let mut found = None;
+    let code = with_fetcher(rt, &settings, "dlq", async |fetcher| {
         let answer = match fetcher.fetch(&request).await {
             Ok(a) => a,
             Err(e) => {
@@ -123,7 +132,58 @@ pub fn dlq(rt: &Runtime, settings: ProducerSettings, args: DlqArgs) -> Result<Ex
                 return Ok(ExitCode::from(1));
             }
         };
-        print(&answer)?;
-        Ok(finish("dlq", &answer))
-    })
+        if !args.resend {
+            print(&answer)?;
+        }
+        let code = finish("dlq", &answer);
+        found = Some(answer);
+        Ok(code)
+    })?;
+    let Some(answer) = found.filter(|a| args.resend && !a.messages.is_empty()) else {
+        return Ok(code);
+    };
+    resend(rt, settings, journal, &args, &answer)
+}
+
+/// The fetched messages as a replay file of their own (private, removed
+/// after), replayed.
+fn resend(
+    rt: &Runtime,
+    settings: ProducerSettings,
+    journal: Plan,
+    args: &DlqArgs,
+    answer: &Answer,
+) -> Result<ExitCode> {
+    let mut file = tempfile::NamedTempFile::new().context("a file for the messages to resend")?;
+    for m in &answer.messages {
+        writeln!(file, "{}", m.replay_line()).context("writing the messages to resend")?;
+    }
+    file.flush().context("writing the messages to resend")?;
+    say(
+        "dlq",
+        &format!(
+            "resending {} message(s) to {}{}",
+            answer.messages.len(),
+            args.to_topic
+                .as_deref()
+                .unwrap_or("each one's original topic"),
+            if args.dry_run {
+                " (dry run: nothing is sent)"
+            } else {
+                ""
+            }
+        ),
+    );
+    let replay_args = ReplayArgs {
+        file: file.path().to_path_buf(),
+        mode: None,
+        rate: args.rate,
+        dry_run: args.dry_run,
+        skip_invalid: false,
+        topic: args.to_topic.clone(),
+        quiet: false,
+        no_journal: false,
+        transaction: None,
+    };
+    crate::headless::replay::replay(rt, settings, journal, replay_args)
 }
