@@ -621,3 +621,65 @@ fn a_fetch_signs_with_the_profile_and_a_refusal_is_said_plainly() {
     }
     sb.stop();
 }
+
+/// No broker needed: locators from standard input are read and checked
+/// before anything is asked, and a bad one is bad input (exit 2) with its
+/// reason; a name server nobody answers on is an error (exit 1).
+#[test]
+fn locators_from_stdin_are_checked_before_any_network_call() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |stdin: &str, args: &[&str]| {
+        let mut child = binary(home.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, stderr) = run(
+        "key:a\n\n  k:b\n",
+        &["fetch", "--namesrv", "127.0.0.1:1", "--topic", "t", "-"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("`k:b`: unknown locator `k:`"), "{stderr}");
+    assert!(
+        !stderr.contains("taken as key a"),
+        "nothing read as fine before the bad one: {stderr}"
+    );
+    let (code, stderr) = run("", &["fetch", "--namesrv", "127.0.0.1:1", "-"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("no locator given"), "{stderr}");
+    let (code, stderr) = run(
+        "",
+        &[
+            "fetch",
+            "--namesrv",
+            "127.0.0.1:1",
+            "--since",
+            "soon",
+            "--topic",
+            "t",
+            "key:a",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--since: `soon`"), "{stderr}");
+    let (code, stderr) = run(
+        "",
+        &["fetch", "--namesrv", "127.0.0.1:1", "--topic", "t", "key:a"],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("taken as key a"), "{stderr}");
+}

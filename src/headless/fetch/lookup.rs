@@ -47,11 +47,14 @@ pub fn fetch(rt: &Runtime, settings: ProducerSettings, args: FetchArgs) -> Resul
             max: args.max.map(|m| m as usize),
         };
         match request.check() {
-            Ok(taken) => say("fetch", &format!("{w}: taken as {taken}")),
+            Ok(taken) => requests.push((request, format!("{w}: taken as {taken}"))),
             Err(e) => return Ok(bad_input("fetch", &format!("{w}: {e}"))),
         }
-        requests.push(request);
     }
+    for (_, taken) in &requests {
+        say("fetch", taken);
+    }
+    let requests: Vec<Request> = requests.into_iter().map(|(r, _)| r).collect();
     with_fetcher(rt, &settings, "fetch", async |fetcher| {
         let mut all = Answer::default();
         for r in &requests {
