@@ -7,16 +7,23 @@
 //!   and the window a unique key is searched in;
 //! - `window`: `--since/--until`;
 //! - `stored`: a stored message as plain data, and its replay-format line;
+//! - `load`: a stored message as a composer draft (type row to confirm,
+//!   banner for dead-letter copies, system properties as provenance);
 //! - `answer`: messages plus how complete the list is, the tail merge;
 //! - `fetcher`: the one piece that talks to the broker (`Fetcher`).
 //!
 //! Use: build a `Request` (`check` it: bad input is refused before any
-//! network call), start a `Fetcher` once, `fetch` as often as needed (each
-//! call is async and may be dropped to cancel), `stop` it at the end.
+//! network call, and its `Ok` text is the live classification to show),
+//! start a `Fetcher` once (when the first lookup needs it), `fetch`,
+//! `tail`/`follow` as often as needed (each call is async, bounded by the
+//! timeout, and may be dropped to cancel: nothing is written), and `stop`
+//! it at the end. An `Answer` holds the messages and its `Completeness`;
+//! `Stored::replay_line` exports one, `load::load` puts one in the composer.
 
 pub mod answer;
 pub mod fetcher;
 pub mod id;
+pub mod load;
 pub mod locator;
 pub mod stored;
 pub mod window;
