@@ -9,6 +9,7 @@ mod compare;
 mod e2e;
 mod faults;
 mod fetch;
+mod fetch_queues;
 mod hostile;
 mod producer;
 mod replay;
