@@ -410,6 +410,32 @@ fn on_two_brokers_each_is_asked_and_an_id_of_the_other_broker_is_refused() {
     let (code, got, _) = run(h, &["fetch", "--namesrv", &ns, "--topic", &both, id]);
     assert_eq!(code, 0);
     assert_eq!(got[0]["fetched"]["broker"], "broker-a");
+
+    // The crate's API, in process, as the console would use it: two
+    // fetchers at once (a profile switch), one stopped while the other
+    // goes on.
+    rt.block_on(async {
+        let settings = rmq_fetch::FetchSettings::new(ns.clone());
+        let request = rmq_fetch::Request {
+            locator: rmq_fetch::locator::parse("key:kk").unwrap(),
+            topic: Some(both.clone()),
+            window: None,
+            max: None,
+        };
+        assert_eq!(request.check().as_deref(), Ok("key kk"));
+        let a = rmq_fetch::Fetcher::start(rt.context("fetch-a"), &settings)
+            .await
+            .unwrap();
+        let b = rmq_fetch::Fetcher::start(rt.context("fetch-b"), &settings)
+            .await
+            .unwrap();
+        assert_eq!(a.fetch(&request).await.unwrap().messages.len(), 8);
+        a.stop().await;
+        let answer = b.fetch(&request).await.unwrap();
+        assert_eq!(answer.messages.len(), 8);
+        assert_eq!(answer.completeness.answered, ["broker-a", "broker-b"]);
+        b.stop().await;
+    });
     rt.shutdown();
     sb.stop();
 }

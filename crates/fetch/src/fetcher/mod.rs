@@ -111,10 +111,16 @@ impl Fetcher {
             ),
             None => DefaultMQAdminExt::with_timeout(runtime.clone(), settings.timeout),
         };
+        // One client instance per fetcher, even with several in a process
+        // (a console that switches profiles): the library refuses a second
+        // configuration under a name or domain already in use.
+        static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let pid = u64::from(std::process::id());
         admin.set_namesrv_addr(settings.name_servers.as_str());
         admin
             .client_config_mut()
-            .set_instance_name(format!("rmq-fetch-{}", std::process::id()).into());
+            .set_instance_name(format!("rmq-fetch-{pid}-{n}").into());
         let config = ClientConfig::builder()
             .namesrv_addr(settings.name_servers.clone())
             .build()
@@ -122,7 +128,7 @@ impl Fetcher {
             .context("client configuration")?;
         let direct = ClientInstanceHandle::get_or_create(
             &runtime,
-            u64::from(std::process::id()),
+            (pid << 20) | (n & 0xF_FFFF),
             config,
             hook.map(|h| h as Arc<rocketmq_client_rust::ClientRpcHook>),
         )
