@@ -411,6 +411,25 @@ fn on_two_brokers_each_is_asked_and_an_id_of_the_other_broker_is_refused() {
     assert_eq!(code, 0);
     assert_eq!(got[0]["fetched"]["broker"], "broker-a");
 
+    // A position that does not name one queue is bad input (exit 2).
+    let (code, _, stderr) = run(h, &["fetch", "--namesrv", &ns, "--topic", &both, "0@0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is on 2 brokers (broker-a, broker-b): write"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(
+        h,
+        &["fetch", "--namesrv", &ns, &format!("{both}@broker-z:0:0")],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("has no broker broker-z"), "{stderr}");
+    let (code, got, _) = run(
+        h,
+        &["fetch", "--namesrv", &ns, &format!("{both}@broker-b:0:0")],
+    );
+    assert_eq!((code, got.len()), (0, 1));
+
     // The crate's API, in process, as the console would use it: two
     // fetchers at once (a profile switch), one stopped while the other
     // goes on.

@@ -29,7 +29,7 @@ pub mod stored;
 pub mod window;
 
 pub use answer::{Answer, Completeness};
-pub use fetcher::{Cursor, FetchSettings, Fetcher, Request};
+pub use fetcher::{Cursor, FetchSettings, Fetcher, Request, Unusable};
 pub use locator::{IdKind, Locator};
 pub use stored::Stored;
 

@@ -62,7 +62,13 @@ pub fn fetch(rt: &Runtime, settings: ProducerSettings, args: FetchArgs) -> Resul
                 Ok(a) => all.merge(a),
                 Err(e) => {
                     say("fetch", &format!("{}: {e:#}", r.locator));
-                    return Ok(ExitCode::from(1));
+                    // Bad input found out from the route: exit 2, as before it.
+                    let code = if e.downcast_ref::<rmq_fetch::Unusable>().is_some() {
+                        2
+                    } else {
+                        1
+                    };
+                    return Ok(ExitCode::from(code));
                 }
             }
         }

@@ -28,7 +28,8 @@ impl Fetcher {
         forced: Option<IdKind>,
         request: &Request,
     ) -> Result<Answer> {
-        let classified = id::classify(hex, forced, Local::now()).map_err(|e| anyhow!(e))?;
+        let classified =
+            id::classify(hex, forced, Local::now()).map_err(|e| anyhow!(super::Unusable(e)))?;
         // What it was taken to be is `Request::check`'s to say.
         match classified {
             Classified::Offset(o) => self.by_offset_id(hex, &o, request).await,
@@ -284,10 +285,11 @@ impl Fetcher {
 }
 
 fn needs_topic<'a>(request: &'a Request, what: &str) -> Result<&'a str> {
-    request
-        .topic
-        .as_deref()
-        .ok_or_else(|| anyhow!("{what} is looked up in one topic's index: give --topic"))
+    request.topic.as_deref().ok_or_else(|| {
+        anyhow!(super::Unusable(format!(
+            "{what} is looked up in one topic's index: give --topic"
+        )))
+    })
 }
 
 /// `2026-12-03 12:00 → 2026-12-06 12:05`.

@@ -71,6 +71,21 @@ pub struct Request {
     pub max: Option<usize>,
 }
 
+/// A request that cannot be looked up as written, found out only once the
+/// route is known (a queue position on a topic of several brokers, a
+/// broker the topic does not have): bad input, not a failure. Callers tell
+/// it apart with `anyhow::Error::downcast_ref::<Unusable>()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unusable(pub String);
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unusable {}
+
 /// The broker's per-query caps: 64 messages per key or tag query
 /// (`maxMsgsNumBatch`), 32 per unique-key query (`defaultQueryMaxNum`).
 pub const KEY_CAP: usize = 64;
@@ -175,7 +190,10 @@ impl Fetcher {
                     .as_deref()
                     .or(request.topic.as_deref())
                     .ok_or_else(|| {
-                        anyhow!("QUEUE@OFFSET needs --topic (or write TOPIC@BROKER:QUEUE:OFFSET)")
+                        anyhow!(Unusable(
+                            "QUEUE@OFFSET needs --topic (or write TOPIC@BROKER:QUEUE:OFFSET)"
+                                .into()
+                        ))
                     })?;
                 self.at_position(
                     topic,

@@ -10,7 +10,7 @@ use anyhow::{Result, anyhow};
 use rocketmq_client_rust::TopicAdmin;
 use rocketmq_model::common::message::message_queue::MessageQueue;
 
-use super::{Broker, Fetcher, reason};
+use super::{Broker, Fetcher, Unusable, reason};
 use crate::answer::{Answer, by_store_time, newest};
 use crate::stored::Stored;
 
@@ -45,19 +45,19 @@ impl Fetcher {
         };
         let b = match broker {
             Some(name) => brokers.iter().find(|b| b.name == name).ok_or_else(|| {
-                anyhow!(
+                anyhow!(Unusable(format!(
                     "topic {topic} has no broker {name} (brokers: {})",
                     names(&brokers)
-                )
+                )))
             })?,
             None => match brokers.as_slice() {
                 [only] => only,
                 _ => {
-                    return Err(anyhow!(
+                    return Err(anyhow!(Unusable(format!(
                         "topic {topic} is on {} brokers ({}): write {topic}@BROKER:{queue}:{offset}",
                         brokers.len(),
                         names(&brokers)
-                    ));
+                    ))));
                 }
             },
         };
