@@ -1,6 +1,7 @@
 //! Fetching by queue on a sandbox: tail merges four queues by store time
 //! and follow picks up a later message; dead letters (seeded with a
-//! send-back at delay level -1) are listed aimed at their topic, `fetch |
+//! send-back at delay level -1) and retries (level 1) are listed aimed at
+//! their topic, `fetch |
 //! replay -` stores the same message again (read back with a consumer,
 //! field by field), `dlq --resend` goes through replay with its journal
 //! link; on two brokers a key is asked of both and an offset id of one
@@ -111,9 +112,17 @@ fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
     sb.stop();
 }
 
-/// Puts the stored message `offset_id` into `%DLQ%group` the way a consumer
-/// that gives up does: a send-back at delay level -1.
-async fn dead_letter(rt: &Runtime, namesrv: &str, broker_addr: &str, offset_id: &str, group: &str) {
+/// Sends the stored message `offset_id` back for `group` the way a
+/// consumer does: at delay level -1 it goes straight to `%DLQ%group` (a
+/// consumer that gives up), at 1 to `%RETRY%group` a second later.
+async fn send_back(
+    rt: &Runtime,
+    namesrv: &str,
+    broker_addr: &str,
+    offset_id: &str,
+    group: &str,
+    delay_level: i32,
+) {
     let client = ClientRuntime::try_new(
         rt.context("dlq-seed"),
         ClientRuntimeConfig::default(),
@@ -134,7 +143,15 @@ async fn dead_letter(rt: &Runtime, namesrv: &str, broker_addr: &str, offset_id: 
     let handle = ClientInstanceHandle::get_or_create(&client, 4242, config, None).expect("handle");
     handle.start().await.expect("handle starts");
     handle
-        .consumer_send_message_back(broker_addr, Some("broker-a"), &msg, group, -1, 5000, 16)
+        .consumer_send_message_back(
+            broker_addr,
+            Some("broker-a"),
+            &msg,
+            group,
+            delay_level,
+            5000,
+            16,
+        )
         .await
         .expect("send-back to the DLQ");
     drop(handle);
@@ -185,7 +202,7 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
         "{stderr}"
     );
 
-    rt.block_on(dead_letter(&rt, &ns, &sb.broker_addr, &offset_id, &group));
+    rt.block_on(send_back(&rt, &ns, &sb.broker_addr, &offset_id, &group, -1));
     let (code, got, stderr) = fetch_until(
         h,
         &["dlq", "--namesrv", &ns, &group],
@@ -216,6 +233,32 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
         d["properties"],
         serde_json::json!({"n": "1", "region": "eu"})
     );
+    // A send-back at level 1 lands in the group's retry queue.
+    let retry_group = unique("retrying");
+    rt.block_on(send_back(
+        &rt,
+        &ns,
+        &sb.broker_addr,
+        &offset_id,
+        &retry_group,
+        1,
+    ));
+    let (code, r, stderr) = fetch_until(
+        h,
+        &["dlq", "--namesrv", &ns, &retry_group, "--retry"],
+        Duration::from_secs(20),
+    );
+    assert_eq!((code, r.len()), (0, 1), "{stderr}");
+    assert_eq!(r[0]["topic"], topic.as_str());
+    assert_eq!(
+        r[0]["fetched"]["source_topic"],
+        format!("%RETRY%{retry_group}").as_str()
+    );
+    let (code, r, _) = run(
+        h,
+        &["fetch", "--namesrv", &ns, &format!("retry:{retry_group}")],
+    );
+    assert_eq!((code, r.len()), (0, 1));
     // The same through the fetch grammar.
     let (code, again, _) = run(h, &["fetch", "--namesrv", &ns, &format!("dlq:{group}")]);
     assert_eq!((code, again.len()), (0, 1));
