@@ -1,11 +1,11 @@
 //! Fetching by queue on a sandbox: tail merges four queues by store time
 //! and follow picks up a later message; dead letters (seeded with a
 //! send-back at delay level -1) and retries (level 1) are listed aimed at
-//! their topic, `fetch |
-//! replay -` stores the same message again (read back with a consumer,
-//! field by field), `dlq --resend` goes through replay with its journal
-//! link; on two brokers a key is asked of both and an offset id of one
-//! broker is refused for a topic that lives on the other.
+//! their topic, `fetch | replay -` stores the same message again (read
+//! back with a consumer, field by field), `dlq --resend` goes through
+//! replay with its journal link; on two brokers a key is asked of both and
+//! an offset id of one broker is refused for a topic that lives on the
+//! other.
 
 use std::io::{BufRead, Write};
 use std::process::Stdio;
