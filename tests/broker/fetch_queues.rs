@@ -66,6 +66,33 @@ fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
         times.windows(2).all(|w| w[0] <= w[1]),
         "store-time order: {times:?}"
     );
+    // With a tag: the newest of those only, however far back they are.
+    for (i, tag) in ["hot", "cold", "hot", "cold", "hot", "cold", "cold"]
+        .iter()
+        .enumerate()
+    {
+        send(
+            h,
+            &ns,
+            &[
+                "--topic",
+                &topic,
+                "--tag",
+                tag,
+                "--key",
+                &format!("t-{i}"),
+                "--body",
+                "x",
+            ],
+        );
+    }
+    let (code, hot, stderr) = run(
+        h,
+        &["tail", "--namesrv", &ns, &topic, "-n", "2", "--tag", "hot"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let keys: Vec<&str> = hot.iter().map(|m| m["keys"][0].as_str().unwrap()).collect();
+    assert_eq!(keys, ["t-2", "t-4"]);
     // An empty topic is "nothing found".
     let (code, _, _) = run(h, &["tail", "--namesrv", &ns, &unique("none")]);
     assert_eq!(code, 3);
@@ -90,7 +117,7 @@ fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
     let first = lines
         .recv_timeout(Duration::from_secs(20))
         .expect("the newest line");
-    assert!(first.contains("k-12"), "{first}");
+    assert!(first.contains("\"keys\":[\"t-6\"]"), "the newest: {first}");
     send(
         h,
         &ns,
