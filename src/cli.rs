@@ -71,6 +71,14 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Print journal records, newest last.
     History(HistoryArgs),
+    /// Fetch stored messages by id, key, tag or queue offset (JSON Lines in
+    /// the replay format); exit 0 found, 3 nothing found, 4 partial.
+    Fetch(FetchArgs),
+    /// The newest messages of a topic across its queues, by store time
+    /// (never joins a consumer group, never commits).
+    Tail(TailArgs),
+    /// A consumer group's dead letters (or, with --retry, its retry queue).
+    Dlq(DlqArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -270,6 +278,82 @@ pub struct HistoryArgs {
     /// jsonl (a replay file) or csv.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: HistoryFormat,
+}
+
+/// The time window of a lookup.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WindowArgs {
+    /// From: a duration ago (2h, 3d) or a time (RFC 3339, local
+    /// 2026-12-06 10:00, or 10:00 today). Default: 3 days ago for keys and
+    /// tags, a day around the time in a unique key.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Until (same forms as --since). Default: now.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// What to fetch: an id (32 or 56 hex; id:HEX or uniq:HEX to say which
+    /// kind), key:K or a bare word, tag:T, TOPIC@BROKER:QUEUE:OFFSET or
+    /// QUEUE@OFFSET, dlq:GROUP, retry:GROUP. `-` reads them from standard
+    /// input, one a line.
+    #[arg(value_name = "LOCATOR", required = true)]
+    pub locators: Vec<String>,
+    /// The topic of keys, tags, unique keys and QUEUE@OFFSET; checked
+    /// against what an offset id returns.
+    #[arg(long)]
+    pub topic: Option<String>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// At most this many messages per locator (a position reads this many
+    /// from its offset; default 1 there).
+    #[arg(long, value_name = "N", value_parser = ranged::<1, 1000>)]
+    pub max: Option<u64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    /// The topic.
+    #[arg(value_name = "TOPIC")]
+    pub topic: String,
+    /// How many of the newest messages.
+    #[arg(short = 'n', long = "count", default_value_t = 20, value_parser = ranged::<1, 1000>)]
+    pub count: u64,
+    /// Keep printing new messages (polled every second) until Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
+    /// Only messages with this tag (a tag expression: `a || b`).
+    #[arg(long)]
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DlqArgs {
+    /// The consumer group.
+    #[arg(value_name = "GROUP")]
+    pub group: String,
+    /// The group's retry queue (%RETRY%GROUP) instead of its dead letters.
+    #[arg(long)]
+    pub retry: bool,
+    /// The newest N (default 100).
+    #[arg(long, value_name = "N", value_parser = ranged::<1, 1000>)]
+    pub max: Option<u64>,
+    /// Send each one again, to its original topic, through `replay`
+    /// (validation, journal, per-message results); nothing is deleted from
+    /// the group's queue.
+    #[arg(long)]
+    pub resend: bool,
+    /// With --resend: to this topic instead of each one's original.
+    #[arg(long, value_name = "TOPIC", requires = "resend")]
+    pub to_topic: Option<String>,
+    /// With --resend: messages per second.
+    #[arg(long, requires = "resend", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// With --resend: print what would be sent, send nothing.
+    #[arg(long, requires = "resend")]
+    pub dry_run: bool,
 }
 
 /// `30s`, `10m`, `2h`, `7d` (a bare number is seconds).

@@ -42,6 +42,9 @@ pub fn command_name(command: Option<&crate::cli::Command>) -> &'static str {
         Some(Command::CheckConfig) => "check-config",
         Some(Command::Replay(_)) => "replay",
         Some(Command::History(_)) => "history",
+        Some(Command::Fetch(_)) => "fetch",
+        Some(Command::Tail(_)) => "tail",
+        Some(Command::Dlq(_)) => "dlq",
         Some(Command::SandboxServer(_)) => "sandbox-server",
     }
 }

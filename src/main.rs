@@ -97,6 +97,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Some(Command::History(args)) => headless::history::run(cli.config.as_deref(), &args),
+        Some(Command::Fetch(args)) => {
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
+                headless::fetch::fetch(rt, s, args)
+            })
+        }
+        Some(Command::Tail(args)) => {
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
+                headless::fetch::tail(rt, s, args)
+            })
+        }
+        Some(Command::Dlq(args)) => {
+            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+                headless::fetch::dlq(rt, s, j, args)
+            })
+        }
         None => {
             // Theme and key bindings are checked before a sandbox starts.
             let config = config::load_or_default(cli.config.as_deref())?;
@@ -115,7 +130,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Resolves the target (maybe starting a sandbox), then runs a headless
 /// command on a fresh runtime; the sandbox outlives the runtime.
-#[allow(dead_code)]
 fn headless_on_target(
     target_args: &rmq_console::cli::TargetArgs,
     config: Option<&std::path::Path>,

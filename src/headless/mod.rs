@@ -1,5 +1,5 @@
 //! Headless commands for scripts, one file each: `send`, `bench`, `history`
-//! and `replay`, with what they share: the draft from flags (`draft`), the
+//! and `replay` (and `fetch/` for `fetch`, `tail` and `dlq`), with what they share: the draft from flags (`draft`), the
 //! JSON lines (`json`), a burst run through a producer task (`burst`), the
 //! first signal's notice and the summary line. They drive the same producer
 //! task as the console.
@@ -13,6 +13,7 @@ use rmq_model::message::Mode;
 mod bench;
 mod burst;
 mod draft;
+pub mod fetch;
 pub mod history;
 mod json;
 pub mod replay;

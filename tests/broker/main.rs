@@ -8,6 +8,8 @@ mod common;
 mod compare;
 mod e2e;
 mod faults;
+mod fetch;
+mod fetch_queues;
 mod hostile;
 mod producer;
 mod replay;

@@ -1,10 +1,11 @@
 //! The model every layer shares: what the operator composes and how it is
-//! sent (`message`, `types`), the rules that refuse bad input (`validate`,
+//! sent (`message`, `types`, `credentials`), the rules that refuse bad input (`validate`,
 //! `body`, `template`, `endpoint`, `limits`, `text`), what the producer task reports
 //! (`events`), and where the console keeps its files (`paths`, `fsutil`).
 //! Pure data and rules; depends on nothing above it.
 
 pub mod body;
+pub mod credentials;
 pub mod endpoint;
 pub mod events;
 #[cfg(any(test, feature = "fixtures"))]

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+pub use rmq_model::credentials::Credentials;
 pub use rmq_model::events::{Connection, ProducerEvent, TxEvent};
 use rmq_model::message::{Draft, Mode, Seq};
 use rmq_model::types::{TxChoice, TxPolicy};
@@ -78,27 +79,6 @@ impl fmt::Debug for ProducerSettings {
             .field("send_timeout", &self.send_timeout)
             .field("async_inflight", &self.async_inflight)
             .finish_non_exhaustive()
-    }
-}
-
-/// AccessKey/SecretKey credentials. `Debug` never shows the secret parts.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key: String,
-    pub secret_key: String,
-    pub security_token: Option<String>,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key", &self.access_key)
-            .field("secret_key", &"<redacted>")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
     }
 }
 
