@@ -4,6 +4,7 @@
 //! crates of their own (`rmq_model`, `rmq_journal`, `rmq_engine`,
 //! `rmq_sandbox`); `main.rs` only parses the command line.
 
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod console;
