@@ -45,9 +45,14 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
     let filter = Filter {
         topic: args.topic.clone(),
         key: args.key.clone(),
+        // `parse_duration` keeps `d` within 100 years, so neither step
+        // can overflow; the fallbacks only keep that promise local.
         since: args.since.map(|d| {
-            (chrono::Local::now() - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX))
-                .fixed_offset()
+            let back = chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero());
+            chrono::Local::now().checked_sub_signed(back).map_or(
+                chrono::DateTime::<chrono::Utc>::MIN_UTC.fixed_offset(),
+                |t| t.fixed_offset(),
+            )
         }),
         failed: args.failed,
     };
