@@ -15,6 +15,7 @@ mod burst;
 mod draft;
 pub mod history;
 mod json;
+mod pace;
 pub mod replay;
 mod send;
 

@@ -224,11 +224,7 @@ pub fn replay(
         // answer (a sync message waits for its ack before the next one goes,
         // as sync means, which also keeps sync replays in file order).
         let mut submitter = tokio::spawn(async move {
-            let mut pace = rate.map(|r| {
-                let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(r)));
-                i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-                i
-            });
+            let mut pace = rate.map(|r| super::pace::Pace::new(r, tokio::time::Instant::now()));
             let mut n = 0u64;
             for (seq, mode, draft) in cmds {
                 if let Some(p) = &mut pace {

@@ -509,6 +509,51 @@ fn a_paced_import_stops_when_the_producer_dies() {
     assert!(h.app().notice.as_ref().unwrap().text.contains("2 not sent"));
 }
 
+/// A stall (the loop's clock silent for 10 s) is not followed by a flood
+/// of everything that fell due meanwhile: the pacer carries at most
+/// `PACE_SLACK` of credit. On main the 10 s stall at 1/s sent the two
+/// waiting messages at once.
+#[test]
+fn a_paced_import_never_catches_up_in_a_flood_after_a_stall() {
+    let mut h = import_app();
+    h.press("-").press("-").press("s");
+    assert_eq!(sends(h.commands()).len(), 1, "the first at once");
+    h.advance(chrono::Duration::seconds(10));
+    assert_eq!(
+        sends(h.commands()).len(),
+        1,
+        "one after the stall, not both"
+    );
+    h.advance(chrono::Duration::milliseconds(500));
+    assert!(sends(h.commands()).is_empty(), "then at 1/s again");
+    h.advance(chrono::Duration::milliseconds(600));
+    assert_eq!(sends(h.commands()).len(), 1);
+    let pc = h.app().pacer.clone().unwrap();
+    assert_eq!((pc.sent, pc.total), (3, 3));
+}
+
+/// A paced send the command queue refused counts as failed in the
+/// import's progress (on main it stayed "0 failed", waiting for an outcome
+/// that never comes).
+#[test]
+fn a_paced_send_the_queue_refused_counts_as_failed() {
+    let mut h = import_app();
+    h.press("-").press("-").press("s");
+    let Some(ProducerCommand::Send { seq, mode, .. }) = h.commands().pop() else {
+        panic!("the first message goes at once")
+    };
+    h.answer(Action::SubmitFailed {
+        first_seq: Some(seq),
+        count: 1,
+        mode: Some(mode),
+        burst: None,
+        error: rmq_engine::producer::SubmitError::Full,
+    });
+    let pc = h.app().pacer.clone().unwrap();
+    assert_eq!((pc.sent, pc.failed, pc.succeeded), (1, 1, 0));
+    assert!(pc.seqs.is_empty(), "nothing left waiting for an outcome");
+}
+
 #[test]
 fn import_sends_only_the_selected_and_asks_first_on_a_protected_profile() {
     let mut app = ready_app();
