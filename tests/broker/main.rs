@@ -3,6 +3,7 @@
 //! the console end to end. Run by the README's test command inside a
 //! loopback-only network namespace.
 
+mod bounds;
 mod cli;
 mod common;
 mod compare;

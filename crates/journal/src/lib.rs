@@ -8,6 +8,7 @@
 pub mod export;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+mod lines;
 mod reader;
 mod record;
 mod sink;
@@ -20,6 +21,7 @@ mod tests;
 
 use std::path::PathBuf;
 
+pub use lines::{Lines, Next};
 pub use reader::{Read, read_dir};
 pub use record::{Entry, Options, Record, encode_body, properties_object, spec_of, state_name};
 pub use sink::Sink;
