@@ -172,3 +172,65 @@ fn an_endless_stdin_is_streamed_by_a_dry_run_and_refused_at_the_limit_by_a_repla
     assert!(peak < RSS_HOLD_KB, "peak RSS {peak} kB");
     fed.join().unwrap();
 }
+
+/// `history` over a journal holding a 300 MB line (a sparse file: no
+/// disk) between two records: both records printed, the line skipped with
+/// a warning naming it, exit 0, peak RSS under 80 MB. Main read the whole
+/// line into memory.
+#[test]
+fn history_skips_a_huge_journal_line_without_holding_it() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".local/state/rmq-console/journal");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal.jsonl");
+    let record = |seq: u64| {
+        let r = rmq_journal::fixtures::record(seq, "t", "acknowledged");
+        serde_json::to_string(&r).unwrap() + "\n"
+    };
+    std::fs::write(&path, record(1)).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    let huge = 300 << 20;
+    f.set_len(f.metadata().unwrap().len() + huge).unwrap();
+    drop(f);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(b"\n").unwrap();
+    f.write_all(record(2).as_bytes()).unwrap();
+    drop(f);
+
+    let started = Instant::now();
+    let mut child = binary(home.path())
+        .arg("history")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
+    let err = stderr_of(&mut child);
+    let (code, peak) = wait_peak(&mut child, Duration::from_secs(120));
+    eprintln!(
+        "history: exit {code} after {:?}, peak {peak} kB",
+        started.elapsed()
+    );
+    assert_eq!(code, 0, "{err}");
+    let seqs: Vec<u64> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2], "{out}");
+    assert!(
+        err.contains("journal.jsonl:2: skipped: a line longer than 26214400 bytes"),
+        "{err}"
+    );
+    assert!(peak < RSS_LINE_KB, "peak RSS {peak} kB");
+}
