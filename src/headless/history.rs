@@ -41,7 +41,7 @@ impl Filter {
 
 /// Where the records go, in the asked format.
 enum Out<W: std::io::Write> {
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
     Jsonl(W),
 }
 
@@ -75,7 +75,7 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
     let cap = rmq_journal::replay::line_cap(max_body);
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut out = match args.format {
-        HistoryFormat::Csv => Out::Csv(csv_writer(stdout)?),
+        HistoryFormat::Csv => Out::Csv(Box::new(csv_writer(stdout)?)),
         HistoryFormat::Jsonl => Out::Jsonl(stdout),
     };
     let mut failed = None;
@@ -104,9 +104,9 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
             io
         })
     })
-    .or_else(|e| match failed.take() {
-        Some(write) => Err(write.context("writing standard output")),
-        None => Err(anyhow::Error::from(e)),
+    .map_err(|e| match failed.take() {
+        Some(write) => write.context("writing standard output"),
+        None => anyhow::Error::from(e),
     })
     .with_context(|| format!("reading the journal in {}", dir.display()))?;
     match &mut out {

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, ErrorKind};
 
-/// What `Lines::next` found.
+/// What `Lines::next_line` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Next<'a> {
     /// A whole line (its 1-based number), without its line feed.
@@ -33,7 +33,7 @@ impl<R: BufRead> Lines<R> {
 
     /// The next line; `None` at the end. A last line without a line feed
     /// is a line.
-    pub fn next(&mut self) -> std::io::Result<Option<Next<'_>>> {
+    pub fn next_line(&mut self) -> std::io::Result<Option<Next<'_>>> {
         self.buf.clear();
         let mut started = false;
         loop {
@@ -66,7 +66,7 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    /// Reads past the rest of the line `next` found too long.
+    /// Reads past the rest of the line `next_line` found too long.
     pub fn skip_rest(&mut self) -> std::io::Result<()> {
         loop {
             let avail = match self.r.fill_buf() {
@@ -99,17 +99,17 @@ mod tests {
     fn lines_up_to_the_cap_pass_and_longer_ones_are_skipped_unheld() {
         let text = b"ab\n\nabcdef\nxyz\nabcd";
         let mut l = Lines::new(std::io::BufReader::with_capacity(2, &text[..]), 4);
-        assert_eq!(l.next().unwrap(), Some(Next::Line(1, b"ab")));
-        assert_eq!(l.next().unwrap(), Some(Next::Line(2, b"")));
-        assert_eq!(l.next().unwrap(), Some(Next::TooLong(3)));
+        assert_eq!(l.next_line().unwrap(), Some(Next::Line(1, b"ab")));
+        assert_eq!(l.next_line().unwrap(), Some(Next::Line(2, b"")));
+        assert_eq!(l.next_line().unwrap(), Some(Next::TooLong(3)));
         l.skip_rest().unwrap();
-        assert_eq!(l.next().unwrap(), Some(Next::Line(4, b"xyz")));
+        assert_eq!(l.next_line().unwrap(), Some(Next::Line(4, b"xyz")));
         assert_eq!(
-            l.next().unwrap(),
+            l.next_line().unwrap(),
             Some(Next::Line(5, b"abcd")),
             "no line feed"
         );
-        assert_eq!(l.next().unwrap(), None);
+        assert_eq!(l.next_line().unwrap(), None);
     }
 
     /// An endless line is found too long after `cap` bytes, whatever
@@ -117,6 +117,6 @@ mod tests {
     #[test]
     fn an_endless_line_ends_at_the_cap() {
         let mut l = Lines::new(std::io::BufReader::new(std::io::repeat(b'x')), 1 << 20);
-        assert_eq!(l.next().unwrap(), Some(Next::TooLong(1)));
+        assert_eq!(l.next_line().unwrap(), Some(Next::TooLong(1)));
     }
 }

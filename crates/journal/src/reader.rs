@@ -69,7 +69,7 @@ fn read_file(
     each: &mut impl FnMut(Result<Record, String>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let mut lines = crate::Lines::new(r, max_line);
-    while let Some(next) = lines.next()? {
+    while let Some(next) = lines.next_line()? {
         let got = match next {
             crate::Next::TooLong(n) => {
                 lines.skip_rest()?;

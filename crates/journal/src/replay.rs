@@ -117,7 +117,7 @@ pub fn for_each(
     let mut lines = crate::Lines::new(r, cap);
     loop {
         let next = lines
-            .next()
+            .next_line()
             .map_err(|e| format!("cannot read {origin}: {e}"))?;
         let (n, line) = match next {
             None => return Ok(origin),
