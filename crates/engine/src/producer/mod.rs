@@ -91,8 +91,10 @@ pub struct Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The AccessKey ID too: it names the account, and this reaches
+        // the log (the producer task's start line prints its settings).
         f.debug_struct("Credentials")
-            .field("access_key", &self.access_key)
+            .field("access_key", &"<redacted>")
             .field("secret_key", &"<redacted>")
             .field(
                 "security_token",
