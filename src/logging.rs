@@ -15,9 +15,17 @@ pub fn init() -> Result<PathBuf> {
     let dir = rmq_model::paths::state_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     // The log names profiles, endpoints and topics: the operator's alone,
-    // as the journal beside it. The folder too, so nobody lists it.
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("making {} private", dir.display()))?;
+    // as the journal beside it. The folder too, so nobody lists it: only
+    // the group's and others' bits are taken away (a folder the operator
+    // made read-only stays so).
+    let mode = std::fs::metadata(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode & 0o7700))
+            .with_context(|| format!("making {} private", dir.display()))?;
+    }
     let path = dir.join("rmq-console.log");
     let file = std::fs::OpenOptions::new()
         .create(true)
