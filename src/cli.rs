@@ -123,6 +123,10 @@ pub struct SendArgs {
     /// Print only the summary, not a JSON line per message.
     #[arg(long)]
     pub quiet: bool,
+    /// Send to a protected profile without asking: scripts confirm with
+    /// this (headless commands never stop to ask).
+    #[arg(long)]
+    pub yes: bool,
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
@@ -193,6 +197,10 @@ pub struct BenchArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
+    /// Send to a protected profile without asking: scripts confirm with
+    /// this (headless commands never stop to ask).
+    #[arg(long)]
+    pub yes: bool,
     /// Keep no journal of the bench's sends (to measure what journaling costs).
     #[arg(long)]
     pub no_journal: bool,
@@ -236,6 +244,10 @@ pub struct ReplayArgs {
     /// Print only the summary, not a JSON line per message.
     #[arg(long)]
     pub quiet: bool,
+    /// Send to a protected profile without asking: scripts confirm with
+    /// this (headless commands never stop to ask).
+    #[arg(long)]
+    pub yes: bool,
     /// Keep no journal of these sends.
     #[arg(long)]
     pub no_journal: bool,

@@ -188,33 +188,38 @@ pub fn dry_run(args: &ReplayArgs, max_body: usize, policy: TxPolicy) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads and checks the whole source before a sandbox starts or a producer
+/// connects: `Ok(Err(code))` when that ends the run (invalid lines
+/// without `--skip-invalid`: 2; nothing to send: 0).
+pub fn prepare(
+    args: &ReplayArgs,
+    settings: &ProducerSettings,
+) -> Result<std::result::Result<Parsed, ExitCode>> {
+    let mut parsed = load(args, settings.max_message_bytes)?;
+    check_all(
+        &mut parsed,
+        args,
+        settings.max_message_bytes,
+        settings.transaction_policy,
+    );
+    if let Some(code) = report_invalid(&parsed, args) {
+        return Ok(Err(code));
+    }
+    if parsed.items.is_empty() {
+        eprintln!("replay: nothing to send");
+        return Ok(Err(ExitCode::SUCCESS));
+    }
+    Ok(Ok(parsed))
+}
+
+/// Sends what `prepare` read and checked (against the same profile).
 pub fn replay(
     rt: &Runtime,
     settings: ProducerSettings,
     journal: Plan,
     args: ReplayArgs,
+    parsed: Parsed,
 ) -> Result<ExitCode> {
-    if args.dry_run {
-        return dry_run(
-            &args,
-            settings.max_message_bytes,
-            settings.transaction_policy,
-        );
-    }
-    let mut parsed = load(&args, settings.max_message_bytes)?;
-    check_all(
-        &mut parsed,
-        &args,
-        settings.max_message_bytes,
-        settings.transaction_policy,
-    );
-    if let Some(code) = report_invalid(&parsed, &args) {
-        return Ok(code);
-    }
-    if parsed.items.is_empty() {
-        eprintln!("replay: nothing to send");
-        return Ok(ExitCode::SUCCESS);
-    }
     let journal = if args.no_journal {
         journal.off()
     } else {
@@ -406,6 +411,7 @@ mod tests {
             topic: None,
             quiet: false,
             no_journal: false,
+            yes: false,
             transaction,
         }
     }

@@ -4,12 +4,14 @@
 //! loopback-only network namespace.
 
 mod bounds;
+mod checks_first;
 mod cli;
 mod common;
 mod compare;
 mod e2e;
 mod faults;
 mod hostile;
+mod logfile;
 mod producer;
 mod replay;
 mod types;
