@@ -15,3 +15,4 @@ mod logfile;
 mod producer;
 mod replay;
 mod types;
+mod verify;

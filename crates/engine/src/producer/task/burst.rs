@@ -115,7 +115,7 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
     {
         let read = async {
             let mut probe = OffsetProbe::start(context.component("burst"), settings).await?;
-            match probe.topic_max_offsets(&spec.draft.topic).await {
+            match probe.topic_max_offsets(&spec.draft.topic, true).await {
                 Ok(before) => Ok((probe, before)),
                 Err(e) => {
                     probe.stop().await;
