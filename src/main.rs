@@ -200,6 +200,7 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
         pid: std::process::id(),
         namesrv: sandbox.namesrv_addr.clone(),
         own_netns,
+        started: registry::start_time(std::process::id()),
     })
     .map_err(|e| {
         signals::stderr_line(&format!(

@@ -162,7 +162,7 @@ pub fn resolve_with(args: &TargetArgs, config: Config) -> Result<Target> {
         // A headless sandbox in its own namespace serves this address only
         // from inside that namespace: join it.
         if let Some(entry) = registry::find(&ep.name_servers) {
-            netns::join(entry.pid).with_context(|| {
+            netns::join_checked(entry.pid, || entry.still_running()).with_context(|| {
                 format!(
                     "joining the network namespace of the sandbox (pid {})",
                     entry.pid
