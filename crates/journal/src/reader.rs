@@ -14,6 +14,10 @@ pub struct Read {
     pub records: Vec<Record>,
     /// `FILE:LINE: skipped: why`, one per bad line.
     pub warnings: Vec<String>,
+    /// `read_newest` stopped at its limit with older lines left unread:
+    /// the journal holds more than `records` (how many more is not known,
+    /// since counting them would mean reading them).
+    pub older_unread: bool,
 }
 
 /// Reads every journal file in `dir`, oldest first, holding every record:

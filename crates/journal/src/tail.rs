@@ -35,6 +35,7 @@ pub fn read_newest(dir: &Path, limit: usize, max_line: usize) -> std::io::Result
     };
     for n in std::iter::once(0).chain(rotated) {
         if back.full() {
+            back.out.older_unread = true;
             break;
         }
         let path = file_path(dir, n);
@@ -121,6 +122,7 @@ impl Back {
                 skipping = false;
                 end = i;
                 if self.full() {
+                    self.out.older_unread |= end > 0 || pos > 0;
                     return Ok(());
                 }
             }
@@ -170,12 +172,14 @@ mod tests {
 
         let r = read_newest(dir.path(), 2, CHUNK).unwrap();
         assert_eq!(seqs(&r), [4, 5], "oldest first, the newest two");
+        assert!(r.older_unread);
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
         let torn_at = line(4).len();
         assert!(r.warnings[0].contains(&format!("journal.jsonl byte {torn_at}: skipped")));
 
         let r = read_newest(dir.path(), 100, CHUNK).unwrap();
         assert_eq!(seqs(&r), [1, 2, 3, 4, 5]);
+        assert!(!r.older_unread);
         let long_at = line(1).len() + line(2).len();
         let want = format!("journal.1.jsonl byte {long_at}: skipped: a line longer than");
         assert!(
@@ -207,6 +211,7 @@ mod tests {
         let started = std::time::Instant::now();
         let r = read_newest(dir.path(), 5, 1 << 20).unwrap();
         assert_eq!(r.records.len(), 5);
+        assert!(r.older_unread, "the 3 GB line is older and unread");
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
