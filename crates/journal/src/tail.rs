@@ -1,8 +1,9 @@
 //! Reading the journal from its newest end: the newest records first, at
 //! most as many as asked, read backwards in chunks from the end of the
 //! current file and then of each rotated one, so the history pane's 10,000
-//! never cost a read of a 3 GB journal. A line longer than the cap is
-//! passed over (a warning), never held.
+//! never cost a read of a 3 GB journal. A line longer than the cap ends the
+//! read where it is met (a warning): it is never held, and its start is not
+//! looked for either, since that would mean reading all of it.
 
 use std::io::{Read as _, Seek, SeekFrom};
 use std::path::Path;
@@ -16,9 +17,10 @@ const CHUNK: usize = 64 * 1024;
 const MAX_WARNINGS: usize = 100;
 
 /// The newest `limit` records of the journal in `dir` (oldest first, as
-/// `read_dir` gives them), reading no further back than that. Lines over
-/// `max_line` bytes and lines that do not parse are skipped with a warning
-/// naming the file and the byte the line starts at.
+/// `read_dir` gives them), reading no further back than that. A line that
+/// does not parse is skipped with a warning naming the file and the byte
+/// it starts at; a line over `max_line` bytes ends the read, with a warning
+/// naming where it ends (`older_unread` is set).
 pub fn read_newest(dir: &Path, limit: usize, max_line: usize) -> std::io::Result<Read> {
     let mut rotated = match crate::writer::rotated_files(dir) {
         Ok(r) => r,
@@ -32,9 +34,10 @@ pub fn read_newest(dir: &Path, limit: usize, max_line: usize) -> std::io::Result
         max_line,
         out: Read::default(),
         unsaid: 0,
+        stopped: false,
     };
     for n in std::iter::once(0).chain(rotated) {
-        if back.full() {
+        if back.full() || back.stopped {
             back.out.older_unread = true;
             break;
         }
@@ -60,6 +63,8 @@ struct Back {
     /// Records newest first while reading.
     out: Read,
     unsaid: usize,
+    /// A line over the cap was met: nothing older is read.
+    stopped: bool,
 }
 
 impl Back {
@@ -86,21 +91,28 @@ impl Back {
         }
     }
 
-    fn too_long(&mut self, path: &Path, at: u64) {
+    /// A line over the cap ends at byte `end` of `path`: the read stops.
+    fn too_long(&mut self, path: &Path, end: u64) {
         let max = self.max_line;
         self.warn(format!(
-            "{} byte {at}: skipped: a line longer than {max} bytes",
+            "{} byte {end}: a line longer than {max} bytes ends here; older records not read",
             path.display()
         ));
+        self.stopped = true;
+        self.out.older_unread = true;
     }
 
-    /// Reads `f` backwards until it starts or enough records are read.
+    /// Reads `f` backwards until it starts, enough records are read, or a
+    /// line over the cap is met.
     fn file(&mut self, path: &Path, mut f: std::fs::File) -> std::io::Result<()> {
         let mut pos = f.metadata()?.len();
-        // The end of a line whose start lies further back.
-        let mut carry: Vec<u8> = Vec::new();
-        // That line is over the cap: its start is looked for, not kept.
-        let mut skipping = false;
+        // The end of a line whose start lies further back, as the pieces
+        // read (the last piece is the earliest: copying the whole carry at
+        // each chunk would cost the square of a long line), and where the
+        // line ends.
+        let mut carry: Vec<Vec<u8>> = Vec::new();
+        let mut carry_len = 0;
+        let mut line_end = pos;
         let mut chunk = vec![0u8; CHUNK];
         while pos > 0 {
             let start = pos.saturating_sub(CHUNK as u64);
@@ -110,41 +122,45 @@ impl Back {
             pos = start;
             let mut end = len;
             while let Some(i) = chunk[..end].iter().rposition(|b| *b == b'\n') {
-                let at = start + i as u64 + 1;
-                if skipping || end - i - 1 + carry.len() > self.max_line {
-                    self.too_long(path, at);
-                } else {
-                    let mut line = chunk[i + 1..end].to_vec();
-                    line.extend_from_slice(&carry);
-                    self.line(path, at, &line);
+                if end - i - 1 + carry_len > self.max_line {
+                    self.too_long(path, line_end);
+                    return Ok(());
                 }
+                let line = joined(&chunk[i + 1..end], &carry);
+                self.line(path, start + i as u64 + 1, &line);
                 carry.clear();
-                skipping = false;
+                carry_len = 0;
                 end = i;
+                line_end = start + i as u64;
                 if self.full() {
                     self.out.older_unread |= end > 0 || pos > 0;
                     return Ok(());
                 }
             }
-            if !skipping {
-                if end + carry.len() > self.max_line {
-                    skipping = true;
-                    carry = Vec::new();
-                } else {
-                    let mut c = chunk[..end].to_vec();
-                    c.extend_from_slice(&carry);
-                    carry = c;
-                }
+            if end + carry_len > self.max_line {
+                self.too_long(path, line_end);
+                return Ok(());
+            }
+            if end > 0 {
+                carry.push(chunk[..end].to_vec());
+                carry_len += end;
             }
         }
         // The file's first line.
-        if skipping {
-            self.too_long(path, 0);
-        } else {
-            self.line(path, 0, &carry);
-        }
+        self.line(path, 0, &joined(&[], &carry));
         Ok(())
     }
+}
+
+/// A line from its first piece and the pieces read before it (backwards:
+/// the last of `later` comes first).
+fn joined(first: &[u8], later: &[Vec<u8>]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(first.len() + later.iter().map(Vec::len).sum::<usize>());
+    line.extend_from_slice(first);
+    for piece in later.iter().rev() {
+        line.extend_from_slice(piece);
+    }
+    line
 }
 
 #[cfg(test)]
@@ -158,10 +174,10 @@ mod tests {
     }
 
     /// The newest records come from the current file first, then the
-    /// rotated ones; a line over the cap and a torn one are skipped with
-    /// their byte, and the records on both sides of them are read.
+    /// rotated ones; a torn line is skipped with its byte; a line over the
+    /// cap ends the read.
     #[test]
-    fn the_newest_records_across_files_skipping_long_and_torn_lines() {
+    fn the_newest_records_across_files_a_torn_line_skipped_a_long_one_ending_the_read() {
         let dir = tempfile::tempdir().unwrap();
         let long = "x".repeat(3 * CHUNK);
         let older = [line(1), line(2), format!("{long}\n"), line(3)].concat();
@@ -177,22 +193,35 @@ mod tests {
         let torn_at = line(4).len();
         assert!(r.warnings[0].contains(&format!("journal.jsonl byte {torn_at}: skipped")));
 
+        // A line over the cap ends the read where it ends: what is newer
+        // is read, what is older is said to be unread.
         let r = read_newest(dir.path(), 100, CHUNK).unwrap();
-        assert_eq!(seqs(&r), [1, 2, 3, 4, 5]);
-        assert!(!r.older_unread);
-        let long_at = line(1).len() + line(2).len();
-        let want = format!("journal.1.jsonl byte {long_at}: skipped: a line longer than");
+        assert_eq!(seqs(&r), [3, 4, 5]);
+        assert!(r.older_unread);
+        let long_end = line(1).len() + line(2).len() + long.len();
+        let want = format!(
+            "journal.1.jsonl byte {long_end}: a line longer than {CHUNK} bytes ends here; \
+             older records not read"
+        );
         assert!(
             r.warnings.iter().any(|w| w.contains(&want)),
             "{:?}",
             r.warnings
         );
+
+        // Without it, every record, the same as reading forwards.
+        let older = [line(1), line(2), line(3)].concat();
+        std::fs::write(file_path(dir.path(), 1), older).unwrap();
+        let r = read_newest(dir.path(), 100, CHUNK).unwrap();
+        assert_eq!(seqs(&r), [1, 2, 3, 4, 5]);
+        assert!(!r.older_unread);
         let all = crate::read_dir(dir.path()).unwrap();
         assert_eq!(seqs(&all), seqs(&r), "the same records as reading forwards");
     }
 
     /// A 3 GB line (a sparse file: no disk) before the newest records: the
-    /// pane's read takes the records after it and never reads the line.
+    /// pane's read takes the records after it and reads no more of the line
+    /// than the cap.
     /// `read_dir` on main held the whole line in memory.
     #[test]
     fn a_3_gb_line_before_the_newest_records_is_never_read() {
@@ -213,6 +242,12 @@ mod tests {
         assert_eq!(r.records.len(), 5);
         assert!(r.older_unread, "the 3 GB line is older and unread");
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        // Asking for more than there are: the line ends the read after
+        // 1 MiB of it, not 3 GB.
+        let r = read_newest(dir.path(), 10_000, 1 << 20).unwrap();
+        assert_eq!(r.records.len(), 5);
+        assert!(r.older_unread);
+        assert!(r.warnings[0].contains("a line longer than 1048576 bytes ends here"));
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
