@@ -131,6 +131,10 @@ pub struct SendArgs {
     /// Print only the summary, not a JSON line per message.
     #[arg(long)]
     pub quiet: bool,
+    /// Send to a protected profile without asking: scripts confirm with
+    /// this (headless commands never stop to ask).
+    #[arg(long)]
+    pub yes: bool,
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
@@ -201,6 +205,10 @@ pub struct BenchArgs {
     /// Async sends in flight at most (default: the profile's, 128).
     #[arg(long, value_name = "N", value_parser = ranged::<1, { MAX_ASYNC_INFLIGHT as u64 }>)]
     pub async_inflight: Option<u64>,
+    /// Send to a protected profile without asking: scripts confirm with
+    /// this (headless commands never stop to ask).
+    #[arg(long)]
+    pub yes: bool,
     /// Keep no journal of the bench's sends (to measure what journaling costs).
     #[arg(long)]
     pub no_journal: bool,
@@ -230,7 +238,7 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub mode: Option<Mode>,
     /// Messages per second (default: as fast as each mode allows).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub rate: Option<u32>,
     /// Validate and print what would be sent, then stop.
     #[arg(long)]
@@ -244,6 +252,10 @@ pub struct ReplayArgs {
     /// Print only the summary, not a JSON line per message.
     #[arg(long)]
     pub quiet: bool,
+    /// Send to a protected profile without asking: scripts confirm with
+    /// this (headless commands never stop to ask).
+    #[arg(long)]
+    pub yes: bool,
     /// Keep no journal of these sends.
     #[arg(long)]
     pub no_journal: bool,
@@ -354,16 +366,22 @@ pub struct DlqArgs {
     /// With --resend: print what would be sent, send nothing.
     #[arg(long, requires = "resend")]
     pub dry_run: bool,
+    /// With --resend on a protected profile: yes, send (a script has
+    /// nobody to answer the question).
+    #[arg(long, requires = "resend")]
+    pub yes: bool,
 }
 
-/// `30s`, `10m`, `2h`, `7d` (a bare number is seconds).
+/// The longest `history --since`: 100 years. A longer one reached back
+/// before the calendar's start and panicked working out the moment.
+pub const MAX_SINCE_DAYS: u64 = 36_500;
+
+/// `30s`, `10m`, `2h`, `7d` (a bare number is seconds), at most
+/// `MAX_SINCE_DAYS` days.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (n, unit) = s.split_at(split);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("`{s}`: a duration is a number and a unit: 30s, 10m, 2h, 7d"))?;
     let secs = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -371,7 +389,20 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         "d" => 86_400,
         _ => return Err(format!("`{s}`: the unit is s, m, h or d")),
     };
-    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
+    let range = || format!("from 0s to {MAX_SINCE_DAYS}d");
+    let n: u64 = n.parse().map_err(|e: std::num::ParseIntError| {
+        if *e.kind() == std::num::IntErrorKind::PosOverflow {
+            format!("`{s}` is out of range: a duration {}", range())
+        } else {
+            format!("`{s}`: a duration is a number and a unit: 30s, 10m, 2h, 7d")
+        }
+    })?;
+    match n.checked_mul(secs) {
+        Some(total) if total <= MAX_SINCE_DAYS * 86_400 => {
+            Ok(std::time::Duration::from_secs(total))
+        }
+        _ => Err(format!("`{s}` is out of range: a duration {}", range())),
+    }
 }
 
 fn parse_property(s: &str) -> Result<(String, String), String> {
@@ -470,6 +501,39 @@ mod tests {
                 "{args:?}: {err}"
             );
         }
+    }
+
+    /// `history --since 99999999999d` panicked working out the moment it
+    /// names; `replay --rate 4294967295` panicked making a zero-length
+    /// interval. Both are range errors naming the flag now.
+    #[test]
+    fn huge_since_and_replay_rate_are_range_errors_naming_the_flag() {
+        let cases: [(&[&str], &str); 4] = [
+            (
+                &["history", "--since", "99999999999d"],
+                "'--since <DURATION>': `99999999999d` is out of range: a duration from 0s to 36500d",
+            ),
+            (
+                &["history", "--since", "99999999999999999999999"],
+                "'--since <DURATION>': `99999999999999999999999` is out of range",
+            ),
+            (
+                &["replay", "f", "--rate", "4294967295"],
+                "'--rate <RATE>': `4294967295` is not a whole number from 1 to 1000000",
+            ),
+            (
+                &["replay", "f", "--rate", "0"],
+                "'--rate <RATE>': `0` is not a whole number from 1 to 1000000",
+            ),
+        ];
+        for (args, want) in cases {
+            let err = Cli::try_parse_from([&["rmq-console"][..], args].concat()).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            let err = err.to_string();
+            assert!(err.contains(want), "{args:?}: {err}");
+        }
+        let at_most = Cli::try_parse_from(["rmq-console", "history", "--since", "36500d"]);
+        assert!(at_most.is_ok());
     }
 
     #[test]

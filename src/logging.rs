@@ -11,14 +11,31 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; returns the log file's path.
 pub fn init() -> Result<PathBuf> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let dir = rmq_model::paths::state_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // The log names profiles, endpoints and topics: the operator's alone,
+    // as the journal beside it. The folder too, so nobody lists it: only
+    // the group's and others' bits are taken away (a folder the operator
+    // made read-only stays so).
+    let mode = std::fs::metadata(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode & 0o7700))
+            .with_context(|| format!("making {} private", dir.display()))?;
+    }
     let path = dir.join("rmq-console.log");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
+    // A log created before this (0644 under the usual umask) is narrowed.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("making {} private", path.display()))?;
     let filter = EnvFilter::try_from_env("RMQ_CONSOLE_LOG").unwrap_or_else(|_| {
         EnvFilter::new("info,rocketmq_client_rust=warn,rocketmq_transport=warn")
     });

@@ -65,13 +65,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
+        // Each headless command checks its input and the protected
+        // profile's confirmation first: a bad draft or a missing --yes
+        // ends it before a sandbox starts or a message leaves.
         Some(Command::Send(args)) => {
-            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
-                headless::send(rt, s, j, args)
+            let config = config::load_or_default(cli.config.as_deref())?;
+            let preview = target::preview(&cli.target, &config)?;
+            let draft = headless::prepare_send(&args, preview.settings.max_message_bytes)?;
+            target::confirm_protected(&preview, args.yes, "send")?;
+            headless_with_journal(&cli.target, config, |rt, s, j| {
+                headless::send(rt, s, j, args, draft)
             })
         }
         Some(Command::Bench(args)) => {
-            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+            let config = config::load_or_default(cli.config.as_deref())?;
+            let preview = target::preview(&cli.target, &config)?;
+            headless::check_bench(&args, preview.settings.max_message_bytes)?;
+            target::confirm_protected(&preview, args.yes, "bench")?;
+            headless_with_journal(&cli.target, config, |rt, s, j| {
                 headless::bench(rt, s, j, args)
             })
         }
@@ -92,8 +103,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             headless::replay::dry_run(&args, max, policy)
         }
         Some(Command::Replay(args)) => {
-            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
-                headless::replay::replay(rt, s, j, args)
+            let config = config::load_or_default(cli.config.as_deref())?;
+            let preview = target::preview(&cli.target, &config)?;
+            let parsed = match headless::replay::prepare(&args, &preview.settings)? {
+                Ok(parsed) => parsed,
+                Err(code) => return Ok(code),
+            };
+            target::confirm_protected(&preview, args.yes, "replay")?;
+            headless_with_journal(&cli.target, config, |rt, s, j| {
+                headless::replay::replay(rt, s, j, args, parsed)
             })
         }
         Some(Command::History(args)) => headless::history::run(cli.config.as_deref(), &args),
@@ -108,7 +126,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Some(Command::Dlq(args)) => {
-            headless_with_journal(&cli.target, cli.config.as_deref(), |rt, s, j| {
+            let config = config::load_or_default(cli.config.as_deref())?;
+            if args.resend && !args.dry_run {
+                let preview = target::preview(&cli.target, &config)?;
+                target::confirm_protected(&preview, args.yes, "dlq --resend")?;
+            }
+            headless_with_journal(&cli.target, config, |rt, s, j| {
                 headless::fetch::dlq(rt, s, j, args)
             })
         }
@@ -135,6 +158,7 @@ fn headless_on_target(
     config: Option<&std::path::Path>,
     command: impl FnOnce(&Runtime, rmq_engine::producer::ProducerSettings) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
+    let config = config::load_or_default(config)?;
     headless_with_journal(target_args, config, |rt, s, _| command(rt, s))
 }
 
@@ -142,14 +166,14 @@ fn headless_on_target(
 /// journal the config and the profile ask for.
 fn headless_with_journal(
     target_args: &rmq_console::cli::TargetArgs,
-    config: Option<&std::path::Path>,
+    config: config::Config,
     command: impl FnOnce(
         &Runtime,
         rmq_engine::producer::ProducerSettings,
         rmq_console::journal_plan::Plan,
     ) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
-    let t = target::resolve(target_args, config)?;
+    let t = target::resolve_with(target_args, config)?;
     let plan =
         rmq_console::journal_plan::Plan::new(&t.config, &t.profile, t.profile_config.as_ref());
     for w in &t.warnings {
@@ -206,6 +230,7 @@ fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
         pid: std::process::id(),
         namesrv: sandbox.namesrv_addr.clone(),
         own_netns,
+        started: registry::start_time(std::process::id()),
     })
     .map_err(|e| {
         signals::stderr_line(&format!(

@@ -438,6 +438,7 @@ where
                 records: Vec::new(),
                 warnings: vec!["no journal in this session".into()],
                 unflushed: None,
+                older_unread: false,
             });
         };
         if self.history.as_ref().is_some_and(|h| !h.is_finished()) {
@@ -445,20 +446,26 @@ where
         }
         let flusher = j.flusher();
         let dir = j.dir().to_path_buf();
+        let cap = rmq_journal::replay::line_cap(self.app.max_message_bytes());
         self.history = Some(self.files.spawn_blocking(move || {
             let unflushed = flusher
                 .map_or(Ok(()), |f| f.flush_within(HISTORY_FLUSH_WAIT))
                 .err();
-            match rmq_journal::read_dir(&dir) {
+            // The newest records only, read from the end: the pane keeps
+            // no more, and a 3 GB journal (or line) must not be read.
+            let limit = crate::console::app::HISTORY_LIMIT;
+            match rmq_journal::read_newest(&dir, limit, cap) {
                 Ok(read) => Action::HistoryLoaded {
                     records: read.records,
                     warnings: read.warnings,
                     unflushed,
+                    older_unread: read.older_unread,
                 },
                 Err(e) => Action::HistoryLoaded {
                     records: Vec::new(),
                     warnings: vec![format!("{}: {e}", dir.display())],
                     unflushed,
+                    older_unread: false,
                 },
             }
         }));

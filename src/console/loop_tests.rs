@@ -655,6 +655,62 @@ fn h_answers_while_another_process_holds_the_journal_lock() {
     drop(holder);
 }
 
+/// `H` on a journal whose current file holds a 3 GB line (a sparse file:
+/// no disk) before its three newest records: the pane opens with those
+/// three, read backwards from the file's end, and says the line ended the
+/// read; no more of it is read than the cap. Main read every file whole,
+/// holding the 3 GB line in memory.
+#[test]
+fn h_reads_the_newest_records_without_reading_a_3_gb_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = rmq_journal::file_path(dir.path(), 0);
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(3 << 30).unwrap();
+    drop(f);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(b"\n").unwrap();
+    for seq in 1..=3 {
+        let r = rmq_journal::fixtures::record(seq, "t", "acknowledged");
+        f.write_all((serde_json::to_string(&r).unwrap() + "\n").as_bytes())
+            .unwrap();
+    }
+    drop(f);
+    let journal = dir.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On a thread of its own: a read of the whole file must fail the test
+    // by its deadline, not hang it.
+    std::thread::spawn(move || {
+        let mut h = ready();
+        h.lp.io.journal = Some(journal_in(&journal));
+        h.press_one_turn("H");
+        h.settle();
+        let shown = match &h.app().overlay {
+            Overlay::History(v) => Some((v.records.len(), v.warnings.clone())),
+            _ => None,
+        };
+        let _ = tx.send(shown);
+    });
+    let shown = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("`H` opens without reading the 3 GB line");
+    let (records, warnings) = shown.expect("the history pane is open");
+    assert_eq!(records, 3);
+    // The pane asks for 10,000: the line is met, read to the cap (25 MiB
+    // for the 4 MiB body limit), and ends the read.
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].ends_with(
+            "journal.jsonl byte 3221225472: a line longer than 26214400 bytes ends here; \
+             older records not read"
+        ),
+        "{warnings:?}"
+    );
+}
+
 /// `s` sends the draft; the producer reports it submitted as seq 1, then
 /// ended (dispatched) 2 ms later.
 fn send_one(h: &mut Harness) {

@@ -17,6 +17,25 @@ use rmq_model::events::{Connection, ProducerEvent};
 use rmq_model::message::{Completion, Draft, Mode};
 use rmq_model::types::MessageType;
 
+/// What `bench` checks in its input, before a sandbox starts or a
+/// producer connects: the body size against the profile (before anything
+/// is allocated) and the draft it would send.
+pub fn check(args: &BenchArgs, max_body: usize) -> Result<()> {
+    let body_bytes = usize::try_from(args.body_bytes)?;
+    rmq_model::validate::body(body_bytes, max_body)
+        .map_err(|e| anyhow::anyhow!("--body-bytes: {e}"))?;
+    let spec = CompareSpec {
+        topic: args.topic.clone(),
+        count: args.count,
+        body_bytes,
+        oneway_rate: None,
+        modes: args.modes.clone(),
+        async_window: 0,
+    };
+    rmq_model::validate::draft(&spec.draft(), max_body).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
 pub fn bench(
     rt: &Runtime,
     mut settings: ProducerSettings,
@@ -26,10 +45,8 @@ pub fn bench(
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
-    // Checked against the profile before anything is allocated.
+    check(&args, settings.max_message_bytes)?;
     let body_bytes = usize::try_from(args.body_bytes)?;
-    rmq_model::validate::body(body_bytes, settings.max_message_bytes)
-        .map_err(|e| anyhow::anyhow!("--body-bytes: {e}"))?;
     let mut modes = args.modes.clone();
     // Each mode once, in the order given: the comparison counts per mode.
     let mut seen = [false; 3];

@@ -1,6 +1,6 @@
 //! `rmq-console history`: journal records across rotated files, filtered by
 //! topic, key, age and outcome, as JSON Lines (each line a replay-file line)
-//! or CSV (through the `csv` crate).
+//! or CSV (through the `csv` crate), streamed record by record.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{HistoryArgs, HistoryFormat};
 use rmq_journal::Record;
-use rmq_journal::export::{write_csv, write_jsonl};
+use rmq_journal::export::{csv_writer, write_csv_row, write_jsonl};
 
 /// The filters `history` takes, for the console's pane as well.
 #[derive(Debug, Clone, Default)]
@@ -39,32 +39,79 @@ impl Filter {
     }
 }
 
+/// Where the records go, in the asked format.
+enum Out<W: std::io::Write> {
+    Csv(Box<csv::Writer<W>>),
+    Jsonl(W),
+}
+
 pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
     let config = crate::config::load_or_default(config)?;
     let dir = crate::journal_plan::settings_of(&config).dir;
     let filter = Filter {
         topic: args.topic.clone(),
         key: args.key.clone(),
+        // `parse_duration` keeps `d` within 100 years, so neither step
+        // can overflow; the fallbacks only keep that promise local.
         since: args.since.map(|d| {
-            (chrono::Local::now() - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX))
-                .fixed_offset()
+            let back = chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero());
+            chrono::Local::now().checked_sub_signed(back).map_or(
+                chrono::DateTime::<chrono::Utc>::MIN_UTC.fixed_offset(),
+                |t| t.fixed_offset(),
+            )
         }),
         failed: args.failed,
     };
-    let read = rmq_journal::read_dir(&dir)
-        .with_context(|| format!("reading the journal in {}", dir.display()))?;
-    for w in &read.warnings {
-        eprintln!(
-            "rmq-console: warning: {}",
-            rmq_model::text::escape_controls(w, &[])
-        );
-    }
-    let records: Vec<&Record> = read.records.iter().filter(|r| filter.keeps(r)).collect();
-    let stdout = std::io::stdout();
-    let out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        HistoryFormat::Jsonl => write_jsonl(out, &records)?,
-        HistoryFormat::Csv => write_csv(out, &records)?,
+    // Streamed: one line held at a time, so a journal of any size (or a
+    // 3 GB line in it, skipped with a warning) costs no more memory than
+    // its longest allowed line: the largest body a profile allows.
+    let max_body = config
+        .profiles
+        .iter()
+        .filter_map(|p| p.max_message_bytes)
+        .chain([rmq_engine::producer::ProducerSettings::new("").max_message_bytes])
+        .max()
+        .unwrap_or_default();
+    let cap = rmq_journal::replay::line_cap(max_body);
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = match args.format {
+        HistoryFormat::Csv => Out::Csv(Box::new(csv_writer(stdout)?)),
+        HistoryFormat::Jsonl => Out::Jsonl(stdout),
+    };
+    let mut failed = None;
+    rmq_journal::for_each_record(&dir, cap, |r| {
+        let rec = match r {
+            Ok(rec) => rec,
+            Err(w) => {
+                eprintln!(
+                    "rmq-console: warning: {}",
+                    rmq_model::text::escape_controls(&w, &[])
+                );
+                return Ok(());
+            }
+        };
+        if !filter.keeps(&rec) {
+            return Ok(());
+        }
+        let written = match &mut out {
+            Out::Csv(w) => write_csv_row(w, &rec),
+            Out::Jsonl(w) => write_jsonl(w, &[&rec]),
+        };
+        // A closed stdout ends the read too.
+        written.map_err(|e| {
+            let io = std::io::Error::other(format!("{e:#}"));
+            failed = Some(e);
+            io
+        })
+    })
+    .map_err(|e| match failed.take() {
+        Some(write) => write.context("writing standard output"),
+        None => anyhow::Error::from(e),
+    })
+    .with_context(|| format!("reading the journal in {}", dir.display()))?;
+    match &mut out {
+        Out::Csv(w) => w.flush()?,
+        Out::Jsonl(w) => std::io::Write::flush(w)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,14 +16,15 @@ mod draft;
 pub mod fetch;
 pub mod history;
 mod json;
+mod pace;
 pub mod replay;
 mod send;
 
-pub use bench::{CompareRun, bench, run_compare};
+pub use bench::{CompareRun, bench, check as check_bench, run_compare};
 pub use burst::{BurstRun, RunReport};
 pub use draft::draft_from_args;
 pub use json::{completion_json, transaction_json};
-pub use send::send;
+pub use send::{prepare as prepare_send, send};
 
 /// The first signal: say so, and let a second one end the process at once.
 pub(super) fn interrupt(sig: &str, grace: Duration, signals: &Signals) {

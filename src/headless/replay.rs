@@ -1,9 +1,12 @@
 //! `rmq-console replay FILE`: validates the whole replay file first (every
-//! bad line as `FILE:LINE: reason`), then sends each message in its mode at
-//! the asked rate through one producer task, one JSON line per message on
-//! stdout like `send`, a progress bar on stderr when it is a terminal, and a
-//! summary per mode. Exit 0 when every message ended as its mode promises,
-//! 1 otherwise, 2 for a file that did not validate.
+//! bad line as `FILE:LINE: reason`; a line longer than
+//! `rmq_journal::replay::line_cap` ends the read, and at most
+//! `rmq_journal::replay::MAX_BYTES` of messages are held), then sends each
+//! message in its mode at the asked rate through one producer task, one
+//! JSON line per message on stdout like `send`, a progress bar on stderr
+//! when it is a terminal, and a summary per mode. `--dry-run` streams
+//! instead, holding nothing. Exit 0 when every message ended as its mode
+//! promises, 1 otherwise, 2 for a file that did not validate.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,7 +24,7 @@ use crate::signals::Signals;
 use rmq_engine::ledger::Ledger;
 use rmq_engine::producer::{self, ProducerCommand, ProducerSettings};
 use rmq_engine::runtime::Runtime;
-use rmq_journal::replay::{Parsed, line_json};
+use rmq_journal::replay::{Invalid, Item, Line, Parsed, line_json};
 use rmq_model::events::ProducerEvent;
 use rmq_model::message::{Draft, Mode, Seq};
 use rmq_model::types::{MessageType, TxPolicy};
@@ -42,51 +45,65 @@ fn mode_of(args: &ReplayArgs, line: Option<Mode>) -> Mode {
 
 /// `--mode` replaces each line's mode: a type the new mode cannot carry
 /// (FIFO, transaction and batch are sync) makes the line invalid.
-fn recheck_mode(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize) {
-    let Some(mode) = args.mode else { return };
+fn recheck_item(item: Item, args: &ReplayArgs, max_body: usize) -> Result<Item, Invalid> {
+    let Some(mode) = args.mode else {
+        return Ok(item);
+    };
     let now = chrono::Utc::now();
-    let mut kept = Vec::new();
-    for item in std::mem::take(&mut parsed.items) {
-        match rmq_model::validate::kind(&item.draft.kind, &item.draft, mode, max_body, now) {
-            Ok(()) => kept.push(item),
-            Err(e) => parsed.invalid.push(rmq_journal::replay::Invalid {
-                line: item.line,
-                reason: format!("type: {e} (--mode {mode})"),
-            }),
-        }
+    match rmq_model::validate::kind(&item.draft.kind, &item.draft, mode, max_body, now) {
+        Ok(()) => Ok(item),
+        Err(e) => Err(Invalid {
+            line: item.line,
+            reason: format!("type: {e} (--mode {mode})"),
+        }),
     }
-    parsed.items = kept;
-    parsed.invalid.sort_by_key(|i| i.line);
 }
 
 /// A transaction whose line does not decide it would wait for an operator
 /// a script does not have: `--transaction` decides it, or the profile's
 /// `transaction-policy` will; otherwise the line is invalid, with its
 /// number, instead of a replay that never ends.
-fn decide_transactions(parsed: &mut Parsed, args: &ReplayArgs, policy: TxPolicy) {
-    let mut kept = Vec::new();
-    for mut item in std::mem::take(&mut parsed.items) {
-        if let MessageType::Transaction { decide: None } = item.draft.kind {
-            match (args.transaction, policy.decision()) {
-                (Some(choice), _) => {
-                    item.draft.kind = MessageType::Transaction {
-                        decide: Some(choice),
-                    }
-                }
-                (None, Some(_)) => {}
-                (None, None) => {
-                    parsed.invalid.push(rmq_journal::replay::Invalid {
-                        line: item.line,
-                        reason: "type: a transaction with no decision would wait for an \
-                                 operator; write \"tx commit\", \"tx rollback\" or \"tx unknown\", \
-                                 or pass --transaction"
-                            .into(),
-                    });
-                    continue;
+fn decide_item(mut item: Item, args: &ReplayArgs, policy: TxPolicy) -> Result<Item, Invalid> {
+    if let MessageType::Transaction { decide: None } = item.draft.kind {
+        match (args.transaction, policy.decision()) {
+            (Some(choice), _) => {
+                item.draft.kind = MessageType::Transaction {
+                    decide: Some(choice),
                 }
             }
+            (None, Some(_)) => {}
+            (None, None) => {
+                return Err(Invalid {
+                    line: item.line,
+                    reason: "type: a transaction with no decision would wait for an \
+                             operator; write \"tx commit\", \"tx rollback\" or \"tx unknown\", \
+                             or pass --transaction"
+                        .into(),
+                });
+            }
         }
-        kept.push(item);
+    }
+    Ok(item)
+}
+
+/// Both checks above, on one line as it is read.
+fn check_item(
+    item: Item,
+    args: &ReplayArgs,
+    max_body: usize,
+    policy: TxPolicy,
+) -> Result<Item, Invalid> {
+    recheck_item(item, args, max_body).and_then(|item| decide_item(item, args, policy))
+}
+
+/// `check_item` over a whole file read.
+fn check_all(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize, policy: TxPolicy) {
+    let mut kept = Vec::new();
+    for item in std::mem::take(&mut parsed.items) {
+        match check_item(item, args, max_body, policy) {
+            Ok(item) => kept.push(item),
+            Err(bad) => parsed.invalid.push(bad),
+        }
     }
     parsed.items = kept;
     parsed.invalid.sort_by_key(|i| i.line);
@@ -116,57 +133,93 @@ fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
 }
 
 /// `--dry-run`: validates and prints what would be sent, then stops; no
-/// broker needed.
+/// broker needed. Streams: each line is printed (or its problem) as it is
+/// read and none is held, so a file of any size or an endless standard
+/// input runs in bounded memory until it ends, its reader goes away, or a
+/// signal stops it.
 pub fn dry_run(args: &ReplayArgs, max_body: usize, policy: TxPolicy) -> Result<ExitCode> {
-    let mut parsed = load(args, max_body)?;
-    recheck_mode(&mut parsed, args, max_body);
-    decide_transactions(&mut parsed, args, policy);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for item in &parsed.items {
-        let mut v = line_json(&item.draft, Some(mode_of(args, item.mode)));
-        let o = v.as_object_mut().expect("object");
-        o.insert("line".into(), item.line.into());
-        if let Some(s) = &item.source {
-            o.insert("source".into(), s.clone().into());
-        }
-        writeln!(out, "{v}")?;
-    }
+    let (mut items, mut invalid) = (0u64, 0u64);
+    rmq_journal::replay::for_each(
+        &args.file,
+        args.topic.as_deref(),
+        max_body,
+        |origin, line, _| {
+            let checked = match line {
+                Line::Item(item) => check_item(item, args, max_body, policy),
+                Line::Invalid(bad) => Err(bad),
+            };
+            match checked {
+                Ok(item) => {
+                    items += 1;
+                    let mut v = line_json(&item.draft, Some(mode_of(args, item.mode)));
+                    let o = v.as_object_mut().expect("object");
+                    o.insert("line".into(), item.line.into());
+                    if let Some(s) = &item.source {
+                        o.insert("source".into(), s.clone().into());
+                    }
+                    writeln!(out, "{v}").map_err(|e| format!("writing standard output: {e}"))
+                }
+                Err(bad) => {
+                    invalid += 1;
+                    // In order with the lines around it.
+                    out.flush()
+                        .map_err(|e| format!("writing standard output: {e}"))?;
+                    eprintln!("{}", bad.shown(origin));
+                    Ok(())
+                }
+            }
+        },
+    )
+    .map_err(anyhow::Error::msg)?;
     out.flush()?;
     drop(out);
-    if let Some(code) = report_invalid(&parsed, args) {
-        return Ok(code);
+    if invalid > 0 {
+        if !args.skip_invalid {
+            eprintln!(
+                "replay: {invalid} invalid line(s); nothing sent (--skip-invalid sends the valid ones)"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        eprintln!("replay: {invalid} invalid line(s) skipped; {items} to send");
     }
-    eprintln!(
-        "replay: dry run: {} message(s) would be sent",
-        parsed.items.len()
-    );
+    eprintln!("replay: dry run: {items} message(s) would be sent");
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads and checks the whole source before a sandbox starts or a producer
+/// connects: `Ok(Err(code))` when that ends the run (invalid lines
+/// without `--skip-invalid`: 2; nothing to send: 0).
+pub fn prepare(
+    args: &ReplayArgs,
+    settings: &ProducerSettings,
+) -> Result<std::result::Result<Parsed, ExitCode>> {
+    let mut parsed = load(args, settings.max_message_bytes)?;
+    check_all(
+        &mut parsed,
+        args,
+        settings.max_message_bytes,
+        settings.transaction_policy,
+    );
+    if let Some(code) = report_invalid(&parsed, args) {
+        return Ok(Err(code));
+    }
+    if parsed.items.is_empty() {
+        eprintln!("replay: nothing to send");
+        return Ok(Err(ExitCode::SUCCESS));
+    }
+    Ok(Ok(parsed))
+}
+
+/// Sends what `prepare` read and checked (against the same profile).
 pub fn replay(
     rt: &Runtime,
     settings: ProducerSettings,
     journal: Plan,
     args: ReplayArgs,
+    parsed: Parsed,
 ) -> Result<ExitCode> {
-    if args.dry_run {
-        return dry_run(
-            &args,
-            settings.max_message_bytes,
-            settings.transaction_policy,
-        );
-    }
-    let mut parsed = load(&args, settings.max_message_bytes)?;
-    recheck_mode(&mut parsed, &args, settings.max_message_bytes);
-    decide_transactions(&mut parsed, &args, settings.transaction_policy);
-    if let Some(code) = report_invalid(&parsed, &args) {
-        return Ok(code);
-    }
-    if parsed.items.is_empty() {
-        eprintln!("replay: nothing to send");
-        return Ok(ExitCode::SUCCESS);
-    }
     let journal = if args.no_journal {
         journal.off()
     } else {
@@ -224,11 +277,7 @@ pub fn replay(
         // answer (a sync message waits for its ack before the next one goes,
         // as sync means, which also keeps sync replays in file order).
         let mut submitter = tokio::spawn(async move {
-            let mut pace = rate.map(|r| {
-                let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(r)));
-                i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-                i
-            });
+            let mut pace = rate.map(|r| super::pace::Pace::new(r, tokio::time::Instant::now()));
             let mut n = 0u64;
             for (seq, mode, draft) in cmds {
                 if let Some(p) = &mut pace {
@@ -362,6 +411,7 @@ mod tests {
             topic: None,
             quiet: false,
             no_journal: false,
+            yes: false,
             transaction,
         }
     }
@@ -388,14 +438,19 @@ mod tests {
     #[test]
     fn an_undecided_transaction_is_refused_with_its_line_unless_something_decides_it() {
         let mut p = parsed();
-        decide_transactions(&mut p, &args(None), TxPolicy::Ask);
+        check_all(&mut p, &args(None), 1 << 20, TxPolicy::Ask);
         assert_eq!(p.invalid.len(), 1);
         assert_eq!(p.invalid[0].line, 2);
         assert!(p.problems()[0].starts_with("f:2: type: a transaction with no decision"));
         assert_eq!(decisions(&p), [(3, Some(TxChoice::Rollback))]);
 
         let mut p = parsed();
-        decide_transactions(&mut p, &args(Some(TxChoice::Commit)), TxPolicy::Ask);
+        check_all(
+            &mut p,
+            &args(Some(TxChoice::Commit)),
+            1 << 20,
+            TxPolicy::Ask,
+        );
         assert!(p.invalid.is_empty());
         assert_eq!(
             decisions(&p),
@@ -404,7 +459,7 @@ mod tests {
         );
 
         let mut p = parsed();
-        decide_transactions(&mut p, &args(None), TxPolicy::Rollback);
+        check_all(&mut p, &args(None), 1 << 20, TxPolicy::Rollback);
         assert!(p.invalid.is_empty(), "the profile's policy decides it");
         assert_eq!(decisions(&p), [(2, None), (3, Some(TxChoice::Rollback))]);
     }

@@ -20,36 +20,38 @@ use rmq_engine::producer::ProducerSettings;
 use rmq_engine::runtime::Runtime;
 use rmq_model::message::Mode;
 
-pub fn send(
-    rt: &Runtime,
-    mut settings: ProducerSettings,
-    journal: crate::journal_plan::Plan,
-    args: SendArgs,
-) -> Result<ExitCode> {
-    if let Some(n) = args.async_inflight {
-        settings.async_inflight = usize::try_from(n)?;
-    }
-    let draft = draft_from_args(&args.message, settings.max_message_bytes)?;
+/// Everything `send` checks in its input, before a sandbox starts or a
+/// producer connects: the draft (its body read, from standard input too),
+/// the key template, the type against the mode, `--verify`.
+pub fn prepare(args: &SendArgs, max_body: usize) -> Result<rmq_model::message::Draft> {
+    let mut draft = draft_from_args(&args.message, max_body)?;
     if let Some(notice) = rmq_model::body::binary_notice(&draft.body) {
         crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
     }
     if let Some(t) = &args.key_template {
         rmq_model::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
-    let mut draft = draft;
     draft.kind = message_type(&args.kind)?;
-    rmq_model::validate::kind(
-        &draft.kind,
-        &draft,
-        args.mode,
-        settings.max_message_bytes,
-        chrono::Utc::now(),
-    )
-    .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
+    rmq_model::validate::kind(&draft.kind, &draft, args.mode, max_body, chrono::Utc::now())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
     if args.verify && args.mode != Mode::Oneway {
         bail!(
             "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
         );
+    }
+    Ok(draft)
+}
+
+/// Sends `draft` (from `prepare`, checked against the same profile).
+pub fn send(
+    rt: &Runtime,
+    mut settings: ProducerSettings,
+    journal: crate::journal_plan::Plan,
+    args: SendArgs,
+    draft: rmq_model::message::Draft,
+) -> Result<ExitCode> {
+    if let Some(n) = args.async_inflight {
+        settings.async_inflight = usize::try_from(n)?;
     }
     let journal = if args.no_journal {
         journal.off()

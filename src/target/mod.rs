@@ -76,6 +76,77 @@ fn sandbox_target(config: Config) -> Result<Target> {
     })
 }
 
+/// The profile `--profile` names, else the config's startup profile;
+/// `None` when a sandbox stands in (no config, or none to start on).
+fn find_profile<'c>(args: &TargetArgs, config: &'c Config) -> Result<Option<&'c Profile>> {
+    let Some(name) = &args.profile else {
+        return Ok(config.startup_profile());
+    };
+    if let Some(p) = config.profile(name) {
+        return Ok(Some(p));
+    }
+    let known: Vec<&str> = config.profiles.iter().map(|p| p.name.as_str()).collect();
+    match &config.path {
+        Some(path) => bail!(
+            "--profile {name}: {} has no such profile (profiles: {})",
+            path.display(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+        None => bail!("--profile {name}: there is no config file to define it"),
+    }
+}
+
+/// Where a headless command will send, known before anything starts (no
+/// sandbox, no namespace, no connection): the settings its input is
+/// checked against and whether the profile is protected. Checking first
+/// means a bad draft or an unconfirmed protected profile ends the command
+/// before a sandbox costs seconds or a message leaves.
+pub struct Preview {
+    pub profile: String,
+    pub settings: ProducerSettings,
+    pub protected: bool,
+}
+
+pub fn preview(args: &TargetArgs, config: &Config) -> Result<Preview> {
+    if args.sandbox || args.namesrv.is_some() {
+        let profile = if args.sandbox { "sandbox" } else { "--namesrv" };
+        return Ok(Preview {
+            profile: profile.into(),
+            settings: ProducerSettings::new(""),
+            protected: false,
+        });
+    }
+    Ok(match find_profile(args, config)? {
+        Some(p) => Preview {
+            profile: p.name.clone(),
+            settings: producer_settings(p).with_context(|| config.origin.clone())?,
+            protected: p.protected,
+        },
+        None => Preview {
+            profile: "sandbox".into(),
+            settings: ProducerSettings::new(""),
+            protected: false,
+        },
+    })
+}
+
+/// Refuses a protected profile unless `--yes` confirmed it: a script has no
+/// one to ask, and a headless command never stops to ask (its standard
+/// input may be the data).
+pub fn confirm_protected(preview: &Preview, yes: bool, what: &str) -> Result<()> {
+    if preview.protected && !yes {
+        bail!(
+            "profile {} is protected: {what} needs --yes to confirm (the console asks instead); nothing sent",
+            preview.profile
+        );
+    }
+    Ok(())
+}
+
 pub fn resolve(args: &TargetArgs, config_path: Option<&Path>) -> Result<Target> {
     resolve_with(args, config::load_or_default(config_path)?)
 }
@@ -91,7 +162,7 @@ pub fn resolve_with(args: &TargetArgs, config: Config) -> Result<Target> {
         // A headless sandbox in its own namespace serves this address only
         // from inside that namespace: join it.
         if let Some(entry) = registry::find(&ep.name_servers) {
-            netns::join(entry.pid).with_context(|| {
+            netns::join_checked(entry.pid, || entry.still_running()).with_context(|| {
                 format!(
                     "joining the network namespace of the sandbox (pid {})",
                     entry.pid
@@ -112,29 +183,8 @@ pub fn resolve_with(args: &TargetArgs, config: Config) -> Result<Target> {
             warnings: Vec::new(),
         });
     }
-    let profile = match &args.profile {
-        Some(name) => match config.profile(name) {
-            Some(p) => p.clone(),
-            None => {
-                let known: Vec<&str> = config.profiles.iter().map(|p| p.name.as_str()).collect();
-                match &config.path {
-                    Some(path) => bail!(
-                        "--profile {name}: {} has no such profile (profiles: {})",
-                        path.display(),
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                    None => bail!("--profile {name}: there is no config file to define it"),
-                }
-            }
-        },
-        None => match config.startup_profile() {
-            Some(p) => p.clone(),
-            None => return sandbox_target(config),
-        },
+    let Some(profile) = find_profile(args, &config)?.cloned() else {
+        return sandbox_target(config);
     };
     let settings = producer_settings(&profile).with_context(|| config.origin.clone())?;
     Ok(Target {

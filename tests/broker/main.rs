@@ -3,6 +3,8 @@
 //! the console end to end. Run by the README's test command inside a
 //! loopback-only network namespace.
 
+mod bounds;
+mod checks_first;
 mod cli;
 mod common;
 mod compare;
@@ -11,6 +13,8 @@ mod faults;
 mod fetch;
 mod fetch_queues;
 mod hostile;
+mod logfile;
 mod producer;
 mod replay;
 mod types;
+mod verify;

@@ -55,49 +55,62 @@ pub const CSV_HEADER: [&str; 25] = [
 /// line) are escaped (`\u001b`): CSV goes to terminals and
 /// spreadsheets, where an ESC from a body would run as an escape sequence.
 pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_HEADER)?;
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let num = |v: Option<String>| v.unwrap_or_default();
+    let mut w = csv_writer(out)?;
     for r in records {
-        let props: Vec<String> = r
-            .properties
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let row = [
-            r.id.clone(),
-            opt(&r.source),
-            r.profile.clone(),
-            r.mode.as_str().to_string(),
-            r.seq.to_string(),
-            r.topic.clone(),
-            opt(&r.tag),
-            r.keys.join(" "),
-            props.join("\n"),
-            opt(&r.body),
-            opt(&r.body_base64),
-            r.state.clone(),
-            opt(&r.status),
-            opt(&r.msg_id),
-            opt(&r.offset_msg_id),
-            opt(&r.broker),
-            num(r.queue_id.map(|q| q.to_string())),
-            num(r.queue_offset.map(|q| q.to_string())),
-            opt(&r.error),
-            num(r.broker_code.map(|c| c.to_string())),
-            r.submitted_at.clone(),
-            r.completed_at.clone(),
-            opt(&r.callback_at),
-            r.latency_ms.to_string(),
-            opt(&r.kind),
-        ];
-        w.write_record(
-            row.iter()
-                .map(|cell| escape_controls(cell, &['\n', '\t']).into_owned()),
-        )?;
+        write_csv_row(&mut w, r)?;
     }
     w.flush()?;
+    Ok(())
+}
+
+/// A CSV writer that has written `CSV_HEADER`, for rows written one at a
+/// time (`write_csv_row`): `history` streams the journal through it.
+pub fn csv_writer<W: Write>(out: W) -> Result<csv::Writer<W>> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    Ok(w)
+}
+
+/// One record as a CSV row, escaped as `write_csv` says.
+pub fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Record) -> Result<()> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<String>| v.unwrap_or_default();
+    let props: Vec<String> = r
+        .properties
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let row = [
+        r.id.clone(),
+        opt(&r.source),
+        r.profile.clone(),
+        r.mode.as_str().to_string(),
+        r.seq.to_string(),
+        r.topic.clone(),
+        opt(&r.tag),
+        r.keys.join(" "),
+        props.join("\n"),
+        opt(&r.body),
+        opt(&r.body_base64),
+        r.state.clone(),
+        opt(&r.status),
+        opt(&r.msg_id),
+        opt(&r.offset_msg_id),
+        opt(&r.broker),
+        num(r.queue_id.map(|q| q.to_string())),
+        num(r.queue_offset.map(|q| q.to_string())),
+        opt(&r.error),
+        num(r.broker_code.map(|c| c.to_string())),
+        r.submitted_at.clone(),
+        r.completed_at.clone(),
+        opt(&r.callback_at),
+        r.latency_ms.to_string(),
+        opt(&r.kind),
+    ];
+    w.write_record(
+        row.iter()
+            .map(|cell| escape_controls(cell, &['\n', '\t']).into_owned()),
+    )?;
     Ok(())
 }
 

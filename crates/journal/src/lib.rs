@@ -8,9 +8,11 @@
 pub mod export;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+mod lines;
 mod reader;
 mod record;
 mod sink;
+mod tail;
 mod writer;
 
 pub mod replay;
@@ -20,9 +22,11 @@ mod tests;
 
 use std::path::PathBuf;
 
-pub use reader::{Read, read_dir};
+pub use lines::{Lines, Next};
+pub use reader::{Read, for_each_record, read_dir};
 pub use record::{Entry, Options, Record, encode_body, properties_object, spec_of, state_name};
 pub use sink::Sink;
+pub use tail::read_newest;
 pub use writer::{CLOSE_WAIT, Flusher, Journal, LOCK_NAME, LOCK_WAIT};
 
 /// Default size at which the current file is rotated (`journal-max-bytes`).

@@ -6,7 +6,7 @@
 //! composer would give (`rmq_model::validate`). Used by `rmq-console replay`
 //! and the console's import dialog.
 
-use std::io::Read;
+use std::io::BufRead;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -46,43 +46,132 @@ pub struct Parsed {
 impl Parsed {
     /// `FILE:LINE: reason`, one per invalid line.
     pub fn problems(&self) -> Vec<String> {
-        self.invalid
-            .iter()
-            .map(|i| {
-                // The reason can quote the line; the line is data.
-                let line = format!("{}:{}: {}", self.origin, i.line, i.reason);
-                escape_controls(&line, &[]).into_owned()
-            })
-            .collect()
+        self.invalid.iter().map(|i| i.shown(&self.origin)).collect()
     }
 }
 
-/// The largest replay file read, from a file or standard input alike.
+/// The most a replay holds, from a file or standard input alike: what the
+/// command validates before it sends anything, counted as each message's
+/// line plus `ITEM_OVERHEAD` (so a flood of tiny lines is bounded too).
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads a replay file (`-`: standard input) of at most `MAX_BYTES` and
-/// validates every line (`parse`). The one reader of replay files: the
-/// headless `replay` and the console's import both read through it. A path
-/// must name a regular file (a FIFO or a device would block or never end).
+/// What a held message costs beyond its line: the `Item`, its strings'
+/// headers and allocations (measured order of magnitude, rounded up).
+const ITEM_OVERHEAD: u64 = 256;
+
+/// The longest line a replay source may have, for a profile whose
+/// `max-message-bytes` is `max_body`: that body with every byte written
+/// as a six-byte JSON escape (`\u0000`), plus 1 MiB for the topic, keys,
+/// properties and a journal record's own fields. A longer line could not
+/// hold a message the profile would send, so the read stops there instead
+/// of holding it: `FILE:LINE: line longer than N bytes`.
+pub fn line_cap(max_body: usize) -> usize {
+    max_body.saturating_mul(6).saturating_add(1 << 20)
+}
+
+/// One line of a replay source, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Item(Item),
+    Invalid(Invalid),
+}
+
+impl Invalid {
+    /// `FILE:LINE: reason`, control characters escaped (the reason can
+    /// quote the line, and the line is data).
+    pub fn shown(&self, origin: &str) -> String {
+        let line = format!("{origin}:{}: {}", self.line, self.reason);
+        escape_controls(&line, &[]).into_owned()
+    }
+}
+
+/// Opens a replay source: `-` is standard input; a path must name a
+/// regular file (a FIFO or a device would block or never end). Gives the
+/// reader and the name its lines are reported under.
+fn open(path: &Path) -> Result<(Box<dyn BufRead>, String), String> {
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(std::io::stdin().lock()), "stdin".to_string()));
+    }
+    let shown = escape_controls(&path.display().to_string(), &[]).into_owned();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("cannot read {shown}: not a regular file"));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    Ok((Box::new(std::io::BufReader::new(file)), shown))
+}
+
+/// Streams a replay source line by line, validating each (`parse_line`)
+/// and handing it to `each` with the line's length; holds one line at a
+/// time, never more than `line_cap(max_body)` bytes of it. `each` may end
+/// the read with an error (a closed stdout, a budget spent). Blank lines
+/// are skipped. Gives the source's name.
+pub fn for_each(
+    path: &Path,
+    topic: Option<&str>,
+    max_body: usize,
+    mut each: impl FnMut(&str, Line, usize) -> Result<(), String>,
+) -> Result<String, String> {
+    let (r, origin) = open(path)?;
+    let cap = line_cap(max_body);
+    let mut lines = crate::Lines::new(r, cap);
+    loop {
+        let next = lines
+            .next_line()
+            .map_err(|e| format!("cannot read {origin}: {e}"))?;
+        let (n, line) = match next {
+            None => return Ok(origin),
+            Some(crate::Next::TooLong(n)) => {
+                return Err(format!(
+                    "{origin}:{n}: line longer than {cap} bytes, the most a replay line may be \
+                     (max-message-bytes {max_body} written as JSON, plus 1 MiB)"
+                ));
+            }
+            Some(crate::Next::Line(n, l)) => (n, l),
+        };
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let len = line.len();
+        let parsed = match parse_line(line, topic, max_body) {
+            Ok(mut item) => {
+                item.line = n;
+                Line::Item(item)
+            }
+            Err(reason) => Line::Invalid(Invalid { line: n, reason }),
+        };
+        each(&origin, parsed, len)?;
+    }
+}
+
+/// Reads a replay source (`-`: standard input) of at most `MAX_BYTES` and
+/// validates every line. The one reader of replay files the headless
+/// `replay` and the console's import hold in full: both read through it.
 pub fn read(path: &Path, topic: Option<&str>, max_body: usize) -> Result<Parsed, String> {
-    let (text, origin) = if path.as_os_str() == "-" {
-        let text = read_bounded(std::io::stdin().lock())
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        (text, "stdin".to_string())
-    } else {
-        let shown = path.display();
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        if !meta.is_file() {
-            return Err(format!("cannot read {shown}: not a regular file"));
+    if path.as_os_str() != "-"
+        && let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+        && meta.len() > MAX_BYTES
+    {
+        let shown = escape_controls(&path.display().to_string(), &[]).into_owned();
+        return Err(format!("cannot read {shown}: {}", too_big()));
+    }
+    let mut out = Parsed::default();
+    let mut held = 0u64;
+    out.origin = for_each(path, topic, max_body, |origin, line, len| {
+        held += len as u64 + ITEM_OVERHEAD;
+        if held > MAX_BYTES {
+            // Bounded while reading too: a pipe has no size, and a file
+            // may grow after its size was checked.
+            return Err(format!("cannot read {origin}: {}", too_big()));
         }
-        if meta.len() > MAX_BYTES {
-            return Err(format!("cannot read {shown}: {}", too_big()));
+        match line {
+            Line::Item(i) => out.items.push(i),
+            Line::Invalid(i) => out.invalid.push(i),
         }
-        let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        let text = read_bounded(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        (text, shown.to_string())
-    };
-    Ok(parse(&text, &origin, topic, max_body))
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 fn too_big() -> String {
@@ -90,17 +179,6 @@ fn too_big() -> String {
         "larger than {} MiB, the most a replay file may be",
         MAX_BYTES / (1024 * 1024)
     )
-}
-
-/// Reads at most `MAX_BYTES`, and refuses more: bounded while reading too,
-/// since a file may grow after its size was checked and a pipe has none.
-fn read_bounded(r: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut text = Vec::new();
-    r.take(MAX_BYTES + 1).read_to_end(&mut text)?;
-    if text.len() as u64 > MAX_BYTES {
-        return Err(std::io::Error::other(too_big()));
-    }
-    Ok(text)
 }
 
 /// Validates every line of `text`. `topic` replaces each line's topic
@@ -373,7 +451,51 @@ mod tests {
         assert!(e.contains("larger than 64 MiB"), "{e}");
         let e = read(dir.path(), None, 1 << 20).unwrap_err();
         assert!(e.contains("not a regular file"), "{e}");
-        assert!(read_bounded(&[b'x'; 10][..]).is_ok());
+    }
+
+    /// A line longer than the cap ends the read with its number, whatever
+    /// its length (a 200 MB line is never held: `Lines`); below the cap a
+    /// long line is just a line.
+    #[test]
+    fn a_line_over_the_cap_ends_the_read_with_its_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.jsonl");
+        let cap = line_cap(10);
+        assert_eq!(cap, 60 + (1 << 20));
+        let mut text = b"{\"topic\":\"t\",\"body\":\"x\"}\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', cap + 1));
+        text.extend(b"\n{\"topic\":\"t\",\"body\":\"y\"}\n");
+        std::fs::write(&path, &text).unwrap();
+        let e = read(&path, None, 10).unwrap_err();
+        let want = format!("{}:2: line longer than {cap} bytes", path.display());
+        assert!(e.starts_with(&want), "{e}");
+        let mut seen = Vec::new();
+        let e = for_each(&path, None, 10, |_, l, _| {
+            seen.push(l);
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(e.starts_with(&want), "{e}");
+        assert!(
+            matches!(&seen[..], [Line::Item(i)] if i.line == 1),
+            "{seen:?}"
+        );
+    }
+
+    /// Many tiny lines are bounded by what holding them costs, not only by
+    /// their bytes.
+    #[test]
+    fn held_messages_count_their_weight_not_only_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.jsonl");
+        let line = "{\"topic\":\"t\",\"body\":\"x\"}";
+        let n = (MAX_BYTES / (line.len() as u64 + ITEM_OVERHEAD)) as usize + 1;
+        std::fs::write(&path, format!("{line}\n").repeat(n)).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() < MAX_BYTES);
+        match read(&path, None, 10) {
+            Err(e) => assert!(e.contains("larger than 64 MiB"), "{e}"),
+            Ok(p) => panic!("{} messages held", p.items.len()),
+        }
     }
 
     #[test]

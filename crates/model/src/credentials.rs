@@ -1,5 +1,5 @@
 //! AccessKey/SecretKey credentials of a profile: what the producer and the
-//! fetcher sign their requests with. `Debug` never shows the secret parts.
+//! fetcher sign their requests with. `Debug` shows none of it, the AccessKey ID included.
 
 use std::fmt;
 
@@ -12,8 +12,10 @@ pub struct Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The AccessKey ID too: it names the account, and this reaches
+        // the log (the producer task's start line prints its settings).
         f.debug_struct("Credentials")
-            .field("access_key", &self.access_key)
+            .field("access_key", &"<redacted>")
             .field("secret_key", &"<redacted>")
             .field(
                 "security_token",

@@ -67,19 +67,38 @@ pub fn isolate() -> Result<Isolation> {
 /// Joins the network namespace of process `pid` (and its user namespace
 /// when that differs from ours), so that its 127.0.0.1 is ours.
 pub fn join(pid: u32) -> Result<()> {
+    join_checked(pid, || true)
+}
+
+/// `join`, asking `still_it` once the namespaces are open and before they
+/// are joined: a `true` then means the files opened are that process's,
+/// even if its pid names another process a moment later.
+pub fn join_checked(pid: u32, still_it: impl Fn() -> bool) -> Result<()> {
     let proc_dir = Path::new("/proc").join(pid.to_string()).join("ns");
+    let open = |name: &str| {
+        let path = proc_dir.join(name);
+        std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))
+    };
     let ours = std::fs::read_link("/proc/self/ns/user").ok();
     let theirs = std::fs::read_link(proc_dir.join("user")).ok();
-    if ours != theirs && unsafe { libc::geteuid() } != 0 {
-        setns(&proc_dir.join("user"), libc::CLONE_NEWUSER)
+    let user = if ours != theirs && unsafe { libc::geteuid() } != 0 {
+        Some(open("user")?)
+    } else {
+        None
+    };
+    let net = open("net")?;
+    if !still_it() {
+        bail!("process {pid} is no longer the sandbox that registered it (its pid was reused)");
+    }
+    if let Some(user) = user {
+        setns(&user, libc::CLONE_NEWUSER)
             .with_context(|| format!("joining the user namespace of pid {pid}"))?;
     }
-    setns(&proc_dir.join("net"), libc::CLONE_NEWNET)
+    setns(&net, libc::CLONE_NEWNET)
         .with_context(|| format!("joining the network namespace of pid {pid}"))
 }
 
-fn setns(path: &Path, kind: libc::c_int) -> Result<()> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+fn setns(file: &std::fs::File, kind: libc::c_int) -> Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: the fd is valid for the duration of the call.
     if unsafe { libc::setns(file.as_raw_fd(), kind) } != 0 {

@@ -24,6 +24,10 @@ pub struct HistoryView {
     /// How many records the journal held: more than `records` when only
     /// the newest `HISTORY_LIMIT` are kept.
     pub total: usize,
+    /// The journal holds older records that were not read (the pane
+    /// reads the newest from the end; counting the rest would mean reading
+    /// them).
+    pub older_unread: bool,
     /// Lines of the journal that could not be read (`FILE:LINE: ...`).
     pub warnings: Vec<String>,
     pub filter: String,
@@ -163,6 +167,7 @@ impl App {
         records: Vec<Record>,
         warnings: Vec<String>,
         unflushed: Option<String>,
+        older_unread: bool,
     ) {
         self.notice = None;
         if let Some(why) = unflushed {
@@ -178,6 +183,7 @@ impl App {
             );
         }
         let mut view = HistoryView::new(records, warnings);
+        view.older_unread = older_unread;
         if let Some((seq, msg_id)) = self.history_target.take() {
             // The msgId is unique; a seq is unique only within a session,
             // and this session's records are the newest.

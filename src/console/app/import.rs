@@ -61,12 +61,19 @@ impl ImportView {
     }
 }
 
+/// The most credit the pacer carries: after a stall (a slow frame, a
+/// suspended terminal, a busy producer) it goes on at its rate from now
+/// instead of sending everything that fell due meanwhile in one flood.
+pub const PACE_SLACK: chrono::Duration = chrono::Duration::milliseconds(100);
+
 /// Messages going out at a pace, and how they ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pacer {
     pub queue: VecDeque<(Arc<Draft>, Mode, Option<String>)>,
     pub rate: u32,
     pub started: DateTime<Local>,
+    /// When the next message is due; never more than `PACE_SLACK` behind.
+    pub next_at: DateTime<Local>,
     pub total: u64,
     pub sent: u64,
     pub seqs: HashSet<Seq>,
@@ -304,6 +311,7 @@ impl App {
             queue: items.into(),
             rate,
             started: self.now,
+            next_at: self.now,
             total,
             sent: 0,
             seqs: HashSet::new(),
@@ -339,14 +347,15 @@ impl App {
             self.notice(Level::Warn, text);
             return;
         }
-        let elapsed = (now - p.started).num_milliseconds().max(0) as u64;
-        let due = (1 + elapsed * u64::from(p.rate) / 1000).min(p.total);
+        let interval = chrono::Duration::microseconds(1_000_000 / i64::from(p.rate.max(1)));
+        p.next_at = p.next_at.max(now - PACE_SLACK);
         let mut batch = Vec::new();
-        while p.sent < due {
+        while p.next_at <= now {
             let Some(item) = p.queue.pop_front() else {
                 break;
             };
             p.sent += 1;
+            p.next_at += interval;
             batch.push(item);
         }
         for (draft, mode, source) in batch {
@@ -380,7 +389,9 @@ impl App {
         }
     }
 
-    /// Counts an import's send as it ends.
+    /// Counts an import's send as it ends: a send the command queue
+    /// refused (`SubmitFailed`) ends here too, as failed, so progress never
+    /// shows "0 failed" for it or waits for it.
     pub(super) fn paced_completed(&mut self, seq: Seq, ok: bool) {
         if let Some(p) = self.pacer.as_mut()
             && p.seqs.remove(&seq)

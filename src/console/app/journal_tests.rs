@@ -242,6 +242,7 @@ fn the_history_title_says_it_keeps_the_newest_of_more() {
         records: recs,
         warnings: Vec::new(),
         unflushed: None,
+        older_unread: false,
     });
     assert_eq!(history(h.app()).records.len(), HISTORY_LIMIT);
     assert_eq!(history(h.app()).records[0].seq, n as u64, "the newest kept");
@@ -254,6 +255,22 @@ fn the_history_title_says_it_keeps_the_newest_of_more() {
     assert!(
         h.screen()
             .contains("History (1 of 10,000 match, the 10,000 newest of 10,677)"),
+        "{}",
+        h.screen()
+    );
+    // Read from the end, the loop cannot say how many older ones there
+    // are, only that there are.
+    h.press("esc").press("esc");
+    h.press_keeping_effects("H");
+    h.answer(Action::HistoryLoaded {
+        records: records(),
+        warnings: Vec::new(),
+        unflushed: None,
+        older_unread: true,
+    });
+    assert!(
+        h.screen()
+            .contains("History (4, the 4 newest; older ones not read)"),
         "{}",
         h.screen()
     );
@@ -302,6 +319,7 @@ fn a_result_row_opens_its_journal_record() {
         records: vec![older, mine, record(seq + 1, "orders", "failed", "later")],
         warnings: Vec::new(),
         unflushed: None,
+        older_unread: false,
     });
     let v = history(h.app());
     assert!(v.detail, "opens in full");
@@ -641,6 +659,51 @@ fn a_paced_import_stops_when_the_producer_dies() {
     let pc = h.app().pacer.clone().unwrap();
     assert!(pc.cancelled && pc.queue.is_empty() && pc.sent == 1);
     assert!(h.app().notice.as_ref().unwrap().text.contains("2 not sent"));
+}
+
+/// A stall (the loop's clock silent for 10 s) is not followed by a flood
+/// of everything that fell due meanwhile: the pacer carries at most
+/// `PACE_SLACK` of credit. On main the 10 s stall at 1/s sent the two
+/// waiting messages at once.
+#[test]
+fn a_paced_import_never_catches_up_in_a_flood_after_a_stall() {
+    let mut h = import_app();
+    h.press("-").press("-").press("s").press("y");
+    assert_eq!(sends(h.commands()).len(), 1, "the first at once");
+    h.advance(chrono::Duration::seconds(10));
+    assert_eq!(
+        sends(h.commands()).len(),
+        1,
+        "one after the stall, not both"
+    );
+    h.advance(chrono::Duration::milliseconds(500));
+    assert!(sends(h.commands()).is_empty(), "then at 1/s again");
+    h.advance(chrono::Duration::milliseconds(600));
+    assert_eq!(sends(h.commands()).len(), 1);
+    let pc = h.app().pacer.clone().unwrap();
+    assert_eq!((pc.sent, pc.total), (3, 3));
+}
+
+/// A paced send the command queue refused counts as failed in the
+/// import's progress (on main it stayed "0 failed", waiting for an outcome
+/// that never comes).
+#[test]
+fn a_paced_send_the_queue_refused_counts_as_failed() {
+    let mut h = import_app();
+    h.press("-").press("-").press("s").press("y");
+    let Some(ProducerCommand::Send { seq, mode, .. }) = h.commands().pop() else {
+        panic!("the first message goes at once")
+    };
+    h.answer(Action::SubmitFailed {
+        first_seq: Some(seq),
+        count: 1,
+        mode: Some(mode),
+        burst: None,
+        error: rmq_engine::producer::SubmitError::Full,
+    });
+    let pc = h.app().pacer.clone().unwrap();
+    assert_eq!((pc.sent, pc.failed, pc.succeeded), (1, 1, 0));
+    assert!(pc.seqs.is_empty(), "nothing left waiting for an outcome");
 }
 
 #[test]

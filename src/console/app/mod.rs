@@ -93,6 +93,8 @@ pub enum Action {
         /// written before the read (another process holds the lock): the
         /// newest are missing from `records`.
         unflushed: Option<String>,
+        /// The journal holds older records than these, not read.
+        older_unread: bool,
     },
     /// The results export was written (what to say) or failed (why).
     Exported(Result<String, String>),
@@ -571,8 +573,9 @@ impl App {
                 records,
                 warnings,
                 unflushed,
+                older_unread,
             } => {
-                self.history_loaded(records, warnings, unflushed);
+                self.history_loaded(records, warnings, unflushed, older_unread);
             }
             Action::ImportLoaded { path, parsed } => self.import_loaded(&path, parsed, fx),
             Action::PathEntries { typed, entries } => self.import_completed(&typed, &entries),

@@ -361,6 +361,9 @@ impl App {
                 // Never reached the producer: it was never a send.
                 let _ = self.ledger.withdraw(seq);
             }
+            // An import's or resend's message the queue refused counts
+            // as failed in its progress.
+            self.paced_completed(seq, false);
             let draft = self.in_flight.remove(&seq);
             let mut why = error.to_string();
             if burst.is_some() {

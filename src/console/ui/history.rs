@@ -234,6 +234,11 @@ fn title(h: &HistoryView, shown: usize) -> String {
             thousands(kept),
             thousands(h.total)
         ));
+    } else if h.older_unread {
+        t.push_str(&format!(
+            ", the {} newest; older ones not read",
+            thousands(kept)
+        ));
     } else {
         t.push_str(", newest first");
     }

@@ -193,6 +193,20 @@ fn resend(
         quiet: false,
         no_journal: false,
         transaction: None,
+        // A protected profile's --yes was asked for before the sandbox
+        // started (main.rs).
+        yes: true,
     };
-    crate::headless::replay::replay(rt, settings, journal, replay_args)
+    if args.dry_run {
+        return crate::headless::replay::dry_run(
+            &replay_args,
+            settings.max_message_bytes,
+            settings.transaction_policy,
+        );
+    }
+    let parsed = match crate::headless::replay::prepare(&replay_args, &settings)? {
+        Ok(parsed) => parsed,
+        Err(code) => return Ok(code),
+    };
+    crate::headless::replay::replay(rt, settings, journal, replay_args, parsed)
 }

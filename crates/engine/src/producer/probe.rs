@@ -33,14 +33,23 @@ impl OffsetProbe {
         Ok(Self { runtime, producer })
     }
 
-    /// Sum of the max offsets of the topic's queues; 0 when the topic has no
-    /// route yet (it is created on the first send).
-    pub async fn topic_max_offsets(&mut self, topic: &str) -> Result<i64> {
+    /// Sum of the max offsets of the topic's queues. With `absent_is_zero`
+    /// (before a burst: the topic is created by its first send), a topic the
+    /// name server has no route for counts 0. Any other failed route lookup
+    /// (the name server down, a timeout) is an error, never 0: counted as 0
+    /// after a burst, it made `--verify` report every message lost when it
+    /// could not count at all.
+    pub async fn topic_max_offsets(&mut self, topic: &str, absent_is_zero: bool) -> Result<i64> {
         let queues = match self.producer.fetch_publish_message_queues(topic).await {
             Ok(q) => q,
             Err(e) => {
-                tracing::debug!(error = %e, topic, "no route yet; counting 0");
-                return Ok(0);
+                // The error's own text is generic; its sources say why.
+                let why = describe_error(&e).reason;
+                if absent_is_zero && no_route(&why) {
+                    tracing::debug!(error = %why, topic, "no route yet; counting 0");
+                    return Ok(0);
+                }
+                return Err(anyhow!("looking up the route of {topic}: {why}"));
             }
         };
         let mut total = 0i64;
@@ -62,7 +71,7 @@ impl OffsetProbe {
         let mut last = None;
         let mut same = 0;
         loop {
-            let now = match self.topic_max_offsets(topic).await {
+            let now = match self.topic_max_offsets(topic, false).await {
                 Ok(n) => n,
                 // Right after a one-way flood the broker answers "busy"
                 // (code 2) for a while; that is a reason to read again.
@@ -89,5 +98,29 @@ impl OffsetProbe {
     pub async fn stop(mut self) {
         self.producer.shutdown().await;
         let _ = self.runtime.shutdown().await;
+    }
+}
+
+/// The client library's words for a topic the name server answered it has
+/// no route for (`TopicNotExist`, or a route without queues to publish to):
+/// it gives that error no code, so its text is what tells it from a name
+/// server that did not answer.
+fn no_route(error: &str) -> bool {
+    error.contains("Can not find Message Queue for this topic")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_route;
+
+    #[test]
+    fn only_a_missing_route_counts_as_no_topic_yet() {
+        // As `describe_error` words it (the library's sources joined).
+        assert!(no_route(
+            "core.argument.invalid: Argument is invalid: Unknow why, Can not find Message \
+             Queue for this topic, orders\nFor more information, please visit the url, …"
+        ));
+        assert!(!no_route("transport.connection.failed: Connection refused"));
+        assert!(!no_route("timed out after 3000 ms"));
     }
 }

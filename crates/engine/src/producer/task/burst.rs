@@ -115,7 +115,7 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
     {
         let read = async {
             let mut probe = OffsetProbe::start(context.component("burst"), settings).await?;
-            match probe.topic_max_offsets(&spec.draft.topic).await {
+            match probe.topic_max_offsets(&spec.draft.topic, true).await {
                 Ok(before) => Ok((probe, before)),
                 Err(e) => {
                     probe.stop().await;
@@ -160,6 +160,7 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
             }
             break;
         }
+        let members = seqs(seq, &draft);
         let send = pin!(async {
             match spec.mode {
                 Mode::Async => {
@@ -182,9 +183,12 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
         match caught(send).await {
             Ok(Some(d)) => dispatched += u64::from(d),
             Ok(None) => break,
-            // The send ends with the panic; the burst stops there.
+            // The send ends with the panic (each member of a batch); the
+            // burst stops there.
             Err(text) => {
-                shared.finish(Completion::instant(seq, spec.mode, panicked(&text)));
+                for s in members {
+                    shared.finish(Completion::instant(s, spec.mode, panicked(&text)));
+                }
                 break;
             }
         }

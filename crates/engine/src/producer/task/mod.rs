@@ -212,9 +212,15 @@ async fn run(
                         }
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
+                            // A batch's members all end with its panic, not
+                            // the first alone (the others stayed in flight);
+                            // one already ended keeps its outcome.
+                            let members = seqs(seq, &draft);
                             tasks.spawn(async move {
                                 if let Err(text) = caught(pin!(send_blocking(&shared, seq, mode, draft))).await {
-                                    shared.finish(Completion::instant(seq, mode, panicked(&text)));
+                                    for s in members {
+                                        shared.finish(Completion::instant(s, mode, panicked(&text)));
+                                    }
                                 }
                             });
                         }

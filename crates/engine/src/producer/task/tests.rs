@@ -298,6 +298,57 @@ async fn a_panic_in_a_burst_ends_its_send_and_finishes_the_burst() {
     assert_eq!((c.ok, c.failed, c.open()), (1, 1, 0));
 }
 
+/// A batch of 3 whose send panics: each of its sequence numbers ends
+/// failed with the panic, none stays in flight. On main only the first
+/// ended; #11 and #12 stayed open until shutdown reported them unresolved.
+/// The same in a burst of batches.
+#[tokio::test]
+async fn a_batch_whose_send_panics_ends_all_its_members() {
+    use rmq_model::types::MessageType;
+    let double = by_key(&[("boom", Act::Panic("batch exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    handle
+        .submit(ProducerCommand::Send {
+            seq: 10,
+            mode: Mode::Sync,
+            draft: typed("boom", MessageType::Batch { size: 3 }),
+        })
+        .await
+        .unwrap();
+    for seq in 10..13 {
+        seen.outcome_of(&mut rx, seq).await;
+        assert!(seen.failure(seq).contains("batch exploded"), "#{seq}");
+    }
+    let c = seen.ledger.counts(Mode::Sync);
+    assert_eq!((c.failed, c.open()), (3, 0));
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    assert_eq!(seen.ledger.counts(Mode::Sync).unresolved, 0);
+    assert_eq!(seen.ledger.refused(), 0, "one outcome per send");
+
+    // A burst of two batches of 2 (#1-2, #3-4), the second panicking.
+    let double = by_key(&[("k3", Act::Panic("burst batch exploded"))]);
+    let (handle, mut rx, _join) = spawn_double(settings(), double);
+    let mut seen = Seen::new();
+    let ProducerCommand::Burst(mut spec) = burst(5, Mode::Sync, 2, 1) else {
+        unreachable!()
+    };
+    spec.draft = typed("burst", MessageType::Batch { size: 2 });
+    handle.submit(ProducerCommand::Burst(spec)).await.unwrap();
+    for seq in 1..5 {
+        seen.outcome_of(&mut rx, seq).await;
+    }
+    assert!(matches!(seen.outcomes(2)[..], [Outcome::Acknowledged(_)]));
+    for seq in [3, 4] {
+        assert!(seen.failure(seq).contains("burst batch exploded"), "#{seq}");
+    }
+    let c = seen.ledger.counts(Mode::Sync);
+    assert_eq!((c.ok, c.failed, c.open()), (2, 2, 0));
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+}
+
 #[tokio::test]
 async fn a_send_into_a_closed_lane_fails_and_leaves_the_queue() {
     let (events, _events_rx) = mpsc::channel(16);
