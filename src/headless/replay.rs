@@ -35,28 +35,38 @@ pub fn load(args: &ReplayArgs, max_body: usize) -> Result<Parsed> {
         .map_err(anyhow::Error::msg)
 }
 
-/// The mode a message goes in: `--mode`, else the line's, else sync.
-fn mode_of(args: &ReplayArgs, line: Option<Mode>) -> Mode {
-    args.mode.or(line).unwrap_or(Mode::Sync)
+/// The mode a message goes in: `--mode`, else the line's, else sync; a
+/// type that is always sent sync (FIFO, transaction, batch) goes sync
+/// whatever was asked (`sync_notes` says so).
+fn mode_of(args: &ReplayArgs, item: &rmq_journal::replay::Item) -> Mode {
+    let asked = args.mode.or(item.mode).unwrap_or(Mode::Sync);
+    rmq_model::validate::send_mode(&item.draft.kind, asked)
 }
 
-/// `--mode` replaces each line's mode: a type the new mode cannot carry
-/// (FIFO, transaction and batch are sync) makes the line invalid.
-fn recheck_mode(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize) {
-    let Some(mode) = args.mode else { return };
-    let now = chrono::Utc::now();
-    let mut kept = Vec::new();
-    for item in std::mem::take(&mut parsed.items) {
-        match rmq_model::validate::kind(&item.draft.kind, &item.draft, mode, max_body, now) {
-            Ok(()) => kept.push(item),
-            Err(e) => parsed.invalid.push(rmq_journal::replay::Invalid {
-                line: item.line,
-                reason: format!("type: {e} (--mode {mode})"),
-            }),
-        }
+/// `FILE:LINE: notice: sent sync: …` for each line whose type goes sync
+/// in another mode than its own (or `--mode`) asks for; at most `MAX_NOTES`
+/// lines and how many more.
+fn sync_notes(parsed: &Parsed, args: &ReplayArgs) -> Vec<String> {
+    const MAX_NOTES: usize = 10;
+    let all: Vec<String> = parsed
+        .items
+        .iter()
+        .filter_map(|item| {
+            let asked = args.mode.or(item.mode).unwrap_or(Mode::Sync);
+            let note = rmq_model::validate::sync_note(&item.draft.kind, asked)?;
+            let line = format!(
+                "{}:{}: notice: {note} (asked {asked})",
+                parsed.origin, item.line
+            );
+            Some(rmq_model::text::escape_controls(&line, &[]).into_owned())
+        })
+        .collect();
+    let more = all.len().saturating_sub(MAX_NOTES);
+    let mut shown: Vec<String> = all.into_iter().take(MAX_NOTES).collect();
+    if more > 0 {
+        shown.push(format!("replay: notice: {more} more line(s) sent sync"));
     }
-    parsed.items = kept;
-    parsed.invalid.sort_by_key(|i| i.line);
+    shown
 }
 
 /// A transaction whose line does not decide it would wait for an operator
@@ -119,12 +129,14 @@ fn report_invalid(parsed: &Parsed, args: &ReplayArgs) -> Option<ExitCode> {
 /// broker needed.
 pub fn dry_run(args: &ReplayArgs, max_body: usize, policy: TxPolicy) -> Result<ExitCode> {
     let mut parsed = load(args, max_body)?;
-    recheck_mode(&mut parsed, args, max_body);
     decide_transactions(&mut parsed, args, policy);
+    for n in sync_notes(&parsed, args) {
+        eprintln!("{n}");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for item in &parsed.items {
-        let mut v = line_json(&item.draft, Some(mode_of(args, item.mode)));
+        let mut v = line_json(&item.draft, Some(mode_of(args, item)));
         let o = v.as_object_mut().expect("object");
         o.insert("line".into(), item.line.into());
         if let Some(s) = &item.source {
@@ -158,8 +170,10 @@ pub fn replay(
         );
     }
     let mut parsed = load(&args, settings.max_message_bytes)?;
-    recheck_mode(&mut parsed, &args, settings.max_message_bytes);
     decide_transactions(&mut parsed, &args, settings.transaction_policy);
+    for n in sync_notes(&parsed, &args) {
+        eprintln!("{n}");
+    }
     if let Some(code) = report_invalid(&parsed, &args) {
         return Ok(code);
     }
@@ -183,7 +197,7 @@ pub fn replay(
             next += item.draft.kind.messages();
             (
                 seq,
-                mode_of(&args, item.mode),
+                mode_of(&args, item),
                 Arc::new(item.draft.clone()),
                 item.line,
                 item.source.clone(),

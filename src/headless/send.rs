@@ -41,11 +41,19 @@ pub fn send(
     rmq_model::validate::kind(
         &draft.kind,
         &draft,
-        args.mode,
         settings.max_message_bytes,
         chrono::Utc::now(),
     )
     .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
+    // FIFO, transactions and batches go sync whatever --mode asks, and say so.
+    if let Some(note) = rmq_model::validate::sync_note(&draft.kind, args.mode) {
+        crate::signals::stderr_line(&format!(
+            "rmq-console: notice: {}: {note}",
+            type_flag(&draft.kind)
+        ));
+    }
+    let mut args = args;
+    args.mode = rmq_model::validate::send_mode(&draft.kind, args.mode);
     if args.verify && args.mode != Mode::Oneway {
         bail!(
             "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"

@@ -532,10 +532,6 @@ fn refused_combinations_send_nothing() {
         ),
         (&["--batch", "5", "--sharding-key", "k"], "FIFO batch"),
         (
-            &["--transaction", "commit", "--mode", "async"],
-            "--transaction: a transactional message is sent sync",
-        ),
-        (
             &["--delay-level", "19"],
             "--delay-level: delay level 19: levels are 1 to 18",
         ),
@@ -547,10 +543,6 @@ fn refused_combinations_send_nothing() {
         (
             &["--batch", "100000"],
             "--batch: a batch of 100000 is about",
-        ),
-        (
-            &["--sharding-key", "k", "--mode", "oneway"],
-            "--sharding-key: FIFO order holds for sync sends",
         ),
     ];
     for (flags, want) in cases {

@@ -266,6 +266,8 @@ impl App {
             batch.push(item);
         }
         for (draft, mode, source) in batch {
+            // A replay line's FIFO or transaction goes sync, whatever its mode.
+            let mode = rmq_model::validate::send_mode(&draft.kind, mode);
             let seq = self.next_seq;
             self.next_seq += draft.kind.messages();
             if let Err(e) = self.ledger.accept(seq, mode) {

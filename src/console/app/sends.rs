@@ -85,7 +85,10 @@ impl App {
         self.emit(pending, fx);
     }
 
-    pub(super) fn emit(&mut self, p: PendingSend, fx: &mut Effects) {
+    pub(super) fn emit(&mut self, mut p: PendingSend, fx: &mut Effects) {
+        // FIFO, transactions and batches go sync from any mode (the type
+        // row says so).
+        p.mode = rmq_model::validate::send_mode(&p.draft.kind, p.mode);
         let seq = self.next_seq;
         self.next_seq += p.count();
         match p.repeat {

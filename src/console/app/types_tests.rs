@@ -63,15 +63,35 @@ fn a_refused_type_is_shown_beside_the_row_and_sends_nothing() {
             .text
             .contains("Type: delay level 19")
     );
-    // A transaction is sync: switching to async flags the row at once.
-    let mut h = typed("tx");
-    assert!(!h.app().composer.errors.contains_key(&Focus::Type));
-    h.press("2");
-    assert!(h.app().composer.errors[&Focus::Type].contains("sent sync"));
-    h.press("s");
-    assert!(h.commands().is_empty());
-    // The draft is kept.
-    assert_eq!(h.app().composer.kind_text.lines()[0], "tx");
+}
+
+#[test]
+fn an_always_sync_type_goes_sync_from_any_mode_and_the_type_row_says_so() {
+    for (spec, why) in [
+        ("fifo order-1", "FIFO keeps order only for sync sends"),
+        ("tx", "half message is stored before its decision"),
+        ("batch 3", "one answer for all its messages"),
+    ] {
+        let mut h = typed(spec);
+        assert!(!h.app().composer.notes[&Focus::Type].contains("sent sync"));
+        for mode in ["2", "3"] {
+            h.press(mode);
+            assert!(!h.app().composer.errors.contains_key(&Focus::Type));
+            let note = &h.app().composer.notes[&Focus::Type];
+            assert!(note.starts_with("sent sync: "), "{note}");
+            assert!(note.contains(why), "{note}");
+            h.press("s");
+            match h.commands().as_slice() {
+                [ProducerCommand::Send { mode, .. }] => assert_eq!(*mode, Mode::Sync, "{spec}"),
+                other => panic!("{spec}: expected one sync send, got {other:?}"),
+            }
+        }
+        assert_ne!(
+            h.app().mode,
+            Mode::Sync,
+            "the mode bar keeps what was chosen"
+        );
+    }
 }
 
 #[test]

@@ -152,13 +152,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
                 );
                 field
             }
-            // What the type means, beside it, once it parses.
-            None if f == Focus::Type && !c.kind_text.lines()[0].trim().is_empty() => {
-                let about = rmq_model::types::describe(&c.kind);
+            // What the type means (and that it goes sync), how many keys.
+            None if let Some(about) = c.notes.get(&f) => {
                 let w = (about.chars().count() as u16 + 2).min(rest.width / 2);
                 let [field, msg] =
                     Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(rest);
-                let shown = super::results::cut(&about, w.saturating_sub(1) as usize);
+                let shown = super::results::cut(about, w.saturating_sub(1) as usize);
                 frame.render_widget(
                     Paragraph::new(Span::styled(format!(" {shown}"), s.accent)),
                     msg,

@@ -51,14 +51,16 @@ fn composer_type_row_for_each_type() {
 }
 
 #[test]
-fn composer_type_row_problem_is_beside_it() {
-    let mut h = Harness::new(typed_app("tx"), 80, 24);
+fn composer_type_row_says_an_always_sync_type_goes_sync() {
+    let mut h = Harness::new(typed_app("fifo order-42"), 120, 40);
     h.press("esc").press("2");
     let app = h.app();
-    insta::assert_snapshot!(
-        "composer_transaction_async_refused_80x24",
-        draw(app, 80, 24)
-    );
+    for (w, ht) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(
+            format!("composer_fifo_async_goes_sync_{w}x{ht}"),
+            draw(app, w, ht)
+        );
+    }
 }
 
 fn submit(app: &mut App, seq: u64, kind: MessageType, ms: i64) {
