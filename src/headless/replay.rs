@@ -422,4 +422,21 @@ mod tests {
         assert!(p.invalid.is_empty(), "the profile's policy decides it");
         assert_eq!(decisions(&p), [(2, None), (3, Some(TxChoice::Rollback))]);
     }
+
+    /// Issue 27, item 6: a FIFO line in one-way is sent sync with a notice
+    /// naming its line, not refused.
+    #[test]
+    fn a_oneway_fifo_line_is_sent_sync_with_a_notice() {
+        let text = "{\"topic\":\"t\",\"body\":\"a\",\"type\":\"fifo k\",\"mode\":\"oneway\"}\n\
+                    {\"topic\":\"t\",\"body\":\"b\",\"mode\":\"oneway\"}\n";
+        let p = rmq_journal::replay::parse(text.as_bytes(), "f", None, 1 << 20);
+        assert!(p.invalid.is_empty(), "{:?}", p.problems());
+        let a = args(None);
+        assert_eq!(mode_of(&a, &p.items[0]), Mode::Sync);
+        assert_eq!(mode_of(&a, &p.items[1]), Mode::Oneway);
+        assert_eq!(
+            sync_notes(&p, &a),
+            ["f:1: notice: sent sync: FIFO keeps order only for sync sends (asked oneway)"]
+        );
+    }
 }
