@@ -596,7 +596,8 @@ fn lines_with(screen: &str, what: &str) -> String {
 
 /// A transaction decided by hand: sent with the type row set to `tx`, its
 /// row PENDING until the operator decides; the broker checks back meanwhile
-/// (answered unknown, not decided yet); `C` on the row commits it.
+/// (answered unknown, not decided yet, counted on the row); `C` on the row
+/// commits it and the row says COMMITTED, by whom and after how long.
 #[test]
 fn console_transaction_decided_by_hand() {
     let home = tempfile::tempdir().unwrap();
@@ -611,25 +612,21 @@ fn console_transaction_decided_by_hand() {
         s.contains("PENDING") && s.contains("commit/rollback/unknown")
     });
     eprintln!("--- pending row:\n{}", lines_with(&pending, "PENDING"));
-    // Past transactionTimeout (3 s on the sandbox) the broker asks.
-    let checked = tmux.wait_for("a check-back row", Duration::from_secs(30), |s| {
-        s.contains("CHECK-BACK #1")
+    // Past transactionTimeout (3 s on the sandbox) the broker asks; the
+    // check-back is counted on the transaction's own row.
+    let checked = tmux.wait_for("a check-back on the row", Duration::from_secs(30), |s| {
+        s.contains("checked 1×, last UNKNOWN")
     });
-    eprintln!(
-        "--- check-back row:\n{}",
-        lines_with(&checked, "CHECK-BACK")
-    );
-    assert!(
-        checked.contains("answered UNKNOWN — not decided yet: transaction-check-default"),
-        "{checked}"
-    );
-    // The newest row (a check-back of #1) is selected: C decides #1.
+    eprintln!("--- checked row:\n{}", lines_with(&checked, "#1"));
+    assert!(!checked.contains("CHECK-BACK"), "no row of its own: {checked}");
+    // The pending row is the newest and stays selected: C decides #1.
     tmux.keys(&["Tab", "C"]);
     let decided = tmux.wait_for("the commit", Duration::from_secs(30), |s| {
-        s.contains("tx COMMIT by operator")
+        s.contains("committed by operator after")
     });
     eprintln!("--- decided:\n{}", lines_with(&decided, "#1"));
-    assert!(decided.contains("OK SendOk"), "{decided}");
+    assert!(decided.contains("COMMITTED"), "{decided}");
+    assert!(!decided.contains("OK SendOk"), "{decided}");
     tmux.keys(&["q"]);
     tmux.wait_for("the console to exit", Duration::from_secs(15), |s| {
         s.contains("EXIT=0")

@@ -191,14 +191,18 @@ impl App {
             draft: Some(draft),
             profile: self.profile().name.clone(),
         };
-        if self.log.row(entry) && self.selected > 0 {
+        let pinned = self.selected > 0 || self.deciding();
+        if self.log.row(entry) && pinned {
             self.selected += 1;
         }
     }
 
     pub(super) fn push(&mut self, entry: LogEntry) {
-        if self.log.record(entry) && self.selected > 0 {
-            // Keep the operator's line under the cursor while new ones arrive.
+        // Keep the operator's line under the cursor while new ones arrive
+        // (the newest line follows the top, unless it is a transaction
+        // being decided).
+        let pinned = self.selected > 0 || self.deciding();
+        if self.log.record(entry) && pinned {
             self.selected += 1;
         }
         self.selected = self.selected.min(self.log.shown().len().saturating_sub(1));

@@ -19,7 +19,7 @@ mod repeat;
 mod sends;
 mod transactions;
 
-pub use transactions::{TxState, TypedRows};
+pub use transactions::{BROKER_CHECK_MAX, TxDecision, TxState, TxTone, TypedRows};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

@@ -208,40 +208,150 @@ fn c_on_a_row_that_is_not_a_transaction_says_so() {
     );
 }
 
-#[test]
-fn a_check_back_is_a_row_of_its_own_with_its_answer() {
-    let mut h = pending();
-    let rows = h.app().log.shown().len();
-    h.emit(tx(TxEvent::CheckBack {
-        seq: Some(1),
-        transaction_id: "TX1".into(),
-        answer: TxChoice::Unknown,
-        reason: "not decided yet: transaction-check-default".into(),
+fn pending_tx(h: &mut Harness, seq: u64, id: &str) {
+    h.emit(ProducerEvent::Submitted {
+        seq,
+        mode: Mode::Sync,
+        draft: Arc::new(Draft {
+            topic: "Orders".into(),
+            body: b"x".to_vec(),
+            kind: MessageType::Transaction { decide: None },
+            ..Default::default()
+        }),
+        at: t0(),
+    });
+    h.emit(tx(TxEvent::Pending {
+        seq,
+        transaction_id: id.into(),
         at: t0(),
     }));
-    assert_eq!(h.app().log.shown().len(), rows + 1);
-    match &h.app().log.shown()[0].kind {
-        EntryKind::Note(text) => {
-            assert!(text.contains("CHECK-BACK #1 answered UNKNOWN"), "{text}");
-            assert!(text.ends_with("· tx TX1"), "{text}");
-            assert!(text.contains("transaction-check-default"), "{text}");
-        }
-        other => panic!("a note row, got {other:?}"),
-    }
-    // C on the check-back row decides its transaction.
+}
+
+fn check_back(seq: u64, id: &str) -> ProducerEvent {
+    tx(TxEvent::CheckBack {
+        seq: Some(seq),
+        transaction_id: id.into(),
+        answer: TxChoice::Unknown,
+        reason: "not decided yet: transaction-check-default = unknown".into(),
+        at: t0(),
+    })
+}
+
+/// Issue 27, item 1: check-backs are counted on the transaction's own row
+/// (no row of their own pushing the others down), so the row the operator
+/// selected is the one `X` decides while check-backs and new sends arrive.
+#[test]
+fn check_backs_arrive_while_deciding_and_x_decides_the_selected_transaction() {
+    let mut h = pending();
+    pending_tx(&mut h, 2, "TX2");
     h.press("g");
-    assert!(matches!(
-        h.app().selected_entry().unwrap().kind,
-        EntryKind::Note(_)
-    ));
-    h.press("C");
+    assert_eq!(
+        h.app().selected_entry().unwrap().seq,
+        2,
+        "the newest, selected"
+    );
+    let rows = h.app().log.shown().len();
+    for _ in 0..5 {
+        h.emit(check_back(1, "TX1"));
+        h.emit(check_back(2, "TX2"));
+    }
+    // A send of another kind arrives on top too.
+    h.emit(ProducerEvent::Submitted {
+        seq: 3,
+        mode: Mode::Sync,
+        draft: Arc::new(Draft::default()),
+        at: t0(),
+    });
+    assert_eq!(
+        h.app().log.shown().len(),
+        rows + 1,
+        "check-backs add no rows"
+    );
+    assert_eq!(
+        h.app().selected_entry().unwrap().seq,
+        2,
+        "the selected row stayed"
+    );
+    h.press("X");
     assert!(matches!(
         h.commands().as_slice(),
         [ProducerCommand::Decide {
-            seq: 1,
-            choice: TxChoice::Commit
+            seq: 2,
+            choice: TxChoice::Rollback
         }]
     ));
+    let t = &h.app().typed.tx[&1];
+    assert_eq!(t.checks, 5);
+    assert!(
+        t.summary()
+            .starts_with("checked 5×, last UNKNOWN (not decided yet: transaction-check-default"),
+        "{}",
+        t.summary()
+    );
+}
+
+/// Issue 27, item 1: whoever decided other than the operator is named on
+/// the row with the reason; a rolled-back transaction never reads OK; the
+/// time taken to decide is shown apart from the send's latency.
+#[test]
+fn the_row_says_who_decided_and_why_and_a_rollback_is_not_ok() {
+    let mut h = pending();
+    let by = "the console: 2 transactions already wait for you and each holds one of the \
+              client's threads the check-backs need; decide it on its row and it goes at the \
+              broker's next check-back";
+    h.emit(tx(TxEvent::Decided {
+        seq: 1,
+        choice: TxChoice::Unknown,
+        by: by.into(),
+        at_check_back: false,
+        at: t0(),
+    }));
+    let t = &h.app().typed.tx[&1];
+    assert_eq!(t.label().0, "PENDING", "unknown decides nothing");
+    assert!(
+        t.summary()
+            .contains("left UNKNOWN by the console: 2 transactions already wait")
+    );
+    h.press("X");
+    assert_eq!(h.commands().len(), 1, "still the operator's to decide");
+    h.emit(tx(TxEvent::Decided {
+        seq: 1,
+        choice: TxChoice::Rollback,
+        by: "operator".into(),
+        at_check_back: true,
+        at: t0() + chrono::Duration::milliseconds(4200),
+    }));
+    let t = &h.app().typed.tx[&1];
+    assert_eq!(t.label().0, "ROLLBACK…");
+    assert!(
+        t.summary()
+            .starts_with("ROLLBACK by operator after 4.20s: goes at the broker's next check-back"),
+        "{}",
+        t.summary()
+    );
+    h.emit(tx(TxEvent::CheckBack {
+        seq: Some(1),
+        transaction_id: "TX1".into(),
+        answer: TxChoice::Rollback,
+        reason: "its decision".into(),
+        at: t0(),
+    }));
+    h.emit(ProducerEvent::Completed(Completion {
+        seq: 1,
+        mode: Mode::Sync,
+        outcome: Outcome::Acknowledged(receipt(1)),
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: std::time::Duration::from_millis(3),
+    }));
+    let t = &h.app().typed.tx[&1];
+    assert_eq!(t.label().0, "ROLLBACK");
+    assert!(
+        t.summary()
+            .contains("checked 1×, last ROLLBACK (its decision)")
+    );
+    h.assert_shows("ROLLBACK");
+    assert!(!h.screen().contains("OK SendOk"), "{}", h.screen());
 }
 
 #[test]
