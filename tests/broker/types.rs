@@ -618,7 +618,10 @@ fn console_transaction_decided_by_hand() {
         s.contains("checked 1×, last UNKNOWN")
     });
     eprintln!("--- checked row:\n{}", lines_with(&checked, "#1"));
-    assert!(!checked.contains("CHECK-BACK"), "no row of its own: {checked}");
+    assert!(
+        !checked.contains("CHECK-BACK"),
+        "no row of its own: {checked}"
+    );
     // The pending row is the newest and stays selected: C decides #1.
     tmux.keys(&["Tab", "C"]);
     let decided = tmux.wait_for("the commit", Duration::from_secs(30), |s| {

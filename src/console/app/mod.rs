@@ -11,11 +11,13 @@ mod drafts;
 mod history;
 mod import;
 mod keys;
+mod leaving;
 mod lifecycle;
 mod log;
 mod overlays;
 mod profile;
 mod repeat;
+mod restart;
 mod sends;
 mod transactions;
 
@@ -39,6 +41,7 @@ pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES};
+pub use leaving::Tally;
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use overlays::{Confirm, Overlay, PendingSend};
@@ -242,6 +245,12 @@ pub struct App {
     pub compare: Option<rmq_engine::compare::Driver>,
     /// Transactions' states and delayed rows' countdown.
     pub typed: TypedRows,
+    /// What ledgers since replaced or reset had counted (a profile switch,
+    /// the reset key): the session's summary adds the current ledger.
+    pub earlier: Tally,
+    /// The repeat form as last submitted or closed: it opens with these
+    /// values again (and they outlive a restart).
+    pub last_repeat: Option<Box<RepeatForm>>,
 }
 
 impl App {
@@ -289,6 +298,8 @@ impl App {
             dirty: true,
             compare: None,
             typed: TypedRows::default(),
+            earlier: Tally::default(),
+            last_repeat: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -301,7 +312,7 @@ impl App {
             Overlay::Detail { .. } => Context::Detail,
             Overlay::Repeat(_) => Context::Repeat,
             Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
-            Overlay::Confirm(_) => Context::Confirm,
+            Overlay::Confirm(_) | Overlay::ConfirmQuit(_) => Context::Confirm,
             Overlay::Picker { .. } => Context::Picker,
             Overlay::History(h) if h.filtering => Context::HistoryFilter,
             Overlay::History(_) => Context::History,
@@ -563,6 +574,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
 
 #[cfg(test)]
 mod journal_tests;
+#[cfg(test)]
+mod leaving_tests;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]

@@ -71,7 +71,8 @@ impl App {
             return;
         };
         let pending = PendingSend {
-            mode: self.mode,
+            // A burst goes in the form's mode.
+            mode: repeat.as_ref().map_or(self.mode, |r| r.mode),
             draft: Arc::new(draft),
             repeat,
         };
@@ -83,6 +84,22 @@ impl App {
         self.overlay = Overlay::None;
         self.remember_draft(&pending.draft);
         self.emit(pending, fx);
+    }
+
+    /// The reset key: the counters, rates and latencies start over; the
+    /// journal and the results log keep every send, sends in flight are
+    /// counted where they end, and the session's summary still counts all.
+    pub(super) fn reset_counters(&mut self) {
+        self.earlier.add(&self.ledger);
+        self.ledger.reset_totals();
+        self.rates = Default::default();
+        self.rate = super::super::stats::Rate::default();
+        let text = format!(
+            "counters reset at {} (the journal and the results keep every send)",
+            self.fmt_time(self.now)
+        );
+        self.push_note(text.clone());
+        self.notice(Level::Info, text);
     }
 
     pub(super) fn emit(&mut self, mut p: PendingSend, fx: &mut Effects) {

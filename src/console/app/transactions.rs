@@ -62,6 +62,12 @@ impl TxState {
             .filter(|c| *c != TxChoice::Unknown)
     }
 
+    /// Whether the broker does not have its commit or rollback yet: nobody
+    /// decided, it was left unknown, or the decision waits for a check-back.
+    pub fn unsettled(&self) -> bool {
+        self.settled().is_none() || self.decision.as_ref().is_some_and(|d| d.at_check_back)
+    }
+
     /// The outcome column: never the half message's green `OK`.
     pub fn label(&self) -> (&'static str, TxTone) {
         let on_its_way = self.decision.as_ref().is_some_and(|d| d.at_check_back);
@@ -241,14 +247,6 @@ impl App {
 
     /// Transactions whose commit or rollback has not reached the broker.
     pub fn open_transactions(&self) -> usize {
-        self.typed
-            .tx
-            .values()
-            .filter(|t| {
-                t.decision
-                    .as_ref()
-                    .is_none_or(|d| d.at_check_back || d.choice == TxChoice::Unknown)
-            })
-            .count()
+        self.typed.tx.values().filter(|t| t.unsettled()).count()
     }
 }

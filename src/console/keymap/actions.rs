@@ -132,12 +132,14 @@ pub enum Bind {
     TxRollback,
     TxUnknown,
     RestoreDraft,
+    ClearField,
+    ResetCounters,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 45] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 47] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -288,11 +290,23 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 45] = [
         "restore the last draft sent to this topic",
         "restore",
     ),
+    (
+        Bind::ClearField,
+        "clear_field",
+        "clear the field (undo brings it back)",
+        "clear",
+    ),
+    (
+        Bind::ResetCounters,
+        "reset_counters",
+        "reset the counters (the journal keeps every send)",
+        "reset",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 45] = {
-        let mut all = [Bind::Send; 45];
+    pub const ALL: [Bind; 47] = {
+        let mut all = [Bind::Send; 47];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

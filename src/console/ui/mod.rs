@@ -11,6 +11,7 @@ mod history;
 mod import;
 mod mode_bar;
 mod picker;
+mod quit;
 mod repeat;
 mod results;
 mod status;
@@ -119,7 +120,7 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         Overlay::Detail { entry, scroll } => {
             detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
         }
-        Overlay::Repeat(form) => repeat::render(frame, centered(area, 60, 9), app, form, styles),
+        Overlay::Repeat(form) => repeat::render(frame, centered(area, 64, 10), app, form, styles),
         Overlay::Confirm(c) => {
             let h = if c.typed.is_some() { 10 } else { 8 };
             repeat::render_confirm(frame, centered(area, 60, h), app, c, styles)
@@ -141,6 +142,16 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
                 .saturating_sub(p.status.height)
                 .max(area.height.min(12));
             compare::render_view(frame, Rect::new(area.x, area.y, area.width, h), app, styles)
+        }
+        Overlay::ConfirmQuit(lost) => {
+            let w = area.width.min(76);
+            quit::render(
+                frame,
+                centered(area, w, quit::height(lost, w)),
+                app,
+                lost,
+                styles,
+            )
         }
     }
 }

@@ -410,6 +410,23 @@ impl Ledger {
         gone
     }
 
+    /// Starts the counts over (the console's reset key): what ended so far
+    /// and the latencies are forgotten; sends still open stay open, each
+    /// counted once where it ends, so nothing is lost or counted twice.
+    pub fn reset_totals(&mut self) {
+        for c in &mut self.counts {
+            *c = Counts {
+                accepted: c.open(),
+                waiting: c.waiting,
+                queued: c.queued,
+                in_flight: c.in_flight,
+                submitted: c.in_flight,
+                ..Counts::default()
+            };
+        }
+        self.landing = None;
+    }
+
     /// Judges and keeps a one-way burst's landing.
     pub fn landed(&mut self, dispatched: u64, landed: &Result<i64, String>) -> &Landing {
         self.landing.insert(Landing::judge(dispatched, landed))
