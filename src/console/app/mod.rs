@@ -5,6 +5,7 @@
 //! the effects it pushes onto the loop's queue, in order, and stops when it
 //! asks to exit. Each job lives in its own module.
 
+mod bursts;
 mod compare;
 mod composer;
 mod drafts;
@@ -251,6 +252,8 @@ pub struct App {
     /// The repeat form as last submitted or closed: it opens with these
     /// values again (and they outlive a restart).
     pub last_repeat: Option<Box<RepeatForm>>,
+    /// The bursts whose outcomes are still being counted for their summary.
+    pub bursts: Vec<bursts::BurstTally>,
 }
 
 impl App {
@@ -300,6 +303,7 @@ impl App {
             typed: TypedRows::default(),
             earlier: Tally::default(),
             last_repeat: None,
+            bursts: Vec::new(),
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -572,6 +576,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
     fx.into_iter().next()
 }
 
+#[cfg(test)]
+mod counters_tests;
 #[cfg(test)]
 mod journal_tests;
 #[cfg(test)]
