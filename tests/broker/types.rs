@@ -615,7 +615,7 @@ fn console_transaction_decided_by_hand() {
     // Past transactionTimeout (3 s on the sandbox) the broker asks; the
     // check-back is counted on the transaction's own row.
     let checked = tmux.wait_for("a check-back on the row", Duration::from_secs(30), |s| {
-        s.contains("checked 1×, last UNKNOWN")
+        s.contains("×, last UNKNOWN")
     });
     eprintln!("--- checked row:\n{}", lines_with(&checked, "#1"));
     assert!(
@@ -634,4 +634,132 @@ fn console_transaction_decided_by_hand() {
     tmux.wait_for("the console to exit", Duration::from_secs(15), |s| {
         s.contains("EXIT=0")
     });
+}
+
+/// Issue 27, item 1, end to end on a real broker: two transactions left
+/// PENDING in the console (`--namesrv`, policy "ask"); `q` meanwhile asks
+/// first; while the broker's check-backs arrive, `X` on the selected one
+/// (the newest, #2) rolls it back and `C` on #1 commits it. Read back with
+/// a consumer by message id (the journal gives each row's id): #1's message
+/// is consumed once, #2's never.
+#[test]
+fn console_two_transactions_decided_by_hand_read_back_by_msg_id() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let topic = unique("txhand");
+    let tmux = Tmux::start(
+        home.path(),
+        &format!(
+            "HOME={home} TMPDIR={tmp}",
+            home = home.path().display(),
+            tmp = tmp.path().display()
+        ),
+        &format!("--namesrv {}", sb.namesrv_addr),
+        120,
+    );
+    tmux.wait_for("the console", Duration::from_secs(60), |s| {
+        s.contains("Composer")
+    });
+    tmux.literal(&topic);
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tmux.literal("tx-a");
+    tmux.keys(&["Tab"]);
+    tmux.literal("tx");
+    tmux.keys(&["Escape", "s"]);
+    tmux.wait_for("#1 pending", Duration::from_secs(30), |s| {
+        s.lines().any(|l| l.contains("#1") && l.contains("PENDING"))
+    });
+    // The second with another body: back to the composer's body.
+    tmux.keys(&["i", "Tab", "Tab", "Tab", "Tab"]);
+    tmux.literal("-b");
+    tmux.keys(&["Escape", "s"]);
+    let pending = tmux.wait_for("#2 pending", Duration::from_secs(30), |s| {
+        s.lines().any(|l| l.contains("#2") && l.contains("PENDING"))
+    });
+    eprintln!("--- two pending:\n{}", lines_with(&pending, "PENDING"));
+    // q asks, naming them; n stays.
+    tmux.keys(&["q"]);
+    let asked = tmux.wait_for("the quit question", Duration::from_secs(10), |s| {
+        s.contains("Quit?") && s.contains("2 transaction(s) not settled at the broker")
+    });
+    eprintln!("--- quit question:\n{}", lines_with(&asked, "•"));
+    tmux.keys(&["n"]);
+    // Check-backs arrive on both rows while the operator decides.
+    let checked = tmux.wait_for("check-backs on the rows", Duration::from_secs(30), |s| {
+        s.lines()
+            .filter(|l| l.contains("PENDING") && l.contains("checked "))
+            .count()
+            >= 2
+    });
+    assert!(
+        !checked.contains("CHECK-BACK"),
+        "no rows of their own: {checked}"
+    );
+    // The newest row (#2) is selected on entering the log: X rolls it back.
+    tmux.keys(&["Tab", "X"]);
+    tmux.wait_for("#2 rolled back", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains("#2") && l.contains("rolled back by operator"))
+    });
+    tmux.keys(&["j", "C"]);
+    let decided = tmux.wait_for("#1 committed", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains("#1") && l.contains("committed by operator"))
+    });
+    eprintln!("--- decided:\n{}", lines_with(&decided, "by operator"));
+    for l in decided.lines().filter(|l| l.contains("by operator")) {
+        assert!(!l.contains("OK SendOk"), "{l}");
+    }
+    // Nothing at stake any more: q quits at once, and says what it did.
+    tmux.keys(&["q"]);
+    let exit = tmux.wait_for("the console to exit", Duration::from_secs(15), |s| {
+        s.contains("EXIT=0")
+    });
+    assert!(exit.contains("rmq-console: sent 2: 2 ok"), "{exit}");
+    // Each row's message id, from the journal.
+    let journal = home
+        .path()
+        .join(".local/state/rmq-console/journal/journal.jsonl");
+    let ids: HashMap<u64, String> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["seq"].as_u64().unwrap(),
+                v["msg_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let (committed, rolled_back) = (ids[&1].clone(), ids[&2].clone());
+    let rt = Runtime::new().unwrap();
+    let counts = rt.block_on(async {
+        let (client, consumer) = fresh_consumer(&rt, &sb.namesrv_addr, &topic).await;
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut settle_until: Option<Instant> = None;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        // Until the committed one is read, then 5 s more (check rounds are
+        // 1 s apart: long enough for a rolled-back one to surface).
+        while Instant::now() < deadline && settle_until.is_none_or(|t| Instant::now() < t) {
+            for m in consumer.poll_with_timeout(500).await {
+                let id = rocketmq_model::common::message::message_client_id_setter::MessageClientIDSetter::get_uniq_id(&m)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                *counts.entry(id).or_default() += 1;
+            }
+            if settle_until.is_none() && counts.contains_key(&committed) {
+                settle_until = Some(Instant::now() + Duration::from_secs(5));
+            }
+        }
+        consumer.shutdown().await;
+        let _ = client.shutdown().await;
+        counts
+    });
+    rt.shutdown();
+    eprintln!(
+        "FIGURES read back by msg id: {counts:?} (committed {committed}, rolled back {rolled_back})"
+    );
+    assert_eq!(counts.get(&committed), Some(&1), "the committed one, once");
+    assert_eq!(counts.get(&rolled_back), None, "the rolled-back one, never");
 }

@@ -99,8 +99,15 @@ impl TxState {
             });
         }
         if let Some((answer, why)) = &self.last_check {
+            // Who answered for the operator, briefly (the reason in full is
+            // in the detail view): the profile's check default, or nobody.
+            let who = why
+                .strip_prefix("not decided yet: ")
+                .and_then(|w| w.split(" = ").next())
+                .map(|w| format!(" by {w}"))
+                .unwrap_or_default();
             parts.push(format!(
-                "checked {}×, last {} ({why})",
+                "checked {}×, last {}{who}",
                 self.checks,
                 answer.as_str().to_uppercase()
             ));
@@ -236,9 +243,14 @@ impl App {
         }
     }
 
-    /// Whether the selected row is a transaction still to be decided: it
-    /// stays selected while rows arrive above it, so `C` / `X` land on it.
+    /// Whether the operator, in the results log, has a transaction still
+    /// to be decided selected: it stays selected while rows arrive above
+    /// it, so `C` / `X` land on it. Outside the log the selection follows
+    /// the newest row, so entering the log lands on the newest.
     pub(super) fn deciding(&self) -> bool {
+        if self.focus != super::Focus::Log || !matches!(self.overlay, super::Overlay::None) {
+            return false;
+        }
         self.selected_entry()
             .filter(|e| !matches!(e.kind, EntryKind::Note(_)))
             .and_then(|e| self.typed.tx.get(&e.seq))

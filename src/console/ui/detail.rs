@@ -127,6 +127,9 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
                 if !summary.is_empty() {
                     state.push_str(&format!(" · {summary}"));
                 }
+                if let Some((_, why)) = &tx.last_check {
+                    state.push_str(&format!(" · last check-back answered: {why}"));
+                }
                 out.push(kv("transaction", state, s));
             }
             for (k, v) in &d.properties {
