@@ -763,3 +763,80 @@ fn console_two_transactions_decided_by_hand_read_back_by_msg_id() {
     assert_eq!(counts.get(&committed), Some(&1), "the committed one, once");
     assert_eq!(counts.get(&rolled_back), None, "the rolled-back one, never");
 }
+
+/// Issue 27, item 6: FIFO asked for in one-way (`send --mode oneway`, and a
+/// replay line's `"mode":"oneway"`) is sent sync with a notice, not
+/// refused: acknowledged by the broker and read back.
+#[test]
+fn fifo_asked_in_oneway_goes_sync_with_a_notice_headless_and_in_replay() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let home = tempfile::tempdir().unwrap();
+    let topic = unique("fifosync");
+    let out = binary(home.path())
+        .args(["send", "--namesrv", &sb.namesrv_addr, "--topic", &topic])
+        .args([
+            "--body",
+            "fifo-send",
+            "--sharding-key",
+            "k",
+            "--mode",
+            "oneway",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!(
+        "--- $ rmq-console send --sharding-key k --mode oneway (exit {:?})\n{stdout}{stderr}",
+        out.status.code()
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("notice: --sharding-key: sent sync: FIFO keeps order only for sync sends"),
+        "{stderr}"
+    );
+    let line: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (line["mode"].as_str(), line["state"].as_str()),
+        (Some("sync"), Some("acknowledged"))
+    );
+
+    let file = home.path().join("fifo.jsonl");
+    std::fs::write(
+        &file,
+        format!("{{\"topic\":\"{topic}\",\"body\":\"fifo-replay\",\"type\":\"fifo k\",\"mode\":\"oneway\"}}\n"),
+    )
+    .unwrap();
+    let out = binary(home.path())
+        .args([
+            "replay",
+            file.to_str().unwrap(),
+            "--namesrv",
+            &sb.namesrv_addr,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr
+            .contains(":1: notice: sent sync: FIFO keeps order only for sync sends (asked oneway)"),
+        "{stderr}"
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (line["mode"].as_str(), line["state"].as_str()),
+        (Some("sync"), Some("acknowledged"))
+    );
+
+    let rt = Runtime::new().unwrap();
+    let got = rt.block_on(read_back(&rt, &sb.namesrv_addr, &topic, 2));
+    rt.shutdown();
+    let mut bodies: Vec<String> = got
+        .iter()
+        .map(|m| String::from_utf8_lossy(m.body().as_deref().unwrap_or_default()).into_owned())
+        .collect();
+    bodies.sort();
+    assert_eq!(bodies, ["fifo-replay", "fifo-send"]);
+}

@@ -190,8 +190,7 @@ impl Record {
             submitted_at: at(&c.submitted_at),
             completed_at: at(&c.completed_at),
             callback_at: (c.mode == Mode::Async).then(|| at(&c.completed_at)),
-            // Whole microseconds: `0.467062`, not `0.46706200000000003`.
-            latency_ms: c.latency.as_micros() as f64 / 1000.0,
+            latency_ms: rmq_model::message::millis(c.latency),
         };
         match &c.outcome {
             Outcome::Acknowledged(rc) => {
