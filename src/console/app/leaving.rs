@@ -90,7 +90,7 @@ impl App {
         if lost.is_empty() {
             self.quit(fx);
         } else {
-            self.overlay = Overlay::ConfirmQuit(lost);
+            self.overlay = Overlay::ConfirmQuit;
         }
     }
 

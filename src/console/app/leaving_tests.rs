@@ -54,6 +54,13 @@ fn q_during_a_burst_asks_what_would_be_lost_and_n_stays() {
             draw(h.app(), w, ht)
         );
     }
+    // The numbers move while the question is open.
+    h.emit(ProducerEvent::BurstProgress {
+        id,
+        submitted: 7,
+        total: 10,
+    });
+    h.assert_shows("burst #1: 3 of 10 not sent yet");
     h.press("n");
     assert!(matches!(h.app().overlay, Overlay::None));
     assert!(!h.app().exit_requested());

@@ -316,7 +316,7 @@ impl App {
             Overlay::Detail { .. } => Context::Detail,
             Overlay::Repeat(_) => Context::Repeat,
             Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
-            Overlay::Confirm(_) | Overlay::ConfirmQuit(_) => Context::Confirm,
+            Overlay::Confirm(_) | Overlay::ConfirmQuit => Context::Confirm,
             Overlay::Picker { .. } => Context::Picker,
             Overlay::History(h) if h.filtering => Context::HistoryFilter,
             Overlay::History(_) => Context::History,

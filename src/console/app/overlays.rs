@@ -62,8 +62,9 @@ pub enum Overlay {
     CompareForm(Box<CompareForm>),
     /// The compare view over `App::compare`.
     Compare,
-    /// `q` with work at stake: what quitting would lose, y/n.
-    ConfirmQuit(Vec<String>),
+    /// `q` with work at stake: what quitting would lose (`App::at_stake`,
+    /// read as it is drawn), y/n.
+    ConfirmQuit,
 }
 
 impl App {
@@ -83,7 +84,7 @@ impl App {
         match (&mut self.overlay, bind) {
             (_, Bind::QuitNow) => self.quit(fx),
             (Overlay::CompareForm(_) | Overlay::Compare, _) => self.compare_key(bind, fx),
-            (Overlay::ConfirmQuit(_), _) => self.quit_question_key(bind, fx),
+            (Overlay::ConfirmQuit, _) => self.quit_question_key(bind, fx),
             (Overlay::Help, Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Help, _) => {}
             (Overlay::Detail { .. }, Bind::Close) => self.overlay = Overlay::None,

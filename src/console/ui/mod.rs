@@ -143,13 +143,15 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
                 .max(area.height.min(12));
             compare::render_view(frame, Rect::new(area.x, area.y, area.width, h), app, styles)
         }
-        Overlay::ConfirmQuit(lost) => {
+        Overlay::ConfirmQuit => {
+            // Read now, so the numbers move while the question is open.
+            let lost = app.at_stake();
             let w = area.width.min(76);
             quit::render(
                 frame,
-                centered(area, w, quit::height(lost, w)),
+                centered(area, w, quit::height(&lost, w)),
                 app,
-                lost,
+                &lost,
                 styles,
             )
         }

@@ -17,6 +17,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, lost: &[String], s: &Sty
         lost.iter()
             .map(|l| Line::styled(format!("• {l}"), s.warning)),
     );
+    if lost.is_empty() {
+        lines.push(Line::styled("• nothing would be lost any more", s.text));
+    }
     let inner = super::frame::draw(frame, area, block);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
@@ -27,6 +30,7 @@ pub fn height(lost: &[String], width: u16) -> u16 {
     let rows: usize = lost
         .iter()
         .map(|l| (l.chars().count() + 2).div_ceil(w))
-        .sum();
+        .sum::<usize>()
+        .max(1);
     u16::try_from(rows + 3).unwrap_or(u16::MAX)
 }
