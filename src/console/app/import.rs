@@ -103,12 +103,28 @@ impl App {
         v.reading = false;
         match parsed {
             Ok(p) => {
-                let text = format!(
+                let mut text = format!(
                     "{}: {} message(s), {} invalid line(s)",
                     p.origin,
                     p.items.len(),
                     p.invalid.len()
                 );
+                // A FIFO or transaction line in another mode goes sync: said
+                // here, once, rather than refused.
+                let mode = self.mode;
+                let sync = p
+                    .items
+                    .iter()
+                    .filter(|it| {
+                        let asked = it.mode.unwrap_or(mode);
+                        rmq_model::validate::sync_note(&it.draft.kind, asked).is_some()
+                    })
+                    .count();
+                if sync > 0 {
+                    text.push_str(&format!(
+                        "; {sync} sent sync (FIFO and transactions are always sent sync)"
+                    ));
+                }
                 let level = if p.invalid.is_empty() {
                     Level::Info
                 } else {

@@ -410,3 +410,33 @@ fn a_delayed_row_keeps_the_clock_live_until_it_is_visible() {
     app.step(Action::Tick(t0() + chrono::Duration::seconds(11)));
     assert!(!app.counting_down(), "visible after 10 s (level 3)");
 }
+
+/// Issue 27, item 6: an imported line with `"mode":"oneway"` and a FIFO
+/// type is sent sync, and the import says so, instead of refusing it.
+#[test]
+fn an_imported_oneway_fifo_line_goes_sync_and_the_import_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fifo.jsonl");
+    std::fs::write(
+        &file,
+        "{\"topic\":\"orders\",\"body\":\"one\",\"type\":\"fifo k\",\"mode\":\"oneway\"}\n",
+    )
+    .unwrap();
+    let mut h = Harness::new(ready_app(), 120, 40);
+    h.press("esc").press("I");
+    h.type_text(&file.display().to_string()).press("enter");
+    assert_eq!(h.app().context(), Context::Import);
+    let text = h.app().notice.as_ref().unwrap().text.clone();
+    assert!(
+        text.ends_with("1 message(s), 0 invalid line(s); 1 sent sync (FIFO and transactions are always sent sync)"),
+        "{text}"
+    );
+    h.press("s");
+    match h.commands().as_slice() {
+        [ProducerCommand::Send { mode, draft, .. }] => {
+            assert_eq!(*mode, Mode::Sync);
+            assert!(matches!(draft.kind, MessageType::Fifo { .. }));
+        }
+        other => panic!("{other:?}"),
+    }
+}
