@@ -198,6 +198,19 @@ impl App {
             t.failed,
             t.dispatched
         );
+        // A rolled-back transaction's half message was stored ("ok"), but
+        // its message will never be delivered: said apart.
+        let rolled_back = self
+            .typed
+            .tx
+            .values()
+            .filter(|tx| tx.settled() == Some(rmq_model::types::TxChoice::Rollback))
+            .count();
+        if rolled_back > 0 {
+            line.push_str(&format!(
+                " ({rolled_back} of them transaction(s) rolled back)"
+            ));
+        }
         let open = self.open_transactions();
         if open > 0 {
             line.push_str(&format!(

@@ -112,6 +112,10 @@ fn q_with_a_pending_transaction_asks_and_nothing_at_stake_quits_at_once() {
     h.press("q");
     assert!(matches!(h.app().overlay, Overlay::None));
     assert!(h.app().exit_requested());
+    assert_eq!(
+        h.app().exit_summary(None),
+        "rmq-console: sent 1: 1 ok, 0 failed, 0 dispatched (one-way), 0 unresolved"
+    );
 }
 
 #[test]

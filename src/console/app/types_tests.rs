@@ -372,6 +372,14 @@ fn the_row_says_who_decided_and_why_and_a_rollback_is_not_ok() {
     );
     h.assert_shows("ROLLBACK");
     assert!(!h.screen().contains("OK SendOk"), "{}", h.screen());
+    // The summary line says so too: stored, but never to be delivered.
+    assert!(
+        h.app()
+            .exit_summary(None)
+            .contains("1 ok, 0 failed, 0 dispatched (one-way), 0 unresolved (1 of them transaction(s) rolled back)"),
+        "{}",
+        h.app().exit_summary(None)
+    );
 }
 
 #[test]
