@@ -6,6 +6,7 @@
 mod cli;
 mod common;
 mod compare;
+mod console_types;
 mod e2e;
 mod faults;
 mod hostile;
