@@ -117,8 +117,8 @@ pub struct SendArgs {
     /// Messages per second (default: as fast as the mode allows).
     #[arg(long, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub rate: Option<u32>,
-    /// Per-message keys from a template: {seq}, {uuid}, {now} (instead of
-    /// --key: one would replace the other).
+    /// Per-message keys from a template: {seq}, {n} (1..N of this run),
+    /// {uuid}, {now} (instead of --key: one would replace the other).
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "keys")]
     pub key_template: Option<String>,
     /// One-way only: keep the connection open this long after the last send

@@ -139,3 +139,51 @@ fn resizing_to_nothing_and_to_huge_in_a_burst_draws_every_frame() {
     h.assert_shows("Counters");
     h.resize(120, 40).assert_shows("p99");
 }
+
+/// Issue 27, item 8: the keys field is space separated by design, so
+/// `order 1` is two keys, and the field says so beside it; a key quoted to
+/// hold a space is refused inline with headless `send --key`'s reason,
+/// nothing sent and the draft kept.
+#[test]
+fn a_key_with_a_space_is_refused_inline_and_a_split_is_never_silent() {
+    let mut h = Harness::new(super::ui::tests::ready_app(), 120, 40);
+    h.press("tab").press("tab");
+    assert_eq!(h.app().focus, Focus::Keys);
+    h.type_text("order 1");
+    assert_eq!(h.app().composer.notes[&Focus::Keys], "2 keys: order · 1");
+    h.assert_shows("2 keys: order · 1");
+    h.press("ctrl-s");
+    match h.commands().as_slice() {
+        [ProducerCommand::Send { draft, .. }] => assert_eq!(draft.keys, ["order", "1"]),
+        other => panic!("{other:?}"),
+    }
+    let mut h = Harness::new(super::ui::tests::ready_app(), 120, 40);
+    h.press("tab").press("tab");
+    h.type_text("\"order 1\"");
+    let err = h.app().composer.errors[&Focus::Keys].clone();
+    let headless = rmq_model::validate::key("order 1").unwrap_err();
+    // The same reason as headless `send --key "order 1"`.
+    assert!(
+        err.contains(
+            "contains whitespace: RocketMQ splits keys on spaces, so it would be stored as 2 keys"
+        ),
+        "{err}"
+    );
+    assert!(headless.contains("RocketMQ splits keys on spaces, so it would be stored as 2 keys"));
+    h.assert_shows("contains whitespace");
+    h.press("ctrl-s");
+    assert!(h.commands().is_empty(), "nothing sent");
+    assert_eq!(
+        h.app().composer.keys.lines()[0],
+        "\"order 1\"",
+        "the draft kept"
+    );
+    assert!(
+        h.app()
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("not sent — Keys: key \"order 1\"")
+    );
+}

@@ -117,9 +117,10 @@ fn a_one_message_burst_refused_as_busy_does_not_block_the_next() {
     h.assert_shows("not sent: producer is");
     assert!(h.app().burst.is_none(), "the refused burst is not running");
     h.producer().unjam();
+    // The form opens with the count last used.
     h.press("r").press("enter");
     match h.commands().as_slice() {
-        [ProducerCommand::Burst(b)] => assert_eq!((b.count, b.first_seq), (10, 2)),
+        [ProducerCommand::Burst(b)] => assert_eq!((b.count, b.first_seq), (1, 2)),
         other => panic!("{other:?}"),
     }
 }

@@ -16,6 +16,7 @@ mod input_tests;
 pub mod keymap;
 #[cfg(test)]
 mod loop_tests;
+pub mod saved;
 pub mod session;
 pub mod stats;
 pub mod tui;
@@ -71,6 +72,14 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
     for w in session.warnings {
         app.warn(w);
     }
+    // The last session's draft and repeat form, if it kept any.
+    let kept_at = saved::path();
+    match saved::read(&kept_at) {
+        Ok(Some(v)) => app.restore(&v),
+        Ok(None) => {}
+        Err(e) => app.warn(format!("the last session's draft was not restored: {e:#}")),
+    }
+    let journal_file = rmq_journal::file_path(&session.journal.dir, 0);
     let styles = session.styles;
     let app = {
         let (guard, terminal) = tui::TerminalGuard::enter().context("setting up the terminal")?;
@@ -141,8 +150,18 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         }
         app
     };
-    // The terminal is back to normal (or gone, after SIGHUP): the report
-    // goes to the log, and to stderr when that still works.
+    // The terminal is back to normal (or gone, after SIGHUP): the draft is
+    // kept for the next start, and the report goes to the log, and to
+    // stderr when that still works.
+    if let Err(e) = saved::write(&kept_at, &app.kept()) {
+        tracing::warn!("keeping the draft: {e:#}");
+        crate::signals::stderr_line(&format!(
+            "rmq-console: warning: the draft was not kept for the next start: {e:#}"
+        ));
+    }
+    let summary = app.exit_summary(Some(&journal_file));
+    tracing::info!("{summary}");
+    crate::signals::stderr_line(&summary);
     let n = app.unresolved_count();
     if n > 0 {
         let mut msg = format!("rmq-console: {n} send(s) unresolved at exit");

@@ -137,7 +137,6 @@ pub fn bench(
         rmq_model::validate::kind(
             &typed.kind,
             &typed,
-            Mode::Sync,
             settings.max_message_bytes,
             chrono::Utc::now(),
         )

@@ -18,7 +18,7 @@ pub fn completion_json(c: &Completion, draft: Option<&Draft>) -> serde_json::Val
             Outcome::Unresolved => "unresolved",
         },
         "submitted_at": c.submitted_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
-        "latency_ms": c.latency.as_secs_f64() * 1000.0,
+        "latency_ms": rmq_model::message::millis(c.latency),
     });
     let obj = v.as_object_mut().expect("json object");
     let done_key = if c.mode == Mode::Async {

@@ -38,25 +38,38 @@ pub fn load(args: &ReplayArgs, max_body: usize) -> Result<Parsed> {
         .map_err(anyhow::Error::msg)
 }
 
-/// The mode a message goes in: `--mode`, else the line's, else sync.
-fn mode_of(args: &ReplayArgs, line: Option<Mode>) -> Mode {
-    args.mode.or(line).unwrap_or(Mode::Sync)
+/// The mode a message goes in: `--mode`, else the line's, else sync; a
+/// type that is always sent sync (FIFO, transaction, batch) goes sync
+/// whatever was asked (`sync_notes` says so).
+fn mode_of(args: &ReplayArgs, item: &rmq_journal::replay::Item) -> Mode {
+    let asked = args.mode.or(item.mode).unwrap_or(Mode::Sync);
+    rmq_model::validate::send_mode(&item.draft.kind, asked)
 }
 
-/// `--mode` replaces each line's mode: a type the new mode cannot carry
-/// (FIFO, transaction and batch are sync) makes the line invalid.
-fn recheck_item(item: Item, args: &ReplayArgs, max_body: usize) -> Result<Item, Invalid> {
-    let Some(mode) = args.mode else {
-        return Ok(item);
-    };
-    let now = chrono::Utc::now();
-    match rmq_model::validate::kind(&item.draft.kind, &item.draft, mode, max_body, now) {
-        Ok(()) => Ok(item),
-        Err(e) => Err(Invalid {
-            line: item.line,
-            reason: format!("type: {e} (--mode {mode})"),
-        }),
+/// `FILE:LINE: notice: sent sync: …` for each line whose type goes sync
+/// in another mode than its own (or `--mode`) asks for; at most `MAX_NOTES`
+/// lines and how many more.
+fn sync_notes(parsed: &Parsed, args: &ReplayArgs) -> Vec<String> {
+    const MAX_NOTES: usize = 10;
+    let all: Vec<String> = parsed
+        .items
+        .iter()
+        .filter_map(|item| {
+            let asked = args.mode.or(item.mode).unwrap_or(Mode::Sync);
+            let note = rmq_model::validate::sync_note(&item.draft.kind, asked)?;
+            let line = format!(
+                "{}:{}: notice: {note} (asked {asked})",
+                parsed.origin, item.line
+            );
+            Some(rmq_model::text::escape_controls(&line, &[]).into_owned())
+        })
+        .collect();
+    let more = all.len().saturating_sub(MAX_NOTES);
+    let mut shown: Vec<String> = all.into_iter().take(MAX_NOTES).collect();
+    if more > 0 {
+        shown.push(format!("replay: notice: {more} more line(s) sent sync"));
     }
+    shown
 }
 
 /// A transaction whose line does not decide it would wait for an operator
@@ -86,21 +99,17 @@ fn decide_item(mut item: Item, args: &ReplayArgs, policy: TxPolicy) -> Result<It
     Ok(item)
 }
 
-/// Both checks above, on one line as it is read.
-fn check_item(
-    item: Item,
-    args: &ReplayArgs,
-    max_body: usize,
-    policy: TxPolicy,
-) -> Result<Item, Invalid> {
-    recheck_item(item, args, max_body).and_then(|item| decide_item(item, args, policy))
+/// The check above, on one line as it is read (the type was checked
+/// when the line was parsed: no mode changes what it may carry).
+fn check_item(item: Item, args: &ReplayArgs, policy: TxPolicy) -> Result<Item, Invalid> {
+    decide_item(item, args, policy)
 }
 
 /// `check_item` over a whole file read.
-fn check_all(parsed: &mut Parsed, args: &ReplayArgs, max_body: usize, policy: TxPolicy) {
+fn check_all(parsed: &mut Parsed, args: &ReplayArgs, policy: TxPolicy) {
     let mut kept = Vec::new();
     for item in std::mem::take(&mut parsed.items) {
-        match check_item(item, args, max_body, policy) {
+        match check_item(item, args, policy) {
             Ok(item) => kept.push(item),
             Err(bad) => parsed.invalid.push(bad),
         }
@@ -147,13 +156,22 @@ pub fn dry_run(args: &ReplayArgs, max_body: usize, policy: TxPolicy) -> Result<E
         max_body,
         |origin, line, _| {
             let checked = match line {
-                Line::Item(item) => check_item(item, args, max_body, policy),
+                Line::Item(item) => check_item(item, args, policy),
                 Line::Invalid(bad) => Err(bad),
             };
             match checked {
                 Ok(item) => {
                     items += 1;
-                    let mut v = line_json(&item.draft, Some(mode_of(args, item.mode)));
+                    let asked = args.mode.or(item.mode).unwrap_or(Mode::Sync);
+                    if let Some(note) = rmq_model::validate::sync_note(&item.draft.kind, asked) {
+                        // In order with the lines around it.
+                        out.flush()
+                            .map_err(|e| format!("writing standard output: {e}"))?;
+                        let line =
+                            format!("{origin}:{}: notice: {note} (asked {asked})", item.line);
+                        eprintln!("{}", rmq_model::text::escape_controls(&line, &[]));
+                    }
+                    let mut v = line_json(&item.draft, Some(mode_of(args, &item)));
                     let o = v.as_object_mut().expect("object");
                     o.insert("line".into(), item.line.into());
                     if let Some(s) = &item.source {
@@ -196,12 +214,10 @@ pub fn prepare(
     settings: &ProducerSettings,
 ) -> Result<std::result::Result<Parsed, ExitCode>> {
     let mut parsed = load(args, settings.max_message_bytes)?;
-    check_all(
-        &mut parsed,
-        args,
-        settings.max_message_bytes,
-        settings.transaction_policy,
-    );
+    check_all(&mut parsed, args, settings.transaction_policy);
+    for n in sync_notes(&parsed, args) {
+        eprintln!("{n}");
+    }
     if let Some(code) = report_invalid(&parsed, args) {
         return Ok(Err(code));
     }
@@ -236,7 +252,7 @@ pub fn replay(
             next += item.draft.kind.messages();
             (
                 seq,
-                mode_of(&args, item.mode),
+                mode_of(&args, item),
                 Arc::new(item.draft.clone()),
                 item.line,
                 item.source.clone(),
@@ -438,19 +454,14 @@ mod tests {
     #[test]
     fn an_undecided_transaction_is_refused_with_its_line_unless_something_decides_it() {
         let mut p = parsed();
-        check_all(&mut p, &args(None), 1 << 20, TxPolicy::Ask);
+        check_all(&mut p, &args(None), TxPolicy::Ask);
         assert_eq!(p.invalid.len(), 1);
         assert_eq!(p.invalid[0].line, 2);
         assert!(p.problems()[0].starts_with("f:2: type: a transaction with no decision"));
         assert_eq!(decisions(&p), [(3, Some(TxChoice::Rollback))]);
 
         let mut p = parsed();
-        check_all(
-            &mut p,
-            &args(Some(TxChoice::Commit)),
-            1 << 20,
-            TxPolicy::Ask,
-        );
+        check_all(&mut p, &args(Some(TxChoice::Commit)), TxPolicy::Ask);
         assert!(p.invalid.is_empty());
         assert_eq!(
             decisions(&p),
@@ -459,8 +470,25 @@ mod tests {
         );
 
         let mut p = parsed();
-        check_all(&mut p, &args(None), 1 << 20, TxPolicy::Rollback);
+        check_all(&mut p, &args(None), TxPolicy::Rollback);
         assert!(p.invalid.is_empty(), "the profile's policy decides it");
         assert_eq!(decisions(&p), [(2, None), (3, Some(TxChoice::Rollback))]);
+    }
+
+    /// Issue 27, item 6: a FIFO line in one-way is sent sync with a notice
+    /// naming its line, not refused.
+    #[test]
+    fn a_oneway_fifo_line_is_sent_sync_with_a_notice() {
+        let text = "{\"topic\":\"t\",\"body\":\"a\",\"type\":\"fifo k\",\"mode\":\"oneway\"}\n\
+                    {\"topic\":\"t\",\"body\":\"b\",\"mode\":\"oneway\"}\n";
+        let p = rmq_journal::replay::parse(text.as_bytes(), "f", None, 1 << 20);
+        assert!(p.invalid.is_empty(), "{:?}", p.problems());
+        let a = args(None);
+        assert_eq!(mode_of(&a, &p.items[0]), Mode::Sync);
+        assert_eq!(mode_of(&a, &p.items[1]), Mode::Oneway);
+        assert_eq!(
+            sync_notes(&p, &a),
+            ["f:1: notice: sent sync: FIFO keeps order only for sync sends (asked oneway)"]
+        );
     }
 }

@@ -32,9 +32,17 @@ pub fn prepare(args: &SendArgs, max_body: usize) -> Result<rmq_model::message::D
         rmq_model::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
     draft.kind = message_type(&args.kind)?;
-    rmq_model::validate::kind(&draft.kind, &draft, args.mode, max_body, chrono::Utc::now())
+    rmq_model::validate::kind(&draft.kind, &draft, max_body, chrono::Utc::now())
         .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
-    if args.verify && args.mode != Mode::Oneway {
+    // FIFO, transactions and batches go sync whatever --mode asks, and say so.
+    if let Some(note) = rmq_model::validate::sync_note(&draft.kind, args.mode) {
+        crate::signals::stderr_line(&format!(
+            "rmq-console: notice: {}: {note}",
+            type_flag(&draft.kind)
+        ));
+    }
+    let mode = rmq_model::validate::send_mode(&draft.kind, args.mode);
+    if args.verify && mode != Mode::Oneway {
         bail!(
             "--verify is for --mode oneway; sync and async sends are verified by the broker's answer"
         );
@@ -53,6 +61,9 @@ pub fn send(
     if let Some(n) = args.async_inflight {
         settings.async_inflight = usize::try_from(n)?;
     }
+    // What `prepare` said: an always-sync type goes sync.
+    let mut args = args;
+    args.mode = rmq_model::validate::send_mode(&draft.kind, args.mode);
     let journal = if args.no_journal {
         journal.off()
     } else {

@@ -532,10 +532,6 @@ fn refused_combinations_send_nothing() {
         ),
         (&["--batch", "5", "--sharding-key", "k"], "FIFO batch"),
         (
-            &["--transaction", "commit", "--mode", "async"],
-            "--transaction: a transactional message is sent sync",
-        ),
-        (
             &["--delay-level", "19"],
             "--delay-level: delay level 19: levels are 1 to 18",
         ),
@@ -547,10 +543,6 @@ fn refused_combinations_send_nothing() {
         (
             &["--batch", "100000"],
             "--batch: a batch of 100000 is about",
-        ),
-        (
-            &["--sharding-key", "k", "--mode", "oneway"],
-            "--sharding-key: FIFO order holds for sync sends",
         ),
     ];
     for (flags, want) in cases {
@@ -572,75 +564,4 @@ fn refused_combinations_send_nothing() {
             "{flags:?} never tried the name server: {err}"
         );
     }
-}
-
-/// The console on its own sandbox in a 120x40 tmux pane (empty HOME, no
-/// config: the sandbox profile, transaction policy "ask").
-fn console(home: &std::path::Path, tmp: &std::path::Path) -> Tmux {
-    let tmux = Tmux::start(
-        home,
-        &format!(
-            "HOME={home} TMPDIR={tmp}",
-            home = home.display(),
-            tmp = tmp.display()
-        ),
-        "",
-        120,
-    );
-    tmux.wait_for("a ready sandbox", Duration::from_secs(60), |s| {
-        s.contains("SANDBOX") && s.contains("ready")
-    });
-    tmux
-}
-
-/// The lines of the results pane that mention `what`.
-fn lines_with(screen: &str, what: &str) -> String {
-    screen
-        .lines()
-        .filter(|l| l.contains(what))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// A transaction decided by hand: sent with the type row set to `tx`, its
-/// row PENDING until the operator decides; the broker checks back meanwhile
-/// (answered unknown, not decided yet); `C` on the row commits it.
-#[test]
-fn console_transaction_decided_by_hand() {
-    let home = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let tmux = console(home.path(), tmp.path());
-    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
-    tmux.literal("decided by hand");
-    tmux.keys(&["Tab"]);
-    tmux.literal("tx");
-    tmux.keys(&["Escape", "s"]);
-    let pending = tmux.wait_for("the pending row", Duration::from_secs(30), |s| {
-        s.contains("PENDING") && s.contains("commit/rollback/unknown")
-    });
-    eprintln!("--- pending row:\n{}", lines_with(&pending, "PENDING"));
-    // Past transactionTimeout (3 s on the sandbox) the broker asks.
-    let checked = tmux.wait_for("a check-back row", Duration::from_secs(30), |s| {
-        s.contains("CHECK-BACK #1")
-    });
-    eprintln!(
-        "--- check-back row:\n{}",
-        lines_with(&checked, "CHECK-BACK")
-    );
-    assert!(
-        checked.contains("answered UNKNOWN — not decided yet: transaction-check-default"),
-        "{checked}"
-    );
-    // The send moved the keyboard to the results log, where the newest row
-    // (a check-back of #1) is selected: C decides #1.
-    tmux.keys(&["C"]);
-    let decided = tmux.wait_for("the commit", Duration::from_secs(30), |s| {
-        s.contains("tx COMMIT by operator")
-    });
-    eprintln!("--- decided:\n{}", lines_with(&decided, "#1"));
-    assert!(decided.contains("OK SendOk"), "{decided}");
-    tmux.keys(&["q"]);
-    tmux.wait_for("the console to exit", Duration::from_secs(15), |s| {
-        s.contains("EXIT=0")
-    });
 }

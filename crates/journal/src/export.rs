@@ -21,7 +21,7 @@ pub fn write_jsonl(mut out: impl Write, records: &[&Record]) -> Result<()> {
 }
 
 /// The CSV columns, one per record field; keys are space separated and
-/// properties `name=value` pairs one per line within their cell.
+/// properties `name=value` pairs separated by an escaped line feed.
 pub const CSV_HEADER: [&str; 25] = [
     "id",
     "source",
@@ -50,10 +50,11 @@ pub const CSV_HEADER: [&str; 25] = [
     "type",
 ];
 
-/// Records as CSV with `CSV_HEADER`. Control characters other than line
-/// feeds and tabs (a carriage return included: it rewrites a terminal's
-/// line) are escaped (`\u001b`): CSV goes to terminals and
-/// spreadsheets, where an ESC from a body would run as an escape sequence.
+/// Records as CSV with `CSV_HEADER`, one record per line. Control
+/// characters other than tabs are escaped (`\u001b`, a line feed
+/// `\u000a`): CSV goes to terminals and spreadsheets, where an ESC from a
+/// body would run as an escape sequence, and to line-based tools (`grep`,
+/// `wc -l`, `sort`), which a line break inside a cell would mislead.
 pub fn write_csv(out: impl Write, records: &[&Record]) -> Result<()> {
     let mut w = csv_writer(out)?;
     for r in records {
@@ -109,7 +110,7 @@ pub fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Record) -> Result<()>
     ];
     w.write_record(
         row.iter()
-            .map(|cell| escape_controls(cell, &['\n', '\t']).into_owned()),
+            .map(|cell| escape_controls(cell, &['\t']).into_owned()),
     )?;
     Ok(())
 }
@@ -173,8 +174,12 @@ mod tests {
             assert_eq!(col("id"), r.id);
             assert_eq!(col("topic"), r.topic);
             assert_eq!(col("keys"), r.keys.join(" "));
-            assert_eq!(col("properties"), "a=1,\"2\"\nb=x\ny");
-            assert_eq!(col("body"), r.body.clone().unwrap_or_default());
+            assert_eq!(col("properties"), "a=1,\"2\"\\u000ab=x\\u000ay");
+            // A line break is written escaped, as JSON writes controls.
+            assert_eq!(
+                col("body"),
+                r.body.clone().unwrap_or_default().replace('\n', "\\u000a")
+            );
             assert_eq!(
                 col("body_base64"),
                 r.body_base64.clone().unwrap_or_default()
@@ -205,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn csv_escapes_control_characters_but_keeps_line_feeds_and_tabs() {
+    fn csv_escapes_control_characters_and_line_feeds_but_keeps_tabs() {
         let mut rs = records();
         rs[0].body = Some("red \x1b[31m\r\nnext\tcol".into());
         let refs: Vec<&Record> = rs.iter().collect();
@@ -213,6 +218,11 @@ mod tests {
         write_csv(&mut buf, &refs).unwrap();
         assert!(!buf.contains(&0x1b), "no raw ESC reaches a terminal");
         let text = String::from_utf8(buf).unwrap();
-        assert!(text.contains("red \\u001b[31m\\u000d\nnext\tcol"), "{text}");
+        assert!(
+            text.contains("red \\u001b[31m\\u000d\\u000anext\tcol"),
+            "{text}"
+        );
+        // One record per line: a line break never splits a cell.
+        assert_eq!(text.lines().count(), 1 + rs.len(), "{text}");
     }
 }

@@ -190,7 +190,7 @@ impl Record {
             submitted_at: at(&c.submitted_at),
             completed_at: at(&c.completed_at),
             callback_at: (c.mode == Mode::Async).then(|| at(&c.completed_at)),
-            latency_ms: c.latency.as_secs_f64() * 1000.0,
+            latency_ms: rmq_model::message::millis(c.latency),
         };
         match &c.outcome {
             Outcome::Acknowledged(rc) => {

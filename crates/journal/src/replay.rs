@@ -286,16 +286,10 @@ fn parse_line(line: &[u8], topic: Option<&str>, max_body: usize) -> Result<Item,
         body,
     };
     rmq_model::validate::draft(&draft, max_body)?;
-    // The composer's checks of the type against the mode the line will go
-    // in (`--mode` is checked again by the command), the limits and now.
-    rmq_model::validate::kind(
-        &draft.kind,
-        &draft,
-        mode.unwrap_or(Mode::Sync),
-        max_body,
-        now.to_utc(),
-    )
-    .map_err(|e| format!("type: {e}"))?;
+    // The composer's checks of the type against the limits and now (a
+    // type that is always sent sync goes sync from the line's mode).
+    rmq_model::validate::kind(&draft.kind, &draft, max_body, now.to_utc())
+        .map_err(|e| format!("type: {e}"))?;
     Ok(Item {
         line: 0,
         draft,
@@ -367,7 +361,13 @@ mod tests {
     fn every_bad_line_is_named_with_the_composers_reason() {
         let p = parse(FILE.as_bytes(), "f.jsonl", None, 4 * 1024 * 1024);
         let lines: Vec<usize> = p.items.iter().map(|i| i.line).collect();
-        assert_eq!(lines, [1, 3, 14, 16, 18]);
+        // Line 17 (a FIFO line in async) is sent sync, not refused.
+        assert_eq!(lines, [1, 3, 14, 16, 17, 18]);
+        assert_eq!(
+            p.items[4].mode,
+            Some(Mode::Async),
+            "the line keeps its mode"
+        );
         let problems = p.problems();
         let expect = [
             "f.jsonl:4: broken JSON",
@@ -381,7 +381,6 @@ mod tests {
             "f.jsonl:12: tag: tag must not contain `||`",
             "f.jsonl:13: a line must be a JSON object",
             "f.jsonl:15: no `body` or `body_base64`",
-            "f.jsonl:17: type: FIFO order holds for sync sends",
             "f.jsonl:19: type: `bogus`",
             "f.jsonl:20: type: a replay line is one message",
         ];
@@ -405,7 +404,7 @@ mod tests {
             }
         );
         assert_eq!(
-            p.items[4].draft.kind,
+            p.items[5].draft.kind,
             MessageType::Delayed(rmq_model::message::Delay::In(
                 std::time::Duration::from_secs(90)
             ))

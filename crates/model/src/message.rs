@@ -216,6 +216,12 @@ impl Completion {
     }
 }
 
+/// A duration in milliseconds, to the microsecond: what every JSON output
+/// writes as `latency_ms` (`0.467062`, never `0.46706200000000003`).
+pub fn millis(d: std::time::Duration) -> f64 {
+    d.as_micros() as f64 / 1000.0
+}
+
 /// Final report of one send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
@@ -232,6 +238,20 @@ pub struct Completion {
 
 #[cfg(test)]
 mod tests {
+    /// Issue 27, item 14: exported latencies without float noise (the
+    /// issue's `0.46706200000000003`).
+    #[test]
+    fn millis_are_written_to_the_microsecond_without_float_noise() {
+        let d = std::time::Duration::from_nanos(467_062);
+        assert_eq!(
+            (d.as_secs_f64() * 1000.0).to_string(),
+            "0.46706200000000003"
+        );
+        assert_eq!(millis(d).to_string(), "0.467");
+        let d = std::time::Duration::from_nanos(6_593_062_500);
+        assert_eq!(millis(d).to_string(), "6593.062");
+    }
+
     use super::*;
 
     #[test]

@@ -174,49 +174,27 @@ pub fn looks_like_secret(s: &str) -> bool {
 }
 
 /// Refuses what the client or the broker would refuse, with the reason,
-/// before anything is sent. `now` is when the send would go.
+/// before anything is sent. `now` is when the send would go. The mode is
+/// not checked: a type that is always sent sync goes sync from any mode
+/// (`send_mode`, and `sync_note` says so).
 pub fn kind(
     kind: &MessageType,
     draft: &Draft,
-    mode: Mode,
     max_bytes: usize,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
     match kind {
-        MessageType::Normal => Ok(()),
+        MessageType::Normal | MessageType::Transaction { .. } => Ok(()),
         MessageType::Fifo { sharding_key } => {
             if sharding_key.trim().is_empty() {
                 return Err("FIFO needs a sharding key (the message group)".into());
             }
-            if mode != Mode::Sync {
-                return Err(format!(
-                    "FIFO order holds for sync sends, one after the other (async and one-way \
-                     sends can overtake each other); {} is not offered",
-                    mode.label()
-                ));
-            }
             Ok(())
         }
         MessageType::Delayed(d) => d.check(now),
-        MessageType::Transaction { .. } => {
-            if mode != Mode::Sync {
-                return Err(format!(
-                    "a transactional message is sent sync (the half message must be stored \
-                     before the decision); {} is not possible",
-                    mode.label()
-                ));
-            }
-            Ok(())
-        }
         MessageType::Batch { size } => {
             if *size < 2 {
                 return Err("a batch is 2 or more messages".into());
-            }
-            if mode != Mode::Sync {
-                return Err(format!(
-                    "a batch is sent sync here (one answer for the whole batch); {} is not offered",
-                    mode.label()
-                ));
             }
             let bytes = batch_bytes(draft, *size);
             if bytes > max_bytes {
@@ -230,6 +208,65 @@ pub fn kind(
             Ok(())
         }
     }
+}
+
+/// The mode a message of this type goes in when `mode` is asked for:
+/// FIFO, transactions and batches always go sync (order holds only one
+/// send after the other; the half message is stored before the decision;
+/// one answer for the whole batch).
+pub fn send_mode(kind: &MessageType, mode: Mode) -> Mode {
+    if always_sync(kind) { Mode::Sync } else { mode }
+}
+
+fn always_sync(kind: &MessageType) -> bool {
+    matches!(
+        kind,
+        MessageType::Fifo { .. } | MessageType::Transaction { .. } | MessageType::Batch { .. }
+    )
+}
+
+/// What the operator is told when `mode` is not the mode the type goes in
+/// (`None` when it is): the reason, once, where the type is shown.
+pub fn sync_note(kind: &MessageType, mode: Mode) -> Option<String> {
+    if mode == Mode::Sync || !always_sync(kind) {
+        return None;
+    }
+    let why = match kind {
+        MessageType::Fifo { .. } => "FIFO keeps order only for sync sends",
+        MessageType::Transaction { .. } => {
+            "a transaction's half message is stored before its decision"
+        }
+        _ => "a batch gets one answer for all its messages",
+    };
+    Some(format!("sent sync: {why}"))
+}
+
+/// The composer's keys field: keys separated by spaces (as RocketMQ
+/// stores them, in one property joined by spaces). A key cannot hold a
+/// space, so quotes around words do not make them one key: refused, with
+/// the headless `--key` refusal's reason, rather than split silently.
+pub fn keys_field(text: &str) -> Result<Vec<String>, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        let Some(q) = w.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            continue;
+        };
+        if w.len() > 1 && w.ends_with(q) {
+            continue;
+        }
+        if let Some(end) = words[i + 1..].iter().position(|x| x.ends_with(q)) {
+            let quoted = words[i..=i + 1 + end].join(" ");
+            return Err(format!(
+                "key {quoted} contains whitespace: RocketMQ splits keys on spaces, so it would be \
+                 stored as {} keys; quotes do not join them (this field separates keys with spaces)",
+                end + 2
+            ));
+        }
+    }
+    for w in &words {
+        key(w)?;
+    }
+    Ok(words.into_iter().map(str::to_string).collect())
 }
 
 /// What a batch of `size` copies of `draft` weighs on the wire, rounded up.
@@ -367,46 +404,73 @@ mod kind_tests {
         );
         assert!(from_flags(None, None, Some(TxChoice::Rollback), Some(2)).is_err());
         let tx = MessageType::Transaction { decide: None };
-        assert!(
-            kind(&tx, &draft(), Mode::Async, 4 << 20, now())
-                .unwrap_err()
-                .contains("sent sync")
-        );
-        assert!(kind(&tx, &draft(), Mode::Sync, 4 << 20, now()).is_ok());
+        assert!(kind(&tx, &draft(), 4 << 20, now()).is_ok());
         let fifo = MessageType::Fifo {
             sharding_key: " ".into(),
         };
-        assert!(kind(&fifo, &draft(), Mode::Sync, 4 << 20, now()).is_err());
+        assert!(kind(&fifo, &draft(), 4 << 20, now()).is_err());
+    }
+
+    #[test]
+    fn always_sync_types_go_sync_from_any_mode_and_say_so() {
         let fifo = MessageType::Fifo {
             sharding_key: "k".into(),
         };
-        assert!(kind(&fifo, &draft(), Mode::Sync, 4 << 20, now()).is_ok());
+        for t in [
+            fifo.clone(),
+            MessageType::Transaction { decide: None },
+            MessageType::Batch { size: 2 },
+        ] {
+            assert!(kind(&t, &draft(), 4 << 20, now()).is_ok(), "{t:?}");
+            for m in Mode::ALL {
+                assert_eq!(send_mode(&t, m), Mode::Sync);
+            }
+            assert_eq!(sync_note(&t, Mode::Sync), None);
+            assert!(
+                sync_note(&t, Mode::Oneway)
+                    .unwrap()
+                    .starts_with("sent sync")
+            );
+        }
+        assert_eq!(
+            sync_note(&fifo, Mode::Async).unwrap(),
+            "sent sync: FIFO keeps order only for sync sends"
+        );
+        assert_eq!(send_mode(&MessageType::Normal, Mode::Oneway), Mode::Oneway);
+        assert_eq!(sync_note(&MessageType::Normal, Mode::Async), None);
+    }
+
+    #[test]
+    fn the_keys_field_splits_on_spaces_and_refuses_a_quoted_key_with_one() {
+        assert_eq!(keys_field(" a  b "), Ok(vec!["a".to_string(), "b".into()]));
+        assert_eq!(keys_field(""), Ok(vec![]));
+        assert_eq!(
+            keys_field("\"a\" 'b'"),
+            Ok(vec!["\"a\"".to_string(), "'b'".into()])
+        );
+        let e = keys_field("x \"order 1\"").unwrap_err();
         assert!(
-            kind(&fifo, &draft(), Mode::Async, 4 << 20, now())
+            e.starts_with("key \"order 1\" contains whitespace: RocketMQ splits keys on spaces")
+                && e.contains("2 keys"),
+            "{e}"
+        );
+        assert!(keys_field("'a b c'").unwrap_err().contains("3 keys"));
+        assert!(
+            keys_field("a\u{1}b")
                 .unwrap_err()
-                .contains("FIFO order holds for sync sends")
+                .contains("control character")
         );
     }
 
     #[test]
     fn batch_size_is_checked_against_the_limit() {
         let b = MessageType::Batch { size: 10 };
-        assert!(kind(&b, &draft(), Mode::Sync, 4 << 20, now()).is_ok());
-        let err = kind(&b, &draft(), Mode::Sync, 5000, now()).unwrap_err();
+        assert!(kind(&b, &draft(), 4 << 20, now()).is_ok());
+        let err = kind(&b, &draft(), 5000, now()).unwrap_err();
         assert!(
             err.contains("the limit is 5000 (at most 4 of these)"),
             "{err}"
         );
-        assert!(
-            kind(
-                &MessageType::Batch { size: 1 },
-                &draft(),
-                Mode::Sync,
-                4 << 20,
-                now()
-            )
-            .is_err()
-        );
-        assert!(kind(&b, &draft(), Mode::Oneway, 4 << 20, now()).is_err());
+        assert!(kind(&MessageType::Batch { size: 1 }, &draft(), 4 << 20, now()).is_err());
     }
 }

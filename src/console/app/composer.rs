@@ -91,6 +91,10 @@ pub struct Composer {
     /// The type row parsed; `Normal` while it does not parse.
     pub kind: MessageType,
     pub errors: HashMap<Focus, String>,
+    /// Said beside a field that has no problem: the type row's meaning (and
+    /// that it goes sync whatever the mode), how many keys the keys field
+    /// holds.
+    pub notes: HashMap<Focus, String>,
 }
 
 impl Composer {
@@ -104,6 +108,7 @@ impl Composer {
             kind_text: line_input(""),
             kind: MessageType::Normal,
             errors: HashMap::new(),
+            notes: HashMap::new(),
         }
     }
 
@@ -146,13 +151,18 @@ impl Composer {
         if let Err(e) = validate::tag(self.tag.lines()[0].trim()) {
             errors.insert(Focus::Tag, e);
         }
-        // Keys are space separated here, so only what no key may hold
-        // (control characters) can be wrong.
-        if let Some(e) = self.keys.lines()[0]
-            .split_whitespace()
-            .find_map(|k| validate::key(k).err())
-        {
-            errors.insert(Focus::Keys, e);
+        // Keys are space separated here (as RocketMQ stores them): the
+        // field says how many it holds, so a space is never a silent split.
+        self.notes.remove(&Focus::Keys);
+        match validate::keys_field(&self.keys.lines()[0]) {
+            Err(e) => {
+                errors.insert(Focus::Keys, e);
+            }
+            Ok(keys) if keys.len() > 1 => {
+                let note = format!("{} keys: {}", keys.len(), keys.join(" · "));
+                self.notes.insert(Focus::Keys, note);
+            }
+            Ok(_) => {}
         }
         if let Err(e) = parse_properties(self.props.lines()) {
             errors.insert(Focus::Props, e);
@@ -163,18 +173,30 @@ impl Composer {
         self.errors = errors;
     }
 
-    /// Parses the type row and checks it against the mode, the limits and
-    /// `now` (a delivery time must be ahead); the problem goes beside it.
+    /// Parses the type row and checks it against the limits and `now` (a
+    /// delivery time must be ahead); the problem goes beside it, else what
+    /// the type means and, when `mode` is not the one it goes in, that it
+    /// goes sync.
     pub(super) fn validate_kind(&mut self, mode: Mode, max_bytes: usize, now: DateTime<Local>) {
         self.errors.remove(&Focus::Type);
-        match types::parse_spec(&self.kind_text.lines()[0], now) {
+        self.notes.remove(&Focus::Type);
+        let text = self.kind_text.lines()[0].trim().to_string();
+        match types::parse_spec(&text, now) {
             Ok(kind) => {
                 self.kind = kind;
                 let draft = self.draft_fields();
                 if let Err(e) =
-                    validate::kind(&self.kind, &draft, mode, max_bytes, now.with_timezone(&Utc))
+                    validate::kind(&self.kind, &draft, max_bytes, now.with_timezone(&Utc))
                 {
                     self.errors.insert(Focus::Type, e);
+                } else if !text.is_empty() {
+                    // The sync note first: on a narrow row it is what matters.
+                    let about = types::describe(&self.kind);
+                    let note = match validate::sync_note(&self.kind, mode) {
+                        Some(sync) => format!("{sync} · {about}"),
+                        None => about,
+                    };
+                    self.notes.insert(Focus::Type, note);
                 }
             }
             Err(e) => {
@@ -190,10 +212,7 @@ impl Composer {
         Draft {
             topic: self.topic.lines()[0].trim().to_string(),
             tag: (!tag.is_empty()).then_some(tag),
-            keys: self.keys.lines()[0]
-                .split_whitespace()
-                .map(str::to_string)
-                .collect(),
+            keys: validate::keys_field(&self.keys.lines()[0]).unwrap_or_default(),
             properties: parse_properties(self.props.lines()).unwrap_or_default(),
             body: self.body.lines().join("\n").into_bytes(),
             kind: MessageType::Normal,
@@ -209,10 +228,7 @@ impl Composer {
         Some(Draft {
             topic: self.topic.lines()[0].trim().to_string(),
             tag: (!tag.is_empty()).then_some(tag),
-            keys: self.keys.lines()[0]
-                .split_whitespace()
-                .map(str::to_string)
-                .collect(),
+            keys: validate::keys_field(&self.keys.lines()[0]).ok()?,
             properties: parse_properties(self.props.lines()).ok()?,
             body: self.body.lines().join("\n").into_bytes(),
             kind: self.kind.clone(),

@@ -376,8 +376,9 @@ impl App {
                     },
                     draft: e.draft.clone(),
                     profile: e.profile.as_str().into(),
-                    options: Default::default(),
-                    source: None,
+                    // What the journal has for it: the export used to say 0/0.
+                    options: self.options_of(&e.profile, e.mode),
+                    source: self.resent_from.get(&e.seq).cloned(),
                 }),
                 _ => None,
             })

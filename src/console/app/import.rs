@@ -167,12 +167,28 @@ impl App {
         v.reading = false;
         match parsed {
             Ok(p) => {
-                let text = format!(
+                let mut text = format!(
                     "{}: {} message(s), {} invalid line(s)",
                     p.origin,
                     p.items.len(),
                     p.invalid.len()
                 );
+                // A FIFO or transaction line in another mode goes sync: said
+                // here, once, rather than refused.
+                let mode = self.mode;
+                let sync = p
+                    .items
+                    .iter()
+                    .filter(|it| {
+                        let asked = it.mode.unwrap_or(mode);
+                        rmq_model::validate::sync_note(&it.draft.kind, asked).is_some()
+                    })
+                    .count();
+                if sync > 0 {
+                    text.push_str(&format!(
+                        "; {sync} sent sync (FIFO and transactions are always sent sync)"
+                    ));
+                }
                 let level = if p.invalid.is_empty() {
                     Level::Info
                 } else {
@@ -359,6 +375,8 @@ impl App {
             batch.push(item);
         }
         for (draft, mode, source) in batch {
+            // A replay line's FIFO or transaction goes sync, whatever its mode.
+            let mode = rmq_model::validate::send_mode(&draft.kind, mode);
             let seq = self.next_seq;
             self.next_seq += draft.kind.messages();
             if let Err(e) = self.ledger.accept(seq, mode) {

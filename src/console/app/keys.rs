@@ -1,6 +1,6 @@
 //! Keys outside overlays: what each bound action does to the App.
 
-use super::{App, Effect, Effects, Focus, Level, Overlay};
+use super::{App, Effect, Effects, Focus, Level, Overlay, RepeatForm};
 use crate::console::keymap::Bind;
 use rmq_engine::producer::ProducerCommand;
 use rmq_model::message::Mode;
@@ -8,6 +8,11 @@ use rmq_model::types::TxChoice;
 
 impl App {
     pub(super) fn on_key(&mut self, bind: Bind, fx: &mut Effects) {
+        // Bound only in text fields, the composer's and the overlays' alike.
+        if bind == Bind::ClearField {
+            self.clear_field();
+            return;
+        }
         // Modal overlays first: they own the keyboard.
         if self.overlay_key(bind, fx) {
             return;
@@ -21,8 +26,10 @@ impl App {
         }
         match bind {
             Bind::Send | Bind::QuickSend => self.start_send(None, fx),
-            Bind::Quit => self.quit(fx),
+            Bind::Quit => self.ask_quit(fx),
+            // Ctrl-C outside a text field quits as it always did.
             Bind::QuitNow => self.quit(fx),
+            Bind::ResetCounters => self.reset_counters(),
             Bind::FocusNext | Bind::FocusPrev => {
                 let next = self.focus.step(bind == Bind::FocusNext);
                 self.leave_text_to(next);
@@ -43,7 +50,12 @@ impl App {
             Bind::ModeNext => self.set_mode(Mode::ALL[(self.mode.index() + 1) % 3]),
             Bind::Repeat => {
                 if self.quitting.is_none() {
-                    self.overlay = Overlay::Repeat(Box::default());
+                    let keys = self.composer.keys.lines()[0].clone();
+                    let form = match &self.last_repeat {
+                        Some(last) => RepeatForm::reopened(last, &keys, self.mode),
+                        None => RepeatForm::new(&keys, self.mode),
+                    };
+                    self.overlay = Overlay::Repeat(Box::new(form));
                 }
             }
             Bind::CancelBurst if self.compare_running() => self.cancel_compare(fx),
@@ -116,7 +128,8 @@ impl App {
             | Bind::Resend
             | Bind::RateUp
             | Bind::RateDown
-            | Bind::CopyTable => {}
+            | Bind::CopyTable
+            | Bind::ClearField => {}
         }
     }
 

@@ -129,7 +129,12 @@ impl App {
         self.in_flight.clear();
         self.burst = None;
         self.current = sw.to;
-        // Counters and rate describe one profile's producer.
+        // Counters and rate describe one profile's producer; the session's
+        // summary keeps what it counted (what was still open, unresolved).
+        self.earlier.add(&self.ledger);
+        let open = self.ledger.open_total();
+        self.earlier.sent += open;
+        self.earlier.unresolved += open;
         self.ledger = Ledger::new();
         self.rates = Default::default();
         self.rate = Rate::default();

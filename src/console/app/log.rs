@@ -193,15 +193,19 @@ impl App {
             draft: Some(draft),
             profile: self.profile().name.clone(),
         };
+        // A transaction being decided stays under the cursor while rows
+        // arrive above it (judged before the new row moves the indices).
+        let pinned = self.deciding();
         let dropped = self.log.dropped;
         let added = self.log.row(entry);
-        self.rows_changed(added, dropped);
+        self.rows_changed(added, dropped, pinned);
     }
 
     pub(super) fn push(&mut self, entry: LogEntry) {
+        let pinned = self.deciding();
         let dropped = self.log.dropped;
         let added = self.log.record(entry);
-        self.rows_changed(added, dropped);
+        self.rows_changed(added, dropped, pinned);
     }
 
     /// `HH:MM:SS.mmm` in the display zone. Written out by hand: every row

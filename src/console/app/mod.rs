@@ -5,6 +5,7 @@
 //! the effects it pushes onto the loop's queue, in order, and stops when it
 //! asks to exit. Each job lives in its own module.
 
+mod bursts;
 mod compare;
 pub mod complete;
 mod composer;
@@ -12,18 +13,20 @@ mod drafts;
 mod history;
 mod import;
 mod keys;
+mod leaving;
 mod lifecycle;
 mod log;
 mod messages;
 mod overlays;
 mod profile;
 mod repeat;
+mod restart;
 mod results_view;
 mod sends;
 pub use rmq_engine::timeline;
 mod transactions;
 
-pub use transactions::{TxState, TypedRows};
+pub use transactions::{BROKER_CHECK_MAX, TxDecision, TxState, TxTone, TypedRows};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -43,6 +46,7 @@ pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
+pub use leaving::Tally;
 pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use messages::{MESSAGES_KEPT, Message, Messages};
@@ -283,6 +287,14 @@ pub struct App {
     pub compare_timeline: bool,
     /// Transactions' states and delayed rows' countdown.
     pub typed: TypedRows,
+    /// What ledgers since replaced or reset had counted (a profile switch,
+    /// the reset key): the session's summary adds the current ledger.
+    pub earlier: Tally,
+    /// The repeat form as last submitted or closed: it opens with these
+    /// values again (and they outlive a restart).
+    pub last_repeat: Option<Box<RepeatForm>>,
+    /// The bursts whose outcomes are still being counted for their summary.
+    pub bursts: Vec<bursts::BurstTally>,
 }
 
 impl App {
@@ -337,6 +349,9 @@ impl App {
             timeline: Default::default(),
             compare_timeline: false,
             typed: TypedRows::default(),
+            earlier: Tally::default(),
+            last_repeat: None,
+            bursts: Vec::new(),
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -349,7 +364,7 @@ impl App {
             Overlay::Detail { .. } => Context::Detail,
             Overlay::Repeat(_) => Context::Repeat,
             Overlay::Confirm(c) if c.typed.is_some() => Context::ConfirmTopic,
-            Overlay::Confirm(_) => Context::Confirm,
+            Overlay::Confirm(_) | Overlay::ConfirmQuit => Context::Confirm,
             Overlay::Picker { .. } => Context::Picker,
             Overlay::History(h) if h.filtering => Context::HistoryFilter,
             Overlay::History(_) => Context::History,
@@ -623,7 +638,11 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
 }
 
 #[cfg(test)]
+mod counters_tests;
+#[cfg(test)]
 mod journal_tests;
+#[cfg(test)]
+mod leaving_tests;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]

@@ -66,6 +66,9 @@ pub enum Overlay {
     Messages {
         scroll: usize,
     },
+    /// `q` with work at stake: what quitting would lose (`App::at_stake`,
+    /// read as it is drawn), y/n.
+    ConfirmQuit,
 }
 
 impl App {
@@ -86,6 +89,7 @@ impl App {
         match (&mut self.overlay, bind) {
             (_, Bind::QuitNow) => self.quit(fx),
             (Overlay::CompareForm(_) | Overlay::Compare, _) => self.compare_key(bind, fx),
+            (Overlay::ConfirmQuit, _) => self.quit_question_key(bind, fx),
             (Overlay::Help, Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Help, _) => {}
             (Overlay::Detail { .. }, Bind::Close) => self.overlay = Overlay::None,
@@ -100,12 +104,19 @@ impl App {
                 self.copy(id, fx);
             }
             (Overlay::Detail { .. }, _) => {}
-            (Overlay::Repeat(_), Bind::Close) => self.overlay = Overlay::None,
+            (Overlay::Repeat(form), Bind::Close) => {
+                // What was typed is kept for the next time the form opens.
+                self.last_repeat = Some(form.clone());
+                self.overlay = Overlay::None;
+            }
             (Overlay::Repeat(form), Bind::FocusNext | Bind::FocusPrev) => {
                 form.step(bind == Bind::FocusNext);
             }
             (Overlay::Repeat(form), Bind::Submit | Bind::Send) => match form.validate() {
-                Some(spec) => self.start_send(Some(spec), fx),
+                Some(spec) => {
+                    self.last_repeat = Some(form.clone());
+                    self.start_send(Some(spec), fx);
+                }
                 None => self.notice(Level::Warn, "fix the repeat form first"),
             },
             (Overlay::Repeat(_), _) => {}

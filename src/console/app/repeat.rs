@@ -1,10 +1,14 @@
-//! The repeat (burst) form: count, rate and key template, checked as typed.
+//! The repeat (burst) form: count, rate, keys (a template) and mode,
+//! checked as typed, and what it remembers: the last values used, for the
+//! rest of the session and (through `restart`) the next one.
 
 use std::collections::HashMap;
 
 use ratatui_textarea::TextArea;
+use serde_json::{Value, json};
 
 use super::line_input;
+use rmq_model::message::Mode;
 use rmq_model::template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -12,14 +16,20 @@ pub enum RepeatField {
     Count,
     Rate,
     Template,
+    Mode,
 }
 
+#[derive(Clone)]
 pub struct RepeatForm {
     pub focus: RepeatField,
     pub count: TextArea<'static>,
     pub rate: TextArea<'static>,
     pub template: TextArea<'static>,
+    pub mode: TextArea<'static>,
     pub errors: HashMap<RepeatField, String>,
+    /// The composer's keys when the form opened: a template left as these
+    /// follows the composer next time instead of being remembered.
+    pub composer_keys: String,
 }
 
 /// What the repeat form asks for, once valid.
@@ -28,20 +38,77 @@ pub struct RepeatSpec {
     pub count: u64,
     pub rate: Option<u32>,
     pub key_template: Option<String>,
+    pub mode: Mode,
 }
 
 pub const MAX_BURST: u64 = 1_000_000;
 
+/// The count a form starts with when nothing is remembered.
+const FIRST_COUNT: &str = "10";
+
 impl RepeatForm {
-    pub fn new() -> Self {
+    /// A fresh form: the keys are the composer's (never a template of the
+    /// form's own that would replace them unseen), the mode the console's.
+    pub fn new(composer_keys: &str, mode: Mode) -> Self {
         let mut f = Self {
             focus: RepeatField::Count,
-            count: line_input("10"),
+            count: line_input(FIRST_COUNT),
             rate: line_input(""),
-            template: line_input("demo-{seq}"),
+            template: line_input(composer_keys),
+            mode: line_input(mode.as_str()),
             errors: HashMap::new(),
+            composer_keys: composer_keys.to_string(),
         };
         f.validate();
+        f
+    }
+
+    /// The form again with the values last used (`last`), the keys the
+    /// composer's unless a template was typed, and the console's mode.
+    pub fn reopened(last: &RepeatForm, composer_keys: &str, mode: Mode) -> Self {
+        let typed = last.template.lines()[0].clone();
+        let template = if typed == last.composer_keys {
+            composer_keys.to_string()
+        } else {
+            typed
+        };
+        let mut f = Self {
+            focus: RepeatField::Count,
+            count: line_input(&last.count.lines()[0]),
+            rate: line_input(&last.rate.lines()[0]),
+            template: line_input(&template),
+            mode: line_input(mode.as_str()),
+            errors: HashMap::new(),
+            composer_keys: composer_keys.to_string(),
+        };
+        f.validate();
+        f
+    }
+
+    /// The values to remember across a restart (the template only when it
+    /// is not simply the composer's keys).
+    pub fn kept(&self) -> Value {
+        let template = &self.template.lines()[0];
+        json!({
+            "count": self.count.lines()[0],
+            "rate": self.rate.lines()[0],
+            "template": (template != &self.composer_keys).then_some(template),
+        })
+    }
+
+    /// A form as `kept` left it, to be `reopened`.
+    pub fn from_kept(v: &Value) -> Self {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        let mut f = Self::new("", Mode::Sync);
+        if let Some(c) = v["count"].as_str() {
+            f.count = line_input(c);
+        }
+        f.rate = line_input(&text("rate"));
+        match v["template"].as_str() {
+            Some(t) => f.template = line_input(t),
+            // Followed the composer: `reopened` puts the composer's in.
+            None => f.composer_keys = String::new(),
+        }
         f
     }
 
@@ -50,6 +117,7 @@ impl RepeatForm {
             RepeatField::Count => &self.count,
             RepeatField::Rate => &self.rate,
             RepeatField::Template => &self.template,
+            RepeatField::Mode => &self.mode,
         }
     }
 
@@ -58,16 +126,15 @@ impl RepeatForm {
             RepeatField::Count => &mut self.count,
             RepeatField::Rate => &mut self.rate,
             RepeatField::Template => &mut self.template,
+            RepeatField::Mode => &mut self.mode,
         }
     }
 
     pub(super) fn step(&mut self, forward: bool) {
         use RepeatField::*;
-        self.focus = match (self.focus, forward) {
-            (Count, true) | (Template, false) => Rate,
-            (Rate, true) | (Count, false) => Template,
-            (Template, true) | (Rate, false) => Count,
-        };
+        const ORDER: [RepeatField; 4] = [Count, Rate, Template, Mode];
+        let i = ORDER.iter().position(|f| *f == self.focus).unwrap_or(0);
+        self.focus = ORDER[(i + if forward { 1 } else { 3 }) % 4];
     }
 
     pub(super) fn validate(&mut self) -> Option<RepeatSpec> {
@@ -105,10 +172,27 @@ impl RepeatForm {
         if let Err(e) = template::validate(&tpl) {
             self.errors.insert(RepeatField::Template, e);
         }
+        let mode = match self.mode.lines()[0].trim() {
+            "1" => Ok(Mode::Sync),
+            "2" => Ok(Mode::Async),
+            "3" => Ok(Mode::Oneway),
+            m => m.parse::<Mode>(),
+        };
+        let mode = match mode {
+            Ok(m) => Some(m),
+            Err(_) => {
+                self.errors.insert(
+                    RepeatField::Mode,
+                    "sync, async or oneway (or 1, 2, 3)".into(),
+                );
+                None
+            }
+        };
         Some(RepeatSpec {
             count: count?,
             rate: rate?,
             key_template: (!tpl.is_empty()).then_some(tpl),
+            mode: mode?,
         })
         .filter(|_| self.errors.is_empty())
     }
@@ -116,6 +200,6 @@ impl RepeatForm {
 
 impl Default for RepeatForm {
     fn default() -> Self {
-        Self::new()
+        Self::new("", Mode::Sync)
     }
 }

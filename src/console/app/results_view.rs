@@ -48,8 +48,12 @@ impl ResultsView {
 
 /// What `status:` and a plain word see of a row's state.
 fn status(e: &LogEntry, tx: Option<&TxState>) -> String {
+    // A transaction's row says where its decision is (pending, committed,
+    // rollback), not the half message's outcome.
+    if let Some(t) = tx.filter(|_| !matches!(e.kind, EntryKind::Note(_))) {
+        return t.label().0.trim_end_matches('…').to_lowercase();
+    }
     match (&e.kind, tx) {
-        (EntryKind::Submitted, Some(TxState::Pending { .. })) => "pending".into(),
         (EntryKind::Queued, _) => "queued".into(),
         (EntryKind::Submitted, _) => "in flight".into(),
         (EntryKind::NotSent(_), _) => "not sent".into(),
@@ -128,14 +132,16 @@ impl App {
     /// one fell off the bottom: keep what the operator reads in place
     /// while paused, count the new rows, and say once when the capacity
     /// starts dropping rows.
-    pub(super) fn rows_changed(&mut self, added: bool, dropped_before: u64) {
+    /// `pinned`: the selected row is a transaction being decided, which
+    /// must not move under the operator's keys even while following.
+    pub(super) fn rows_changed(&mut self, added: bool, dropped_before: u64, pinned: bool) {
         let visible = added
             && self
                 .log
                 .shown()
                 .front()
                 .is_some_and(|e| self.row_matches(e));
-        if visible && !self.view.following(self.selected) {
+        if visible && (pinned || !self.view.following(self.selected)) {
             self.selected += 1;
             self.view.top += 1;
             self.view.new_above += 1;

@@ -71,7 +71,8 @@ impl App {
             return;
         };
         let pending = PendingSend {
-            mode: self.mode,
+            // A burst goes in the form's mode.
+            mode: repeat.as_ref().map_or(self.mode, |r| r.mode),
             draft: Arc::new(draft),
             repeat,
         };
@@ -95,9 +96,29 @@ impl App {
         }
     }
 
-    pub(super) fn emit(&mut self, p: PendingSend, fx: &mut Effects) {
+    /// The reset key: the counters, rates and latencies start over; the
+    /// journal and the results log keep every send, sends in flight are
+    /// counted where they end, and the session's summary still counts all.
+    pub(super) fn reset_counters(&mut self) {
+        self.earlier.add(&self.ledger);
+        self.ledger.reset_totals();
+        self.rates = Default::default();
+        self.rate = super::super::stats::Rate::default();
+        let text = format!(
+            "counters reset at {} (the journal and the results keep every send)",
+            self.fmt_time(self.now)
+        );
+        self.push_note(text.clone());
+        self.notice(Level::Info, text);
+    }
+
+    pub(super) fn emit(&mut self, mut p: PendingSend, fx: &mut Effects) {
+        // FIFO, transactions and batches go sync from any mode (the type
+        // row says so).
+        p.mode = rmq_model::validate::send_mode(&p.draft.kind, p.mode);
         let seq = self.next_seq;
-        self.next_seq += p.count();
+        let seqs = p.count();
+        self.next_seq += seqs;
         match p.repeat {
             None => {
                 // Taken on here, before the command goes; a burst's sends
@@ -126,6 +147,7 @@ impl App {
                     Level::Info,
                     format!("burst #{id}: {} × {}", r.count, p.mode.label()),
                 );
+                self.tally_started(id, p.mode, seq, seqs);
                 fx.push_back(Effect::Submit(ProducerCommand::Burst(BurstSpec {
                     id,
                     mode: p.mode,
@@ -217,8 +239,16 @@ impl App {
                 if !shortfall {
                     self.notice(
                         Level::Info,
-                        format!("burst #{id} {how}: {submitted} submitted"),
+                        format!("burst #{id} {how}: {submitted} submitted; its summary follows the last outcome"),
                     );
+                }
+                // The summary row (ok, failed, msg/s, p50/p99), now or once
+                // the last callback is in; after a shortfall, it comes
+                // below the shortfall's note and leaves its notice alone.
+                let notice = self.notice.clone();
+                self.tally_finished(id, submitted, cancelled);
+                if shortfall {
+                    self.notice = notice;
                 }
             }
             ProducerEvent::OnewayLanded {
@@ -284,6 +314,7 @@ impl App {
             self.note_visibility(&c, &d.kind);
         }
         self.paced_completed(c.seq, c.outcome.is_expected_for(c.mode));
+        self.tally_completed(&c);
         let mut journal = self.journal_entry(&c, draft.clone());
         if let Some(source) = self.sources.remove(&c.seq) {
             if self.resent_from.len() >= super::HISTORY_LIMIT {
@@ -309,6 +340,20 @@ impl App {
         fx.extend(journal.map(|e| Effect::Journal(Box::new(e))));
     }
 
+    /// The send options of profile `name` in `mode`, as its journal records
+    /// carry them (zeros only for a profile that cannot start).
+    pub(super) fn options_of(&self, name: &str, mode: Mode) -> rmq_journal::Options {
+        match self
+            .profiles
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.settings)
+        {
+            Some(Ok(s)) => crate::journal_plan::options(s, mode),
+            _ => rmq_journal::Options::default(),
+        }
+    }
+
     /// What the journal keeps of a completed send; `None` when the active
     /// profile keeps no journal (`journal = false`).
     fn journal_entry(
@@ -320,10 +365,7 @@ impl App {
         if !p.journal {
             return None;
         }
-        let options = match &p.settings {
-            Ok(s) => crate::journal_plan::options(s, c.mode),
-            Err(_) => rmq_journal::Options::default(),
-        };
+        let options = self.options_of(&p.name, c.mode);
         Some(rmq_journal::Entry {
             completion: c.clone(),
             draft,

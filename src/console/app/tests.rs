@@ -469,6 +469,8 @@ fn protected_profile_confirms_first() {
 fn quit_with_sends_in_flight_waits_for_stopped() {
     let mut app = busy_app();
     assert_eq!(app.in_flight_total(), 1);
+    // Ctrl-C quits outside a text field (in one it clears the field).
+    key(&mut app, Bind::LeaveField);
     match key(&mut app, Bind::QuitNow) {
         Some(Effect::Submit(ProducerCommand::Shutdown { grace })) => {
             assert_eq!(grace, Duration::from_secs(3))
@@ -727,6 +729,9 @@ fn quitting_mid_switch_exits_instead_of_starting_the_new_producer() {
     let mut app = busy_app();
     pick(&mut app, 0);
     key(&mut app, Bind::Submit);
+    if app.context() == Context::Edit {
+        key(&mut app, Bind::LeaveField);
+    }
     key(&mut app, Bind::QuitNow);
     assert!(app.step(stopped(vec![(5, Mode::Async)])).is_empty());
     assert!(app.exit_requested());

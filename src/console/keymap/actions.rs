@@ -148,12 +148,14 @@ pub enum Bind {
     PickSync,
     PickAsync,
     PickOneway,
+    ClearField,
+    ResetCounters,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 55] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 57] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -369,11 +371,23 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 55] = [
         "mode One-way, from anywhere",
         "oneway",
     ),
+    (
+        Bind::ClearField,
+        "clear_field",
+        "clear the field (undo brings it back)",
+        "clear",
+    ),
+    (
+        Bind::ResetCounters,
+        "reset_counters",
+        "reset the counters (the journal keeps every send)",
+        "reset",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 55] = {
-        let mut all = [Bind::Send; 55];
+    pub const ALL: [Bind; 57] = {
+        let mut all = [Bind::Send; 57];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

@@ -129,7 +129,7 @@ fn overrides_rebind_and_reject_with_the_entry() {
     let err = Keymap::default().apply_overrides(&bad).unwrap_err();
     assert_eq!(
         err,
-        "send = \"ctrl-c\": `Ctrl-C` is already bound to `quit_now` in everywhere"
+        "send = \"ctrl-c\": `Ctrl-C` is already bound to `clear_field` in text field"
     );
 
     let mut bad = BTreeMap::new();

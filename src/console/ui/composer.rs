@@ -75,7 +75,8 @@ fn human_bytes(n: usize) -> String {
 }
 
 /// What the composer says under its fields, in full: each field's
-/// problem (the focused field's first), else what the type means.
+/// problem (the focused field's first), else its note (what the type means
+/// and whether it goes sync, how many keys the keys field holds).
 fn notes(app: &App, width: u16) -> Vec<(bool, String)> {
     let c = &app.composer;
     let mut order: Vec<Focus> = FIELDS.to_vec();
@@ -87,6 +88,9 @@ fn notes(app: &App, width: u16) -> Vec<(bool, String)> {
     for f in order {
         if let Some(e) = c.errors.get(&f) {
             out.push((true, format!("{}: {e}", f.label())));
+        } else if let Some(note) = c.notes.get(&f) {
+            // What the type means and that it goes sync, how many keys.
+            out.push((false, note.clone()));
         } else if f == Focus::Type && !c.kind_text.lines()[0].trim().is_empty() {
             out.push((false, rmq_model::types::describe(&c.kind)));
         }

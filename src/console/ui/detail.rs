@@ -121,24 +121,15 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
                 ));
             }
             if let Some(tx) = app.typed.tx.get(&e.seq) {
-                let state = match tx {
-                    crate::console::app::TxState::Pending { transaction_id } => {
-                        format!("PENDING (transaction {transaction_id})")
-                    }
-                    crate::console::app::TxState::Decided {
-                        choice,
-                        by,
-                        at_check_back,
-                    } => format!(
-                        "{} by {by}{}",
-                        choice.as_str().to_uppercase(),
-                        if *at_check_back {
-                            ", at the next check-back"
-                        } else {
-                            ""
-                        }
-                    ),
-                };
+                let (label, _) = tx.label();
+                let mut state = format!("{label} (transaction {})", tx.transaction_id);
+                let summary = tx.summary();
+                if !summary.is_empty() {
+                    state.push_str(&format!(" · {summary}"));
+                }
+                if let Some((_, why)) = &tx.last_check {
+                    state.push_str(&format!(" · last check-back answered: {why}"));
+                }
                 out.push(kv("transaction", state, s));
             }
             for (k, v) in &d.properties {

@@ -12,6 +12,7 @@ mod import;
 mod messages;
 mod mode_bar;
 mod picker;
+mod quit;
 mod repeat;
 mod results;
 mod status;
@@ -167,7 +168,7 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         Overlay::Detail { entry, scroll } => {
             detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
         }
-        Overlay::Repeat(form) => repeat::render(frame, centered(area, 60, 9), app, form, styles),
+        Overlay::Repeat(form) => repeat::render(frame, centered(area, 64, 10), app, form, styles),
         Overlay::Confirm(c) => {
             let h = if c.typed.is_some() { 10 } else { 8 };
             repeat::render_confirm(frame, centered(area, 60, h), app, c, styles)
@@ -192,6 +193,18 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
                 .saturating_sub(p.status.height)
                 .max(area.height.min(12));
             compare::render_view(frame, Rect::new(area.x, area.y, area.width, h), app, styles)
+        }
+        Overlay::ConfirmQuit => {
+            // Read now, so the numbers move while the question is open.
+            let lost = app.at_stake();
+            let w = area.width.min(76);
+            quit::render(
+                frame,
+                centered(area, w, quit::height(&lost, w)),
+                app,
+                &lost,
+                styles,
+            )
         }
     }
     paint_base(frame, styles);

@@ -1,5 +1,5 @@
-//! The repeat form (count, rate, key template) and the protected-profile
-//! confirmation box.
+//! The repeat form (count, rate, key template, mode) and the
+//! protected-profile confirmation box.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,20 +13,18 @@ use crate::theme::Styles;
 use rmq_model::template::PLACEHOLDERS;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styles) {
-    let block = super::frame::block(
-        Span::styled(format!(" Repeat in {} mode ", app.mode.label()), s.accent),
-        s.border_focus,
-    );
+    let block = super::frame::block(Span::styled(" Repeat ", s.accent), s.border_focus);
     let inner = super::frame::draw(
         frame,
         area,
         super::frame::hinted(block, app, Context::Repeat, s),
     );
-    let rows: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(inner);
+    let rows: [Rect; 6] = Layout::vertical([Constraint::Length(1); 6]).areas(inner);
     let fields = [
         (RepeatField::Count, "count"),
         (RepeatField::Rate, "msg/s"),
         (RepeatField::Template, "keys"),
+        (RepeatField::Mode, "mode"),
     ];
     for ((f, label), row) in fields.into_iter().zip(rows) {
         let [l, field, err] = Layout::horizontal([
@@ -47,7 +45,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
             ),
             l,
         );
-        let placeholder = (f == RepeatField::Rate).then_some("empty = unlimited");
+        let placeholder = match f {
+            RepeatField::Rate => Some("empty = unlimited"),
+            RepeatField::Template => Some("none (the composer has no keys)"),
+            _ => None,
+        };
         form_field(frame, form.field(f), focused, placeholder, field, s);
         if let Some(e) = form.errors.get(&f) {
             frame.render_widget(Paragraph::new(Span::styled(format!(" {e}"), s.error)), err);
@@ -55,10 +57,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
     }
     frame.render_widget(
         Paragraph::new(Span::styled(
-            format!("placeholders: {} (per message)", PLACEHOLDERS.join(" ")),
+            format!(
+                "per message: {} ({{n}} counts 1..N in this burst)",
+                PLACEHOLDERS.join(" ")
+            ),
             s.muted,
         )),
-        rows[4],
+        rows[5],
     );
 }
 

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::fmt_latency;
 use super::mode_bar::mode_style;
-use crate::console::app::{App, EntryKind, Focus, LogEntry, TxState};
+use crate::console::app::{App, EntryKind, Focus, LogEntry, TxTone};
 use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 use rmq_model::message::{Mode, Outcome};
@@ -138,9 +138,25 @@ fn line(app: &App, e: &LogEntry, cols: &Columns, s: &Styles) -> Line<'static> {
     }
     let tx = app.typed.tx.get(&e.seq);
     let (label, lstyle) = match (tx, &e.kind) {
-        // The half message is stored and waits for a decision.
-        (Some(TxState::Pending { .. }), EntryKind::Submitted) => ("PENDING".into(), s.warning),
-        _ => outcome(e, s),
+        // A failed half message is a failure like any other.
+        (
+            Some(_),
+            EntryKind::Completed {
+                outcome: Outcome::Failed(_),
+                ..
+            },
+        )
+        | (None, _) => outcome(e, s),
+        // Never the half message's green OK: where the transaction stands.
+        (Some(tx), _) => {
+            let (label, tone) = tx.label();
+            let style = match tone {
+                TxTone::Waiting => s.warning,
+                TxTone::Committed => s.success,
+                TxTone::RolledBack => s.muted,
+            };
+            (label.into(), style)
+        }
     };
     let lat = match &e.kind {
         // An async row says how long after the submit its callback came.
@@ -247,44 +263,31 @@ fn wide_line(e: &LogEntry, s: &Styles) -> Line<'static> {
 /// that decide it, or when a delayed message becomes visible.
 fn type_tail(app: &App, e: &LogEntry, s: &Styles) -> Option<Span<'static>> {
     if let Some(tx) = app.typed.tx.get(&e.seq) {
-        return Some(match tx {
-            TxState::Pending { transaction_id } => {
+        let summary = tx.summary();
+        let (text, style) = match tx.settled() {
+            None => {
                 let key = |b| {
                     app.keymap
                         .key_for(Context::Log, b)
                         .unwrap_or_else(|| b.name().into())
                 };
-                Span::styled(
-                    format!(
-                        "  {}/{}/{}: commit/rollback/unknown · tx {transaction_id}",
-                        key(Bind::TxCommit),
-                        key(Bind::TxRollback),
-                        key(Bind::TxUnknown)
-                    ),
-                    s.warning,
-                )
-            }
-            TxState::Decided {
-                choice,
-                by,
-                at_check_back,
-            } => {
-                let when = if *at_check_back {
-                    ", at the next check-back"
+                let keys = format!(
+                    "{}/{}/{}: commit/rollback/unknown",
+                    key(Bind::TxCommit),
+                    key(Bind::TxRollback),
+                    key(Bind::TxUnknown)
+                );
+                let text = if summary.is_empty() {
+                    format!("  {keys} · tx {}", tx.transaction_id)
                 } else {
-                    ""
+                    format!("  {keys} · {summary}")
                 };
-                let style = match choice {
-                    TxChoice::Commit => s.success,
-                    TxChoice::Rollback => s.error,
-                    TxChoice::Unknown => s.warning,
-                };
-                Span::styled(
-                    format!("  tx {} by {by}{when}", choice.as_str().to_uppercase()),
-                    style,
-                )
+                (text, s.warning)
             }
-        });
+            Some(TxChoice::Commit) => (format!("  {summary}"), s.success),
+            Some(_) => (format!("  {summary}"), s.text),
+        };
+        return Some(Span::styled(text, style));
     }
     let (
         Some(d),

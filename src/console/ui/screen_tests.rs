@@ -119,7 +119,9 @@ fn type_row(typed: &str, mode_key: &str) -> Harness {
 fn composer_problems_wrap_instead_of_being_cut() {
     let h = type_row("fifo order-1", "2");
     let app = h.app();
-    let err = app.composer.errors.get(&Focus::Type).expect("a problem");
+    // FIFO asked in async goes sync: the type row's note says so, in full.
+    let err = app.composer.notes.get(&Focus::Type).expect("a note");
+    assert!(err.contains("sent sync"), "{err}");
     let screen = draw(app, 120, 40);
     // Every word of it on the screen, whatever the width.
     for word in err.split(' ') {

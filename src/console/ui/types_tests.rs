@@ -51,14 +51,16 @@ fn composer_type_row_for_each_type() {
 }
 
 #[test]
-fn composer_type_row_problem_is_beside_it() {
-    let mut h = Harness::new(typed_app("tx"), 80, 24);
+fn composer_type_row_says_an_always_sync_type_goes_sync() {
+    let mut h = Harness::new(typed_app("fifo order-42"), 120, 40);
     h.press("esc").press("2");
     let app = h.app();
-    insta::assert_snapshot!(
-        "composer_transaction_async_refused_80x24",
-        draw(app, 80, 24)
-    );
+    for (w, ht) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(
+            format!("composer_fifo_async_goes_sync_{w}x{ht}"),
+            draw(app, w, ht)
+        );
+    }
 }
 
 fn submit(app: &mut App, seq: u64, kind: MessageType, ms: i64) {
@@ -97,8 +99,9 @@ fn tx(app: &mut App, e: TxEvent) {
     app.step(Action::Producer(ProducerEvent::Transaction(e)));
 }
 
-/// A delayed send counting down, a transaction decided by the operator, one
-/// left unknown and checked back, and one pending (selected).
+/// A delayed send counting down, a transaction committed by the operator
+/// after 4.2 s (its latency the half message's 3 ms), one left unknown and
+/// checked back 12 times, one rolled back, and one pending (selected).
 fn transactions_app() -> App {
     let mut app = empty_app();
     app.step(Action::Producer(ProducerEvent::Connection(
@@ -113,7 +116,7 @@ fn transactions_app() -> App {
         TxEvent::Pending {
             seq: 2,
             transaction_id: "TX-2".into(),
-            at: t0(),
+            at: t0() - chrono::Duration::milliseconds(5997),
         },
     );
     tx(
@@ -123,7 +126,7 @@ fn transactions_app() -> App {
             choice: TxChoice::Commit,
             by: "operator".into(),
             at_check_back: false,
-            at: t0(),
+            at: t0() - chrono::Duration::milliseconds(1797),
         },
     );
     complete(&mut app, 2, -6000);
@@ -147,16 +150,38 @@ fn transactions_app() -> App {
         },
     );
     complete(&mut app, 3, -5000);
+    for _ in 0..12 {
+        tx(
+            &mut app,
+            TxEvent::CheckBack {
+                seq: Some(3),
+                transaction_id: "TX-3".into(),
+                answer: TxChoice::Unknown,
+                reason: "not decided yet: transaction-check-default = unknown".into(),
+                at: t0(),
+            },
+        );
+    }
+    submit(&mut app, 5, t(None), -3000);
     tx(
         &mut app,
-        TxEvent::CheckBack {
-            seq: Some(3),
-            transaction_id: "TX-3".into(),
-            answer: TxChoice::Unknown,
-            reason: "not decided yet: transaction-check-default".into(),
-            at: t0(),
+        TxEvent::Pending {
+            seq: 5,
+            transaction_id: "TX-5".into(),
+            at: t0() - chrono::Duration::milliseconds(2997),
         },
     );
+    tx(
+        &mut app,
+        TxEvent::Decided {
+            seq: 5,
+            choice: TxChoice::Rollback,
+            by: "operator".into(),
+            at_check_back: false,
+            at: t0() - chrono::Duration::milliseconds(1000),
+        },
+    );
+    complete(&mut app, 5, -3000);
     submit(&mut app, 4, t(None), -1000);
     tx(
         &mut app,

@@ -159,7 +159,7 @@ impl ModeResult {
 
     /// One JSON object (`bench --json` prints one per mode).
     pub fn to_json(&self) -> serde_json::Value {
-        let ms = |d: Option<Duration>| d.map(|d| d.as_secs_f64() * 1000.0);
+        let ms = |d: Option<Duration>| d.map(rmq_model::message::millis);
         let c = &self.counts;
         let mut v = json!({
             "mode": self.mode,

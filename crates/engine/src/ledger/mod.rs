@@ -410,6 +410,23 @@ impl Ledger {
         gone
     }
 
+    /// Starts the counts over (the console's reset key): what ended so far
+    /// and the latencies are forgotten; sends still open stay open, each
+    /// counted once where it ends, so nothing is lost or counted twice.
+    pub fn reset_totals(&mut self) {
+        for c in &mut self.counts {
+            *c = Counts {
+                accepted: c.open(),
+                waiting: c.waiting,
+                queued: c.queued,
+                in_flight: c.in_flight,
+                submitted: c.in_flight,
+                ..Counts::default()
+            };
+        }
+        self.landing = None;
+    }
+
     /// Judges and keeps a one-way burst's landing.
     pub fn landed(&mut self, dispatched: u64, landed: &Result<i64, String>) -> &Landing {
         self.landing.insert(Landing::judge(dispatched, landed))
@@ -506,17 +523,21 @@ impl Ledger {
 #[cfg(test)]
 mod tests;
 
-/// Compact latency: `850µs`, `12.3ms`, `250ms`, `2.1s`; one spelling for
-/// the console's panes, the comparison table and `bench`.
+/// Compact latency, three significant digits at most: `850µs`, `6.59ms`,
+/// `12.3ms`, `250ms`, `6.59s`, `29.3s`, `312s`; one spelling for the
+/// console's panes, the comparison table and `bench` (a `6593ms` beside a
+/// `29.3s` read as two scales).
 pub fn fmt_latency(d: std::time::Duration) -> String {
     let us = d.as_micros();
-    if us < 1000 {
-        format!("{us}µs")
-    } else if us < 100_000 {
-        format!("{:.1}ms", us as f64 / 1000.0)
-    } else if us < 10_000_000 {
-        format!("{}ms", us / 1000)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
+    let ms = us as f64 / 1000.0;
+    let s = d.as_secs_f64();
+    match us {
+        0..1_000 => format!("{us}µs"),
+        1_000..10_000 => format!("{ms:.2}ms"),
+        10_000..100_000 => format!("{ms:.1}ms"),
+        100_000..1_000_000 => format!("{}ms", us / 1000),
+        1_000_000..10_000_000 => format!("{s:.2}s"),
+        10_000_000..100_000_000 => format!("{s:.1}s"),
+        _ => format!("{}s", d.as_secs()),
     }
 }

@@ -361,3 +361,18 @@ fn one_way_shortfall_rule_is_one_way() {
         Some(Landing::Shortfall { missing: 1, .. })
     ));
 }
+
+/// Issue 27, item 14: one latency spelling, three significant digits, so
+/// `6593ms` never stands beside `29.3s`.
+#[test]
+fn latency_has_one_format_with_three_significant_digits() {
+    use std::time::Duration;
+    let f = |us: u64| super::fmt_latency(Duration::from_micros(us));
+    assert_eq!(f(206), "206µs");
+    assert_eq!(f(6_594), "6.59ms");
+    assert_eq!(f(11_300), "11.3ms");
+    assert_eq!(f(250_400), "250ms");
+    assert_eq!(f(6_593_000), "6.59s");
+    assert_eq!(f(29_300_000), "29.3s");
+    assert_eq!(f(312_400_000), "312s");
+}

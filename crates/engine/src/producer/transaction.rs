@@ -13,6 +13,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, mpsc as std_mpsc};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use cheetah_string::CheetahString;
@@ -57,6 +58,9 @@ struct Inner {
     id_of: HashMap<Seq, String>,
     /// Listeners waiting for the operator, by sequence number.
     waiting: HashMap<Seq, std_mpsc::Sender<TxChoice>>,
+    /// When each half message was stored (the listener was called), until
+    /// the send takes it: its latency ends there, not at the decision.
+    stored_at: HashMap<Seq, Instant>,
     stopping: bool,
 }
 
@@ -90,12 +94,18 @@ impl Book {
     /// The half message of `arg.seq` is stored as `id`: decide (waiting for
     /// the operator when nobody decided up front).
     fn execute(&self, id: String, arg: &TxArg) -> TxChoice {
+        let stored = Instant::now();
+        let policy = self
+            .policy
+            .decision()
+            .map(|c| (c, format!("policy (transaction-policy = {c})")));
         let up_front = arg
             .decide
-            .map(|c| (c, "the send"))
-            .or(self.policy.decision().map(|c| (c, "policy")));
+            .map(|c| (c, format!("the send (its type says tx {c})")))
+            .or(policy);
         let waiting = {
             let mut inner = self.lock();
+            inner.stored_at.insert(arg.seq, stored);
             inner.by_id.insert(
                 id.clone(),
                 Entry {
@@ -120,17 +130,29 @@ impl Book {
             transaction_id: id.clone(),
             at: Local::now(),
         });
+        let shutdown = || {
+            (
+                TxChoice::Unknown,
+                "the console at quit (left unknown: the broker's check-backs decide it)"
+                    .to_string(),
+            )
+        };
         let (choice, by) = match (up_front, waiting) {
             (Some(d), _) => d,
             // Blocks a thread of the library's blocking pool, not the runtime.
             (None, Some(rx)) => rx
                 .recv()
-                .map(|c| (c, "operator"))
-                .unwrap_or((TxChoice::Unknown, "shutdown (left unknown)")),
-            (None, None) if self.lock().stopping => (TxChoice::Unknown, "shutdown (left unknown)"),
+                .map(|c| (c, "operator".to_string()))
+                .unwrap_or_else(|_| shutdown()),
+            (None, None) if self.lock().stopping => shutdown(),
+            // Said in full on the row: this is the console's doing, and why.
             (None, None) => (
                 TxChoice::Unknown,
-                "the console (others already wait: decide it on its row)",
+                format!(
+                    "the console: {MAX_WAITING} transactions already wait for you and each holds \
+                     one of the client's threads the check-backs need; decide it on its row \
+                     and it goes at the broker's next check-back"
+                ),
             ),
         };
         if choice != TxChoice::Unknown
@@ -141,7 +163,7 @@ impl Book {
         self.note(TxEvent::Decided {
             seq: arg.seq,
             choice,
-            by: by.into(),
+            by,
             at_check_back: false,
             at: Local::now(),
         });
@@ -175,22 +197,33 @@ impl Book {
         Ok(())
     }
 
+    /// When the half message of `seq` was stored (once: the send takes it).
+    pub(super) fn take_stored_at(&self, seq: Seq) -> Option<Instant> {
+        self.lock().stored_at.remove(&seq)
+    }
+
     /// The broker asks about `id`.
     fn check(&self, id: String) -> TxChoice {
         let (seq, answer, reason) = match self.lock().by_id.get(&id) {
             Some(Entry {
                 seq,
                 decided: Some(c),
-            }) => (Some(*seq), *c, "decided".to_string()),
+            }) => (Some(*seq), *c, "its decision".to_string()),
             Some(Entry { seq, decided: None }) => (
                 Some(*seq),
                 self.check_default,
-                "not decided yet: transaction-check-default".to_string(),
+                format!(
+                    "not decided yet: transaction-check-default = {}",
+                    self.check_default
+                ),
             ),
             None => (
                 None,
                 self.check_default,
-                "not a transaction of this session: transaction-check-default".to_string(),
+                format!(
+                    "not a transaction of this session: transaction-check-default = {}",
+                    self.check_default
+                ),
             ),
         };
         self.note(TxEvent::CheckBack {
@@ -454,5 +487,47 @@ mod tests {
         }
         b.stop();
         assert_eq!(waiter.join().unwrap(), TxChoice::Unknown);
+    }
+
+    /// Issue 27, item 1: the half message's storing is noted when the
+    /// listener is called, before the operator decides, so the send's
+    /// latency ends there and the think time is not in it.
+    #[test]
+    fn the_half_message_is_stored_before_the_decision_and_its_time_kept() {
+        let (b, mut rx) = book(TxPolicy::Ask);
+        let b2 = b.clone();
+        let before = Instant::now();
+        let waiter = std::thread::spawn(move || {
+            b2.execute(
+                "ID1".into(),
+                &TxArg {
+                    seq: 7,
+                    decide: None,
+                },
+            )
+        });
+        let start = Instant::now();
+        while !b.lock().waiting.contains_key(&7) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(5));
+            std::thread::yield_now();
+        }
+        let decided = Instant::now();
+        b.decide(7, TxChoice::Rollback).unwrap();
+        assert_eq!(waiter.join().unwrap(), TxChoice::Rollback);
+        let stored = b.take_stored_at(7).expect("noted");
+        assert!(stored >= before && stored <= decided);
+        assert!(b.take_stored_at(7).is_none(), "taken once");
+        // Who decided is said, with the policy's name when it was the policy.
+        let (p, mut prx) = book(TxPolicy::Commit);
+        let auto = TxArg {
+            seq: 1,
+            decide: None,
+        };
+        assert_eq!(p.execute("A".into(), &auto), TxChoice::Commit);
+        assert!(drain(&mut prx).iter().any(|e| matches!(
+            e,
+            TxEvent::Decided { by, .. } if by == "policy (transaction-policy = commit)"
+        )));
+        drop(drain(&mut rx));
     }
 }

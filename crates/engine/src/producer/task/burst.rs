@@ -148,7 +148,7 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
             tokio::time::sleep_until(due).await;
         }
         let seq = spec.first_seq + i * per;
-        let draft = expand(&spec, seq);
+        let draft = expand(&spec, seq, i + 1);
         for s in seqs(seq, &draft) {
             shared.track(s, spec.mode);
         }
@@ -230,14 +230,15 @@ pub(super) fn oneway_landed(
     }
 }
 
-/// The draft of message `seq` of a burst: keys from the template when there
-/// is one, else the burst's own draft, shared.
-pub(super) fn expand(spec: &BurstSpec, seq: Seq) -> Arc<Draft> {
+/// The draft of message `n` (from 1) of a burst, whose sequence number is
+/// `seq`: keys from the template when there is one, else the burst's own
+/// draft, shared.
+pub(super) fn expand(spec: &BurstSpec, seq: Seq, n: u64) -> Arc<Draft> {
     let Some(t) = &spec.key_template else {
         return spec.draft.clone();
     };
     let mut draft = (*spec.draft).clone();
-    draft.keys = template::expand(t, seq, Local::now())
+    draft.keys = template::expand(t, seq, n, Local::now())
         .split_whitespace()
         .map(str::to_string)
         .collect();

@@ -60,7 +60,13 @@ pub(super) async fn send_blocking(
             Ok(r) => Outcome::Acknowledged(r),
             Err(f) => Outcome::Failed(shared.failure(f)),
         };
-        shared.finish(completion(seq, mode, outcome, started, at));
+        let mut c = completion(seq, mode, outcome, started, at);
+        // The send's latency ends when the half message was stored; the
+        // time the operator took to decide is the row's, not the latency's.
+        if let Some(stored) = shared.book.take_stored_at(seq) {
+            c.latency = stored.saturating_duration_since(started);
+        }
+        shared.finish(c);
         return false;
     }
     let outcome = match mode {

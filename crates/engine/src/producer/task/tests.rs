@@ -860,3 +860,26 @@ async fn a_fifo_send_refused_for_its_topic_is_tried_once_more() {
     shutdown(&handle).await;
     seen.stopped(&mut rx).await;
 }
+
+/// Issue 27, item 5: `{n}` counts 1..N within the burst, whatever the
+/// session's sequence numbers (a batch of 3 takes 3 of them per message).
+#[test]
+fn n_in_a_key_template_counts_this_bursts_messages_from_one() {
+    let spec = BurstSpec {
+        id: 1,
+        mode: Mode::Sync,
+        draft: draft("burst"),
+        count: 3,
+        rate: None,
+        key_template: Some("order-{n} s{seq}".into()),
+        first_seq: 41,
+        verify: false,
+    };
+    let keys: Vec<Vec<String>> = (0..3u64)
+        .map(|i| super::burst::expand(&spec, 41 + i * 3, i + 1).keys.clone())
+        .collect();
+    assert_eq!(
+        keys,
+        [["order-1", "s41"], ["order-2", "s44"], ["order-3", "s47"]]
+    );
+}
