@@ -16,8 +16,9 @@ pub struct Read {
     pub warnings: Vec<String>,
 }
 
-/// Reads every journal file in `dir`, oldest first. A missing directory is
-/// an empty journal.
+/// Reads every journal file in `dir`, oldest first, one record per send
+/// (its latest state, `fold::latest`). A missing directory is an empty
+/// journal.
 pub fn read_dir(dir: &Path) -> std::io::Result<Read> {
     let mut rotated = match crate::writer::rotated_files(dir) {
         Ok(r) => r,
@@ -36,6 +37,7 @@ pub fn read_dir(dir: &Path) -> std::io::Result<Read> {
             Err(e) => return Err(e),
         }
     }
+    out.records = crate::fold::latest(out.records);
     Ok(out)
 }
 

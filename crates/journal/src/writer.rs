@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::{Entry, Record, Settings, file_path};
+use super::{Entry, Options, Record, Settings, file_path};
 use rmq_model::message::Seq;
 
 /// The longest a record waits in memory before it is written.
@@ -35,6 +35,11 @@ pub const LOCK_WAIT: Duration = Duration::from_millis(1500);
 /// How long `close` and drop wait for the writer thread: one lock wait and
 /// a batch's write, with room to spare.
 pub const CLOSE_WAIT: Duration = Duration::from_secs(3);
+/// How often what was written is also forced to the disk (`fdatasync`):
+/// what a power cut can lose. A write reaches the kernel at once (what a
+/// killed process cannot lose); the sync runs on the writer thread after a
+/// write has been answered, never on a send's path.
+pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// Entries waiting for the writer; past this the send path drops them (and
 /// says so) rather than wait.
 const CAPACITY: usize = 65_536;
@@ -48,21 +53,24 @@ const MAX_WAITING_BYTES: usize = 64 << 20;
 /// `Flusher` still holds the channel open.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-enum Msg {
+pub(crate) enum Msg {
     Entry(Box<Entry>),
+    /// Records written ahead of sends (`crate::ahead`): written at once,
+    /// then `done` is called.
+    Ahead(Box<crate::ahead::Batch>),
     /// Write what waits; answered with why not, if it could not.
     Flush(mpsc::Sender<Result<(), String>>),
 }
 
 /// What the writer thread and the handles share.
 #[derive(Default)]
-struct Shared {
+pub(crate) struct Shared {
     /// Records accepted into the channel.
-    handed: AtomicU64,
+    pub(crate) handed: AtomicU64,
     /// Records on disk.
     written: AtomicU64,
     /// Records dropped because the channel was full.
-    dropped: AtomicU64,
+    pub(crate) dropped: AtomicU64,
     /// Set by `close`: the writer finishes once the channel is drained,
     /// even if a `Flusher` still holds a sender.
     closing: AtomicBool,
@@ -196,6 +204,23 @@ impl Journal {
         }
     }
 
+    /// The producer task's way to write sends ahead into this journal, each
+    /// record naming `profile` and carrying the options of its mode.
+    pub fn write_ahead(
+        &self,
+        profile: &str,
+        options: [Options; 3],
+    ) -> Option<std::sync::Arc<dyn rmq_model::ahead::WriteAhead>> {
+        let tx = self.tx.clone()?;
+        Some(std::sync::Arc::new(crate::ahead::Handle::new(
+            tx,
+            self.shared.clone(),
+            self.problem_tx.clone(),
+            profile,
+            options,
+        )))
+    }
+
     /// A handle that asks for a flush from another thread.
     pub fn flusher(&self) -> Option<Flusher> {
         self.tx.as_ref().map(|tx| Flusher { tx: tx.clone() })
@@ -317,6 +342,9 @@ struct Writer {
     /// flush instead of being tried on every record.
     locked_out: bool,
     lock: Option<File>,
+    /// Written since the last `fdatasync`, and when that was.
+    unsynced: bool,
+    last_sync: Instant,
 }
 
 impl Writer {
@@ -335,6 +363,8 @@ impl Writer {
             lost: 0,
             locked_out: false,
             lock: None,
+            unsynced: false,
+            last_sync: Instant::now(),
         }
     }
 
@@ -364,11 +394,44 @@ impl Writer {
                     let r = self.write(&mut batch);
                     let _ = ack.send(r);
                 }
+                Ok(Msg::Ahead(a)) => {
+                    let crate::ahead::Batch {
+                        sends,
+                        state,
+                        profile,
+                        options,
+                        done,
+                    } = *a;
+                    for send in &sends {
+                        let id = record_id(&self.session, send.seq);
+                        let rec = Record::ahead(
+                            send,
+                            state,
+                            &profile,
+                            options[send.mode.index()].clone(),
+                            id,
+                        );
+                        self.push(&mut batch, &rec);
+                    }
+                    // The send waits for this: written now (to the kernel,
+                    // which keeps it if the process dies), unless the lock
+                    // is known to be held elsewhere: then the records wait
+                    // with the batch and the send goes on.
+                    let r = if self.locked_out {
+                        Err("journal: locked by another process; written later".into())
+                    } else {
+                        self.write(&mut batch)
+                    };
+                    if let Some(done) = done {
+                        done(r);
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => {
                     if self.shared.closing.load(Ordering::SeqCst) {
                         // Drained: `close` is waiting, a `Flusher` may still
                         // hold the channel open.
                         let _ = self.write(&mut batch);
+                        self.sync();
                         return;
                     }
                     if due.is_some_and(|t| t <= Instant::now()) {
@@ -377,8 +440,12 @@ impl Writer {
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let _ = self.write(&mut batch);
+                    self.sync();
                     return;
                 }
+            }
+            if self.unsynced && self.last_sync.elapsed() >= SYNC_EVERY {
+                self.sync();
             }
             // A batch kept (the lock held elsewhere) is tried again at the
             // next flush, not at once.
@@ -391,6 +458,12 @@ impl Writer {
     }
 
     fn add(&mut self, batch: &mut Batch, e: &Entry) {
+        let id = record_id(&self.session, e.completion.seq);
+        let rec = Record::from_entry(e, id);
+        self.push(batch, &rec);
+    }
+
+    fn push(&mut self, batch: &mut Batch, rec: &Record) {
         if self.locked_out && batch.lines.len() >= MAX_WAITING_BYTES {
             self.lost += 1;
             if self.lost == 1 {
@@ -401,8 +474,6 @@ impl Writer {
             }
             return;
         }
-        let id = record_id(&self.session, e.completion.seq);
-        let rec = Record::from_entry(e, id);
         let before = batch.lines.len();
         if serde_json::to_writer(&mut batch.lines, &rec).is_ok() {
             batch.lines.push(b'\n');
@@ -422,6 +493,7 @@ impl Writer {
         let result = self.append(&batch.lines);
         let (why, msg) = match result {
             Ok(()) => {
+                self.unsynced = true;
                 self.shared.written.fetch_add(batch.count, Ordering::SeqCst);
                 if self.locked_out {
                     let _ = self.problems.send(format!(
@@ -482,6 +554,20 @@ impl Writer {
         Err(msg)
     }
 
+    /// Forces what was written to the disk (`SYNC_EVERY`). A failure is
+    /// logged only: the records are written, just not yet durable.
+    fn sync(&mut self) {
+        if !self.unsynced {
+            return;
+        }
+        self.unsynced = false;
+        self.last_sync = Instant::now();
+        let path = file_path(&self.settings.dir, 0);
+        if let Err(e) = File::open(&path).and_then(|f| f.sync_data()) {
+            tracing::warn!("journal: cannot sync {}: {e}", path.display());
+        }
+    }
+
     fn lock_file(&mut self) -> Result<&File> {
         if self.lock.is_none() {
             let dir = &self.settings.dir;
@@ -534,6 +620,8 @@ impl Writer {
             if size + pending > 0 && size + pending + (end - at) as u64 > max {
                 file.write_all(&lines[start..at])
                     .with_context(|| format!("cannot write {}", path.display()))?;
+                // Renamed away next: `sync` only knows the current file.
+                let _ = file.sync_data();
                 drop(file);
                 rotate(&dir, keep)?;
                 file = open_current(&path)?;

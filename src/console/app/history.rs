@@ -311,6 +311,7 @@ impl App {
                     profile: e.profile.as_str().into(),
                     options: Default::default(),
                     source: None,
+                    tx: None,
                 }),
                 _ => None,
             })

@@ -112,6 +112,7 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> rmq_journal::Record
             profile: "sandbox".into(),
             options: Default::default(),
             source: None,
+            tx: None,
         },
         format!("ab12cd34-{seq}"),
     );

@@ -214,7 +214,9 @@ impl App {
             self.should_exit = true;
             return;
         }
-        fx.push_back(Effect::SignalDeadline(grace + SIGNAL_SLACK));
+        // The producer's worst case, so no send is cut off unreported.
+        let bound = rmq_engine::producer::shutdown_bound(grace, self.grace());
+        fx.push_back(Effect::SignalDeadline(bound + SIGNAL_SLACK));
         fx.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
     }
 
@@ -241,8 +243,8 @@ impl App {
         self.producer_alive = false;
         self.connection = Connection::Failed(why.clone());
         // Queued sends were taken on too: they end unresolved like the ones
-        // in flight, not as nothing.
-        self.ledger.end_open();
+        // in flight, not as nothing, each with its row and record.
+        self.end_open_unresolved(fx);
         self.in_flight.clear();
         self.burst = None;
         let key = self.key_for(Bind::RestartProducer);

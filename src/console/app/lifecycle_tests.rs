@@ -140,6 +140,7 @@ fn at_exit_only_records_the_shutdown_and_a_failure_are_carried_out() {
         profile: "sandbox".into(),
         options: Default::default(),
         source: None,
+        tx: None,
     };
     let kept = [
         Effect::Journal(Box::new(entry)),

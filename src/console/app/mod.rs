@@ -392,11 +392,15 @@ impl App {
     }
 
     /// How many sends stayed unresolved at exit.
+    /// Sends that ended unresolved this session (the producer's report, a
+    /// death, a deadline), and any still open.
     pub fn unresolved_count(&self) -> u64 {
-        match &self.unresolved {
-            Some(list) => list.len() as u64,
-            None => self.in_flight_total(),
-        }
+        let ended: u64 = Mode::ALL
+            .iter()
+            .map(|m| self.ledger.counts(*m).unresolved)
+            .sum();
+        let listed = self.unresolved.as_ref().map_or(0, |l| l.len() as u64);
+        ended.max(listed) + self.ledger.open_total()
     }
 
     pub fn uptime(&self) -> Option<Duration> {
@@ -528,6 +532,7 @@ impl App {
             Action::Signal(sig) => self.on_signal(sig, fx),
             Action::SignalDeadline => {
                 tracing::warn!("the producer did not report within its grace; quitting");
+                self.end_open_unresolved(fx);
                 self.should_exit = true;
             }
             // Drawn again at the new size.

@@ -250,16 +250,28 @@ impl App {
                         format!("the producer stopped; {key} restarts it"),
                     );
                 }
-                // Whatever is still open, listed or not, ends unresolved.
-                for (seq, _) in self.ledger.end_open() {
-                    self.in_flight.remove(&seq);
-                }
+                // Whatever is still open, listed or not, ends unresolved,
+                // with its row and its record.
+                self.end_open_unresolved(fx);
                 if switching && !self.leaving() {
                     self.finish_switch(Some(unresolved), fx);
                 } else {
                     self.unresolved = Some(unresolved);
                 }
             }
+        }
+    }
+
+    /// Ends every send still open as unresolved, as if the producer had
+    /// said so: an UNRESOLVED row, a journal record, counted for the exit
+    /// report. For a producer that died, a signal's deadline, a switch that
+    /// did not finish.
+    pub(super) fn end_open_unresolved(&mut self, fx: &mut Effects) {
+        for (seq, mode) in self.ledger.open_sends() {
+            self.on_completed(
+                Completion::instant(seq, mode, rmq_model::message::Outcome::Unresolved),
+                fx,
+            );
         }
     }
 
@@ -321,6 +333,13 @@ impl App {
             profile: p.name.as_str().into(),
             options,
             source: None,
+            tx: match self.typed.tx.get(&c.seq) {
+                Some(super::TxState::Decided { choice, by, .. }) => Some(rmq_journal::TxDecision {
+                    choice: *choice,
+                    by: by.clone(),
+                }),
+                _ => None,
+            },
         })
     }
 

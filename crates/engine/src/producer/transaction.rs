@@ -90,10 +90,11 @@ impl Book {
     /// The half message of `arg.seq` is stored as `id`: decide (waiting for
     /// the operator when nobody decided up front).
     fn execute(&self, id: String, arg: &TxArg) -> TxChoice {
-        let up_front = arg
-            .decide
-            .map(|c| (c, "the send"))
-            .or(self.policy.decision().map(|c| (c, "policy")));
+        // Who decided, as the journal's record of the send names it.
+        let up_front = arg.decide.map(|c| (c, "the send".to_string())).or(self
+            .policy
+            .decision()
+            .map(|c| (c, format!("transaction-policy = {c}"))));
         let waiting = {
             let mut inner = self.lock();
             inner.by_id.insert(
@@ -125,12 +126,14 @@ impl Book {
             // Blocks a thread of the library's blocking pool, not the runtime.
             (None, Some(rx)) => rx
                 .recv()
-                .map(|c| (c, "operator"))
-                .unwrap_or((TxChoice::Unknown, "shutdown (left unknown)")),
-            (None, None) if self.lock().stopping => (TxChoice::Unknown, "shutdown (left unknown)"),
+                .map(|c| (c, "operator".into()))
+                .unwrap_or((TxChoice::Unknown, "shutdown (left unknown)".into())),
+            (None, None) if self.lock().stopping => {
+                (TxChoice::Unknown, "shutdown (left unknown)".into())
+            }
             (None, None) => (
                 TxChoice::Unknown,
-                "the console (others already wait: decide it on its row)",
+                "the console (others already wait: decide it on its row)".into(),
             ),
         };
         if choice != TxChoice::Unknown
@@ -141,7 +144,7 @@ impl Book {
         self.note(TxEvent::Decided {
             seq: arg.seq,
             choice,
-            by: by.into(),
+            by,
             at_check_back: false,
             at: Local::now(),
         });

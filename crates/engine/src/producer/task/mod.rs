@@ -2,8 +2,10 @@
 //! sends per mode, caps async sends in flight, runs bursts, and accounts for
 //! every sequence number until it ends in exactly one outcome. This file is
 //! the task's loop; `outlet` ends sends, `lanes` sends them, `burst` runs
-//! bursts, `guard` turns a send's panic into its failure.
+//! bursts, `ahead` writes them into the journal before they leave, `guard`
+//! turns a send's panic into its failure.
 
+mod ahead;
 mod burst;
 mod guard;
 mod lanes;
@@ -41,6 +43,14 @@ const EVENT_CAPACITY: usize = 8192;
 /// divided by the window, well under a millisecond here), far below what an
 /// operator would notice.
 const BURST_QUEUED_AFTER: Duration = Duration::from_millis(20);
+
+/// The longest the task takes from `Shutdown { grace }` to `Stopped`:
+/// bursts get `grace` and a send's timeout to stop, then the sends still in
+/// flight get `grace`. Whoever waits for `Stopped` (the console after a
+/// signal) waits at least this long, or cuts sends off unreported.
+pub fn shutdown_bound(grace: Duration, send_timeout: Duration) -> Duration {
+    grace + send_timeout + grace
+}
 
 /// Starts the producer task on the current tokio runtime.
 ///
@@ -213,6 +223,7 @@ async fn run(
                         Mode::Sync | Mode::Oneway => {
                             let shared = shared.clone();
                             tasks.spawn(async move {
+                                ahead::write_ahead(&shared, ahead::of(seq, mode, &draft)).await;
                                 if let Err(text) = caught(pin!(send_blocking(&shared, seq, mode, draft))).await {
                                     shared.finish(Completion::instant(seq, mode, panicked(&text)));
                                 }
