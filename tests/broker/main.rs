@@ -10,5 +10,6 @@ mod e2e;
 mod faults;
 mod hostile;
 mod producer;
+mod record;
 mod replay;
 mod types;

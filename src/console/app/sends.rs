@@ -268,10 +268,13 @@ impl App {
     /// did not finish.
     pub(super) fn end_open_unresolved(&mut self, fx: &mut Effects) {
         for (seq, mode) in self.ledger.open_sends() {
-            self.on_completed(
-                Completion::instant(seq, mode, rmq_model::message::Outcome::Unresolved),
-                fx,
-            );
+            // The App's clock, not the wall's: `update` reads no clock.
+            let c = Completion {
+                submitted_at: self.now,
+                completed_at: self.now,
+                ..Completion::instant(seq, mode, rmq_model::message::Outcome::Unresolved)
+            };
+            self.on_completed(c, fx);
         }
     }
 

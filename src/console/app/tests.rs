@@ -727,7 +727,10 @@ fn quitting_mid_switch_exits_instead_of_starting_the_new_producer() {
     pick(&mut app, 0);
     key(&mut app, Bind::Submit);
     key(&mut app, Bind::QuitNow);
-    assert!(app.step(stopped(vec![(5, Mode::Async)])).is_empty());
+    super::lifecycle_tests::assert_unresolved_records(
+        app.step(stopped(vec![(5, Mode::Async)])),
+        &[5],
+    );
     assert!(app.exit_requested());
     assert_eq!(app.unresolved_count(), 1);
 }
