@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use super::burst::BurstRun;
-use super::{close_journals, interrupt, join_within, ms};
+use super::{close_journals, interrupt, join_within, ms, signal_grace};
 use crate::cli::BenchArgs;
 use crate::signals::Signals;
 use rmq_engine::compare::{self, CompareSpec};
@@ -211,7 +211,7 @@ pub async fn run_compare(
         tokio::select! {
             sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
                 if let Some(id) = driver.cancel() {
                     let _ = handle.submit(ProducerCommand::CancelBurst { id }).await;
                 }
@@ -243,11 +243,12 @@ pub async fn run_compare(
             }
         }
     }
-    let _ = handle
-        .submit(ProducerCommand::Shutdown {
-            grace: settings.send_timeout,
-        })
-        .await;
+    let grace = if interrupted {
+        signal_grace(settings)
+    } else {
+        settings.send_timeout
+    };
+    let _ = handle.submit(ProducerCommand::Shutdown { grace }).await;
     // Drain to the end so the client closes in order; what was still open
     // ends unresolved, and is journaled so.
     loop {
@@ -255,7 +256,7 @@ pub async fn run_compare(
             evt = events.recv() => evt,
             sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
                 continue;
             }
         };

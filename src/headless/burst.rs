@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{interrupt, join_within};
+use super::{interrupt, join_within, signal_grace};
 use crate::signals::Signals;
 use rmq_engine::ledger::{Counts, Ledger};
 use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
@@ -136,8 +136,8 @@ async fn run_burst(
         tokio::select! {
             sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
-                let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
+                interrupt(sig, signal_grace(settings), signals);
+                let _ = handle.submit(ProducerCommand::Shutdown { grace: signal_grace(settings) }).await;
             }
             evt = events.recv() => match evt {
                 None => break,
@@ -173,21 +173,22 @@ async fn run_burst(
             _ = tokio::time::sleep(linger) => {}
             sig = signals.recv() => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
             }
         }
     }
-    let _ = handle
-        .submit(ProducerCommand::Shutdown {
-            grace: settings.send_timeout,
-        })
-        .await;
+    let grace = if interrupted {
+        signal_grace(settings)
+    } else {
+        settings.send_timeout
+    };
+    let _ = handle.submit(ProducerCommand::Shutdown { grace }).await;
     loop {
         let evt = tokio::select! {
             evt = events.recv() => evt,
             sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
                 continue;
             }
         };

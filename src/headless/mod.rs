@@ -36,6 +36,18 @@ pub(super) fn interrupt(sig: &str, grace: Duration, signals: &Signals) {
     signals.restore_defaults();
 }
 
+/// The most a headless command waits, after a signal, for sends in flight
+/// (the send timeout when it is shorter), as the console does: a send
+/// timeout can be minutes, and an operator who asked to stop should not
+/// wait that long. Sends still open then end unresolved (printed,
+/// journaled, counted in the summary).
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+
+/// The grace a signalled command gives its producer (`SIGNAL_GRACE`).
+pub(super) fn signal_grace(settings: &rmq_engine::producer::ProducerSettings) -> Duration {
+    settings.send_timeout.min(SIGNAL_GRACE)
+}
+
 /// How long a command waits for the producer task to close its client
 /// once every send has its outcome (a frozen broker can hold the client's
 /// shutdown for good); past it the task is left to the runtime's
@@ -63,7 +75,7 @@ pub(super) async fn join_within(
             }
             sig = signals.recv(), if !*interrupted => {
                 *interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
             }
         }
     }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{close_journals, completion_json, interrupt, join_within, print_summary};
+use super::{close_journals, completion_json, interrupt, join_within, print_summary, signal_grace};
 use crate::cli::ReplayArgs;
 use crate::journal_plan::Plan;
 use crate::signals::Signals;
@@ -295,8 +295,8 @@ pub fn replay(
                 sig = signals.recv(), if !interrupted => {
                     interrupted = true;
                     stop.store(true, Ordering::SeqCst);
-                    bar.suspend(|| interrupt(sig, settings.send_timeout, &signals));
-                    let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
+                    bar.suspend(|| interrupt(sig, signal_grace(&settings), &signals));
+                    let _ = handle.submit(ProducerCommand::Shutdown { grace: signal_grace(&settings) }).await;
                 }
                 evt = events.recv() => match evt {
                     None => break,
@@ -312,19 +312,22 @@ pub fn replay(
                 () = tokio::time::sleep(Duration::from_millis(1000)) => {}
                 sig = signals.recv() => {
                     interrupted = true;
-                    bar.suspend(|| interrupt(sig, settings.send_timeout, &signals));
+                    bar.suspend(|| interrupt(sig, signal_grace(&settings), &signals));
                 }
             }
         }
-        let _ = handle
-            .submit(ProducerCommand::Shutdown { grace: settings.send_timeout })
-            .await;
+        let grace = if interrupted {
+            signal_grace(&settings)
+        } else {
+            settings.send_timeout
+        };
+        let _ = handle.submit(ProducerCommand::Shutdown { grace }).await;
         loop {
             let evt = tokio::select! {
                 evt = events.recv() => evt,
                 sig = signals.recv(), if !interrupted => {
                     interrupted = true;
-                    bar.suspend(|| interrupt(sig, settings.send_timeout, &signals));
+                    bar.suspend(|| interrupt(sig, signal_grace(&settings), &signals));
                     continue;
                 }
             };

@@ -215,7 +215,7 @@ impl App {
             return;
         }
         // The producer's worst case, so no send is cut off unreported.
-        let bound = rmq_engine::producer::shutdown_bound(grace, self.grace());
+        let bound = rmq_engine::producer::shutdown_bound(grace);
         fx.push_back(Effect::SignalDeadline(bound + SIGNAL_SLACK));
         fx.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
     }

@@ -29,11 +29,11 @@ fn a_first_signal_shuts_the_producer_down_with_a_short_grace_until_a_deadline() 
             Effect::Submit(ProducerCommand::Shutdown { grace }),
         ] => {
             assert_eq!(*grace, Duration::from_secs(1), "at most a second");
-            // The producer's worst case (grace 1 s, a burst's send timeout
-            // 3 s, grace 1 s) and slack: nothing is cut off unreported.
+            // The producer's worst case (grace for bursts, grace for the
+            // sends in flight) and slack: nothing is cut off unreported.
             assert_eq!(
                 *deadline,
-                Duration::from_millis(5500),
+                Duration::from_millis(2500),
                 "worst case and slack"
             );
         }

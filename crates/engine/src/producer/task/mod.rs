@@ -45,11 +45,11 @@ const EVENT_CAPACITY: usize = 8192;
 const BURST_QUEUED_AFTER: Duration = Duration::from_millis(20);
 
 /// The longest the task takes from `Shutdown { grace }` to `Stopped`:
-/// bursts get `grace` and a send's timeout to stop, then the sends still in
-/// flight get `grace`. Whoever waits for `Stopped` (the console after a
-/// signal) waits at least this long, or cuts sends off unreported.
-pub fn shutdown_bound(grace: Duration, send_timeout: Duration) -> Duration {
-    grace + send_timeout + grace
+/// bursts get `grace` to stop, then the sends still in flight get `grace`.
+/// Whoever waits for `Stopped` (the console after a signal) waits at least
+/// this long, or cuts sends off unreported.
+pub fn shutdown_bound(grace: Duration) -> Duration {
+    grace + grace
 }
 
 /// Starts the producer task on the current tokio runtime.
@@ -281,7 +281,11 @@ async fn run(
             | ProducerCommand::Decide { .. } => {}
         }
     }
-    let _ = tokio::time::timeout(grace + settings.send_timeout, async {
+    // A burst stuck in a send (a frozen broker) is stopped after `grace`:
+    // that send stays pending and ends like any other below. Waiting a
+    // send timeout more here made the task's worst case depend on a
+    // timeout that can be minutes (`shutdown_bound`).
+    let _ = tokio::time::timeout(grace, async {
         while let Some(joined) = burst_tasks.join_next_with_id().await {
             burst_ended(&shared, &mut bursts, joined).await;
         }
