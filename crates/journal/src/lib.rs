@@ -8,6 +8,7 @@
 
 mod ahead;
 pub mod export;
+mod files;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod fold;
