@@ -120,6 +120,11 @@ impl App {
                 (n > 0).then(|| (n, "the producer did not report them".to_string()))
             }
         };
+        // Never reported (a switch past its deadline, a producer that died):
+        // each still open gets its UNRESOLVED row and record now.
+        if unresolved.is_none() {
+            self.end_open_unresolved(fx);
+        }
         if let Some((n, detail)) = lost {
             tracing::warn!("profile {old}: {n} send(s) unresolved at switch: {detail}");
             self.push_note(format!(

@@ -437,18 +437,22 @@ impl App {
             if self.clock_view() != before {
                 self.dirty = true;
             }
+            // The producer's worst case for a shutdown with this grace, and
+            // slack: waiting less would cut sends off unreported.
+            let bound = rmq_engine::producer::shutdown_bound(self.grace()) + Duration::from_secs(2);
             if let Some(q) = &self.quitting
-                && (now - q.since).to_std().unwrap_or_default()
-                    > self.grace() + Duration::from_secs(2)
+                && !self.should_exit
+                && (now - q.since).to_std().unwrap_or_default() > bound
             {
-                // The producer did not report in time; do not hang the exit.
+                // The producer did not report in time; do not hang the exit,
+                // and leave what is still open unresolved, with its record.
+                self.end_open_unresolved(fx);
                 self.should_exit = true;
                 self.dirty = true;
             }
             if !self.leaving()
                 && let Some(sw) = &self.switching
-                && (now - sw.since).to_std().unwrap_or_default()
-                    > self.grace() + Duration::from_secs(2)
+                && (now - sw.since).to_std().unwrap_or_default() > bound
             {
                 // Same for a switch: the new profile must not wait forever
                 // on a stuck old producer.
