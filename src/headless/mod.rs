@@ -29,9 +29,12 @@ pub(super) fn interrupt(sig: &str, grace: Duration, signals: &Signals) {
     if sig == "SIGHUP" {
         crate::signals::detach_from_terminal();
     }
-    tracing::warn!("{sig}: stopping; waiting up to {grace:?} for sends in flight");
+    // A running burst gets `grace` to stop, then the sends in flight get
+    // `grace`: the producer's worst case.
+    let bound = rmq_engine::producer::shutdown_bound(grace);
+    tracing::warn!("{sig}: stopping; waiting up to {bound:?} for sends in flight");
     crate::signals::stderr_line(&format!(
-        "rmq-console: {sig}: stopping; waiting up to {grace:?} for sends in flight (again to quit now)"
+        "rmq-console: {sig}: stopping; waiting up to {bound:?} for sends in flight (again to quit now)"
     ));
     signals.restore_defaults();
 }
