@@ -75,10 +75,17 @@ pub fn send(
         };
         let report = burst
             .run(rt, &settings, &mut signals, |c, d, tx| {
-                journal.record(c, Some(d.unwrap_or(&sent)), None, tx);
                 if !quiet {
-                    let _ = writeln!(out, "{}", completion_json(c, d.map(|d| &**d)));
+                    let mut v = completion_json(c, d.map(|d| &**d));
+                    // A transaction's line says how it was decided, as its
+                    // record does.
+                    if let (Some(t), Some(o)) = (&tx, v.as_object_mut()) {
+                        o.insert("decision".into(), t.name().into());
+                        o.insert("decided_by".into(), t.by.clone().into());
+                    }
+                    let _ = writeln!(out, "{v}");
                 }
+                journal.record(c, Some(d.unwrap_or(&sent)), None, tx);
             })
             .await?;
         if !quiet {

@@ -227,8 +227,8 @@ fn a_second_signal_ends_send_at_once_after_the_last_send() {
 }
 
 /// `send --transaction rollback`: its record says acknowledged (the half
-/// message was stored) and the decision, rollback, by the send itself; the
-/// JSON line says the same through the transaction events.
+/// message was stored) and the decision, rollback, by the send itself; so
+/// does its JSON line.
 #[test]
 fn a_transactions_record_keeps_its_decision() {
     let sb = start_sandbox(SandboxOptions::default());
@@ -244,6 +244,12 @@ fn a_transactions_record_keeps_its_decision() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let line: serde_json::Value = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["seq"] == 1 && v.get("state").is_some())
+        .expect("the send's line");
+    assert_eq!(line["decision"], "rollback", "{line}");
     let recs = records(home.path());
     assert_eq!(recs.len(), 1, "{recs:#?}");
     let r = &recs[0];
