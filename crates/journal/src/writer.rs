@@ -39,7 +39,9 @@ pub const CLOSE_WAIT: Duration = Duration::from_secs(3);
 /// How often what was written is also forced to the disk (`fdatasync`):
 /// what a power cut can lose. A write reaches the kernel at once (what a
 /// killed process cannot lose); the sync runs on the writer thread after a
-/// write has been answered, never on a send's path.
+/// write has been answered, so a send waits for it only when its record
+/// comes in while a sync runs. Measured within `bench`'s noise
+/// (docs/performance.md).
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// Entries waiting for the writer; past this the send path drops them (and
 /// says so) rather than wait.
