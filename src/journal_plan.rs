@@ -34,12 +34,13 @@ impl Plan {
         self
     }
 
-    /// Starts the writer (nothing when the journal is off).
-    pub fn sink(&self, producer: &ProducerSettings, mode: Mode) -> Sink {
+    /// Starts the writer (nothing when the journal is off). Its
+    /// `Sink::write_ahead` goes into the producer's settings.
+    pub fn sink(&self, producer: &ProducerSettings) -> Sink {
         Sink::new(
             self.settings.clone().map(Journal::start),
             &self.profile,
-            options(producer, mode),
+            Mode::ALL.map(|m| options(producer, m)),
         )
     }
 }

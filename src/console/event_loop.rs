@@ -159,7 +159,7 @@ where
 {
     /// Starts the producer for the App's active profile.
     pub fn new(app: App, mut io: Io<'a, B>, styles: Styles) -> anyhow::Result<Self> {
-        let producer = spawn(&mut io.spawn, &app)?;
+        let producer = spawn(&mut io.spawn, &app, io.journal.as_ref())?;
         let mut clock = tokio::time::interval(io.pacing.clock);
         clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         Ok(Self {
@@ -342,7 +342,7 @@ where
                     if !self.producer.join_done {
                         self.producer.link.join.abort();
                     }
-                    self.producer = spawn(&mut self.io.spawn, &self.app)?;
+                    self.producer = spawn(&mut self.io.spawn, &self.app, self.io.journal.as_ref())?;
                     Some(Action::ProducerRestarted)
                 }
                 Effect::LoadHistory => self.load_history(),
@@ -416,7 +416,7 @@ where
                     if !self.producer.join_done && !self.producer.stopped {
                         self.producer.link.join.abort();
                     }
-                    self.producer = spawn(&mut self.io.spawn, &self.app)?;
+                    self.producer = spawn(&mut self.io.spawn, &self.app, self.io.journal.as_ref())?;
                     None
                 }
             };
@@ -518,12 +518,27 @@ where
     }
 }
 
-fn spawn(spawn: &mut Spawn<'_>, app: &App) -> anyhow::Result<Producer> {
-    let settings = app
+fn spawn(
+    spawn: &mut Spawn<'_>,
+    app: &App,
+    journal: Option<&rmq_journal::Journal>,
+) -> anyhow::Result<Producer> {
+    let mut settings = app
         .current_settings()
-        .map_err(|e| anyhow!("profile {}: {e}", app.profile().name))?;
+        .map_err(|e| anyhow!("profile {}: {e}", app.profile().name))?
+        .clone();
+    // Each send is written into the journal before it leaves, under the
+    // profile's name (when the profile keeps a journal).
+    let profile = app.profile();
+    if profile.journal
+        && let Some(j) = journal
+    {
+        let options =
+            rmq_model::message::Mode::ALL.map(|m| crate::journal_plan::options(&settings, m));
+        settings.write_ahead = j.write_ahead(&profile.name, options);
+    }
     Ok(Producer {
-        link: spawn(settings),
+        link: spawn(&settings),
         events_open: true,
         join_done: false,
         stopped: false,

@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use super::burst::BurstRun;
-use super::{interrupt, ms};
+use super::{close_journals, interrupt, join_within, ms, signal_grace};
 use crate::cli::BenchArgs;
 use crate::signals::Signals;
 use rmq_engine::compare::{self, CompareSpec};
@@ -69,11 +69,10 @@ pub fn bench(
     if journal.settings.is_none() {
         eprintln!("journal: off");
     }
-    // The journal's cost shows in the numbers: `--no-journal` to compare.
-    let sinks: Vec<_> = Mode::ALL
-        .iter()
-        .map(|&m| journal.sink(&settings, m))
-        .collect();
+    // The journal's cost shows in the numbers (its write-ahead included):
+    // `--no-journal` to compare.
+    let sink = journal.sink(&settings);
+    settings.write_ahead = sink.write_ahead();
     let expected = spec.modes.len();
     let draft = spec.draft();
     let mut signals = rt
@@ -81,15 +80,10 @@ pub fn bench(
         .context("installing signal handlers")?;
     let run = rt.block_on(async {
         run_compare(rt, &settings, spec.clone(), &mut signals, |c, d| {
-            sinks[c.mode.index()].record(c, d, None)
+            sink.record(c, d, None, None)
         })
         .await
     })?;
-    for sink in sinks {
-        for p in sink.close() {
-            eprintln!("rmq-console: warning: {p}");
-        }
-    }
     if let Some(e) = &run.start_error {
         eprintln!("rmq-console: {e}");
     }
@@ -114,6 +108,7 @@ pub fn bench(
     // sharding key, so one queue in order) and batch (sync, `batch_size`
     // per request; latency is per request). Not after an interrupted run.
     let types: &[String] = if run.interrupted { &[] } else { &args.types };
+    let mut interrupted = run.interrupted;
     let mut type_header = false;
     for name in types {
         let (kind, count) = match name.as_str() {
@@ -145,7 +140,7 @@ pub fn bench(
             rt,
             &settings,
             &mut signals,
-            |_, _| {},
+            |c, d, tx| sink.record(c, d, None, tx),
         ))?;
         let t = report.counts();
         let secs = report.elapsed.as_secs_f64();
@@ -183,9 +178,14 @@ pub fn bench(
             );
         }
         ok &= t.unexpected(Mode::Sync) == 0 && !report.interrupted;
+        interrupted |= report.interrupted;
         if report.interrupted {
             break;
         }
+    }
+    settings.write_ahead = None;
+    for p in rt.block_on(close_journals(vec![sink], interrupted, &mut signals)) {
+        crate::signals::stderr_line(&format!("rmq-console: warning: {p}"));
     }
     Ok(if ok {
         ExitCode::SUCCESS
@@ -228,7 +228,7 @@ pub async fn run_compare(
         tokio::select! {
             sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
                 if let Some(id) = driver.cancel() {
                     let _ = handle.submit(ProducerCommand::CancelBurst { id }).await;
                 }
@@ -260,20 +260,33 @@ pub async fn run_compare(
             }
         }
     }
-    let _ = handle
-        .submit(ProducerCommand::Shutdown {
-            grace: settings.send_timeout,
-        })
-        .await;
-    // Drain to the end so the client closes in order.
-    while let Some(evt) = events.recv().await {
-        if matches!(evt, ProducerEvent::Stopped { .. }) {
-            break;
+    let grace = if interrupted {
+        signal_grace(settings)
+    } else {
+        settings.send_timeout
+    };
+    let _ = handle.submit(ProducerCommand::Shutdown { grace }).await;
+    // Drain to the end so the client closes in order; what was still open
+    // ends unresolved, and is journaled so.
+    loop {
+        let evt = tokio::select! {
+            evt = events.recv() => evt,
+            sig = signals.recv(), if !interrupted => {
+                interrupted = true;
+                interrupt(sig, signal_grace(settings), signals);
+                continue;
+            }
+        };
+        match evt {
+            None | Some(ProducerEvent::Stopped { .. }) => break,
+            Some(ProducerEvent::Completed(c)) => {
+                let d = drafts.remove(&c.seq);
+                on_completion(&c, d.as_ref());
+            }
+            Some(_) => {}
         }
     }
-    if let Err(e) = join.await {
-        bail!("the producer task ended abnormally: {e}");
-    }
+    join_within(join, &mut interrupted, settings, signals).await?;
     Ok(CompareRun {
         rows: driver.results(),
         start_error,

@@ -5,15 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
-use super::interrupt;
+use super::{interrupt, join_within, signal_grace};
 use crate::signals::Signals;
 use rmq_engine::ledger::{Counts, Ledger};
 use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerSettings};
 use rmq_engine::runtime::Runtime;
+use rmq_journal::TxDecision;
+use rmq_model::events::TxEvent;
 use rmq_model::events::{Connection, ProducerEvent};
-use rmq_model::message::{Completion, Draft, Mode};
+use rmq_model::message::{Completion, Draft, Mode, Seq};
 
 /// Result of one headless run.
 pub struct RunReport {
@@ -79,7 +81,7 @@ impl BurstRun {
         rt: &Runtime,
         settings: &ProducerSettings,
         signals: &mut Signals,
-        on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>),
+        on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>, Option<TxDecision>),
     ) -> Result<RunReport> {
         run_burst(rt, settings, self, signals, on_completion).await
     }
@@ -90,7 +92,7 @@ async fn run_burst(
     settings: &ProducerSettings,
     burst: BurstRun,
     signals: &mut Signals,
-    mut on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>),
+    mut on_completion: impl FnMut(&Completion, Option<&Arc<Draft>>, Option<TxDecision>),
 ) -> Result<RunReport> {
     let BurstRun {
         draft,
@@ -126,13 +128,16 @@ async fn run_burst(
     let mut last_outcome = started;
     let mut landed = None;
     let mut transactions = Vec::new();
+    // Each transaction's decision, for its send's record (noted before the
+    // send's outcome).
+    let mut decisions = std::collections::HashMap::new();
     // Phase 1: until every submitted send has an outcome (or Ctrl-C).
     while expected != Some(ledger.counts(mode).ended()) {
         tokio::select! {
             sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
-                let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
+                interrupt(sig, signal_grace(settings), signals);
+                let _ = handle.submit(ProducerCommand::Shutdown { grace: signal_grace(settings) }).await;
             }
             evt = events.recv() => match evt {
                 None => break,
@@ -144,11 +149,14 @@ async fn run_burst(
                         ProducerEvent::Submitted { seq, draft, .. } => { drafts.insert(seq, draft); }
                         ProducerEvent::Completed(c) if fresh => {
                             let d = drafts.remove(&c.seq);
-                            on_completion(&c, d.as_ref());
+                            on_completion(&c, d.as_ref(), decisions.remove(&c.seq));
                             last_outcome = Instant::now();
                         }
                         ProducerEvent::OnewayLanded { landed: l, .. } => landed = Some(l),
-                        ProducerEvent::Transaction(t) => transactions.push(t),
+                        ProducerEvent::Transaction(t) => {
+                            note_decision(&t, &mut decisions);
+                            transactions.push(t);
+                        }
                         ProducerEvent::BurstFinished { submitted, .. } => expected = Some(submitted),
                         ProducerEvent::Stopped { .. } => break,
                         _ => {}
@@ -165,21 +173,22 @@ async fn run_burst(
             _ = tokio::time::sleep(linger) => {}
             sig = signals.recv() => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
             }
         }
     }
-    let _ = handle
-        .submit(ProducerCommand::Shutdown {
-            grace: settings.send_timeout,
-        })
-        .await;
+    let grace = if interrupted {
+        signal_grace(settings)
+    } else {
+        settings.send_timeout
+    };
+    let _ = handle.submit(ProducerCommand::Shutdown { grace }).await;
     loop {
         let evt = tokio::select! {
             evt = events.recv() => evt,
             sig = signals.recv(), if !interrupted => {
                 interrupted = true;
-                interrupt(sig, settings.send_timeout, signals);
+                interrupt(sig, signal_grace(settings), signals);
                 continue;
             }
         };
@@ -188,16 +197,19 @@ async fn run_burst(
         match evt {
             ProducerEvent::Completed(c) if fresh => {
                 let d = drafts.remove(&c.seq);
-                on_completion(&c, d.as_ref());
+                on_completion(&c, d.as_ref(), decisions.remove(&c.seq));
             }
-            ProducerEvent::Transaction(t) => transactions.push(t),
+            ProducerEvent::Transaction(t) => {
+                note_decision(&t, &mut decisions);
+                transactions.push(t);
+            }
             ProducerEvent::Stopped { .. } => break,
             _ => {}
         }
     }
-    if let Err(e) = join.await {
-        bail!("the producer task ended abnormally: {e}");
-    }
+    // Every send has its outcome; closing the client may still hang on a
+    // frozen broker: bounded, and signals still answered.
+    join_within(join, &mut interrupted, settings, signals).await?;
     Ok(RunReport {
         mode,
         ledger,
@@ -207,4 +219,23 @@ async fn run_burst(
         interrupted,
         transactions,
     })
+}
+
+/// Keeps a transaction's decision for its send's record.
+pub(super) fn note_decision(
+    t: &TxEvent,
+    decisions: &mut std::collections::HashMap<Seq, TxDecision>,
+) {
+    if let TxEvent::Decided {
+        seq, choice, by, ..
+    } = t
+    {
+        decisions.insert(
+            *seq,
+            TxDecision {
+                choice: *choice,
+                by: by.clone(),
+            },
+        );
+    }
 }

@@ -79,6 +79,18 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
         HistoryFormat::Jsonl => Out::Jsonl(stdout),
     };
     let mut failed = None;
+    // One row per send in its latest state (a send is written ahead and
+    // again when it ends); a send whose outcome never came is shown last.
+    let mut folding = rmq_journal::fold::Folding::default();
+    let mut write = |rec: &rmq_journal::Record| -> Result<()> {
+        if !filter.keeps(rec) {
+            return Ok(());
+        }
+        match &mut out {
+            Out::Csv(w) => write_csv_row(w, rec),
+            Out::Jsonl(w) => write_jsonl(w, &[rec]),
+        }
+    };
     rmq_journal::for_each_record(&dir, cap, |r| {
         let rec = match r {
             Ok(rec) => rec,
@@ -90,13 +102,10 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
                 return Ok(());
             }
         };
-        if !filter.keeps(&rec) {
+        let Some(rec) = folding.push(rec) else {
             return Ok(());
-        }
-        let written = match &mut out {
-            Out::Csv(w) => write_csv_row(w, &rec),
-            Out::Jsonl(w) => write_jsonl(w, &[&rec]),
         };
+        let written = write(&rec);
         // A closed stdout ends the read too.
         written.map_err(|e| {
             let io = std::io::Error::other(format!("{e:#}"));
@@ -109,6 +118,9 @@ pub fn run(config: Option<&Path>, args: &HistoryArgs) -> Result<ExitCode> {
         None => anyhow::Error::from(e),
     })
     .with_context(|| format!("reading the journal in {}", dir.display()))?;
+    for rec in folding.finish() {
+        write(&rec).context("writing standard output")?;
+    }
     match &mut out {
         Out::Csv(w) => w.flush()?,
         Out::Jsonl(w) => std::io::Write::flush(w)?,

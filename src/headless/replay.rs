@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{completion_json, interrupt, print_summary};
+use super::{close_journals, completion_json, interrupt, join_within, print_summary, signal_grace};
 use crate::cli::ReplayArgs;
 use crate::journal_plan::Plan;
 use crate::signals::Signals;
@@ -241,7 +241,9 @@ pub fn replay(
     } else {
         journal
     }
-    .sink(&settings, args.mode.unwrap_or(Mode::Sync));
+    .sink(&settings);
+    let mut settings = settings;
+    settings.write_ahead = journal.write_ahead();
     // Sequence numbers from 1 in file order; a batch of N uses N of them.
     let mut next: Seq = 1;
     let plan: Vec<Planned> = parsed
@@ -318,18 +320,20 @@ pub fn replay(
         let mut ledger = Ledger::new();
         let mut expected: Option<u64> = None;
         let mut interrupted = false;
+        let mut decisions = std::collections::HashMap::new();
         let mut on_event = |evt: ProducerEvent, ledger: &mut Ledger| {
             let fresh = ledger.apply(&evt).is_ok();
             match evt {
                 ProducerEvent::Connection(rmq_model::events::Connection::Failed(e)) => {
                     bar.suspend(|| eprintln!("rmq-console: {e}"));
                 }
+                ProducerEvent::Transaction(t) => super::burst::note_decision(&t, &mut decisions),
                 ProducerEvent::Completed(c) if fresh => {
                     let _ = done_tx.send(c.seq);
                     let Some((_, _, draft, line, source)) = item_of(c.seq) else {
                         return;
                     };
-                    journal.record(&c, Some(draft), source.clone());
+                    journal.record(&c, Some(draft), source.clone(), decisions.remove(&c.seq));
                     if !quiet {
                         let mut v = completion_json(&c, Some(draft));
                         let o = v.as_object_mut().expect("object");
@@ -356,8 +360,8 @@ pub fn replay(
                 sig = signals.recv(), if !interrupted => {
                     interrupted = true;
                     stop.store(true, Ordering::SeqCst);
-                    bar.suspend(|| interrupt(sig, settings.send_timeout, &signals));
-                    let _ = handle.submit(ProducerCommand::Shutdown { grace: settings.send_timeout }).await;
+                    bar.suspend(|| interrupt(sig, signal_grace(&settings), &signals));
+                    let _ = handle.submit(ProducerCommand::Shutdown { grace: signal_grace(&settings) }).await;
                 }
                 evt = events.recv() => match evt {
                     None => break,
@@ -369,29 +373,45 @@ pub fn replay(
         // One-way requests may still be queued on the connection; closing
         // it now would cancel them (BROKER-NOTES).
         if !interrupted && ledger.counts(Mode::Oneway).dispatched > 0 {
-            tokio::time::sleep(Duration::from_millis(1000)).await;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(1000)) => {}
+                sig = signals.recv() => {
+                    interrupted = true;
+                    bar.suspend(|| interrupt(sig, signal_grace(&settings), &signals));
+                }
+            }
         }
-        let _ = handle
-            .submit(ProducerCommand::Shutdown { grace: settings.send_timeout })
-            .await;
-        while let Some(evt) = events.recv().await {
+        let grace = if interrupted {
+            signal_grace(&settings)
+        } else {
+            settings.send_timeout
+        };
+        let _ = handle.submit(ProducerCommand::Shutdown { grace }).await;
+        loop {
+            let evt = tokio::select! {
+                evt = events.recv() => evt,
+                sig = signals.recv(), if !interrupted => {
+                    interrupted = true;
+                    bar.suspend(|| interrupt(sig, signal_grace(&settings), &signals));
+                    continue;
+                }
+            };
+            let Some(evt) = evt else { break };
             if matches!(evt, ProducerEvent::Stopped { .. }) {
                 let _ = ledger.apply(&evt);
                 break;
             }
             on_event(evt, &mut ledger);
         }
-        if let Err(e) = join.await {
-            bail!("the producer task ended abnormally: {e}");
+        join_within(join, &mut interrupted, &settings, &mut signals).await?;
+        bar.finish_and_clear();
+        out.flush()?;
+        drop(out);
+        for p in close_journals(vec![journal], interrupted, &mut signals).await {
+            crate::signals::stderr_line(&format!("rmq-console: warning: {p}"));
         }
         Ok::<_, anyhow::Error>((ledger, interrupted))
     })?;
-    bar.finish_and_clear();
-    out.flush()?;
-    drop(out);
-    for p in journal.close() {
-        eprintln!("rmq-console: warning: {p}");
-    }
     let elapsed = started.elapsed();
     let mut ok = !interrupted;
     let mut ended = 0;

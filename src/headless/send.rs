@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use super::burst::BurstRun;
 use super::draft::{draft_from_args, message_type, type_flag};
 use super::json::{completion_json, transaction_json};
-use super::print_summary;
+use super::{close_journals, print_summary};
 use crate::cli::SendArgs;
 use crate::signals::Signals;
 use rmq_engine::ledger::Landing;
@@ -69,13 +69,14 @@ pub fn send(
     } else {
         journal
     }
-    .sink(&settings, args.mode);
+    .sink(&settings);
     // For a send that ended before the producer reported its draft.
     let sent = Arc::new(draft.clone());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let quiet = args.quiet;
     let messages = args.count * draft.kind.messages();
+    settings.write_ahead = journal.write_ahead();
     let report = rt.block_on(async {
         let mut signals = Signals::new().context("installing signal handlers")?;
         let burst = BurstRun {
@@ -85,25 +86,35 @@ pub fn send(
             verify: args.verify,
             ..BurstRun::new(draft, args.mode, args.count)
         };
-        burst
-            .run(rt, &settings, &mut signals, |c, d| {
-                journal.record(c, Some(d.unwrap_or(&sent)), None);
+        let report = burst
+            .run(rt, &settings, &mut signals, |c, d, tx| {
                 if !quiet {
-                    let _ = writeln!(out, "{}", completion_json(c, d.map(|d| &**d)));
+                    let mut v = completion_json(c, d.map(|d| &**d));
+                    // A transaction's line says how it was decided, as its
+                    // record does.
+                    if let (Some(t), Some(o)) = (&tx, v.as_object_mut()) {
+                        o.insert("decision".into(), t.name().into());
+                        o.insert("decided_by".into(), t.by.clone().into());
+                    }
+                    let _ = writeln!(out, "{v}");
                 }
+                journal.record(c, Some(d.unwrap_or(&sent)), None, tx);
             })
-            .await
-    })?;
-    if !quiet {
-        for t in &report.transactions {
-            writeln!(out, "{}", transaction_json(t))?;
+            .await?;
+        if !quiet {
+            for t in &report.transactions {
+                writeln!(out, "{}", transaction_json(t))?;
+            }
         }
-    }
-    out.flush()?;
-    drop(out);
-    for p in journal.close() {
-        eprintln!("rmq-console: warning: {p}");
-    }
+        out.flush()?;
+        drop(out);
+        // The producer keeps a handle on the journal; it has ended.
+        settings.write_ahead = None;
+        for p in close_journals(vec![journal], report.interrupted, &mut signals).await {
+            crate::signals::stderr_line(&format!("rmq-console: warning: {p}"));
+        }
+        anyhow::Ok(report)
+    })?;
     if let Some(e) = &report.start_error {
         eprintln!("rmq-console: {e}");
     }

@@ -231,10 +231,14 @@ fn console_compares_the_modes_end_to_end() {
     tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
         s.contains("EXIT=0")
     });
-    // And the journal holds every one of them, once.
+    // And the journal holds every one of them, once, with its outcome:
+    // two lines each, the one written before it left and its outcome.
     let journal = home
         .path()
         .join(".local/state/rmq-console/journal/journal.jsonl");
     let text = std::fs::read_to_string(&journal).expect("the journal");
-    assert_eq!(text.lines().count(), 900, "{}", journal.display());
+    assert_eq!(text.lines().count(), 1800, "{}", journal.display());
+    let read = rmq_journal::read_dir(journal.parent().unwrap()).expect("the journal reads");
+    assert_eq!(read.records.len(), 900);
+    assert!(read.records.iter().all(rmq_journal::Record::has_outcome));
 }

@@ -16,6 +16,7 @@ mod fetch_queues;
 mod hostile;
 mod logfile;
 mod producer;
+mod record;
 mod replay;
 mod types;
 mod verify;

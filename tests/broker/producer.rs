@@ -112,7 +112,7 @@ fn oneway_burst_lands_in_full_when_paced() {
                 &rt,
                 &s,
                 &mut rmq_console::signals::Signals::none(),
-                |_, _| {},
+                |_, _, _| {},
             ),
         )
         .expect("burst runs");

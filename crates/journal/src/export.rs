@@ -22,7 +22,7 @@ pub fn write_jsonl(mut out: impl Write, records: &[&Record]) -> Result<()> {
 
 /// The CSV columns, one per record field; keys are space separated and
 /// properties `name=value` pairs separated by an escaped line feed.
-pub const CSV_HEADER: [&str; 25] = [
+pub const CSV_HEADER: [&str; 27] = [
     "id",
     "source",
     "profile",
@@ -48,6 +48,8 @@ pub const CSV_HEADER: [&str; 25] = [
     "callback_at",
     "latency_ms",
     "type",
+    "decision",
+    "decided_by",
 ];
 
 /// Records as CSV with `CSV_HEADER`, one record per line. Control
@@ -107,6 +109,8 @@ pub fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Record) -> Result<()>
         opt(&r.callback_at),
         r.latency_ms.to_string(),
         opt(&r.kind),
+        opt(&r.decision),
+        opt(&r.decided_by),
     ];
     w.write_record(
         row.iter()

@@ -31,6 +31,8 @@ pub fn record(seq: u64, topic: &str, state: &str) -> Record {
         queue_id: Some(1),
         queue_offset: Some(9),
         transaction_id: None,
+        decision: None,
+        decided_by: None,
         error: (state == "failed").then(|| "no route".into()),
         broker_code: (state == "failed").then_some(17),
         submitted_at: format!("2026-11-25T12:00:0{seq}.000+00:00"),

@@ -1,13 +1,17 @@
 //! The journal: an append-only history of every send (JSON Lines in the
 //! state dir, rotated by size), written by a thread of its own off the UI
 //! and send paths, and read back across rotated files for `history`, the
-//! console's history pane and replay. A record is written whole or not at
-//! all, under an exclusive lock, so consoles running at once never
-//! interleave.
+//! console's history pane and replay. A send is written ahead (`submitted`,
+//! before it leaves) and again with its outcome; readers fold the two
+//! (`fold`). A record is written whole or not at all, under an exclusive
+//! lock, so consoles running at once never interleave.
 
+mod ahead;
 pub mod export;
+mod files;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod fold;
 mod lines;
 mod reader;
 mod record;
@@ -18,13 +22,17 @@ mod writer;
 pub mod replay;
 
 #[cfg(test)]
+mod ahead_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
 
 pub use lines::{Lines, Next};
 pub use reader::{Read, for_each_record, read_dir};
-pub use record::{Entry, Options, Record, encode_body, properties_object, spec_of, state_name};
+pub use record::{
+    Entry, Options, Record, TxDecision, encode_body, properties_object, spec_of, state_name,
+};
 pub use sink::Sink;
 pub use tail::read_newest;
 pub use writer::{CLOSE_WAIT, Flusher, Journal, LOCK_NAME, LOCK_WAIT};

@@ -20,8 +20,9 @@ pub struct Read {
     pub older_unread: bool,
 }
 
-/// Reads every journal file in `dir`, oldest first, holding every record:
-/// for tests and small journals (`history` streams with `for_each_record`,
+/// Reads every journal file in `dir`, oldest first, holding every record,
+/// one per send (its latest state, `fold::latest`): for tests and small
+/// journals (`history` streams with `for_each_record` and `fold::Folding`,
 /// the console's pane reads the newest only, `read_newest`). Lines are
 /// capped for the largest body a profile may allow. A missing directory is
 /// an empty journal.
@@ -35,6 +36,7 @@ pub fn read_dir(dir: &Path) -> std::io::Result<Read> {
         }
         Ok(())
     })?;
+    out.records = crate::fold::latest(out.records);
     Ok(out)
 }
 

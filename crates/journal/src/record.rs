@@ -10,6 +10,7 @@ use base64::Engine as _;
 use chrono::SecondsFormat;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use rmq_model::ahead::Ahead;
 use rmq_model::message::{Completion, Draft, Mode, Outcome, SendStatus, Seq};
 
 /// The send options a record keeps (what changes how a send behaves; no
@@ -31,6 +32,35 @@ pub struct Entry {
     pub options: Options,
     /// The record this send replayed, when it is a resend or a replay.
     pub source: Option<String>,
+    /// A transaction's decision as the send ended (none for other types).
+    pub tx: Option<TxDecision>,
+}
+
+/// How a transaction was decided, and by whom: `"the send"` (the message's
+/// own `tx commit`, or `--transaction`), `"policy (commit)"`, `"operator"`,
+/// or the reason it was left unknown (`"shutdown (left unknown)"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxDecision {
+    pub choice: rmq_model::types::TxChoice,
+    pub by: String,
+}
+
+impl TxDecision {
+    /// The record's `decision`: `commit`, `rollback`, `unknown` (the
+    /// broker's check-backs decide it later), or `unknown-at-shutdown`
+    /// (nobody was left to decide it).
+    pub fn name(&self) -> String {
+        use rmq_model::types::TxChoice;
+        match self.choice {
+            // The producer task says "shutdown …", the console "… at quit".
+            TxChoice::Unknown
+                if self.by.starts_with("shutdown") || self.by.contains(" at quit") =>
+            {
+                "unknown-at-shutdown".into()
+            }
+            c => c.to_string(),
+        }
+    }
 }
 
 /// One line of the journal. Also the superset of a replay-file line.
@@ -71,7 +101,12 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<u32>,
     pub options: Options,
-    /// acknowledged, failed, dispatched or unresolved.
+    /// `submitted` (written before the send left: its outcome is not known
+    /// yet, or never will be if the process died), then the outcome:
+    /// acknowledged, failed, dispatched or unresolved; or `withdrawn`
+    /// (written ahead, then never handed to the client). A send may have
+    /// several records with one `id`: the last one is its state
+    /// (`fold::latest`).
     pub state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -87,13 +122,21 @@ pub struct Record {
     pub queue_offset: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
+    /// A transaction's decision (`TxDecision::name`), or `undecided` when
+    /// the send ended before anything decided it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// Who decided the transaction (`TxDecision::by`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker_code: Option<i32>,
     /// RFC 3339 with milliseconds, local offset.
     pub submitted_at: String,
-    /// When the outcome was known.
+    /// When the outcome was known; empty (absent) while it is not.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub completed_at: String,
     /// Async only: the callback moment (the same as `completed_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,6 +174,10 @@ pub fn state_name(o: &Outcome) -> &'static str {
     }
 }
 
+fn at(t: &chrono::DateTime<chrono::Local>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
 /// `(body, body_base64)`: text when the bytes are UTF-8, base64 otherwise.
 pub fn encode_body(bytes: &[u8]) -> (Option<String>, Option<String>) {
     match std::str::from_utf8(bytes) {
@@ -153,45 +200,28 @@ impl Record {
         let c = &e.completion;
         let empty = Draft::default();
         let d = e.draft.as_deref().unwrap_or(&empty);
-        let (body, body_base64) = encode_body(&d.body);
-        let at =
-            |t: &chrono::DateTime<chrono::Local>| t.to_rfc3339_opts(SecondsFormat::Millis, false);
-        let mut r = Record {
+        let mut r = Record::of_message(
             id,
-            source: e.source.clone(),
-            profile: e.profile.to_string(),
-            mode: c.mode,
-            seq: c.seq,
-            topic: d.topic.clone(),
-            tag: d.tag.clone(),
-            keys: d.keys.clone(),
-            properties: d.properties.clone(),
-            body,
-            body_base64,
-            kind: match d.kind {
-                rmq_model::message::MessageType::Batch { .. } => None,
-                _ => spec_of(&d.kind),
-            },
-            batch: match d.kind {
-                rmq_model::message::MessageType::Batch { size } => Some(size),
-                _ => None,
-            },
-            options: e.options.clone(),
-            state: state_name(&c.outcome).into(),
-            status: None,
-            msg_id: None,
-            offset_msg_id: None,
-            broker: None,
-            queue_id: None,
-            queue_offset: None,
-            transaction_id: None,
-            error: None,
-            broker_code: None,
-            submitted_at: at(&c.submitted_at),
-            completed_at: at(&c.completed_at),
-            callback_at: (c.mode == Mode::Async).then(|| at(&c.completed_at)),
-            latency_ms: rmq_model::message::millis(c.latency),
-        };
+            d,
+            c.mode,
+            c.seq,
+            &e.profile,
+            e.options.clone(),
+            state_name(&c.outcome),
+            &c.submitted_at,
+        );
+        r.source = e.source.clone();
+        r.completed_at = at(&c.completed_at);
+        r.callback_at = (c.mode == Mode::Async).then(|| at(&c.completed_at));
+        r.latency_ms = rmq_model::message::millis(c.latency);
+        match &e.tx {
+            Some(t) => {
+                r.decision = Some(t.name());
+                r.decided_by = Some(t.by.clone());
+            }
+            None if d.kind.is_transaction() => r.decision = Some("undecided".into()),
+            None => {}
+        }
         match &c.outcome {
             Outcome::Acknowledged(rc) => {
                 r.status = Some(rc.status.as_str().to_string());
@@ -209,6 +239,70 @@ impl Record {
             Outcome::Dispatched | Outcome::Unresolved => {}
         }
         r
+    }
+
+    /// A send's record before its outcome: `submitted` (written ahead) or
+    /// `withdrawn` (written ahead, never handed to the client).
+    pub fn ahead(a: &Ahead, state: &str, profile: &str, options: Options, id: String) -> Self {
+        Record::of_message(id, &a.draft, a.mode, a.seq, profile, options, state, &a.at)
+    }
+
+    /// The message part of a record, with no outcome yet.
+    #[allow(clippy::too_many_arguments)]
+    fn of_message(
+        id: String,
+        d: &Draft,
+        mode: Mode,
+        seq: Seq,
+        profile: &str,
+        options: Options,
+        state: &str,
+        submitted_at: &chrono::DateTime<chrono::Local>,
+    ) -> Self {
+        let (body, body_base64) = encode_body(&d.body);
+        Record {
+            id,
+            source: None,
+            profile: profile.to_string(),
+            mode,
+            seq,
+            topic: d.topic.clone(),
+            tag: d.tag.clone(),
+            keys: d.keys.clone(),
+            properties: d.properties.clone(),
+            body,
+            body_base64,
+            kind: match d.kind {
+                rmq_model::message::MessageType::Batch { .. } => None,
+                _ => spec_of(&d.kind),
+            },
+            batch: match d.kind {
+                rmq_model::message::MessageType::Batch { size } => Some(size),
+                _ => None,
+            },
+            options,
+            state: state.into(),
+            status: None,
+            msg_id: None,
+            offset_msg_id: None,
+            broker: None,
+            queue_id: None,
+            queue_offset: None,
+            transaction_id: None,
+            decision: None,
+            decided_by: None,
+            error: None,
+            broker_code: None,
+            submitted_at: at(submitted_at),
+            completed_at: String::new(),
+            callback_at: None,
+            latency_ms: 0.0,
+        }
+    }
+
+    /// Whether this record is a send's last word (it has an outcome).
+    pub fn has_outcome(&self) -> bool {
+        !matches!(self.state.as_str(), "submitted" | "withdrawn")
     }
 
     /// The body's bytes (decoding base64 when that is how it was kept).

@@ -189,11 +189,19 @@ pub fn parse(text: &[u8], origin: &str, topic: Option<&str>, max_body: usize) ->
         origin: origin.to_string(),
         ..Default::default()
     };
+    // A journal keeps a send's `submitted` record and then its outcome,
+    // both with its `id` and its message: the send is replayed once.
+    let mut ids = std::collections::HashSet::new();
     for (i, line) in text.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         match parse_line(line, topic, max_body) {
+            Ok(item)
+                if item
+                    .source
+                    .as_ref()
+                    .is_some_and(|id| !ids.insert(id.clone())) => {}
             Ok(mut item) => {
                 item.line = i + 1;
                 out.items.push(item);

@@ -4,20 +4,22 @@
 
 use std::sync::Arc;
 
-use super::{Entry, Journal, Options};
+use super::{Entry, Journal, Options, TxDecision};
+use rmq_model::ahead::WriteAhead;
 use rmq_model::message::{Completion, Draft};
 
 /// A headless run's journal.
 pub struct Sink {
     journal: Option<Journal>,
     profile: Arc<str>,
-    options: Options,
+    /// The send options of each mode (`Mode::index`).
+    options: [Options; 3],
 }
 
 impl Sink {
     /// A sink writing to `journal` (none: keeps nothing), every record
-    /// naming `profile` and carrying `options`.
-    pub fn new(journal: Option<Journal>, profile: &str, options: Options) -> Sink {
+    /// naming `profile` and carrying the `options` of its mode.
+    pub fn new(journal: Option<Journal>, profile: &str, options: [Options; 3]) -> Sink {
         Sink {
             journal,
             profile: profile.into(),
@@ -27,21 +29,36 @@ impl Sink {
 
     /// A sink that keeps nothing.
     pub fn none() -> Sink {
-        Sink::new(None, "", Options::default())
+        Sink::new(None, "", Default::default())
     }
 
     pub fn is_on(&self) -> bool {
         self.journal.is_some()
     }
 
-    pub fn record(&self, c: &Completion, draft: Option<&Arc<Draft>>, source: Option<String>) {
+    /// What the producer task writes ahead through (none with no journal):
+    /// give it to the producer's settings.
+    pub fn write_ahead(&self) -> Option<Arc<dyn WriteAhead>> {
+        self.journal
+            .as_ref()
+            .and_then(|j| j.write_ahead(&self.profile, self.options.clone()))
+    }
+
+    pub fn record(
+        &self,
+        c: &Completion,
+        draft: Option<&Arc<Draft>>,
+        source: Option<String>,
+        tx: Option<TxDecision>,
+    ) {
         if let Some(j) = &self.journal {
             j.record(Entry {
                 completion: c.clone(),
                 draft: draft.cloned(),
                 profile: self.profile.clone(),
-                options: self.options.clone(),
+                options: self.options[c.mode.index()].clone(),
                 source,
+                tx,
             });
         }
     }

@@ -54,6 +54,8 @@ pub fn read_newest(dir: &Path, limit: usize, max_line: usize) -> std::io::Result
         back.out.warnings.push(format!("{n} more line(s) skipped"));
     }
     back.out.records.reverse();
+    // One row per send: a send is written ahead and again when it ends.
+    back.out.records = crate::fold::latest(back.out.records);
     Ok(back.out)
 }
 

@@ -44,6 +44,7 @@ fn entry(seq: u64, mode: Mode, outcome: Outcome, body: &[u8]) -> Entry {
             async_inflight: 128,
         },
         source: None,
+        tx: None,
     }
 }
 

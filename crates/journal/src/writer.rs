@@ -11,8 +11,7 @@
 //! written.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read as _, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
+use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::{Entry, Record, Settings, file_path};
+use super::{Entry, Options, Record, Settings, file_path};
+pub(crate) use crate::files::rotated_files;
+use crate::files::{Flock, Locked, ends_with_newline, open_current, rotate};
 use rmq_model::message::Seq;
 
 /// The longest a record waits in memory before it is written.
@@ -35,6 +36,13 @@ pub const LOCK_WAIT: Duration = Duration::from_millis(1500);
 /// How long `close` and drop wait for the writer thread: one lock wait and
 /// a batch's write, with room to spare.
 pub const CLOSE_WAIT: Duration = Duration::from_secs(3);
+/// How often what was written is also forced to the disk (`fdatasync`):
+/// what a power cut can lose. A write reaches the kernel at once (what a
+/// killed process cannot lose); the sync runs on the writer thread after a
+/// write has been answered, so a send waits for it only when its record
+/// comes in while a sync runs. Measured within `bench`'s noise
+/// (docs/performance.md).
+pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// Entries waiting for the writer; past this the send path drops them (and
 /// says so) rather than wait.
 const CAPACITY: usize = 65_536;
@@ -48,21 +56,24 @@ const MAX_WAITING_BYTES: usize = 64 << 20;
 /// `Flusher` still holds the channel open.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-enum Msg {
+pub(crate) enum Msg {
     Entry(Box<Entry>),
+    /// Records written ahead of sends (`crate::ahead`): written at once,
+    /// then `done` is called.
+    Ahead(Box<crate::ahead::Batch>),
     /// Write what waits; answered with why not, if it could not.
     Flush(mpsc::Sender<Result<(), String>>),
 }
 
 /// What the writer thread and the handles share.
 #[derive(Default)]
-struct Shared {
+pub(crate) struct Shared {
     /// Records accepted into the channel.
-    handed: AtomicU64,
+    pub(crate) handed: AtomicU64,
     /// Records on disk.
     written: AtomicU64,
     /// Records dropped because the channel was full.
-    dropped: AtomicU64,
+    pub(crate) dropped: AtomicU64,
     /// Set by `close`: the writer finishes once the channel is drained,
     /// even if a `Flusher` still holds a sender.
     closing: AtomicBool,
@@ -196,6 +207,23 @@ impl Journal {
         }
     }
 
+    /// The producer task's way to write sends ahead into this journal, each
+    /// record naming `profile` and carrying the options of its mode.
+    pub fn write_ahead(
+        &self,
+        profile: &str,
+        options: [Options; 3],
+    ) -> Option<std::sync::Arc<dyn rmq_model::ahead::WriteAhead>> {
+        let tx = self.tx.clone()?;
+        Some(std::sync::Arc::new(crate::ahead::Handle::new(
+            tx,
+            self.shared.clone(),
+            self.problem_tx.clone(),
+            profile,
+            options,
+        )))
+    }
+
     /// A handle that asks for a flush from another thread.
     pub fn flusher(&self) -> Option<Flusher> {
         self.tx.as_ref().map(|tx| Flusher { tx: tx.clone() })
@@ -291,19 +319,6 @@ struct Batch {
     count: u64,
 }
 
-/// The lock is held by another process (kept apart from other failures:
-/// the batch is kept, not lost).
-#[derive(Debug)]
-struct Locked;
-
-impl std::fmt::Display for Locked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "locked by another process")
-    }
-}
-
-impl std::error::Error for Locked {}
-
 struct Writer {
     settings: Settings,
     session: String,
@@ -317,6 +332,9 @@ struct Writer {
     /// flush instead of being tried on every record.
     locked_out: bool,
     lock: Option<File>,
+    /// Written since the last `fdatasync`, and when that was.
+    unsynced: bool,
+    last_sync: Instant,
 }
 
 impl Writer {
@@ -335,6 +353,8 @@ impl Writer {
             lost: 0,
             locked_out: false,
             lock: None,
+            unsynced: false,
+            last_sync: Instant::now(),
         }
     }
 
@@ -364,11 +384,44 @@ impl Writer {
                     let r = self.write(&mut batch);
                     let _ = ack.send(r);
                 }
+                Ok(Msg::Ahead(a)) => {
+                    let crate::ahead::Batch {
+                        sends,
+                        state,
+                        profile,
+                        options,
+                        done,
+                    } = *a;
+                    for send in &sends {
+                        let id = record_id(&self.session, send.seq);
+                        let rec = Record::ahead(
+                            send,
+                            state,
+                            &profile,
+                            options[send.mode.index()].clone(),
+                            id,
+                        );
+                        self.push(&mut batch, &rec);
+                    }
+                    // The send waits for this: written now (to the kernel,
+                    // which keeps it if the process dies), unless the lock
+                    // is known to be held elsewhere: then the records wait
+                    // with the batch and the send goes on.
+                    let r = if self.locked_out {
+                        Err("journal: locked by another process; written later".into())
+                    } else {
+                        self.write(&mut batch)
+                    };
+                    if let Some(done) = done {
+                        done(r);
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => {
                     if self.shared.closing.load(Ordering::SeqCst) {
                         // Drained: `close` is waiting, a `Flusher` may still
                         // hold the channel open.
                         let _ = self.write(&mut batch);
+                        self.sync();
                         return;
                     }
                     if due.is_some_and(|t| t <= Instant::now()) {
@@ -377,8 +430,12 @@ impl Writer {
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let _ = self.write(&mut batch);
+                    self.sync();
                     return;
                 }
+            }
+            if self.unsynced && self.last_sync.elapsed() >= SYNC_EVERY {
+                self.sync();
             }
             // A batch kept (the lock held elsewhere) is tried again at the
             // next flush, not at once.
@@ -391,6 +448,12 @@ impl Writer {
     }
 
     fn add(&mut self, batch: &mut Batch, e: &Entry) {
+        let id = record_id(&self.session, e.completion.seq);
+        let rec = Record::from_entry(e, id);
+        self.push(batch, &rec);
+    }
+
+    fn push(&mut self, batch: &mut Batch, rec: &Record) {
         if self.locked_out && batch.lines.len() >= MAX_WAITING_BYTES {
             self.lost += 1;
             if self.lost == 1 {
@@ -401,8 +464,6 @@ impl Writer {
             }
             return;
         }
-        let id = record_id(&self.session, e.completion.seq);
-        let rec = Record::from_entry(e, id);
         let before = batch.lines.len();
         if serde_json::to_writer(&mut batch.lines, &rec).is_ok() {
             batch.lines.push(b'\n');
@@ -422,6 +483,7 @@ impl Writer {
         let result = self.append(&batch.lines);
         let (why, msg) = match result {
             Ok(()) => {
+                self.unsynced = true;
                 self.shared.written.fetch_add(batch.count, Ordering::SeqCst);
                 if self.locked_out {
                     let _ = self.problems.send(format!(
@@ -482,6 +544,20 @@ impl Writer {
         Err(msg)
     }
 
+    /// Forces what was written to the disk (`SYNC_EVERY`). A failure is
+    /// logged only: the records are written, just not yet durable.
+    fn sync(&mut self) {
+        if !self.unsynced {
+            return;
+        }
+        self.unsynced = false;
+        self.last_sync = Instant::now();
+        let path = file_path(&self.settings.dir, 0);
+        if let Err(e) = File::open(&path).and_then(|f| f.sync_data()) {
+            tracing::warn!("journal: cannot sync {}: {e}", path.display());
+        }
+    }
+
     fn lock_file(&mut self) -> Result<&File> {
         if self.lock.is_none() {
             let dir = &self.settings.dir;
@@ -534,6 +610,8 @@ impl Writer {
             if size + pending > 0 && size + pending + (end - at) as u64 > max {
                 file.write_all(&lines[start..at])
                     .with_context(|| format!("cannot write {}", path.display()))?;
+                // Renamed away next: `sync` only knows the current file.
+                let _ = file.sync_data();
                 drop(file);
                 rotate(&dir, keep)?;
                 file = open_current(&path)?;
@@ -545,109 +623,5 @@ impl Writer {
         file.write_all(&lines[start..])
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(())
-    }
-}
-
-fn open_current(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .read(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))
-}
-
-fn ends_with_newline(f: &mut File) -> Result<bool> {
-    let mut last = [0u8; 1];
-    f.seek(SeekFrom::End(-1))?;
-    f.read_exact(&mut last)?;
-    Ok(last[0] == b'\n')
-}
-
-/// Shifts each rotated file that exists, `journal.N` to `journal.N+1`
-/// (removing those that would pass `keep`), and the current file to
-/// `journal.1`. Called with the lock held. Works from the directory's
-/// listing, so its cost is the files there, not `keep` (counting to a huge
-/// `keep` once spun for hours with the lock held).
-fn rotate(dir: &Path, keep: usize) -> Result<()> {
-    let gone = |r: std::io::Result<()>| match r {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    };
-    let mut rotated = rotated_files(dir).context("rotating the journal")?;
-    // Newest last, so each rename goes to a name already moved on.
-    rotated.sort_unstable_by(|a, b| b.cmp(a));
-    for n in rotated {
-        if n >= keep {
-            gone(std::fs::remove_file(file_path(dir, n))).context("rotating the journal")?;
-        } else {
-            gone(std::fs::rename(file_path(dir, n), file_path(dir, n + 1)))
-                .context("rotating the journal")?;
-        }
-    }
-    if keep == 0 {
-        gone(std::fs::remove_file(file_path(dir, 0))).context("rotating the journal")?;
-    } else {
-        gone(std::fs::rename(file_path(dir, 0), file_path(dir, 1)))
-            .context("rotating the journal")?;
-    }
-    Ok(())
-}
-
-/// The numbers of the rotated files in `dir` (`journal.N.jsonl`, N ≥ 1).
-pub(crate) fn rotated_files(dir: &Path) -> std::io::Result<Vec<usize>> {
-    Ok(std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            name.strip_prefix("journal.")?
-                .strip_suffix(".jsonl")?
-                .parse()
-                .ok()
-        })
-        .filter(|n| *n >= 1)
-        .collect())
-}
-
-/// An exclusive `flock`, released on drop.
-struct Flock<'a>(&'a File);
-
-impl<'a> Flock<'a> {
-    /// Tries without blocking, backing off from 5 ms to 100 ms between
-    /// tries, until `within` has passed: a blocking `flock` would hang the
-    /// writer, and with it `close`, for as long as another process likes.
-    fn exclusive(f: &'a File, within: Duration) -> Result<Self> {
-        let until = Instant::now() + within;
-        let mut pause = Duration::from_millis(5);
-        loop {
-            // SAFETY: flock on a file descriptor we own for the call's length.
-            let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if rc == 0 {
-                return Ok(Flock(f));
-            }
-            let e = std::io::Error::last_os_error();
-            match e.kind() {
-                std::io::ErrorKind::Interrupted => continue,
-                std::io::ErrorKind::WouldBlock => {
-                    let now = Instant::now();
-                    if now >= until {
-                        return Err(Locked.into());
-                    }
-                    std::thread::sleep(pause.min(until - now));
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                }
-                _ => return Err(e).context("locking the journal"),
-            }
-        }
-    }
-}
-
-impl Drop for Flock<'_> {
-    fn drop(&mut self) {
-        // SAFETY: as above.
-        unsafe {
-            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
-        }
     }
 }

@@ -89,7 +89,8 @@ pub enum TxEvent {
     Decided {
         seq: Seq,
         choice: TxChoice,
-        /// Who decided: "the send", "policy", "operator".
+        /// Who decided: "the send", "transaction-policy = commit", "operator",
+        /// or why it was left unknown ("shutdown (left unknown)").
         by: String,
         /// The half message was already answered unknown: the decision is
         /// given at the broker's next check-back.

@@ -61,6 +61,7 @@ impl App {
                 profile: "".into(),
                 options: Default::default(),
                 source: None,
+                tx: None,
             },
             String::new(),
         );

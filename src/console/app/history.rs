@@ -379,6 +379,7 @@ impl App {
                     // What the journal has for it: the export used to say 0/0.
                     options: self.options_of(&e.profile, e.mode),
                     source: self.resent_from.get(&e.seq).cloned(),
+                    tx: None,
                 }),
                 _ => None,
             })

@@ -112,6 +112,7 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> rmq_journal::Record
             profile: "sandbox".into(),
             options: Default::default(),
             source: None,
+            tx: None,
         },
         format!("ab12cd34-{seq}"),
     );
@@ -973,4 +974,52 @@ fn an_import_read_is_asked_once_and_a_stale_answer_is_dropped() {
         !h.press_keeping_effects("enter").is_empty(),
         "asks again after a failed read"
     );
+}
+
+/// A journal written ahead: send 1's `submitted` record and its outcome,
+/// send 2's `submitted` record alone (the process was killed), send 3 a
+/// transaction rolled back by the send. The pane shows one row per send in
+/// its latest state; the details say what is known.
+#[test]
+fn history_shows_each_send_once_in_its_latest_state_with_its_decision() {
+    let submitted = |seq| {
+        let mut r = record(seq, "orders", "acknowledged", "{}");
+        r.state = "submitted".into();
+        r.status = None;
+        r.msg_id = None;
+        r.completed_at = String::new();
+        r
+    };
+    let mut tx = record(3, "orders", "acknowledged", "{}");
+    tx.kind = Some("tx rollback".into());
+    tx.decision = Some("rollback".into());
+    tx.decided_by = Some("the send".into());
+    let journal = [
+        submitted(1),
+        submitted(2),
+        record(1, "orders", "acknowledged", "{}"),
+        submitted(3),
+        tx,
+    ];
+    let mut h = in_log(ready_app());
+    h.start_journal(&journal);
+    h.press("H");
+    let rows: Vec<(u64, String)> = history(h.app())
+        .shown()
+        .iter()
+        .map(|r| (r.seq, r.state.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (3, "acknowledged".to_string()),
+            (2, "submitted".to_string()),
+            (1, "acknowledged".to_string()),
+        ]
+    );
+    h.press("enter");
+    h.assert_shows("rollback (by the send)");
+    h.press("esc").press("down").press("enter");
+    h.assert_shows("SUBMITTED");
+    h.assert_shows("unknown: the process ended");
 }

@@ -120,6 +120,11 @@ impl App {
                 (n > 0).then(|| (n, "the producer did not report them".to_string()))
             }
         };
+        // Never reported (a switch past its deadline, a producer that died):
+        // each still open gets its UNRESOLVED row and record now.
+        if unresolved.is_none() {
+            self.end_open_unresolved(fx);
+        }
         if let Some((n, detail)) = lost {
             tracing::warn!("profile {old}: {n} send(s) unresolved at switch: {detail}");
             self.push_note(format!(
@@ -219,7 +224,9 @@ impl App {
             self.should_exit = true;
             return;
         }
-        fx.push_back(Effect::SignalDeadline(grace + SIGNAL_SLACK));
+        // The producer's worst case, so no send is cut off unreported.
+        let bound = rmq_engine::producer::shutdown_bound(grace);
+        fx.push_back(Effect::SignalDeadline(bound + SIGNAL_SLACK));
         fx.push_back(Effect::Submit(ProducerCommand::Shutdown { grace }));
     }
 
@@ -246,8 +253,8 @@ impl App {
         self.producer_alive = false;
         self.connection = Connection::Failed(why.clone());
         // Queued sends were taken on too: they end unresolved like the ones
-        // in flight, not as nothing.
-        self.ledger.end_open();
+        // in flight, not as nothing, each with its row and record.
+        self.end_open_unresolved(fx);
         self.in_flight.clear();
         self.burst = None;
         let key = self.key_for(Bind::RestartProducer);

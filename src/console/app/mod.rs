@@ -460,11 +460,15 @@ impl App {
     }
 
     /// How many sends stayed unresolved at exit.
+    /// Sends that ended unresolved this session (the producer's report, a
+    /// death, a deadline), and any still open.
     pub fn unresolved_count(&self) -> u64 {
-        match &self.unresolved {
-            Some(list) => list.len() as u64,
-            None => self.in_flight_total(),
-        }
+        let ended: u64 = Mode::ALL
+            .iter()
+            .map(|m| self.ledger.counts(*m).unresolved)
+            .sum();
+        let listed = self.unresolved.as_ref().map_or(0, |l| l.len() as u64);
+        ended.max(listed) + self.ledger.open_total()
     }
 
     pub fn uptime(&self) -> Option<Duration> {
@@ -505,18 +509,22 @@ impl App {
             if self.clock_view() != before {
                 self.dirty = true;
             }
+            // The producer's worst case for a shutdown with this grace, and
+            // slack: waiting less would cut sends off unreported.
+            let bound = rmq_engine::producer::shutdown_bound(self.grace()) + Duration::from_secs(2);
             if let Some(q) = &self.quitting
-                && (now - q.since).to_std().unwrap_or_default()
-                    > self.grace() + Duration::from_secs(2)
+                && !self.should_exit
+                && (now - q.since).to_std().unwrap_or_default() > bound
             {
-                // The producer did not report in time; do not hang the exit.
+                // The producer did not report in time; do not hang the exit,
+                // and leave what is still open unresolved, with its record.
+                self.end_open_unresolved(fx);
                 self.should_exit = true;
                 self.dirty = true;
             }
             if !self.leaving()
                 && let Some(sw) = &self.switching
-                && (now - sw.since).to_std().unwrap_or_default()
-                    > self.grace() + Duration::from_secs(2)
+                && (now - sw.since).to_std().unwrap_or_default() > bound
             {
                 // Same for a switch: the new profile must not wait forever
                 // on a stuck old producer.
@@ -604,6 +612,7 @@ impl App {
             Action::Signal(sig) => self.on_signal(sig, fx),
             Action::SignalDeadline => {
                 tracing::warn!("the producer did not report within its grace; quitting");
+                self.end_open_unresolved(fx);
                 self.should_exit = true;
             }
             // Drawn again at the new size.

@@ -290,16 +290,31 @@ impl App {
                         format!("the producer stopped; {key} restarts it"),
                     );
                 }
-                // Whatever is still open, listed or not, ends unresolved.
-                for (seq, _) in self.ledger.end_open() {
-                    self.in_flight.remove(&seq);
-                }
+                // Whatever is still open, listed or not, ends unresolved,
+                // with its row and its record.
+                self.end_open_unresolved(fx);
                 if switching && !self.leaving() {
                     self.finish_switch(Some(unresolved), fx);
                 } else {
                     self.unresolved = Some(unresolved);
                 }
             }
+        }
+    }
+
+    /// Ends every send still open as unresolved, as if the producer had
+    /// said so: an UNRESOLVED row, a journal record, counted for the exit
+    /// report. For a producer that died, a signal's deadline, a switch that
+    /// did not finish.
+    pub(super) fn end_open_unresolved(&mut self, fx: &mut Effects) {
+        for (seq, mode) in self.ledger.open_sends() {
+            // The App's clock, not the wall's: `update` reads no clock.
+            let c = Completion {
+                submitted_at: self.now,
+                completed_at: self.now,
+                ..Completion::instant(seq, mode, rmq_model::message::Outcome::Unresolved)
+            };
+            self.on_completed(c, fx);
         }
     }
 
@@ -372,6 +387,15 @@ impl App {
             profile: p.name.as_str().into(),
             options,
             source: None,
+            tx: self
+                .typed
+                .tx
+                .get(&c.seq)
+                .and_then(|t| t.decision.as_ref())
+                .map(|d| rmq_journal::TxDecision {
+                    choice: d.choice,
+                    by: d.by.clone(),
+                }),
         })
     }
 

@@ -185,15 +185,31 @@ fn detail<'a>(r: &Record, s: &Styles) -> Vec<Line<'a>> {
             .unwrap_or_default();
         field("error", format!("{e}{code}"));
     }
+    if let Some(d) = &r.decision {
+        let by = r
+            .decided_by
+            .as_ref()
+            .map(|b| format!(" (by {b})"))
+            .unwrap_or_default();
+        field("decision", format!("{d}{by}"));
+    }
     field("submitted", r.submitted_at.clone());
-    field(
-        if r.callback_at.is_some() {
-            "callback"
-        } else {
-            "completed"
-        },
-        format!("{} ({:.1} ms)", r.completed_at, r.latency_ms),
-    );
+    if r.has_outcome() {
+        field(
+            if r.callback_at.is_some() {
+                "callback"
+            } else {
+                "completed"
+            },
+            format!("{} ({:.1} ms)", r.completed_at, r.latency_ms),
+        );
+    } else {
+        // Written ahead, and nothing after: the process ended first.
+        field(
+            "completed",
+            "unknown: the process ended before the outcome (it may have been stored)".into(),
+        );
+    }
     field("topic", r.topic.clone());
     if let Some(t) = &r.tag {
         field("tag", t.clone());

@@ -399,6 +399,13 @@ impl Ledger {
 
     /// The producer is gone (stopped or died): every send still open ends as
     /// unresolved. Returns them in sequence order.
+    /// The sends still open, by sequence number.
+    pub fn open_sends(&self) -> Vec<(Seq, Mode)> {
+        let mut open: Vec<(Seq, Mode)> = self.open.iter().map(|(s, o)| (*s, o.mode)).collect();
+        open.sort();
+        open
+    }
+
     pub fn end_open(&mut self) -> Vec<(Seq, Mode)> {
         let mut gone: Vec<(Seq, Mode)> = self.open.iter().map(|(s, o)| (*s, o.mode)).collect();
         gone.sort();

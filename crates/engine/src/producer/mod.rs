@@ -16,13 +16,14 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use rmq_model::ahead::WriteAhead;
 pub use rmq_model::credentials::Credentials;
 pub use rmq_model::events::{Connection, ProducerEvent, TxEvent};
 use rmq_model::message::{Draft, Mode, Seq};
 use rmq_model::types::{TxChoice, TxPolicy};
 
 pub use client::{describe_error, to_message};
-pub use task::spawn;
+pub use task::{shutdown_bound, spawn};
 
 pub use rmq_model::limits::MAX_ASYNC_INFLIGHT;
 
@@ -48,6 +49,9 @@ pub struct ProducerSettings {
     pub transaction_policy: TxPolicy,
     /// The answer to a check-back for a transaction nobody has decided.
     pub transaction_check_default: TxChoice,
+    /// The journal, written ahead before each send leaves (none: no
+    /// journal, sends leave at once).
+    pub write_ahead: Option<Arc<dyn WriteAhead>>,
 }
 
 impl ProducerSettings {
@@ -65,6 +69,7 @@ impl ProducerSettings {
             async_inflight: 128,
             transaction_policy: TxPolicy::Ask,
             transaction_check_default: TxChoice::Unknown,
+            write_ahead: None,
         }
     }
 }
@@ -78,6 +83,7 @@ impl fmt::Debug for ProducerSettings {
             .field("producer_group", &self.producer_group)
             .field("send_timeout", &self.send_timeout)
             .field("async_inflight", &self.async_inflight)
+            .field("write_ahead", &self.write_ahead.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -16,6 +16,7 @@ use rmq_model::message::{Completion, Draft, Mode, Seq};
 use rmq_model::template;
 
 use super::BURST_QUEUED_AFTER;
+use super::ahead::Chunk;
 use super::guard::{caught, panicked};
 use super::lanes::{send_blocking, seqs, submit_async, unsupported};
 use super::outlet::{Shared, not_sent};
@@ -139,6 +140,10 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
     let progress_every = (spec.count / 100).max(1);
     // Sequence numbers per message of the burst (a batch uses one per copy).
     let per = spec.draft.kind.messages();
+    // Sends written ahead into the journal and not sent yet; those left
+    // when the loop ends are withdrawn.
+    let mut chunk = Chunk::new(&shared, spec.mode);
+    let chunk_size = Chunk::size(spec.rate);
     for i in 0..spec.count {
         if run.cancel.load(Ordering::SeqCst) || shared.stopping.load(Ordering::SeqCst) {
             break;
@@ -148,7 +153,15 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
             tokio::time::sleep_until(due).await;
         }
         let seq = spec.first_seq + i * per;
-        let draft = expand(&spec, seq, i + 1);
+        if chunk.is_empty() {
+            let upto = (i + chunk_size).min(spec.count);
+            let next = (i..upto).map(|j| {
+                let s = spec.first_seq + j * per;
+                (s, expand(&spec, s, j + 1))
+            });
+            chunk.fill(&shared, next).await;
+        }
+        let draft = chunk.take(seq).unwrap_or_else(|| expand(&spec, seq, i + 1));
         for s in seqs(seq, &draft) {
             shared.track(s, spec.mode);
         }

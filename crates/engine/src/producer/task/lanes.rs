@@ -98,6 +98,7 @@ pub(super) async fn fifo_lane(
             not_sent(&shared, seq, Mode::Sync);
             continue;
         }
+        super::ahead::write_ahead(&shared, super::ahead::of(seq, Mode::Sync, &draft)).await;
         if let Err(text) = caught(pin!(send_blocking(&shared, seq, Mode::Sync, draft))).await {
             shared.finish(Completion::instant(seq, Mode::Sync, panicked(&text)));
         }
@@ -193,6 +194,8 @@ pub(super) async fn async_lane(
         shared.lane_depth.fetch_sub(1, Ordering::SeqCst);
         match permit {
             Ok(permit) if !shared.stopping.load(Ordering::SeqCst) => {
+                super::ahead::write_ahead(&shared, super::ahead::of(seq, Mode::Async, &draft))
+                    .await;
                 // A panic must end this send, not the lane and every send
                 // waiting in it.
                 if let Err(text) = caught(pin!(submit_async(&shared, seq, draft, permit))).await {

@@ -2,8 +2,10 @@
 //! sends per mode, caps async sends in flight, runs bursts, and accounts for
 //! every sequence number until it ends in exactly one outcome. This file is
 //! the task's loop; `outlet` ends sends, `lanes` sends them, `burst` runs
-//! bursts, `guard` turns a send's panic into its failure.
+//! bursts, `ahead` writes them into the journal before they leave, `guard`
+//! turns a send's panic into its failure.
 
+mod ahead;
 mod burst;
 mod guard;
 mod lanes;
@@ -41,6 +43,14 @@ const EVENT_CAPACITY: usize = 8192;
 /// divided by the window, well under a millisecond here), far below what an
 /// operator would notice.
 const BURST_QUEUED_AFTER: Duration = Duration::from_millis(20);
+
+/// The longest the task takes from `Shutdown { grace }` to `Stopped`:
+/// bursts get `grace` to stop, then the sends still in flight get `grace`.
+/// Whoever waits for `Stopped` (the console after a signal) waits at least
+/// this long, or cuts sends off unreported.
+pub fn shutdown_bound(grace: Duration) -> Duration {
+    grace + grace
+}
 
 /// Starts the producer task on the current tokio runtime.
 ///
@@ -217,6 +227,7 @@ async fn run(
                             // one already ended keeps its outcome.
                             let members = seqs(seq, &draft);
                             tasks.spawn(async move {
+                                ahead::write_ahead(&shared, ahead::of(seq, mode, &draft)).await;
                                 if let Err(text) = caught(pin!(send_blocking(&shared, seq, mode, draft))).await {
                                     for s in members {
                                         shared.finish(Completion::instant(s, mode, panicked(&text)));
@@ -276,7 +287,11 @@ async fn run(
             | ProducerCommand::Decide { .. } => {}
         }
     }
-    let _ = tokio::time::timeout(grace + settings.send_timeout, async {
+    // A burst stuck in a send (a frozen broker) is stopped after `grace`:
+    // that send stays pending and ends like any other below. Waiting a
+    // send timeout more here made the task's worst case depend on a
+    // timeout that can be minutes (`shutdown_bound`).
+    let _ = tokio::time::timeout(grace, async {
         while let Some(joined) = burst_tasks.join_next_with_id().await {
             burst_ended(&shared, &mut bursts, joined).await;
         }
@@ -382,5 +397,7 @@ async fn probe_name_servers(settings: &ProducerSettings) -> Result<(), String> {
     Err(format!("name server unreachable ({})", why.join("; ")))
 }
 
+#[cfg(test)]
+mod ahead_tests;
 #[cfg(test)]
 mod tests;

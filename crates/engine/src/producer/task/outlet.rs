@@ -48,6 +48,8 @@ pub(super) struct Shared {
     /// What the transactional producer is built on; none without a
     /// RocketMQ client.
     pub(super) tx_runtime: Option<(Arc<ClientRuntime>, ProducerSettings)>,
+    /// The journal's write-ahead (`super::ahead`), if the session keeps one.
+    pub(super) write_ahead: Option<Arc<dyn rmq_model::ahead::WriteAhead>>,
 }
 
 impl Shared {
@@ -66,6 +68,7 @@ impl Shared {
             book: Arc::new(Book::new(settings, notes)),
             tx: tokio::sync::OnceCell::new(),
             tx_runtime: runtime.map(|rt| (rt, settings.clone())),
+            write_ahead: settings.write_ahead.clone(),
             sender,
             start_error,
             outlet: Arc::new(Outlet {

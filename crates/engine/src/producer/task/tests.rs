@@ -13,7 +13,7 @@ use crate::producer::double::{Act, Double};
 /// the test instead of hanging it.
 const DEADLINE: Duration = Duration::from_secs(5);
 
-fn settings() -> ProducerSettings {
+pub(super) fn settings() -> ProducerSettings {
     let mut s = ProducerSettings::new("127.0.0.1:9");
     s.send_timeout = Duration::from_millis(200);
     s
@@ -38,7 +38,7 @@ fn by_key(table: &'static [(&'static str, Act)]) -> Double {
     })
 }
 
-fn send(seq: Seq, mode: Mode, key: &str) -> ProducerCommand {
+pub(super) fn send(seq: Seq, mode: Mode, key: &str) -> ProducerCommand {
     ProducerCommand::Send {
         seq,
         mode,
@@ -46,7 +46,7 @@ fn send(seq: Seq, mode: Mode, key: &str) -> ProducerCommand {
     }
 }
 
-fn burst(id: u64, mode: Mode, count: u64, first_seq: Seq) -> ProducerCommand {
+pub(super) fn burst(id: u64, mode: Mode, count: u64, first_seq: Seq) -> ProducerCommand {
     ProducerCommand::Burst(BurstSpec {
         id,
         mode,
@@ -60,13 +60,13 @@ fn burst(id: u64, mode: Mode, count: u64, first_seq: Seq) -> ProducerCommand {
 }
 
 /// Every event, folded into a ledger as the console and headless do.
-struct Seen {
-    events: Vec<ProducerEvent>,
-    ledger: Ledger,
+pub(super) struct Seen {
+    pub(super) events: Vec<ProducerEvent>,
+    pub(super) ledger: Ledger,
 }
 
 impl Seen {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             events: Vec::new(),
             ledger: Ledger::new(),
@@ -74,7 +74,7 @@ impl Seen {
     }
 
     /// Reads events until `stop` says so; fails the test at the deadline.
-    async fn until(
+    pub(super) async fn until(
         &mut self,
         rx: &mut mpsc::Receiver<ProducerEvent>,
         what: &str,
@@ -96,7 +96,7 @@ impl Seen {
         }
     }
 
-    async fn outcome_of(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>, seq: Seq) {
+    pub(super) async fn outcome_of(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>, seq: Seq) {
         self.until(
             rx,
             &format!("outcome for #{seq}"),
@@ -119,14 +119,14 @@ impl Seen {
         .await;
     }
 
-    async fn stopped(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>) {
+    pub(super) async fn stopped(&mut self, rx: &mut mpsc::Receiver<ProducerEvent>) {
         self.until(rx, "Stopped", |e| {
             matches!(e, ProducerEvent::Stopped { .. })
         })
         .await;
     }
 
-    fn outcomes(&self, seq: Seq) -> Vec<&Outcome> {
+    pub(super) fn outcomes(&self, seq: Seq) -> Vec<&Outcome> {
         self.events
             .iter()
             .filter_map(|e| match e {
@@ -146,7 +146,7 @@ impl Seen {
         }
     }
 
-    fn burst_finished(&self, id: u64) -> Vec<(u64, bool)> {
+    pub(super) fn burst_finished(&self, id: u64) -> Vec<(u64, bool)> {
         self.events
             .iter()
             .filter_map(|e| match e {
@@ -171,7 +171,7 @@ async fn until_full(rx: &mpsc::Receiver<ProducerEvent>) {
     }
 }
 
-async fn shutdown(handle: &ProducerHandle) {
+pub(super) async fn shutdown(handle: &ProducerHandle) {
     handle
         .submit(ProducerCommand::Shutdown {
             grace: Duration::from_millis(100),
