@@ -218,6 +218,10 @@ pub struct BenchArgs {
     /// After the table, each mode's latency histogram (the same buckets).
     #[arg(long)]
     pub histogram: bool,
+    /// Also write the comparison as an SVG for slides (the table, the
+    /// histograms on one scale, the run's timeline) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     /// Message types to run after the modes, comma separated (fifo: sync
     /// sends with one sharding key; batch: sync batches of --batch-size).
     /// None by default: the comparison of the modes stands alone.

@@ -355,6 +355,22 @@ where
                     });
                     None
                 }
+                Effect::SaveChart(svg) => {
+                    let dir = self.io.export_dir.clone();
+                    let now = (self.io.clock)();
+                    self.files.spawn_blocking(move || {
+                        let path = dir.join(format!("compare-{}.svg", now.format("%Y%m%d-%H%M%S")));
+                        let written = std::fs::create_dir_all(&dir)
+                            .map_err(anyhow::Error::from)
+                            .and_then(|()| crate::chart::write(&path, &svg));
+                        Action::Exported(
+                            written
+                                .map(|()| format!("saved the comparison as {}", path.display()))
+                                .map_err(|e| format!("saving the comparison failed: {e:#}")),
+                        )
+                    });
+                    None
+                }
                 Effect::ListPath(typed) => {
                     // A folder on a slow mount must not freeze the screen.
                     self.files.spawn_blocking(move || {

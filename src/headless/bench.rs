@@ -78,8 +78,12 @@ pub fn bench(
     let mut signals = rt
         .block_on(async { Signals::new() })
         .context("installing signal handlers")?;
+    // Each send's start and end, for the SVG's timeline.
+    let mut timeline = rmq_engine::timeline::Timeline::default();
+    timeline.mark_run(chrono::Local::now());
     let run = rt.block_on(async {
         run_compare(rt, &settings, spec.clone(), &mut signals, |c, d| {
+            timeline.completed(c);
             sink.record(c, d, None, None)
         })
         .await
@@ -98,6 +102,11 @@ pub fn bench(
     if args.histogram {
         println!();
         print!("{}", compare::histogram_text(&rows, 16));
+    }
+    if let Some(path) = &args.svg {
+        let svg = crate::chart::comparison_svg(&spec, &rows, &timeline)?;
+        crate::chart::write(path, &svg)?;
+        eprintln!("bench: the comparison as an SVG: {}", path.display());
     }
     let mut ok = !run.interrupted
         && rows.len() == expected

@@ -375,11 +375,17 @@ pub fn row<'a>(screen: &'a str, label: &str) -> Vec<&'a str> {
         .lines()
         .find_map(|l| {
             let cells: Vec<&str> = l.split(['│', ' ']).filter(|c| !c.is_empty()).collect();
-            // The mode bar names the modes too (`Mode  1 Sync  2 Async`).
-            if cells.first().is_some_and(|c| c.ends_with("Mode")) {
+            // The mode bar names the modes too (`Mode  1 Sync  2 Async`),
+            // and the compare view's header the async window.
+            if cells
+                .first()
+                .is_some_and(|c| c.ends_with("Mode") || *c == "done")
+            {
                 return None;
             }
-            let at = cells.iter().position(|c| *c == label)?;
+            let at = cells
+                .iter()
+                .position(|c| c.trim_end_matches('~') == label)?;
             Some(cells[at..].to_vec())
         })
         .unwrap_or_default()

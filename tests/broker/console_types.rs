@@ -67,8 +67,9 @@ fn console_transaction_decided_by_hand() {
         !checked.contains("CHECK-BACK"),
         "no row of its own: {checked}"
     );
-    // The pending row is the newest and stays selected: C decides #1.
-    tmux.keys(&["Tab", "C"]);
+    // After a send the keyboard is on the results log; the pending row is
+    // the newest and stays selected: C decides #1.
+    tmux.keys(&["C"]);
     let decided = tmux.wait_for("the commit", Duration::from_secs(30), |s| {
         s.contains("committed by operator after")
     });
@@ -115,8 +116,9 @@ fn console_two_transactions_decided_by_hand_read_back_by_msg_id() {
     tmux.wait_for("#1 pending", Duration::from_secs(30), |s| {
         s.lines().any(|l| l.contains("#1") && l.contains("PENDING"))
     });
-    // The second with another body: back to the composer's body.
-    tmux.keys(&["i", "Tab", "Tab", "Tab", "Tab"]);
+    // The second with another body: `i` goes back to the field last left
+    // (the type row), Shift-Tab to the body above it.
+    tmux.keys(&["i", "BTab"]);
     tmux.literal("-b");
     tmux.keys(&["Escape", "s"]);
     let pending = tmux.wait_for("#2 pending", Duration::from_secs(30), |s| {
@@ -142,7 +144,7 @@ fn console_two_transactions_decided_by_hand_read_back_by_msg_id() {
         "no rows of their own: {checked}"
     );
     // The newest row (#2) is selected on entering the log: X rolls it back.
-    tmux.keys(&["Tab", "X"]);
+    tmux.keys(&["X"]);
     tmux.wait_for("#2 rolled back", Duration::from_secs(30), |s| {
         s.lines()
             .any(|l| l.contains("#2") && l.contains("rolled back by operator"))

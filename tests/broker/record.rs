@@ -255,7 +255,10 @@ fn a_transactions_record_keeps_its_decision() {
     let r = &recs[0];
     assert_eq!(r.state, "acknowledged");
     assert_eq!(r.decision.as_deref(), Some("rollback"), "{r:#?}");
-    assert_eq!(r.decided_by.as_deref(), Some("the send"));
+    assert_eq!(
+        r.decided_by.as_deref(),
+        Some("the send (its type says tx rollback)")
+    );
 }
 
 /// Whether `pid` has a handler for `sig` (`SigCgt` in /proc/PID/status).

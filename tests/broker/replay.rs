@@ -326,7 +326,7 @@ fn console_history_import_and_export_end_to_end() {
     });
     tmux.keys(&["Escape", "H"]);
     tmux.wait_for("the history pane", Duration::from_secs(10), |s| {
-        s.contains("History (1 of 1") && s.contains("from the history e2e")
+        s.contains("History (1, newest first)") && s.contains("from the history e2e")
     });
     tmux.keys(&["Escape", "I"]);
     tmux.literal(file.to_str().unwrap());
@@ -334,11 +334,16 @@ fn console_history_import_and_export_end_to_end() {
     tmux.wait_for("the import list", Duration::from_secs(10), |s| {
         s.contains("2 message(s), 1 invalid") && s.contains("line 2: broken JSON")
     });
+    // The file has an invalid line: `y` says yes to leaving it out.
     tmux.keys(&["s"]);
+    tmux.wait_for("the question", Duration::from_secs(10), |s| {
+        s.contains("1 invalid line(s) skipped")
+    });
+    tmux.keys(&["y"]);
     tmux.wait_for(
         "both imported messages acknowledged",
         Duration::from_secs(30),
-        |s| s.contains("sent 2/2, 2 ok, 0 failed"),
+        |s| s.contains("done: 2 ok, 0 failed"),
     );
     tmux.keys(&["Escape", "E"]);
     tmux.wait_for("the export notice", Duration::from_secs(10), |s| {

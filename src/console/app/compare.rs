@@ -177,7 +177,7 @@ impl App {
     pub(super) fn compare_bind_live(&self, bind: Bind) -> bool {
         match bind {
             Bind::CancelBurst => self.compare_running(),
-            Bind::CopyTable | Bind::Compare => !self.compare_running(),
+            Bind::CopyTable | Bind::Compare | Bind::SaveChart => !self.compare_running(),
             _ => true,
         }
     }
@@ -246,6 +246,7 @@ impl App {
             (Overlay::Compare, Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Compare, Bind::CancelBurst) => self.cancel_compare(fx),
             (Overlay::Compare, Bind::CopyTable) => self.copy_table(fx),
+            (Overlay::Compare, Bind::SaveChart) => self.save_chart(fx),
             (Overlay::Compare, Bind::Timeline) => self.compare_timeline = !self.compare_timeline,
             (Overlay::Compare, Bind::Compare) => {
                 if self.compare_running() {
@@ -359,6 +360,18 @@ impl App {
                 fx.push_back(Effect::Submit(ProducerCommand::CancelBurst { id }));
             }
             None => self.notice(Level::Info, "no comparison is running"),
+        }
+    }
+
+    /// The comparison as an SVG for slides (`chart`), written by the loop.
+    fn save_chart(&mut self, fx: &mut Effects) {
+        let Some(d) = self.compare.as_ref().filter(|d| d.is_done()) else {
+            self.notice(Level::Warn, "no finished comparison to save yet");
+            return;
+        };
+        match crate::chart::comparison_svg(d.spec(), &d.results(), &self.timeline) {
+            Ok(svg) => fx.push_back(Effect::SaveChart(svg)),
+            Err(e) => self.notice(Level::Error, format!("{e:#}")),
         }
     }
 

@@ -395,4 +395,14 @@ fn the_compare_view_shows_the_run_as_a_timeline() {
         "{narrow}"
     );
     insta::assert_snapshot!("compare_timeline_80x24", narrow);
+    // `s` saves it for slides: the loop writes what the key hands it.
+    let fx = key(&mut app, Bind::SaveChart);
+    let [Effect::SaveChart(svg)] = fx.as_slice() else {
+        panic!("s saves the comparison: {fx:?}")
+    };
+    let doc = roxmltree::Document::parse(svg).expect("an SVG");
+    assert!(
+        doc.descendants()
+            .any(|n| n.text() == Some("Timeline: each send from submit to its end"))
+    );
 }

@@ -129,6 +129,7 @@ impl App {
             | Bind::RateUp
             | Bind::RateDown
             | Bind::CopyTable
+            | Bind::SaveChart
             | Bind::ClearField => {}
         }
     }

@@ -154,6 +154,9 @@ pub enum Effect {
     LoadRecentImports,
     /// Put this path first in the recently imported list.
     RememberImport(String),
+    /// Write the comparison's SVG into the exports folder (off the loop);
+    /// answer with `Action::Exported`.
+    SaveChart(String),
     /// Answer with `Action::SignalDeadline` once this long has passed.
     SignalDeadline(Duration),
     /// End the run with this error.

@@ -150,12 +150,13 @@ pub enum Bind {
     PickOneway,
     ClearField,
     ResetCounters,
+    SaveChart,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 57] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 58] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -383,11 +384,17 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 57] = [
         "reset the counters (the journal keeps every send)",
         "reset",
     ),
+    (
+        Bind::SaveChart,
+        "save_chart",
+        "save the comparison as an SVG (slides)",
+        "save svg",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 57] = {
-        let mut all = [Bind::Send; 57];
+    pub const ALL: [Bind; 58] = {
+        let mut all = [Bind::Send; 58];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
