@@ -27,7 +27,10 @@ impl App {
                 let next = self.focus.step(bind == Bind::FocusNext);
                 self.leave_text_to(next);
             }
-            Bind::LeaveField => self.leave_text_to(Focus::ModeBar),
+            Bind::LeaveField => {
+                self.dismiss_fetch_banner();
+                self.leave_text_to(Focus::ModeBar);
+            }
             Bind::EditComposer => self.focus = self.last_field,
             Bind::RestartProducer => {
                 if self.producer_alive {
@@ -106,7 +109,9 @@ impl App {
             Bind::PickSync => self.set_mode(Mode::Sync),
             Bind::PickAsync => self.set_mode(Mode::Async),
             Bind::PickOneway => self.set_mode(Mode::Oneway),
+            Bind::Fetch => self.open_fetch(),
             Bind::Close
+            | Bind::BodyView
             | Bind::Submit
             | Bind::Yes
             | Bind::No

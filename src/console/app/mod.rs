@@ -9,6 +9,8 @@ mod compare;
 pub mod complete;
 mod composer;
 mod drafts;
+mod fetch;
+mod fetch_send;
 mod history;
 mod import;
 mod keys;
@@ -40,6 +42,8 @@ use rmq_model::events::{Connection, ProducerEvent};
 use rmq_model::message::{Draft, Mode, Seq};
 
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
+pub use fetch::{BodyView, FetchField, FetchView};
+pub use fetch_send::FetchedDraft;
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
@@ -114,6 +118,12 @@ pub enum Action {
     /// The shutdown a signal started has run to its deadline
     /// (`Effect::SignalDeadline`).
     SignalDeadline,
+    /// The loop's answer to `Effect::Fetch` number `id`: what the broker
+    /// stored, or why the lookup failed as a whole.
+    Fetched {
+        id: u64,
+        result: Result<rmq_fetch::Answer, String>,
+    },
     /// The terminal changed size.
     Resize,
     /// Drawing failed (why): the terminal is gone.
@@ -148,6 +158,16 @@ pub enum Effect {
     LoadRecentImports,
     /// Put this path first in the recently imported list.
     RememberImport(String),
+    /// Look this up with the session's fetcher (started on first use), off
+    /// the loop; a fetch still running is dropped. Answer with
+    /// `Action::Fetched`.
+    Fetch {
+        id: u64,
+        request: rmq_fetch::Request,
+    },
+    /// Write these replay-format lines as a JSON Lines file (off the
+    /// loop); answer with `Action::Exported`.
+    ExportFetched(Vec<String>),
     /// Answer with `Action::SignalDeadline` once this long has passed.
     SignalDeadline(Duration),
     /// End the run with this error.
@@ -281,6 +301,10 @@ pub struct App {
     pub compare_timeline: bool,
     /// Transactions' states and delayed rows' countdown.
     pub typed: TypedRows,
+    /// The number of the last `Effect::Fetch`.
+    next_fetch_id: u64,
+    /// A stored message loaded into the composer, until its send.
+    pub fetched_draft: Option<FetchedDraft>,
 }
 
 impl App {
@@ -335,6 +359,8 @@ impl App {
             timeline: Default::default(),
             compare_timeline: false,
             typed: TypedRows::default(),
+            next_fetch_id: 0,
+            fetched_draft: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -357,6 +383,9 @@ impl App {
             Overlay::CompareForm(_) => Context::CompareForm,
             Overlay::Compare => Context::Compare,
             Overlay::Messages { .. } => Context::Messages,
+            Overlay::Fetch(v) if v.filtering => Context::FetchFilter,
+            Overlay::Fetch(v) if v.editing => Context::FetchForm,
+            Overlay::Fetch(_) => Context::Fetch,
             Overlay::None if self.quitting.is_none() && self.view.filtering => {
                 Context::ResultsFilter
             }
@@ -394,6 +423,8 @@ impl App {
                 | Context::ImportPath
                 | Context::CompareForm
                 | Context::ResultsFilter
+                | Context::FetchForm
+                | Context::FetchFilter
         )
     }
 
@@ -588,6 +619,7 @@ impl App {
                 tracing::warn!("the producer did not report within its grace; quitting");
                 self.should_exit = true;
             }
+            Action::Fetched { id, result } => self.fetched(id, result),
             // Drawn again at the new size.
             Action::Resize => {}
             Action::TerminalLost(why) => self.terminal_lost(why, fx),

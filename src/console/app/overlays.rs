@@ -66,6 +66,8 @@ pub enum Overlay {
     Messages {
         scroll: usize,
     },
+    /// The fetch form and what the broker stored.
+    Fetch(Box<super::FetchView>),
 }
 
 impl App {
@@ -141,6 +143,7 @@ impl App {
             (Overlay::History(_), _) => self.history_key(bind, fx),
             (Overlay::Import(_), _) => self.import_key(bind, fx),
             (Overlay::Messages { .. }, _) => self.messages_key(bind),
+            (Overlay::Fetch(_), _) => self.fetch_key(bind, fx),
             (Overlay::None, _) => return false,
         }
         true

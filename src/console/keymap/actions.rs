@@ -36,12 +36,18 @@ pub enum Context {
     ResultsFilter,
     /// The message log overlay.
     Messages,
+    /// Typing the fetch form (locator, topic, window, max).
+    FetchForm,
+    /// The fetched messages' list.
+    Fetch,
+    /// Typing the fetch list's `/` filter.
+    FetchFilter,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 19] = [
+const CONTEXTS: [(Context, &str, &str); 22] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -61,11 +67,14 @@ const CONTEXTS: [(Context, &str, &str); 19] = [
     (Context::Compare, "compare", "compare view"),
     (Context::ResultsFilter, "results_filter", "results filter"),
     (Context::Messages, "messages", "message log"),
+    (Context::FetchForm, "fetch_form", "fetch form"),
+    (Context::Fetch, "fetch", "fetched messages"),
+    (Context::FetchFilter, "fetch_filter", "fetch filter"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 19] = {
-        let mut all = [Context::Global; 19];
+    pub const ALL: [Context; 22] = {
+        let mut all = [Context::Global; 22];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -148,12 +157,14 @@ pub enum Bind {
     PickSync,
     PickAsync,
     PickOneway,
+    Fetch,
+    BodyView,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 55] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 57] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -369,11 +380,23 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 55] = [
         "mode One-way, from anywhere",
         "oneway",
     ),
+    (
+        Bind::Fetch,
+        "fetch",
+        "fetch what the broker stored (id, key:K, tag:T, Q@OFFSET, dlq:G)",
+        "fetch",
+    ),
+    (
+        Bind::BodyView,
+        "body_view",
+        "body view: text / pretty JSON / hex + base64",
+        "body",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 55] = {
-        let mut all = [Bind::Send; 55];
+    pub const ALL: [Bind; 57] = {
+        let mut all = [Bind::Send; 57];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
