@@ -511,11 +511,11 @@ where
             });
         };
         let profile = self.app.profile().name.clone();
-        if self.fetcher.as_ref().is_some_and(|w| w.profile != profile) {
-            if let Some(old) = self.fetcher.take() {
-                // Stopped off the loop: the screen must not wait on it.
-                tokio::spawn(old.stop());
-            }
+        if self.fetcher.as_ref().is_some_and(|w| w.profile != profile)
+            && let Some(old) = self.fetcher.take()
+        {
+            // Stopped off the loop: the screen must not wait on it.
+            tokio::spawn(old.stop());
         }
         if self.fetcher.is_none() {
             let settings = match self.app.current_settings() {

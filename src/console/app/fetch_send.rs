@@ -78,7 +78,9 @@ impl App {
         if let Some(row) = &loaded.type_row {
             // A type is offered, not applied behind the operator's back:
             // the keyboard goes to the row to check it.
-            text.push_str(&format!("; type row `{row}` from the stored message: check it"));
+            text.push_str(&format!(
+                "; type row `{row}` from the stored message: check it"
+            ));
             self.focus = Focus::Type;
         } else {
             self.focus = Focus::Body;
@@ -125,12 +127,19 @@ impl App {
         let mut left_out = Vec::new();
         for m in &chosen {
             match resend_draft(m, mode, max, now) {
-                Ok(d) => items.push((Arc::new(d), mode, Some(format!("fetch:{}", m.offset_msg_id)))),
+                Ok(d) => items.push((
+                    Arc::new(d),
+                    mode,
+                    Some(format!("fetch:{}", m.offset_msg_id)),
+                )),
                 Err(why) => left_out.push(format!("{}: {why}", m.offset_msg_id)),
             }
         }
         if items.is_empty() {
-            self.notice(Level::Warn, format!("nothing resent: {}", left_out.join("; ")));
+            self.notice(
+                Level::Warn,
+                format!("nothing resent: {}", left_out.join("; ")),
+            );
             return;
         }
         if protected && !confirmed {
@@ -194,7 +203,9 @@ fn resend_draft(
     let mut d = loaded.draft;
     if let Some(row) = &loaded.type_row {
         if !row.starts_with("fifo ") {
-            return Err(format!("has a `{row}` type: load it (l) to confirm the type"));
+            return Err(format!(
+                "has a `{row}` type: load it (l) to confirm the type"
+            ));
         }
         d.kind = rmq_model::types::parse_spec(row, now)?;
     }

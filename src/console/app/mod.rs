@@ -42,9 +42,9 @@ use rmq_model::events::{Connection, ProducerEvent};
 use rmq_model::message::{Draft, Mode, Seq};
 
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
+pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use fetch::{BodyView, FetchField, FetchView};
 pub use fetch_send::FetchedDraft;
-pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
 pub use lifecycle::{Quitting, Switching};
@@ -651,6 +651,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
     fx.into_iter().next()
 }
 
+#[cfg(test)]
+mod fetch_tests;
 #[cfg(test)]
 mod journal_tests;
 #[cfg(test)]

@@ -29,7 +29,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
     {
         let all = detail(m, v.body_view, s);
         let rows = (inner.height as usize).saturating_sub(lines.len());
-        let skip = (v.scroll as usize).min(all.len().saturating_sub(1));
+        // Scrolled past the end, the last page stays full.
+        let skip = (v.scroll as usize).min(all.len().saturating_sub(rows));
         let left = all.len() - skip;
         if left > rows {
             lines.extend(all.into_iter().skip(skip).take(rows.saturating_sub(1)));
@@ -38,7 +39,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
                 .key_for(Context::Fetch, Bind::ScrollDown)
                 .unwrap_or_default();
             lines.push(Line::styled(
-                format!("+{} more line(s) ({key} scrolls)", left - rows.saturating_sub(1)),
+                format!(
+                    "+{} more line(s) ({key} scrolls)",
+                    left - rows.saturating_sub(1)
+                ),
                 s.accent,
             ));
         } else {
@@ -63,15 +67,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
     for (n, (i, m)) in shown.iter().enumerate().skip(offset).take(rows) {
         let mark = if v.selected.contains(i) { "●" } else { " " };
         let at = chrono::DateTime::from_timestamp_millis(m.store_ms)
-            .map(|t| {
-                let t = match app.display_offset {
-                    Some(o) => t.with_timezone(&o).format("%m-%d %H:%M:%S").to_string(),
-                    None => t
-                        .with_timezone(&chrono::Local)
-                        .format("%m-%d %H:%M:%S")
-                        .to_string(),
-                };
-                t
+            .map(|t| match app.display_offset {
+                Some(o) => t.with_timezone(&o).format("%m-%d %H:%M:%S").to_string(),
+                None => t
+                    .with_timezone(&chrono::Local)
+                    .format("%m-%d %H:%M:%S")
+                    .to_string(),
             })
             .unwrap_or_default();
         let what = match m.tag() {
@@ -103,7 +104,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
 /// the filter.
 fn form<'a>(app: &App, v: &FetchView, s: &Styles) -> Vec<Line<'a>> {
     let mut out = Vec::new();
-    for f in FetchField::ORDER {
+    // Once answered, the form folds into the line saying what was asked
+    // (`f` opens it again): the list gets the room.
+    let fields: &[FetchField] = if v.editing { &FetchField::ORDER } else { &[] };
+    for &f in fields {
         let focused = v.editing && v.field == f;
         let hint = match f {
             FetchField::Locator if v.locator.is_empty() => {
@@ -139,11 +143,29 @@ fn form<'a>(app: &App, v: &FetchView, s: &Styles) -> Vec<Line<'a>> {
         } else {
             s.muted
         };
+        let c = &a.completeness;
+        let n = c.asked.len();
         out.push(Line::styled(
-            format!("{}: {}", v.asked, a.summary()),
+            format!(
+                "{}: found {} · asked {n} broker{}, answered {}",
+                v.asked,
+                a.messages.len(),
+                if n == 1 { "" } else { "s" },
+                c.answered.len()
+            ),
             style,
         ));
-        for n in &a.completeness.notes {
+        // One line each: a refusal is the broker's own words.
+        for (b, cap) in &c.capped {
+            out.push(Line::styled(
+                format!("  cap {cap} reached on {b}: there may be more (narrow the window)"),
+                style,
+            ));
+        }
+        for (b, why) in &c.refused {
+            out.push(Line::styled(format!("  {b}: {why}"), style));
+        }
+        for n in &c.notes {
             out.push(Line::styled(format!("note: {n}"), s.muted));
         }
     }
@@ -152,7 +174,8 @@ fn form<'a>(app: &App, v: &FetchView, s: &Styles) -> Vec<Line<'a>> {
             format!(
                 "resend {n} message(s) to PROTECTED profile {}? {}",
                 app.profile().name,
-                app.keymap.confirm_hint(Context::Fetch, Bind::Yes, Bind::Close)
+                app.keymap
+                    .confirm_hint(Context::Fetch, Bind::Yes, Bind::Close)
             ),
             s.error,
         ));
@@ -237,7 +260,10 @@ fn detail<'a>(m: &Stored, view: BodyView, s: &Styles) -> Vec<Line<'a>> {
         "born",
         format!("{} ({} ms before)", ms(m.born_ms), m.store_ms - m.born_ms),
     );
-    field("hosts", format!("born {} · store {}", m.born_host, m.store_host));
+    field(
+        "hosts",
+        format!("born {} · store {}", m.born_host, m.store_host),
+    );
     field("reconsumed", m.reconsume_times.to_string());
     for (k, v) in m.user_properties() {
         field("property", format!("{k}={v}"));
