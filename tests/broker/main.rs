@@ -9,6 +9,7 @@ mod compare;
 mod e2e;
 mod faults;
 mod fetch;
+mod fetch_console;
 mod fetch_queues;
 mod hostile;
 mod producer;

@@ -1,0 +1,109 @@
+//! The console's fetch on a sandbox, driven by keys in a pseudo-terminal:
+//! a message sent by `send` is found by its key in the fetch overlay (`f`),
+//! resent as it was (`R`) through the console's producer, read back with a
+//! consumer (body, key, tag, property intact), and journalled with
+//! `source: fetch:<offset msgId>`; the console then quits in order with its
+//! fetcher running.
+
+use std::time::Duration;
+
+use cheetah_string::CheetahString;
+use rmq_engine::runtime::Runtime;
+use rmq_sandbox::SandboxOptions;
+use rocketmq_model::common::message::MessageTrait;
+
+use crate::common::*;
+use crate::fetch::send;
+
+#[test]
+fn the_console_fetches_by_key_and_resends_it() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let ns = sb.namesrv_addr.clone();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let topic = unique("fetchui");
+    let key = unique("k");
+    let rt = Runtime::new().unwrap();
+    rt.block_on(create_topic(&rt, &ns, &topic, 4, 1));
+    let sent = send(
+        h,
+        &ns,
+        &[
+            "--topic",
+            &topic,
+            "--key",
+            &key,
+            "--tag",
+            "paid",
+            "--property",
+            "region=eu",
+            "--body",
+            "héllo from the fetch test",
+        ],
+    );
+    let offset_id = sent[0]["offset_msg_id"]
+        .as_str()
+        .expect("an offset msgId")
+        .to_string();
+
+    let tmux = Tmux::start(
+        h,
+        &format!("HOME={home}", home = h.display()),
+        &format!("--namesrv {ns}"),
+        160,
+    );
+    tmux.wait_for("the composer", Duration::from_secs(30), |s| {
+        s.contains("Composer")
+    });
+    // The keyboard starts on the topic: the form takes it from there.
+    tmux.literal(&topic);
+    tmux.keys(&["Escape", "f"]);
+    tmux.wait_for("the fetch form", Duration::from_secs(10), |s| {
+        s.contains("Fetch from the broker")
+    });
+    tmux.literal(&format!("key:{key}"));
+    tmux.wait_for("the live classification", Duration::from_secs(10), |s| {
+        s.contains(&format!("→ key {key}"))
+    });
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the answer", Duration::from_secs(30), |s| {
+        s.contains("Fetched (1)")
+    });
+    assert!(
+        screen.contains("found 1 · asked 1 broker, answered 1"),
+        "{screen}"
+    );
+    assert!(screen.contains("héllo from the fetch test"), "{screen}");
+    tmux.keys(&["R"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the resend acknowledged", Duration::from_secs(30), |s| {
+        s.lines().any(|l| l.contains("OK SendOk"))
+    });
+
+    let got = rt.block_on(read_back(&rt, &ns, &topic, 2));
+    assert_eq!(got.len(), 2, "the original and its resend");
+    for m in &got {
+        let s = |v: Option<CheetahString>| v.map(|v| v.to_string());
+        assert_eq!(
+            m.body().as_deref(),
+            Some("héllo from the fetch test".as_bytes())
+        );
+        assert_eq!(s(m.get_keys()), Some(key.clone()));
+        assert_eq!(s(m.get_tags()).as_deref(), Some("paid"));
+        assert_eq!(
+            s(m.get_user_property(CheetahString::from("region"))).as_deref(),
+            Some("eu")
+        );
+    }
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
+        s.contains("EXIT=0")
+    });
+    let read = rmq_journal::read_dir(&h.join(".local/state/rmq-console/journal")).unwrap();
+    let resent: Vec<_> = read.records.iter().filter(|r| r.source.is_some()).collect();
+    assert_eq!(resent.len(), 1, "{:?}", read.records);
+    assert_eq!(resent[0].source, Some(format!("fetch:{offset_id}")));
+    assert_eq!(resent[0].topic, topic);
+    sb.stop();
+}
