@@ -24,7 +24,7 @@ use tokio::task::JoinError;
 use tokio::time::Instant;
 
 use super::app::{Action, App, Effect, Effects};
-use super::fetch_worker::Worker;
+use super::fetch_worker::{Job, Worker};
 use super::{input, ui};
 use crate::theme::Styles;
 use rmq_engine::producer::{
@@ -422,7 +422,9 @@ where
                     });
                     None
                 }
-                Effect::Fetch { id, request } => self.fetch(id, request),
+                Effect::Fetch { id, request } => self.fetch(id, Job::Lookup(request)),
+                Effect::Tail { id, topic, n } => self.fetch(id, Job::Tail { topic, n }),
+                Effect::Follow { id } => self.fetch(id, Job::Follow),
                 Effect::ExportFetched(lines) => {
                     let dir = self.io.export_dir.clone();
                     let now = (self.io.clock)();
@@ -503,12 +505,17 @@ where
 
     /// Hands a lookup to the fetcher's task, starting it for the active
     /// profile first (and stopping one started for another profile).
-    fn fetch(&mut self, id: u64, request: rmq_fetch::Request) -> Option<Action> {
+    fn fetch(&mut self, id: u64, job: Job) -> Option<Action> {
+        let follow = matches!(job, Job::Follow);
+        let answer = |result| {
+            Some(if follow {
+                Action::Followed { id, result }
+            } else {
+                Action::Fetched { id, result }
+            })
+        };
         let Some(make) = &self.io.fetch_context else {
-            return Some(Action::Fetched {
-                id,
-                result: Err("fetching is not available in this session".into()),
-            });
+            return answer(Err("fetching is not available in this session".into()));
         };
         let profile = self.app.profile().name.clone();
         if self.fetcher.as_ref().is_some_and(|w| w.profile != profile)
@@ -520,24 +527,16 @@ where
         if self.fetcher.is_none() {
             let settings = match self.app.current_settings() {
                 Ok(s) => s,
-                Err(e) => {
-                    return Some(Action::Fetched {
-                        id,
-                        result: Err(format!("profile {profile}: {e}")),
-                    });
-                }
+                Err(e) => return answer(Err(format!("profile {profile}: {e}"))),
             };
             self.fetcher = Some(Worker::spawn(&profile, make(), settings));
         }
         let w = self.fetcher.as_ref()?;
         // Room for a few: the worker reads each as soon as it arrives
         // (a newer one replaces the running one).
-        match w.requests.try_send((id, request)) {
+        match w.requests.try_send((id, job)) {
             Ok(()) => None,
-            Err(e) => Some(Action::Fetched {
-                id,
-                result: Err(format!("the fetcher is busy or gone: {e}")),
-            }),
+            Err(e) => answer(Err(format!("the fetcher is busy or gone: {e}"))),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The console's fetcher, off the screen's loop: one task that owns a
 //! `rmq_fetch::Fetcher` (started on the first request, with the profile's
 //! name servers, namespace and credentials), looks requests up one at a
-//! time, and answers each with `Action::Fetched`. A request arriving while
+//! time, and answers each with `Action::Fetched` (a follow of the last
+//! tail with `Action::Followed`). A request arriving while
 //! one runs replaces it: the running future is dropped (a lookup writes
 //! nothing, so nothing is half done). Closing the request channel stops
 //! the fetcher; the loop waits for that at most `STOP_WAIT`.
@@ -9,7 +10,7 @@
 use std::time::Duration;
 
 use rmq_engine::producer::ProducerSettings;
-use rmq_fetch::{FetchSettings, Fetcher, Request};
+use rmq_fetch::{Answer, Cursor, FetchSettings, Fetcher, Request};
 use tokio::sync::mpsc;
 
 use super::app::Action;
@@ -19,11 +20,25 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the loop's end waits for the fetcher to stop.
 pub const STOP_WAIT: Duration = Duration::from_secs(3);
 
+/// What the worker is asked to do.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Lookup(Request),
+    /// The newest `n` of `topic` across its queues; a later `Follow` goes
+    /// on from there.
+    Tail {
+        topic: String,
+        n: usize,
+    },
+    /// What was stored since the last tail (or follow).
+    Follow,
+}
+
 /// The loop's end of a running worker.
 pub struct Worker {
     /// The profile it was started for: another profile needs another one.
     pub profile: String,
-    pub requests: mpsc::Sender<(u64, Request)>,
+    pub requests: mpsc::Sender<(u64, Job)>,
     pub answers: mpsc::Receiver<Action>,
     pub join: tokio::task::JoinHandle<()>,
 }
@@ -67,13 +82,15 @@ impl Worker {
 async fn run(
     context: rmq_engine::runtime::ChildServiceContext,
     settings: FetchSettings,
-    mut requests: mpsc::Receiver<(u64, Request)>,
+    mut requests: mpsc::Receiver<(u64, Job)>,
     answers: mpsc::Sender<Action>,
 ) {
     let mut fetcher: Option<Fetcher> = None;
+    let mut cursor: Option<Cursor> = None;
     let mut started = 0u32;
     let mut next = requests.recv().await;
-    while let Some((id, request)) = next.take() {
+    while let Some((id, job)) = next.take() {
+        let follow = matches!(job, Job::Follow);
         // Boxed: the client library's futures are deep enough to overflow
         // the compiler's layout limit when nested in ours.
         let work = Box::pin(async {
@@ -91,9 +108,21 @@ async fn run(
             let Some(f) = fetcher.as_ref() else {
                 return Err("no fetcher".into());
             };
-            Box::pin(f.fetch(&request))
-                .await
-                .map_err(|e| format!("{e:#}"))
+            let answer: anyhow::Result<Answer> = match job {
+                Job::Lookup(request) => Box::pin(f.fetch(&request)).await,
+                Job::Tail { topic, n } => match Box::pin(f.tail(&topic, n, None)).await {
+                    Ok((answer, c)) => {
+                        cursor = Some(c);
+                        Ok(answer)
+                    }
+                    Err(e) => Err(e),
+                },
+                Job::Follow => match cursor.as_mut() {
+                    Some(c) => Box::pin(f.follow(c)).await,
+                    None => Err(anyhow::anyhow!("nothing to follow: tail a topic first")),
+                },
+            };
+            answer.map_err(|e| format!("{e:#}"))
         });
         let done = tokio::select! {
             result = work => Some(result),
@@ -104,7 +133,12 @@ async fn run(
             }
         };
         if let Some(result) = done {
-            if answers.send(Action::Fetched { id, result }).await.is_err() {
+            let action = if follow {
+                Action::Followed { id, result }
+            } else {
+                Action::Fetched { id, result }
+            };
+            if answers.send(action).await.is_err() {
                 break;
             }
             next = requests.recv().await;

@@ -105,6 +105,12 @@ pub struct FetchView {
     pub scroll: u16,
     /// A resend on a protected profile waits for `yes`: how many.
     pub confirm: Option<usize>,
+    /// The list is a tail of this topic (newest first), which `F` follows.
+    pub tail: Option<String>,
+    pub following: bool,
+    /// The follow request out, and when the last one went.
+    pub follow_pending: Option<u64>,
+    pub last_poll: Option<DateTime<Local>>,
     /// Index into `RATES`.
     pub rate: usize,
 }
@@ -134,6 +140,10 @@ impl FetchView {
             body_view: BodyView::Text,
             scroll: 0,
             confirm: None,
+            tail: None,
+            following: false,
+            follow_pending: None,
+            last_poll: None,
         }
     }
 
@@ -393,6 +403,8 @@ impl App {
             Bind::CancelBurst => self.cancel_pacer(),
             Bind::LoadDraft => self.load_fetched(),
             Bind::Resend => self.resend_fetched(false, fx),
+            Bind::Tail => self.open_tail(fx),
+            Bind::Follow => self.toggle_follow(),
             Bind::Yes => self.resend_fetched(true, fx),
             _ => {}
         }
@@ -420,6 +432,9 @@ impl App {
         v.pending = Some((id, what.clone()));
         v.editing = false;
         v.error = None;
+        v.tail = None;
+        v.following = false;
+        v.follow_pending = None;
         self.notice(Level::Info, format!("fetching: {what}…"));
         fx.push_back(Effect::Fetch { id, request });
     }
@@ -439,7 +454,11 @@ impl App {
         v.detail = false;
         v.confirm = None;
         match result {
-            Ok(answer) => {
+            Ok(mut answer) => {
+                if v.tail.is_some() {
+                    // Newest first: follow slides new ones in at the top.
+                    answer.messages.reverse();
+                }
                 let summary = answer.summary();
                 let partial = answer.completeness.is_partial();
                 v.answer = Some(answer);
@@ -477,6 +496,11 @@ impl App {
         let lines = chosen.iter().map(|m| m.replay_line().to_string()).collect();
         fx.push_back(Effect::ExportFetched(lines));
     }
+}
+
+/// What a tail is, as the operator reads it.
+pub fn describe_tail(topic: &str, n: usize) -> String {
+    format!("tail {topic}: the newest {n} across its queues, newest first")
 }
 
 /// What a request was taken to be, as the operator reads it.

@@ -453,3 +453,57 @@ fn fetch_screens() {
     h.press("b");
     insta::assert_snapshot!("fetch_detail_hex_80x24", draw(h.app(), 80, 24));
 }
+
+#[test]
+fn t_tails_the_composer_topic_and_f_follows_while_the_overlay_is_open() {
+    let mut h = in_log(ready_app());
+    let fx = h.press_keeping_effects("t");
+    let Some(Effect::Tail { id, topic, n }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Tail { .. }))
+    else {
+        panic!("no tail");
+    };
+    assert_eq!((topic.as_str(), n), ("TopicTest", 20));
+    // Oldest first from the fetcher; newest first on the screen.
+    h.answer(Action::Fetched {
+        id,
+        result: Ok(answer(
+            vec![
+                stored("TopicTest", 1, b"one"),
+                stored("TopicTest", 2, b"two"),
+            ],
+            false,
+        )),
+    });
+    assert_eq!(view(h.app()).messages()[0].body, b"two");
+    assert!(draw(h.app(), 120, 40).contains("Tail TopicTest (2, newest first)"));
+    // F: a follow request on the next clock tick, one at a time.
+    h.press("j").press("space");
+    h.press("F");
+    let mut fx = h.answer_keeping_effects(Action::Tick(t0() + chrono::Duration::seconds(1)));
+    let Some(Effect::Follow { id }) = fx.pop() else {
+        panic!("no follow");
+    };
+    let again = h.answer_keeping_effects(Action::Tick(t0() + chrono::Duration::seconds(3)));
+    assert!(again.is_empty(), "one follow at a time: {again:?}");
+    h.answer(Action::Followed {
+        id,
+        result: Ok(answer(vec![stored("TopicTest", 3, b"three")], false)),
+    });
+    let v = view(h.app());
+    assert_eq!(v.messages()[0].body, b"three", "slid in at the top");
+    assert_eq!(
+        v.current().unwrap().body,
+        b"one",
+        "the cursor stays on its message"
+    );
+    assert_eq!(v.chosen()[0].body, b"one", "so does the selection");
+    assert!(draw(h.app(), 120, 40).contains("(3, newest first, following"));
+    // Closed, the overlay asks for nothing more.
+    h.press("esc");
+    let fx = h.answer_keeping_effects(Action::Tick(t0() + chrono::Duration::seconds(10)));
+    assert!(
+        fx.iter().all(|e| !matches!(e, Effect::Follow { .. })),
+        "{fx:?}"
+    );
+}

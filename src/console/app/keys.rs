@@ -110,8 +110,10 @@ impl App {
             Bind::PickAsync => self.set_mode(Mode::Async),
             Bind::PickOneway => self.set_mode(Mode::Oneway),
             Bind::Fetch => self.open_fetch(),
+            Bind::Tail => self.open_tail(fx),
             Bind::Close
             | Bind::BodyView
+            | Bind::Follow
             | Bind::Submit
             | Bind::Yes
             | Bind::No

@@ -11,6 +11,7 @@ mod composer;
 mod drafts;
 mod fetch;
 mod fetch_send;
+mod fetch_tail;
 mod history;
 mod import;
 mod keys;
@@ -124,6 +125,12 @@ pub enum Action {
         id: u64,
         result: Result<rmq_fetch::Answer, String>,
     },
+    /// The loop's answer to `Effect::Follow` number `id`: what was stored
+    /// since the last tail or follow.
+    Followed {
+        id: u64,
+        result: Result<rmq_fetch::Answer, String>,
+    },
     /// The terminal changed size.
     Resize,
     /// Drawing failed (why): the terminal is gone.
@@ -164,6 +171,17 @@ pub enum Effect {
     Fetch {
         id: u64,
         request: rmq_fetch::Request,
+    },
+    /// Tail `topic` (its newest `n` across queues) with the fetcher;
+    /// answer with `Action::Fetched`.
+    Tail {
+        id: u64,
+        topic: String,
+        n: usize,
+    },
+    /// What was stored since the last tail; answer with `Action::Followed`.
+    Follow {
+        id: u64,
     },
     /// Write these replay-format lines as a JSON Lines file (off the
     /// loop); answer with `Action::Exported`.
@@ -404,6 +422,10 @@ impl App {
             // The log and the mode bar reach the burst (in a text field the
             // key is typed; the overlays bind it to their own runs).
             (Context::Log | Context::ModeBar, Bind::CancelBurst) => self.burst.is_some(),
+            // Follow is offered on a tail only.
+            (Context::Fetch, Bind::Follow) => {
+                matches!(&self.overlay, Overlay::Fetch(v) if v.tail.is_some())
+            }
             // The import's cancel stops what is still queued to be paced out.
             (Context::Import, Bind::CancelBurst) => {
                 self.pacer.as_ref().is_some_and(|p| !p.queue.is_empty())
@@ -540,6 +562,7 @@ impl App {
             }
             let asked = fx.len();
             self.pace(fx);
+            self.follow_tick(fx);
             if fx.len() > asked {
                 self.dirty = true;
             }
@@ -620,6 +643,7 @@ impl App {
                 self.should_exit = true;
             }
             Action::Fetched { id, result } => self.fetched(id, result),
+            Action::Followed { id, result } => self.followed(id, result),
             // Drawn again at the new size.
             Action::Resize => {}
             Action::TerminalLost(why) => self.terminal_lost(why, fx),

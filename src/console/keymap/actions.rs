@@ -159,12 +159,14 @@ pub enum Bind {
     PickOneway,
     Fetch,
     BodyView,
+    Tail,
+    Follow,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 57] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 59] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -380,23 +382,25 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 57] = [
         "mode One-way, from anywhere",
         "oneway",
     ),
-    (
-        Bind::Fetch,
-        "fetch",
-        "fetch what the broker stored (id, key:K, tag:T, Q@OFFSET, dlq:G)",
-        "fetch",
-    ),
+    (Bind::Fetch, "fetch", "fetch from the broker", "fetch"),
     (
         Bind::BodyView,
         "body_view",
-        "body view: text / pretty JSON / hex + base64",
+        "body: text / JSON / hex",
         "body",
+    ),
+    (Bind::Tail, "tail", "tail the topic (newest 20)", "tail"),
+    (
+        Bind::Follow,
+        "follow",
+        "follow the tail (1 s polls)",
+        "follow",
     ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 57] = {
-        let mut all = [Bind::Send; 57];
+    pub const ALL: [Bind; 59] = {
+        let mut all = [Bind::Send; 59];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

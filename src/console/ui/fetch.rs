@@ -205,7 +205,13 @@ fn title(v: &FetchView) -> String {
         return "Fetch from the broker".into();
     };
     let found = a.messages.len();
-    let mut t = format!("Fetched ({found}");
+    let mut t = match &v.tail {
+        Some(topic) => format!("Tail {topic} ({found}, newest first"),
+        None => format!("Fetched ({found}"),
+    };
+    if v.following {
+        t.push_str(", following");
+    }
     if !v.filter.is_empty() {
         t.push_str(&format!(", {} match", v.shown().len()));
     }
