@@ -2,8 +2,9 @@
 //! a message sent by `send` is found by its key in the fetch overlay (`f`),
 //! resent as it was (`R`) through the console's producer, read back with a
 //! consumer (body, key, tag, property intact), and journalled with
-//! `source: fetch:<offset msgId>`; the console then quits in order with its
-//! fetcher running.
+//! `source: fetch:<offset msgId>`; `t` tails the topic and `F` follows it
+//! (a message sent meanwhile slides in); the console then quits in order
+//! with its fetcher running.
 
 use std::time::Duration;
 
@@ -65,10 +66,13 @@ fn the_console_fetches_by_key_and_resends_it() {
     tmux.wait_for("the live classification", Duration::from_secs(10), |s| {
         s.contains(&format!("→ key {key}"))
     });
+    let asked = std::time::Instant::now();
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("the answer", Duration::from_secs(30), |s| {
         s.contains("Fetched (1)")
     });
+    // The first fetch starts the console's fetch client too.
+    eprintln!("first fetch answered on screen after {:?}", asked.elapsed());
     assert!(
         screen.contains("found 1 · asked 1 broker, answered 1"),
         "{screen}"
@@ -96,10 +100,35 @@ fn the_console_fetches_by_key_and_resends_it() {
         );
     }
 
+    // `t` tails the composer's topic; `F` follows: a message sent
+    // meanwhile slides in at the top.
+    tmux.keys(&["t"]);
+    tmux.wait_for("the tail", Duration::from_secs(30), |s| {
+        s.contains(&format!("Tail {topic} (2, newest first)"))
+    });
+    tmux.keys(&["F"]);
+    send(
+        h,
+        &ns,
+        &[
+            "--topic",
+            &topic,
+            "--key",
+            "later",
+            "--body",
+            "sent while following",
+        ],
+    );
+    tmux.wait_for("the followed message", Duration::from_secs(30), |s| {
+        s.contains("(3, newest first, following)") && s.contains("sent while following")
+    });
+    tmux.keys(&["Escape"]);
+    let quit = std::time::Instant::now();
     tmux.keys(&["q"]);
     tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
         s.contains("EXIT=0")
     });
+    eprintln!("exited (fetcher stopped) {:?} after q", quit.elapsed());
     let read = rmq_journal::read_dir(&h.join(".local/state/rmq-console/journal")).unwrap();
     let resent: Vec<_> = read.records.iter().filter(|r| r.source.is_some()).collect();
     assert_eq!(resent.len(), 1, "{:?}", read.records);
