@@ -361,6 +361,31 @@ fn resend_paces_the_selection_through_the_producer_with_its_source() {
     );
     let screen = draw(h.app(), 120, 40);
     assert!(screen.contains("not resent"), "{screen}");
+    // Once acknowledged, the message's detail names its resend.
+    let seq = h
+        .app()
+        .sources
+        .iter()
+        .find(|(_, s)| s.contains("00000000000003EF"))
+        .map(|(q, _)| *q)
+        .unwrap();
+    h.emit(ProducerEvent::Completed(Completion {
+        seq,
+        mode: h.app().mode,
+        outcome: Outcome::Failed(rmq_model::message::Failure {
+            reason: "timed out".into(),
+            code: None,
+        }),
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: std::time::Duration::from_millis(1),
+    }));
+    h.press("k").press("enter");
+    let screen = draw(h.app(), 120, 40);
+    assert!(
+        screen.contains(&format!("resent as     #{seq}")),
+        "{screen}"
+    );
 }
 
 #[test]

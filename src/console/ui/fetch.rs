@@ -27,7 +27,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
     if v.detail
         && let Some(m) = v.current()
     {
-        let all = detail(m, v.body_view, s);
+        let mut all = detail(m, v.body_view, s);
+        // The other way: this session's sends of it (their journal records
+        // carry `source: fetch:<offset msgId>`).
+        let source = format!("fetch:{}", m.offset_msg_id);
+        let mut resent: Vec<u64> = app
+            .resent_from
+            .iter()
+            .filter(|(_, src)| **src == source)
+            .map(|(seq, _)| *seq)
+            .collect();
+        resent.sort_unstable();
+        if !resent.is_empty() {
+            let seqs: Vec<String> = resent.iter().map(|q| format!("#{q}")).collect();
+            all.insert(
+                1,
+                Line::from(vec![
+                    Span::styled(format!("{:<14}", "resent as"), s.muted),
+                    Span::styled(seqs.join(" "), s.text),
+                ]),
+            );
+        }
         let rows = (inner.height as usize).saturating_sub(lines.len());
         // Scrolled past the end, the last page stays full.
         let skip = (v.scroll as usize).min(all.len().saturating_sub(rows));
