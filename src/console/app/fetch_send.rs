@@ -75,6 +75,10 @@ impl App {
         });
         self.overlay = Overlay::None;
         let mut text = format!("loaded {} into the composer", m.offset_msg_id);
+        if let Some(b) = &loaded.banner {
+            // In full here: the composer's title cuts long topic names.
+            text.push_str(&format!(", {b}"));
+        }
         if let Some(row) = &loaded.type_row {
             // A type is offered, not applied behind the operator's back:
             // the keyboard goes to the row to check it.

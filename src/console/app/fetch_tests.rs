@@ -248,6 +248,11 @@ fn load_aims_a_dead_letter_at_its_topic_with_a_banner_and_a_type_row() {
     assert_eq!(app.composer.body.lines(), ["{\"order\":1842}"]);
     assert_eq!(app.composer.kind_text.lines()[0], "fifo o-7");
     assert_eq!(app.focus, Focus::Type, "the type row to check");
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(
+        notice.contains("from %DLQ%billing (origin topic orders, reconsumed 17×)"),
+        "{notice}"
+    );
     let screen = draw(app, 120, 40);
     assert!(
         screen.contains("from %DLQ%billing (origin topic orders, reconsumed 17×)"),
