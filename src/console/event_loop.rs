@@ -24,6 +24,7 @@ use tokio::task::JoinError;
 use tokio::time::Instant;
 
 use super::app::{Action, App, Effect, Effects};
+use super::fetch_worker::{Job, Worker};
 use super::{input, ui};
 use crate::theme::Styles;
 use rmq_engine::producer::{
@@ -89,6 +90,9 @@ pub struct Io<'a, B: Backend> {
     /// Where the console keeps what it remembers between runs (the
     /// recently imported files).
     pub state_dir: std::path::PathBuf,
+    /// Makes the client scope the fetcher starts in (`None`: no fetching
+    /// in this session, as in most tests: a fetch is answered with why).
+    pub fetch_context: Option<Box<dyn Fn() -> rmq_engine::runtime::ChildServiceContext + 'a>>,
 }
 
 /// The producer currently attached, with what the loop knows of its end.
@@ -112,6 +116,8 @@ enum Wake {
     Frame,
     /// File work off the loop finished (`None`: it died).
     File(Option<Action>),
+    /// The fetcher answered (`None`: its task ended).
+    Fetched(Option<Action>),
 }
 
 pub struct Loop<'a, B: Backend> {
@@ -131,6 +137,8 @@ pub struct Loop<'a, B: Backend> {
     files: tokio::task::JoinSet<Action>,
     /// The journal read among them: one at a time.
     history: Option<tokio::task::AbortHandle>,
+    /// The fetcher's task, started on the first fetch.
+    fetcher: Option<Worker>,
 }
 
 /// Runs the loop until the App asks to exit; returns the App for the exit
@@ -148,6 +156,9 @@ where
     let mut lp = Loop::new(app, io, styles)?;
     while !lp.app.exit_requested() {
         lp.turn().await?;
+    }
+    if let Some(w) = lp.fetcher.take() {
+        w.stop().await;
     }
     let journal = lp.io.journal.take();
     Ok((lp.app, journal))
@@ -173,6 +184,7 @@ where
             deadline: None,
             files: tokio::task::JoinSet::new(),
             history: None,
+            fetcher: None,
         })
     }
 
@@ -184,6 +196,8 @@ where
         let next_frame = self.last_draw.map_or_else(Instant::now, |t| t + frame);
         let p = &mut self.producer;
         let files = &mut self.files;
+        let fetched = self.fetcher.as_mut().map(|w| &mut w.answers);
+        let fetching = fetched.is_some();
         // Unbiased on purpose: a burst's event flood must not starve the
         // keyboard (the operator has to be able to cancel it).
         let wake = tokio::select! {
@@ -196,6 +210,8 @@ where
             _ = self.clock.tick() => Wake::Clock,
             _ = tokio::time::sleep_until(next_frame), if self.app.needs_draw() => Wake::Frame,
             Some(done) = files.join_next(), if !files.is_empty() => Wake::File(done.ok()),
+            a = async { match fetched { Some(rx) => rx.recv().await, None => None } },
+                if fetching => Wake::Fetched(a),
         };
         let mut effects = Effects::new();
         match wake {
@@ -230,6 +246,14 @@ where
             }
             Wake::Clock => self.tick(&mut effects),
             Wake::Frame => {}
+            Wake::Fetched(None) => {
+                // The worker ended (a panic): the next fetch starts another.
+                self.fetcher = None;
+            }
+            Wake::Fetched(Some(a)) => {
+                self.tick(&mut effects);
+                self.app.update(a, &mut effects);
+            }
             Wake::File(action) => {
                 self.tick(&mut effects);
                 if let Some(a) = action {
@@ -414,6 +438,20 @@ where
                     });
                     None
                 }
+                Effect::Fetch { id, request } => self.fetch(id, Job::Lookup(request)),
+                Effect::Tail { id, topic, n } => self.fetch(id, Job::Tail { topic, n }),
+                Effect::Follow { id } => self.fetch(id, Job::Follow),
+                Effect::ExportFetched(lines) => {
+                    let dir = self.io.export_dir.clone();
+                    let now = (self.io.clock)();
+                    self.files.spawn_blocking(move || {
+                        Action::Exported(
+                            export_fetched(&dir, &lines, now)
+                                .map_err(|e| format!("export failed: {e:#}")),
+                        )
+                    });
+                    None
+                }
                 Effect::Journal(entry) => {
                     if let Some(j) = &self.io.journal {
                         j.record(*entry);
@@ -488,6 +526,43 @@ where
         None
     }
 
+    /// Hands a lookup to the fetcher's task, starting it for the active
+    /// profile first (and stopping one started for another profile).
+    fn fetch(&mut self, id: u64, job: Job) -> Option<Action> {
+        let follow = matches!(job, Job::Follow);
+        let answer = |result| {
+            Some(if follow {
+                Action::Followed { id, result }
+            } else {
+                Action::Fetched { id, result }
+            })
+        };
+        let Some(make) = &self.io.fetch_context else {
+            return answer(Err("fetching is not available in this session".into()));
+        };
+        let profile = self.app.profile().name.clone();
+        if self.fetcher.as_ref().is_some_and(|w| w.profile != profile)
+            && let Some(old) = self.fetcher.take()
+        {
+            // Stopped off the loop: the screen must not wait on it.
+            tokio::spawn(old.stop());
+        }
+        if self.fetcher.is_none() {
+            let settings = match self.app.current_settings() {
+                Ok(s) => s,
+                Err(e) => return answer(Err(format!("profile {profile}: {e}"))),
+            };
+            self.fetcher = Some(Worker::spawn(&profile, make(), settings));
+        }
+        let w = self.fetcher.as_ref()?;
+        // Room for a few: the worker reads each as soon as it arrives
+        // (a newer one replaces the running one).
+        match w.requests.try_send((id, job)) {
+            Ok(()) => None,
+            Err(e) => answer(Err(format!("the fetcher is busy or gone: {e}"))),
+        }
+    }
+
     /// Hands a command to the producer without waiting; what did not get
     /// there comes back as an action for the App.
     fn submit(&mut self, cmd: ProducerCommand) -> Option<Action> {
@@ -559,6 +634,28 @@ fn spawn(
         join_done: false,
         stopped: false,
     })
+}
+
+/// Writes fetched messages (replay-format lines) as
+/// `fetch-YYYYMMDD-HHMMSS.jsonl` in `dir`, atomically: a failed write
+/// leaves no half file.
+fn export_fetched(
+    dir: &std::path::Path,
+    lines: &[String],
+    now: DateTime<Local>,
+) -> anyhow::Result<String> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("fetch-{}.jsonl", now.format("%Y%m%d-%H%M%S")));
+    let mut text = lines.join("\n");
+    text.push('\n');
+    rmq_model::fsutil::write_atomic(&path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(format!(
+        "exported {} fetched message(s) to {}",
+        lines.len(),
+        path.display()
+    ))
 }
 
 /// Reads and validates a replay file for the import dialog (`~/` is the

@@ -149,6 +149,7 @@ impl Harness {
                 clock: Duration::from_secs(3600),
             },
             journal: None,
+            fetch_context: None,
             export_dir: exports.path().to_path_buf(),
             state_dir: exports.path().join("state"),
         };

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod event_loop;
+mod fetch_worker;
 mod files;
 pub mod filter;
 #[cfg(test)]
@@ -104,6 +105,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             journal: Some(rmq_journal::Journal::start(session.journal)),
             export_dir: rmq_model::paths::state_dir().join("exports"),
             state_dir: rmq_model::paths::state_dir(),
+            fetch_context: Some(Box::new(|| rt.context("fetch"))),
         };
         let result = rt.block_on(async {
             let mut signals =

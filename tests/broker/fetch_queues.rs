@@ -142,7 +142,7 @@ fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
 /// Sends the stored message `offset_id` back for `group` the way a
 /// consumer does: at delay level -1 it goes straight to `%DLQ%group` (a
 /// consumer that gives up), at 1 to `%RETRY%group` a second later.
-async fn send_back(
+pub(crate) async fn send_back(
     rt: &Runtime,
     namesrv: &str,
     broker_addr: &str,

@@ -4,7 +4,9 @@
 use std::future::Future;
 
 use anyhow::{Context, Result};
-use rocketmq_runtime::{ChildServiceContext, RuntimeConfig, RuntimeOwner};
+/// Re-exported: the console hands one to its fetcher.
+pub use rocketmq_runtime::ChildServiceContext;
+use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
 
 pub struct Runtime {
     owner: RuntimeOwner,

@@ -274,6 +274,10 @@ impl App {
             self.set_results_filter(pasted);
             return;
         }
+        if matches!(self.overlay, Overlay::Fetch(_)) {
+            self.fetch_paste(text);
+            return;
+        }
         let focus = self.focus;
         if !matches!(self.overlay, Overlay::None) || !focus.is_text() {
             // The repeat form and the typed confirmation take keys only.
@@ -315,6 +319,10 @@ impl App {
         }
         if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
             self.history_filter_input(input);
+            return;
+        }
+        if matches!(&self.overlay, Overlay::Fetch(v) if v.editing || v.filtering) {
+            self.fetch_input(input);
             return;
         }
         if matches!(&self.overlay, Overlay::Import(v) if v.parsed.is_none()) {

@@ -274,6 +274,8 @@ impl App {
     /// bar), ready to edit and send.
     pub(super) fn load_record(&mut self, r: &Record) {
         let d = r.draft();
+        // The composer no longer holds a fetched message.
+        self.fetched_draft = None;
         self.composer.topic = line_input(&d.topic);
         self.composer.tag = line_input(d.tag.as_deref().unwrap_or(""));
         self.composer.keys = line_input(&d.keys.join(" "));

@@ -34,7 +34,10 @@ impl App {
                 let next = self.focus.step(bind == Bind::FocusNext);
                 self.leave_text_to(next);
             }
-            Bind::LeaveField => self.leave_text_to(Focus::ModeBar),
+            Bind::LeaveField => {
+                self.dismiss_fetch_banner();
+                self.leave_text_to(Focus::ModeBar);
+            }
             Bind::EditComposer => self.focus = self.last_field,
             Bind::RestartProducer => {
                 if self.producer_alive {
@@ -87,7 +90,10 @@ impl App {
                 self.copy(id, fx)
             }
             Bind::ToggleRaw => self.toggle_raw(),
-            Bind::Help => self.overlay = Overlay::Help,
+            Bind::Help => {
+                self.help_scroll = 0;
+                self.overlay = Overlay::Help;
+            }
             Bind::SwitchProfile => {
                 if self.quitting.is_none() {
                     self.overlay = Overlay::Picker {
@@ -118,7 +124,11 @@ impl App {
             Bind::PickSync => self.set_mode(Mode::Sync),
             Bind::PickAsync => self.set_mode(Mode::Async),
             Bind::PickOneway => self.set_mode(Mode::Oneway),
+            Bind::Fetch => self.open_fetch(),
+            Bind::Tail => self.open_tail(fx),
             Bind::Close
+            | Bind::BodyView
+            | Bind::Follow
             | Bind::Submit
             | Bind::Yes
             | Bind::No

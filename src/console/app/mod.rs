@@ -10,6 +10,9 @@ mod compare;
 pub mod complete;
 mod composer;
 mod drafts;
+mod fetch;
+mod fetch_send;
+mod fetch_tail;
 mod history;
 mod import;
 mod keys;
@@ -44,6 +47,8 @@ use rmq_model::message::{Draft, Mode, Seq};
 
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
+pub use fetch::{BodyView, FetchField, FetchView};
+pub use fetch_send::FetchedDraft;
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
 pub use leaving::Tally;
@@ -120,6 +125,18 @@ pub enum Action {
     /// The shutdown a signal started has run to its deadline
     /// (`Effect::SignalDeadline`).
     SignalDeadline,
+    /// The loop's answer to `Effect::Fetch` number `id`: what the broker
+    /// stored, or why the lookup failed as a whole.
+    Fetched {
+        id: u64,
+        result: Result<rmq_fetch::Answer, String>,
+    },
+    /// The loop's answer to `Effect::Follow` number `id`: what was stored
+    /// since the last tail or follow.
+    Followed {
+        id: u64,
+        result: Result<rmq_fetch::Answer, String>,
+    },
     /// The terminal changed size.
     Resize,
     /// Drawing failed (why): the terminal is gone.
@@ -157,6 +174,27 @@ pub enum Effect {
     /// Write the comparison's SVG into the exports folder (off the loop);
     /// answer with `Action::Exported`.
     SaveChart(String),
+    /// Look this up with the session's fetcher (started on first use), off
+    /// the loop; a fetch still running is dropped. Answer with
+    /// `Action::Fetched`.
+    Fetch {
+        id: u64,
+        request: rmq_fetch::Request,
+    },
+    /// Tail `topic` (its newest `n` across queues) with the fetcher;
+    /// answer with `Action::Fetched`.
+    Tail {
+        id: u64,
+        topic: String,
+        n: usize,
+    },
+    /// What was stored since the last tail; answer with `Action::Followed`.
+    Follow {
+        id: u64,
+    },
+    /// Write these replay-format lines as a JSON Lines file (off the
+    /// loop); answer with `Action::Exported`.
+    ExportFetched(Vec<String>),
     /// Answer with `Action::SignalDeadline` once this long has passed.
     SignalDeadline(Duration),
     /// End the run with this error.
@@ -285,6 +323,8 @@ pub struct App {
     pub compare: Option<rmq_engine::compare::Driver>,
     /// When sends started and ended, for the timeline.
     pub timeline: timeline::Timeline,
+    /// How far the help overlay is scrolled (when its keys do not fit).
+    pub help_scroll: usize,
     /// The compare view shows the timeline where the histograms were
     /// (when the screen is too short for both).
     pub compare_timeline: bool,
@@ -298,6 +338,10 @@ pub struct App {
     pub last_repeat: Option<Box<RepeatForm>>,
     /// The bursts whose outcomes are still being counted for their summary.
     pub bursts: Vec<bursts::BurstTally>,
+    /// The number of the last `Effect::Fetch`.
+    next_fetch_id: u64,
+    /// A stored message loaded into the composer, until its send.
+    pub fetched_draft: Option<FetchedDraft>,
 }
 
 impl App {
@@ -350,11 +394,14 @@ impl App {
             dirty: true,
             compare: None,
             timeline: Default::default(),
+            help_scroll: 0,
             compare_timeline: false,
             typed: TypedRows::default(),
             earlier: Tally::default(),
             last_repeat: None,
             bursts: Vec::new(),
+            next_fetch_id: 0,
+            fetched_draft: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -377,6 +424,9 @@ impl App {
             Overlay::CompareForm(_) => Context::CompareForm,
             Overlay::Compare => Context::Compare,
             Overlay::Messages { .. } => Context::Messages,
+            Overlay::Fetch(v) if v.filtering => Context::FetchFilter,
+            Overlay::Fetch(v) if v.editing => Context::FetchForm,
+            Overlay::Fetch(_) => Context::Fetch,
             Overlay::None if self.quitting.is_none() && self.view.filtering => {
                 Context::ResultsFilter
             }
@@ -395,6 +445,10 @@ impl App {
             // The log and the mode bar reach the burst (in a text field the
             // key is typed; the overlays bind it to their own runs).
             (Context::Log | Context::ModeBar, Bind::CancelBurst) => self.burst.is_some(),
+            // Follow is offered on a tail only.
+            (Context::Fetch, Bind::Follow) => {
+                matches!(&self.overlay, Overlay::Fetch(v) if v.tail.is_some())
+            }
             // The import's cancel stops what is still queued to be paced out.
             (Context::Import, Bind::CancelBurst) => {
                 self.pacer.as_ref().is_some_and(|p| !p.queue.is_empty())
@@ -414,6 +468,8 @@ impl App {
                 | Context::ImportPath
                 | Context::CompareForm
                 | Context::ResultsFilter
+                | Context::FetchForm
+                | Context::FetchFilter
         )
     }
 
@@ -537,6 +593,7 @@ impl App {
             }
             let asked = fx.len();
             self.pace(fx);
+            self.follow_tick(fx);
             if fx.len() > asked {
                 self.dirty = true;
             }
@@ -618,6 +675,8 @@ impl App {
                 self.end_open_unresolved(fx);
                 self.should_exit = true;
             }
+            Action::Fetched { id, result } => self.fetched(id, result),
+            Action::Followed { id, result } => self.followed(id, result),
             // Drawn again at the new size.
             Action::Resize => {}
             Action::TerminalLost(why) => self.terminal_lost(why, fx),
@@ -651,6 +710,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
 
 #[cfg(test)]
 mod counters_tests;
+#[cfg(test)]
+mod fetch_tests;
 #[cfg(test)]
 mod journal_tests;
 #[cfg(test)]

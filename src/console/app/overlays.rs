@@ -69,6 +69,8 @@ pub enum Overlay {
     /// `q` with work at stake: what quitting would lose (`App::at_stake`,
     /// read as it is drawn), y/n.
     ConfirmQuit,
+    /// The fetch form and what the broker stored.
+    Fetch(Box<super::FetchView>),
 }
 
 impl App {
@@ -91,6 +93,13 @@ impl App {
             (Overlay::CompareForm(_) | Overlay::Compare, _) => self.compare_key(bind, fx),
             (Overlay::ConfirmQuit, _) => self.quit_question_key(bind, fx),
             (Overlay::Help, Bind::Close) => self.overlay = Overlay::None,
+            // Bounded when drawn: the screen decides how much is hidden.
+            (Overlay::Help, Bind::ScrollDown) => {
+                self.help_scroll = self.help_scroll.saturating_add(1).min(200)
+            }
+            (Overlay::Help, Bind::ScrollUp) => {
+                self.help_scroll = self.help_scroll.saturating_sub(1)
+            }
             (Overlay::Help, _) => {}
             (Overlay::Detail { .. }, Bind::Close) => self.overlay = Overlay::None,
             (Overlay::Detail { scroll, .. }, Bind::ScrollDown) => {
@@ -152,6 +161,7 @@ impl App {
             (Overlay::History(_), _) => self.history_key(bind, fx),
             (Overlay::Import(_), _) => self.import_key(bind, fx),
             (Overlay::Messages { .. }, _) => self.messages_key(bind),
+            (Overlay::Fetch(_), _) => self.fetch_key(bind, fx),
             (Overlay::None, _) => return false,
         }
         true

@@ -127,6 +127,7 @@ impl App {
                     tracing::warn!("send #{seq}: {e}");
                 }
                 self.in_flight.insert(seq, p.draft.clone());
+                self.fetched_draft_sent(seq);
                 self.push_accepted(seq, p.mode, p.draft.clone());
                 self.notice = None;
                 fx.push_back(Effect::Submit(ProducerCommand::Send {

@@ -36,12 +36,18 @@ pub enum Context {
     ResultsFilter,
     /// The message log overlay.
     Messages,
+    /// Typing the fetch form (locator, topic, window, max).
+    FetchForm,
+    /// The fetched messages' list.
+    Fetch,
+    /// Typing the fetch list's `/` filter.
+    FetchFilter,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 19] = [
+const CONTEXTS: [(Context, &str, &str); 22] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -61,11 +67,14 @@ const CONTEXTS: [(Context, &str, &str); 19] = [
     (Context::Compare, "compare", "compare view"),
     (Context::ResultsFilter, "results_filter", "results filter"),
     (Context::Messages, "messages", "message log"),
+    (Context::FetchForm, "fetch_form", "fetch form"),
+    (Context::Fetch, "fetch", "fetched messages"),
+    (Context::FetchFilter, "fetch_filter", "fetch filter"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 19] = {
-        let mut all = [Context::Global; 19];
+    pub const ALL: [Context; 22] = {
+        let mut all = [Context::Global; 22];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -151,12 +160,16 @@ pub enum Bind {
     ClearField,
     ResetCounters,
     SaveChart,
+    Fetch,
+    BodyView,
+    Tail,
+    Follow,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 58] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 62] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -381,7 +394,7 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 58] = [
     (
         Bind::ResetCounters,
         "reset_counters",
-        "reset the counters (the journal keeps every send)",
+        "reset the counters",
         "reset",
     ),
     (
@@ -390,11 +403,25 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 58] = [
         "save the comparison as an SVG (slides)",
         "save svg",
     ),
+    (Bind::Fetch, "fetch", "fetch from the broker", "fetch"),
+    (
+        Bind::BodyView,
+        "body_view",
+        "body: text / JSON / hex",
+        "body",
+    ),
+    (Bind::Tail, "tail", "tail the topic (newest 20)", "tail"),
+    (
+        Bind::Follow,
+        "follow",
+        "follow the tail (1 s polls)",
+        "follow",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 58] = {
-        let mut all = [Bind::Send; 58];
+    pub const ALL: [Bind; 62] = {
+        let mut all = [Bind::Send; 62];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

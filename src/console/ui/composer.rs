@@ -131,6 +131,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles, single: bool
             .unwrap_or_else(|| Bind::SwitchPane.name().into());
         title.push(Span::styled(format!("─ {key} results "), s.muted));
     }
+    if let Some(banner) = app.fetched_draft.as_ref().and_then(|f| f.banner.as_ref()) {
+        // A loaded dead letter: where it came from, until the next send.
+        title.push(Span::styled(format!("─ {banner} "), s.error));
+    }
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(if in_composer {

@@ -86,21 +86,39 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
             ])
         }));
     }
+    // Two columns when one does not fit (80x24); when two do not either,
+    // both scroll together (j/k) and the border says how much is below.
+    let rows = inner_h.max(1);
+    let half = lines.len().div_ceil(2);
+    let hidden = half.saturating_sub(rows);
+    let scroll = app.help_scroll.min(hidden);
+    let block = if hidden > 0 {
+        let below = hidden - scroll;
+        block.title_bottom(
+            Line::styled(
+                if below > 0 {
+                    format!(" j/k scroll: {below} more row(s) ")
+                } else {
+                    " k scrolls back ".to_string()
+                },
+                s.warning,
+            )
+            .right_aligned(),
+        )
+    } else {
+        block
+    };
     let inner = super::frame::draw(frame, area, block);
-    // Two columns when one does not fit (80x24).
-    let rows = inner.height.max(1) as usize;
     if lines.len() <= rows {
         frame.render_widget(Paragraph::new(lines), inner);
     } else {
-        let right = lines.split_off(
-            lines
-                .len()
-                .div_ceil(2)
-                .max(lines.len().saturating_sub(rows)),
-        );
+        let right = lines.split_off(half.max(lines.len().saturating_sub(rows)));
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(inner);
-        frame.render_widget(Paragraph::new(lines), a);
-        frame.render_widget(Paragraph::new(right), b);
+        let window = |v: Vec<Line<'static>>| -> Vec<Line<'static>> {
+            v.into_iter().skip(scroll).take(rows).collect()
+        };
+        frame.render_widget(Paragraph::new(window(lines)), a);
+        frame.render_widget(Paragraph::new(window(right)), b);
     }
 }

@@ -5,6 +5,7 @@ mod compare;
 mod composer;
 mod counters;
 mod detail;
+mod fetch;
 mod frame;
 mod help;
 mod history;
@@ -180,6 +181,7 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         }
         Overlay::History(h) => history::render(frame, centered(area, 118, 36), app, h, styles),
         Overlay::Import(v) => import::render(frame, centered(area, 118, 36), app, v, styles),
+        Overlay::Fetch(v) => fetch::render(frame, centered(area, 118, 36), app, v, styles),
         Overlay::CompareForm(form) => {
             compare::render_form(frame, centered(area, 78, 9), app, form, styles)
         }

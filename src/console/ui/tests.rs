@@ -640,3 +640,24 @@ fn the_footer_follows_a_keys_override() {
     );
     assert!(!footer.contains("cancel burst"), "{footer}");
 }
+
+/// More keys than two columns hold at 80x24: the help says so and `j`
+/// scrolls both columns until the last key shows; nothing is cut off.
+#[test]
+fn help_that_does_not_fit_scrolls_and_says_how_much_is_below() {
+    let mut app = empty_app();
+    app.focus = Focus::Log;
+    let mut h = Harness::new(app, 80, 24);
+    h.press("?");
+    let first = h.screen();
+    assert!(first.contains("more row(s)"), "{first}");
+    assert!(!first.contains("import a replay file"), "{first}");
+    for _ in 0..30 {
+        h.press("j");
+    }
+    let last = h.screen();
+    assert!(last.contains("import a replay file"), "{last}");
+    assert!(last.contains("k scrolls back"), "{last}");
+    h.press("esc").press("?");
+    assert!(h.screen().contains("more row(s)"), "opens at the top again");
+}
