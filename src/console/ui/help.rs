@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let hint = if show_names {
         format!(" {close}names on the right are for [keys] in the config ")
     } else {
-        format!(" {close}a wider terminal also shows the [keys] names ")
+        format!(" {close}")
     };
     let block = super::frame::block(
         Span::styled(format!(" Keys: {} ", ctx.label()), s.accent),
@@ -104,6 +104,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
                 s.warning,
             )
             .right_aligned(),
+        )
+    } else if !show_names {
+        block.title_bottom(
+            Line::styled(" a wider terminal also shows the [keys] names ", s.muted).right_aligned(),
         )
     } else {
         block
