@@ -134,6 +134,11 @@ impl ResultsLog {
         !self.raw_view
     }
 
+    /// The row of send `seq`, if the log still has it.
+    pub fn row_for(&self, seq: Seq) -> Option<&LogEntry> {
+        self.row_of(seq).map(|i| &self.rows[i])
+    }
+
     fn row_of(&self, seq: Seq) -> Option<usize> {
         let id = *self.ids.get(&seq)?;
         let i = usize::try_from(self.next_id - 1 - id).ok()?;

@@ -277,7 +277,7 @@ impl App {
                 self.push_note(text.clone());
                 self.notice(level, text);
             }
-            ProducerEvent::Transaction(t) => self.on_transaction(t),
+            ProducerEvent::Transaction(t) => self.on_transaction(t, fx),
             ProducerEvent::Stopped { unresolved } => {
                 self.connection = Connection::Stopped;
                 self.producer_alive = false;
@@ -372,6 +372,36 @@ impl App {
 
     /// What the journal keeps of a completed send; `None` when the active
     /// profile keeps no journal (`journal = false`).
+    /// A transaction decided after its half message was stored (by the
+    /// operator, or left unknown at quit): its record is written again with
+    /// the decision, so the journal's latest state of the send says who
+    /// decided it (history and replay fold the records of a send).
+    pub(super) fn journal_decision(&self, seq: Seq, fx: &mut Effects) {
+        let Some(e) = self.log.row_for(seq) else {
+            return;
+        };
+        let EntryKind::Completed {
+            outcome,
+            submitted_at,
+            latency,
+        } = e.kind.clone()
+        else {
+            // Not stored yet: the outcome's record will carry the decision.
+            return;
+        };
+        let c = Completion {
+            seq,
+            mode: e.mode,
+            outcome,
+            submitted_at,
+            completed_at: e.at,
+            latency,
+        };
+        if let Some(entry) = self.journal_entry(&c, e.draft.clone()) {
+            fx.push_back(Effect::Journal(Box::new(entry)));
+        }
+    }
+
     fn journal_entry(
         &self,
         c: &Completion,

@@ -135,7 +135,7 @@ pub struct TypedRows {
 }
 
 impl App {
-    pub(super) fn on_transaction(&mut self, t: TxEvent) {
+    pub(super) fn on_transaction(&mut self, t: TxEvent, fx: &mut super::Effects) {
         match t {
             TxEvent::Pending {
                 seq,
@@ -167,6 +167,7 @@ impl App {
                         at,
                         at_check_back,
                     });
+                    self.journal_decision(seq, fx);
                 }
             }
             TxEvent::CheckBack {

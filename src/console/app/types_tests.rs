@@ -448,3 +448,36 @@ fn an_imported_oneway_fifo_line_goes_sync_and_the_import_says_so() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Issue 25, item 4: a transaction the operator decides after its half
+/// message was stored is journaled again with the decision, so the
+/// journal's latest state of the send says it was committed and by whom
+/// (its first record, written when it was stored, says "undecided").
+#[test]
+fn a_decision_after_the_half_message_reaches_the_journal() {
+    let mut h = pending();
+    h.start_journal(&[]);
+    h.emit(ProducerEvent::Completed(Completion {
+        seq: 1,
+        mode: Mode::Sync,
+        outcome: Outcome::Acknowledged(rmq_model::fixtures::receipt(1)),
+        submitted_at: t0(),
+        completed_at: t0(),
+        latency: std::time::Duration::from_millis(3),
+    }));
+    let first = h.journal_records();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].decision.as_deref(), Some("undecided"));
+    h.emit(tx(TxEvent::Decided {
+        seq: 1,
+        choice: TxChoice::Commit,
+        by: "operator".into(),
+        at_check_back: false,
+        at: t0() + chrono::Duration::seconds(4),
+    }));
+    let folded = h.journal_records();
+    assert_eq!(folded.len(), 1, "one send, in its latest state");
+    assert_eq!(folded[0].decision.as_deref(), Some("commit"));
+    assert_eq!(folded[0].decided_by.as_deref(), Some("operator"));
+    assert_eq!(folded[0].state, "acknowledged");
+}
