@@ -501,13 +501,13 @@ where
         let flusher = j.flusher();
         let dir = j.dir().to_path_buf();
         let cap = rmq_journal::replay::line_cap(self.app.max_message_bytes());
+        let limit = self.app.history_limit;
         self.history = Some(self.files.spawn_blocking(move || {
             let unflushed = flusher
                 .map_or(Ok(()), |f| f.flush_within(HISTORY_FLUSH_WAIT))
                 .err();
             // The newest records only, read from the end: the pane keeps
             // no more, and a 3 GB journal (or line) must not be read.
-            let limit = crate::console::app::HISTORY_LIMIT;
             match rmq_journal::read_newest(&dir, limit, cap) {
                 Ok(read) => Action::HistoryLoaded {
                     records: read.records,

@@ -14,8 +14,12 @@ use super::{App, Effect, Effects, Focus, Level, Overlay, RATES, line_input};
 use crate::console::keymap::{Bind, Context};
 use rmq_journal::Record;
 
-/// At most this many records are held by the pane (the newest).
+/// At most this many records are held by the pane (the newest), more by
+/// this many each time the operator asks for older ones, up to
+/// `HISTORY_MAX`.
 pub const HISTORY_LIMIT: usize = 10_000;
+/// The most the pane ever holds: older records are `history`'s to stream.
+pub const HISTORY_MAX: usize = 100_000;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryView {
@@ -50,10 +54,15 @@ pub struct HistoryView {
 }
 
 impl HistoryView {
-    pub fn new(mut records: Vec<Record>, warnings: Vec<String>) -> Self {
+    pub fn new(records: Vec<Record>, warnings: Vec<String>) -> Self {
+        Self::with_limit(records, warnings, HISTORY_LIMIT)
+    }
+
+    /// Keeps the newest `limit` of `records` (oldest first).
+    pub fn with_limit(mut records: Vec<Record>, warnings: Vec<String>, limit: usize) -> Self {
         let total = records.len();
         records.reverse();
-        records.truncate(HISTORY_LIMIT);
+        records.truncate(limit);
         let mut view = Self {
             records,
             total,
@@ -141,6 +150,7 @@ impl App {
             return;
         }
         self.history_target = None;
+        self.history_limit = HISTORY_LIMIT;
         self.notice(Level::Info, "reading the journal…");
         fx.push_back(Effect::LoadHistory);
     }
@@ -182,8 +192,16 @@ impl App {
                 format!("history: {} unreadable line(s), first: {w}", warnings.len()),
             );
         }
-        let mut view = HistoryView::new(records, warnings);
+        // Asked for older records: the filter typed stays.
+        let filter = match &self.overlay {
+            Overlay::History(h) => h.filter.clone(),
+            _ => String::new(),
+        };
+        let mut view = HistoryView::with_limit(records, warnings, self.history_limit);
         view.older_unread = older_unread;
+        if !filter.is_empty() {
+            view.set_filter(filter);
+        }
         if let Some((seq, msg_id)) = self.history_target.take() {
             // The msgId is unique; a seq is unique only within a session,
             // and this session's records are the newest.
@@ -244,6 +262,23 @@ impl App {
             Bind::ScrollDown => h.cursor = (h.cursor + 1).min(shown.saturating_sub(1)),
             Bind::ScrollUp => h.cursor = h.cursor.saturating_sub(1),
             Bind::OpenDetail => h.detail = !h.detail && shown > 0,
+            // Older than the pane read: read again, further back.
+            Bind::OlderRecords if h.older_unread && self.history_limit < HISTORY_MAX => {
+                self.history_limit = (self.history_limit + HISTORY_LIMIT).min(HISTORY_MAX);
+                let n = self.history_limit;
+                self.notice(Level::Info, format!("reading the {n} newest records…"));
+                fx.push_back(Effect::LoadHistory);
+            }
+            Bind::OlderRecords => {
+                let why = if h.older_unread {
+                    format!(
+                        "the pane holds at most {HISTORY_MAX} records: `rmq-console history` streams them all"
+                    )
+                } else {
+                    "the journal holds no older records".to_string()
+                };
+                self.notice(Level::Info, why);
+            }
             Bind::FilterHistory => {
                 h.filtering = true;
                 h.detail = false;

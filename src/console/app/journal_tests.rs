@@ -1023,3 +1023,53 @@ fn history_shows_each_send_once_in_its_latest_state_with_its_decision() {
     h.assert_shows("SUBMITTED");
     h.assert_shows("unknown: the process ended");
 }
+
+/// The pane read the 10,000 newest and says older ones are not read: `o`
+/// reads again, 10,000 further back, and the filter typed stays.
+#[test]
+fn o_reads_older_records_and_keeps_the_filter() {
+    let many = |n: u64| -> Vec<rmq_journal::Record> {
+        (1..=n)
+            .map(|seq| {
+                let mut r = records()[0].clone();
+                r.seq = seq;
+                r.id = format!("ab12cd34-{seq}");
+                r
+            })
+            .collect()
+    };
+    let mut h = in_log(ready_app());
+    h.press_keeping_effects("H");
+    h.answer(Action::HistoryLoaded {
+        records: many(HISTORY_LIMIT as u64),
+        warnings: Vec::new(),
+        unflushed: None,
+        older_unread: true,
+    });
+    assert!(h.screen().contains("o older"), "offered: {}", h.screen());
+    h.press("/").type_text("#3").press("enter");
+    let fx = h.press_keeping_effects("o");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadHistory)),
+        "{fx:?}"
+    );
+    assert_eq!(h.app().history_limit, 2 * HISTORY_LIMIT);
+    h.answer(Action::HistoryLoaded {
+        records: many(15_000),
+        warnings: Vec::new(),
+        unflushed: None,
+        older_unread: false,
+    });
+    let v = history(h.app());
+    assert_eq!(v.records.len(), 15_000, "all of what was read is kept");
+    assert_eq!(v.filter, "#3");
+    assert_eq!(v.shown().len(), 1);
+    assert!(
+        !h.screen().contains("o older"),
+        "nothing older: not offered"
+    );
+    // The next `H` starts from the newest 10,000 again.
+    h.press("esc").press("esc");
+    h.press_keeping_effects("H");
+    assert_eq!(h.app().history_limit, HISTORY_LIMIT);
+}

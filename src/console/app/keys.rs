@@ -140,6 +140,7 @@ impl App {
             | Bind::RateDown
             | Bind::CopyTable
             | Bind::SaveChart
+            | Bind::OlderRecords
             | Bind::ClearField => {}
         }
     }

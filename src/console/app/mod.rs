@@ -325,6 +325,8 @@ pub struct App {
     pub timeline: timeline::Timeline,
     /// How far the help overlay is scrolled (when its keys do not fit).
     pub help_scroll: usize,
+    /// How many of the newest journal records the history pane reads.
+    pub history_limit: usize,
     /// The compare view shows the timeline where the histograms were
     /// (when the screen is too short for both).
     pub compare_timeline: bool,
@@ -395,6 +397,7 @@ impl App {
             compare: None,
             timeline: Default::default(),
             help_scroll: 0,
+            history_limit: HISTORY_LIMIT,
             compare_timeline: false,
             typed: TypedRows::default(),
             earlier: Tally::default(),
@@ -445,6 +448,11 @@ impl App {
             // The log and the mode bar reach the burst (in a text field the
             // key is typed; the overlays bind it to their own runs).
             (Context::Log | Context::ModeBar, Bind::CancelBurst) => self.burst.is_some(),
+            // Older records are offered when the pane left some unread.
+            (Context::History, Bind::OlderRecords) => {
+                matches!(&self.overlay, Overlay::History(h) if h.older_unread)
+                    && self.history_limit < history::HISTORY_MAX
+            }
             // Follow is offered on a tail only.
             (Context::Fetch, Bind::Follow) => {
                 matches!(&self.overlay, Overlay::Fetch(v) if v.tail.is_some())

@@ -164,12 +164,13 @@ pub enum Bind {
     BodyView,
     Tail,
     Follow,
+    OlderRecords,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 62] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -417,11 +418,17 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 62] = [
         "follow the tail (1 s polls)",
         "follow",
     ),
+    (
+        Bind::OlderRecords,
+        "older_records",
+        "read 10,000 older records",
+        "older",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 62] = {
-        let mut all = [Bind::Send; 62];
+    pub const ALL: [Bind; 63] = {
+        let mut all = [Bind::Send; 63];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
