@@ -12,6 +12,7 @@ fn bench_compares_the_modes_and_the_table_adds_up() {
     let sb = start_sandbox(SandboxOptions::default());
     let home = tempfile::tempdir().unwrap();
     let topic = unique("compare");
+    let svg_path = home.path().join("compare.svg");
     let out = binary(home.path())
         .args([
             "bench",
@@ -24,6 +25,8 @@ fn bench_compares_the_modes_and_the_table_adds_up() {
             "--body-bytes",
             "64",
             "--json",
+            "--svg",
+            svg_path.to_str().unwrap(),
         ])
         .output()
         .expect("binary runs");
@@ -62,6 +65,48 @@ fn bench_compares_the_modes_and_the_table_adds_up() {
             assert_eq!(n("ok"), 400, "{r}");
             assert!(r.get("landed").is_none(), "{r}");
         }
+    }
+    // The SVG of the same run says what the JSON says: its table rows
+    // carry the same counts, and each mode's histogram (in the mode's
+    // colour) counts every latency once.
+    let svg = std::fs::read_to_string(&svg_path).expect("bench --svg wrote the file");
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    let texts: Vec<(String, Option<&str>)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            (
+                n.text().unwrap_or_default().to_string(),
+                n.attribute("fill"),
+            )
+        })
+        .collect();
+    for r in &rows {
+        let mode = r["mode"].as_str().unwrap();
+        let sent = r["sent"].as_u64().unwrap();
+        let row: Vec<&str> = texts
+            .iter()
+            // The table's row comes before the line saying what it measures.
+            .find(|(t, _)| {
+                t.split_whitespace().next().map(|m| m.trim_end_matches('~')) == Some(mode)
+            })
+            .map(|(t, _)| t.split_whitespace().collect())
+            .unwrap_or_else(|| panic!("a table row for {mode} in the SVG"));
+        assert_eq!(row[1].replace(',', ""), sent.to_string(), "{row:?} vs {r}");
+        let colour = texts
+            .iter()
+            .find(|(t, _)| t == &format!("{} latency", mode_label(mode)))
+            .and_then(|(_, fill)| *fill)
+            .expect("the mode's histogram title");
+        let counted: u64 = texts
+            .iter()
+            .filter(|(_, fill)| *fill == Some(colour))
+            .filter_map(|(t, _)| t.parse::<u64>().ok())
+            .sum();
+        assert_eq!(
+            counted, sent,
+            "{mode}: the histogram counts every send once"
+        );
     }
 
     let out = binary(home.path())
@@ -131,4 +176,13 @@ fn bench_compares_the_modes_and_the_table_adds_up() {
         );
     }
     sb.stop();
+}
+
+/// How the SVG titles a mode's histogram.
+fn mode_label(mode: &str) -> &'static str {
+    match mode {
+        "sync" => "Sync",
+        "async" => "Async",
+        _ => "One-way",
+    }
 }
