@@ -19,7 +19,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
         area,
         super::frame::hinted(block, app, Context::Repeat, s),
     );
-    let rows: [Rect; 6] = Layout::vertical([Constraint::Length(1); 6]).areas(inner);
+    // The last row takes what is left: its hint wraps rather than being cut.
+    let rows: [Rect; 6] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
     let fields = [
         (RepeatField::Count, "count"),
         (RepeatField::Rate, "msg/s"),
@@ -27,10 +36,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
         (RepeatField::Mode, "mode"),
     ];
     for ((f, label), row) in fields.into_iter().zip(rows) {
-        let [l, field, err] = Layout::horizontal([
+        let [l, field, mark] = Layout::horizontal([
             Constraint::Length(7),
             Constraint::Min(8),
-            Constraint::Length(if form.errors.contains_key(&f) { 30 } else { 0 }),
+            Constraint::Length(if form.errors.contains_key(&f) { 2 } else { 0 }),
         ])
         .areas(row);
         let focused = form.focus == f;
@@ -51,9 +60,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
             _ => None,
         };
         form_field(frame, form.field(f), focused, placeholder, field, s);
-        if let Some(e) = form.errors.get(&f) {
-            frame.render_widget(Paragraph::new(Span::styled(format!(" {e}"), s.error)), err);
+        if form.errors.contains_key(&f) {
+            frame.render_widget(Span::styled(" !", s.error), mark);
         }
+    }
+    // The focused field's problem (else the first), whole, in the row
+    // under the fields: beside a field it was cut to 30 columns.
+    let problem = form
+        .errors
+        .get(&form.focus)
+        .map(|e| (form.focus, e))
+        .or_else(|| {
+            fields
+                .iter()
+                .find_map(|(f, _)| form.errors.get(f).map(|e| (*f, e)))
+        });
+    if let Some((f, e)) = problem {
+        let label = fields.iter().find(|(g, _)| *g == f).map_or("", |(_, l)| *l);
+        let hint_and_problem = Paragraph::new(vec![Line::styled(format!("{label}: {e}"), s.error)])
+            .wrap(ratatui::widgets::Wrap { trim: true });
+        frame.render_widget(hint_and_problem, rows[4].union(rows[5]));
+        return;
     }
     frame.render_widget(
         Paragraph::new(Span::styled(
@@ -62,7 +89,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
                 PLACEHOLDERS.join(" ")
             ),
             s.muted,
-        )),
+        ))
+        .wrap(ratatui::widgets::Wrap { trim: true }),
         rows[5],
     );
 }

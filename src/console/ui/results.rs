@@ -496,10 +496,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
 const TIMELINE_SENDS: usize = 400;
 const TIMELINE_SPAN_US: i64 = 60_000_000;
 
-/// The results pane as a timeline of what was sent lately, up to now.
+/// The results pane as a timeline of what was sent lately.
 fn render_timeline(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let focused = app.focus == Focus::Log;
-    let to = app.now.timestamp_micros();
+    // Up to now while sends are open (the bars grow), else to the last
+    // end: the sends fill the width instead of shrinking as time passes.
+    let now = app.now.timestamp_micros();
+    let to = if app.in_flight_total() > 0 {
+        now
+    } else {
+        app.timeline.latest().unwrap_or(now)
+    };
     let from = app
         .timeline
         .recent_start(TIMELINE_SENDS)
