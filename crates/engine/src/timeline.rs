@@ -334,30 +334,27 @@ impl Timeline {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use rmq_model::message::{Failure, Receipt, SendStatus};
+/// Sends with made-up times, for the timeline's tests and the ones of
+/// what draws it.
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures {
+    use chrono::{DateTime, Local, TimeZone};
     use std::time::Duration;
 
+    use crate::producer::ProducerEvent;
+    use rmq_model::message::{Completion, Failure, Mode, Outcome, Seq};
+
+    /// `us` microseconds after a fixed moment.
     pub fn at(us: i64) -> DateTime<Local> {
         Local.timestamp_micros(1_800_000_000_000_000 + us).unwrap()
     }
 
+    /// Send `seq` of `mode` from `start_us` to `end_us`: acknowledged (or
+    /// dispatched, one-way) when `ok`, else failed.
     pub fn done(seq: Seq, mode: Mode, start_us: i64, end_us: i64, ok: bool) -> ProducerEvent {
         let outcome = match (mode, ok) {
             (Mode::Oneway, true) => Outcome::Dispatched,
-            (_, true) => Outcome::Acknowledged(Receipt {
-                status: SendStatus::SendOk,
-                msg_id: format!("M{seq}"),
-                offset_msg_id: String::new(),
-                broker: "broker-a".into(),
-                queue_id: 0,
-                queue_offset: seq,
-                transaction_id: None,
-                region_id: None,
-            }),
+            (_, true) => Outcome::Acknowledged(rmq_model::fixtures::receipt(seq)),
             (_, false) => Outcome::Failed(Failure {
                 reason: "timeout".into(),
                 code: None,
@@ -372,6 +369,12 @@ mod tests {
             latency: Duration::from_micros((end_us - start_us) as u64),
         })
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{at, done};
+    use super::*;
 
     #[test]
     fn an_ended_send_replaces_its_start_and_an_open_one_stays_open() {

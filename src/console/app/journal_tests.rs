@@ -291,16 +291,7 @@ fn a_result_row_opens_its_journal_record() {
     h.emit(ProducerEvent::Completed(Completion {
         seq,
         mode: Mode::Sync,
-        outcome: Outcome::Acknowledged(rmq_model::message::Receipt {
-            status: SendStatus::SendOk,
-            msg_id: format!("MSG{seq}"),
-            offset_msg_id: "OFF".into(),
-            broker: "broker-a".into(),
-            queue_id: 1,
-            queue_offset: seq,
-            transaction_id: None,
-            region_id: None,
-        }),
+        outcome: Outcome::Acknowledged(rmq_model::fixtures::receipt(seq)),
         submitted_at: t0(),
         completed_at: t0(),
         latency: Duration::from_millis(1),
@@ -316,6 +307,7 @@ fn a_result_row_opens_its_journal_record() {
     older.msg_id = Some("OLDER".into());
     let mut mine = record(seq, "orders", "acknowledged", "first line\nsecond line");
     mine.id = "ffff-1".into();
+    mine.msg_id = Some(rmq_model::fixtures::receipt(seq).msg_id);
     h.answer(Action::HistoryLoaded {
         records: vec![older, mine, record(seq + 1, "orders", "failed", "later")],
         warnings: Vec::new(),
@@ -782,16 +774,7 @@ fn import_progress_starts_at_zero_and_ends_with_a_summary() {
         h.emit(ProducerEvent::Completed(Completion {
             seq,
             mode: Mode::Sync,
-            outcome: Outcome::Acknowledged(rmq_model::message::Receipt {
-                status: SendStatus::SendOk,
-                msg_id: format!("MSG{seq}"),
-                offset_msg_id: "OFF".into(),
-                broker: "broker-a".into(),
-                queue_id: 1,
-                queue_offset: seq,
-                transaction_id: None,
-                region_id: None,
-            }),
+            outcome: Outcome::Acknowledged(rmq_model::fixtures::receipt(seq)),
             submitted_at: t0(),
             completed_at: t0(),
             latency: Duration::from_millis(1),

@@ -2,50 +2,17 @@
 //! staircase, async sends overlapping up to their window, a one-way burst,
 //! a comparison with failures, and 100,000 sends drawn as counts.
 
-use chrono::{DateTime, Local, TimeZone};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::time::Duration;
 
 use super::{Window, render};
 use crate::console::app::timeline::Timeline;
 use crate::theme::Styles;
-use rmq_engine::producer::ProducerEvent;
-use rmq_model::message::{Completion, Failure, Mode, Outcome, Receipt, SendStatus, Seq};
+use rmq_engine::timeline::fixtures::{at, done};
+use rmq_model::message::{Mode, Seq};
 
+/// The fixtures' fixed moment (`at(0)`), in microseconds.
 const T0: i64 = 1_800_000_000_000_000;
-
-fn at(us: i64) -> DateTime<Local> {
-    Local.timestamp_micros(T0 + us).unwrap()
-}
-
-fn done(seq: Seq, mode: Mode, start: i64, end: i64, ok: bool) -> ProducerEvent {
-    let outcome = match (mode, ok) {
-        (Mode::Oneway, true) => Outcome::Dispatched,
-        (_, true) => Outcome::Acknowledged(Receipt {
-            status: SendStatus::SendOk,
-            msg_id: format!("M{seq}"),
-            offset_msg_id: String::new(),
-            broker: "broker-a".into(),
-            queue_id: 0,
-            queue_offset: seq,
-            transaction_id: None,
-            region_id: None,
-        }),
-        (_, false) => Outcome::Failed(Failure {
-            reason: "timeout".into(),
-            code: None,
-        }),
-    };
-    ProducerEvent::Completed(Completion {
-        seq,
-        mode,
-        outcome,
-        submitted_at: at(start),
-        completed_at: at(end),
-        latency: Duration::from_micros((end - start) as u64),
-    })
-}
 
 fn draw(tl: &Timeline, from: i64, to: i64, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
