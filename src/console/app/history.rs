@@ -117,8 +117,9 @@ impl HistoryView {
 
 /// Whether `word` (lower case) is in the record: `#42` is send 42 exactly;
 /// any other word is looked for in the topic, tag, keys, msgId, offset
-/// msgId, transaction id, properties (`key=value`), type and decision
-/// (`tx commit`, `fifo KEY`), mode, profile, the record it was resent from,
+/// msgId, transaction id, properties (`key=value`), type (`tx commit`,
+/// `fifo KEY`), a transaction's decision and who made it (`rollback`,
+/// `operator`), mode, profile, the record it was resent from,
 /// the outcome (state, status, error) and the body text. Ids are what an
 /// operator has in hand after an incident, so they must be findable.
 pub fn matches(r: &Record, word: &str) -> bool {
@@ -134,6 +135,8 @@ pub fn matches(r: &Record, word: &str) -> bool {
         || r.transaction_id.as_deref().is_some_and(has)
         || r.properties.iter().any(|(k, v)| has(&format!("{k}={v}")))
         || r.kind.as_deref().is_some_and(has)
+        || r.decision.as_deref().is_some_and(has)
+        || r.decided_by.as_deref().is_some_and(has)
         || has(r.mode.as_str())
         || has(&r.profile)
         || r.source.as_deref().is_some_and(has)

@@ -200,6 +200,8 @@ fn history_finds_the_ids_an_operator_has_in_hand() {
     recs[1].properties = vec![("tenant".into(), "acme".into())];
     recs[2].kind = Some("fifo shard-7".into());
     recs[3].offset_msg_id = Some("7F00000100002A9F0000000000001234".into());
+    recs[0].decision = Some("rollback".into());
+    recs[0].decided_by = Some("operator".into());
     let mut h = in_log(ready_app());
     h.start_journal(&recs);
     h.press("H");
@@ -215,6 +217,8 @@ fn history_finds_the_ids_an_operator_has_in_hand() {
         ("shard-7", &[3]),
         ("fifo", &[3]),
         ("async", &[4, 2]),
+        ("rollback", &[1]),
+        ("operator", &[1]),
     ] {
         for _ in 0..history(h.app()).filter.chars().count() {
             h.press("backspace");
