@@ -370,8 +370,6 @@ impl App {
         }
     }
 
-    /// What the journal keeps of a completed send; `None` when the active
-    /// profile keeps no journal (`journal = false`).
     /// A transaction decided after its half message was stored (by the
     /// operator, or left unknown at quit): its record is written again with
     /// the decision, so the journal's latest state of the send says who
@@ -402,6 +400,8 @@ impl App {
         }
     }
 
+    /// What the journal keeps of a completed send; `None` when the active
+    /// profile keeps no journal (`journal = false`).
     fn journal_entry(
         &self,
         c: &Completion,
