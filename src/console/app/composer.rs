@@ -98,6 +98,27 @@ pub struct Composer {
 }
 
 impl Composer {
+    /// Every field from `d`, the type row as written and the body as text:
+    /// what loading a journal record or a fetched message puts in the
+    /// composer (validated by the caller, who knows the limit and mode).
+    pub fn fill(&mut self, d: &Draft, type_row: &str, body: &str) {
+        self.topic = line_input(&d.topic);
+        self.tag = line_input(d.tag.as_deref().unwrap_or(""));
+        self.keys = line_input(&d.keys.join(" "));
+        self.kind_text = line_input(type_row);
+        let props: Vec<String> = d
+            .properties
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        self.props = TextArea::new(if props.is_empty() {
+            vec![String::new()]
+        } else {
+            props
+        });
+        self.body = TextArea::new(body.split('\n').map(str::to_string).collect());
+    }
+
     pub(super) fn new(topic: &str, tag: &str) -> Self {
         Self {
             topic: line_input(topic),

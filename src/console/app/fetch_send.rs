@@ -12,7 +12,7 @@ use rmq_fetch::Stored;
 use rmq_fetch::load::load;
 use rmq_model::message::Draft;
 
-use super::{App, Effects, Focus, Level, Overlay, line_input};
+use super::{App, Effects, Focus, Level, Overlay};
 use crate::console::keymap::{Bind, Context};
 
 /// A message loaded from the broker, until the composer's next send.
@@ -50,22 +50,8 @@ impl App {
             return;
         };
         let d = &loaded.draft;
-        self.composer.topic = line_input(&d.topic);
-        self.composer.tag = line_input(d.tag.as_deref().unwrap_or(""));
-        self.composer.keys = line_input(&d.keys.join(" "));
-        self.composer.kind_text = line_input(loaded.type_row.as_deref().unwrap_or(""));
-        let props: Vec<String> = d
-            .properties
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        self.composer.props = ratatui_textarea::TextArea::new(if props.is_empty() {
-            vec![String::new()]
-        } else {
-            props
-        });
-        self.composer.body =
-            ratatui_textarea::TextArea::new(body.split('\n').map(str::to_string).collect());
+        self.composer
+            .fill(d, loaded.type_row.as_deref().unwrap_or(""), &body);
         self.composer.validate(self.max_message_bytes());
         self.composer
             .validate_kind(self.mode, self.max_message_bytes(), self.now);

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::{App, Effect, Effects, Focus, Level, Overlay, RATES, line_input};
+use super::{App, Effect, Effects, Focus, Level, Overlay, RATES};
 use crate::console::keymap::{Bind, Context};
 use rmq_journal::Record;
 
@@ -314,23 +314,9 @@ impl App {
         let d = r.draft();
         // The composer no longer holds a fetched message.
         self.fetched_draft = None;
-        self.composer.topic = line_input(&d.topic);
-        self.composer.tag = line_input(d.tag.as_deref().unwrap_or(""));
-        self.composer.keys = line_input(&d.keys.join(" "));
-        self.composer.kind_text = line_input(r.kind.as_deref().unwrap_or(""));
-        let props: Vec<String> = d
-            .properties
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        self.composer.props = ratatui_textarea::TextArea::new(if props.is_empty() {
-            vec![String::new()]
-        } else {
-            props
-        });
         let body = String::from_utf8_lossy(&d.body).into_owned();
-        self.composer.body =
-            ratatui_textarea::TextArea::new(body.split('\n').map(str::to_string).collect());
+        self.composer
+            .fill(&d, r.kind.as_deref().unwrap_or(""), &body);
         self.composer.validate(self.max_message_bytes());
         self.mode = r.mode;
         self.composer
