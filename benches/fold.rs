@@ -21,6 +21,23 @@ fn fold(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // Where the keyboard is after a send: the results log. Every row that
+    // arrives then asks whether the selected row is a transaction being
+    // decided.
+    group.bench_function("events_into_app_log_focused", |b| {
+        b.iter_batched(
+            || {
+                let mut app = support::app(1000);
+                app.focus = rmq_console::console::app::Focus::Log;
+                (app, events.clone())
+            },
+            |(mut app, events)| {
+                support::fold(&mut app, events);
+                app
+            },
+            BatchSize::LargeInput,
+        )
+    });
     group.finish();
 }
 

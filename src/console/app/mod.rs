@@ -523,7 +523,15 @@ impl App {
     }
 
     pub fn selected_entry(&self) -> Option<&LogEntry> {
-        self.rows().get(self.selected).copied()
+        // Asked on every arriving row (`deciding`): no list of rows built.
+        let shown = self.log.shown();
+        if self.view.query.is_empty() {
+            return shown.get(self.selected);
+        }
+        shown
+            .iter()
+            .filter(|e| self.row_matches(e))
+            .nth(self.selected)
     }
 
     /// How many sends stayed unresolved at exit.

@@ -122,7 +122,7 @@ impl App {
         shown.iter().filter(|e| self.row_matches(e)).collect()
     }
 
-    fn row_matches(&self, e: &LogEntry) -> bool {
+    pub(super) fn row_matches(&self, e: &LogEntry) -> bool {
         self.view
             .query
             .matches(&fields(e, self.typed.tx.get(&e.seq)))
