@@ -10,6 +10,8 @@
 //! - `load`: a stored message as a composer draft (type row to confirm,
 //!   banner for dead-letter copies, system properties as provenance);
 //! - `answer`: messages plus how complete the list is, the tail merge;
+//! - `group`: a consumer group's lag per queue, retry and dead-letter
+//!   depth (the group lens), and which groups consumed a message;
 //! - `fetcher`: the one piece that talks to the broker (`Fetcher`).
 //!
 //! Use: build a `Request` (`check` it: bad input is refused before any
@@ -22,6 +24,7 @@
 
 pub mod answer;
 pub mod fetcher;
+pub mod group;
 pub mod id;
 pub mod load;
 pub mod locator;
@@ -29,6 +32,7 @@ pub mod stored;
 pub mod window;
 
 pub use answer::{Answer, Completeness};
+pub use group::{ConsumedBy, GroupLens};
 pub use fetcher::{Cursor, FetchSettings, Fetcher, Request, Unusable};
 pub use locator::{IdKind, Locator};
 pub use stored::Stored;

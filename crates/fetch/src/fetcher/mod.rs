@@ -8,6 +8,7 @@
 //! Every call is bounded by the timeout, and every future it returns may be
 //! dropped to cancel: nothing is left half-done, since nothing is written.
 
+mod groups;
 mod lookup;
 mod queues;
 
