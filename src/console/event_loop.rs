@@ -441,6 +441,8 @@ where
                 Effect::Fetch { id, request } => self.fetch(id, Job::Lookup(request)),
                 Effect::Tail { id, topic, n } => self.fetch(id, Job::Tail { topic, n }),
                 Effect::Follow { id } => self.fetch(id, Job::Follow),
+                Effect::GroupLens { id, group } => self.fetch(id, Job::Group(group)),
+                Effect::ConsumedBy { id, message } => self.fetch(id, Job::ConsumedBy(message)),
                 Effect::ExportFetched(lines) => {
                     let dir = self.io.export_dir.clone();
                     let now = (self.io.clock)();
@@ -529,16 +531,8 @@ where
     /// Hands a lookup to the fetcher's task, starting it for the active
     /// profile first (and stopping one started for another profile).
     fn fetch(&mut self, id: u64, job: Job) -> Option<Action> {
-        let follow = matches!(job, Job::Follow);
-        let answer = |result| {
-            Some(if follow {
-                Action::Followed { id, result }
-            } else {
-                Action::Fetched { id, result }
-            })
-        };
         let Some(make) = &self.io.fetch_context else {
-            return answer(Err("fetching is not available in this session".into()));
+            return Some(job.failed(id, "fetching is not available in this session".into()));
         };
         let profile = self.app.profile().name.clone();
         if self.fetcher.as_ref().is_some_and(|w| w.profile != profile)
@@ -550,7 +544,7 @@ where
         if self.fetcher.is_none() {
             let settings = match self.app.current_settings() {
                 Ok(s) => s,
-                Err(e) => return answer(Err(format!("profile {profile}: {e}"))),
+                Err(e) => return Some(job.failed(id, format!("profile {profile}: {e}"))),
             };
             self.fetcher = Some(Worker::spawn(&profile, make(), settings));
         }
@@ -559,7 +553,11 @@ where
         // (a newer one replaces the running one).
         match w.requests.try_send((id, job)) {
             Ok(()) => None,
-            Err(e) => answer(Err(format!("the fetcher is busy or gone: {e}"))),
+            Err(e) => {
+                let why = format!("the fetcher is busy or gone: {e}");
+                let (id, job) = e.into_inner();
+                Some(job.failed(id, why))
+            }
         }
     }
 

@@ -2,7 +2,9 @@
 //! `rmq_fetch::Fetcher` (started on the first request, with the profile's
 //! name servers, namespace and credentials), looks requests up one at a
 //! time, and answers each with `Action::Fetched` (a follow of the last
-//! tail with `Action::Followed`). A request arriving while
+//! tail with `Action::Followed`, a group lens with `Action::GroupLens`,
+//! which groups consumed a message with `Action::ConsumedBy`). A request
+//! arriving while
 //! one runs replaces it: the running future is dropped (a lookup writes
 //! nothing, so nothing is half done). Closing the request channel stops
 //! the fetcher; the loop waits for that at most `STOP_WAIT`.
@@ -10,7 +12,7 @@
 use std::time::Duration;
 
 use rmq_engine::producer::ProducerSettings;
-use rmq_fetch::{Answer, Cursor, FetchSettings, Fetcher, Request};
+use rmq_fetch::{Cursor, FetchSettings, Fetcher, Request, Stored};
 use tokio::sync::mpsc;
 
 use super::app::Action;
@@ -32,6 +34,35 @@ pub enum Job {
     },
     /// What was stored since the last tail (or follow).
     Follow,
+    /// A consumer group's lag, retry and dead-letter depth.
+    Group(String),
+    /// Which groups consumed this message.
+    ConsumedBy(Box<Stored>),
+}
+
+impl Job {
+    /// The action that answers this job with `result` (the job failed as
+    /// a whole, or could not be handed over).
+    pub fn failed(&self, id: u64, why: String) -> Action {
+        match self {
+            Job::Follow => Action::Followed {
+                id,
+                result: Err(why),
+            },
+            Job::Group(_) => Action::GroupLens {
+                id,
+                result: Err(why),
+            },
+            Job::ConsumedBy(_) => Action::ConsumedBy {
+                id,
+                result: Err(why),
+            },
+            Job::Lookup(_) | Job::Tail { .. } => Action::Fetched {
+                id,
+                result: Err(why),
+            },
+        }
+    }
 }
 
 /// The loop's end of a running worker.
@@ -90,7 +121,7 @@ async fn run(
     let mut started = 0u32;
     let mut next = requests.recv().await;
     while let Some((id, job)) = next.take() {
-        let follow = matches!(job, Job::Follow);
+        let on_failure = job.failed(id, String::new());
         // Boxed: the client library's futures are deep enough to overflow
         // the compiler's layout limit when nested in ours.
         let work = Box::pin(async {
@@ -108,21 +139,38 @@ async fn run(
             let Some(f) = fetcher.as_ref() else {
                 return Err("no fetcher".into());
             };
-            let answer: anyhow::Result<Answer> = match job {
-                Job::Lookup(request) => Box::pin(f.fetch(&request)).await,
-                Job::Tail { topic, n } => match Box::pin(f.tail(&topic, n, None)).await {
-                    Ok((answer, c)) => {
-                        cursor = Some(c);
-                        Ok(answer)
-                    }
-                    Err(e) => Err(e),
+            let e = |e: anyhow::Error| format!("{e:#}");
+            Ok(match job {
+                Job::Lookup(request) => Action::Fetched {
+                    id,
+                    result: Box::pin(f.fetch(&request)).await.map_err(e),
                 },
-                Job::Follow => match cursor.as_mut() {
-                    Some(c) => Box::pin(f.follow(c)).await,
-                    None => Err(anyhow::anyhow!("nothing to follow: tail a topic first")),
+                Job::Tail { topic, n } => Action::Fetched {
+                    id,
+                    result: match Box::pin(f.tail(&topic, n, None)).await {
+                        Ok((answer, c)) => {
+                            cursor = Some(c);
+                            Ok(answer)
+                        }
+                        Err(err) => Err(e(err)),
+                    },
                 },
-            };
-            answer.map_err(|e| format!("{e:#}"))
+                Job::Follow => Action::Followed {
+                    id,
+                    result: match cursor.as_mut() {
+                        Some(c) => Box::pin(f.follow(c)).await.map_err(e),
+                        None => Err("nothing to follow: tail a topic first".into()),
+                    },
+                },
+                Job::Group(group) => Action::GroupLens {
+                    id,
+                    result: Box::pin(f.group_lens(&group)).await.map_err(e),
+                },
+                Job::ConsumedBy(m) => Action::ConsumedBy {
+                    id,
+                    result: Box::pin(f.consumed_by(&m)).await.map_err(e),
+                },
+            })
         });
         let done = tokio::select! {
             result = work => Some(result),
@@ -133,11 +181,7 @@ async fn run(
             }
         };
         if let Some(result) = done {
-            let action = if follow {
-                Action::Followed { id, result }
-            } else {
-                Action::Fetched { id, result }
-            };
+            let action = result.unwrap_or_else(|why| with_reason(on_failure, why));
             if answers.send(action).await.is_err() {
                 break;
             }
@@ -146,5 +190,28 @@ async fn run(
     }
     if let Some(f) = fetcher {
         Box::pin(f.stop()).await;
+    }
+}
+
+/// `failed` (an answer of the job's kind) carrying `why`.
+fn with_reason(failed: Action, why: String) -> Action {
+    match failed {
+        Action::Followed { id, .. } => Action::Followed {
+            id,
+            result: Err(why),
+        },
+        Action::GroupLens { id, .. } => Action::GroupLens {
+            id,
+            result: Err(why),
+        },
+        Action::ConsumedBy { id, .. } => Action::ConsumedBy {
+            id,
+            result: Err(why),
+        },
+        Action::Fetched { id, .. } => Action::Fetched {
+            id,
+            result: Err(why),
+        },
+        other => other,
     }
 }

@@ -157,9 +157,15 @@ mod tests {
 
     #[test]
     fn a_group_has_consumed_a_message_once_its_offset_is_past_it() {
-        assert_eq!(consumption(Some(18), 17), Consumption::Consumed { offset: 18 });
+        assert_eq!(
+            consumption(Some(18), 17),
+            Consumption::Consumed { offset: 18 }
+        );
         // The committed offset is the next to consume: equal is not yet.
-        assert_eq!(consumption(Some(17), 17), Consumption::NotYet { offset: 17 });
+        assert_eq!(
+            consumption(Some(17), 17),
+            Consumption::NotYet { offset: 17 }
+        );
         assert_eq!(consumption(None, 17), Consumption::NoOffset);
     }
 
@@ -197,7 +203,11 @@ mod tests {
         };
         let lens = GroupLens {
             group: "billing".into(),
-            queues: vec![q("orders", 0, 10, 4), q("orders", 1, 5, 7), q("refunds", 0, 3, 0)],
+            queues: vec![
+                q("orders", 0, 10, 4),
+                q("orders", 1, 5, 7),
+                q("refunds", 0, 3, 0),
+            ],
             retry: Depth {
                 topic: "%RETRY%billing".into(),
                 stored: Some(2),
@@ -217,6 +227,10 @@ mod tests {
             group: "ghost".into(),
             ..Default::default()
         };
-        assert!(empty.summary().starts_with("group ghost has no consumer offsets"));
+        assert!(
+            empty
+                .summary()
+                .starts_with("group ghost has no consumer offsets")
+        );
     }
 }

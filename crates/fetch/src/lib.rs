@@ -32,8 +32,8 @@ pub mod stored;
 pub mod window;
 
 pub use answer::{Answer, Completeness};
-pub use group::{ConsumedBy, GroupLens};
 pub use fetcher::{Cursor, FetchSettings, Fetcher, Request, Unusable};
+pub use group::{ConsumedBy, GroupLens};
 pub use locator::{IdKind, Locator};
 pub use stored::Stored;
 

@@ -295,6 +295,10 @@ impl App {
             self.set_results_filter(pasted);
             return;
         }
+        if matches!(&self.overlay, Overlay::Fetch(v) if v.lens_prompting()) {
+            self.group_paste(text);
+            return;
+        }
         if matches!(self.overlay, Overlay::Fetch(_)) {
             self.fetch_paste(text);
             return;
@@ -340,6 +344,10 @@ impl App {
         }
         if matches!(&self.overlay, Overlay::History(h) if h.filtering) {
             self.history_filter_input(input);
+            return;
+        }
+        if matches!(&self.overlay, Overlay::Fetch(v) if v.lens_prompting()) {
+            self.group_input(input);
             return;
         }
         if matches!(&self.overlay, Overlay::Fetch(v) if v.editing || v.filtering) {

@@ -113,6 +113,14 @@ pub struct FetchView {
     pub last_poll: Option<DateTime<Local>>,
     /// Index into `RATES`.
     pub rate: usize,
+    /// The group lens (`d`), kept while the list shows what one of its
+    /// rows opened, so Esc goes back to it.
+    pub lens: Option<Box<super::GroupView>>,
+    /// The list shows the newest first (a group's retry or dead letters
+    /// opened from the lens).
+    pub newest_first: bool,
+    /// `o`: which groups consumed a message (the one it names).
+    pub consumed: Option<super::Consumed>,
 }
 
 impl FetchView {
@@ -144,6 +152,9 @@ impl FetchView {
             following: false,
             follow_pending: None,
             last_poll: None,
+            lens: None,
+            newest_first: false,
+            consumed: None,
         }
     }
 
@@ -364,6 +375,12 @@ impl App {
         match bind {
             Bind::Close if v.confirm.is_some() => v.confirm = None,
             Bind::Close if v.detail => v.detail = false,
+            // A list opened from the group lens goes back to it.
+            Bind::Close if v.lens.is_some() => {
+                if let Some(l) = v.lens.as_deref_mut() {
+                    l.showing = true;
+                }
+            }
             Bind::Close => self.overlay = Overlay::None,
             Bind::ScrollDown if v.detail => v.scroll = v.scroll.saturating_add(1),
             Bind::ScrollUp if v.detail => v.scroll = v.scroll.saturating_sub(1),
@@ -406,6 +423,8 @@ impl App {
             Bind::Tail => self.open_tail(fx),
             Bind::Follow => self.toggle_follow(),
             Bind::Yes => self.resend_fetched(true, fx),
+            Bind::GroupLens => self.open_group_lens(),
+            Bind::ConsumedBy => self.ask_consumed_by(fx),
             _ => {}
         }
     }
@@ -429,10 +448,12 @@ impl App {
         self.next_fetch_id += 1;
         let id = self.next_fetch_id;
         let what = describe(&request);
+        v.supersede();
         v.pending = Some((id, what.clone()));
         v.editing = false;
         v.error = None;
         v.tail = None;
+        v.newest_first = false;
         v.following = false;
         v.follow_pending = None;
         self.notice(Level::Info, format!("fetching: {what}…"));
@@ -455,7 +476,7 @@ impl App {
         v.confirm = None;
         match result {
             Ok(mut answer) => {
-                if v.tail.is_some() {
+                if v.tail.is_some() || v.newest_first {
                     // Newest first: follow slides new ones in at the top.
                     answer.messages.reverse();
                 }

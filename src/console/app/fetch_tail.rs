@@ -42,6 +42,8 @@ impl App {
         };
         let what = describe_tail(&topic, TAIL_N);
         v.topic = topic.clone();
+        v.supersede();
+        v.newest_first = false;
         v.pending = Some((id, what.clone()));
         v.editing = false;
         v.error = None;
@@ -85,6 +87,8 @@ impl App {
         if !v.following
             || v.pending.is_some()
             || v.follow_pending.is_some()
+            // A follow would drop the `o` lookup the worker runs.
+            || matches!(v.consumed, Some(super::Consumed::Loading { .. }))
             || v.last_poll.is_some_and(|t| now - t < FOLLOW_EVERY)
         {
             return;

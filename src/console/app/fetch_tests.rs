@@ -11,7 +11,7 @@ use crate::console::ui::tests::{draw, in_log, ready_app, t0};
 use rmq_fetch::{Completeness, Locator, Stored};
 use rmq_model::message::{Completion, Outcome, Receipt, SendStatus};
 
-fn stored(topic: &str, offset: i64, body: &[u8]) -> Stored {
+pub(super) fn stored(topic: &str, offset: i64, body: &[u8]) -> Stored {
     Stored {
         topic: topic.into(),
         broker: "broker-a".into(),
@@ -34,7 +34,7 @@ fn stored(topic: &str, offset: i64, body: &[u8]) -> Stored {
     }
 }
 
-fn dead_letter() -> Stored {
+pub(super) fn dead_letter() -> Stored {
     let mut m = stored("%DLQ%billing", 7, b"{\"order\":1842}");
     m.reconsume_times = 17;
     m.properties.push(("RETRY_TOPIC".into(), "orders".into()));
@@ -42,7 +42,7 @@ fn dead_letter() -> Stored {
     m
 }
 
-fn answer(messages: Vec<Stored>, capped: bool) -> rmq_fetch::Answer {
+pub(super) fn answer(messages: Vec<Stored>, capped: bool) -> rmq_fetch::Answer {
     let mut c = Completeness::default();
     c.ask("broker-a");
     c.answer("broker-a");
@@ -59,7 +59,7 @@ fn answer(messages: Vec<Stored>, capped: bool) -> rmq_fetch::Answer {
     }
 }
 
-fn view(app: &App) -> &FetchView {
+pub(super) fn view(app: &App) -> &FetchView {
     match &app.overlay {
         Overlay::Fetch(v) => v,
         _ => panic!("the fetch overlay is not open"),
@@ -77,7 +77,7 @@ fn fetch_typed(h: &mut Harness, locator: &str) -> (u64, rmq_fetch::Request) {
 }
 
 /// The overlay open on `messages`, as an answer to `key:o-1`.
-fn with_answer(app: App, messages: Vec<Stored>, capped: bool) -> Harness {
+pub(super) fn with_answer(app: App, messages: Vec<Stored>, capped: bool) -> Harness {
     let mut h = in_log(app);
     let (id, _) = fetch_typed(&mut h, "key:o-1");
     h.answer(Action::Fetched {

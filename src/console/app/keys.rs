@@ -126,7 +126,10 @@ impl App {
             Bind::PickOneway => self.set_mode(Mode::Oneway),
             Bind::Fetch => self.open_fetch(),
             Bind::Tail => self.open_tail(fx),
+            Bind::GroupLens => self.open_group_lens(),
             Bind::Close
+            | Bind::ConsumedBy
+            | Bind::Refresh
             | Bind::BodyView
             | Bind::Follow
             | Bind::Submit

@@ -11,6 +11,7 @@ pub mod complete;
 mod composer;
 mod drafts;
 mod fetch;
+mod fetch_groups;
 mod fetch_send;
 mod fetch_tail;
 mod history;
@@ -48,6 +49,7 @@ use rmq_model::message::{Draft, Mode, Seq};
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{Composer, Focus, line_input, parse_properties};
 pub use fetch::{BodyView, FetchField, FetchView};
+pub use fetch_groups::{Consumed, GroupView, LensRow};
 pub use fetch_send::FetchedDraft;
 pub use history::{HISTORY_LIMIT, HistoryView};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
@@ -137,6 +139,16 @@ pub enum Action {
         id: u64,
         result: Result<rmq_fetch::Answer, String>,
     },
+    /// The loop's answer to `Effect::GroupLens` number `id`.
+    GroupLens {
+        id: u64,
+        result: Result<rmq_fetch::GroupLens, String>,
+    },
+    /// The loop's answer to `Effect::ConsumedBy` number `id`.
+    ConsumedBy {
+        id: u64,
+        result: Result<rmq_fetch::ConsumedBy, String>,
+    },
     /// The terminal changed size.
     Resize,
     /// Drawing failed (why): the terminal is gone.
@@ -191,6 +203,17 @@ pub enum Effect {
     /// What was stored since the last tail; answer with `Action::Followed`.
     Follow {
         id: u64,
+    },
+    /// A consumer group's lens (lag per queue, retry and dead-letter
+    /// depth) with the fetcher; answer with `Action::GroupLens`.
+    GroupLens {
+        id: u64,
+        group: String,
+    },
+    /// Which groups consumed `message`; answer with `Action::ConsumedBy`.
+    ConsumedBy {
+        id: u64,
+        message: Box<rmq_fetch::Stored>,
     },
     /// Write these replay-format lines as a JSON Lines file (off the
     /// loop); answer with `Action::Exported`.
@@ -344,6 +367,8 @@ pub struct App {
     next_fetch_id: u64,
     /// A stored message loaded into the composer, until its send.
     pub fetched_draft: Option<FetchedDraft>,
+    /// The groups the lens was asked for this session, newest first.
+    pub recent_groups: Vec<String>,
 }
 
 impl App {
@@ -405,6 +430,7 @@ impl App {
             bursts: Vec::new(),
             next_fetch_id: 0,
             fetched_draft: None,
+            recent_groups: Vec::new(),
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -427,6 +453,8 @@ impl App {
             Overlay::CompareForm(_) => Context::CompareForm,
             Overlay::Compare => Context::Compare,
             Overlay::Messages { .. } => Context::Messages,
+            Overlay::Fetch(v) if v.lens_prompting() => Context::GroupForm,
+            Overlay::Fetch(v) if v.lens_showing() => Context::Group,
             Overlay::Fetch(v) if v.filtering => Context::FetchFilter,
             Overlay::Fetch(v) if v.editing => Context::FetchForm,
             Overlay::Fetch(_) => Context::Fetch,
@@ -478,6 +506,7 @@ impl App {
                 | Context::ResultsFilter
                 | Context::FetchForm
                 | Context::FetchFilter
+                | Context::GroupForm
         )
     }
 
@@ -693,6 +722,8 @@ impl App {
             }
             Action::Fetched { id, result } => self.fetched(id, result),
             Action::Followed { id, result } => self.followed(id, result),
+            Action::GroupLens { id, result } => self.group_lens_answered(id, result),
+            Action::ConsumedBy { id, result } => self.consumed_by_answered(id, result),
             // Drawn again at the new size.
             Action::Resize => {}
             Action::TerminalLost(why) => self.terminal_lost(why, fx),
@@ -726,6 +757,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
 
 #[cfg(test)]
 mod counters_tests;
+#[cfg(test)]
+mod fetch_groups_tests;
 #[cfg(test)]
 mod fetch_tests;
 #[cfg(test)]

@@ -161,6 +161,9 @@ impl App {
             (Overlay::History(_), _) => self.history_key(bind, fx),
             (Overlay::Import(_), _) => self.import_key(bind, fx),
             (Overlay::Messages { .. }, _) => self.messages_key(bind),
+            (Overlay::Fetch(v), _) if v.lens_prompting() || v.lens_showing() => {
+                self.group_key(bind, fx)
+            }
             (Overlay::Fetch(_), _) => self.fetch_key(bind, fx),
             (Overlay::None, _) => return false,
         }

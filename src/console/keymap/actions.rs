@@ -42,12 +42,16 @@ pub enum Context {
     Fetch,
     /// Typing the fetch list's `/` filter.
     FetchFilter,
+    /// Typing the group lens's consumer group.
+    GroupForm,
+    /// The group lens: a consumer group's queues, retry and DLQ rows.
+    Group,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 22] = [
+const CONTEXTS: [(Context, &str, &str); 24] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -70,11 +74,13 @@ const CONTEXTS: [(Context, &str, &str); 22] = [
     (Context::FetchForm, "fetch_form", "fetch form"),
     (Context::Fetch, "fetch", "fetched messages"),
     (Context::FetchFilter, "fetch_filter", "fetch filter"),
+    (Context::GroupForm, "group_form", "group prompt"),
+    (Context::Group, "group", "group lens"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 22] = {
-        let mut all = [Context::Global; 22];
+    pub const ALL: [Context; 24] = {
+        let mut all = [Context::Global; 24];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -165,12 +171,15 @@ pub enum Bind {
     Tail,
     Follow,
     OlderRecords,
+    GroupLens,
+    ConsumedBy,
+    Refresh,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 66] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -424,11 +433,24 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
         "read 10,000 older records",
         "older",
     ),
+    (
+        Bind::GroupLens,
+        "group_lens",
+        "group lens: lag, retry, DLQ",
+        "group",
+    ),
+    (
+        Bind::ConsumedBy,
+        "consumed_by",
+        "which groups consumed it",
+        "groups",
+    ),
+    (Bind::Refresh, "refresh", "ask the brokers again", "refresh"),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 63] = {
-        let mut all = [Bind::Send; 63];
+    pub const ALL: [Bind; 66] = {
+        let mut all = [Bind::Send; 66];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

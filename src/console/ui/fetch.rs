@@ -18,6 +18,9 @@ use crate::theme::Styles;
 use rmq_fetch::Stored;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Styles) {
+    if let Some(lens) = v.lens.as_deref().filter(|l| l.showing) {
+        return super::group::render(frame, area, app, lens, s);
+    }
     let ctx = app.context();
     let title = Span::styled(format!(" {} ", title(v)), s.accent);
     let block = super::frame::hinted(super::frame::block(title, s.border_focus), app, ctx, s);
@@ -28,6 +31,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
         && let Some(m) = v.current()
     {
         let mut all = detail(m, v.body_view, s);
+        // `o`: which groups consumed it, under its ids.
+        for (i, line) in super::group::consumed_lines(v, &m.offset_msg_id, s)
+            .into_iter()
+            .enumerate()
+        {
+            all.insert(1 + i, line);
+        }
         // The other way: this session's sends of it (their journal records
         // carry `source: fetch:<offset msgId>`).
         let source = format!("fetch:{}", m.offset_msg_id);
@@ -227,6 +237,7 @@ fn title(v: &FetchView) -> String {
     let found = a.messages.len();
     let mut t = match &v.tail {
         Some(topic) => format!("Tail {topic} ({found}, newest first"),
+        None if v.newest_first => format!("Fetched ({found}, newest first"),
         None => format!("Fetched ({found}"),
     };
     if v.following {

@@ -7,6 +7,7 @@ mod counters;
 mod detail;
 mod fetch;
 mod frame;
+mod group;
 mod help;
 mod history;
 mod import;

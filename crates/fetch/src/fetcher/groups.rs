@@ -69,13 +69,14 @@ impl Fetcher {
                 });
             }
         }
-        lens.queues.sort_by(|a, b| {
-            (&a.topic, &a.broker, a.queue).cmp(&(&b.topic, &b.broker, b.queue))
-        });
+        lens.queues
+            .sort_by(|a, b| (&a.topic, &a.broker, a.queue).cmp(&(&b.topic, &b.broker, b.queue)));
         lens.retry = self
             .depth(&retry_topic(group), &mut lens.completeness)
             .await?;
-        lens.dlq = self.depth(&dlq_topic(group), &mut lens.completeness).await?;
+        lens.dlq = self
+            .depth(&dlq_topic(group), &mut lens.completeness)
+            .await?;
         if lens.no_offsets() {
             lens.completeness.note(format!(
                 "group {group} holds no consumer offset on any broker that answered: it does not exist, or has not committed any yet"
@@ -139,7 +140,10 @@ impl Fetcher {
         };
         answer.completeness.ask(&b.name);
         let groups = self
-            .bounded(self.admin.query_topic_consume_by_who(self.wrap(&m.topic).into()))
+            .bounded(
+                self.admin
+                    .query_topic_consume_by_who(self.wrap(&m.topic).into()),
+            )
             .await?;
         let mut groups: Vec<String> = match groups {
             Ok(list) => list
@@ -158,10 +162,10 @@ impl Fetcher {
         groups.dedup();
         for g in groups {
             match self.offset_on(&g, m, b).await {
-                Ok(offset) => answer
-                    .groups
-                    .push((g, consumption(offset, m.queue_offset))),
-                Err(why) => answer.completeness.refuse(&format!("{} (group {g})", b.name), why),
+                Ok(offset) => answer.groups.push((g, consumption(offset, m.queue_offset))),
+                Err(why) => answer
+                    .completeness
+                    .refuse(&format!("{} (group {g})", b.name), why),
             }
         }
         Ok(answer)
