@@ -13,6 +13,7 @@ mod e2e;
 mod faults;
 mod fetch;
 mod fetch_console;
+mod fetch_groups;
 mod fetch_queues;
 mod hostile;
 mod logfile;
