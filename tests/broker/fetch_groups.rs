@@ -222,6 +222,129 @@ fn the_group_lens_counts_lag_per_queue_peeks_the_unconsumed_and_o_tells_consumed
         assert_eq!(ghost.dlq.stored, None);
         f.stop().await;
     });
+    let per_queue: Vec<(i64, i64, Vec<String>)> = (0..2)
+        .map(|q| {
+            (
+                q,
+                read_per_queue.get(&q).copied().unwrap_or(0),
+                unread_per_queue.get(&q).cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    console(h, &ns, &topic, &group, &per_queue);
     rt.shutdown();
     sb.stop();
+}
+
+/// The same through the console's keys in a pseudo-terminal: `d`, the
+/// group, Enter: the lens (lag 4, one dead letter); Enter on a queue with
+/// lag: its unconsumed messages; `o`: not yet consumed by the group; the
+/// DLQ row lists the dead letter. `per_queue`: (queue, read, unread
+/// bodies). With `RMQ_CAPTURES=DIR` the screens are saved there (the
+/// captures of the closing note).
+fn console(
+    h: &std::path::Path,
+    ns: &str,
+    topic: &str,
+    group: &str,
+    per_queue: &[(i64, i64, Vec<String>)],
+) {
+    let captures = std::env::var_os("RMQ_CAPTURES").map(std::path::PathBuf::from);
+    let save = |name: &str, screen: &str| {
+        if let Some(dir) = &captures {
+            std::fs::write(dir.join(name), screen).unwrap();
+        }
+    };
+    let tmux = Tmux::start(
+        h,
+        &format!("HOME={}", h.display()),
+        &format!("--namesrv {ns}"),
+        120,
+    );
+    tmux.wait_for("the composer", Duration::from_secs(30), |s| {
+        s.contains("Composer")
+    });
+    tmux.literal(topic);
+    tmux.keys(&["Escape", "d"]);
+    tmux.wait_for("the group prompt", Duration::from_secs(10), |s| {
+        s.contains("Consumer group lens")
+    });
+    tmux.literal(group);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the lens", Duration::from_secs(30), |s| {
+        s.contains("lag 4 over 2 queues of 1 topic") && s.contains("DLQ 1")
+    });
+    save("lens-120x40.txt", &screen);
+    assert!(screen.contains("asked 1 broker, answered 1"), "{screen}");
+    for (q, read, unread) in per_queue {
+        let cells: Vec<&str> = screen
+            .lines()
+            .filter(|l| l.contains(topic) && l.contains("broker-a"))
+            .map(|l| {
+                l.split(['│', ' '])
+                    .filter(|c| !c.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .find(|c| c.get(2) == Some(&q.to_string().as_str()))
+            .unwrap_or_default();
+        let want = [
+            q,
+            &(read + unread.len() as i64),
+            read,
+            &(unread.len() as i64),
+        ]
+        .map(|n| n.to_string());
+        assert_eq!(
+            cells.get(2..6).map(|c| c.to_vec()),
+            Some(want.iter().map(String::as_str).collect()),
+            "queue {q}: {screen}"
+        );
+    }
+    // Enter on a queue with lag: its unconsumed messages, from the
+    // group's offset.
+    let at = per_queue
+        .iter()
+        .position(|(_, _, u)| !u.is_empty())
+        .unwrap();
+    let (_, read, unread) = &per_queue[at];
+    for _ in 0..at {
+        tmux.keys(&["j"]);
+    }
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the peek", Duration::from_secs(30), |s| {
+        s.contains(&format!("Fetched ({})", unread.len()))
+    });
+    assert!(
+        screen.contains(&format!("peek of {group}'s next unconsumed")),
+        "{screen}"
+    );
+    for body in unread {
+        assert!(screen.contains(body.as_str()), "{body}: {screen}");
+    }
+    assert!(!screen.contains(" read-"), "{screen}");
+    save("lens-peek-120x40.txt", &screen);
+    // `o`: the group has not consumed it yet.
+    tmux.keys(&["o"]);
+    let screen = tmux.wait_for("who consumed it", Duration::from_secs(30), |s| {
+        s.contains(&format!("not yet by {group} (at {read})"))
+    });
+    save("consumed-by-120x40.txt", &screen);
+    // Back to the lens; the DLQ row lists the dead letter.
+    tmux.keys(&["Escape", "Escape"]);
+    tmux.wait_for("the lens again", Duration::from_secs(10), |s| {
+        s.contains(&format!("Group {group}"))
+    });
+    for _ in at..3 {
+        tmux.keys(&["j"]);
+    }
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the dead letters", Duration::from_secs(30), |s| {
+        s.contains("Fetched (1, newest first)")
+    });
+    assert!(screen.contains("unread-1"), "{screen}");
+    save("lens-dlq-120x40.txt", &screen);
+    tmux.keys(&["Escape", "Escape", "Escape", "q"]);
+    tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
+        s.contains("EXIT=0")
+    });
 }
