@@ -327,6 +327,11 @@ pub struct FetchArgs {
     /// from its offset; default 1 there).
     #[arg(long, value_name = "N", value_parser = ranged::<1, 1000>)]
     pub max: Option<u64>,
+    /// Add to each line a `consumed_by` array: every group reading the
+    /// topic, and whether its committed offset on the message's queue is
+    /// past the message (`consumed`, `not_yet`, `no_offset`).
+    #[arg(long)]
+    pub consumed_by: bool,
 }
 
 #[derive(Debug, Clone, Args)]

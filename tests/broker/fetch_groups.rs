@@ -17,7 +17,7 @@ use rmq_sandbox::SandboxOptions;
 use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultLitePullConsumer};
 
 use crate::common::*;
-use crate::fetch::send;
+use crate::fetch::{run, send};
 use crate::fetch_queues::send_back;
 
 /// One message per body; (queue id, queue offset, offset msgId) of each.
@@ -222,6 +222,29 @@ fn the_group_lens_counts_lag_per_queue_peeks_the_unconsumed_and_o_tells_consumed
         assert_eq!(ghost.dlq.stored, None);
         f.stop().await;
     });
+    // The same headless: `fetch --consumed-by` adds a `consumed_by` array.
+    let (code, lines, stderr) = run(
+        h,
+        &[
+            "fetch",
+            "--namesrv",
+            &ns,
+            "--consumed-by",
+            &first[0].2,
+            &second[0].2,
+        ],
+    );
+    assert_eq!((code, lines.len()), (0, 2), "{stderr}");
+    let state = |line: &serde_json::Value| {
+        line["consumed_by"]
+            .as_array()
+            .and_then(|a| a.iter().find(|g| g["group"] == group.as_str()))
+            .map(|g| g["state"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(state(&lines[0]).as_deref(), Some("consumed"), "{lines:?}");
+    assert_eq!(state(&lines[1]).as_deref(), Some("not_yet"), "{lines:?}");
+    assert_eq!(lines[1]["body"], "unread-0");
+
     let per_queue: Vec<(i64, i64, Vec<String>)> = (0..2)
         .map(|q| {
             (

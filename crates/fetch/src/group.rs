@@ -149,6 +149,24 @@ impl ConsumedBy {
             })
             .collect()
     }
+
+    /// The `consumed_by` array of `fetch --consumed-by`: one object per
+    /// group, `{"group", "state": "consumed" | "not_yet" | "no_offset",
+    /// "offset"}` (the group's committed offset on the message's queue).
+    pub fn to_json(&self) -> serde_json::Value {
+        self.groups
+            .iter()
+            .map(|(g, c)| match c {
+                Consumption::Consumed { offset } => {
+                    serde_json::json!({"group": g, "state": "consumed", "offset": offset})
+                }
+                Consumption::NotYet { offset } => {
+                    serde_json::json!({"group": g, "state": "not_yet", "offset": offset})
+                }
+                Consumption::NoOffset => serde_json::json!({"group": g, "state": "no_offset"}),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +206,14 @@ mod tests {
                 "not yet by audit (at 12)",
                 "late: no offset on this queue"
             ]
+        );
+        assert_eq!(
+            c.to_json(),
+            serde_json::json!([
+                {"group": "billing", "state": "consumed", "offset": 41},
+                {"group": "audit", "state": "not_yet", "offset": 12},
+                {"group": "late", "state": "no_offset"}
+            ])
         );
     }
 

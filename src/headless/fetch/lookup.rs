@@ -8,7 +8,7 @@ use rmq_engine::producer::ProducerSettings;
 use rmq_engine::runtime::Runtime;
 use rmq_fetch::{Answer, Locator, Request, locator};
 
-use super::{bad_input, finish, print, say, with_fetcher};
+use super::{bad_input, finish, print, print_lines, say, with_fetcher};
 use crate::cli::{DlqArgs, FetchArgs, ReplayArgs};
 use crate::journal_plan::Plan;
 
@@ -73,7 +73,30 @@ pub fn fetch(rt: &Runtime, settings: ProducerSettings, args: FetchArgs) -> Resul
             }
         }
         all.dedup();
-        print(&all)?;
+        if !args.consumed_by {
+            print(&all)?;
+            return Ok(finish("fetch", &all));
+        }
+        // One question per message (bounded by `--max` and the timeouts);
+        // a message whose groups cannot be read makes the answer partial.
+        let mut lines = Vec::with_capacity(all.messages.len());
+        let mut completeness = std::mem::take(&mut all.completeness);
+        for m in &all.messages {
+            let mut line = m.replay_line();
+            match fetcher.consumed_by(m).await {
+                Ok(c) => {
+                    line["consumed_by"] = c.to_json();
+                    completeness.merge(c.completeness);
+                }
+                Err(e) => completeness.refuse(
+                    &m.broker,
+                    format!("which groups consumed {}: {e:#}", m.offset_msg_id),
+                ),
+            }
+            lines.push(line);
+        }
+        all.completeness = completeness;
+        print_lines(&lines)?;
         Ok(finish("fetch", &all))
     })
 }

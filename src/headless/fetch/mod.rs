@@ -93,6 +93,17 @@ fn print(answer: &Answer) -> Result<()> {
     Ok(())
 }
 
+/// Prints JSON lines on stdout (replay lines with something added).
+fn print_lines(lines: &[serde_json::Value]) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// The notes, the summary line and the exit code: partial beats found and
 /// not found (a list that may be incomplete is never "nothing").
 fn finish(command: &str, answer: &Answer) -> ExitCode {
