@@ -79,6 +79,9 @@ pub enum Command {
     Tail(TailArgs),
     /// A consumer group's dead letters (or, with --retry, its retry queue).
     Dlq(DlqArgs),
+    /// A consumer group's lag per queue, retry and dead-letter depth (the
+    /// console's `d`); exit 0, 3 no offsets, 4 partial.
+    Group(GroupArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -348,6 +351,16 @@ pub struct TailArgs {
     /// Only messages with this tag (a tag expression: `a || b`).
     #[arg(long)]
     pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GroupArgs {
+    /// The consumer group.
+    #[arg(value_name = "GROUP")]
+    pub group: String,
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -125,6 +125,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 headless::fetch::tail(rt, s, args)
             })
         }
+        Some(Command::Group(args)) => {
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
+                headless::fetch::group(rt, s, args)
+            })
+        }
         Some(Command::Dlq(args)) => {
             let config = config::load_or_default(cli.config.as_deref())?;
             if args.resend && !args.dry_run {

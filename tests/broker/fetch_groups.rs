@@ -245,6 +245,29 @@ fn the_group_lens_counts_lag_per_queue_peeks_the_unconsumed_and_o_tells_consumed
     assert_eq!(state(&lines[1]).as_deref(), Some("not_yet"), "{lines:?}");
     assert_eq!(lines[1]["body"], "unread-0");
 
+    // And the lens headless: `group GROUP --json`, then a group that never
+    // consumed (exit 3) and a name the broker would refuse (exit 2).
+    let out = binary(h)
+        .args(["group", "--namesrv", &ns, &group, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lens: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(lens["total_lag"], unread.len() as i64, "{lens}");
+    assert_eq!(lens["dlq"]["stored"], 1, "{lens}");
+    assert_eq!(lens["answered"], serde_json::json!(["broker-a"]));
+    let (code, ghost, stderr) = run(h, &["group", "--namesrv", &ns, &unique("ghost"), "--json"]);
+    assert_eq!(ghost[0]["queues"], serde_json::json!([]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("has no consumer offsets"), "{stderr}");
+    let (code, _, stderr) = run(h, &["group", "--namesrv", &ns, "bad group"]);
+    assert_eq!(code, 2, "{stderr}");
+
     let per_queue: Vec<(i64, i64, Vec<String>)> = (0..2)
         .map(|q| {
             (

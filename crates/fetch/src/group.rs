@@ -96,6 +96,29 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A consumer group name as the broker accepts one (RocketMQ's own rule:
+/// at most 255 of letters, digits, `_`, `-`, `%`, `|`), said before asking.
+pub fn check_group(g: &str) -> Result<(), String> {
+    if g.is_empty() {
+        return Err("type a consumer group".into());
+    }
+    if g.len() > 255 {
+        return Err(format!(
+            "a group name is at most 255 characters, this is {}",
+            g.len()
+        ));
+    }
+    match g
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '|')))
+    {
+        Some(c) => Err(format!(
+            "a group name may only use letters, digits, `_`, `-`, `%` and `|`; found `{c}`"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Where a group stands on one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consumption {

@@ -77,29 +77,6 @@ impl Consumed {
     }
 }
 
-/// A consumer group name as the broker accepts one (RocketMQ's own rule:
-/// at most 255 of letters, digits, `_`, `-`, `%`, `|`), said before asking.
-pub fn check_group(g: &str) -> Result<(), String> {
-    if g.is_empty() {
-        return Err("type a consumer group".into());
-    }
-    if g.len() > 255 {
-        return Err(format!(
-            "a group name is at most 255 characters, this is {}",
-            g.len()
-        ));
-    }
-    match g
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '|')))
-    {
-        Some(c) => Err(format!(
-            "a group name may only use letters, digits, `_`, `-`, `%` and `|`; found `{c}`"
-        )),
-        None => Ok(()),
-    }
-}
-
 impl FetchView {
     pub fn lens_prompting(&self) -> bool {
         self.lens.as_ref().is_some_and(|l| l.prompting)
@@ -245,7 +222,7 @@ impl App {
             .as_ref()
             .map(|l| l.group.trim().to_string())
             .unwrap_or_default();
-        if let Err(why) = check_group(&group) {
+        if let Err(why) = rmq_fetch::group::check_group(&group) {
             self.notice(Level::Warn, format!("group lens: {why}"));
             return;
         }

@@ -1,10 +1,11 @@
-//! `fetch`, `tail` and `dlq`: what the broker stored, as JSON Lines in the
+//! `fetch`, `tail`, `dlq` (and `group`, a consumer group's lag): what the broker stored, as JSON Lines in the
 //! replay format (so `rmq-console fetch … | rmq-console replay -` resends
 //! it), with what the input was taken to be and how complete the answer is
 //! on stderr. What they share: the fetcher's settings from the target, the
 //! output, and the exit code (0 found, 3 nothing found, 4 partial, 1
 //! error or no broker answered, 2 bad input).
 
+mod group;
 mod lookup;
 mod tail;
 
@@ -19,6 +20,7 @@ use rmq_fetch::{Answer, FetchSettings, Fetcher};
 
 use crate::signals::stderr_line;
 
+pub use group::group;
 pub use lookup::{dlq, fetch};
 pub use tail::tail;
 

@@ -77,11 +77,7 @@ impl Fetcher {
         lens.dlq = self
             .depth(&dlq_topic(group), &mut lens.completeness)
             .await?;
-        if lens.no_offsets() {
-            lens.completeness.note(format!(
-                "group {group} holds no consumer offset on any broker that answered: it does not exist, or has not committed any yet"
-            ));
-        }
+        // A group without offsets is said by `GroupLens::summary`.
         Ok(lens)
     }
 
