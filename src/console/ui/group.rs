@@ -194,10 +194,13 @@ pub fn consumed_lines<'a>(v: &FetchView, offset_msg_id: &str, s: &Styles) -> Vec
                     label(l, style)
                 })
                 .collect();
-            let partial = d.completeness.is_partial();
-            if partial {
-                out.push(label(format!("partial: {}", d.completeness), s.error));
-            }
+            // Always how complete: a group missing from a list that
+            // looks whole would read as "nobody consumed it".
+            out.push(if d.completeness.is_partial() {
+                label(format!("partial: {}", d.completeness), s.error)
+            } else {
+                label(d.completeness.to_string(), s.muted)
+            });
             out
         }
     }
