@@ -448,3 +448,25 @@ fn group_screens() {
     insta::assert_snapshot!("consumed_by_80x24", draw(h.app(), 80, 24));
     insta::assert_snapshot!("consumed_by_120x40", draw(h.app(), 120, 40));
 }
+
+#[test]
+fn the_loop_without_a_fetcher_answers_the_lens_and_o_with_why() {
+    // The loop applies the effects (no fetcher in tests): each lookup is
+    // answered in its own kind, so neither stays "asking…" for ever.
+    let mut h = in_log(ready_app());
+    h.press("d").type_text("billing").press("enter");
+    let lens = lens_of(h.app());
+    assert_eq!(lens.pending, None);
+    assert_eq!(
+        lens.error.as_deref(),
+        Some("fetching is not available in this session")
+    );
+    let mut h = with_answer(ready_app(), vec![stored("TopicTest", 17, b"one")], false);
+    h.press("o");
+    assert!(
+        matches!(&view(h.app()).consumed, Some(Consumed::Failed { why, .. })
+            if why == "fetching is not available in this session"),
+        "{:?}",
+        view(h.app()).consumed
+    );
+}
