@@ -27,6 +27,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// The saved messages folder (default: `messages/` beside the config file).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub messages: Option<PathBuf>,
+
     /// Colour theme (default, light, high-contrast, or a file in ~/.config/rmq-console/themes).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
@@ -83,9 +87,17 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct MessageArgs {
-    /// Topic to send to.
-    #[arg(long)]
-    pub topic: String,
+    /// Topic to send to (required unless --message names a saved message).
+    #[arg(long, required_unless_present = "message")]
+    pub topic: Option<String>,
+    /// A saved message by name (see the messages folder); its fields
+    /// instead of --topic, --tag, --key, --property and --body.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["topic", "tag", "keys", "properties", "body", "body_file", "sharding_key", "delay_level", "deliver_in", "deliver_at", "transaction", "batch"])]
+    pub message: Option<String>,
+    /// With --message: change a field for this send (topic, tag, keys,
+    /// body, type, prop.NAME; an empty value removes a tag or property).
+    #[arg(long = "set", value_name = "FIELD=VALUE", requires = "message")]
+    pub sets: Vec<String>,
     /// Tag (RocketMQ's single-level filter).
     #[arg(long)]
     pub tag: Option<String>,

@@ -61,7 +61,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
     );
     match cli.command {
         Some(Command::CheckConfig) => {
-            preflight::check_config(cli.config.as_deref(), cli.theme.as_deref())
+            preflight::check_config(
+                cli.config.as_deref(),
+                cli.theme.as_deref(),
+                cli.messages.as_deref(),
+            )
         }
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
@@ -71,7 +75,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Send(args)) => {
             let config = config::load_or_default(cli.config.as_deref())?;
             let preview = target::preview(&cli.target, &config)?;
-            let draft = headless::prepare_send(&args, preview.settings.max_message_bytes)?;
+            let messages = rmq_console::collection::dir(cli.messages.as_deref(), config.path.as_deref());
+            let draft =
+                headless::prepare_send(&args, preview.settings.max_message_bytes, &messages)?;
             target::confirm_protected(&preview, args.yes, "send")?;
             headless_with_journal(&cli.target, config, |rt, s, j| {
                 headless::send(rt, s, j, args, draft)
