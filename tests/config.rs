@@ -109,10 +109,14 @@ fn check_config_checks_the_messages_folder() {
     std::fs::write(dir.path().join("a.toml"), ok).unwrap();
     assert_eq!(rmq_console::collection::check(dir.path()).unwrap(), 1);
     std::fs::write(dir.path().join("b.toml"), ok).unwrap();
-    let e = rmq_console::collection::check(dir.path()).unwrap_err().to_string();
+    let e = rmq_console::collection::check(dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("name `a` is also the name of"), "{e}");
     std::fs::write(dir.path().join("b.toml"), "topic = \"T\"\nbody = 1\n").unwrap();
-    let e = rmq_console::collection::check(dir.path()).unwrap_err().to_string();
+    let e = rmq_console::collection::check(dir.path())
+        .unwrap_err()
+        .to_string();
     let b = dir.path().join("b.toml").display().to_string();
     assert_eq!(e, format!("{b}:2: `body` must be a string, found integer"));
 }

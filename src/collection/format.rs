@@ -276,9 +276,16 @@ mod tests {
     fn unknown_keys_and_bad_values_name_their_line() {
         let e = parse("topic = \"T\"\nbody = \"b\"\ncolour = 1\n", "m.toml", "m").unwrap_err();
         assert_eq!(e.line, Some(3));
-        assert!(e.to_string().starts_with("m.toml:3: unknown key `colour`"), "{e}");
-        let e = parse("topic = \"T\"\nbody = \"b\"\ntype = \"urgent\"\n", "m.toml", "m")
-            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("m.toml:3: unknown key `colour`"),
+            "{e}"
+        );
+        let e = parse(
+            "topic = \"T\"\nbody = \"b\"\ntype = \"urgent\"\n",
+            "m.toml",
+            "m",
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("m.toml:3: type:"), "{e}");
     }
 

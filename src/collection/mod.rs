@@ -124,7 +124,8 @@ pub fn list(dir: &Path) -> Result<Listing> {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Listing::default()),
         Err(e) => {
-            return Err(e).with_context(|| format!("cannot list the messages folder {}", dir.display()));
+            return Err(e)
+                .with_context(|| format!("cannot list the messages folder {}", dir.display()));
         }
     };
     let mut files: Vec<PathBuf> = read
@@ -225,7 +226,10 @@ pub fn rename(dir: &Path, file: &Path, new_name: &str) -> Result<PathBuf> {
     }
     saved.name = new_name.to_string();
     let stem = file_stem(new_name);
-    let target = if file.file_stem().is_some_and(|s| s.to_string_lossy() == stem) {
+    let target = if file
+        .file_stem()
+        .is_some_and(|s| s.to_string_lossy() == stem)
+    {
         file.to_path_buf()
     } else {
         free_file(dir, &stem)
@@ -319,7 +323,10 @@ mod tests {
         again.draft.body = b"v2".to_vec();
         assert_eq!(save(&dir, &again).unwrap(), a);
         assert_eq!(find(&dir, "Order created").unwrap().draft.body, b"v2");
-        assert_eq!(find(&dir, "order-created-2").unwrap().name, "order  created");
+        assert_eq!(
+            find(&dir, "order-created-2").unwrap().name,
+            "order  created"
+        );
         let err = rename(&dir, &b, "Order created").unwrap_err().to_string();
         assert!(err.contains("already called"), "{err}");
         let c = rename(&dir, &b, "refund").unwrap();

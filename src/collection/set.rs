@@ -98,13 +98,20 @@ mod tests {
         assert_eq!(m.type_row, "fifo g1");
         assert_eq!(
             d.properties,
-            [("p".to_string(), "9".to_string()), ("r".into(), "new".into())]
+            [
+                ("p".to_string(), "9".to_string()),
+                ("r".into(), "new".into())
+            ]
         );
     }
 
     #[test]
     fn bad_sets_say_which_and_why() {
-        let e = |s: &str| apply(&mut saved(), &[s.to_string()]).unwrap_err().to_string();
+        let e = |s: &str| {
+            apply(&mut saved(), &[s.to_string()])
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             e("colour=red"),
             "--set colour=red: unknown field `colour` (expected one of topic, tag, keys, body, type, prop.NAME)"

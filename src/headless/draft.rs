@@ -94,7 +94,9 @@ mod tests {
             body_file: None,
         };
         assert!(draft_from_args(&args, 5, Path::new("/nonexistent")).is_ok());
-        let err = draft_from_args(&args, 4, Path::new("/nonexistent")).unwrap_err().to_string();
+        let err = draft_from_args(&args, 4, Path::new("/nonexistent"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("body:"), "{err}");
     }
 }

@@ -49,9 +49,7 @@ pub fn prepare(
         .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
     // FIFO, transactions and batches go sync whatever --mode asks, and say so.
     if let Some(note) = rmq_model::validate::sync_note(&draft.kind, args.mode) {
-        crate::signals::stderr_line(&format!(
-            "rmq-console: notice: {flag}: {note}"
-        ));
+        crate::signals::stderr_line(&format!("rmq-console: notice: {flag}: {note}"));
     }
     let mode = rmq_model::validate::send_mode(&draft.kind, args.mode);
     if args.verify && mode != Mode::Oneway {

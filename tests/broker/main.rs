@@ -19,5 +19,6 @@ mod logfile;
 mod producer;
 mod record;
 mod replay;
+mod saved;
 mod types;
 mod verify;

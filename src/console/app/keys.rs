@@ -126,6 +126,9 @@ impl App {
             Bind::PickOneway => self.set_mode(Mode::Oneway),
             Bind::Fetch => self.open_fetch(),
             Bind::Tail => self.open_tail(fx),
+            Bind::SaveMessage if self.quitting.is_none() => self.open_save_as(),
+            Bind::SavedMessages if self.quitting.is_none() => self.open_saved(fx),
+            Bind::Palette if self.quitting.is_none() => self.open_palette(fx),
             Bind::Close
             | Bind::BodyView
             | Bind::Follow
@@ -141,6 +144,11 @@ impl App {
             | Bind::CopyTable
             | Bind::SaveChart
             | Bind::OlderRecords
+            | Bind::SaveMessage
+            | Bind::SavedMessages
+            | Bind::Palette
+            | Bind::Rename
+            | Bind::Delete
             | Bind::ClearField => {}
         }
     }

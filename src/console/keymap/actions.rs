@@ -42,12 +42,20 @@ pub enum Context {
     Fetch,
     /// Typing the fetch list's `/` filter.
     FetchFilter,
+    /// The saved messages' list.
+    Saved,
+    /// Typing the saved messages' `/` filter.
+    SavedFilter,
+    /// Typing a saved message's name (save as, rename).
+    SavedName,
+    /// The command palette: typing its filter, choosing a line.
+    Palette,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 22] = [
+const CONTEXTS: [(Context, &str, &str); 26] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -70,11 +78,19 @@ const CONTEXTS: [(Context, &str, &str); 22] = [
     (Context::FetchForm, "fetch_form", "fetch form"),
     (Context::Fetch, "fetch", "fetched messages"),
     (Context::FetchFilter, "fetch_filter", "fetch filter"),
+    (Context::Saved, "saved", "saved messages"),
+    (
+        Context::SavedFilter,
+        "saved_filter",
+        "saved messages filter",
+    ),
+    (Context::SavedName, "saved_name", "saved message name"),
+    (Context::Palette, "palette", "command palette"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 22] = {
-        let mut all = [Context::Global; 22];
+    pub const ALL: [Context; 26] = {
+        let mut all = [Context::Global; 26];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -165,12 +181,17 @@ pub enum Bind {
     Tail,
     Follow,
     OlderRecords,
+    SaveMessage,
+    SavedMessages,
+    Rename,
+    Delete,
+    Palette,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 68] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -424,11 +445,31 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
         "read 10,000 older records",
         "older",
     ),
+    (
+        Bind::SaveMessage,
+        "save_message",
+        "save the draft as a saved message",
+        "save",
+    ),
+    (
+        Bind::SavedMessages,
+        "saved_messages",
+        "saved messages (load, rename, delete)",
+        "saved",
+    ),
+    (Bind::Rename, "rename", "rename", "rename"),
+    (Bind::Delete, "delete", "delete (asks first)", "delete"),
+    (
+        Bind::Palette,
+        "palette",
+        "command palette (every action by name)",
+        "palette",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 63] = {
-        let mut all = [Bind::Send; 63];
+    pub const ALL: [Bind; 68] = {
+        let mut all = [Bind::Send; 68];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;
