@@ -24,6 +24,9 @@ pub fn draft_from_args(m: &MessageArgs, max_bytes: usize, messages: &Path) -> Re
             .map_err(|e| anyhow::anyhow!("--message {name}: {e}"))?;
         return Ok(draft);
     }
+    if let Some(set) = m.sets.first() {
+        bail!("--set {set}: --set changes a saved message; name it with --message NAME");
+    }
     let Some(topic) = &m.topic else {
         bail!("give --topic, or --message NAME for a saved message");
     };
@@ -94,6 +97,14 @@ mod tests {
             body_file: None,
         };
         assert!(draft_from_args(&args, 5, Path::new("/nonexistent")).is_ok());
+        let stray = MessageArgs {
+            sets: vec!["tag=x".into()],
+            ..args.clone()
+        };
+        let err = draft_from_args(&stray, 5, Path::new("/nonexistent"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("name it with --message"), "{err}");
         let err = draft_from_args(&args, 4, Path::new("/nonexistent"))
             .unwrap_err()
             .to_string();

@@ -22,7 +22,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette, s: &Styles)
     let mut lines = vec![Line::from(vec![
         Span::styled(": ", s.accent),
         Span::styled(format!("{}▏", p.text), s.text),
-        Span::styled(format!("  {} lines", all.len()), s.muted),
+        Span::styled(
+            format!(
+                "  {} line{}",
+                all.len(),
+                if all.len() == 1 { "" } else { "s" }
+            ),
+            s.muted,
+        ),
     ])];
     let room = (inner.height as usize).saturating_sub(1);
     let first = p.cursor.saturating_sub(room.saturating_sub(1));
