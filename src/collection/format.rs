@@ -55,6 +55,14 @@ fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// A property name as a TOML key: bare when TOML allows it, else quoted.
+fn key(k: &str) -> String {
+    let bare = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if bare { k.to_string() } else { quoted(k) }
+}
+
 /// The body of a multi-line basic string (`"""` … `"""`): backslashes and
 /// control characters escaped, and a quote escaped where it could run into
 /// three (followed by a quote, or last), so any text round-trips exactly.
@@ -110,7 +118,7 @@ pub fn to_toml(m: &Saved) -> String {
     if !d.properties.is_empty() {
         out.push_str("\n[properties]\n");
         for (k, v) in &d.properties {
-            let _ = writeln!(out, "{} = {}", quoted(k), quoted(v));
+            let _ = writeln!(out, "{} = {}", key(k), quoted(v));
         }
     }
     out
@@ -261,6 +269,10 @@ mod tests {
         let text = to_toml(&m);
         assert!(text.contains("body = \"\"\"\n{\n  \"id\": 1,\n"), "{text}");
         assert!(!text.contains("body-encoding"), "{text}");
+        assert!(
+            text.ends_with("[properties]\nzone = \"eu\"\na = \"b=c\"\n"),
+            "{text}"
+        );
         assert_eq!(parse(&text, "x.toml", "x").unwrap(), m);
     }
 
@@ -292,9 +304,12 @@ mod tests {
     proptest! {
         #[test]
         fn any_body_round_trips(body in proptest::collection::vec(any::<u8>(), 1..200),
-                                text in "[\\PC\n\t\"\\\\']{1,80}") {
+                                text in "[\\PC\n\t\"\\\\']{1,80}",
+                                prop in "p[a-z0-9_.\\-]{0,8}",
+                                value in "[\\PC\"\\\\]{1,20}") {
             for b in [body, text.into_bytes()] {
-                let m = saved(&b);
+                let mut m = saved(&b);
+                m.draft.properties.push((prop.clone(), value.clone()));
                 let back = parse(&to_toml(&m), "x.toml", "x").unwrap();
                 prop_assert_eq!(back, m);
             }
