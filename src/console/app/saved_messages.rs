@@ -303,7 +303,11 @@ impl App {
                 }
                 self.saved = Some(l);
             }
-            Err(e) => self.notice(Level::Error, e),
+            Err(e) => {
+                // The picker stops saying "reading…"; the notice says why.
+                self.saved.get_or_insert_with(Listing::default);
+                self.notice(Level::Error, e);
+            }
         }
     }
 

@@ -266,4 +266,29 @@ fn the_picker_and_the_palette_screens() {
         }));
     }
     insta::assert_snapshot!("palette_filtered_80x24", draw(&app, 80, 24));
+    app.step(Action::Key(Bind::Close));
+    app.step(Action::Key(Bind::SaveMessage));
+    insta::assert_snapshot!("save_as_80x24", draw(&app, 80, 24));
+    insta::assert_snapshot!("save_as_120x40", draw(&app, 120, 40));
+}
+
+#[test]
+fn a_folder_that_cannot_be_listed_is_said_and_the_picker_does_not_wait() {
+    let mut app = ready_app();
+    app.step(Action::Key(Bind::SavedMessages));
+    app.step(Action::SavedDone {
+        said: None,
+        listing: Err("cannot list the messages folder /x: Not a directory".into()),
+    });
+    let screen = draw(&app, 120, 40);
+    assert!(!screen.contains("reading the messages folder"), "{screen}");
+    assert!(screen.contains("no saved messages yet"), "{screen}");
+    let n = app.notice.clone().expect("a notice");
+    assert_eq!(
+        (n.level, n.text.as_str()),
+        (
+            Level::Error,
+            "cannot list the messages folder /x: Not a directory"
+        )
+    );
 }
