@@ -6,6 +6,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod collection;
 pub mod config;
 pub mod console;
 pub mod headless;

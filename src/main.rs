@@ -60,9 +60,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         "start"
     );
     match cli.command {
-        Some(Command::CheckConfig) => {
-            preflight::check_config(cli.config.as_deref(), cli.theme.as_deref())
-        }
+        Some(Command::CheckConfig) => preflight::check_config(
+            cli.config.as_deref(),
+            cli.theme.as_deref(),
+            cli.messages.as_deref(),
+        ),
         Some(Command::SandboxServer(_)) => unreachable!("dispatched in main"),
         Some(Command::Sandbox(args)) => run_sandbox(args),
         // Each headless command checks its input and the protected
@@ -71,7 +73,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Send(args)) => {
             let config = config::load_or_default(cli.config.as_deref())?;
             let preview = target::preview(&cli.target, &config)?;
-            let draft = headless::prepare_send(&args, preview.settings.max_message_bytes)?;
+            let messages =
+                rmq_console::collection::dir(cli.messages.as_deref(), config.path.as_deref());
+            let draft =
+                headless::prepare_send(&args, preview.settings.max_message_bytes, &messages)?;
             target::confirm_protected(&preview, args.yes, "send")?;
             headless_with_journal(&cli.target, config, |rt, s, j| {
                 headless::send(rt, s, j, args, draft)
@@ -146,7 +151,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let styles = preflight::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
             let mut t = target::resolve_with(&cli.target, config)?;
             t.warnings.extend(no_log);
-            let session = console::session::for_target(&t, styles);
+            let mut session = console::session::for_target(&t, styles);
+            if let Some(dir) = cli.messages {
+                session.messages_dir = dir;
+            }
             let rt = Runtime::new()?;
             let result = rmq_console::console::run(&rt, session);
             rt.shutdown();

@@ -13,17 +13,24 @@ use crate::target::producer_settings;
 use crate::theme::{self, Styles};
 
 /// `rmq-console check-config`: the same checks as a start, nothing started.
+/// The saved messages folder (`--messages`, else beside the config file)
+/// is checked too: every file must read, each error `FILE:LINE: reason`.
 pub fn check_config(
     path: Option<&Path>,
     theme_flag: Option<&str>,
+    messages: Option<&Path>,
 ) -> Result<std::process::ExitCode> {
-    match config::locate(path)? {
-        Some(p) => print!("{}", check_file(&p, theme_flag, &theme::user_dir())?),
+    let located = config::locate(path)?;
+    match &located {
+        Some(p) => print!("{}", check_file(p, theme_flag, &theme::user_dir())?),
         None => println!(
             "no config file (looked at $RMQ_CONSOLE_CONFIG and {}); the sandbox will be used",
             rmq_model::paths::config_dir().join("config.toml").display()
         ),
     }
+    let dir = crate::collection::dir(messages, located.as_deref());
+    let n = crate::collection::check(&dir)?;
+    println!("{}: {n} saved message(s) ok", dir.display());
     Ok(std::process::ExitCode::SUCCESS)
 }
 

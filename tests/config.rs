@@ -89,6 +89,38 @@ fn invalid_configs_give_their_expected_message() {
     });
 }
 
+/// Saved message files (`messages/`): each bad one names its file and line.
+#[test]
+fn invalid_message_files_give_their_expected_message() {
+    check_expected_errors(&fixtures("messages"), |text, name| {
+        let stem = name.trim_end_matches(".toml");
+        rmq_console::collection::format::parse(text, name, stem)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    });
+}
+
+/// `check-config` reads the whole folder: a broken file fails it with the
+/// file's path and line, and two files with one name are refused.
+#[test]
+fn check_config_checks_the_messages_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = "name = \"a\"\ntopic = \"T\"\nbody = \"x\"\n";
+    std::fs::write(dir.path().join("a.toml"), ok).unwrap();
+    assert_eq!(rmq_console::collection::check(dir.path()).unwrap(), 1);
+    std::fs::write(dir.path().join("b.toml"), ok).unwrap();
+    let e = rmq_console::collection::check(dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("name `a` is also the name of"), "{e}");
+    std::fs::write(dir.path().join("b.toml"), "topic = \"T\"\nbody = 1\n").unwrap();
+    let e = rmq_console::collection::check(dir.path())
+        .unwrap_err()
+        .to_string();
+    let b = dir.path().join("b.toml").display().to_string();
+    assert_eq!(e, format!("{b}:2: `body` must be a string, found integer"));
+}
+
 #[test]
 fn invalid_themes_give_their_expected_message() {
     check_expected_errors(&fixtures("themes"), |text, name| {

@@ -90,6 +90,8 @@ pub struct Io<'a, B: Backend> {
     /// Where the console keeps what it remembers between runs (the
     /// recently imported files).
     pub state_dir: std::path::PathBuf,
+    /// The saved messages folder.
+    pub messages_dir: std::path::PathBuf,
     /// Makes the client scope the fetcher starts in (`None`: no fetching
     /// in this session, as in most tests: a fetch is answered with why).
     pub fetch_context: Option<Box<dyn Fn() -> rmq_engine::runtime::ChildServiceContext + 'a>>,
@@ -401,6 +403,12 @@ where
                         let entries = super::files::entries(&typed, COMPLETE_LIMIT);
                         Action::PathEntries { typed, entries }
                     });
+                    None
+                }
+                Effect::Saved(op) => {
+                    let dir = self.io.messages_dir.clone();
+                    self.files
+                        .spawn_blocking(move || super::files::saved_op(&dir, op));
                     None
                 }
                 Effect::LoadRecentImports => {

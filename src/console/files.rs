@@ -1,6 +1,7 @@
 //! The small files the console reads and writes for the operator's prompts,
 //! off the run loop's thread: a folder's entries for path completion and
-//! the list of recently imported files (in the state directory).
+//! the list of recently imported files (in the state directory), and the
+//! saved messages folder's listing and changes.
 
 use std::path::{Path, PathBuf};
 
@@ -74,6 +75,33 @@ pub fn remember(file: &Path, path: &str) -> anyhow::Result<()> {
     let mut text = list.join("\n");
     text.push('\n');
     rmq_model::fsutil::write_atomic(file, text.as_bytes())
+}
+
+/// Carries out a saved messages request in `dir` and answers with what
+/// was done (or why not) and the folder's listing after it.
+pub fn saved_op(dir: &Path, op: super::app::SavedOp) -> super::app::Action {
+    use super::app::SavedOp;
+    use crate::collection;
+    let said = match op {
+        SavedOp::List => None,
+        SavedOp::Save(m) => Some(
+            collection::save(dir, &m)
+                .map(|f| format!("saved `{}` as {}", m.name, f.display()))
+                .map_err(|e| format!("saving `{}` failed: {e:#}", m.name)),
+        ),
+        SavedOp::Rename { file, name } => Some(
+            collection::rename(dir, &file, &name)
+                .map(|f| format!("renamed to `{name}` ({})", f.display()))
+                .map_err(|e| format!("renaming failed: {e:#}")),
+        ),
+        SavedOp::Delete(file) => Some(
+            collection::delete(&file)
+                .map(|()| format!("deleted {}", file.display()))
+                .map_err(|e| format!("{e:#}")),
+        ),
+    };
+    let listing = collection::list(dir).map_err(|e| format!("{e:#}"));
+    super::app::Action::SavedDone { said, listing }
 }
 
 #[cfg(test)]

@@ -152,6 +152,7 @@ impl Harness {
             fetch_context: None,
             export_dir: exports.path().to_path_buf(),
             state_dir: exports.path().join("state"),
+            messages_dir: exports.path().join("messages"),
         };
         let lp = {
             let _in_rt = rt.enter();

@@ -9,6 +9,7 @@ pub mod event_loop;
 mod fetch_worker;
 mod files;
 pub mod filter;
+pub mod fuzzy;
 #[cfg(test)]
 mod harness;
 pub mod input;
@@ -105,6 +106,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             journal: Some(rmq_journal::Journal::start(session.journal)),
             export_dir: rmq_model::paths::state_dir().join("exports"),
             state_dir: rmq_model::paths::state_dir(),
+            messages_dir: session.messages_dir.clone(),
             fetch_context: Some(Box::new(|| rt.context("fetch"))),
         };
         let result = rt.block_on(async {

@@ -22,6 +22,9 @@ pub struct Session {
     pub warnings: Vec<String>,
     /// Where the journal is kept.
     pub journal: rmq_journal::Settings,
+    /// The saved messages folder (beside the config file; `--messages`
+    /// sets it after).
+    pub messages_dir: std::path::PathBuf,
 }
 
 /// The console's session for a target: the styles `prepare` made from its
@@ -37,6 +40,7 @@ pub fn for_target(t: &Target, styles: Styles) -> Session {
         results_capacity: t.config.results_capacity,
         leave_field_after_send: t.config.leave_field_after_send,
         warnings: t.warnings.clone(),
+        messages_dir: crate::collection::dir(None, t.config.path.as_deref()),
         journal: crate::journal_plan::settings_of(&t.config),
     }
 }

@@ -2,17 +2,34 @@
 //! properties, body (flag, file or standard input, bounded by the profile's
 //! limit) and type.
 
+use std::path::Path;
+
 use anyhow::{Result, bail};
 
 use crate::cli::MessageArgs;
 use rmq_model::message::Draft;
 use rmq_model::types::{Delay, MessageType};
 
-/// Builds the draft from the command line; the body comes from `--body`,
-/// `--body-file` (`-` is standard input) or standard input, in that order.
-/// `max_bytes` is the profile's largest message, as in the console; no more
-/// than one byte past it is ever read.
-pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
+/// Builds the draft from the command line: a saved message (`--message`,
+/// read from `messages`, changed by its `--set`s), or the flags, the body
+/// from `--body`, `--body-file` (`-` is standard input) or standard input,
+/// in that order. `max_bytes` is the profile's largest message, as in the
+/// console; no more than one byte past it is ever read.
+pub fn draft_from_args(m: &MessageArgs, max_bytes: usize, messages: &Path) -> Result<Draft> {
+    if let Some(name) = &m.message {
+        let mut saved = crate::collection::find(messages, name)?;
+        crate::collection::set::apply(&mut saved, &m.sets)?;
+        let draft = saved.draft;
+        rmq_model::validate::draft(&draft, max_bytes)
+            .map_err(|e| anyhow::anyhow!("--message {name}: {e}"))?;
+        return Ok(draft);
+    }
+    if let Some(set) = m.sets.first() {
+        bail!("--set {set}: --set changes a saved message; name it with --message NAME");
+    }
+    let Some(topic) = &m.topic else {
+        bail!("give --topic, or --message NAME for a saved message");
+    };
     let body = if let Some(b) = &m.body {
         b.clone().into_bytes()
     } else if let Some(path) = &m.body_file {
@@ -24,7 +41,7 @@ pub fn draft_from_args(m: &MessageArgs, max_bytes: usize) -> Result<Draft> {
         rmq_model::body::read_bounded(std::io::stdin().lock(), max_bytes, "standard input")?
     };
     let draft = Draft {
-        topic: m.topic.clone(),
+        topic: topic.clone(),
         tag: m.tag.clone(),
         keys: m.keys.clone(),
         properties: m.properties.clone(),
@@ -70,15 +87,27 @@ mod tests {
     #[test]
     fn send_refuses_a_body_over_the_profile_limit_as_the_console_does() {
         let args = MessageArgs {
-            topic: "T".into(),
+            topic: Some("T".into()),
+            message: None,
+            sets: vec![],
             tag: None,
             keys: vec![],
             properties: vec![],
             body: Some("12345".into()),
             body_file: None,
         };
-        assert!(draft_from_args(&args, 5).is_ok());
-        let err = draft_from_args(&args, 4).unwrap_err().to_string();
+        assert!(draft_from_args(&args, 5, Path::new("/nonexistent")).is_ok());
+        let stray = MessageArgs {
+            sets: vec!["tag=x".into()],
+            ..args.clone()
+        };
+        let err = draft_from_args(&stray, 5, Path::new("/nonexistent"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("name it with --message"), "{err}");
+        let err = draft_from_args(&args, 4, Path::new("/nonexistent"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("body:"), "{err}");
     }
 }

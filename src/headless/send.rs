@@ -23,23 +23,33 @@ use rmq_model::message::Mode;
 /// Everything `send` checks in its input, before a sandbox starts or a
 /// producer connects: the draft (its body read, from standard input too),
 /// the key template, the type against the mode, `--verify`.
-pub fn prepare(args: &SendArgs, max_body: usize) -> Result<rmq_model::message::Draft> {
-    let mut draft = draft_from_args(&args.message, max_body)?;
+/// A saved message (`--message`, from the `messages` folder) brings its
+/// own type; the type flags are refused with it.
+pub fn prepare(
+    args: &SendArgs,
+    max_body: usize,
+    messages: &std::path::Path,
+) -> Result<rmq_model::message::Draft> {
+    let mut draft = draft_from_args(&args.message, max_body, messages)?;
     if let Some(notice) = rmq_model::body::binary_notice(&draft.body) {
         crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
     }
     if let Some(t) = &args.key_template {
         rmq_model::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
-    draft.kind = message_type(&args.kind)?;
+    // What an error about the type is next to: the flag, or the saved message.
+    let flag = match &args.message.message {
+        Some(name) => format!("--message {name}: type"),
+        None => {
+            draft.kind = message_type(&args.kind)?;
+            type_flag(&draft.kind).to_string()
+        }
+    };
     rmq_model::validate::kind(&draft.kind, &draft, max_body, chrono::Utc::now())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", type_flag(&draft.kind)))?;
+        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
     // FIFO, transactions and batches go sync whatever --mode asks, and say so.
     if let Some(note) = rmq_model::validate::sync_note(&draft.kind, args.mode) {
-        crate::signals::stderr_line(&format!(
-            "rmq-console: notice: {}: {note}",
-            type_flag(&draft.kind)
-        ));
+        crate::signals::stderr_line(&format!("rmq-console: notice: {flag}: {note}"));
     }
     let mode = rmq_model::validate::send_mode(&draft.kind, args.mode);
     if args.verify && mode != Mode::Oneway {
@@ -72,6 +82,7 @@ pub fn send(
     .sink(&settings);
     // For a send that ended before the producer reported its draft.
     let sent = Arc::new(draft.clone());
+    let topic = draft.topic.clone();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let quiet = args.quiet;
@@ -128,8 +139,7 @@ pub fn send(
             }),
         ) => {
             eprintln!(
-                "verify: {landed} of {dispatched} one-way messages landed in {} (from queue max offsets)",
-                args.message.topic
+                "verify: {landed} of {dispatched} one-way messages landed in {topic} (from queue max offsets)"
             );
             l.passed()
         }

@@ -20,5 +20,6 @@ mod logfile;
 mod producer;
 mod record;
 mod replay;
+mod saved;
 mod types;
 mod verify;

@@ -354,6 +354,14 @@ impl App {
             self.fetch_input(input);
             return;
         }
+        if matches!(&self.overlay, Overlay::SaveAs(_) | Overlay::Saved(_)) {
+            self.saved_input(input);
+            return;
+        }
+        if matches!(&self.overlay, Overlay::Palette(_)) {
+            self.palette_input(input);
+            return;
+        }
         if matches!(&self.overlay, Overlay::Import(v) if v.parsed.is_none()) {
             self.import_path_input(input);
             return;

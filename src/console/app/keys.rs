@@ -127,6 +127,9 @@ impl App {
             Bind::Fetch => self.open_fetch(),
             Bind::Tail => self.open_tail(fx),
             Bind::GroupLens => self.open_group_lens(),
+            Bind::SaveMessage if self.quitting.is_none() => self.open_save_as(),
+            Bind::SavedMessages if self.quitting.is_none() => self.open_saved(fx),
+            Bind::Palette if self.quitting.is_none() => self.open_palette(fx),
             Bind::Close
             | Bind::ConsumedBy
             | Bind::Refresh
@@ -144,6 +147,11 @@ impl App {
             | Bind::CopyTable
             | Bind::SaveChart
             | Bind::OlderRecords
+            | Bind::SaveMessage
+            | Bind::SavedMessages
+            | Bind::Palette
+            | Bind::Rename
+            | Bind::Delete
             | Bind::ClearField => {}
         }
     }

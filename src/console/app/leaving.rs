@@ -148,6 +148,9 @@ impl App {
                 form.validate();
                 had
             }
+            Overlay::SaveAs(_) | Overlay::Saved(_) | Overlay::Palette(_) => {
+                return self.clear_saved_text();
+            }
             Overlay::None => {
                 let focus = self.focus;
                 let had = self.composer.field_mut(focus).is_some_and(clear);

@@ -22,10 +22,12 @@ mod lifecycle;
 mod log;
 mod messages;
 mod overlays;
+mod palette;
 mod profile;
 mod repeat;
 mod restart;
 mod results_view;
+mod saved_messages;
 mod sends;
 pub use rmq_engine::timeline;
 mod transactions;
@@ -58,9 +60,11 @@ pub use lifecycle::{Quitting, Switching};
 pub use log::{EntryKind, LogEntry, ResultsLog};
 pub use messages::{MESSAGES_KEPT, Message, Messages};
 pub use overlays::{Confirm, Overlay, PendingSend};
+pub use palette::{PALETTE_MAX, Palette, PaletteItem, PaletteLine};
 pub use profile::ProfileChoice;
 pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
 pub use results_view::{RESULT_FIELDS, ResultsView};
+pub use saved_messages::{Naming, SavedOp, SavedView};
 pub use sends::BurstState;
 
 /// Everything that can happen to the console.
@@ -149,6 +153,12 @@ pub enum Action {
         id: u64,
         result: Result<rmq_fetch::ConsumedBy, String>,
     },
+    /// The loop's answer to `Effect::Saved`: what it did (`None` for a
+    /// listing) and the folder as it is now.
+    SavedDone {
+        said: Option<Result<String, String>>,
+        listing: Result<crate::collection::Listing, String>,
+    },
     /// The terminal changed size.
     Resize,
     /// Drawing failed (why): the terminal is gone.
@@ -220,6 +230,9 @@ pub enum Effect {
     ExportFetched(Vec<String>),
     /// Answer with `Action::SignalDeadline` once this long has passed.
     SignalDeadline(Duration),
+    /// List, save, rename or delete in the saved messages folder (off the
+    /// loop); answer with `Action::SavedDone`.
+    Saved(SavedOp),
     /// End the run with this error.
     Fail(String),
 }
@@ -369,6 +382,11 @@ pub struct App {
     pub fetched_draft: Option<FetchedDraft>,
     /// The groups the lens was asked for this session, newest first.
     pub recent_groups: Vec<String>,
+    /// The saved messages folder as the loop last listed it (`None` until
+    /// the picker or the palette first asks).
+    pub saved: Option<crate::collection::Listing>,
+    /// The saved message last loaded or saved: the save prompt offers it.
+    pub saved_name: Option<String>,
 }
 
 impl App {
@@ -431,6 +449,8 @@ impl App {
             next_fetch_id: 0,
             fetched_draft: None,
             recent_groups: Vec::new(),
+            saved: None,
+            saved_name: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -458,6 +478,11 @@ impl App {
             Overlay::Fetch(v) if v.filtering => Context::FetchFilter,
             Overlay::Fetch(v) if v.editing => Context::FetchForm,
             Overlay::Fetch(_) => Context::Fetch,
+            Overlay::SaveAs(_) => Context::SavedName,
+            Overlay::Saved(v) if v.naming.is_some() => Context::SavedName,
+            Overlay::Saved(v) if v.filtering => Context::SavedFilter,
+            Overlay::Saved(_) => Context::Saved,
+            Overlay::Palette(_) => Context::Palette,
             Overlay::None if self.quitting.is_none() && self.view.filtering => {
                 Context::ResultsFilter
             }
@@ -507,6 +532,9 @@ impl App {
                 | Context::FetchForm
                 | Context::FetchFilter
                 | Context::GroupForm
+                | Context::SavedName
+                | Context::SavedFilter
+                | Context::Palette
         )
     }
 
@@ -724,6 +752,7 @@ impl App {
             Action::Followed { id, result } => self.followed(id, result),
             Action::GroupLens { id, result } => self.group_lens_answered(id, result),
             Action::ConsumedBy { id, result } => self.consumed_by_answered(id, result),
+            Action::SavedDone { said, listing } => self.saved_done(said, listing),
             // Drawn again at the new size.
             Action::Resize => {}
             Action::TerminalLost(why) => self.terminal_lost(why, fx),
@@ -767,6 +796,8 @@ mod journal_tests;
 mod leaving_tests;
 #[cfg(test)]
 mod lifecycle_tests;
+#[cfg(test)]
+mod saved_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -71,6 +71,12 @@ pub enum Overlay {
     ConfirmQuit,
     /// The fetch form and what the broker stored.
     Fetch(Box<super::FetchView>),
+    /// Naming the composer's draft to save it.
+    SaveAs(super::Naming),
+    /// The saved messages picker.
+    Saved(Box<super::SavedView>),
+    /// The command palette.
+    Palette(Box<super::Palette>),
 }
 
 impl App {
@@ -165,6 +171,9 @@ impl App {
                 self.group_key(bind, fx)
             }
             (Overlay::Fetch(_), _) => self.fetch_key(bind, fx),
+            (Overlay::SaveAs(_), _) => self.save_as_key(bind, fx),
+            (Overlay::Saved(_), _) => self.saved_key(bind, fx),
+            (Overlay::Palette(_), _) => self.palette_key(bind, fx),
             (Overlay::None, _) => return false,
         }
         true

@@ -46,12 +46,20 @@ pub enum Context {
     GroupForm,
     /// The group lens: a consumer group's queues, retry and DLQ rows.
     Group,
+    /// The saved messages' list.
+    Saved,
+    /// Typing the saved messages' `/` filter.
+    SavedFilter,
+    /// Typing a saved message's name (save as, rename).
+    SavedName,
+    /// The command palette: typing its filter, choosing a line.
+    Palette,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 24] = [
+const CONTEXTS: [(Context, &str, &str); 28] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -76,11 +84,19 @@ const CONTEXTS: [(Context, &str, &str); 24] = [
     (Context::FetchFilter, "fetch_filter", "fetch filter"),
     (Context::GroupForm, "group_form", "group prompt"),
     (Context::Group, "group", "group lens"),
+    (Context::Saved, "saved", "saved messages"),
+    (
+        Context::SavedFilter,
+        "saved_filter",
+        "saved messages filter",
+    ),
+    (Context::SavedName, "saved_name", "saved message name"),
+    (Context::Palette, "palette", "command palette"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 24] = {
-        let mut all = [Context::Global; 24];
+    pub const ALL: [Context; 28] = {
+        let mut all = [Context::Global; 28];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -174,12 +190,17 @@ pub enum Bind {
     GroupLens,
     ConsumedBy,
     Refresh,
+    SaveMessage,
+    SavedMessages,
+    Rename,
+    Delete,
+    Palette,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 66] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 71] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -446,11 +467,31 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 66] = [
         "groups",
     ),
     (Bind::Refresh, "refresh", "ask the brokers again", "refresh"),
+    (
+        Bind::SaveMessage,
+        "save_message",
+        "save the draft by name",
+        "save",
+    ),
+    (
+        Bind::SavedMessages,
+        "saved_messages",
+        "saved messages: load, rename",
+        "saved",
+    ),
+    (Bind::Rename, "rename", "rename", "rename"),
+    (Bind::Delete, "delete", "delete (asks first)", "delete"),
+    (
+        Bind::Palette,
+        "palette",
+        "command palette: any action",
+        "palette",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 66] = {
-        let mut all = [Bind::Send; 66];
+    pub const ALL: [Bind; 71] = {
+        let mut all = [Bind::Send; 71];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

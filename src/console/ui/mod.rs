@@ -13,10 +13,12 @@ mod history;
 mod import;
 mod messages;
 mod mode_bar;
+mod palette;
 mod picker;
 mod quit;
 mod repeat;
 mod results;
+mod saved;
 mod status;
 pub mod timeline;
 mod wrap;
@@ -183,6 +185,9 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         Overlay::History(h) => history::render(frame, centered(area, 118, 36), app, h, styles),
         Overlay::Import(v) => import::render(frame, centered(area, 118, 36), app, v, styles),
         Overlay::Fetch(v) => fetch::render(frame, centered(area, 118, 36), app, v, styles),
+        Overlay::SaveAs(n) => saved::render_save_as(frame, centered(area, 64, 4), app, n, styles),
+        Overlay::Saved(v) => saved::render(frame, centered(area, 100, 24), app, v, styles),
+        Overlay::Palette(pal) => palette::render(frame, centered(area, 90, 20), app, pal, styles),
         Overlay::CompareForm(form) => {
             compare::render_form(frame, centered(area, 78, 9), app, form, styles)
         }
