@@ -310,6 +310,13 @@ fn a_fetch_signs_with_the_profile_and_a_refusal_is_said_plainly() {
             "{stderr}"
         );
         assert!(stderr.contains("error: no broker answered"), "{stderr}");
+        // Not taken for a publish-only credential: it was not accepted.
+        assert!(
+            stderr.contains(
+                "profile acl's credential (AccessKey …) was not accepted: wrong AccessKey or SecretKey"
+            ),
+            "{stderr}"
+        );
     }
     sb.stop();
 }

@@ -9,14 +9,15 @@
 
 use std::io::{BufRead, Write};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cheetah_string::CheetahString;
 use rmq_engine::runtime::Runtime;
 use rmq_sandbox::SandboxOptions;
 use rocketmq_client_rust::{
-    ClientConfig, ClientInstanceHandle, ClientRuntime, ClientRuntimeConfig, ConsumerAdmin,
-    DefaultMQAdminExt,
+    AclClientRPCHook, ClientConfig, ClientInstanceHandle, ClientRuntime, ClientRuntimeConfig,
+    ConsumerAdmin, DefaultMQAdminExt, SessionCredentials,
 };
 use rocketmq_model::common::message::MessageTrait;
 
@@ -150,13 +151,45 @@ pub(crate) async fn send_back(
     group: &str,
     delay_level: i32,
 ) {
+    send_back_as(
+        rt,
+        namesrv,
+        broker_addr,
+        offset_id,
+        group,
+        delay_level,
+        None,
+    )
+    .await
+}
+
+/// `send_back`, signed with `credentials` (AccessKey, SecretKey) on a
+/// sandbox with ACL.
+pub(crate) async fn send_back_as(
+    rt: &Runtime,
+    namesrv: &str,
+    broker_addr: &str,
+    offset_id: &str,
+    group: &str,
+    delay_level: i32,
+    credentials: Option<(&str, &str)>,
+) {
     let client = ClientRuntime::try_new(
         rt.context("dlq-seed"),
         ClientRuntimeConfig::default(),
         rocketmq_observability::TelemetryHandle::noop(),
     )
     .expect("client runtime");
-    let mut admin = DefaultMQAdminExt::with_timeout(client.clone(), Duration::from_secs(5));
+    let hook = credentials
+        .map(|(ak, sk)| Arc::new(AclClientRPCHook::new(SessionCredentials::with_keys(ak, sk))));
+    let mut admin = match &hook {
+        Some(h) => DefaultMQAdminExt::with_rpc_hook_and_timeout(
+            client.clone(),
+            h.clone(),
+            Duration::from_secs(5),
+        ),
+        None => DefaultMQAdminExt::with_timeout(client.clone(), Duration::from_secs(5)),
+    };
     admin.set_namesrv_addr(namesrv);
     admin.start().await.expect("admin starts");
     let msg = admin
@@ -167,7 +200,13 @@ pub(crate) async fn send_back(
         .namesrv_addr(namesrv.to_string())
         .build()
         .expect("config");
-    let handle = ClientInstanceHandle::get_or_create(&client, 4242, config, None).expect("handle");
+    let handle = ClientInstanceHandle::get_or_create(
+        &client,
+        4242,
+        config,
+        hook.map(|h| h as Arc<rocketmq_client_rust::ClientRpcHook>),
+    )
+    .expect("handle");
     handle.start().await.expect("handle starts");
     handle
         .consumer_send_message_back(

@@ -12,6 +12,7 @@ mod console_types;
 mod e2e;
 mod faults;
 mod fetch;
+mod fetch_acl;
 mod fetch_console;
 mod fetch_queues;
 mod hostile;

@@ -10,6 +10,8 @@
 //! - `load`: a stored message as a composer draft (type row to confirm,
 //!   banner for dead-letter copies, system properties as provenance);
 //! - `answer`: messages plus how complete the list is, the tail merge;
+//! - `denied`: a broker's "no permission" said plainly (whose credential,
+//!   which topic, not accepted or publish-only);
 //! - `fetcher`: the one piece that talks to the broker (`Fetcher`).
 //!
 //! Use: build a `Request` (`check` it: bad input is refused before any
@@ -21,6 +23,7 @@
 //! `Stored::replay_line` exports one, `load::load` puts one in the composer.
 
 pub mod answer;
+pub mod denied;
 pub mod fetcher;
 pub mod id;
 pub mod load;
@@ -29,6 +32,7 @@ pub mod stored;
 pub mod window;
 
 pub use answer::{Answer, Completeness};
+pub use denied::{Asker, Denial, Denied};
 pub use fetcher::{Cursor, FetchSettings, Fetcher, Request, Unusable};
 pub use locator::{IdKind, Locator};
 pub use stored::Stored;

@@ -16,8 +16,13 @@ use crate::signals::Signals;
 /// How often a follow asks for new messages.
 const POLL: Duration = Duration::from_secs(1);
 
-pub fn tail(rt: &Runtime, settings: ProducerSettings, args: TailArgs) -> Result<ExitCode> {
-    with_fetcher(rt, &settings, "tail", async |fetcher| {
+pub fn tail(
+    rt: &Runtime,
+    settings: ProducerSettings,
+    profile: &str,
+    args: TailArgs,
+) -> Result<ExitCode> {
+    with_fetcher(rt, &settings, profile, "tail", async |fetcher| {
         // Installed before the first read, so a Ctrl-C during it is ours.
         let mut signals = if args.follow {
             Signals::new()?
