@@ -14,6 +14,7 @@ use rmq_engine::runtime::Runtime;
 use rmq_sandbox::SandboxOptions;
 
 use crate::common::*;
+use crate::seed::env_credentials_profile;
 
 pub(crate) fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(out)
@@ -259,11 +260,7 @@ fn a_fetch_signs_with_the_profile_and_a_refusal_is_said_plainly() {
     let config = home.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[profile]]\nname = \"acl\"\nendpoint = \"{}\"\naccess-key-env = \"IT_AK\"\n\
-             secret-key-env = \"IT_SK\"\n",
-            sb.namesrv_addr
-        ),
+        env_credentials_profile("acl", &sb.namesrv_addr, "IT_AK", "IT_SK"),
     )
     .unwrap();
     let topic = unique("acl");

@@ -12,6 +12,7 @@ use rmq_sandbox::{AclUser, SandboxOptions};
 
 use crate::common::*;
 use crate::fetch::json_lines;
+use crate::seed::env_credentials_profile;
 
 #[test]
 fn a_publish_only_user_may_send_and_is_told_plainly_it_cannot_read() {
@@ -29,16 +30,11 @@ fn a_publish_only_user_may_send_and_is_told_plainly_it_cannot_read() {
     let ns = sb.namesrv_addr.clone();
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[profile]]\nname = \"admin\"\nendpoint = \"{ns}\"\naccess-key-env = \"IT_ADMIN_AK\"\n\
-             secret-key-env = \"IT_ADMIN_SK\"\n\n\
-             [[profile]]\nname = \"payments\"\nendpoint = \"{ns}\"\naccess-key-env = \"IT_PUB_AK\"\n\
-             secret-key-env = \"IT_PUB_SK\"\n",
-        ),
-    )
-    .unwrap();
+    let profiles = [
+        env_credentials_profile("admin", &ns, "IT_ADMIN_AK", "IT_ADMIN_SK"),
+        env_credentials_profile("payments", &ns, "IT_PUB_AK", "IT_PUB_SK"),
+    ];
+    std::fs::write(&config, profiles.join("\n")).unwrap();
     let run = |profile: &str, args: &[&str]| {
         let out = binary(home.path())
             .env("IT_ADMIN_AK", "admin")
@@ -79,10 +75,9 @@ fn a_publish_only_user_may_send_and_is_told_plainly_it_cannot_read() {
     // The admin reads it (so what follows is a refusal, not a miss), and
     // sends it to the group's dead-letter queue.
     let rt = Runtime::new().unwrap();
-    rt.block_on(crate::fetch_queues::send_back_as(
+    rt.block_on(crate::seed::send_back(
         &rt,
-        &ns,
-        &sb.broker_addr,
+        &sb,
         &offset_id,
         &group,
         -1,

@@ -47,15 +47,7 @@ fn the_console_fetches_by_key_and_resends_it() {
         .expect("an offset msgId")
         .to_string();
 
-    let tmux = Tmux::start(
-        h,
-        &format!("HOME={home}", home = h.display()),
-        &format!("--namesrv {ns}"),
-        160,
-    );
-    tmux.wait_for("the composer", Duration::from_secs(30), |s| {
-        s.contains("Composer")
-    });
+    let tmux = Tmux::console_on(h, &ns, 160);
     // The keyboard starts on the topic: the form takes it from there.
     tmux.literal(&topic);
     tmux.keys(&["Escape", "f"]);
@@ -169,13 +161,8 @@ fn the_console_loads_a_dead_letter_edits_and_resends_it() {
         ],
     );
     let offset_id = sent[0]["offset_msg_id"].as_str().unwrap().to_string();
-    rt.block_on(crate::fetch_queues::send_back(
-        &rt,
-        &ns,
-        &sb.broker_addr,
-        &offset_id,
-        &group,
-        -1,
+    rt.block_on(crate::seed::send_back(
+        &rt, &sb, &offset_id, &group, -1, None,
     ));
     let (code, dead, stderr) = crate::fetch::fetch_until(
         h,
@@ -188,15 +175,7 @@ fn the_console_loads_a_dead_letter_edits_and_resends_it() {
         .unwrap()
         .to_string();
 
-    let tmux = Tmux::start(
-        h,
-        &format!("HOME={home}", home = h.display()),
-        &format!("--namesrv {ns}"),
-        160,
-    );
-    tmux.wait_for("the composer", Duration::from_secs(30), |s| {
-        s.contains("Composer")
-    });
+    let tmux = Tmux::console_on(h, &ns, 160);
     tmux.keys(&["Escape", "f"]);
     tmux.literal(&format!("dlq:{group}"));
     tmux.keys(&["Enter"]);

@@ -9,20 +9,17 @@
 
 use std::io::{BufRead, Write};
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cheetah_string::CheetahString;
 use rmq_engine::runtime::Runtime;
 use rmq_sandbox::SandboxOptions;
-use rocketmq_client_rust::{
-    AclClientRPCHook, ClientConfig, ClientInstanceHandle, ClientRuntime, ClientRuntimeConfig,
-    ConsumerAdmin, DefaultMQAdminExt, SessionCredentials,
-};
+use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultMQAdminExt};
 use rocketmq_model::common::message::MessageTrait;
 
 use crate::common::*;
 use crate::fetch::{fetch_until, json_lines, run, send};
+use crate::seed::send_back;
 
 #[test]
 fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
@@ -140,91 +137,6 @@ fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
     sb.stop();
 }
 
-/// Sends the stored message `offset_id` back for `group` the way a
-/// consumer does: at delay level -1 it goes straight to `%DLQ%group` (a
-/// consumer that gives up), at 1 to `%RETRY%group` a second later.
-pub(crate) async fn send_back(
-    rt: &Runtime,
-    namesrv: &str,
-    broker_addr: &str,
-    offset_id: &str,
-    group: &str,
-    delay_level: i32,
-) {
-    send_back_as(
-        rt,
-        namesrv,
-        broker_addr,
-        offset_id,
-        group,
-        delay_level,
-        None,
-    )
-    .await
-}
-
-/// `send_back`, signed with `credentials` (AccessKey, SecretKey) on a
-/// sandbox with ACL.
-pub(crate) async fn send_back_as(
-    rt: &Runtime,
-    namesrv: &str,
-    broker_addr: &str,
-    offset_id: &str,
-    group: &str,
-    delay_level: i32,
-    credentials: Option<(&str, &str)>,
-) {
-    let client = ClientRuntime::try_new(
-        rt.context("dlq-seed"),
-        ClientRuntimeConfig::default(),
-        rocketmq_observability::TelemetryHandle::noop(),
-    )
-    .expect("client runtime");
-    let hook = credentials
-        .map(|(ak, sk)| Arc::new(AclClientRPCHook::new(SessionCredentials::with_keys(ak, sk))));
-    let mut admin = match &hook {
-        Some(h) => DefaultMQAdminExt::with_rpc_hook_and_timeout(
-            client.clone(),
-            h.clone(),
-            Duration::from_secs(5),
-        ),
-        None => DefaultMQAdminExt::with_timeout(client.clone(), Duration::from_secs(5)),
-    };
-    admin.set_namesrv_addr(namesrv);
-    admin.start().await.expect("admin starts");
-    let msg = admin
-        .query_message(Default::default(), Default::default(), offset_id.into())
-        .await
-        .expect("the message to dead-letter");
-    let config = ClientConfig::builder()
-        .namesrv_addr(namesrv.to_string())
-        .build()
-        .expect("config");
-    let handle = ClientInstanceHandle::get_or_create(
-        &client,
-        4242,
-        config,
-        hook.map(|h| h as Arc<rocketmq_client_rust::ClientRpcHook>),
-    )
-    .expect("handle");
-    handle.start().await.expect("handle starts");
-    handle
-        .consumer_send_message_back(
-            broker_addr,
-            Some("broker-a"),
-            &msg,
-            group,
-            delay_level,
-            5000,
-            16,
-        )
-        .await
-        .expect("send-back to the DLQ");
-    drop(handle);
-    admin.shutdown().await;
-    let _ = client.shutdown().await;
-}
-
 #[test]
 fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_message() {
     let sb = start_sandbox(SandboxOptions::default());
@@ -268,7 +180,7 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
         "{stderr}"
     );
 
-    rt.block_on(send_back(&rt, &ns, &sb.broker_addr, &offset_id, &group, -1));
+    rt.block_on(send_back(&rt, &sb, &offset_id, &group, -1, None));
     let (code, got, stderr) = fetch_until(
         h,
         &["dlq", "--namesrv", &ns, &group],
@@ -301,14 +213,7 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
     );
     // A send-back at level 1 lands in the group's retry queue.
     let retry_group = unique("retrying");
-    rt.block_on(send_back(
-        &rt,
-        &ns,
-        &sb.broker_addr,
-        &offset_id,
-        &retry_group,
-        1,
-    ));
+    rt.block_on(send_back(&rt, &sb, &offset_id, &retry_group, 1, None));
     let (code, r, stderr) = fetch_until(
         h,
         &["dlq", "--namesrv", &ns, &retry_group, "--retry"],

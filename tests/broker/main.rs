@@ -20,5 +20,6 @@ mod logfile;
 mod producer;
 mod record;
 mod replay;
+mod seed;
 mod types;
 mod verify;
