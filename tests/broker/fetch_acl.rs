@@ -2,8 +2,8 @@
 //! authorization on (`SandboxOptions::publish_only`): the user may send,
 //! and every way of reading (by key, tag, id, position, tail, dead
 //! letters) gets the plain refusal naming the profile, its redacted
-//! AccessKey and the topic, with the broker's own text; the admin user
-//! reads the same messages.
+//! AccessKey and the topic, with the broker's own text, headless and in
+//! the console's fetch overlay; the admin user reads the same messages.
 
 use std::time::Duration;
 
@@ -159,6 +159,51 @@ fn a_publish_only_user_may_send_and_is_told_plainly_it_cannot_read() {
         fetch_until_as(&run, "admin", &["fetch", "--topic", &topic, "key:o-1843"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(got[0]["body"], "again");
+
+    // The console on the same profile says it in its fetch overlay, in a
+    // pseudo-terminal: the profile's name reaches the console's fetcher.
+    let tmux = Tmux::start(
+        home.path(),
+        &format!(
+            "HOME={} IT_PUB_AK=payments-producer IT_PUB_SK=pub-secret-1",
+            home.path().display()
+        ),
+        &format!("--config {} --profile payments", config.display()),
+        120,
+    );
+    tmux.wait_for("the composer", Duration::from_secs(30), |s| {
+        s.contains("Composer")
+    });
+    tmux.literal(&topic);
+    tmux.keys(&["Escape", "f"]);
+    tmux.wait_for("the fetch form", Duration::from_secs(10), |s| {
+        s.contains("Fetch from the broker")
+    });
+    tmux.literal("key:o-1842");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the refusal", Duration::from_secs(30), |s| {
+        s.contains("REFUSED")
+    });
+    eprintln!("--- the console's fetch overlay:\n{screen}");
+    assert!(
+        screen.contains(&format!("✗ {who} may not read topic {topic}")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("a publish-only credential can send but not fetch"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("broker-a answered \"Permission was denied\" (code 16)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("payments-producer") && !screen.contains("pub-secret-1"));
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("the console to exit", Duration::from_secs(15), |s| {
+        s.contains("EXIT=0")
+    });
+
     rt.shutdown();
     sb.stop();
 }
