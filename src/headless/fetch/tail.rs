@@ -70,6 +70,10 @@ pub fn tail(
                     }
                     answer.messages.extend(new.messages);
                     answer.completeness.refused.extend(new.completeness.refused);
+                    // Said plainly once, in the closing lines.
+                    if answer.completeness.denied.is_none() {
+                        answer.completeness.denied = new.completeness.denied;
+                    }
                 }
                 Err(e) => say("tail", &format!("{e:#}")),
             }
