@@ -10,11 +10,11 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use rmq_engine::runtime::Runtime;
 use rmq_sandbox::SandboxOptions;
 
 use crate::common::*;
 use crate::seed::env_credentials_profile;
+use crate::seed::{Seeded, seeded_topic};
 
 pub(crate) fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(out)
@@ -68,13 +68,8 @@ pub(crate) fn fetch_until(
 
 #[test]
 fn every_locator_finds_what_was_sent_and_refuses_what_is_not_it() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("fetch", 4);
     let h = home.path();
-    let topic = unique("fetch");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 4, 1));
 
     // One message per way of sending, each with its own key and tag.
     let kinds: [(&str, &[&str]); 6] = [

@@ -9,23 +9,17 @@
 use std::time::Duration;
 
 use cheetah_string::CheetahString;
-use rmq_engine::runtime::Runtime;
-use rmq_sandbox::SandboxOptions;
 use rocketmq_model::common::message::MessageTrait;
 
 use crate::common::*;
 use crate::fetch::send;
+use crate::seed::{Seeded, seeded_topic};
 
 #[test]
 fn the_console_fetches_by_key_and_resends_it() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("fetchui", 4);
     let h = home.path();
-    let topic = unique("fetchui");
     let key = unique("k");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 4, 1));
     let sent = send(
         h,
         &ns,
@@ -136,14 +130,9 @@ fn the_console_fetches_by_key_and_resends_it() {
 #[test]
 fn the_console_loads_a_dead_letter_edits_and_resends_it() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("orders", 2);
     let h = home.path();
-    let topic = unique("orders");
     let group = unique("billing");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 2, 1));
     let sent = send(
         h,
         &ns,

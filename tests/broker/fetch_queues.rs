@@ -20,16 +20,12 @@ use rocketmq_model::common::message::MessageTrait;
 use crate::common::*;
 use crate::fetch::{fetch_until, json_lines, run, send};
 use crate::seed::send_back;
+use crate::seed::{Seeded, seeded_topic};
 
 #[test]
 fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("tail", 4);
     let h = home.path();
-    let topic = unique("tail");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 4, 1));
     // Round robin over the four queues, one at a time: the store order is
     // the key order.
     send(
@@ -139,14 +135,9 @@ fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
 
 #[test]
 fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_message() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("orders", 2);
     let h = home.path();
-    let topic = unique("orders");
     let group = unique("billing");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 2, 1));
     // A binary body, two keys, a tag and user properties.
     let body = [0xffu8, 0x00, 0x80, 0x41];
     std::fs::write(h.join("body.bin"), body).unwrap();

@@ -1,16 +1,43 @@
 //! Seeding a sandbox for the broker tests, shared by the files that need
-//! it: dead letters and retries made the way a consumer makes them, and
-//! config profiles whose credentials come from the environment.
+//! it: a sandbox with a fresh topic (the start of the fetch tests), dead
+//! letters and retries made the way a consumer makes them, and config
+//! profiles whose credentials come from the environment.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_engine::runtime::Runtime;
-use rmq_sandbox::Sandbox;
+use rmq_sandbox::{Sandbox, SandboxOptions};
 use rocketmq_client_rust::{
     AclClientRPCHook, ClientConfig, ClientInstanceHandle, ClientRuntime, ClientRuntimeConfig,
     ConsumerAdmin, DefaultMQAdminExt, SessionCredentials,
 };
+
+use crate::common::{TestSandbox, create_topic, start_sandbox, unique};
+
+/// A default sandbox, its name server's address, a home for the binary, a
+/// runtime, and a topic of its own — in that order, so that a test names
+/// them in one line: `let Seeded(sb, ns, home, rt, topic) = …`.
+pub struct Seeded(
+    pub TestSandbox,
+    pub String,
+    pub tempfile::TempDir,
+    pub Runtime,
+    pub String,
+);
+
+/// `Seeded`, its topic named after `kind` and created with `queues` queues
+/// (a test whose subject is not auto-creation creates its topic first:
+/// see `create_topic`).
+pub fn seeded_topic(kind: &str, queues: i32) -> Seeded {
+    let sb = start_sandbox(SandboxOptions::default());
+    let ns = sb.namesrv_addr.clone();
+    let home = tempfile::tempdir().unwrap();
+    let topic = unique(kind);
+    let rt = Runtime::new().unwrap();
+    rt.block_on(create_topic(&rt, &ns, &topic, queues, 1));
+    Seeded(sb, ns, home, rt, topic)
+}
 
 /// A `[[profile]]` named `name` on `namesrv` whose AccessKey and SecretKey
 /// are read from the variables `ak_env` and `sk_env` (the secret never on
