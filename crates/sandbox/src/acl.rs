@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::AclUser;
+use crate::{AclUser, toml_string};
 
 /// The `[broker]` keys for `admin` (a super user, allowed everything) and,
 /// when given, `publish_only`, whose rights are in the ACL file `acl_file`
@@ -57,11 +57,6 @@ pub(crate) fn write_acl_file(root: &Path, name: &str, user: &AclUser) -> Result<
     rmq_model::fsutil::write_atomic(&path, acl_file_text(user).as_bytes())
         .context("writing the broker's ACL file")?;
     Ok(path)
-}
-
-/// `text` as a TOML basic string, quotes and escapes included.
-pub(crate) fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
 }
 
 #[cfg(test)]

@@ -566,7 +566,7 @@ fn broker_config(
     opts: &SandboxOptions,
     root: &Path,
 ) -> Result<String> {
-    let store = acl::toml_string(&store.display().to_string());
+    let store = toml_string(&store.display().to_string());
     // Every 2 s (not 30): a broker re-registers soon after its name server
     // comes back, as the fault tests need and a sandbox operator expects.
     let mut conf = format!(
@@ -625,6 +625,11 @@ commitLogMicroBatchMaxWaitMicros = 0
 "#
     ));
     Ok(conf)
+}
+
+/// `text` as a TOML basic string, quotes and escapes included.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
 }
 
 /// Polls `ready` every 20 ms until it says yes, fails, or `timeout` passes.
