@@ -662,4 +662,55 @@ mod tests {
         // The real temp folder is readable.
         assert!(statvfs(&std::env::temp_dir()).is_some_and(|(b, a)| b >= a));
     }
+
+    /// A publish-only user needs the admin user (authorization needs
+    /// authentication on); with both, the ACL file is written private
+    /// beside the configuration, which names it.
+    #[test]
+    fn a_publish_only_user_comes_with_an_admin_and_a_private_acl_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = |ak: &str| AclUser {
+            access_key: ak.into(),
+            secret_key: format!("{ak}-secret"),
+        };
+        let alone = SandboxOptions {
+            publish_only: Some(user("pub")),
+            ..Default::default()
+        };
+        let e = broker_config(
+            "127.0.0.1:1",
+            "broker-a",
+            1,
+            2,
+            dir.path(),
+            &alone,
+            dir.path(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("needs an admin user"), "{e}");
+        let both = SandboxOptions {
+            acl: Some(user("admin")),
+            ..alone
+        };
+        let conf = broker_config(
+            "127.0.0.1:1",
+            "broker-a",
+            1,
+            2,
+            dir.path(),
+            &both,
+            dir.path(),
+        )
+        .unwrap();
+        let file = dir.path().join("acl-broker-a.yml");
+        assert!(conf.contains("authorizationEnabled = true"), "{conf}");
+        assert!(conf.contains(&file.display().to_string()), "{conf}");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("pub-secret")
+        );
+    }
 }
