@@ -113,4 +113,57 @@ mod tests {
             ("PUB", "DENY")
         );
     }
+
+    /// A publish-only user needs the admin user (authorization needs
+    /// authentication on); with both, the ACL file is written private
+    /// beside the configuration, which names it.
+    #[test]
+    fn a_publish_only_user_comes_with_an_admin_and_a_private_acl_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = |ak: &str| AclUser {
+            access_key: ak.into(),
+            secret_key: format!("{ak}-secret"),
+        };
+        let alone = crate::SandboxOptions {
+            publish_only: Some(user("pub")),
+            ..Default::default()
+        };
+        let e = crate::broker_config(
+            "127.0.0.1:1",
+            "broker-a",
+            1,
+            2,
+            dir.path(),
+            &alone,
+            dir.path(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("needs an admin user"), "{e}");
+        let both = crate::SandboxOptions {
+            acl: Some(user("admin")),
+            ..alone
+        };
+        let conf = crate::broker_config(
+            "127.0.0.1:1",
+            "broker-a",
+            1,
+            2,
+            dir.path(),
+            &both,
+            dir.path(),
+        )
+        .unwrap();
+        let file = dir.path().join("acl-broker-a.yml");
+        assert!(conf.contains("authorizationEnabled = true"), "{conf}");
+        assert!(conf.contains(&file.display().to_string()), "{conf}");
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&file).unwrap().permissions(),
+        ) & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("pub-secret")
+        );
+    }
 }
