@@ -542,6 +542,7 @@ fn main() {
     let sandbox = o.sandbox.then(|| {
         rmq_sandbox::Sandbox::start(&rmq_sandbox::SandboxOptions {
             acl: None,
+            publish_only: None,
             server_exe: Some(env!("CARGO_BIN_EXE_rmq-console").into()),
             second_broker: false,
         })

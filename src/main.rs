@@ -121,13 +121,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::History(args)) => headless::history::run(cli.config.as_deref(), &args),
         Some(Command::Fetch(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::fetch::fetch(rt, s, args)
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s, profile| {
+                headless::fetch::fetch(rt, s, profile, args)
             })
         }
         Some(Command::Tail(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::fetch::tail(rt, s, args)
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s, profile| {
+                headless::fetch::tail(rt, s, profile, args)
             })
         }
         Some(Command::Group(args)) => {
@@ -165,14 +165,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Resolves the target (maybe starting a sandbox), then runs a headless
-/// command on a fresh runtime; the sandbox outlives the runtime.
+/// command on a fresh runtime, given the profile's name (a refusal names
+/// it); the sandbox outlives the runtime.
 fn headless_on_target(
     target_args: &rmq_console::cli::TargetArgs,
     config: Option<&std::path::Path>,
-    command: impl FnOnce(&Runtime, rmq_engine::producer::ProducerSettings) -> Result<ExitCode>,
+    command: impl FnOnce(&Runtime, rmq_engine::producer::ProducerSettings, &str) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
     let config = config::load_or_default(config)?;
-    headless_with_journal(target_args, config, |rt, s, _| command(rt, s))
+    headless_with_journal(target_args, config, |rt, s, j| command(rt, s, &j.profile))
 }
 
 /// `headless_on_target` for a command that keeps a journal: it gets the

@@ -85,6 +85,7 @@ impl Worker {
             namespace: settings.namespace.clone(),
             credentials: settings.credentials.clone(),
             timeout: TIMEOUT,
+            profile: profile.to_string(),
         };
         let (requests, rx) = mpsc::channel(4);
         let (tx, answers) = mpsc::channel(4);

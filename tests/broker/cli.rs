@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use rmq_sandbox::{AclUser, SandboxOptions};
 
 use crate::common::*;
+use crate::seed::env_credentials_profile;
 
 /// The binary as scripts use it: one JSON object per message, exit status
 /// 0 only when every message reached its expected end state.
@@ -129,11 +130,8 @@ fn profile_credentials_from_the_environment_reach_the_broker() {
     let config = home.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[profile]]\nname = \"acl\"\nendpoint = \"{}\"\naccess-key-env = \"IT_AK\"\n\
-             secret-key-env = \"IT_SK\"\nretry-times-sync = 0\n",
-            sb.namesrv_addr
-        ),
+        env_credentials_profile("acl", &sb.namesrv_addr, "IT_AK", "IT_SK")
+            + "retry-times-sync = 0\n",
     )
     .unwrap();
     let run = |secret: &str| {

@@ -316,6 +316,45 @@ impl Tmux {
         tmux
     }
 
+    /// The console as a newcomer starts it: `rmq-console` with an empty
+    /// HOME (no config, no server binaries anywhere, no cargo on PATH) and
+    /// TMPDIR `tmp`, on a sandbox of its own in a loopback-only network, in
+    /// a 120x40 pane. Returns when the first screen shows the sandbox ready.
+    pub fn console_on_own_sandbox(home: &std::path::Path, tmp: &std::path::Path) -> Tmux {
+        let tmux = Tmux::start(
+            home,
+            &format!(
+                "HOME={home} TMPDIR={tmp}",
+                home = home.display(),
+                tmp = tmp.display()
+            ),
+            "",
+            120,
+        );
+        tmux.wait_for(
+            "the console on a ready sandbox",
+            Duration::from_secs(60),
+            |s| s.contains("SANDBOX") && s.contains("ready"),
+        );
+        tmux
+    }
+
+    /// The console with HOME `home` on the name server `namesrv`
+    /// (`--namesrv`: a test's own sandbox), in a `width`x40 pane. Returns
+    /// when the composer shows.
+    pub fn console_on(home: &std::path::Path, namesrv: &str, width: u16) -> Tmux {
+        let tmux = Tmux::start(
+            home,
+            &format!("HOME={home}", home = home.display()),
+            &format!("--namesrv {namesrv}"),
+            width,
+        );
+        tmux.wait_for("the composer", Duration::from_secs(30), |s| {
+            s.contains("Composer")
+        });
+        tmux
+    }
+
     pub fn cmd(&self, args: &[&str]) -> String {
         let out = std::process::Command::new("tmux")
             .arg("-S")

@@ -11,25 +11,6 @@ use rmq_sandbox::SandboxOptions;
 
 use crate::common::*;
 
-/// The console on its own sandbox in a 120x40 tmux pane (empty HOME, no
-/// config: the sandbox profile, transaction policy "ask").
-fn console(home: &std::path::Path, tmp: &std::path::Path) -> Tmux {
-    let tmux = Tmux::start(
-        home,
-        &format!(
-            "HOME={home} TMPDIR={tmp}",
-            home = home.display(),
-            tmp = tmp.display()
-        ),
-        "",
-        120,
-    );
-    tmux.wait_for("a ready sandbox", Duration::from_secs(60), |s| {
-        s.contains("SANDBOX") && s.contains("ready")
-    });
-    tmux
-}
-
 /// The lines of the results pane that mention `what`.
 fn lines_with(screen: &str, what: &str) -> String {
     screen
@@ -47,7 +28,7 @@ fn lines_with(screen: &str, what: &str) -> String {
 fn console_transaction_decided_by_hand() {
     let home = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let tmux = console(home.path(), tmp.path());
+    let tmux = Tmux::console_on_own_sandbox(home.path(), tmp.path());
     tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
     tmux.literal("decided by hand");
     tmux.keys(&["Tab"]);

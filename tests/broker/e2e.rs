@@ -5,29 +5,6 @@ use std::time::Duration;
 
 use crate::common::*;
 
-/// The console as a newcomer starts it: `rmq-console` with an empty HOME
-/// (no config, no server binaries anywhere, no cargo on PATH) in a
-/// loopback-only network, in a 120x40 tmux pane. Returns when the first
-/// screen shows a ready sandbox.
-fn console_on_fresh_home(home: &std::path::Path, tmp: &std::path::Path) -> Tmux {
-    let tmux = Tmux::start(
-        home,
-        &format!(
-            "HOME={home} TMPDIR={tmp}",
-            home = home.display(),
-            tmp = tmp.display()
-        ),
-        "",
-        120,
-    );
-    tmux.wait_for(
-        "the console on a ready sandbox",
-        Duration::from_secs(60),
-        |s| s.contains("SANDBOX") && s.contains("ready"),
-    );
-    tmux
-}
-
 /// End to end: the binary in a pseudo-terminal, started with an empty HOME
 /// on its own sandbox; a message is typed and sent in each mode, and the
 /// screen shows the three outcomes and the counters.
@@ -36,7 +13,7 @@ fn console_sends_in_each_mode_end_to_end() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let home = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let tmux = console_on_fresh_home(home.path(), tmp.path());
+    let tmux = Tmux::console_on_own_sandbox(home.path(), tmp.path());
 
     // The sandbox starts with a topic filled in, so a newcomer can send at once.
     assert!(tmux.screen().contains("demo-topic"), "{}", tmux.screen());
@@ -101,7 +78,7 @@ fn console_sends_in_each_mode_end_to_end() {
 fn console_ends_in_order_on(sig: i32, name: &str) {
     let home = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let tmux = console_on_fresh_home(home.path(), tmp.path());
+    let tmux = Tmux::console_on_own_sandbox(home.path(), tmp.path());
     let shell: u32 = tmux
         .cmd(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
         .trim()
@@ -180,7 +157,7 @@ fn sigterm_ends_the_console_in_order() {
 fn console_compares_the_modes_end_to_end() {
     let home = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let tmux = console_on_fresh_home(home.path(), tmp.path());
+    let tmux = Tmux::console_on_own_sandbox(home.path(), tmp.path());
     tmux.keys(&["Escape", "c"]);
     tmux.wait_for("the compare form", Duration::from_secs(10), |s| {
         s.contains("Compare the modes")

@@ -10,10 +10,11 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use rmq_engine::runtime::Runtime;
 use rmq_sandbox::SandboxOptions;
 
 use crate::common::*;
+use crate::seed::env_credentials_profile;
+use crate::seed::{Seeded, seeded_topic};
 
 pub(crate) fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(out)
@@ -67,13 +68,8 @@ pub(crate) fn fetch_until(
 
 #[test]
 fn every_locator_finds_what_was_sent_and_refuses_what_is_not_it() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("fetch", 4);
     let h = home.path();
-    let topic = unique("fetch");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 4, 1));
 
     // One message per way of sending, each with its own key and tag.
     let kinds: [(&str, &[&str]); 6] = [
@@ -259,11 +255,7 @@ fn a_fetch_signs_with_the_profile_and_a_refusal_is_said_plainly() {
     let config = home.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[profile]]\nname = \"acl\"\nendpoint = \"{}\"\naccess-key-env = \"IT_AK\"\n\
-             secret-key-env = \"IT_SK\"\n",
-            sb.namesrv_addr
-        ),
+        env_credentials_profile("acl", &sb.namesrv_addr, "IT_AK", "IT_SK"),
     )
     .unwrap();
     let topic = unique("acl");
@@ -310,6 +302,13 @@ fn a_fetch_signs_with_the_profile_and_a_refusal_is_said_plainly() {
             "{stderr}"
         );
         assert!(stderr.contains("error: no broker answered"), "{stderr}");
+        // Not taken for a publish-only credential: it was not accepted.
+        assert!(
+            stderr.contains(
+                "profile acl's credential (AccessKey …) was not accepted: wrong AccessKey or SecretKey"
+            ),
+            "{stderr}"
+        );
     }
     sb.stop();
 }

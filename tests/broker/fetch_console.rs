@@ -9,23 +9,17 @@
 use std::time::Duration;
 
 use cheetah_string::CheetahString;
-use rmq_engine::runtime::Runtime;
-use rmq_sandbox::SandboxOptions;
 use rocketmq_model::common::message::MessageTrait;
 
 use crate::common::*;
 use crate::fetch::send;
+use crate::seed::{Seeded, seeded_topic};
 
 #[test]
 fn the_console_fetches_by_key_and_resends_it() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("fetchui", 4);
     let h = home.path();
-    let topic = unique("fetchui");
     let key = unique("k");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 4, 1));
     let sent = send(
         h,
         &ns,
@@ -47,15 +41,7 @@ fn the_console_fetches_by_key_and_resends_it() {
         .expect("an offset msgId")
         .to_string();
 
-    let tmux = Tmux::start(
-        h,
-        &format!("HOME={home}", home = h.display()),
-        &format!("--namesrv {ns}"),
-        160,
-    );
-    tmux.wait_for("the composer", Duration::from_secs(30), |s| {
-        s.contains("Composer")
-    });
+    let tmux = Tmux::console_on(h, &ns, 160);
     // The keyboard starts on the topic: the form takes it from there.
     tmux.literal(&topic);
     tmux.keys(&["Escape", "f"]);
@@ -144,14 +130,9 @@ fn the_console_fetches_by_key_and_resends_it() {
 #[test]
 fn the_console_loads_a_dead_letter_edits_and_resends_it() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("orders", 2);
     let h = home.path();
-    let topic = unique("orders");
     let group = unique("billing");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 2, 1));
     let sent = send(
         h,
         &ns,
@@ -169,13 +150,8 @@ fn the_console_loads_a_dead_letter_edits_and_resends_it() {
         ],
     );
     let offset_id = sent[0]["offset_msg_id"].as_str().unwrap().to_string();
-    rt.block_on(crate::fetch_queues::send_back(
-        &rt,
-        &ns,
-        &sb.broker_addr,
-        &offset_id,
-        &group,
-        -1,
+    rt.block_on(crate::seed::send_back(
+        &rt, &sb, &offset_id, &group, -1, None,
     ));
     let (code, dead, stderr) = crate::fetch::fetch_until(
         h,
@@ -188,15 +164,7 @@ fn the_console_loads_a_dead_letter_edits_and_resends_it() {
         .unwrap()
         .to_string();
 
-    let tmux = Tmux::start(
-        h,
-        &format!("HOME={home}", home = h.display()),
-        &format!("--namesrv {ns}"),
-        160,
-    );
-    tmux.wait_for("the composer", Duration::from_secs(30), |s| {
-        s.contains("Composer")
-    });
+    let tmux = Tmux::console_on(h, &ns, 160);
     tmux.keys(&["Escape", "f"]);
     tmux.literal(&format!("dlq:{group}"));
     tmux.keys(&["Enter"]);

@@ -14,24 +14,18 @@ use std::time::{Duration, Instant};
 use cheetah_string::CheetahString;
 use rmq_engine::runtime::Runtime;
 use rmq_sandbox::SandboxOptions;
-use rocketmq_client_rust::{
-    ClientConfig, ClientInstanceHandle, ClientRuntime, ClientRuntimeConfig, ConsumerAdmin,
-    DefaultMQAdminExt,
-};
+use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultMQAdminExt};
 use rocketmq_model::common::message::MessageTrait;
 
 use crate::common::*;
 use crate::fetch::{fetch_until, json_lines, run, send};
+use crate::seed::send_back;
+use crate::seed::{Seeded, seeded_topic};
 
 #[test]
 fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("tail", 4);
     let h = home.path();
-    let topic = unique("tail");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 4, 1));
     // Round robin over the four queues, one at a time: the store order is
     // the key order.
     send(
@@ -139,63 +133,11 @@ fn tail_merges_four_queues_by_store_time_and_follow_picks_up_a_later_message() {
     sb.stop();
 }
 
-/// Sends the stored message `offset_id` back for `group` the way a
-/// consumer does: at delay level -1 it goes straight to `%DLQ%group` (a
-/// consumer that gives up), at 1 to `%RETRY%group` a second later.
-pub(crate) async fn send_back(
-    rt: &Runtime,
-    namesrv: &str,
-    broker_addr: &str,
-    offset_id: &str,
-    group: &str,
-    delay_level: i32,
-) {
-    let client = ClientRuntime::try_new(
-        rt.context("dlq-seed"),
-        ClientRuntimeConfig::default(),
-        rocketmq_observability::TelemetryHandle::noop(),
-    )
-    .expect("client runtime");
-    let mut admin = DefaultMQAdminExt::with_timeout(client.clone(), Duration::from_secs(5));
-    admin.set_namesrv_addr(namesrv);
-    admin.start().await.expect("admin starts");
-    let msg = admin
-        .query_message(Default::default(), Default::default(), offset_id.into())
-        .await
-        .expect("the message to dead-letter");
-    let config = ClientConfig::builder()
-        .namesrv_addr(namesrv.to_string())
-        .build()
-        .expect("config");
-    let handle = ClientInstanceHandle::get_or_create(&client, 4242, config, None).expect("handle");
-    handle.start().await.expect("handle starts");
-    handle
-        .consumer_send_message_back(
-            broker_addr,
-            Some("broker-a"),
-            &msg,
-            group,
-            delay_level,
-            5000,
-            16,
-        )
-        .await
-        .expect("send-back to the DLQ");
-    drop(handle);
-    admin.shutdown().await;
-    let _ = client.shutdown().await;
-}
-
 #[test]
 fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_message() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let ns = sb.namesrv_addr.clone();
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, ns, home, rt, topic) = seeded_topic("orders", 2);
     let h = home.path();
-    let topic = unique("orders");
     let group = unique("billing");
-    let rt = Runtime::new().unwrap();
-    rt.block_on(create_topic(&rt, &ns, &topic, 2, 1));
     // A binary body, two keys, a tag and user properties.
     let body = [0xffu8, 0x00, 0x80, 0x41];
     std::fs::write(h.join("body.bin"), body).unwrap();
@@ -229,7 +171,7 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
         "{stderr}"
     );
 
-    rt.block_on(send_back(&rt, &ns, &sb.broker_addr, &offset_id, &group, -1));
+    rt.block_on(send_back(&rt, &sb, &offset_id, &group, -1, None));
     let (code, got, stderr) = fetch_until(
         h,
         &["dlq", "--namesrv", &ns, &group],
@@ -262,14 +204,7 @@ fn dead_letters_are_aimed_at_their_topic_and_fetch_then_replay_stores_the_same_m
     );
     // A send-back at level 1 lands in the group's retry queue.
     let retry_group = unique("retrying");
-    rt.block_on(send_back(
-        &rt,
-        &ns,
-        &sb.broker_addr,
-        &offset_id,
-        &retry_group,
-        1,
-    ));
+    rt.block_on(send_back(&rt, &sb, &offset_id, &retry_group, 1, None));
     let (code, r, stderr) = fetch_until(
         h,
         &["dlq", "--namesrv", &ns, &retry_group, "--retry"],

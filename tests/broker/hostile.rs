@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::common::*;
+use crate::seed::env_credentials_profile;
 
 /// Every file under `dir` whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
@@ -66,11 +67,7 @@ fn a_full_session_leaves_no_secret_and_no_body_behind() {
     let config = home.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[profile]]\nname = \"acl\"\nendpoint = \"{}\"\naccess-key-env = \"IT_AK\"\n\
-             secret-key-env = \"IT_SK\"\n",
-            sb.namesrv
-        ),
+        env_credentials_profile("acl", &sb.namesrv, "IT_AK", "IT_SK"),
     )
     .unwrap();
     let send = binary(home.path())

@@ -305,19 +305,7 @@ fn console_history_import_and_export_end_to_end() {
          {\"topic\":\"demo-topic\",\"keys\":[\"imp-2\"],\"body\":\"imported two\",\"mode\":\"async\"}\n",
     )
     .unwrap();
-    let tmux = Tmux::start(
-        home.path(),
-        &format!(
-            "HOME={home} TMPDIR={tmp}",
-            home = home.path().display(),
-            tmp = tmp.path().display()
-        ),
-        "",
-        120,
-    );
-    tmux.wait_for("a ready sandbox", Duration::from_secs(60), |s| {
-        s.contains("SANDBOX") && s.contains("ready")
-    });
+    let tmux = Tmux::console_on_own_sandbox(home.path(), tmp.path());
     tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
     tmux.literal("from the history e2e");
     tmux.keys(&["C-s"]);

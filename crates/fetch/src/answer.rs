@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::denied::Denied;
 use crate::stored::Stored;
 
 /// How complete an answer is.
@@ -20,6 +21,9 @@ pub struct Completeness {
     pub refused: Vec<(String, String)>,
     /// How the input was read, and windows widened.
     pub notes: Vec<String>,
+    /// Refusals for want of rights (code 16), said plainly once: whose
+    /// credential, which topic, the broker's words.
+    pub denied: Option<Denied>,
 }
 
 impl Completeness {
@@ -62,6 +66,9 @@ impl Completeness {
         self.capped.extend(other.capped);
         self.refused.extend(other.refused);
         self.notes.extend(other.notes);
+        if self.denied.is_none() {
+            self.denied = other.denied;
+        }
     }
 }
 

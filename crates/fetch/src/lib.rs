@@ -12,6 +12,8 @@
 //! - `answer`: messages plus how complete the list is, the tail merge;
 //! - `group`: a consumer group's lag per queue, retry and dead-letter
 //!   depth (the group lens), and which groups consumed a message;
+//! - `denied`: a broker's "no permission" said plainly (whose credential,
+//!   which topic, not accepted or publish-only);
 //! - `fetcher`: the one piece that talks to the broker (`Fetcher`).
 //!
 //! Use: build a `Request` (`check` it: bad input is refused before any
@@ -23,6 +25,7 @@
 //! `Stored::replay_line` exports one, `load::load` puts one in the composer.
 
 pub mod answer;
+pub mod denied;
 pub mod fetcher;
 pub mod group;
 pub mod id;
@@ -32,6 +35,7 @@ pub mod stored;
 pub mod window;
 
 pub use answer::{Answer, Completeness};
+pub use denied::{Asker, Denial, Denied};
 pub use fetcher::{Cursor, FetchSettings, Fetcher, Request, Unusable};
 pub use group::{ConsumedBy, GroupLens};
 pub use locator::{IdKind, Locator};

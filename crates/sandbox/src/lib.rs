@@ -3,6 +3,7 @@
 //! child processes of it, see `server`) on 127.0.0.1 with ephemeral ports and
 //! a temporary store that is removed when the sandbox stops.
 
+mod acl;
 pub mod netns;
 pub mod registry;
 pub mod server;
@@ -58,6 +59,10 @@ pub struct AclUser {
 pub struct SandboxOptions {
     /// Start the broker with authentication required for this user.
     pub acl: Option<AclUser>,
+    /// With `acl`: turn authorization on too, with this second user who may
+    /// publish to every topic but read none (subscribe, pull, query). The
+    /// admin user `acl` still may do everything.
+    pub publish_only: Option<AclUser>,
     /// The `rmq-console` binary that runs the servers; `None` is this
     /// process's own executable. Tests name the binary cargo built.
     pub server_exe: Option<PathBuf>,
@@ -315,9 +320,9 @@ impl Sandbox {
                 *broker_port,
                 *ha_port,
                 &store,
-                opts.acl.as_ref(),
+                opts,
                 &root,
-            );
+            )?;
             // It holds the ACL user's secret key: readable by this user
             // only (a temp file is made 0600), and it goes with the store.
             rmq_model::fsutil::write_atomic(
@@ -550,16 +555,17 @@ fn spawn_server(mut cmd: Command, log: &Path) -> Result<Child> {
 }
 
 /// One broker's configuration: loopback only, small files, no batching
-/// delay (BROKER-NOTES), and the ACL user when there is one.
+/// delay (BROKER-NOTES), and the ACL users when there are (`acl.rs`; the
+/// ACL file is written beside the configuration).
 fn broker_config(
     namesrv_addr: &str,
     name: &str,
     port: u16,
     ha_port: u16,
     store: &Path,
-    acl: Option<&AclUser>,
+    opts: &SandboxOptions,
     root: &Path,
-) -> String {
+) -> Result<String> {
     let store = toml_string(&store.display().to_string());
     // Every 2 s (not 30): a broker re-registers soon after its name server
     // comes back, as the fault tests need and a sandbox operator expects.
@@ -581,14 +587,21 @@ transactionCheckInterval = 1000
 transactionOpBatchInterval = 200
 "#
     );
-    if let Some(acl) = acl {
-        // Quoted as TOML, so no character of the pair can end the string
-        // and add keys of its own.
-        conf.push_str(&format!(
-            "authenticationEnabled = true\ninitAuthenticationUser = {}\nauthConfigPath = {}\n",
-            toml_string(&format!("{}:{}", acl.access_key, acl.secret_key)),
-            toml_string(&root.join(format!("auth-{name}")).display().to_string())
-        ));
+    match (&opts.acl, &opts.publish_only) {
+        (Some(admin), publish_only) => {
+            let acl_file = match publish_only {
+                Some(user) => acl::write_acl_file(root, name, user)?,
+                None => root.join(format!("acl-{name}.yml")),
+            };
+            conf.push_str(&acl::broker_keys(
+                admin,
+                publish_only.as_ref(),
+                &root.join(format!("auth-{name}")),
+                &acl_file,
+            ));
+        }
+        (None, Some(_)) => bail!("a publish-only user needs an admin user (`acl`) as well"),
+        (None, None) => {}
     }
     conf.push_str(&format!(
         r#"
@@ -611,7 +624,7 @@ maxIndexNum = 200000
 commitLogMicroBatchMaxWaitMicros = 0
 "#
     ));
-    conf
+    Ok(conf)
 }
 
 /// `text` as a TOML basic string, quotes and escapes included.

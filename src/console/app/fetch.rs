@@ -482,11 +482,14 @@ impl App {
                 }
                 let summary = answer.summary();
                 let partial = answer.completeness.is_partial();
+                let denied = answer.completeness.denied.as_ref().map(|d| d.to_string());
                 v.answer = Some(answer);
                 v.error = None;
                 let filter = v.filter.clone();
                 v.set_filter(filter);
-                if partial {
+                if let Some(d) = denied {
+                    self.notice(Level::Error, format!("fetch: {d}"));
+                } else if partial {
                     self.notice(Level::Warn, format!("fetch: partial: {summary}"));
                 } else {
                     self.notice(Level::Info, format!("fetch: {summary}"));

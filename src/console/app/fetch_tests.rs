@@ -537,3 +537,52 @@ fn t_tails_the_composer_topic_and_f_follows_while_the_overlay_is_open() {
         "{fx:?}"
     );
 }
+
+/// A publish-only credential (every broker answered code 16 "Permission
+/// was denied"): the overlay says whose credential may not read which
+/// topic, then the broker's words; the notice is an error, not a partial
+/// list.
+#[test]
+fn a_publish_only_credential_is_said_plainly_in_the_overlay() {
+    let mut h = in_log(ready_app());
+    let (id, _) = fetch_typed(&mut h, "key:o-1");
+    let mut c = Completeness::default();
+    c.ask("broker-a");
+    c.refuse(
+        "broker-a",
+        rmq_fetch::denied::no_permission("Permission was denied"),
+    );
+    let asker = rmq_fetch::Asker {
+        profile: "payments".into(),
+        access_key: Some("payments-producer".into()),
+    };
+    c.denied = rmq_fetch::denied::explain(&asker, Some("TopicTest"), &c.refused);
+    h.answer(Action::Fetched {
+        id,
+        result: Ok(rmq_fetch::Answer {
+            messages: vec![],
+            completeness: c,
+        }),
+    });
+    let screen = draw(h.app(), 120, 40);
+    assert!(
+        screen.contains(
+            "✗ profile payments's credential (AccessKey …ucer) may not read topic TopicTest"
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("broker-a answered \"Permission was denied\" (code 16)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("payments-producer"), "{screen}");
+    let notice = h.app().notice.as_ref().unwrap();
+    assert_eq!(notice.level, Level::Error);
+    assert!(
+        notice.text.contains("may not read topic TopicTest"),
+        "{}",
+        notice.text
+    );
+    insta::assert_snapshot!("fetch_denied_80x24", draw(h.app(), 80, 24));
+    insta::assert_snapshot!("fetch_denied_120x40", screen);
+}

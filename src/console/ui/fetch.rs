@@ -185,6 +185,13 @@ fn form<'a>(app: &App, v: &FetchView, s: &Styles) -> Vec<Line<'a>> {
             ),
             style,
         ));
+        // A refusal for want of rights first, in plain words (whose
+        // credential, which topic), then the broker's.
+        if let Some(d) = &c.denied {
+            out.push(Line::styled(format!("✗ {}", d.headline()), s.error));
+            out.push(Line::styled(format!("  {}", d.hint()), s.error));
+            out.push(Line::styled(format!("  {}", d.broker_said()), style));
+        }
         // One line each: a refusal is the broker's own words.
         for (b, cap) in &c.capped {
             out.push(Line::styled(
@@ -193,6 +200,10 @@ fn form<'a>(app: &App, v: &FetchView, s: &Styles) -> Vec<Line<'a>> {
             ));
         }
         for (b, why) in &c.refused {
+            // Said above already.
+            if c.denied.as_ref().is_some_and(|d| d.brokers.contains(b)) {
+                continue;
+            }
             out.push(Line::styled(format!("  {b}: {why}"), style));
         }
         for n in &c.notes {
@@ -249,7 +260,11 @@ fn title(v: &FetchView) -> String {
     if !v.selected.is_empty() {
         t.push_str(&format!(", {} selected", v.selected.len()));
     }
-    if a.completeness.is_partial() {
+    let c = &a.completeness;
+    if c.denied.is_some() && c.answered.is_empty() {
+        // Not a list cut short: none could be read.
+        t.push_str(", REFUSED");
+    } else if c.is_partial() {
         t.push_str(", PARTIAL");
     }
     t.push(')');

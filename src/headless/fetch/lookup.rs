@@ -17,7 +17,12 @@ const MAX_STDIN_LOCATORS: usize = 10_000;
 
 /// Every locator is read and checked before anything is asked, so a typo
 /// in the tenth is not found after nine lookups.
-pub fn fetch(rt: &Runtime, settings: ProducerSettings, args: FetchArgs) -> Result<ExitCode> {
+pub fn fetch(
+    rt: &Runtime,
+    settings: ProducerSettings,
+    profile: &str,
+    args: FetchArgs,
+) -> Result<ExitCode> {
     let words = match words(&args.locators) {
         Ok(w) => w,
         Err(e) => return Ok(bad_input("fetch", &e)),
@@ -55,7 +60,7 @@ pub fn fetch(rt: &Runtime, settings: ProducerSettings, args: FetchArgs) -> Resul
         say("fetch", taken);
     }
     let requests: Vec<Request> = requests.into_iter().map(|(r, _)| r).collect();
-    with_fetcher(rt, &settings, "fetch", async |fetcher| {
+    with_fetcher(rt, &settings, profile, "fetch", async |fetcher| {
         let mut all = Answer::default();
         for r in &requests {
             match fetcher.fetch(r).await {
@@ -156,7 +161,7 @@ pub fn dlq(
         max: args.max.map(|m| m as usize),
     };
     let mut found = None;
-    let code = with_fetcher(rt, &settings, "dlq", async |fetcher| {
+    let code = with_fetcher(rt, &settings, &journal.profile, "dlq", async |fetcher| {
         let answer = match fetcher.fetch(&request).await {
             Ok(a) => a,
             Err(e) => {

@@ -32,13 +32,15 @@ pub const PARTIAL: u8 = 4;
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The fetcher's settings for the session's target: same name servers,
-/// namespace and credentials as the producer.
-fn settings(s: &ProducerSettings) -> FetchSettings {
+/// namespace and credentials as the producer; `profile` names them in a
+/// refusal.
+fn settings(s: &ProducerSettings, profile: &str) -> FetchSettings {
     FetchSettings {
         name_servers: s.name_servers.clone(),
         namespace: s.namespace.clone(),
         credentials: s.credentials.clone(),
         timeout: TIMEOUT,
+        profile: profile.to_string(),
     }
 }
 
@@ -60,6 +62,7 @@ fn bad_input(command: &str, why: &str) -> ExitCode {
 fn with_fetcher(
     rt: &Runtime,
     settings: &ProducerSettings,
+    profile: &str,
     command: &str,
     body: impl AsyncFnOnce(&Fetcher) -> Result<ExitCode>,
 ) -> Result<ExitCode> {
@@ -68,7 +71,7 @@ fn with_fetcher(
     rt.block_on(Box::pin(async {
         let fetcher = match Box::pin(Fetcher::start(
             rt.context("fetch"),
-            &self::settings(settings),
+            &self::settings(settings, profile),
         ))
         .await
         {
@@ -114,9 +117,15 @@ fn finish(command: &str, answer: &Answer) -> ExitCode {
     }
     say(command, &answer.summary());
     let c = &answer.completeness;
+    // A refusal for want of rights, in plain words: whose credential,
+    // which topic, not accepted or publish-only.
+    if let Some(d) = &c.denied {
+        say(command, &d.to_string());
+    }
     if c.answered.is_empty() && !c.refused.is_empty() {
         // Nobody answered: not a partial list, an error (the refusal above
-        // says why: credentials, an unreachable broker).
+        // says why: credentials, an unreachable broker). A publish-only
+        // credential is this case too: nothing it can do here will read.
         say(command, "error: no broker answered");
         ExitCode::from(1)
     } else if c.is_partial() {

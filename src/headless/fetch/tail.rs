@@ -16,8 +16,13 @@ use crate::signals::Signals;
 /// How often a follow asks for new messages.
 const POLL: Duration = Duration::from_secs(1);
 
-pub fn tail(rt: &Runtime, settings: ProducerSettings, args: TailArgs) -> Result<ExitCode> {
-    with_fetcher(rt, &settings, "tail", async |fetcher| {
+pub fn tail(
+    rt: &Runtime,
+    settings: ProducerSettings,
+    profile: &str,
+    args: TailArgs,
+) -> Result<ExitCode> {
+    with_fetcher(rt, &settings, profile, "tail", async |fetcher| {
         // Installed before the first read, so a Ctrl-C during it is ours.
         let mut signals = if args.follow {
             Signals::new()?
@@ -65,6 +70,10 @@ pub fn tail(rt: &Runtime, settings: ProducerSettings, args: TailArgs) -> Result<
                     }
                     answer.messages.extend(new.messages);
                     answer.completeness.refused.extend(new.completeness.refused);
+                    // Said plainly once, in the closing lines.
+                    if answer.completeness.denied.is_none() {
+                        answer.completeness.denied = new.completeness.denied;
+                    }
                 }
                 Err(e) => say("tail", &format!("{e:#}")),
             }

@@ -26,7 +26,8 @@ use rocketmq_runtime::ChildServiceContext;
 
 use rmq_model::credentials::Credentials;
 
-use crate::answer::Answer;
+use crate::answer::{Answer, Completeness};
+use crate::denied::{self, Asker, NO_PERMISSION};
 use crate::id::Window;
 use crate::locator::Locator;
 use crate::stored::Stored;
@@ -44,6 +45,8 @@ pub struct FetchSettings {
     pub credentials: Option<Credentials>,
     /// Per request to a name server or broker.
     pub timeout: Duration,
+    /// The profile's name, to say whose credential a broker refused.
+    pub profile: String,
 }
 
 impl FetchSettings {
@@ -53,6 +56,7 @@ impl FetchSettings {
             namespace: None,
             credentials: None,
             timeout: Duration::from_secs(5),
+            profile: "--namesrv".into(),
         }
     }
 }
@@ -94,8 +98,6 @@ pub const UNIQUE_CAP: usize = 32;
 
 /// The broker's response code for "no such topic".
 const TOPIC_NOT_EXIST: i32 = 17;
-/// ... and for "no permission" (ACL).
-const NO_PERMISSION: i32 = 16;
 
 pub struct Fetcher {
     runtime: Arc<ClientRuntime>,
@@ -105,6 +107,8 @@ pub struct Fetcher {
     direct: ClientInstanceHandle,
     timeout: Duration,
     namespace: Option<String>,
+    /// Whose credential signs the requests, for a refusal said plainly.
+    asker: Asker,
 }
 
 impl Fetcher {
@@ -164,6 +168,10 @@ impl Fetcher {
             direct,
             timeout: settings.timeout,
             namespace: settings.namespace.clone().filter(|n| !n.is_empty()),
+            asker: Asker {
+                profile: settings.profile.clone(),
+                access_key: settings.credentials.as_ref().map(|c| c.access_key.clone()),
+            },
         })
     }
 
@@ -209,6 +217,13 @@ impl Fetcher {
             Locator::Retry(g) => self.group_queue(&retry_topic(g), request.max).await?,
         };
         answer.dedup();
+        let topic = match &request.locator {
+            Locator::Position { topic: Some(t), .. } => Some(t.clone()),
+            Locator::Dlq(g) => Some(dlq_topic(g)),
+            Locator::Retry(g) => Some(retry_topic(g)),
+            _ => request.topic.clone(),
+        };
+        self.explain(&mut answer.completeness, topic.as_deref());
         if let Some(max) = request.max
             && answer.messages.len() > max
         {
@@ -219,6 +234,14 @@ impl Fetcher {
                 .note(format!("{cut} older messages left out by --max {max}"));
         }
         Ok(answer)
+    }
+
+    /// Says the brokers' code-16 refusals plainly, once (the first
+    /// explanation of an answer stays).
+    fn explain(&self, c: &mut Completeness, topic: Option<&str>) {
+        if c.denied.is_none() {
+            c.denied = denied::explain(&self.asker, topic, &c.refused);
+        }
     }
 
     /// `NS%topic` on an instance with a namespace (system topics and the
@@ -396,7 +419,8 @@ fn acl_hook(creds: &Credentials) -> Arc<AclClientRPCHook> {
 }
 
 /// What went wrong, for the operator: known broker codes spelled out (a
-/// publish-only credential cannot read), then the library's cause chain.
+/// code-16 refusal in the form `denied` finds), then the library's cause
+/// chain.
 fn reason(error: &ClientError) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = std::error::Error::source(error);
@@ -419,7 +443,7 @@ fn reason(error: &ClientError) -> String {
     // Some paths carry the broker's code only in the text (`CODE: 16`).
     let code = error.broker_response_code().or_else(|| code_in(&detail));
     match code {
-        Some(NO_PERMISSION) => refusal(NO_PERMISSION, Some(&detail.as_str().into())),
+        Some(NO_PERMISSION) => denied::no_permission(&detail),
         Some(TOPIC_NOT_EXIST) => format!("topic does not exist [{detail}]"),
         _ => detail,
     }
@@ -436,10 +460,9 @@ fn code_in(text: &str) -> Option<i32> {
 fn refusal(code: i32, remark: Option<&CheetahString>) -> String {
     let text = remark.map(|r| r.to_string()).unwrap_or_default();
     match code {
-        // The same code says "wrong credentials" and "not allowed to read".
-        NO_PERMISSION => format!(
-            "refused, no permission (code 16): the profile's credentials are wrong or may not read this topic (a publish-only user cannot fetch) [{text}]"
-        ),
+        // The same code says "wrong credentials" and "not allowed to read":
+        // `denied` tells them apart.
+        NO_PERMISSION => denied::no_permission(&text),
         _ if text.is_empty() => format!("refused (response code {code})"),
         _ => format!("{text} (response code {code})"),
     }
@@ -455,10 +478,13 @@ mod tests {
         );
         assert_eq!(super::code_in("connection refused"), None);
         let r = super::refusal(16, Some(&"Authentication credentials are invalid".into()));
-        assert!(r.starts_with("refused, no permission (code 16)"), "{r}");
-        assert!(
-            r.ends_with("[Authentication credentials are invalid]"),
-            "{r}"
+        assert_eq!(
+            r,
+            "refused, no permission (code 16): Authentication credentials are invalid"
+        );
+        assert_eq!(
+            crate::denied::broker_text(&r),
+            Some("Authentication credentials are invalid")
         );
     }
 }

@@ -143,6 +143,7 @@ impl Fetcher {
             }
         }
         answer.messages = newest(found, n);
+        self.explain(&mut answer.completeness, Some(topic));
         Ok((answer, cursor))
     }
 
@@ -173,6 +174,7 @@ impl Fetcher {
         }
         found.sort_by(by_store_time);
         answer.messages = found;
+        self.explain(&mut answer.completeness, Some(&topic));
         Ok(answer)
     }
 
