@@ -321,6 +321,15 @@ pub struct App {
     dirty: bool,
     /// The last (or running) comparison of the modes.
     pub compare: Option<rmq_engine::compare::Driver>,
+    /// The comparisons' sends, counted apart from `ledger`: they are not
+    /// the session's counters (the compare view has its own rows), but
+    /// each still ends once, journaled, and counts at exit.
+    pub compare_ledger: Ledger,
+    /// The sequence numbers and burst ids the last comparison reserved.
+    pub compare_seqs: std::ops::Range<Seq>,
+    pub compare_ids: std::ops::Range<u64>,
+    /// Comparisons started this session (their summary rows are numbered).
+    pub comparisons: u64,
     /// When sends started and ended, for the timeline.
     pub timeline: timeline::Timeline,
     /// How far the help overlay is scrolled (when its keys do not fit).
@@ -395,6 +404,10 @@ impl App {
             unresolved: None,
             dirty: true,
             compare: None,
+            compare_ledger: Ledger::new(),
+            compare_seqs: 0..0,
+            compare_ids: 0..0,
+            comparisons: 0,
             timeline: Default::default(),
             help_scroll: 0,
             history_limit: HISTORY_LIMIT,
@@ -518,8 +531,14 @@ impl App {
         self.ledger.counts(mode)
     }
 
+    /// Sends still open: the session's and a comparison's.
     pub fn in_flight_total(&self) -> u64 {
-        self.ledger.open_total()
+        self.ledger.open_total() + self.compare_ledger.open_total()
+    }
+
+    /// Whether `seq` is a comparison's send (counted in `compare_ledger`).
+    pub(super) fn is_compare_seq(&self, seq: Seq) -> bool {
+        self.compare_seqs.contains(&seq) || self.compare_ledger.mode_of(seq).is_some()
     }
 
     pub fn selected_entry(&self) -> Option<&LogEntry> {
@@ -540,10 +559,10 @@ impl App {
     pub fn unresolved_count(&self) -> u64 {
         let ended: u64 = Mode::ALL
             .iter()
-            .map(|m| self.ledger.counts(*m).unresolved)
+            .map(|m| self.ledger.counts(*m).unresolved + self.compare_ledger.counts(*m).unresolved)
             .sum();
         let listed = self.unresolved.as_ref().map_or(0, |l| l.len() as u64);
-        ended.max(listed) + self.ledger.open_total()
+        ended.max(listed) + self.in_flight_total()
     }
 
     pub fn uptime(&self) -> Option<Duration> {
