@@ -16,3 +16,4 @@ pub mod signals;
 pub mod target;
 pub mod theme;
 mod tomlspan;
+pub mod tour;

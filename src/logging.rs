@@ -62,6 +62,7 @@ pub fn command_name(command: Option<&crate::cli::Command>) -> &'static str {
         Some(Command::Fetch(_)) => "fetch",
         Some(Command::Tail(_)) => "tail",
         Some(Command::Dlq(_)) => "dlq",
+        Some(Command::Demo(_)) => "demo",
         Some(Command::SandboxServer(_)) => "sandbox-server",
     }
 }

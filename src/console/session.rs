@@ -22,6 +22,8 @@ pub struct Session {
     pub warnings: Vec<String>,
     /// Where the journal is kept.
     pub journal: rmq_journal::Settings,
+    /// `rmq-console demo`: the tour the console opens on.
+    pub tour: Option<std::sync::Arc<crate::tour::Tour>>,
 }
 
 /// The console's session for a target: the styles `prepare` made from its
@@ -38,6 +40,7 @@ pub fn for_target(t: &Target, styles: Styles) -> Session {
         leave_field_after_send: t.config.leave_field_after_send,
         warnings: t.warnings.clone(),
         journal: crate::journal_plan::settings_of(&t.config),
+        tour: None,
     }
 }
 

@@ -228,7 +228,10 @@ fn console_compares_the_modes_end_to_end() {
         Some(&["0", "0"][..]),
         "{screen}"
     );
-    assert!(screen.contains("comparison #1 done: Sync 300 ok"), "{screen}");
+    assert!(
+        screen.contains("comparison #1 done: Sync 300 ok"),
+        "{screen}"
+    );
     tmux.keys(&["q"]);
     tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
         s.contains("EXIT=0")

@@ -461,7 +461,11 @@ fn a_comparisons_sends_still_open_when_the_producer_dies_end_unresolved_in_the_j
         draft: sync.draft.clone(),
         at: t0(),
     }));
-    assert_eq!(app.in_flight_total(), 1, "open, though not a session counter");
+    assert_eq!(
+        app.in_flight_total(),
+        1,
+        "open, though not a session counter"
+    );
     assert_eq!(app.stats(Mode::Sync).open(), 0);
     let fx = app.step(Action::ProducerDied("boom".into()));
     let journaled = fx

@@ -27,6 +27,7 @@ mod restart;
 mod results_view;
 mod sends;
 pub use rmq_engine::timeline;
+mod tour;
 mod transactions;
 
 pub use transactions::{BROKER_CHECK_MAX, TxDecision, TxState, TxTone, TypedRows};
@@ -60,6 +61,7 @@ pub use profile::ProfileChoice;
 pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
 pub use results_view::{RESULT_FIELDS, ResultsView};
 pub use sends::BurstState;
+pub use tour::TourState;
 
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
@@ -353,6 +355,11 @@ pub struct App {
     next_fetch_id: u64,
     /// A stored message loaded into the composer, until its send.
     pub fetched_draft: Option<FetchedDraft>,
+    /// The guided tour on screen, if one is.
+    pub tour: Option<TourState>,
+    /// The tour the tour key opens: `demo FILE`'s, else the built-in one
+    /// (read when first asked for).
+    pub tour_source: Option<Arc<crate::tour::Tour>>,
 }
 
 impl App {
@@ -418,6 +425,8 @@ impl App {
             bursts: Vec::new(),
             next_fetch_id: 0,
             fetched_draft: None,
+            tour: None,
+            tour_source: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -447,6 +456,7 @@ impl App {
                 Context::ResultsFilter
             }
             Overlay::None if self.quitting.is_some() => Context::Quitting,
+            Overlay::None if self.tour.is_some() && !self.focus.is_text() => Context::Tour,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
             Overlay::None => Context::Log,
@@ -460,7 +470,9 @@ impl App {
             (Context::Compare, _) => self.compare_bind_live(bind),
             // The log and the mode bar reach the burst (in a text field the
             // key is typed; the overlays bind it to their own runs).
-            (Context::Log | Context::ModeBar, Bind::CancelBurst) => self.burst.is_some(),
+            (Context::Log | Context::ModeBar | Context::Tour, Bind::CancelBurst) => {
+                self.burst.is_some()
+            }
             // Older records are offered when the pane left some unread.
             (Context::History, Bind::OlderRecords) => {
                 matches!(&self.overlay, Overlay::History(h) if h.older_unread)

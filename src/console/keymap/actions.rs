@@ -42,12 +42,14 @@ pub enum Context {
     Fetch,
     /// Typing the fetch list's `/` filter.
     FetchFilter,
+    /// A guided tour is on (the narration panel): steps, again, leave.
+    Tour,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 22] = [
+const CONTEXTS: [(Context, &str, &str); 23] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -70,11 +72,12 @@ const CONTEXTS: [(Context, &str, &str); 22] = [
     (Context::FetchForm, "fetch_form", "fetch form"),
     (Context::Fetch, "fetch", "fetched messages"),
     (Context::FetchFilter, "fetch_filter", "fetch filter"),
+    (Context::Tour, "tour", "guided tour"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 22] = {
-        let mut all = [Context::Global; 22];
+    pub const ALL: [Context; 23] = {
+        let mut all = [Context::Global; 23];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -165,12 +168,16 @@ pub enum Bind {
     Tail,
     Follow,
     OlderRecords,
+    Tour,
+    TourNext,
+    TourPrev,
+    TourAgain,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 67] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -424,11 +431,20 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
         "read 10,000 older records",
         "older",
     ),
+    (Bind::Tour, "tour", "guided tour of the modes", "tour"),
+    (Bind::TourNext, "tour_next", "next step (sends it)", "next"),
+    (Bind::TourPrev, "tour_prev", "previous step", "back"),
+    (
+        Bind::TourAgain,
+        "tour_again",
+        "run the step's sends again",
+        "again",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 63] = {
-        let mut all = [Bind::Send; 63];
+    pub const ALL: [Bind; 67] = {
+        let mut all = [Bind::Send; 67];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

@@ -58,6 +58,7 @@ fn default_bindings_by_context() {
         C::ImportPath,
         C::CompareForm,
         C::Compare,
+        C::Tour,
     ];
     let km = Keymap::default();
     // A context's help lists its own bindings, then the global ones
