@@ -20,4 +20,5 @@ mod producer;
 mod record;
 mod replay;
 mod types;
+mod tour;
 mod verify;
