@@ -76,3 +76,12 @@ fn defaults_fill_what_a_step_leaves_out() {
         (Mode::Oneway, "normal", 1, None)
     );
 }
+
+#[test]
+fn the_readme_shows_the_built_in_tour_as_it_ships() {
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(BUILTIN),
+        "README's tour example differs from tours/default.toml: copy the file into it"
+    );
+}

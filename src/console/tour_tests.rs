@@ -73,6 +73,16 @@ fn d_opens_the_tour_and_the_arrows_enter_and_esc_walk_it() {
     assert_eq!(sent(&mut h), ["send async hello from the tour: async"]);
     h.assert_shows("Sent 2 times: 1 × Async");
 
+    // Editing the step's message shows the composer; Esc brings the
+    // narration back.
+    h.press("e");
+    assert_eq!(h.app().context(), Context::Edit);
+    h.assert_shows("Composer");
+    assert!(!h.screen().contains("Tour 2/7"));
+    h.press("esc");
+    assert_eq!(h.app().context(), Context::Tour);
+    h.assert_shows("Tour 2/7");
+
     h.press("left").press("left");
     h.assert_shows("Tour 1/7");
     assert!(h.app().notice.as_ref().unwrap().text.contains("first step"));
@@ -81,7 +91,8 @@ fn d_opens_the_tour_and_the_arrows_enter_and_esc_walk_it() {
     // the last step's message, in its mode.
     h.press("esc");
     assert!(h.app().tour.is_none());
-    assert_eq!(h.app().context(), Context::Log);
+    // The keyboard stays where it was (the mode bar, since the edit).
+    assert_eq!(h.app().context(), Context::ModeBar);
     assert_eq!(h.app().mode, Mode::Async);
     assert_eq!(
         h.app().composer.body.lines()[0],

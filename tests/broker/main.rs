@@ -19,6 +19,6 @@ mod logfile;
 mod producer;
 mod record;
 mod replay;
-mod types;
 mod tour;
+mod types;
 mod verify;

@@ -39,9 +39,15 @@ fn demo_walks_the_built_in_tour_each_step_acknowledged_and_read_back() {
     let s = tmux.wait_for("step 1 acknowledged", Duration::from_secs(60), |s| {
         s.contains("Tour 1/7 · One sync message") && line_with(s, "#1 ").contains("OK SendOk")
     });
-    assert!(s.contains("Sync: the call returns only once the broker"), "{s}");
+    assert!(
+        s.contains("Sync: the call returns only once the broker"),
+        "{s}"
+    );
     assert!(s.contains("Watch: The row turns OK"), "{s}");
-    assert!(line_with(&s, "#1 ").contains("broker-a:"), "queue and offset: {s}");
+    assert!(
+        line_with(&s, "#1 ").contains("broker-a:"),
+        "queue and offset: {s}"
+    );
 
     // 2. One async message: acknowledged through its callback.
     tmux.keys(&["Right"]);
@@ -128,5 +134,8 @@ fn demo_walks_the_built_in_tour_each_step_acknowledged_and_read_back() {
     assert_eq!(count("delivered 20 s after the send"), 1);
     assert_eq!(count("order-42: the next step of the order"), 5);
     assert_eq!(fifo_queues.len(), 1, "one queue: {fifo_queues:?}");
-    assert!(count(&"x".repeat(128)) >= 400, "the comparison's sync and async");
+    assert!(
+        count(&"x".repeat(128)) >= 400,
+        "the comparison's sync and async"
+    );
 }

@@ -58,7 +58,9 @@ pub fn single_pane(area: Rect) -> bool {
 
 pub fn layout(area: Rect, app: &App) -> Panes {
     let none = Rect::default();
-    if app.tour.is_some() {
+    // Editing the step's message (`e`, Ctrl-T) shows the composer; Esc
+    // brings the narration back.
+    if app.tour.is_some() && !app.focus.is_text() {
         return tour_layout(area, app);
     }
     if single_pane(area) {
