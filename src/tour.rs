@@ -128,6 +128,12 @@ pub fn parse(text: &str, origin: &str, now: DateTime<Local>) -> Result<Tour, Con
             ),
         ));
     };
+    if array.is_empty() {
+        return Err(src.err(
+            value.span(),
+            "`step` is empty; a tour has at least one step",
+        ));
+    }
     if array.len() as u64 > MAX_STEPS {
         return Err(src.err(
             value.span(),

@@ -92,9 +92,10 @@ fn demo_walks_the_built_in_tour_each_step_acknowledged_and_read_back() {
 
     // 6. A delayed message counting down.
     tmux.keys(&["Right"]);
-    tmux.wait_for("the countdown", wait, |s| {
+    let s = tmux.wait_for("the countdown", wait, |s| {
         s.contains("Tour 6/7") && s.contains("visible in ")
     });
+    assert!(line_with(&s, "visible in ").contains("OK SendOk"), "{s}");
 
     // 7. A FIFO key: five acknowledged, one burst.
     tmux.keys(&["Right"]);
