@@ -73,6 +73,9 @@ pub enum Command {
     SandboxServer(rmq_sandbox::server::ServerArgs),
     /// Send the messages of a replay file (JSON Lines; a journal file is one).
     Replay(ReplayArgs),
+    /// Open the console on a guided tour of the modes (the built-in one, or
+    /// FILE: a presenter's tour in the same TOML format).
+    Demo(DemoArgs),
     /// Print journal records, newest last.
     History(HistoryArgs),
     /// Fetch stored messages by id, key, tag or queue offset (JSON Lines in
@@ -615,4 +618,12 @@ mod tests {
             );
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// A tour file (TOML; the README shows the format with the built-in
+    /// tour as the example). Without it, the built-in tour.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }

@@ -17,3 +17,4 @@ pub mod signals;
 pub mod target;
 pub mod theme;
 mod tomlspan;
+pub mod tour;

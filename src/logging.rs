@@ -63,6 +63,7 @@ pub fn command_name(command: Option<&crate::cli::Command>) -> &'static str {
         Some(Command::Tail(_)) => "tail",
         Some(Command::Dlq(_)) => "dlq",
         Some(Command::Group(_)) => "group",
+        Some(Command::Demo(_)) => "demo",
         Some(Command::SandboxServer(_)) => "sandbox-server",
     }
 }

@@ -131,8 +131,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Some(Command::Group(args)) => {
-            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s| {
-                headless::fetch::group(rt, s, args)
+            headless_on_target(&cli.target, cli.config.as_deref(), |rt, s, profile| {
+                headless::fetch::group(rt, s, profile, args)
             })
         }
         Some(Command::Dlq(args)) => {
@@ -145,23 +145,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 headless::fetch::dlq(rt, s, j, args)
             })
         }
-        None => {
-            // Theme and key bindings are checked before a sandbox starts.
-            let config = config::load_or_default(cli.config.as_deref())?;
-            let styles = preflight::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
-            let mut t = target::resolve_with(&cli.target, config)?;
-            t.warnings.extend(no_log);
-            let mut session = console::session::for_target(&t, styles);
-            if let Some(dir) = cli.messages {
-                session.messages_dir = dir;
-            }
-            let rt = Runtime::new()?;
-            let result = rmq_console::console::run(&rt, session);
-            rt.shutdown();
-            drop(t);
-            result.map(|()| ExitCode::SUCCESS)
+        Some(Command::Demo(ref args)) => {
+            // The tour is read first: a bad line ends here, before a
+            // sandbox starts or the terminal changes.
+            let tour = match &args.file {
+                Some(path) => rmq_console::tour::load(path)?,
+                None => rmq_console::tour::builtin(),
+            };
+            run_console(&cli, no_log, Some(std::sync::Arc::new(tour)))
         }
+        None => run_console(&cli, no_log, None),
     }
+}
+
+/// The console on the resolved target (a sandbox when nothing is
+/// configured), opening on `tour` when `demo` asked for one.
+fn run_console(
+    cli: &Cli,
+    no_log: Option<String>,
+    tour: Option<std::sync::Arc<rmq_console::tour::Tour>>,
+) -> Result<ExitCode> {
+    // Theme and key bindings are checked before a sandbox starts.
+    let config = config::load_or_default(cli.config.as_deref())?;
+    let styles = preflight::prepare(&config, cli.theme.as_deref(), &theme::user_dir())?;
+    let mut t = target::resolve_with(&cli.target, config)?;
+    t.warnings.extend(no_log);
+    let mut session = console::session::for_target(&t, styles);
+    if let Some(dir) = &cli.messages {
+        session.messages_dir = dir.clone();
+    }
+    session.tour = tour;
+    let rt = Runtime::new()?;
+    let result = rmq_console::console::run(&rt, session);
+    rt.shutdown();
+    drop(t);
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// Resolves the target (maybe starting a sandbox), then runs a headless

@@ -482,3 +482,16 @@ fn pasted_secrets_are_never_echoed() {
         }
     }
 }
+
+/// A presenter's tour file (`rmq-console demo FILE`) is read as strictly as
+/// the config: each fixture under `tests/fixtures/tour/invalid/` is refused
+/// with the message and line in its `.err` file.
+#[test]
+fn invalid_tours_are_refused_with_their_line() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tour/invalid");
+    check_expected_errors(&dir, |text, name| {
+        rmq_console::tour::parse(text, name, chrono::Local::now())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+}

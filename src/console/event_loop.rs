@@ -156,6 +156,14 @@ where
     B::Error: Send + Sync + 'static,
 {
     let mut lp = Loop::new(app, io, styles)?;
+    if lp.app.tour_source.is_some() {
+        // `rmq-console demo`: the console opens on its tour, as the tour
+        // key would open it.
+        let mut fx = Effects::new();
+        lp.app
+            .update(Action::Key(crate::console::keymap::Bind::Tour), &mut fx);
+        lp.apply(fx)?;
+    }
     while !lp.app.exit_requested() {
         lp.turn().await?;
     }

@@ -21,6 +21,8 @@ mod loop_tests;
 pub mod saved;
 pub mod session;
 pub mod stats;
+#[cfg(test)]
+mod tour_tests;
 pub mod tui;
 pub mod ui;
 
@@ -74,6 +76,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
     for w in session.warnings {
         app.warn(w);
     }
+    app.tour_source = session.tour;
     // The last session's draft and repeat form, if it kept any.
     let kept_at = saved::path();
     match saved::read(&kept_at) {

@@ -25,6 +25,8 @@ pub struct Session {
     /// The saved messages folder (beside the config file; `--messages`
     /// sets it after).
     pub messages_dir: std::path::PathBuf,
+    /// `rmq-console demo`: the tour the console opens on.
+    pub tour: Option<std::sync::Arc<crate::tour::Tour>>,
 }
 
 /// The console's session for a target: the styles `prepare` made from its
@@ -42,6 +44,7 @@ pub fn for_target(t: &Target, styles: Styles) -> Session {
         warnings: t.warnings.clone(),
         messages_dir: crate::collection::dir(None, t.config.path.as_deref()),
         journal: crate::journal_plan::settings_of(&t.config),
+        tour: None,
     }
 }
 

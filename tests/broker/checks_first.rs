@@ -133,3 +133,36 @@ fn a_protected_profile_needs_yes_in_a_script() {
     assert_eq!(out.status.code(), Some(1), "confirmed, sent, failed: {err}");
     assert!(!err.contains("protected"), "{err}");
 }
+
+/// `demo FILE` reads the presenter's tour before anything starts: a bad
+/// line ends it with `FILE:LINE: reason`, exit 2, no sandbox, no terminal
+/// taken over (the message is on stderr, readable).
+#[test]
+fn a_bad_tour_file_ends_demo_with_its_line_before_a_sandbox_starts() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("talk.toml");
+    std::fs::write(
+        &file,
+        "title = \"Our demo\"\n\n[[step]]\ntitle = \"Sync\"\nnarration = \"Waits.\"\n\
+         [step.send]\nmode = \"sync\"\nbody = \"x\"\nbdy = \"typo\"\n",
+    )
+    .unwrap();
+    let (out, took, left) = run(home.path(), &["demo", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let want = format!(
+        "{}:9: step #1 send: unknown key `bdy` (expected one of: mode, type, count, rate, tag, keys, body)",
+        file.display()
+    );
+    assert!(err.contains(&want), "{err}");
+    assert!(left.is_empty(), "a sandbox started: {left:?}");
+    assert!(took < Duration::from_millis(900), "{took:?}");
+    let (out, _, left) = run(home.path(), &["demo", "/nonexistent/talk.toml"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot read the tour /nonexistent/talk.toml: No such file"),
+        "{err}"
+    );
+    assert!(left.is_empty(), "a sandbox started: {left:?}");
+}

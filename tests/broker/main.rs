@@ -23,5 +23,6 @@ mod record;
 mod replay;
 mod saved;
 mod seed;
+mod tour;
 mod types;
 mod verify;

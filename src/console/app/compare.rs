@@ -287,6 +287,9 @@ impl App {
         let (id, seq) = (self.next_burst_id, self.next_seq);
         self.next_burst_id += spec.modes.len() as u64;
         self.next_seq += spec.total();
+        self.compare_seqs = seq..self.next_seq;
+        self.compare_ids = id..self.next_burst_id;
+        self.comparisons += 1;
         let total = spec.total();
         let mut driver = Driver::new(spec, id, seq);
         let Some(first) = driver.start() else {
@@ -346,6 +349,12 @@ impl App {
             .keymap
             .key_for(Context::Compare, Bind::CopyTable)
             .unwrap_or_else(|| Bind::CopyTable.name().into());
+        let row = format!(
+            "comparison #{} {how}: {}",
+            self.comparisons,
+            summary(&d.results())
+        );
+        self.push_note(row);
         self.notice(
             Level::Info,
             format!("comparison {how}; {key} in the compare view copies the table"),
@@ -391,6 +400,34 @@ impl App {
         };
         fx.push_back(Effect::Copy(compare::table_text(&rows, spec)));
     }
+}
+
+/// The comparison's one row in the results log (its sends have none):
+/// per mode what ended and how, msg/s and p50, one-way's landed count.
+fn summary(rows: &[compare::ModeResult]) -> String {
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let rate = r
+                .msgs_per_sec()
+                .map_or("- msg/s".into(), |v| format!("{v:.0} msg/s"));
+            let p50 = compare::fmt_latency(r.counts.latency.quantile(0.5));
+            let ended = match (r.mode, &r.landed) {
+                (Mode::Oneway, Some(Ok(n))) => {
+                    format!("{} dispatched, {n} landed", r.dispatched())
+                }
+                (Mode::Oneway, _) => format!("{} dispatched", r.dispatched()),
+                _ => format!("{} ok", r.ok()),
+            };
+            let failed = if r.failed() > 0 {
+                format!(", {} failed", r.failed())
+            } else {
+                String::new()
+            };
+            format!("{} {ended}{failed}, {rate}, p50 {p50}", r.mode.label())
+        })
+        .collect();
+    parts.join(" · ")
 }
 
 #[cfg(test)]

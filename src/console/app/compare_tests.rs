@@ -6,7 +6,7 @@ use std::time::Duration;
 use ratatui_textarea::{Input, Key};
 
 use super::*;
-use crate::console::app::{Action, Effect};
+use crate::console::app::{Action, Effect, EntryKind};
 use crate::console::ui::tests::{empty_app, t0};
 use rmq_engine::producer::BurstSpec;
 use rmq_model::fixtures::receipt;
@@ -170,8 +170,8 @@ fn c_opens_the_form_and_enter_runs_the_modes_one_after_the_other() {
             .text
             .starts_with("comparison done")
     );
-    // The session's counters saw the comparison's sends too.
-    assert_eq!(app.stats(Mode::Async).ok, 3);
+    // The session's counters did not count the comparison's sends.
+    assert_eq!(app.stats(Mode::Async).ok, 0);
 
     let fx = key(&mut app, Bind::CopyTable);
     let [Effect::Copy(text)] = fx.as_slice() else {
@@ -405,4 +405,74 @@ fn the_compare_view_shows_the_run_as_a_timeline() {
         doc.descendants()
             .any(|n| n.text() == Some("Timeline: each send from submit to its end"))
     );
+}
+
+#[test]
+fn a_comparisons_sends_stay_out_of_the_counters_and_the_results_log_but_one_summary_row() {
+    let mut app = empty_app();
+    open_form(&mut app);
+    typ(&mut app, "\u{8}\u{8}\u{8}\u{8}4");
+    let mut next = burst(key(&mut app, Bind::Submit));
+    loop {
+        let fx = play(&mut app, &next, None);
+        match fx.as_slice() {
+            [Effect::Submit(ProducerCommand::Burst(b))] => next = b.clone(),
+            [] => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(!app.compare_running());
+    for mode in Mode::ALL {
+        let c = app.stats(mode);
+        assert_eq!(
+            (c.ended(), c.open()),
+            (0, 0),
+            "{mode:?}: the session's counters leave the comparison out"
+        );
+    }
+    let rows: Vec<String> = app
+        .log
+        .shown()
+        .iter()
+        .map(|e| match &e.kind {
+            EntryKind::Note(t) => t.clone(),
+            other => panic!("a comparison's send has a row: {other:?}"),
+        })
+        .collect();
+    assert_eq!(rows.len(), 1, "one summary row: {rows:?}");
+    let row = &rows[0];
+    assert!(row.starts_with("comparison #1 done: Sync 4 ok"), "{row}");
+    assert!(row.contains("Async 4 ok"), "{row}");
+    assert!(row.contains("One-way 4 dispatched, 4 landed"), "{row}");
+    // Each send still counts where a session's account is asked for.
+    assert_eq!(app.session_tally().sent, 12);
+    assert_eq!(app.in_flight_total(), 0);
+}
+
+#[test]
+fn a_comparisons_sends_still_open_when_the_producer_dies_end_unresolved_in_the_journal() {
+    let mut app = empty_app();
+    open_form(&mut app);
+    typ(&mut app, "\u{8}\u{8}\u{8}\u{8}2");
+    let sync = burst(key(&mut app, Bind::Submit));
+    app.step(Action::Producer(ProducerEvent::Submitted {
+        seq: sync.first_seq,
+        mode: Mode::Sync,
+        draft: sync.draft.clone(),
+        at: t0(),
+    }));
+    assert_eq!(
+        app.in_flight_total(),
+        1,
+        "open, though not a session counter"
+    );
+    assert_eq!(app.stats(Mode::Sync).open(), 0);
+    let fx = app.step(Action::ProducerDied("boom".into()));
+    let journaled = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::Journal(j) if j.completion.seq == sync.first_seq))
+        .count();
+    assert_eq!(journaled, 1, "the open send ends once, journaled: {fx:?}");
+    assert_eq!(app.in_flight_total(), 0);
+    assert_eq!(app.unresolved_count(), 1);
 }

@@ -462,8 +462,14 @@ fn a_keys_override_shows_in_the_history_hints_and_its_question() {
     let mut h = history_of(app);
     let screen = crate::console::ui::tests::draw(h.app(), 120, 40);
     let footer = screen.lines().last().unwrap();
-    assert!(footer.contains("Ctrl-E resend  F10 close"), "{footer}");
-    assert!(screen.contains("Ctrl-E resend · F10 close ─"), "{screen}");
+    assert!(
+        footer.contains("Ctrl-E resend  Space select  F10 close"),
+        "{footer}"
+    );
+    assert!(
+        screen.contains("Ctrl-E resend · Space select · F10 close ─"),
+        "{screen}"
+    );
     h.press("ctrl-e");
     assert!(h.commands().is_empty());
     let screen = crate::console::ui::tests::draw(h.app(), 120, 40);

@@ -1,7 +1,7 @@
 //! Keys outside overlays: what each bound action does to the App.
 
 use super::{App, Effect, Effects, Focus, Level, Overlay, RepeatForm};
-use crate::console::keymap::Bind;
+use crate::console::keymap::{Bind, Context};
 use rmq_engine::producer::ProducerCommand;
 use rmq_model::message::Mode;
 use rmq_model::types::TxChoice;
@@ -15,6 +15,9 @@ impl App {
         }
         // Modal overlays first: they own the keyboard.
         if self.overlay_key(bind, fx) {
+            return;
+        }
+        if self.context() == Context::Tour && self.tour_key(bind, fx) {
             return;
         }
         if self.view.filtering {
@@ -130,6 +133,13 @@ impl App {
             Bind::SaveMessage if self.quitting.is_none() => self.open_save_as(),
             Bind::SavedMessages if self.quitting.is_none() => self.open_saved(fx),
             Bind::Palette if self.quitting.is_none() => self.open_palette(fx),
+            Bind::Tour => {
+                let tour = self
+                    .tour_source
+                    .get_or_insert_with(|| std::sync::Arc::new(crate::tour::builtin()))
+                    .clone();
+                self.start_tour(tour, fx);
+            }
             Bind::Close
             | Bind::ConsumedBy
             | Bind::Refresh
@@ -152,6 +162,9 @@ impl App {
             | Bind::Palette
             | Bind::Rename
             | Bind::Delete
+            | Bind::TourNext
+            | Bind::TourPrev
+            | Bind::TourAgain
             | Bind::ClearField => {}
         }
     }

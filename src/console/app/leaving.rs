@@ -181,6 +181,7 @@ impl App {
     pub fn session_tally(&self) -> Tally {
         let mut t = self.earlier;
         t.add(&self.ledger);
+        t.add(&self.compare_ledger);
         t
     }
 

@@ -137,10 +137,12 @@ impl App {
         // Counters and rate describe one profile's producer; the session's
         // summary keeps what it counted (what was still open, unresolved).
         self.earlier.add(&self.ledger);
-        let open = self.ledger.open_total();
+        self.earlier.add(&self.compare_ledger);
+        let open = self.in_flight_total();
         self.earlier.sent += open;
         self.earlier.unresolved += open;
         self.ledger = Ledger::new();
+        self.compare_ledger = Ledger::new();
         self.rates = Default::default();
         self.rate = Rate::default();
         self.unresolved = None;

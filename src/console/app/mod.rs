@@ -30,6 +30,7 @@ mod results_view;
 mod saved_messages;
 mod sends;
 pub use rmq_engine::timeline;
+mod tour;
 mod transactions;
 
 pub use transactions::{BROKER_CHECK_MAX, TxDecision, TxState, TxTone, TypedRows};
@@ -66,6 +67,7 @@ pub use repeat::{MAX_BURST, RepeatField, RepeatForm, RepeatSpec};
 pub use results_view::{RESULT_FIELDS, ResultsView};
 pub use saved_messages::{Naming, SavedOp, SavedView};
 pub use sends::BurstState;
+pub use tour::TourState;
 
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
@@ -357,6 +359,15 @@ pub struct App {
     dirty: bool,
     /// The last (or running) comparison of the modes.
     pub compare: Option<rmq_engine::compare::Driver>,
+    /// The comparisons' sends, counted apart from `ledger`: they are not
+    /// the session's counters (the compare view has its own rows), but
+    /// each still ends once, journaled, and counts at exit.
+    pub compare_ledger: Ledger,
+    /// The sequence numbers and burst ids the last comparison reserved.
+    pub compare_seqs: std::ops::Range<Seq>,
+    pub compare_ids: std::ops::Range<u64>,
+    /// Comparisons started this session (their summary rows are numbered).
+    pub comparisons: u64,
     /// When sends started and ended, for the timeline.
     pub timeline: timeline::Timeline,
     /// How far the help overlay is scrolled (when its keys do not fit).
@@ -387,6 +398,11 @@ pub struct App {
     pub saved: Option<crate::collection::Listing>,
     /// The saved message last loaded or saved: the save prompt offers it.
     pub saved_name: Option<String>,
+    /// The guided tour on screen, if one is.
+    pub tour: Option<TourState>,
+    /// The tour the tour key opens: `demo FILE`'s, else the built-in one
+    /// (read when first asked for).
+    pub tour_source: Option<Arc<crate::tour::Tour>>,
 }
 
 impl App {
@@ -438,6 +454,10 @@ impl App {
             unresolved: None,
             dirty: true,
             compare: None,
+            compare_ledger: Ledger::new(),
+            compare_seqs: 0..0,
+            compare_ids: 0..0,
+            comparisons: 0,
             timeline: Default::default(),
             help_scroll: 0,
             history_limit: HISTORY_LIMIT,
@@ -451,6 +471,8 @@ impl App {
             recent_groups: Vec::new(),
             saved: None,
             saved_name: None,
+            tour: None,
+            tour_source: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -487,6 +509,7 @@ impl App {
                 Context::ResultsFilter
             }
             Overlay::None if self.quitting.is_some() => Context::Quitting,
+            Overlay::None if self.tour.is_some() && !self.focus.is_text() => Context::Tour,
             Overlay::None if self.focus.is_text() => Context::Edit,
             Overlay::None if self.focus == Focus::ModeBar => Context::ModeBar,
             Overlay::None => Context::Log,
@@ -500,7 +523,9 @@ impl App {
             (Context::Compare, _) => self.compare_bind_live(bind),
             // The log and the mode bar reach the burst (in a text field the
             // key is typed; the overlays bind it to their own runs).
-            (Context::Log | Context::ModeBar, Bind::CancelBurst) => self.burst.is_some(),
+            (Context::Log | Context::ModeBar | Context::Tour, Bind::CancelBurst) => {
+                self.burst.is_some()
+            }
             // Older records are offered when the pane left some unread.
             (Context::History, Bind::OlderRecords) => {
                 matches!(&self.overlay, Overlay::History(h) if h.older_unread)
@@ -575,8 +600,14 @@ impl App {
         self.ledger.counts(mode)
     }
 
+    /// Sends still open: the session's and a comparison's.
     pub fn in_flight_total(&self) -> u64 {
-        self.ledger.open_total()
+        self.ledger.open_total() + self.compare_ledger.open_total()
+    }
+
+    /// Whether `seq` is a comparison's send (counted in `compare_ledger`).
+    pub(super) fn is_compare_seq(&self, seq: Seq) -> bool {
+        self.compare_seqs.contains(&seq) || self.compare_ledger.mode_of(seq).is_some()
     }
 
     pub fn selected_entry(&self) -> Option<&LogEntry> {
@@ -597,10 +628,10 @@ impl App {
     pub fn unresolved_count(&self) -> u64 {
         let ended: u64 = Mode::ALL
             .iter()
-            .map(|m| self.ledger.counts(*m).unresolved)
+            .map(|m| self.ledger.counts(*m).unresolved + self.compare_ledger.counts(*m).unresolved)
             .sum();
         let listed = self.unresolved.as_ref().map_or(0, |l| l.len() as u64);
-        ended.max(listed) + self.ledger.open_total()
+        ended.max(listed) + self.in_flight_total()
     }
 
     pub fn uptime(&self) -> Option<Duration> {

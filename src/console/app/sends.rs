@@ -178,6 +178,19 @@ impl App {
                 }
                 self.connection = c;
             }
+            // A comparison's sends are counted apart and get no rows: the
+            // compare view shows them, and its summary row ends the run.
+            ProducerEvent::Queued { seq, mode, .. } if self.is_compare_seq(seq) => {
+                let _ = self.compare_ledger.queued(seq, mode);
+            }
+            ProducerEvent::Submitted {
+                seq, mode, draft, ..
+            } if self.is_compare_seq(seq) => {
+                if self.compare_ledger.submitted(seq, mode).is_ok() {
+                    // Its journal record carries the draft.
+                    self.in_flight.insert(seq, draft);
+                }
+            }
             ProducerEvent::Queued { seq, mode, at } => {
                 if self.ledger.queued(seq, mode).is_err() {
                     return;
@@ -232,6 +245,10 @@ impl App {
                 if self.burst.as_ref().is_some_and(|b| b.id == id) {
                     self.burst = None;
                 }
+                if self.compare_ids.contains(&id) {
+                    // The compare view says how far the run is.
+                    return;
+                }
                 let how = if cancelled { "cancelled" } else { "finished" };
                 // A one-way shortfall just reported for this burst matters more.
                 let shortfall = self.notice.as_ref().is_some_and(|n| {
@@ -252,6 +269,8 @@ impl App {
                     self.notice = notice;
                 }
             }
+            // The comparison's table and summary row carry what landed.
+            ProducerEvent::OnewayLanded { id, .. } if self.compare_ids.contains(&id) => {}
             ProducerEvent::OnewayLanded {
                 id,
                 topic,
@@ -308,7 +327,8 @@ impl App {
     /// report. For a producer that died, a signal's deadline, a switch that
     /// did not finish.
     pub(super) fn end_open_unresolved(&mut self, fx: &mut Effects) {
-        for (seq, mode) in self.ledger.open_sends() {
+        let open = self.ledger.open_sends().into_iter();
+        for (seq, mode) in open.chain(self.compare_ledger.open_sends()) {
             // The App's clock, not the wall's: `update` reads no clock.
             let c = Completion {
                 submitted_at: self.now,
@@ -320,6 +340,16 @@ impl App {
     }
 
     pub(super) fn on_completed(&mut self, c: Completion, fx: &mut Effects) {
+        if self.is_compare_seq(c.seq) {
+            // Journaled like any send (its tag says `compare`); no row, no
+            // session counter.
+            if self.compare_ledger.complete(&c).is_ok() {
+                let draft = self.in_flight.remove(&c.seq);
+                let journal = self.journal_entry(&c, draft);
+                fx.extend(journal.map(|e| Effect::Journal(Box::new(e))));
+            }
+            return;
+        }
         if self.ledger.complete(&c).is_err() {
             // A second outcome for one send: logged by the ledger, shown
             // nowhere.

@@ -54,12 +54,14 @@ pub enum Context {
     SavedName,
     /// The command palette: typing its filter, choosing a line.
     Palette,
+    /// A guided tour is on (the narration panel): steps, again, leave.
+    Tour,
 }
 
 /// Every context: its section in `defaults.toml` (and in `[hints]` there)
 /// and how the help overlay and error messages name it. Rows are in
 /// `Context` declaration order.
-const CONTEXTS: [(Context, &str, &str); 28] = [
+const CONTEXTS: [(Context, &str, &str); 29] = [
     (Context::Global, "global", "everywhere"),
     (Context::Edit, "edit", "text field"),
     (Context::ModeBar, "mode_bar", "mode bar"),
@@ -92,11 +94,12 @@ const CONTEXTS: [(Context, &str, &str); 28] = [
     ),
     (Context::SavedName, "saved_name", "saved message name"),
     (Context::Palette, "palette", "command palette"),
+    (Context::Tour, "tour", "guided tour"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 28] = {
-        let mut all = [Context::Global; 28];
+    pub const ALL: [Context; 29] = {
+        let mut all = [Context::Global; 29];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -195,12 +198,16 @@ pub enum Bind {
     Rename,
     Delete,
     Palette,
+    Tour,
+    TourNext,
+    TourPrev,
+    TourAgain,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 71] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 75] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -487,11 +494,20 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 71] = [
         "command palette: any action",
         "palette",
     ),
+    (Bind::Tour, "tour", "guided tour of the modes", "tour"),
+    (Bind::TourNext, "tour_next", "next step (sends it)", "next"),
+    (Bind::TourPrev, "tour_prev", "previous step", "back"),
+    (
+        Bind::TourAgain,
+        "tour_again",
+        "run the step's sends again",
+        "again",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 71] = {
-        let mut all = [Bind::Send; 71];
+    pub const ALL: [Bind; 75] = {
+        let mut all = [Bind::Send; 75];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

@@ -139,15 +139,44 @@ impl Keymap {
 
     /// [`Keymap::hint_line`] of the actions `live` says do something now.
     pub fn hint_line_where(&self, ctx: Context, live: impl Fn(Bind) -> bool) -> String {
-        self.hint_entries(ctx, &live)
+        self.hint_line_fit(ctx, live, usize::MAX)
+    }
+
+    /// [`Keymap::hint_line_where`] in at most `max` characters: hints that
+    /// do not fit are left out whole, never cut, from the end but for the
+    /// last one (the way out: `Esc close`), which stays.
+    pub fn hint_line_fit(&self, ctx: Context, live: impl Fn(Bind) -> bool, max: usize) -> String {
+        let hints: Vec<String> = self
+            .hint_entries(ctx, &live)
             .into_iter()
             .filter(|(_, keys, _)| !keys.is_empty())
             .map(|(_, keys, label)| {
                 let keys: Vec<String> = keys.iter().map(Chord::to_string).collect();
                 format!("{} {label}", keys.join("/"))
             })
-            .collect::<Vec<_>>()
-            .join(" · ")
+            .collect();
+        const SEP: &str = " · ";
+        let width = |h: &String| h.chars().count();
+        let total =
+            hints.iter().map(width).sum::<usize>() + SEP.len() * hints.len().saturating_sub(1);
+        if total <= max {
+            return hints.join(SEP);
+        }
+        let Some((last, rest)) = hints.split_last() else {
+            return String::new();
+        };
+        let mut used = width(last);
+        let mut kept: Vec<&str> = Vec::new();
+        for h in rest {
+            // " · " is three characters wide (the dot is one).
+            if used + width(h) + 3 > max {
+                break;
+            }
+            used += width(h) + 3;
+            kept.push(h);
+        }
+        kept.push(last);
+        kept.join(SEP)
     }
 
     /// How a question asked in `ctx` is answered, `y confirms, Esc

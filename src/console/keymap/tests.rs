@@ -58,6 +58,7 @@ fn default_bindings_by_context() {
         C::ImportPath,
         C::CompareForm,
         C::Compare,
+        C::Tour,
     ];
     let km = Keymap::default();
     // A context's help lists its own bindings, then the global ones
@@ -195,4 +196,21 @@ fn switch_profile_is_rebindable_and_stays_out_of_text_fields() {
     assert_eq!(km.lookup(Context::ConfirmTopic, &enter), Some(Bind::Submit));
     let y = key(KeyCode::Char('y'), KeyModifiers::NONE);
     assert_eq!(km.lookup(Context::ConfirmTopic, &y), None, "y is typed");
+}
+
+#[test]
+fn an_overlay_border_leaves_hints_out_whole_and_keeps_the_way_out() {
+    let km = Keymap::default();
+    let full = km.hint_line(Context::Fetch);
+    let n = full.chars().count();
+    assert_eq!(km.hint_line_fit(Context::Fetch, |_| true, n), full);
+    let fit = km.hint_line_fit(Context::Fetch, |_| true, 60);
+    assert!(fit.chars().count() <= 60, "{fit}");
+    assert!(fit.ends_with("Esc/q close"), "the way out stays: {fit}");
+    // Every hint shown is one of the full line's hints, whole.
+    let whole: Vec<&str> = full.split(" · ").collect();
+    for h in fit.split(" · ") {
+        assert!(whole.contains(&h), "{h:?} is cut");
+    }
+    assert!(fit.split(" · ").count() < whole.len());
 }

@@ -29,7 +29,7 @@ pub fn render_form(frame: &mut Frame, area: Rect, app: &App, form: &CompareForm,
         " Compare the modes: the same burst in sync, async, one-way ",
         s.accent,
     );
-    let block = super::frame::hinted(super::frame::block(title, border), app, ctx, s);
+    let block = super::frame::hinted(super::frame::block(title, border), app, ctx, s, area.width);
     let inner = super::frame::draw(frame, area, block);
     let rows: [Rect; 6] = Layout::vertical([
         Constraint::Length(1),
@@ -123,7 +123,7 @@ pub fn render_view(frame: &mut Frame, area: Rect, app: &App, s: &Styles) {
     let inner = super::frame::draw(
         frame,
         area,
-        super::frame::hinted(block, app, Context::Compare, s),
+        super::frame::hinted(block, app, Context::Compare, s, area.width),
     );
     let rows: Vec<ModeResult> = app
         .compare

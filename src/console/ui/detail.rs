@@ -160,7 +160,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, e: &LogEntry, scroll: u1
     let inner = super::frame::draw(
         frame,
         area,
-        super::frame::hinted(block, app, Context::Detail, s),
+        super::frame::hinted(block, app, Context::Detail, s, area.width),
     );
     frame.render_widget(
         Paragraph::new(lines(app, e, s))

@@ -23,7 +23,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
     }
     let ctx = app.context();
     let title = Span::styled(format!(" {} ", title(v)), s.accent);
-    let block = super::frame::hinted(super::frame::block(title, s.border_focus), app, ctx, s);
+    let block = super::frame::hinted(
+        super::frame::block(title, s.border_focus),
+        app,
+        ctx,
+        s,
+        area.width,
+    );
     let inner = super::frame::draw(frame, area, block);
     let width = inner.width as usize;
     let mut lines = form(app, v, s);

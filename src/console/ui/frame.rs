@@ -22,12 +22,14 @@ pub fn block<'a>(title: Span<'a>, border: Style) -> Block<'a> {
 }
 
 /// `block`, with the hint line of `ctx` at the bottom: the keys that act
-/// now (`App::bind_live`).
-pub fn hinted<'a>(block: Block<'a>, app: &App, ctx: Context, s: &Styles) -> Block<'a> {
+/// now (`App::bind_live`), as many whole hints as a border `width` wide
+/// holds (its corners and a space each side left out).
+pub fn hinted<'a>(block: Block<'a>, app: &App, ctx: Context, s: &Styles, width: u16) -> Block<'a> {
+    let max = usize::from(width).saturating_sub(4);
     block.title_bottom(Span::styled(
         format!(
             " {} ",
-            app.keymap.hint_line_where(ctx, |b| app.bind_live(b))
+            app.keymap.hint_line_fit(ctx, |b| app.bind_live(b), max)
         ),
         s.muted,
     ))

@@ -21,7 +21,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, lens: &GroupView, s: &St
         None => " Consumer group lens ".to_string(),
     };
     let title = Span::styled(title, s.accent);
-    let block = super::frame::hinted(super::frame::block(title, s.border_focus), app, ctx, s);
+    let block = super::frame::hinted(
+        super::frame::block(title, s.border_focus),
+        app,
+        ctx,
+        s,
+        area.width,
+    );
     let inner = super::frame::draw(frame, area, block);
     let width = inner.width as usize;
     let mut lines = head(app, lens, s);

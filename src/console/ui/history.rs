@@ -37,7 +37,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
     };
     let shown = h.shown();
     let title = Span::styled(format!(" {} ", title(h, shown.len())), s.accent);
-    let block = super::frame::hinted(super::frame::block(title, s.border_focus), app, ctx, s);
+    let block = super::frame::hinted(
+        super::frame::block(title, s.border_focus),
+        app,
+        ctx,
+        s,
+        area.width,
+    );
     let inner = super::frame::draw(frame, area, block);
     let width = inner.width as usize;
     let key = |b| app.keymap.key_for(Context::History, b).unwrap_or_default();

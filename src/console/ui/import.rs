@@ -22,7 +22,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &ImportView, s: &Styl
         Span::styled(" Import a replay file ", s.accent),
         s.border_focus,
     );
-    let inner = super::frame::draw(frame, area, super::frame::hinted(block, app, ctx, s));
+    let inner = super::frame::draw(
+        frame,
+        area,
+        super::frame::hinted(block, app, ctx, s, area.width),
+    );
     let width = inner.width as usize;
     let mut lines = vec![Line::from(vec![
         Span::styled("path: ", s.muted),

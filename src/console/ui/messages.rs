@@ -25,6 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: usize, s: &Style
         app,
         Context::Messages,
         s,
+        area.width,
     );
     let inner = super::frame::draw(frame, area, block);
     if list.is_empty() {

@@ -21,6 +21,7 @@ mod results;
 mod saved;
 mod status;
 pub mod timeline;
+mod tour;
 mod wrap;
 
 use ratatui::Frame;
@@ -39,6 +40,8 @@ pub struct Panes {
     pub mode_bar: Rect,
     pub log: Rect,
     pub status: Rect,
+    /// The guided tour's narration panel, where the composer was.
+    pub tour: Rect,
 }
 
 /// Below this width or height one pane at a time: the composer, or (while
@@ -58,6 +61,11 @@ pub fn single_pane(area: Rect) -> bool {
 
 pub fn layout(area: Rect, app: &App) -> Panes {
     let none = Rect::default();
+    // Editing the step's message (`e`, Ctrl-T) shows the composer; Esc
+    // brings the narration back.
+    if app.tour.is_some() && !app.focus.is_text() {
+        return tour_layout(area, app);
+    }
     if single_pane(area) {
         let [main, mode_bar, status] = Layout::vertical([
             Constraint::Min(3),
@@ -74,6 +82,7 @@ pub fn layout(area: Rect, app: &App) -> Panes {
                 mode_bar,
                 log: none,
                 status,
+                tour: none,
             };
         }
         let [counters, log] =
@@ -84,6 +93,7 @@ pub fn layout(area: Rect, app: &App) -> Panes {
             mode_bar,
             log,
             status,
+            tour: none,
         };
     }
     let top_h = (area.height / 3).clamp(12, 16);
@@ -106,6 +116,7 @@ pub fn layout(area: Rect, app: &App) -> Panes {
             mode_bar,
             log,
             status,
+            tour: none,
         };
     }
     let [composer, mode_bar, counters, log, status] = Layout::vertical([
@@ -122,6 +133,32 @@ pub fn layout(area: Rect, app: &App) -> Panes {
         mode_bar,
         log,
         status,
+        tour: none,
+    }
+}
+
+/// A guided tour: its narration panel where the composer was (the step
+/// fills the composer, but the room watches the rows), then the counters
+/// and the results, at every size. The panel takes what its text needs, at
+/// most half the screen; the composer is back once the tour is left.
+fn tour_layout(area: Rect, app: &App) -> Panes {
+    let need = tour::height(app, area.width);
+    let h = need.min(area.height / 2).max(3);
+    let [tour, counters, log, mode_bar, status] = Layout::vertical([
+        Constraint::Length(h),
+        Constraint::Length(4),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    Panes {
+        composer: Rect::default(),
+        counters,
+        mode_bar,
+        log,
+        status,
+        tour,
     }
 }
 
@@ -165,6 +202,9 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
     if !p.log.is_empty() {
         results::render(frame, p.log, app, styles);
     }
+    if !p.tour.is_empty() {
+        tour::render(frame, p.tour, app, styles);
+    }
     status::render(frame, p.status, app, styles);
     match &app.overlay {
         Overlay::None => {}
@@ -200,7 +240,14 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
                 .height
                 .saturating_sub(p.status.height)
                 .max(area.height.min(12));
-            compare::render_view(frame, Rect::new(area.x, area.y, area.width, h), app, styles)
+            // On a tall screen a tour's narration stays above the view.
+            let top = if area.height >= 36 { p.tour.height } else { 0 };
+            compare::render_view(
+                frame,
+                Rect::new(area.x, area.y + top, area.width, h.saturating_sub(top)),
+                app,
+                styles,
+            )
         }
         Overlay::ConfirmQuit => {
             // Read now, so the numbers move while the question is open.

@@ -15,7 +15,7 @@ use crate::theme::Styles;
 pub fn render(frame: &mut Frame, area: Rect, app: &App, p: &Palette, s: &Styles) {
     let title = format!(" Command palette · {} ", p.origin.label());
     let block = super::frame::block(Span::styled(title, s.accent), s.border_focus);
-    let block = super::frame::hinted(block, app, Context::Palette, s);
+    let block = super::frame::hinted(block, app, Context::Palette, s, area.width);
     let inner = super::frame::draw(frame, area, block);
     let w = inner.width as usize;
     let all = app.palette_lines();

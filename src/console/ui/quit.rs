@@ -11,7 +11,7 @@ use crate::theme::Styles;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, lost: &[String], s: &Styles) {
     let block = super::frame::block(Span::styled(" Quit? ", s.warning), s.border_focus);
-    let block = super::frame::hinted(block, app, Context::Confirm, s);
+    let block = super::frame::hinted(block, app, Context::Confirm, s, area.width);
     let mut lines = vec![Line::styled("Quitting now:", s.text)];
     lines.extend(
         lost.iter()

@@ -17,7 +17,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
     let inner = super::frame::draw(
         frame,
         area,
-        super::frame::hinted(block, app, Context::Repeat, s),
+        super::frame::hinted(block, app, Context::Repeat, s, area.width),
     );
     // The last row takes what is left: its hint wraps rather than being cut.
     let rows: [Rect; 6] = Layout::vertical([

@@ -19,7 +19,7 @@ pub fn render_save_as(frame: &mut Frame, area: Rect, app: &App, n: &Naming, s: &
         Span::styled(" Save the draft as ", s.accent),
         s.border_focus,
     );
-    let block = super::frame::hinted(block, app, Context::SavedName, s);
+    let block = super::frame::hinted(block, app, Context::SavedName, s, area.width);
     let inner = super::frame::draw(frame, area, block);
     let w = inner.width as usize;
     let exists = app.saved.as_ref().is_some_and(|l| {
@@ -48,7 +48,7 @@ pub fn render_save_as(frame: &mut Frame, area: Rect, app: &App, n: &Naming, s: &
 pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &SavedView, s: &Styles) {
     let ctx = app.context();
     let block = super::frame::block(Span::styled(" Saved messages ", s.accent), s.border_focus);
-    let block = super::frame::hinted(block, app, ctx, s);
+    let block = super::frame::hinted(block, app, ctx, s, area.width);
     let inner = super::frame::draw(frame, area, block);
     let w = inner.width as usize;
     let mut lines = Vec::new();

@@ -16,11 +16,16 @@ use serde_json::json;
 use super::{NOT_FOUND, PARTIAL, bad_input, say, with_fetcher};
 use crate::cli::GroupArgs;
 
-pub fn group(rt: &Runtime, settings: ProducerSettings, args: GroupArgs) -> Result<ExitCode> {
+pub fn group(
+    rt: &Runtime,
+    settings: ProducerSettings,
+    profile: &str,
+    args: GroupArgs,
+) -> Result<ExitCode> {
     if let Err(why) = rmq_fetch::group::check_group(&args.group) {
         return Ok(bad_input("group", &why));
     }
-    with_fetcher(rt, &settings, "group", async |fetcher| {
+    with_fetcher(rt, &settings, profile, "group", async |fetcher| {
         let lens = match fetcher.group_lens(&args.group).await {
             Ok(l) => l,
             Err(e) => {
