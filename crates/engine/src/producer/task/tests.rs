@@ -54,6 +54,7 @@ pub(super) fn burst(id: u64, mode: Mode, count: u64, first_seq: Seq) -> Producer
         count,
         rate: None,
         key_template: Some("k{seq}".into()),
+        expand_message: false,
         first_seq,
         verify: false,
     })
@@ -872,14 +873,75 @@ fn n_in_a_key_template_counts_this_bursts_messages_from_one() {
         count: 3,
         rate: None,
         key_template: Some("order-{n} s{seq}".into()),
+        expand_message: false,
         first_seq: 41,
         verify: false,
     };
+    let mut expander = super::burst::Expander::new(&spec).unwrap();
     let keys: Vec<Vec<String>> = (0..3u64)
-        .map(|i| super::burst::expand(&spec, 41 + i * 3, i + 1).keys.clone())
+        .map(|i| expander.draft(&spec, 41 + i * 3, i + 1).keys.clone())
         .collect();
     assert_eq!(
         keys,
         [["order-1", "s41"], ["order-2", "s44"], ["order-3", "s47"]]
+    );
+}
+
+/// Issue 29, item 3: with `expand_message` the body and the property
+/// values expand per message too; without a placeholder anywhere every
+/// message shares the burst's draft (no copy, no work per send).
+#[test]
+fn a_burst_expands_the_body_and_properties_and_shares_a_plain_draft() {
+    let with_body = |b: &str| {
+        Arc::new(Draft {
+            body: b.as_bytes().to_vec(),
+            ..(*draft("k")).clone()
+        })
+    };
+    let mut d = (*with_body("{\"n\":{n},\"id\":\"{uuid}\"}")).clone();
+    d.properties = vec![("at".into(), "s{seq}".into()), ("p".into(), "{}".into())];
+    let spec = BurstSpec {
+        id: 1,
+        mode: Mode::Sync,
+        draft: Arc::new(d),
+        count: 2,
+        rate: None,
+        key_template: None,
+        expand_message: true,
+        first_seq: 7,
+        verify: false,
+    };
+    let mut expander = super::burst::Expander::new(&spec).unwrap();
+    let (a, b) = (expander.draft(&spec, 7, 1), expander.draft(&spec, 8, 2));
+    let body = |d: &Draft| serde_json::from_slice::<serde_json::Value>(&d.body).unwrap();
+    assert_eq!(
+        (body(&a)["n"].as_u64(), body(&b)["n"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_ne!(body(&a)["id"], body(&b)["id"]);
+    assert_eq!(a.properties[0].1, "s7");
+    assert_eq!(b.properties[1].1, "{}");
+    // Without expand_message the same draft goes as written, shared.
+    let plain = BurstSpec {
+        expand_message: false,
+        ..spec.clone()
+    };
+    let mut expander = super::burst::Expander::new(&plain).unwrap();
+    assert!(Arc::ptr_eq(&expander.draft(&plain, 7, 1), &plain.draft));
+    // A JSON body without placeholders is shared too.
+    let json = BurstSpec {
+        draft: with_body("{\"a\":{\"b\":1}}"),
+        ..spec.clone()
+    };
+    let mut expander = super::burst::Expander::new(&json).unwrap();
+    assert!(Arc::ptr_eq(&expander.draft(&json, 7, 1), &json.draft));
+    // A bad template is refused when the burst starts, naming the field.
+    let bad = BurstSpec {
+        draft: with_body("{rand:5..1}"),
+        ..spec
+    };
+    assert_eq!(
+        super::burst::Expander::new(&bad).err().unwrap(),
+        "body: {rand:5..1} at column 1: the range is empty"
     );
 }
