@@ -1,6 +1,6 @@
 //! Property tests over the parsers that take operator text: the config file,
-//! the template expander (keys, bodies, properties), the endpoint parser, the key-chord parser and
-//! the replay-record parser.
+//! the template expander (keys, bodies, properties), the endpoint parser,
+//! the key-chord parser and the replay-record parser.
 //! Whatever the input: never a panic, always a value or an error with a
 //! message.
 
