@@ -19,5 +19,6 @@ mod logfile;
 mod producer;
 mod record;
 mod replay;
+mod templates;
 mod types;
 mod verify;
