@@ -179,3 +179,69 @@ fn a_wrong_placeholder_is_refused_with_its_position_before_anything_starts() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `replay --expand` expands each line's body and properties (`{n}`
+/// counting the replay's messages in file order); without it the same file
+/// is stored byte for byte.
+#[test]
+fn replay_expands_only_when_asked() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let rt = Runtime::new().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (expanded, raw) = (unique("rexp"), unique("rraw"));
+    let file = home.path().join("r.jsonl");
+    let line = r#"{"topic":"T","body":"m{n}-{uuid}","properties":{"n":"{n}"}}"#;
+    std::fs::write(&file, format!("{line}\n{line}\n{line}\n")).unwrap();
+    for (topic, flags) in [(&expanded, &["--expand"][..]), (&raw, &[][..])] {
+        rt.block_on(create_topic(&rt, &sb.namesrv_addr, topic, 1, 1));
+        let out = binary(home.path())
+            .args([
+                "replay",
+                file.to_str().unwrap(),
+                "--namesrv",
+                &sb.namesrv_addr,
+            ])
+            .args(["--topic", topic, "--quiet"])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let bodies = |topic: &str| -> Vec<(String, String)> {
+        let got = rt.block_on(read_back(&rt, &sb.namesrv_addr, topic, 3));
+        let mut v: Vec<(String, String)> = got
+            .iter()
+            .map(|m| {
+                let body = m.body().map(|b| b.to_vec()).unwrap_or_default();
+                let body = String::from_utf8_lossy(&body);
+                let n = m.get_user_property(CheetahString::from("n"));
+                (
+                    body.into_owned(),
+                    n.map(|p| p.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let got = bodies(&expanded);
+    assert_eq!(got.len(), 3, "{got:?}");
+    for (i, (body, n)) in got.iter().enumerate() {
+        let want = format!("m{}-", i + 1);
+        assert!(
+            body.starts_with(&want) && body.len() == want.len() + 32,
+            "{body}"
+        );
+        assert_eq!(n, &(i + 1).to_string());
+    }
+    let got = bodies(&raw);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        got.iter().all(|(b, n)| b == "m{n}-{uuid}" && n == "{n}"),
+        "byte for byte: {got:?}"
+    );
+}

@@ -735,6 +735,8 @@ mod leaving_tests;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]
+mod template_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod types_tests;
