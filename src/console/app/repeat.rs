@@ -40,6 +40,9 @@ pub struct RepeatForm {
     /// The start of the composer's body as text, for the preview of a body
     /// without placeholders.
     pub body_start: String,
+    /// Sequence numbers each message takes (a batch: one per copy), for
+    /// the preview's `{seq}`.
+    pub seqs_per_message: u64,
 }
 
 /// How much of the body the preview keeps: more than any screen's width.
@@ -74,6 +77,7 @@ impl RepeatForm {
             keys: None,
             message: None,
             body_start: String::new(),
+            seqs_per_message: 1,
         };
         f.validate();
         f
@@ -87,6 +91,7 @@ impl RepeatForm {
             let start = &d.body[..d.body.len().min(PREVIEW_BYTES)];
             String::from_utf8_lossy(start).into_owned()
         });
+        self.seqs_per_message = draft.map_or(1, |d| d.kind.messages());
         self.validate();
         self
     }
@@ -119,6 +124,7 @@ impl RepeatForm {
             keys: None,
             message: None,
             body_start: String::new(),
+            seqs_per_message: 1,
         };
         f.validate();
         f

@@ -126,7 +126,7 @@ fn preview(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styl
     let width = usize::from(area.width);
     let mut rng = Rng::seeded(PREVIEW_SEED);
     // A batch takes a sequence number per copy, as the burst does.
-    let per = app.composer.draft().map_or(1, |d| d.kind.messages());
+    let per = form.seqs_per_message;
     for i in 0..PREVIEW_ROWS {
         let ctx = Ctx {
             seq: app.next_seq + i * per,
@@ -142,7 +142,7 @@ fn preview(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styl
             None => String::new(),
         };
         let body = message
-            .and_then(|t| t.preview(&ctx, &mut rng, width).1)
+            .and_then(|t| t.preview_body(&ctx, &mut rng, width))
             .unwrap_or_else(|| form.body_start.clone());
         let keys = if keys.trim().is_empty() {
             "(no keys)".to_string()

@@ -101,22 +101,13 @@ impl DraftTemplate {
         out
     }
 
-    /// The first `limit` bytes (or a little more) of message `ctx.n`'s keys
-    /// and body, for a preview; `None` for a field this does not change.
-    pub fn preview(
-        &self,
-        ctx: &Ctx,
-        rng: &mut Rng,
-        limit: usize,
-    ) -> (Option<String>, Option<String>) {
-        let field = |t: &Option<Template>, rng: &mut Rng| {
-            t.as_ref().map(|t| {
-                let mut s = String::new();
-                t.expand_into(&mut s, ctx, rng, limit);
-                s
-            })
-        };
-        let keys = field(&self.keys, rng);
-        (keys, field(&self.body, rng))
+    /// The first `limit` bytes (or a little more) of message `ctx.n`'s
+    /// body, for a preview; `None` when the body is not a template.
+    pub fn preview_body(&self, ctx: &Ctx, rng: &mut Rng, limit: usize) -> Option<String> {
+        self.body.as_ref().map(|t| {
+            let mut s = String::new();
+            t.expand_into(&mut s, ctx, rng, limit);
+            s
+        })
     }
 }
