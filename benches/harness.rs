@@ -190,6 +190,7 @@ impl TaskSide {
             count,
             rate: None,
             key_template: None,
+            expand_message: false,
             first_seq: self.next_seq,
             verify: false,
         });
@@ -490,6 +491,7 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
                 count,
                 rate: None,
                 key_template: Some("rss-{seq}".into()),
+                expand_message: false,
                 first_seq: sent + 1,
                 verify: false,
             }))

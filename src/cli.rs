@@ -138,9 +138,14 @@ pub struct SendArgs {
     #[arg(long, value_parser = ranged_u32::<1, MAX_RATE>)]
     pub rate: Option<u32>,
     /// Per-message keys from a template: {seq}, {n} (1..N of this run),
-    /// {uuid}, {now} (instead of --key: one would replace the other).
+    /// {uuid}, {now}, {now_ms}, {rand:1..100}, {pick:a|b} (instead of
+    /// --key: one would replace the other).
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "keys")]
     pub key_template: Option<String>,
+    /// Send the body and property values as written: without it their
+    /// placeholders ({n}, {uuid}, ...) expand per message.
+    #[arg(long)]
+    pub no_expand: bool,
     /// One-way only: keep the connection open this long after the last send
     /// so queued requests are not cancelled by closing it.
     #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = ranged::<0, MAX_LINGER_MS>)]
@@ -283,6 +288,10 @@ pub struct ReplayArgs {
     /// Keep no journal of these sends.
     #[arg(long)]
     pub no_journal: bool,
+    /// Expand the placeholders ({n}, {uuid}, ...) of each line's body and
+    /// property values; without it a replay sends them byte for byte.
+    #[arg(long)]
+    pub expand: bool,
     /// How to decide a transaction whose line does not say (`"type":"tx"`,
     /// as the journal records one decided in the console): commit,
     /// rollback or unknown. Without it, and without a profile

@@ -1,14 +1,46 @@
 //! Property tests over the parsers that take operator text: the config file,
-//! the key-template expander, the endpoint parser, the key-chord parser and
-//! the replay-record parser.
+//! the template expander (keys, bodies, properties), the endpoint parser,
+//! the key-chord parser and the replay-record parser.
 //! Whatever the input: never a panic, always a value or an error with a
 //! message.
 
-use chrono::{Local, TimeZone};
+use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use rmq_console::config;
 use rmq_console::console::keymap::Chord;
 use rmq_model::{endpoint, template, validate};
+
+/// Template text: placeholders whole and in pieces, braces single and
+/// doubled, arguments good and bad, lines, and anything at all.
+fn template_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            3 => "[a-z0-9 _.-]{0,6}",
+            1 => Just("{".to_string()),
+            1 => Just("}".to_string()),
+            1 => Just("{{".to_string()),
+            1 => Just("}}".to_string()),
+            1 => Just("{seq}".to_string()),
+            1 => Just("{n}".to_string()),
+            1 => Just("{uuid}".to_string()),
+            1 => Just("{now}".to_string()),
+            1 => Just("{now_ms}".to_string()),
+            1 => Just("{rand:".to_string()),
+            1 => Just("{pick:".to_string()),
+            1 => Just("..".to_string()),
+            1 => Just("|".to_string()),
+            1 => Just(":".to_string()),
+            1 => Just("-".to_string()),
+            1 => "[0-9]{1,20}",
+            1 => Just("\"".to_string()),
+            1 => Just("\n".to_string()),
+            1 => Just("ünï😀".to_string()),
+            1 => any::<String>(),
+        ],
+        0..12,
+    )
+    .prop_map(|parts| parts.concat())
+}
 
 /// Text that reaches the interesting corners: separators, control
 /// characters (RocketMQ's U+0001/U+0002 among them), brackets, braces,
@@ -118,19 +150,72 @@ proptest! {
         t in nasty(),
         seq in any::<u64>(),
         ms in 0i64..4_102_444_800_000,
+        seed in any::<u64>(),
     ) {
-        let now = Local.timestamp_millis_opt(ms).unwrap();
-        let expanded = template::expand(&t, seq, seq / 2 + 1, now);
-        match template::validate(&t) {
-            Ok(()) => {
+        let ctx = template::Ctx { seq, n: seq / 2 + 1, now: Utc.timestamp_millis_opt(ms).unwrap() };
+        match template::parse_keys(&t) {
+            Ok(parsed) => {
+                let expanded = parsed.expand(&ctx, &mut template::Rng::seeded(seed));
                 for key in expanded.split_whitespace() {
                     prop_assert!(validate::key(key).is_ok(), "{key:?} from {t:?}");
                 }
+                // Only an escaped `{{` leaves a placeholder's text behind.
                 let left = template::PLACEHOLDERS.iter().any(|p| expanded.contains(p));
-                prop_assert!(!left, "placeholder left in {:?}", expanded);
+                prop_assert!(!left || t.contains("{{"), "placeholder left in {:?}", expanded);
             }
             Err(e) => prop_assert!(!e.trim().is_empty()),
         }
+    }
+
+    /// Issue 29: every text either expands or is refused with the
+    /// position of the placeholder at fault, inside the text.
+    #[test]
+    fn every_template_expands_or_names_a_position_inside_it(
+        t in template_text(),
+        seed in any::<u64>(),
+        ms in 0i64..4_102_444_800_000,
+    ) {
+        let ctx = template::Ctx { seq: 7, n: 3, now: Utc.timestamp_millis_opt(ms).unwrap() };
+        match template::Template::parse(&t) {
+            Ok(parsed) => {
+                let mut rng = template::Rng::seeded(seed);
+                let once = parsed.expand(&ctx, &mut rng);
+                // The same seed, the same text.
+                prop_assert_eq!(once, parsed.expand(&ctx, &mut template::Rng::seeded(seed)));
+            }
+            Err(e) => {
+                prop_assert!(e.offset < t.len(), "{e} outside {t:?}");
+                prop_assert!(t[e.offset..].starts_with('{'), "{e} in {t:?}");
+                let before = &t[..e.offset];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+                prop_assert_eq!((e.line, e.column), (line, column));
+                let shown = e.to_string();
+                prop_assert!(shown.contains(&format!("column {column}: ")), "{shown}");
+                prop_assert!(!e.reason.trim().is_empty());
+            }
+        }
+    }
+
+    /// `{{` escapes: any text, its `{` doubled, is a template without
+    /// placeholders that expands back to the text.
+    #[test]
+    fn escaped_text_round_trips(text in prop_oneof![template_text(), any::<String>()]) {
+        let parsed = template::Template::parse(&template::escape(&text)).unwrap();
+        prop_assert!(parsed.is_literal());
+        let ctx = template::Ctx { seq: 1, n: 1, now: Utc.timestamp_millis_opt(0).unwrap() };
+        prop_assert_eq!(parsed.expand(&ctx, &mut template::Rng::seeded(0)), text);
+    }
+
+    /// Text without `{` (any `}` and `}}` included, JSON's closing braces
+    /// for one) is a template that expands to itself.
+    #[test]
+    fn text_without_an_open_brace_expands_to_itself(text in prop_oneof![template_text(), any::<String>()]) {
+        let text = text.replace('{', "");
+        let parsed = template::Template::parse(&text).unwrap();
+        prop_assert!(parsed.is_literal());
+        let ctx = template::Ctx { seq: 1, n: 1, now: Utc.timestamp_millis_opt(0).unwrap() };
+        prop_assert_eq!(parsed.expand(&ctx, &mut template::Rng::seeded(0)), text);
     }
 
     #[test]

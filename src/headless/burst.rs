@@ -52,6 +52,8 @@ pub struct BurstRun {
     pub rate: Option<u32>,
     /// Keys from a template (`order-{seq}`) instead of the draft's.
     pub key_template: Option<String>,
+    /// The body and property values are templates, expanded per message.
+    pub expand_message: bool,
     /// How long the connection stays open after an unverified one-way
     /// burst, so the requests still queued on it are not cancelled.
     pub linger: Duration,
@@ -69,6 +71,7 @@ impl BurstRun {
             count,
             rate: None,
             key_template: None,
+            expand_message: false,
             linger: Duration::ZERO,
             verify: false,
         }
@@ -100,6 +103,7 @@ async fn run_burst(
         count,
         rate,
         key_template,
+        expand_message,
         linger,
         verify,
     } = burst;
@@ -113,6 +117,7 @@ async fn run_burst(
             count,
             rate,
             key_template,
+            expand_message,
             first_seq: 1,
             verify: verify && mode == Mode::Oneway,
         }))

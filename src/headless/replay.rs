@@ -27,6 +27,7 @@ use rmq_engine::runtime::Runtime;
 use rmq_journal::replay::{Invalid, Item, Line, Parsed, line_json};
 use rmq_model::events::ProducerEvent;
 use rmq_model::message::{Draft, Mode, Seq};
+use rmq_model::template::{Ctx, DraftTemplate, Rng};
 use rmq_model::types::{MessageType, TxPolicy};
 
 /// One message to send: seq, mode, draft, file line, source record.
@@ -100,9 +101,37 @@ fn decide_item(mut item: Item, args: &ReplayArgs, policy: TxPolicy) -> Result<It
 }
 
 /// The check above, on one line as it is read (the type was checked
-/// when the line was parsed: no mode changes what it may carry).
+/// when the line was parsed: no mode changes what it may carry), and with
+/// `--expand` its body's and properties' templates.
 fn check_item(item: Item, args: &ReplayArgs, policy: TxPolicy) -> Result<Item, Invalid> {
+    if args.expand
+        && let Err(reason) = DraftTemplate::parse(None, &item.draft, true)
+    {
+        return Err(Invalid {
+            line: item.line,
+            reason,
+        });
+    }
     decide_item(item, args, policy)
+}
+
+/// `--expand`: message `n` (from 1, in file order) of the replay, whose
+/// sequence number is `seq`, with its placeholders expanded; else the line's
+/// draft as it was read, byte for byte.
+fn planned_draft(item: &Item, args: &ReplayArgs, seq: Seq, n: u64, rng: &mut Rng) -> Draft {
+    // Checked by `check_item`; a line that does not parse is sent as read.
+    let template = if args.expand {
+        DraftTemplate::parse(None, &item.draft, true).ok().flatten()
+    } else {
+        None
+    };
+    match template {
+        Some(t) => {
+            let now = chrono::Utc::now();
+            t.apply(&item.draft, &Ctx { seq, n, now }, rng)
+        }
+        None => item.draft.clone(),
+    }
 }
 
 /// `check_item` over a whole file read.
@@ -246,16 +275,18 @@ pub fn replay(
     settings.write_ahead = journal.write_ahead();
     // Sequence numbers from 1 in file order; a batch of N uses N of them.
     let mut next: Seq = 1;
+    let mut rng = Rng::from_entropy();
     let plan: Vec<Planned> = parsed
         .items
         .iter()
-        .map(|item| {
+        .zip(1u64..)
+        .map(|(item, n)| {
             let seq = next;
             next += item.draft.kind.messages();
             (
                 seq,
                 mode_of(&args, item),
-                Arc::new(item.draft.clone()),
+                Arc::new(planned_draft(item, &args, seq, n, &mut rng)),
                 item.line,
                 item.source.clone(),
             )
@@ -448,6 +479,7 @@ mod tests {
             quiet: false,
             no_journal: false,
             yes: false,
+            expand: false,
             transaction,
         }
     }
@@ -510,5 +542,41 @@ mod tests {
             sync_notes(&p, &a),
             ["f:1: notice: sent sync: FIFO keeps order only for sync sends (asked oneway)"]
         );
+    }
+
+    /// Issue 29, item 3: `--expand` checks each line's templates (a bad
+    /// one is an invalid line, with its number) and expands them per
+    /// message, `{n}` counting the replay's messages; without it every
+    /// line goes byte for byte, placeholders and all.
+    #[test]
+    fn expand_checks_each_lines_templates_and_expands_them_per_message() {
+        let text = "{\"topic\":\"t\",\"body\":\"n={n} s={seq}\",\"properties\":{\"p\":\"{n}\"}}\n\
+                    {\"topic\":\"t\",\"body\":\"{rand:5..1}\"}\n\
+                    {\"topic\":\"t\",\"body\":\"{{\\\"a\\\":{n}}\"}\n";
+        let read = || rmq_journal::replay::parse(text.as_bytes(), "f", None, 1 << 20);
+        let mut expand = args(None);
+        expand.expand = true;
+        let mut p = read();
+        check_all(&mut p, &expand, TxPolicy::Ask);
+        assert_eq!(
+            p.problems(),
+            ["f:2: body: {rand:5..1} at column 1: the range is empty"]
+        );
+        let mut rng = Rng::seeded(1);
+        let sent: Vec<Draft> = p
+            .items
+            .iter()
+            .zip(1..)
+            .map(|(item, n)| planned_draft(item, &expand, 10 + n, n, &mut rng))
+            .collect();
+        assert_eq!(sent[0].body, b"n=1 s=11");
+        assert_eq!(sent[0].properties, [("p".into(), "1".into())]);
+        assert_eq!(sent[1].body, b"{\"a\":2}");
+
+        let mut p = read();
+        check_all(&mut p, &args(None), TxPolicy::Ask);
+        assert!(p.invalid.is_empty(), "no --expand: nothing to check");
+        let d = planned_draft(&p.items[0], &args(None), 1, 1, &mut rng);
+        assert_eq!(d.body, b"n={n} s={seq}", "byte for byte");
     }
 }

@@ -35,7 +35,7 @@ pub fn prepare(
         crate::signals::stderr_line(&format!("rmq-console: notice: {notice}"));
     }
     if let Some(t) = &args.key_template {
-        rmq_model::template::validate(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
+        rmq_model::template::parse_keys(t).map_err(|e| anyhow::anyhow!("--key-template: {e}"))?;
     }
     // What an error about the type is next to: the flag, or the saved message.
     let flag = match &args.message.message {
@@ -45,6 +45,11 @@ pub fn prepare(
             type_flag(&draft.kind).to_string()
         }
     };
+    if !args.no_expand {
+        rmq_model::template::DraftTemplate::parse(None, &draft, true).map_err(|e| {
+            anyhow::anyhow!("{e} (--no-expand sends the body and properties as written)")
+        })?;
+    }
     rmq_model::validate::kind(&draft.kind, &draft, max_body, chrono::Utc::now())
         .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
     // FIFO, transactions and batches go sync whatever --mode asks, and say so.
@@ -93,6 +98,7 @@ pub fn send(
         let burst = BurstRun {
             rate: args.rate,
             key_template: args.key_template.clone(),
+            expand_message: !args.no_expand,
             linger: Duration::from_millis(args.linger_ms),
             verify: args.verify,
             ..BurstRun::new(draft, args.mode, args.count)

@@ -23,6 +23,7 @@ mod record;
 mod replay;
 mod saved;
 mod seed;
+mod templates;
 mod tour;
 mod types;
 mod verify;

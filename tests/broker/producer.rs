@@ -232,6 +232,7 @@ fn shutdown_accounts_for_every_async_send_in_flight() {
                 count,
                 rate: None,
                 key_template: Some("k-{seq}".into()),
+                expand_message: false,
                 first_seq: 1000,
                 verify: false,
             }))

@@ -378,6 +378,7 @@ fn fifo_keys_keep_one_queue_and_send_order_and_a_batch_reads_back_intact() {
                     count,
                     rate: None,
                     key_template: Some(format!("{key}-{{seq}}")),
+                    expand_message: false,
                     first_seq: first,
                     verify: false,
                 }))

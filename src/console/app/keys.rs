@@ -60,7 +60,8 @@ impl App {
                     let form = match &self.last_repeat {
                         Some(last) => RepeatForm::reopened(last, &keys, self.mode),
                         None => RepeatForm::new(&keys, self.mode),
-                    };
+                    }
+                    .with_message(self.composer.draft().as_ref());
                     self.overlay = Overlay::Repeat(Box::new(form));
                 }
             }

@@ -171,6 +171,7 @@ fn at_exit_only_records_the_shutdown_and_a_failure_are_carried_out() {
             count: 10,
             rate: None,
             key_template: None,
+            expand_message: false,
             first_seq: 2,
             verify: false,
         })),

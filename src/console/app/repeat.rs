@@ -1,6 +1,7 @@
 //! The repeat (burst) form: count, rate, keys (a template) and mode,
-//! checked as typed, and what it remembers: the last values used, for the
-//! rest of the session and (through `restart`) the next one.
+//! checked as typed, the composer's body and properties checked as
+//! templates, and what it remembers: the last values used, for the rest of
+//! the session and (through `restart`) the next one.
 
 use std::collections::HashMap;
 
@@ -8,8 +9,8 @@ use ratatui_textarea::TextArea;
 use serde_json::{Value, json};
 
 use super::line_input;
-use rmq_model::message::Mode;
-use rmq_model::template;
+use rmq_model::message::{Draft, Mode};
+use rmq_model::template::{self, DraftTemplate, Template};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RepeatField {
@@ -30,7 +31,22 @@ pub struct RepeatForm {
     /// The composer's keys when the form opened: a template left as these
     /// follows the composer next time instead of being remembered.
     pub composer_keys: String,
+    /// The key template as last checked, for the preview.
+    pub keys: Option<Template>,
+    /// The composer's body and property values as templates, parsed once
+    /// when the form opens (they cannot change while it is open), or why
+    /// they do not parse; `None` when the composer had no valid draft.
+    pub message: Option<Result<Option<DraftTemplate>, String>>,
+    /// The start of the composer's body as text, for the preview of a body
+    /// without placeholders.
+    pub body_start: String,
+    /// Sequence numbers each message takes (a batch: one per copy), for
+    /// the preview's `{seq}`.
+    pub seqs_per_message: u64,
 }
+
+/// How much of the body the preview keeps: more than any screen's width.
+pub const PREVIEW_BYTES: usize = 512;
 
 /// What the repeat form asks for, once valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +74,34 @@ impl RepeatForm {
             mode: line_input(mode.as_str()),
             errors: HashMap::new(),
             composer_keys: composer_keys.to_string(),
+            keys: None,
+            message: None,
+            body_start: String::new(),
+            seqs_per_message: 1,
         };
         f.validate();
         f
+    }
+
+    /// The form checking `draft`'s body and property values as the burst
+    /// will expand them, and previewing them.
+    pub fn with_message(mut self, draft: Option<&Draft>) -> Self {
+        self.message = draft.map(|d| DraftTemplate::parse(None, d, true));
+        self.body_start = draft.map_or_else(String::new, |d| {
+            let start = &d.body[..d.body.len().min(PREVIEW_BYTES)];
+            String::from_utf8_lossy(start).into_owned()
+        });
+        self.seqs_per_message = draft.map_or(1, |d| d.kind.messages());
+        self.validate();
+        self
+    }
+
+    /// Why the composer's body or properties cannot expand, if they cannot.
+    pub fn message_error(&self) -> Option<&str> {
+        match &self.message {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        }
     }
 
     /// The form again with the values last used (`last`), the keys the
@@ -80,6 +121,10 @@ impl RepeatForm {
             mode: line_input(mode.as_str()),
             errors: HashMap::new(),
             composer_keys: composer_keys.to_string(),
+            keys: None,
+            message: None,
+            body_start: String::new(),
+            seqs_per_message: 1,
         };
         f.validate();
         f
@@ -169,9 +214,13 @@ impl RepeatForm {
             }
         };
         let tpl = self.template.lines()[0].trim().to_string();
-        if let Err(e) = template::validate(&tpl) {
-            self.errors.insert(RepeatField::Template, e);
-        }
+        self.keys = match template::parse_keys(&tpl) {
+            Ok(t) => (!tpl.is_empty()).then_some(t),
+            Err(e) => {
+                self.errors.insert(RepeatField::Template, e);
+                None
+            }
+        };
         let mode = match self.mode.lines()[0].trim() {
             "1" => Ok(Mode::Sync),
             "2" => Ok(Mode::Async),
@@ -194,7 +243,7 @@ impl RepeatForm {
             key_template: (!tpl.is_empty()).then_some(tpl),
             mode: mode?,
         })
-        .filter(|_| self.errors.is_empty())
+        .filter(|_| self.errors.is_empty() && self.message_error().is_none())
     }
 }
 

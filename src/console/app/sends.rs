@@ -156,6 +156,9 @@ impl App {
                     count: r.count,
                     rate: r.rate,
                     key_template: r.key_template,
+                    // The repeat form checked the body's and properties'
+                    // templates (and previewed them).
+                    expand_message: true,
                     first_seq: seq,
                     // One-way has no other evidence of delivery.
                     verify: p.mode == Mode::Oneway,

@@ -212,7 +212,7 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         Overlay::Detail { entry, scroll } => {
             detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
         }
-        Overlay::Repeat(form) => repeat::render(frame, centered(area, 64, 10), app, form, styles),
+        Overlay::Repeat(form) => repeat::render(frame, centered(area, 72, 13), app, form, styles),
         Overlay::Confirm(c) => {
             let h = if c.typed.is_some() { 10 } else { 8 };
             repeat::render_confirm(frame, centered(area, 60, h), app, c, styles)
@@ -311,6 +311,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 pub use rmq_engine::ledger::fmt_latency;
 
+#[cfg(test)]
+mod repeat_tests;
 #[cfg(test)]
 mod screen_tests;
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The repeat form (count, rate, key template, mode) and the
-//! protected-profile confirmation box.
+//! The repeat form (count, rate, key template, mode, a preview of the
+//! first three messages' keys and body) and the protected-profile
+//! confirmation box.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,7 +11,14 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::console::app::{App, Confirm, RepeatField, RepeatForm};
 use crate::console::keymap::Context;
 use crate::theme::Styles;
-use rmq_model::template::PLACEHOLDERS;
+use rmq_model::template::{Ctx, PLACEHOLDERS, Rng};
+
+/// The preview's random source: fixed, so the same form draws the same
+/// preview (render is a function of state); the burst draws its own.
+const PREVIEW_SEED: u64 = 29;
+
+/// Rows of the preview: the first three messages.
+const PREVIEW_ROWS: u64 = 3;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styles) {
     let block = super::frame::block(Span::styled(" Repeat ", s.accent), s.border_focus);
@@ -19,16 +27,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
         area,
         super::frame::hinted(block, app, Context::Repeat, s, area.width),
     );
-    // The last row takes what is left: its hint wraps rather than being cut.
-    let rows: [Rect; 6] = Layout::vertical([
+    // The last rows take what is left: the hint wraps rather than being cut.
+    let rows: [Rect; 7] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(PREVIEW_ROWS as u16),
         Constraint::Min(1),
     ])
     .areas(inner);
+    preview(frame, rows[4].union(rows[5]), app, form, s);
     let fields = [
         (RepeatField::Count, "count"),
         (RepeatField::Rate, "msg/s"),
@@ -75,24 +85,75 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &S
                 .iter()
                 .find_map(|(f, _)| form.errors.get(f).map(|e| (*f, e)))
         });
-    if let Some((f, e)) = problem {
-        let label = fields.iter().find(|(g, _)| *g == f).map_or("", |(_, l)| *l);
-        let hint_and_problem = Paragraph::new(vec![Line::styled(format!("{label}: {e}"), s.error)])
+    let problem = problem
+        .map(|(f, e)| {
+            let label = fields.iter().find(|(g, _)| *g == f).map_or("", |(_, l)| *l);
+            format!("{label}: {e}")
+        })
+        .or_else(|| form.message_error().map(str::to_string));
+    if let Some(p) = problem {
+        let hint_and_problem = Paragraph::new(vec![Line::styled(p, s.error)])
             .wrap(ratatui::widgets::Wrap { trim: true });
-        frame.render_widget(hint_and_problem, rows[4].union(rows[5]));
+        frame.render_widget(hint_and_problem, rows[6]);
         return;
     }
     frame.render_widget(
         Paragraph::new(Span::styled(
             format!(
-                "per message: {} ({{n}} counts 1..N in this burst)",
+                "keys, body, properties: {} ({{n}} counts 1..N in this burst; {{{{ is a literal {{)",
                 PLACEHOLDERS.join(" ")
             ),
             s.muted,
         ))
         .wrap(ratatui::widgets::Wrap { trim: true }),
-        rows[5],
+        rows[6],
     );
+}
+
+/// The first three messages as the burst will expand them: keys, then the
+/// body on one line, cut to the width. Nothing when a template is wrong
+/// (the problem shows below instead).
+fn preview(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styles) {
+    let mut lines = vec![Line::styled("preview", s.muted)];
+    let message = match &form.message {
+        Some(Ok(t)) => t.as_ref(),
+        Some(Err(_)) => return,
+        None => None,
+    };
+    if form.errors.contains_key(&RepeatField::Template) {
+        return;
+    }
+    let width = usize::from(area.width);
+    let mut rng = Rng::seeded(PREVIEW_SEED);
+    // A batch takes a sequence number per copy, as the burst does.
+    let per = form.seqs_per_message;
+    for i in 0..PREVIEW_ROWS {
+        let ctx = Ctx {
+            seq: app.next_seq + i * per,
+            n: i + 1,
+            now: app.now.with_timezone(&chrono::Utc),
+        };
+        let keys = match &form.keys {
+            Some(t) => {
+                let mut k = String::new();
+                t.expand_into(&mut k, &ctx, &mut rng, width);
+                k
+            }
+            None => String::new(),
+        };
+        let body = message
+            .and_then(|t| t.preview_body(&ctx, &mut rng, width))
+            .unwrap_or_else(|| form.body_start.clone());
+        let keys = if keys.trim().is_empty() {
+            "(no keys)".to_string()
+        } else {
+            keys
+        };
+        let row = format!("{}  {keys}  {}", i + 1, body.replace('\n', "⏎"));
+        let row = rmq_model::text::escape_controls(&row, &[]);
+        lines.push(Line::styled(super::results::cut(&row, width), s.text));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: &Styles) {

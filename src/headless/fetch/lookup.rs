@@ -221,6 +221,8 @@ fn resend(
         quiet: false,
         no_journal: false,
         transaction: None,
+        // Fetched messages go again byte for byte.
+        expand: false,
         // A protected profile's --yes was asked for before the sandbox
         // started (main.rs).
         yes: true,

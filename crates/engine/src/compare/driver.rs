@@ -107,6 +107,7 @@ impl Driver {
                 None
             },
             key_template: None,
+            expand_message: false,
             first_seq: self.first_seq + i as u64 * self.spec.count,
             // One-way has no other evidence of delivery.
             verify: mode == Mode::Oneway,

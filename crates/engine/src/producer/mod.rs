@@ -97,8 +97,11 @@ pub struct BurstSpec {
     pub count: u64,
     /// Messages per second; `None` sends as fast as the mode allows.
     pub rate: Option<u32>,
-    /// Expanded per message for the keys: `{seq}`, `{uuid}`, `{now}`.
+    /// Expanded per message for the keys (`rmq_model::template`).
     pub key_template: Option<String>,
+    /// The body (when UTF-8) and property values are templates too,
+    /// expanded per message; parsed once when the burst starts.
+    pub expand_message: bool,
     /// Sequence numbers `first_seq..first_seq + count` are the burst's.
     pub first_seq: Seq,
     /// One-way only: read the topic's queue offsets before and after and

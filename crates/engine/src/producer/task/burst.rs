@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::Local;
+use chrono::{DateTime, Local, Utc};
 use tokio::sync::{AcquireError, OwnedSemaphorePermit};
 
 use crate::producer::probe::OffsetProbe;
 use crate::producer::{BurstSpec, ProducerEvent};
 use rmq_model::message::{Completion, Draft, Mode, Seq};
-use rmq_model::template;
+use rmq_model::template::{Ctx, DraftTemplate, Rng};
 
 use super::BURST_QUEUED_AFTER;
 use super::ahead::Chunk;
@@ -106,6 +106,10 @@ pub(super) async fn burst_ended(
 }
 
 pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<BurstRun>) {
+    let mut expander = match Expander::new(&spec) {
+        Ok(e) => e,
+        Err(why) => return refuse_template(&shared, &spec, &run, why).await,
+    };
     // One-way: the offsets before the burst, read by a probe kept open
     // until the offsets after it have settled.
     let mut verify = None;
@@ -157,11 +161,14 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
             let upto = (i + chunk_size).min(spec.count);
             let next = (i..upto).map(|j| {
                 let s = spec.first_seq + j * per;
-                (s, expand(&spec, s, j + 1))
+                (s, expander.draft(&spec, s, j + 1))
             });
             chunk.fill(&shared, next).await;
         }
-        let draft = chunk.take(seq).unwrap_or_else(|| expand(&spec, seq, i + 1));
+        let draft = match chunk.take(seq) {
+            Some(d) => d,
+            None => expander.draft(&spec, seq, i + 1),
+        };
         for s in seqs(seq, &draft) {
             shared.track(s, spec.mode);
         }
@@ -230,6 +237,27 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
     run.finish(&shared, cancelled).await;
 }
 
+/// A burst whose template does not parse: its first message fails with
+/// the reason and the burst ends there, as an unsupported type does.
+async fn refuse_template(shared: &Shared, spec: &BurstSpec, run: &BurstRun, why: String) {
+    let members = seqs(spec.first_seq, &spec.draft);
+    run.submitted
+        .store(members.end - members.start, Ordering::SeqCst);
+    for s in members {
+        shared.track(s, spec.mode);
+        let failure = rmq_model::message::Failure {
+            reason: format!("not sent: {why}"),
+            code: None,
+        };
+        shared.finish(Completion::instant(
+            s,
+            spec.mode,
+            rmq_model::message::Outcome::Failed(failure),
+        ));
+    }
+    run.finish(shared, spec.count > 1).await;
+}
+
 pub(super) fn oneway_landed(
     spec: &BurstSpec,
     dispatched: u64,
@@ -243,17 +271,39 @@ pub(super) fn oneway_landed(
     }
 }
 
-/// The draft of message `n` (from 1) of a burst, whose sequence number is
-/// `seq`: keys from the template when there is one, else the burst's own
-/// draft, shared.
-pub(super) fn expand(spec: &BurstSpec, seq: Seq, n: u64) -> Arc<Draft> {
-    let Some(t) = &spec.key_template else {
-        return spec.draft.clone();
-    };
-    let mut draft = (*spec.draft).clone();
-    draft.keys = template::expand(t, seq, n, Local::now())
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    Arc::new(draft)
+/// A burst's templates, parsed once when it starts, and its random
+/// source. Without a template every message shares the burst's draft: no
+/// work per send.
+pub(super) struct Expander {
+    template: Option<(DraftTemplate, Rng)>,
+}
+
+impl Expander {
+    /// The burst's templates; the error names the field (the console and
+    /// `send` check them first, so this is for whoever else sends).
+    pub(super) fn new(spec: &BurstSpec) -> Result<Expander, String> {
+        let template = DraftTemplate::parse(
+            spec.key_template.as_deref(),
+            &spec.draft,
+            spec.expand_message,
+        )?;
+        Ok(Expander {
+            template: template.map(|t| (t, Rng::from_entropy())),
+        })
+    }
+
+    /// The draft of message `n` (from 1) of the burst, whose sequence
+    /// number is `seq`.
+    pub(super) fn draft(&mut self, spec: &BurstSpec, seq: Seq, n: u64) -> Arc<Draft> {
+        let Some((t, rng)) = &mut self.template else {
+            return spec.draft.clone();
+        };
+        // The clock is read only for a template that shows it.
+        let now = if t.uses_clock() {
+            Utc::now()
+        } else {
+            DateTime::UNIX_EPOCH
+        };
+        Arc::new(t.apply(&spec.draft, &Ctx { seq, n, now }, rng))
+    }
 }

@@ -400,4 +400,6 @@ async fn probe_name_servers(settings: &ProducerSettings) -> Result<(), String> {
 #[cfg(test)]
 mod ahead_tests;
 #[cfg(test)]
+mod burst_tests;
+#[cfg(test)]
 mod tests;

@@ -54,6 +54,7 @@ pub(super) fn burst(id: u64, mode: Mode, count: u64, first_seq: Seq) -> Producer
         count,
         rate: None,
         key_template: Some("k{seq}".into()),
+        expand_message: false,
         first_seq,
         verify: false,
     })
@@ -872,11 +873,13 @@ fn n_in_a_key_template_counts_this_bursts_messages_from_one() {
         count: 3,
         rate: None,
         key_template: Some("order-{n} s{seq}".into()),
+        expand_message: false,
         first_seq: 41,
         verify: false,
     };
+    let mut expander = super::burst::Expander::new(&spec).unwrap();
     let keys: Vec<Vec<String>> = (0..3u64)
-        .map(|i| super::burst::expand(&spec, 41 + i * 3, i + 1).keys.clone())
+        .map(|i| expander.draft(&spec, 41 + i * 3, i + 1).keys.clone())
         .collect();
     assert_eq!(
         keys,
