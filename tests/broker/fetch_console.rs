@@ -125,11 +125,17 @@ fn the_console_fetches_by_key_and_resends_it() {
 
 /// A dead letter found in the console (`dlq:GROUP`), loaded (`l`): aimed at
 /// its original topic under a banner naming the DLQ, edited, sent; read
-/// back with a consumer as edited, journalled with its source. The screens
-/// go to `target/fetch-console-*.txt` for the note.
+/// back with a consumer as edited, journalled with its source, which the
+/// history's detail shows. With `RMQ_CAPTURES=DIR` the screens are saved
+/// there (the captures of the note).
 #[test]
 fn the_console_loads_a_dead_letter_edits_and_resends_it() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let captures = std::env::var_os("RMQ_CAPTURES").map(std::path::PathBuf::from);
+    let save = |name: &str, screen: &str| {
+        if let Some(dir) = &captures {
+            std::fs::write(dir.join(name), screen).unwrap();
+        }
+    };
     let Seeded(sb, ns, home, rt, topic) = seeded_topic("orders", 2);
     let h = home.path();
     let group = unique("billing");
@@ -172,13 +178,13 @@ fn the_console_loads_a_dead_letter_edits_and_resends_it() {
         s.contains("Fetched (1)")
     });
     assert!(list.contains(&format!("%DLQ%{group}")), "{list}");
-    let _ = std::fs::write(root.join("target/fetch-console-dlq-list.txt"), &list);
+    save("fetch-console-dlq-list.txt", &list);
     tmux.keys(&["l"]);
     let banner = format!("from %DLQ%{group} (origin topic {topic}, reconsumed");
     let loaded = tmux.wait_for("the loaded composer", Duration::from_secs(10), |s| {
         s.contains(&banner)
     });
-    let _ = std::fs::write(root.join("target/fetch-console-loaded.txt"), &loaded);
+    save("fetch-console-loaded.txt", &loaded);
     // The keyboard is in the body, at its start: edit, then send.
     tmux.literal("edited: ");
     tmux.keys(&["C-s"]);
@@ -189,7 +195,22 @@ fn the_console_loads_a_dead_letter_edits_and_resends_it() {
         !sent_screen.contains(&banner),
         "the banner goes with the send"
     );
-    let _ = std::fs::write(root.join("target/fetch-console-resent.txt"), &sent_screen);
+    save("fetch-console-resent.txt", &sent_screen);
+    // The journal link: the history's newest record says where it came from.
+    tmux.keys(&["H"]);
+    // Two records: the first send (headless, same HOME) and the resend.
+    tmux.wait_for("the history pane", Duration::from_secs(20), |s| {
+        s.contains("History (2")
+    });
+    tmux.keys(&["Enter"]);
+    let link = format!("fetch:{dead_id}");
+    let journal = tmux.wait_for("the record's source", Duration::from_secs(20), |s| {
+        s.lines()
+            .any(|l| l.contains("resent from") && l.contains(&link))
+    });
+    save("fetch-console-journal-link.txt", &journal);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
 
     let got = rt.block_on(read_back(&rt, &ns, &topic, 2));
     let bodies: std::collections::BTreeSet<Vec<u8>> = got

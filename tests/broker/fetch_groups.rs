@@ -18,7 +18,7 @@ use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultLitePullCo
 
 use crate::common::*;
 use crate::fetch::{run, send};
-use crate::fetch_queues::send_back;
+use crate::seed::send_back;
 
 /// One message per body; (queue id, queue offset, offset msgId) of each.
 fn send_bodies(
@@ -191,7 +191,7 @@ fn the_group_lens_counts_lag_per_queue_peeks_the_unconsumed_and_o_tells_consumed
         );
 
         // A dead letter of the group: its depth, and the DLQ row's listing.
-        send_back(&rt, &ns, &sb.broker_addr, &second[1].2, &group, -1).await;
+        send_back(&rt, &sb, &second[1].2, &group, -1, None).await;
         let deadline = Instant::now() + Duration::from_secs(20);
         let lens = loop {
             let lens = f.group_lens(&group).await.unwrap();

@@ -61,7 +61,8 @@ impl GroupView {
 #[derive(Debug, Clone)]
 pub enum Consumed {
     Loading { id: u64, offset_msg_id: String },
-    Done(ConsumedBy),
+    // Boxed: an answer is far larger than the other states.
+    Done(Box<ConsumedBy>),
     Failed { offset_msg_id: String, why: String },
 }
 
@@ -398,7 +399,7 @@ impl App {
             Err(why) => (Level::Error, format!("consumed by failed: {why}")),
         };
         v.consumed = Some(match result {
-            Ok(c) => Consumed::Done(c),
+            Ok(c) => Consumed::Done(Box::new(c)),
             Err(why) => Consumed::Failed { offset_msg_id, why },
         });
         self.notice(level, text);

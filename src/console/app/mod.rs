@@ -829,6 +829,7 @@ mod leaving_tests;
 mod lifecycle_tests;
 #[cfg(test)]
 mod saved_tests;
+#[cfg(test)]
 mod template_tests;
 #[cfg(test)]
 mod tests;
