@@ -150,6 +150,7 @@ impl Harness {
             },
             journal: None,
             fetch_context: None,
+            editor: Box::new(|_: &str, _: &str| Err("no editor in this test".to_string())),
             export_dir: exports.path().to_path_buf(),
             state_dir: exports.path().join("state"),
         };

@@ -8,6 +8,7 @@ use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 
 use chrono::{DateTime, Local, Utc};
 
+use super::json_body::{self, JsonCheck};
 use super::{App, Confirm, Overlay};
 use rmq_model::message::{Draft, Mode};
 use rmq_model::types::{self, MessageType};
@@ -95,6 +96,22 @@ pub struct Composer {
     /// that it goes sync whatever the mode), how many keys the keys field
     /// holds.
     pub notes: HashMap<Focus, String>,
+    /// A body that looks like JSON: whether it parses (shown under it).
+    /// Worked out when the body changes, never per frame.
+    pub json: Option<JsonCheck>,
+    /// The body `json` was worked out for.
+    json_of: Vec<String>,
+    /// A body loaded from a file that is not UTF-8 text: sent as these
+    /// bytes, unchanged (the text area would change them). `None` while
+    /// the body is the text area's.
+    pub binary: Option<BinaryBody>,
+}
+
+/// A body held as bytes, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BinaryBody {
+    pub bytes: Vec<u8>,
+    pub from: String,
 }
 
 impl Composer {
@@ -117,6 +134,42 @@ impl Composer {
             props
         });
         self.body = TextArea::new(body.split('\n').map(str::to_string).collect());
+        self.binary = None;
+    }
+
+    /// The body replaced in place (a reformat, an editor's result, a file
+    /// read): one edit of the text area, so its undo brings the old body
+    /// back.
+    pub fn replace_body(&mut self, text: &str) {
+        self.binary = None;
+        self.body.select_all();
+        self.body.insert_str(text);
+        if text.is_empty() {
+            // `insert_str("")` leaves the selection cut but records nothing
+            // more; the field is empty either way.
+            self.body.cancel_selection();
+        }
+    }
+
+    /// The body as it will be sent.
+    pub fn body_vec(&self) -> Vec<u8> {
+        match &self.binary {
+            Some(b) => b.bytes.clone(),
+            None => self.body.lines().join("\n").into_bytes(),
+        }
+    }
+
+    /// Works out `json` again if the body changed since the last time.
+    fn check_json(&mut self) {
+        if self.binary.is_some() {
+            self.json = None;
+            self.json_of.clear();
+            return;
+        }
+        if self.json_of.as_slice() != self.body.lines() {
+            self.json_of = self.body.lines().to_vec();
+            self.json = json_body::check(&self.json_of.join("\n"));
+        }
     }
 
     pub(super) fn new(topic: &str, tag: &str) -> Self {
@@ -130,6 +183,9 @@ impl Composer {
             kind: MessageType::Normal,
             errors: HashMap::new(),
             notes: HashMap::new(),
+            json: None,
+            json_of: vec![String::new()],
+            binary: None,
         }
     }
 
@@ -158,6 +214,9 @@ impl Composer {
     }
 
     pub fn body_bytes(&self) -> usize {
+        if let Some(b) = &self.binary {
+            return b.bytes.len();
+        }
         let lines = self.body.lines();
         lines.iter().map(String::len).sum::<usize>() + lines.len().saturating_sub(1)
     }
@@ -192,6 +251,7 @@ impl Composer {
             errors.insert(Focus::Body, e);
         }
         self.errors = errors;
+        self.check_json();
     }
 
     /// Parses the type row and checks it against the limits and `now` (a
@@ -235,7 +295,7 @@ impl Composer {
             tag: (!tag.is_empty()).then_some(tag),
             keys: validate::keys_field(&self.keys.lines()[0]).unwrap_or_default(),
             properties: parse_properties(self.props.lines()).unwrap_or_default(),
-            body: self.body.lines().join("\n").into_bytes(),
+            body: self.body_vec(),
             kind: MessageType::Normal,
         }
     }
@@ -251,7 +311,7 @@ impl Composer {
             tag: (!tag.is_empty()).then_some(tag),
             keys: validate::keys_field(&self.keys.lines()[0]).ok()?,
             properties: parse_properties(self.props.lines()).ok()?,
-            body: self.body.lines().join("\n").into_bytes(),
+            body: self.body_vec(),
             kind: self.kind.clone(),
         })
     }
@@ -304,6 +364,10 @@ impl App {
             // The repeat form and the typed confirmation take keys only.
             return;
         }
+        if focus == Focus::Body && self.composer.binary.is_some() {
+            self.binary_refuses_typing();
+            return;
+        }
         let max = self.max_message_bytes();
         let (limit, total) = if focus == Focus::Body {
             (max, self.composer.body_bytes().saturating_add(text.len()))
@@ -333,6 +397,21 @@ impl App {
         self.composer.validate(max);
     }
 
+    /// Typing into a binary body would change its bytes: said, not done.
+    fn binary_refuses_typing(&mut self) {
+        let key = self
+            .keymap
+            .key_for(
+                crate::console::keymap::Context::Edit,
+                crate::console::keymap::Bind::ClearField,
+            )
+            .unwrap_or_default();
+        self.notice(
+            super::Level::Warn,
+            format!("the body is binary, sent as read: {key} drops it to type a body"),
+        );
+    }
+
     pub(super) fn on_edit(&mut self, input: Input) {
         if matches!(self.overlay, Overlay::None) && self.view.filtering {
             self.results_filter_input(input);
@@ -348,6 +427,10 @@ impl App {
         }
         if matches!(&self.overlay, Overlay::Import(v) if v.parsed.is_none()) {
             self.import_path_input(input);
+            return;
+        }
+        if matches!(self.overlay, Overlay::BodyFile(_)) {
+            self.body_file_input(input);
             return;
         }
         if let Overlay::Confirm(Confirm {
@@ -384,6 +467,10 @@ impl App {
         }
         let focus = self.focus;
         if !focus.is_text() {
+            return;
+        }
+        if focus == Focus::Body && self.composer.binary.is_some() {
+            self.binary_refuses_typing();
             return;
         }
         if input.key == Key::Enter && !focus.multi_line() {

@@ -39,6 +39,10 @@ impl App {
                 self.leave_text_to(Focus::ModeBar);
             }
             Bind::EditComposer => self.focus = self.last_field,
+            Bind::FormatBody => self.format_body(),
+            Bind::EditBody => self.open_editor(super::EditTarget::Body, fx),
+            Bind::EditDraft => self.open_editor(super::EditTarget::Draft, fx),
+            Bind::LoadBody => self.open_body_file(),
             Bind::RestartProducer => {
                 if self.producer_alive {
                     self.notice(Level::Info, "the producer is running");

@@ -31,6 +31,9 @@ pub struct Confirm {
     pub pending: PendingSend,
     /// `Some` when the topic must be typed back: what has been typed.
     pub typed: Option<String>,
+    /// The body looks like JSON and does not parse (`JSON ✗ line:col:
+    /// reason`): asked about before it is sent.
+    pub invalid_json: Option<String>,
 }
 
 impl Confirm {
@@ -71,12 +74,18 @@ pub enum Overlay {
     ConfirmQuit,
     /// The fetch form and what the broker stored.
     Fetch(Box<super::FetchView>),
+    /// The load-body prompt: a file's path.
+    BodyFile(Box<super::BodyFileView>),
 }
 
 impl App {
     /// Sends what the confirmation box holds.
     pub(super) fn confirmed(&mut self, fx: &mut Effects) {
         if let Overlay::Confirm(c) = std::mem::replace(&mut self.overlay, Overlay::None) {
+            if c.invalid_json.is_some() {
+                // Asked once: the same body is not asked about again.
+                self.json_accepted = Some(self.composer.body.lines().to_vec());
+            }
             self.remember_draft(&c.pending.draft);
             self.emit(c.pending, fx);
             self.leave_field();
@@ -159,6 +168,7 @@ impl App {
             }
             (Overlay::Picker { .. }, _) => {}
             (Overlay::History(_), _) => self.history_key(bind, fx),
+            (Overlay::BodyFile(_), _) => self.body_file_key(bind, fx),
             (Overlay::Import(_), _) => self.import_key(bind, fx),
             (Overlay::Messages { .. }, _) => self.messages_key(bind),
             (Overlay::Fetch(_), _) => self.fetch_key(bind, fx),

@@ -165,12 +165,16 @@ pub enum Bind {
     Tail,
     Follow,
     OlderRecords,
+    FormatBody,
+    EditBody,
+    EditDraft,
+    LoadBody,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 67] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -424,11 +428,35 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 63] = [
         "read 10,000 older records",
         "older",
     ),
+    (
+        Bind::FormatBody,
+        "format_body",
+        "body JSON: pretty / compact (undo: ctrl-u)",
+        "pretty/compact",
+    ),
+    (
+        Bind::EditBody,
+        "edit_body",
+        "edit the body in $VISUAL / $EDITOR",
+        "editor",
+    ),
+    (
+        Bind::EditDraft,
+        "edit_draft",
+        "edit the whole draft as TOML in $VISUAL / $EDITOR",
+        "draft in editor",
+    ),
+    (
+        Bind::LoadBody,
+        "load_body",
+        "load the body from a file (Tab completes)",
+        "body from file",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 63] = {
-        let mut all = [Bind::Send; 63];
+    pub const ALL: [Bind; 67] = {
+        let mut all = [Bind::Send; 67];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

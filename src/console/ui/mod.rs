@@ -1,6 +1,7 @@
 //! Drawing: `render(frame, &App, &Styles)` and the layout it shares with the
 //! run loop's mouse hit-testing. Reads state only; no clock, no I/O.
 
+mod body_file;
 mod compare;
 mod composer;
 mod counters;
@@ -171,7 +172,7 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         }
         Overlay::Repeat(form) => repeat::render(frame, centered(area, 64, 10), app, form, styles),
         Overlay::Confirm(c) => {
-            let h = if c.typed.is_some() { 10 } else { 8 };
+            let h = if c.typed.is_some() { 10 } else { 8 } + u16::from(c.invalid_json.is_some());
             repeat::render_confirm(frame, centered(area, 60, h), app, c, styles)
         }
         Overlay::Picker { cursor } => {
@@ -182,6 +183,11 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         Overlay::History(h) => history::render(frame, centered(area, 118, 36), app, h, styles),
         Overlay::Import(v) => import::render(frame, centered(area, 118, 36), app, v, styles),
         Overlay::Fetch(v) => fetch::render(frame, centered(area, 118, 36), app, v, styles),
+        Overlay::BodyFile(v) => {
+            // Prompt, note, error, up to eight choices, borders.
+            let h = (v.choices.len().min(8) as u16) + 8;
+            body_file::render(frame, centered(area, 90, h), app, v, styles)
+        }
         Overlay::CompareForm(form) => {
             compare::render_form(frame, centered(area, 78, 9), app, form, styles)
         }
