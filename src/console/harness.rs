@@ -424,6 +424,12 @@ impl Harness {
         self.producer().take_commands()
     }
 
+    /// What the editor effect runs from now on (the loop's own runs the
+    /// operator's editor with the terminal suspended).
+    pub fn set_editor(&mut self, editor: crate::console::event_loop::Editor<'static>) {
+        self.lp.io.editor = editor;
+    }
+
     pub fn app(&self) -> &App {
         &self.lp.app
     }

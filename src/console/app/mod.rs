@@ -776,6 +776,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
 }
 
 #[cfg(test)]
+mod body_tests;
+#[cfg(test)]
 mod counters_tests;
 #[cfg(test)]
 mod fetch_tests;

@@ -265,6 +265,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 pub use rmq_engine::ledger::fmt_latency;
 
 #[cfg(test)]
+mod body_tests;
+#[cfg(test)]
 mod screen_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -1,0 +1,269 @@
+//! The body's JSON check, its question before a send, the format key, the
+//! editor's answers and the body read from a file: `update` and real keys
+//! through the loop.
+
+use ratatui_textarea::{Input, Key};
+
+use super::json_body::JsonCheck;
+use super::*;
+use crate::console::harness::Harness;
+use crate::console::keymap::Bind;
+use crate::console::ui::tests::{empty_app, ready_app};
+use rmq_engine::producer::ProducerCommand;
+
+/// `app` with `body` as the composer's body, typed as one paste (so it is
+/// checked as an edit), the keyboard in the body.
+fn with_body(mut app: App, body: &str) -> App {
+    app.focus = Focus::Body;
+    app.step(Action::Key(Bind::ClearField));
+    app.step(Action::Paste(body.to_string()));
+    app
+}
+
+fn sends(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| matches!(e, Effect::Submit(ProducerCommand::Send { .. })))
+        .count()
+}
+
+fn body(app: &App) -> String {
+    app.composer.body.lines().join("\n")
+}
+
+#[test]
+fn a_json_body_is_checked_as_it_changes() {
+    let mut app = with_body(empty_app(), "{\"a\": 1}");
+    assert_eq!(app.composer.json, Some(JsonCheck::Valid));
+    // One more key breaks it: the check follows the edit, with its place.
+    app.step(Action::Edit(Input {
+        key: Key::Char(','),
+        ..Default::default()
+    }));
+    let j = app.composer.json.clone().unwrap();
+    assert_eq!(j.label(), "JSON ✗ 1:9: trailing characters");
+    // Not JSON-looking text is not judged.
+    let app = with_body(empty_app(), "plain text");
+    assert_eq!(app.composer.json, None);
+}
+
+#[test]
+fn an_invalid_json_body_asks_once_and_no_keeps_it_unsent() {
+    let mut app = with_body(ready_app(), "{\"a\" 1}");
+    let fx = app.step(Action::Key(Bind::Send));
+    assert_eq!(sends(&fx), 0);
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("no question");
+    };
+    assert_eq!(c.invalid_json.as_deref(), Some("JSON ✗ 1:6: expected `:`"));
+    assert_eq!(app.context(), crate::console::keymap::Context::Confirm);
+    // No: nothing sent, the draft as it was.
+    assert_eq!(sends(&app.step(Action::Key(Bind::No))), 0);
+    assert_eq!(body(&app), "{\"a\" 1}");
+    // Asked again, yes sends it as typed.
+    app.step(Action::Key(Bind::Send));
+    assert!(matches!(app.overlay, Overlay::Confirm(_)));
+    let fx = app.step(Action::Key(Bind::Yes));
+    assert_eq!(sends(&fx), 1);
+    // Once answered, the same body goes without the question.
+    let fx = app.step(Action::Key(Bind::Send));
+    assert_eq!(sends(&fx), 1, "asked twice about the same body");
+    assert!(matches!(app.overlay, Overlay::None));
+}
+
+#[test]
+fn valid_json_and_plain_text_send_without_a_question() {
+    for b in ["{\"a\": 1}", "not json at all"] {
+        let mut app = with_body(ready_app(), b);
+        assert_eq!(sends(&app.step(Action::Key(Bind::Send))), 1, "{b}");
+    }
+}
+
+#[test]
+fn the_profile_key_turns_the_question_off() {
+    let mut app = ready_app();
+    app.profiles[app.current].confirm_invalid_json = false;
+    let mut app = with_body(app, "[1, 2");
+    assert_eq!(sends(&app.step(Action::Key(Bind::Send))), 1);
+}
+
+#[test]
+fn the_editor_answer_replaces_the_body_and_a_failure_keeps_it() {
+    let mut app = with_body(ready_app(), "old");
+    let fx = app.step(Action::Key(Bind::EditBody));
+    assert!(
+        matches!(&fx[..], [Effect::Editor { target: EditTarget::Body, text }] if text == "old"),
+        "{fx:?}"
+    );
+    app.step(Action::Edited {
+        target: EditTarget::Body,
+        result: Err("the editor `vi` exited with status 1".into()),
+    });
+    assert_eq!(body(&app), "old");
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("status 1; the draft is unchanged")
+    );
+    // The editor's trailing newline is not the operator's.
+    app.step(Action::Edited {
+        target: EditTarget::Body,
+        result: Ok("{\"new\": true}\n".into()),
+    });
+    assert_eq!(body(&app), "{\"new\": true}");
+    assert_eq!(app.composer.json, Some(JsonCheck::Valid));
+    // No editor set: said, nothing else.
+    app.step(Action::Edited {
+        target: EditTarget::Draft,
+        result: Err("no editor: set $VISUAL or $EDITOR".into()),
+    });
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("set $VISUAL or $EDITOR")
+    );
+}
+
+#[test]
+fn the_draft_edited_as_toml_fills_every_field_or_names_the_bad_line() {
+    let mut app = with_body(ready_app(), "body");
+    let fx = app.step(Action::Key(Bind::EditDraft));
+    let Some(Effect::Editor {
+        target: EditTarget::Draft,
+        text,
+    }) = fx.into_iter().next()
+    else {
+        panic!("no editor effect");
+    };
+    assert!(text.contains("body = \"body\""), "{text}");
+    let edited = text
+        .replace("tag = \"\"", "tag = \"created\"")
+        .replace("keys = []", "keys = [\"k1\", \"k2\"]")
+        .replace("body = \"body\"", "body = '''\n{\"id\": 7}'''")
+        + "region = \"eu\"\n";
+    app.step(Action::Edited {
+        target: EditTarget::Draft,
+        result: Ok(edited),
+    });
+    let d = app.composer.draft().expect("a valid draft");
+    assert_eq!(d.tag.as_deref(), Some("created"));
+    assert_eq!(d.keys, ["k1", "k2"]);
+    assert_eq!(d.properties, [("region".to_string(), "eu".to_string())]);
+    assert_eq!(d.body, b"{\"id\": 7}");
+    // A document that does not parse: the draft stays, the line is named.
+    let before = app.composer.draft();
+    app.step(Action::Edited {
+        target: EditTarget::Draft,
+        result: Ok("topic = \"t\"\ntag = created\n".into()),
+    });
+    assert_eq!(app.composer.draft(), before);
+    let n = &app.notice.as_ref().unwrap().text;
+    assert!(
+        n.contains("line 2") && n.contains("the draft is unchanged"),
+        "{n}"
+    );
+}
+
+#[test]
+fn format_key_pretty_prints_compacts_and_undo_brings_the_body_back() {
+    let mut h = Harness::new(with_body(ready_app(), "{\"a\":[1,2],\"b\":{}}"), 80, 24);
+    h.press("alt-j");
+    assert_eq!(
+        body(h.app()),
+        "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}"
+    );
+    h.press("alt-j");
+    assert_eq!(body(h.app()), "{\"a\":[1,2],\"b\":{}}");
+    h.press("alt-j").press("ctrl-u").press("ctrl-u");
+    assert_eq!(body(h.app()), "{\"a\":[1,2],\"b\":{}}");
+    // Broken JSON is left alone, with the reason.
+    let mut h = Harness::new(with_body(ready_app(), "{\"a\":"), 80, 24);
+    h.press("alt-j");
+    assert_eq!(body(h.app()), "{\"a\":");
+    let n = &h.app().notice.as_ref().unwrap().text;
+    assert!(
+        n.contains("JSON ✗ 1:5") && n.contains("nothing reformatted"),
+        "{n}"
+    );
+}
+
+#[test]
+fn the_editor_key_runs_the_editor_through_the_loop() {
+    let mut h = Harness::new(with_body(ready_app(), "{\"v\": 1}"), 80, 24);
+    h.set_editor(Box::new(|text: &str, suffix: &str| {
+        assert_eq!(suffix, ".json");
+        Ok(text.replace('1', "2") + "\n")
+    }));
+    h.press("alt-e");
+    assert_eq!(body(h.app()), "{\"v\": 2}");
+    h.assert_shows("JSON ✓");
+}
+
+/// A file of `bytes` in a fresh folder.
+fn file(bytes: &[u8]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("payload-order.json");
+    std::fs::write(&p, bytes).unwrap();
+    let path = p.display().to_string();
+    (dir, path)
+}
+
+#[test]
+fn a_body_file_is_completed_with_tab_and_read_into_the_body() {
+    let (dir, path) = file(b"{\"from\": \"file\"}");
+    let mut h = Harness::new(with_body(ready_app(), "typed"), 80, 24);
+    h.press("alt-o");
+    assert!(matches!(h.app().overlay, Overlay::BodyFile(_)));
+    h.type_text(&format!("{}/pay", dir.path().display()));
+    h.press("tab");
+    let Overlay::BodyFile(v) = &h.app().overlay else {
+        panic!("prompt closed");
+    };
+    assert_eq!(v.path, path);
+    h.press("enter");
+    assert!(matches!(h.app().overlay, Overlay::None));
+    assert_eq!(body(h.app()), "{\"from\": \"file\"}");
+    assert_eq!(h.app().composer.json, Some(JsonCheck::Valid));
+    // Undo gives the typed body back.
+    h.press("ctrl-u").press("ctrl-u");
+    assert_eq!(body(h.app()), "typed");
+}
+
+#[test]
+fn a_body_file_over_the_maximum_is_refused_and_the_draft_kept() {
+    let app = with_body(ready_app(), "keep me");
+    let max = app.max_message_bytes();
+    let (_dir, path) = file(&vec![b'x'; max + 10]);
+    let mut h = Harness::new(app, 80, 24);
+    h.press("alt-o").type_text(&path).press("enter");
+    let Overlay::BodyFile(v) = &h.app().overlay else {
+        panic!("the prompt closed on a refused file");
+    };
+    let e = v.error.clone().unwrap();
+    assert!(
+        e.contains(&format!("more than {max} bytes, the profile's maximum"))
+            && e.contains("the body is unchanged"),
+        "{e}"
+    );
+    h.press("esc");
+    assert_eq!(body(h.app()), "keep me");
+}
+
+#[test]
+fn a_binary_body_file_is_kept_as_bytes_and_clear_gives_the_text_back() {
+    let bytes = [0x00, 0xff, 0x10, b'a', 0xc3];
+    let (_dir, path) = file(&bytes);
+    let mut h = Harness::new(with_body(ready_app(), "text"), 120, 40);
+    h.press("alt-o").type_text(&path).press("enter");
+    assert_eq!(h.app().composer.draft().unwrap().body, bytes);
+    h.assert_shows("binary body: 5 bytes");
+    // Typing would change the bytes: refused.
+    h.type_text("x");
+    assert_eq!(h.app().composer.draft().unwrap().body, bytes);
+    h.press("ctrl-c");
+    assert_eq!(h.app().composer.binary, None);
+    assert_eq!(body(h.app()), "text");
+}
