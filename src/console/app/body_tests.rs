@@ -267,3 +267,85 @@ fn a_binary_body_file_is_kept_as_bytes_and_clear_gives_the_text_back() {
     assert_eq!(h.app().composer.binary, None);
     assert_eq!(body(h.app()), "text");
 }
+
+/// The first results row of `busy_app` with `body` as its message's body,
+/// open in the detail view.
+fn detail_of(body: &[u8]) -> App {
+    let mut app = crate::console::ui::tests::busy_app();
+    let mut e = app
+        .rows()
+        .into_iter()
+        .find(|e| e.draft.is_some())
+        .unwrap()
+        .clone();
+    let mut d = (**e.draft.as_ref().unwrap()).clone();
+    d.body = body.to_vec();
+    e.draft = Some(std::sync::Arc::new(d));
+    app.overlay = Overlay::Detail {
+        body_view: BodyView::for_body(body),
+        entry: Box::new(e),
+        scroll: 0,
+    };
+    app
+}
+
+#[test]
+fn the_detail_shows_a_long_body_with_a_marker_and_scrolls_to_its_end() {
+    let body: String = (1..=60).map(|i| format!("line {i}\n")).collect();
+    let mut app = detail_of(body.trim_end().as_bytes());
+    let screen = crate::console::ui::tests::draw(&app, 80, 24);
+    assert!(screen.contains("  line 1 "), "{screen}");
+    assert!(!screen.contains("line 60"));
+    assert!(screen.contains("more line(s) (j scrolls)"), "{screen}");
+    for _ in 0..80 {
+        app.step(Action::Key(Bind::ScrollDown));
+    }
+    let screen = crate::console::ui::tests::draw(&app, 80, 24);
+    assert!(screen.contains("  line 60"), "{screen}");
+    assert!(!screen.contains("more line(s)"), "{screen}");
+}
+
+#[test]
+fn the_detail_switches_a_body_to_pretty_json_and_a_binary_one_opens_as_hex() {
+    let mut app = detail_of(br#"{"z":1,"a":[2]}"#);
+    app.step(Action::Key(Bind::BodyView));
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(screen.contains("shown as pretty JSON"), "{screen}");
+    assert!(screen.contains("    \"z\": 1,"), "{screen}");
+    let app = detail_of(&[0xff, 0x00, b'a']);
+    let screen = crate::console::ui::tests::draw(&app, 120, 40);
+    assert!(screen.contains("shown as hex + base64"), "{screen}");
+    assert!(screen.contains("00000000  ff 00 61"), "{screen}");
+    assert!(screen.contains("/wBh"), "base64 missing:\n{screen}");
+}
+
+#[test]
+fn a_history_record_scrolls_and_switches_its_body_view() {
+    let mut r = rmq_journal::fixtures::record(1, "orders", "acknowledged");
+    r.body = Some(
+        (1..=50)
+            .map(|i| format!("{{\"n\":{i}}}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let mut app = ready_app();
+    app.overlay = Overlay::History(Box::new(HistoryView::new(vec![r], vec![])));
+    app.step(Action::Key(Bind::OpenDetail));
+    let screen = crate::console::ui::tests::draw(&app, 80, 24);
+    assert!(screen.contains("more line(s) (j scrolls)"), "{screen}");
+    assert!(!screen.contains("{\"n\":50}"));
+    for _ in 0..60 {
+        app.step(Action::Key(Bind::ScrollDown));
+    }
+    let screen = crate::console::ui::tests::draw(&app, 80, 24);
+    assert!(screen.contains("{\"n\":50}"), "{screen}");
+    let Overlay::History(h) = &app.overlay else {
+        panic!("closed");
+    };
+    assert_eq!(h.cursor, 0, "j scrolled the record, not the list");
+    app.step(Action::Key(Bind::BodyView));
+    let Overlay::History(h) = &app.overlay else {
+        panic!("closed");
+    };
+    assert_eq!(h.body_view, BodyView::Json);
+}

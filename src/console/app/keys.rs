@@ -78,9 +78,14 @@ impl App {
             Bind::ScrollBottom => self.scroll_bottom(),
             Bind::OpenDetail => {
                 if let Some(e) = self.selected_entry() {
+                    let body_view = e
+                        .draft
+                        .as_ref()
+                        .map_or_else(Default::default, |d| super::BodyView::for_body(&d.body));
                     self.overlay = Overlay::Detail {
                         entry: Box::new(e.clone()),
                         scroll: 0,
+                        body_view,
                     };
                 }
             }

@@ -6,6 +6,7 @@
 //! asks to exit. Each job lives in its own module.
 
 mod body_edit;
+mod body_view;
 mod bursts;
 mod compare;
 pub mod complete;
@@ -49,11 +50,12 @@ use rmq_model::events::{Connection, ProducerEvent};
 use rmq_model::message::{Draft, Mode, Seq};
 
 pub use body_edit::{BodyFileView, EditTarget};
+pub use body_view::BodyView;
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
 pub use composer::{BinaryBody, Composer, Focus, line_input, parse_properties};
-pub use fetch::{BodyView, FetchField, FetchView};
+pub use fetch::{FetchField, FetchView};
 pub use fetch_send::FetchedDraft;
-pub use history::{HISTORY_LIMIT, HistoryView};
+pub use history::{HISTORY_LIMIT, HistoryView, record_body};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
 pub use leaving::Tally;
 pub use lifecycle::{Quitting, Switching};

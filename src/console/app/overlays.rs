@@ -50,6 +50,8 @@ pub enum Overlay {
     Detail {
         entry: Box<LogEntry>,
         scroll: u16,
+        /// How the message's body is shown (`body_view` switches).
+        body_view: super::BodyView,
     },
     Repeat(Box<RepeatForm>),
     Confirm(Confirm),
@@ -116,6 +118,15 @@ impl App {
             }
             (Overlay::Detail { scroll, .. }, Bind::ScrollUp) => {
                 *scroll = scroll.saturating_sub(1);
+            }
+            (
+                Overlay::Detail {
+                    body_view, scroll, ..
+                },
+                Bind::BodyView,
+            ) => {
+                *body_view = body_view.next();
+                *scroll = 0;
             }
             (Overlay::Detail { entry, .. }, Bind::CopyMsgId) => {
                 let id = entry.msg_id().map(str::to_string);

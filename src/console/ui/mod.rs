@@ -1,6 +1,7 @@
 //! Drawing: `render(frame, &App, &Styles)` and the layout it shares with the
 //! run loop's mouse hit-testing. Reads state only; no clock, no I/O.
 
+mod body;
 mod body_file;
 mod compare;
 mod composer;
@@ -167,9 +168,18 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => help::render(frame, centered(area, 80, 26), app, styles),
-        Overlay::Detail { entry, scroll } => {
-            detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
-        }
+        Overlay::Detail {
+            entry,
+            scroll,
+            body_view,
+        } => detail::render(
+            frame,
+            centered(area, 100, 30),
+            app,
+            entry,
+            (*scroll, *body_view),
+            styles,
+        ),
         Overlay::Repeat(form) => repeat::render(frame, centered(area, 64, 10), app, form, styles),
         Overlay::Confirm(c) => {
             let h = if c.typed.is_some() { 10 } else { 8 } + u16::from(c.invalid_json.is_some());
