@@ -149,6 +149,9 @@ impl Composer {
             // more; the field is empty either way.
             self.body.cancel_selection();
         }
+        // A new body is read from its start.
+        self.body.move_cursor(CursorMove::Top);
+        self.body.move_cursor(CursorMove::Head);
     }
 
     /// The body as it will be sent.
