@@ -349,3 +349,13 @@ fn a_history_record_scrolls_and_switches_its_body_view() {
     };
     assert_eq!(h.body_view, BodyView::Json);
 }
+
+#[test]
+fn a_typed_body_is_replaced_whole_by_the_format_key() {
+    let mut h = Harness::new(empty_app(), 100, 40);
+    h.press("tab").press("tab").press("tab").press("tab");
+    assert_eq!(h.app().focus, Focus::Body);
+    h.type_text(r#"{"a": [1, 2]}"#);
+    h.press("alt-j");
+    assert_eq!(body(h.app()), "{\n  \"a\": [\n    1,\n    2\n  ]\n}");
+}

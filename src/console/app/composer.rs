@@ -142,16 +142,22 @@ impl Composer {
     /// back.
     pub fn replace_body(&mut self, text: &str) {
         self.binary = None;
-        self.body.select_all();
+        // From the start, every character (a line break counts as one)
+        // deleted, then the new text: two edits the undo walks back.
+        self.body.cancel_selection();
+        self.body.move_cursor(CursorMove::Jump(0, 0));
+        let old = self.body.lines();
+        let chars = old.iter().map(|l| l.chars().count()).sum::<usize>() + old.len() - 1;
+        self.body.delete_str(chars);
         self.body.insert_str(text);
-        if text.is_empty() {
-            // `insert_str("")` leaves the selection cut but records nothing
-            // more; the field is empty either way.
-            self.body.cancel_selection();
+        if self.body.lines().join("\n") != text {
+            // Never a mixed body: whatever the text area did, the new text
+            // is what the body holds (its undo history is lost then).
+            tracing::warn!("the body's in-place replace went wrong; replaced whole");
+            self.body = TextArea::new(text.split('\n').map(str::to_string).collect());
         }
         // A new body is read from its start.
-        self.body.move_cursor(CursorMove::Top);
-        self.body.move_cursor(CursorMove::Head);
+        self.body.move_cursor(CursorMove::Jump(0, 0));
     }
 
     /// The body as it will be sent.

@@ -92,7 +92,7 @@ fn binary_note(b: &BinaryBody, app: &App) -> String {
         .key_for(Context::Edit, Bind::ClearField)
         .unwrap_or_else(|| Bind::ClearField.name().into());
     format!(
-        "binary body: {} bytes from {}, sent unchanged (hex {}{}); {key} in the body clears it",
+        "binary body: {} bytes from {}, sent unchanged (hex {}{}); {key} in the body drops it",
         b.bytes.len(),
         b.from,
         rmq_model::message::hex(shown),
@@ -256,7 +256,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles, single: bool
         }
         frame.render_widget(Paragraph::new(label_lines), label);
         if let Some(area_src) = c.field(f) {
-            let mut ta: TextArea<'_> = area_src.clone();
+            // A binary body hides the text it replaced (kept for Ctrl-C).
+            let mut ta: TextArea<'_> = match (&c.binary, f) {
+                (Some(_), Focus::Body) => TextArea::default(),
+                _ => area_src.clone(),
+            };
             ta.set_style(s.text);
             ta.set_cursor_line_style(Style::default());
             match (&c.binary, f) {
