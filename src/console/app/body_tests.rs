@@ -359,3 +359,19 @@ fn a_typed_body_is_replaced_whole_by_the_format_key() {
     h.press("alt-j");
     assert_eq!(body(h.app()), "{\n  \"a\": [\n    1,\n    2\n  ]\n}");
 }
+
+#[test]
+fn a_binary_body_outlives_a_restart() {
+    let (_dir, path) = file(&[0xff, 0x01, b'z']);
+    let mut h = Harness::new(with_body(ready_app(), "text"), 80, 24);
+    h.press("alt-o").type_text(&path).press("enter");
+    let kept = h.app().kept();
+    let mut next = empty_app();
+    next.restore(&kept);
+    assert_eq!(next.composer.draft().unwrap().body, [0xff, 0x01, b'z']);
+    assert_eq!(next.composer.binary.as_ref().unwrap().from, path);
+    // The text it replaced comes back when it is dropped.
+    next.focus = Focus::Body;
+    next.step(Action::Key(Bind::ClearField));
+    assert_eq!(body(&next), "text");
+}

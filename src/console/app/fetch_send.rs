@@ -1,6 +1,5 @@
 //! What the fetch list sends: `l` loads a stored message into the composer
-//! (a body that is not text as its bytes)
-//! (through `rmq_fetch::load`: a dead-letter copy aimed at its original
+//! (a body that is not text as its bytes; through `rmq_fetch::load`: a dead-letter copy aimed at its original
 //! topic with a banner, a type row to confirm, the journal source
 //! `fetch:<offset msgId>` carried by the next send), and `R` resends the
 //! chosen messages as they were, at a rate, through the session's
