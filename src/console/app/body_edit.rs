@@ -255,6 +255,7 @@ impl App {
                     bytes: e.into_bytes(),
                     from: path.to_string(),
                 });
+                self.composer.body_changed();
                 self.notice(Level::Warn, format!("body read from {path}: {notice}"));
             }
         }

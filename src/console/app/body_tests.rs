@@ -375,3 +375,24 @@ fn a_binary_body_outlives_a_restart() {
     next.step(Action::Key(Bind::ClearField));
     assert_eq!(body(&next), "text");
 }
+
+#[test]
+fn a_big_body_is_checked_on_the_clock_and_before_a_send() {
+    // Past the size checked on the keystroke: the check waits for a tick.
+    let big = format!("[{}", "1,".repeat(composer::JSON_NOW / 2 + 10));
+    let mut app = with_body(ready_app(), &big);
+    assert_eq!(app.composer.json, None, "parsed on the keystroke");
+    app.step(Action::Tick(app.now));
+    assert!(matches!(app.composer.json, Some(JsonCheck::Invalid { .. })));
+    // Fixed, then sent before any tick: the send checks it first.
+    app.step(Action::Paste("1]".into()));
+    assert!(
+        matches!(app.composer.json, Some(JsonCheck::Invalid { .. })),
+        "stale until the tick"
+    );
+    assert_eq!(
+        sends(&app.step(Action::Key(Bind::Send))),
+        1,
+        "no question for valid JSON"
+    );
+}

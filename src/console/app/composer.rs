@@ -99,8 +99,8 @@ pub struct Composer {
     /// A body that looks like JSON: whether it parses (shown under it).
     /// Worked out when the body changes, never per frame.
     pub json: Option<JsonCheck>,
-    /// The body `json` was worked out for.
-    json_of: Vec<String>,
+    /// The body changed since `json` was worked out.
+    json_stale: bool,
     /// A body loaded from a file that is not UTF-8 text: sent as these
     /// bytes, unchanged (the text area would change them). `None` while
     /// the body is the text area's.
@@ -135,6 +135,13 @@ impl Composer {
         });
         self.body = TextArea::new(body.split('\n').map(str::to_string).collect());
         self.binary = None;
+        self.body_changed();
+    }
+
+    /// Says the body changed: its JSON check is due (`validate` does it at
+    /// once for a body up to `JSON_NOW` bytes, the clock for a larger one).
+    pub fn body_changed(&mut self) {
+        self.json_stale = true;
     }
 
     /// The body replaced in place (a reformat, an editor's result, a file
@@ -142,6 +149,7 @@ impl Composer {
     /// back.
     pub fn replace_body(&mut self, text: &str) {
         self.binary = None;
+        self.body_changed();
         // From the start, every character (a line break counts as one)
         // deleted, then the new text: two edits the undo walks back.
         self.body.cancel_selection();
@@ -168,17 +176,20 @@ impl Composer {
         }
     }
 
-    /// Works out `json` again if the body changed since the last time.
-    fn check_json(&mut self) {
-        if self.binary.is_some() {
-            self.json = None;
-            self.json_of.clear();
-            return;
+    /// Works out `json` again if the body changed since; `true` when what
+    /// it says changed.
+    pub fn refresh_json(&mut self) -> bool {
+        if !self.json_stale {
+            return false;
         }
-        if self.json_of.as_slice() != self.body.lines() {
-            self.json_of = self.body.lines().to_vec();
-            self.json = json_body::check(&self.json_of.join("\n"));
-        }
+        self.json_stale = false;
+        let json = match self.binary {
+            Some(_) => None,
+            None => json_body::check(&self.body.lines().join("\n")),
+        };
+        let changed = json != self.json;
+        self.json = json;
+        changed
     }
 
     pub(super) fn new(topic: &str, tag: &str) -> Self {
@@ -193,7 +204,7 @@ impl Composer {
             errors: HashMap::new(),
             notes: HashMap::new(),
             json: None,
-            json_of: vec![String::new()],
+            json_stale: false,
             binary: None,
         }
     }
@@ -217,7 +228,10 @@ impl Composer {
             Focus::Keys => &mut self.keys,
             Focus::Type => &mut self.kind_text,
             Focus::Props => &mut self.props,
-            Focus::Body => &mut self.body,
+            Focus::Body => {
+                self.json_stale = true;
+                &mut self.body
+            }
             _ => return None,
         })
     }
@@ -260,7 +274,11 @@ impl Composer {
             errors.insert(Focus::Body, e);
         }
         self.errors = errors;
-        self.check_json();
+        // A big body is checked on the clock instead: parsing 4 MiB per
+        // key would make typing lag.
+        if self.body_bytes() <= JSON_NOW {
+            self.refresh_json();
+        }
     }
 
     /// Parses the type row and checks it against the limits and `now` (a
@@ -343,6 +361,10 @@ pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, Strin
     }
     Ok(out)
 }
+
+/// The largest body whose JSON is checked on the keystroke that changed it;
+/// a larger one is checked on the loop's next clock tick (every 250 ms).
+pub const JSON_NOW: usize = 64 * 1024;
 
 /// The most a paste into a one-line field may hold; the body's limit is the
 /// profile's max-message-bytes.

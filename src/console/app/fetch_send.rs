@@ -47,6 +47,7 @@ impl App {
                     bytes: e.into_bytes(),
                     from: m.offset_msg_id.clone(),
                 });
+                self.composer.body_changed();
             }
         }
         self.composer.validate(self.max_message_bytes());

@@ -159,6 +159,7 @@ impl App {
             Overlay::None if self.focus == Focus::Body && self.composer.binary.is_some() => {
                 // The bytes go; the text the body held before comes back.
                 self.composer.binary = None;
+                self.composer.body_changed();
                 self.composer.validate(max_body);
                 self.composer.validate_kind(self.mode, max_body, self.now);
                 true

@@ -652,6 +652,10 @@ impl App {
                 self.finish_switch(None, fx);
                 return;
             }
+            // A big body's JSON check, once per tick while it changes.
+            if self.composer.refresh_json() {
+                self.dirty = true;
+            }
             let asked = fx.len();
             self.pace(fx);
             self.follow_tick(fx);

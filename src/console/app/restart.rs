@@ -88,11 +88,13 @@ impl App {
             }
             if let Some(b) = multi_line(&d["body"]) {
                 c.body = b;
+                c.body_changed();
             }
             if let Some(bytes) = d["body_base64"].as_str().and_then(|s| {
                 use base64::Engine;
                 base64::engine::general_purpose::STANDARD.decode(s).ok()
             }) {
+                c.body_changed();
                 c.binary = Some(super::BinaryBody {
                     bytes,
                     from: d["body_from"]

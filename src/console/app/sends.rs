@@ -76,6 +76,8 @@ impl App {
             draft: Arc::new(draft),
             repeat,
         };
+        // A big body's check may wait for the clock: not this send.
+        self.composer.refresh_json();
         let invalid_json = self.invalid_json_question();
         if self.profile().protected || invalid_json.is_some() {
             let typed = (self.profile().protected && pending.repeat.is_some()).then(String::new);
