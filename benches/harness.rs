@@ -451,6 +451,7 @@ async fn rss_run(rt: &Runtime, o: &Opts, addr: &str, topic: &str, total: u64) {
         name: "harness".into(),
         endpoint: addr.into(),
         protected: false,
+        confirm_invalid_json: true,
         color: None,
         default_topic: Some(topic.into()),
         default_tag: None,

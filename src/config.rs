@@ -72,6 +72,7 @@ pub const PROFILE_KEYS: &[&str] = &[
     "max-message-bytes",
     "async-inflight",
     "protected",
+    "confirm-invalid-json",
     "color",
     "default-topic",
     "default-tag",
@@ -130,6 +131,9 @@ pub struct Profile {
     pub max_message_bytes: Option<usize>,
     pub async_inflight: Option<usize>,
     pub protected: bool,
+    /// Ask before sending a body that looks like JSON and does not parse
+    /// (default: true).
+    pub confirm_invalid_json: bool,
     /// Status-bar marker colour; a valid colour name or `#rrggbb`.
     pub color: Option<String>,
     pub default_topic: Option<String>,
@@ -451,6 +455,7 @@ fn parse_profile(
             "sends in flight at once",
         )?,
         protected: t.boolean(src, "protected")?.unwrap_or(false),
+        confirm_invalid_json: t.boolean(src, "confirm-invalid-json")?.unwrap_or(true),
         color: color.map(Spanned::into_inner),
         default_topic: t.non_empty(src, "default-topic")?.map(Spanned::into_inner),
         default_tag: t.non_empty(src, "default-tag")?.map(Spanned::into_inner),

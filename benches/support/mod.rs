@@ -23,6 +23,7 @@ pub fn app(capacity: usize) -> App {
         name: "sandbox".into(),
         endpoint: "127.0.0.1:9876".into(),
         protected: false,
+        confirm_invalid_json: true,
         color: None,
         default_topic: Some("TopicTest".into()),
         default_tag: Some("bench".into()),

@@ -95,7 +95,14 @@ pub struct Io<'a, B: Backend> {
     /// Makes the client scope the fetcher starts in (`None`: no fetching
     /// in this session, as in most tests: a fetch is answered with why).
     pub fetch_context: Option<Box<dyn Fn() -> rmq_engine::runtime::ChildServiceContext + 'a>>,
+    /// Runs the operator's editor on a text (`text`, the file's suffix),
+    /// with the terminal suspended: the saved text, or why not. A test
+    /// passes a function that edits the text itself.
+    pub editor: Editor<'a>,
 }
+
+/// See `Io::editor`.
+pub type Editor<'a> = Box<dyn FnMut(&str, &str) -> Result<String, String> + 'a>;
 
 /// The producer currently attached, with what the loop knows of its end.
 struct Producer {
@@ -402,6 +409,25 @@ where
                                 .map(|()| format!("saved the comparison as {}", path.display()))
                                 .map_err(|e| format!("saving the comparison failed: {e:#}")),
                         )
+                    });
+                    None
+                }
+                Effect::Editor { target, text } => {
+                    // On the loop's thread: the screen is the editor's until
+                    // it exits, and nothing may draw meanwhile.
+                    let result = (self.io.editor)(&text, target.suffix(&text));
+                    // Everything is drawn again over what the editor left.
+                    if let Err(e) = self.io.terminal.clear() {
+                        tracing::warn!("clearing the terminal after the editor: {e}");
+                    }
+                    Some(Action::Edited { target, result })
+                }
+                Effect::ReadBody { path, max } => {
+                    // A pipe or a slow mount must not freeze the screen.
+                    self.files.spawn_blocking(move || {
+                        let result = rmq_model::body::read_file(&super::files::expand(&path), max)
+                            .map_err(|e| format!("{e:#}"));
+                        Action::BodyRead { path, result }
                     });
                     None
                 }

@@ -150,6 +150,7 @@ impl Harness {
             },
             journal: None,
             fetch_context: None,
+            editor: Box::new(|_: &str, _: &str| Err("no editor in this test".to_string())),
             export_dir: exports.path().to_path_buf(),
             state_dir: exports.path().join("state"),
             messages_dir: exports.path().join("messages"),
@@ -422,6 +423,12 @@ impl Harness {
     /// Commands the current producer received since last asked.
     pub fn commands(&mut self) -> Vec<ProducerCommand> {
         self.producer().take_commands()
+    }
+
+    /// What the editor effect runs from now on (the loop's own runs the
+    /// operator's editor with the terminal suspended).
+    pub fn set_editor(&mut self, editor: crate::console::event_loop::Editor<'static>) {
+        self.lp.io.editor = editor;
     }
 
     pub fn app(&self) -> &App {

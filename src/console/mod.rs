@@ -5,6 +5,7 @@
 //! through the bindings `keymap` holds.
 
 pub mod app;
+mod editor;
 pub mod event_loop;
 mod fetch_worker;
 mod files;
@@ -90,6 +91,7 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
         let (guard, terminal) = tui::TerminalGuard::enter().context("setting up the terminal")?;
         let input = InputThread::start();
         let (sig_tx, sig_rx) = mpsc::channel(4);
+        let gate = input.gate.clone();
         let io = Io {
             terminal,
             input: input.rx,
@@ -111,6 +113,17 @@ pub fn run(rt: &Runtime, session: Session) -> anyhow::Result<()> {
             state_dir: rmq_model::paths::state_dir(),
             messages_dir: session.messages_dir.clone(),
             fetch_context: Some(Box::new(|| rt.context("fetch"))),
+            editor: Box::new(|text: &str, suffix: &str| {
+                let cmd = editor::from_env()?;
+                // The reader must not take the editor's keys.
+                gate.pause();
+                tui::suspend();
+                let edited = editor::edit(&cmd, text, suffix).map_err(|e| format!("{e:#}"));
+                let back = tui::resume();
+                gate.unpause();
+                back.map_err(|e| format!("taking the terminal back: {e}"))?;
+                edited
+            }),
         };
         let result = rt.block_on(async {
             let mut signals =
@@ -205,6 +218,37 @@ struct InputThread {
     rx: mpsc::Receiver<Event>,
     stop: Arc<AtomicBool>,
     join: std::thread::JoinHandle<()>,
+    gate: InputGate,
+}
+
+/// Stops and restarts the input thread's reads while another program (the
+/// editor) owns the terminal.
+#[derive(Clone)]
+struct InputGate {
+    /// Set while another program owns the terminal.
+    paused: Arc<AtomicBool>,
+    /// Set by the thread once it has seen `paused` (no read under way).
+    idle: Arc<AtomicBool>,
+}
+
+/// How long `pause` waits for a poll under way to end (it polls 100 ms).
+const INPUT_PAUSE_WAIT: Duration = Duration::from_millis(500);
+
+impl InputGate {
+    /// Stops reading the terminal, once a poll under way has ended (at most
+    /// `INPUT_PAUSE_WAIT`), so a program run meanwhile gets every key.
+    fn pause(&self) {
+        self.idle.store(false, Ordering::SeqCst);
+        self.paused.store(true, Ordering::SeqCst);
+        let until = Instant::now() + INPUT_PAUSE_WAIT;
+        while !self.idle.load(Ordering::SeqCst) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn unpause(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
 }
 
 impl InputThread {
@@ -212,10 +256,18 @@ impl InputThread {
         let (tx, rx) = mpsc::channel(1024);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let paused = Arc::new(AtomicBool::new(false));
+        let idle = Arc::new(AtomicBool::new(false));
+        let (p, i) = (paused.clone(), idle.clone());
         let join = std::thread::Builder::new()
             .name("tui-input".into())
             .spawn(move || {
                 while !flag.load(Ordering::SeqCst) {
+                    if p.load(Ordering::SeqCst) {
+                        i.store(true, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    }
                     match event::poll(Duration::from_millis(100)) {
                         Ok(true) => match event::read() {
                             Ok(ev) => {
@@ -237,6 +289,11 @@ impl InputThread {
                 }
             })
             .expect("spawning the input thread");
-        Self { rx, stop, join }
+        Self {
+            rx,
+            stop,
+            join,
+            gate: InputGate { paused, idle },
+        }
     }
 }

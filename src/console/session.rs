@@ -66,6 +66,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<ProfileChoice>, usize) {
             name: p.name.clone(),
             endpoint: p.endpoint.name_servers.clone(),
             protected: p.protected,
+            confirm_invalid_json: p.confirm_invalid_json,
             // The config loader has validated the colour already.
             color: p
                 .color
@@ -95,6 +96,7 @@ fn profile_choices(t: &Target, no_color: bool) -> (Vec<ProfileChoice>, usize) {
                 name: t.profile.clone(),
                 endpoint: t.endpoint.clone(),
                 protected: false,
+                confirm_invalid_json: true,
                 color: None,
                 // A first-time operator on the sandbox can send at once.
                 default_topic: t.sandbox.is_some().then(|| "demo-topic".to_string()),

@@ -96,6 +96,25 @@ pub fn restore() {
     }
 }
 
+/// Hands the terminal to another program (the operator's editor): the
+/// shell's screen and cooked mode back, as on exit. `resume` takes it back.
+pub fn suspend() {
+    restore();
+}
+
+/// Takes the terminal back after `suspend`: raw mode, the alternate screen,
+/// mouse and paste as `enter` set them. The caller redraws everything.
+pub fn resume() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
 fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();

@@ -8,6 +8,7 @@ mod checks_first;
 mod cli;
 mod common;
 mod compare;
+mod console_body;
 mod console_types;
 mod e2e;
 mod faults;

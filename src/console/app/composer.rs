@@ -8,6 +8,7 @@ use ratatui_textarea::{CursorMove, Input, Key, TextArea};
 
 use chrono::{DateTime, Local, Utc};
 
+use super::json_body::{self, JsonCheck};
 use super::{App, Confirm, Overlay};
 use rmq_model::message::{Draft, Mode};
 use rmq_model::types::{self, MessageType};
@@ -95,6 +96,22 @@ pub struct Composer {
     /// that it goes sync whatever the mode), how many keys the keys field
     /// holds.
     pub notes: HashMap<Focus, String>,
+    /// A body that looks like JSON: whether it parses (shown under it).
+    /// Worked out when the body changes, never per frame.
+    pub json: Option<JsonCheck>,
+    /// The body changed since `json` was worked out.
+    json_stale: bool,
+    /// A body loaded from a file that is not UTF-8 text: sent as these
+    /// bytes, unchanged (the text area would change them). `None` while
+    /// the body is the text area's.
+    pub binary: Option<BinaryBody>,
+}
+
+/// A body held as bytes, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BinaryBody {
+    pub bytes: Vec<u8>,
+    pub from: String,
 }
 
 impl Composer {
@@ -117,6 +134,62 @@ impl Composer {
             props
         });
         self.body = TextArea::new(body.split('\n').map(str::to_string).collect());
+        self.binary = None;
+        self.body_changed();
+    }
+
+    /// Says the body changed: its JSON check is due (`validate` does it at
+    /// once for a body up to `JSON_NOW` bytes, the clock for a larger one).
+    pub fn body_changed(&mut self) {
+        self.json_stale = true;
+    }
+
+    /// The body replaced in place (a reformat, an editor's result, a file
+    /// read): one edit of the text area, so its undo brings the old body
+    /// back.
+    pub fn replace_body(&mut self, text: &str) {
+        self.binary = None;
+        self.body_changed();
+        // From the start, every character (a line break counts as one)
+        // deleted, then the new text: two edits the undo walks back.
+        self.body.cancel_selection();
+        self.body.move_cursor(CursorMove::Jump(0, 0));
+        let old = self.body.lines();
+        let chars = old.iter().map(|l| l.chars().count()).sum::<usize>() + old.len() - 1;
+        self.body.delete_str(chars);
+        self.body.insert_str(text);
+        if self.body.lines().join("\n") != text {
+            // Never a mixed body: whatever the text area did, the new text
+            // is what the body holds (its undo history is lost then).
+            tracing::warn!("the body's in-place replace went wrong; replaced whole");
+            self.body = TextArea::new(text.split('\n').map(str::to_string).collect());
+        }
+        // A new body is read from its start.
+        self.body.move_cursor(CursorMove::Jump(0, 0));
+    }
+
+    /// The body as it will be sent.
+    pub fn body_vec(&self) -> Vec<u8> {
+        match &self.binary {
+            Some(b) => b.bytes.clone(),
+            None => self.body.lines().join("\n").into_bytes(),
+        }
+    }
+
+    /// Works out `json` again if the body changed since; `true` when what
+    /// it says changed.
+    pub fn refresh_json(&mut self) -> bool {
+        if !self.json_stale {
+            return false;
+        }
+        self.json_stale = false;
+        let json = match self.binary {
+            Some(_) => None,
+            None => json_body::check(&self.body.lines().join("\n")),
+        };
+        let changed = json != self.json;
+        self.json = json;
+        changed
     }
 
     pub(super) fn new(topic: &str, tag: &str) -> Self {
@@ -130,6 +203,9 @@ impl Composer {
             kind: MessageType::Normal,
             errors: HashMap::new(),
             notes: HashMap::new(),
+            json: None,
+            json_stale: false,
+            binary: None,
         }
     }
 
@@ -152,12 +228,18 @@ impl Composer {
             Focus::Keys => &mut self.keys,
             Focus::Type => &mut self.kind_text,
             Focus::Props => &mut self.props,
-            Focus::Body => &mut self.body,
+            Focus::Body => {
+                self.json_stale = true;
+                &mut self.body
+            }
             _ => return None,
         })
     }
 
     pub fn body_bytes(&self) -> usize {
+        if let Some(b) = &self.binary {
+            return b.bytes.len();
+        }
         let lines = self.body.lines();
         lines.iter().map(String::len).sum::<usize>() + lines.len().saturating_sub(1)
     }
@@ -192,6 +274,11 @@ impl Composer {
             errors.insert(Focus::Body, e);
         }
         self.errors = errors;
+        // A big body is checked on the clock instead: parsing 4 MiB per
+        // key would make typing lag.
+        if self.body_bytes() <= JSON_NOW {
+            self.refresh_json();
+        }
     }
 
     /// Parses the type row and checks it against the limits and `now` (a
@@ -235,7 +322,7 @@ impl Composer {
             tag: (!tag.is_empty()).then_some(tag),
             keys: validate::keys_field(&self.keys.lines()[0]).unwrap_or_default(),
             properties: parse_properties(self.props.lines()).unwrap_or_default(),
-            body: self.body.lines().join("\n").into_bytes(),
+            body: self.body_vec(),
             kind: MessageType::Normal,
         }
     }
@@ -251,7 +338,7 @@ impl Composer {
             tag: (!tag.is_empty()).then_some(tag),
             keys: validate::keys_field(&self.keys.lines()[0]).ok()?,
             properties: parse_properties(self.props.lines()).ok()?,
-            body: self.body.lines().join("\n").into_bytes(),
+            body: self.body_vec(),
             kind: self.kind.clone(),
         })
     }
@@ -274,6 +361,10 @@ pub fn parse_properties(lines: &[String]) -> Result<Vec<(String, String)>, Strin
     }
     Ok(out)
 }
+
+/// The largest body whose JSON is checked on the keystroke that changed it;
+/// a larger one is checked on the loop's next clock tick (every 250 ms).
+pub const JSON_NOW: usize = 64 * 1024;
 
 /// The most a paste into a one-line field may hold; the body's limit is the
 /// profile's max-message-bytes.
@@ -308,6 +399,10 @@ impl App {
             // The repeat form and the typed confirmation take keys only.
             return;
         }
+        if focus == Focus::Body && self.composer.binary.is_some() {
+            self.binary_refuses_typing();
+            return;
+        }
         let max = self.max_message_bytes();
         let (limit, total) = if focus == Focus::Body {
             (max, self.composer.body_bytes().saturating_add(text.len()))
@@ -337,6 +432,21 @@ impl App {
         self.composer.validate(max);
     }
 
+    /// Typing into a binary body would change its bytes: said, not done.
+    fn binary_refuses_typing(&mut self) {
+        let key = self
+            .keymap
+            .key_for(
+                crate::console::keymap::Context::Edit,
+                crate::console::keymap::Bind::ClearField,
+            )
+            .unwrap_or_default();
+        self.notice(
+            super::Level::Warn,
+            format!("the body is binary, sent as read: {key} drops it to type a body"),
+        );
+    }
+
     pub(super) fn on_edit(&mut self, input: Input) {
         if matches!(self.overlay, Overlay::None) && self.view.filtering {
             self.results_filter_input(input);
@@ -364,6 +474,10 @@ impl App {
         }
         if matches!(&self.overlay, Overlay::Import(v) if v.parsed.is_none()) {
             self.import_path_input(input);
+            return;
+        }
+        if matches!(self.overlay, Overlay::BodyFile(_)) {
+            self.body_file_input(input);
             return;
         }
         if let Overlay::Confirm(Confirm {
@@ -400,6 +514,10 @@ impl App {
         }
         let focus = self.focus;
         if !focus.is_text() {
+            return;
+        }
+        if focus == Focus::Body && self.composer.binary.is_some() {
+            self.binary_refuses_typing();
             return;
         }
         if input.key == Key::Enter && !focus.multi_line() {

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Local};
 use rmq_fetch::{Answer, Request, Stored};
 
-use super::{App, Effect, Effects, Level, Overlay, RATES};
+use super::{App, BodyView, Effect, Effects, Level, Overlay, RATES};
 use crate::console::filter::{Field, Query};
 use crate::console::keymap::Bind;
 
@@ -33,33 +33,6 @@ impl FetchField {
             Self::Topic => "topic",
             Self::Window => "since",
             Self::Max => "max",
-        }
-    }
-}
-
-/// How the detail shows a body: every byte, in one of three forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BodyView {
-    #[default]
-    Text,
-    Json,
-    Hex,
-}
-
-impl BodyView {
-    pub fn next(self) -> Self {
-        match self {
-            Self::Text => Self::Json,
-            Self::Json => Self::Hex,
-            Self::Hex => Self::Text,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Json => "pretty JSON",
-            Self::Hex => "hex + base64",
         }
     }
 }

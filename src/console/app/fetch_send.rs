@@ -1,5 +1,5 @@
 //! What the fetch list sends: `l` loads a stored message into the composer
-//! (through `rmq_fetch::load`: a dead-letter copy aimed at its original
+//! (a body that is not text as its bytes; through `rmq_fetch::load`: a dead-letter copy aimed at its original
 //! topic with a banner, a type row to confirm, the journal source
 //! `fetch:<offset msgId>` carried by the next send), and `R` resends the
 //! chosen messages as they were, at a rate, through the session's
@@ -12,7 +12,7 @@ use rmq_fetch::Stored;
 use rmq_fetch::load::load;
 use rmq_model::message::Draft;
 
-use super::{App, Effects, Focus, Level, Overlay};
+use super::{App, BinaryBody, Effects, Focus, Level, Overlay};
 use crate::console::keymap::{Bind, Context};
 
 /// A message loaded from the broker, until the composer's next send.
@@ -35,23 +35,21 @@ impl App {
             return;
         };
         let loaded = load(&m);
-        let Ok(body) = String::from_utf8(loaded.draft.body.clone()) else {
-            // The composer holds text: loading would change the bytes.
-            let key = self.keymap.key_for(Context::Fetch, Bind::Resend);
-            self.notice(
-                Level::Warn,
-                format!(
-                    "{}: the body is {} bytes of binary, not text: not loaded (the composer would change it); {} resends it byte for byte",
-                    m.offset_msg_id,
-                    m.body.len(),
-                    key.unwrap_or_else(|| Bind::Resend.name().into())
-                ),
-            );
-            return;
-        };
         let d = &loaded.draft;
-        self.composer
-            .fill(d, loaded.type_row.as_deref().unwrap_or(""), &body);
+        let type_row = loaded.type_row.as_deref().unwrap_or("");
+        match String::from_utf8(d.body.clone()) {
+            Ok(body) => self.composer.fill(d, type_row, &body),
+            Err(e) => {
+                // Not text: kept as its bytes, which the text area would
+                // change.
+                self.composer.fill(d, type_row, "");
+                self.composer.binary = Some(BinaryBody {
+                    bytes: e.into_bytes(),
+                    from: m.offset_msg_id.clone(),
+                });
+                self.composer.body_changed();
+            }
+        }
         self.composer.validate(self.max_message_bytes());
         self.composer
             .validate_kind(self.mode, self.max_message_bytes(), self.now);

@@ -307,21 +307,18 @@ fn esc_out_of_the_composer_dismisses_the_banner_but_keeps_the_source() {
 }
 
 #[test]
-fn a_binary_body_is_not_loaded_lossily() {
+fn a_binary_body_is_loaded_as_its_bytes() {
     let mut h = with_answer(
         ready_app(),
         vec![stored("TopicTest", 1, &[0xff, 0x00, 0x41])],
         false,
     );
     h.press("l");
-    assert!(matches!(h.app().overlay, Overlay::Fetch(_)), "still open");
-    assert_eq!(
-        h.app().composer.body.lines(),
-        ["hello"],
-        "the draft is kept"
-    );
-    let notice = &h.app().notice.as_ref().unwrap().text;
-    assert!(notice.contains("3 bytes of binary"), "{notice}");
+    assert!(matches!(h.app().overlay, Overlay::None), "loaded");
+    let b = h.app().composer.binary.clone().expect("held as bytes");
+    assert!(b.from.starts_with("7F000001"), "{}", b.from);
+    assert_eq!(h.app().composer.draft().unwrap().body, [0xff, 0x00, 0x41]);
+    h.assert_shows("binary body: 3 bytes");
 }
 
 #[test]

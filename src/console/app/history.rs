@@ -47,6 +47,9 @@ pub struct HistoryView {
     pub selected: BTreeSet<String>,
     /// The cursor's record is shown in full.
     pub detail: bool,
+    /// The detail's first row, and how it shows the body.
+    pub scroll: u16,
+    pub body_view: super::BodyView,
     /// A resend on a protected profile waits for `y`.
     pub confirm: Option<usize>,
     /// Resend rate: index into `RATES`.
@@ -262,9 +265,23 @@ impl App {
             Bind::Close if h.confirm.is_some() => h.confirm = None,
             Bind::Close if h.detail => h.detail = false,
             Bind::Close => self.overlay = Overlay::None,
+            // In the detail they scroll a long record; the list's cursor
+            // stays on it.
+            Bind::ScrollDown if h.detail => h.scroll = h.scroll.saturating_add(1),
+            Bind::ScrollUp if h.detail => h.scroll = h.scroll.saturating_sub(1),
             Bind::ScrollDown => h.cursor = (h.cursor + 1).min(shown.saturating_sub(1)),
             Bind::ScrollUp => h.cursor = h.cursor.saturating_sub(1),
-            Bind::OpenDetail => h.detail = !h.detail && shown > 0,
+            Bind::OpenDetail => {
+                h.detail = !h.detail && shown > 0;
+                h.scroll = 0;
+                h.body_view = h.current().map_or_else(Default::default, |r| {
+                    super::BodyView::for_body(&record_body(r))
+                });
+            }
+            Bind::BodyView if h.detail => {
+                h.body_view = h.body_view.next();
+                h.scroll = 0;
+            }
             // Older than the pane read: read again, further back.
             Bind::OlderRecords if h.older_unread && self.history_limit < HISTORY_MAX => {
                 self.history_limit = (self.history_limit + HISTORY_LIMIT).min(HISTORY_MAX);
@@ -415,5 +432,18 @@ impl App {
             return;
         }
         fx.push_back(Effect::Export(entries));
+    }
+}
+
+/// A record's body as the bytes that were sent (`body_base64` for one that
+/// is not text).
+pub fn record_body(r: &Record) -> Vec<u8> {
+    use base64::Engine;
+    match (&r.body, &r.body_base64) {
+        (Some(b), _) => b.clone().into_bytes(),
+        (_, Some(b)) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .unwrap_or_default(),
+        _ => Vec::new(),
     }
 }

@@ -323,12 +323,8 @@ fn a_result_row_opens_its_journal_record() {
     assert_eq!(v.current().unwrap().id, "ffff-1", "found by its msgId");
     let screen = h.screen();
     let rows: Vec<&str> = screen.lines().collect();
-    let first = rows
-        .iter()
-        .position(|l| l.contains("body         first line"));
-    let second = rows
-        .iter()
-        .position(|l| l.contains("             second line"));
+    let first = rows.iter().position(|l| l.contains("│  first line"));
+    let second = rows.iter().position(|l| l.contains("│  second line"));
     assert!(
         matches!((first, second), (Some(a), Some(b)) if b == a + 1),
         "the body's second line under its first:\n{screen}"

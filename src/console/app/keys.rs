@@ -42,6 +42,10 @@ impl App {
                 self.leave_text_to(Focus::ModeBar);
             }
             Bind::EditComposer => self.focus = self.last_field,
+            Bind::FormatBody => self.format_body(),
+            Bind::EditBody => self.open_editor(super::EditTarget::Body, fx),
+            Bind::EditDraft => self.open_editor(super::EditTarget::Draft, fx),
+            Bind::LoadBody => self.open_body_file(),
             Bind::RestartProducer => {
                 if self.producer_alive {
                     self.notice(Level::Info, "the producer is running");
@@ -78,9 +82,14 @@ impl App {
             Bind::ScrollBottom => self.scroll_bottom(),
             Bind::OpenDetail => {
                 if let Some(e) = self.selected_entry() {
+                    let body_view = e
+                        .draft
+                        .as_ref()
+                        .map_or_else(Default::default, |d| super::BodyView::for_body(&d.body));
                     self.overlay = Overlay::Detail {
                         entry: Box::new(e.clone()),
                         scroll: 0,
+                        body_view,
                     };
                 }
             }

@@ -5,7 +5,7 @@
 //! it, and the session's tally for the line printed after the terminal is
 //! restored.
 
-use super::{App, Confirm, Effects, Level, Overlay};
+use super::{App, Confirm, Effects, Focus, Level, Overlay};
 use crate::console::keymap::{Bind, Context};
 use rmq_engine::ledger::Ledger;
 use rmq_model::message::Mode;
@@ -150,6 +150,22 @@ impl App {
             }
             Overlay::SaveAs(_) | Overlay::Saved(_) | Overlay::Palette(_) => {
                 return self.clear_saved_text();
+            }
+            Overlay::BodyFile(v) => {
+                let had = !v.path.is_empty();
+                v.path.clear();
+                v.choices.clear();
+                v.error = None;
+                v.reading = false;
+                had
+            }
+            Overlay::None if self.focus == Focus::Body && self.composer.binary.is_some() => {
+                // The bytes go; the text the body held before comes back.
+                self.composer.binary = None;
+                self.composer.body_changed();
+                self.composer.validate(max_body);
+                self.composer.validate_kind(self.mode, max_body, self.now);
+                true
             }
             Overlay::None => {
                 let focus = self.focus;

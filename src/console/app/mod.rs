@@ -5,10 +5,13 @@
 //! the effects it pushes onto the loop's queue, in order, and stops when it
 //! asks to exit. Each job lives in its own module.
 
+mod body_edit;
+mod body_view;
 mod bursts;
 mod compare;
 pub mod complete;
 mod composer;
+pub mod draft_toml;
 mod drafts;
 mod fetch;
 mod fetch_groups;
@@ -16,6 +19,7 @@ mod fetch_send;
 mod fetch_tail;
 mod history;
 mod import;
+pub mod json_body;
 mod keys;
 mod leaving;
 mod lifecycle;
@@ -49,12 +53,14 @@ use rmq_engine::producer::{ProducerCommand, SubmitError};
 use rmq_model::events::{Connection, ProducerEvent};
 use rmq_model::message::{Draft, Mode, Seq};
 
+pub use body_edit::{BodyFileView, EditTarget};
+pub use body_view::BodyView;
 pub use compare::{CompareField, CompareForm, MAX_COMPARE};
-pub use composer::{Composer, Focus, line_input, parse_properties};
-pub use fetch::{BodyView, FetchField, FetchView};
+pub use composer::{BinaryBody, Composer, Focus, line_input, parse_properties};
+pub use fetch::{FetchField, FetchView};
 pub use fetch_groups::{Consumed, GroupView, LensRow};
 pub use fetch_send::FetchedDraft;
-pub use history::{HISTORY_LIMIT, HistoryView};
+pub use history::{HISTORY_LIMIT, HistoryView, record_body};
 pub use import::{ImportView, Pacer, RATES, confirm_text as import_confirm_text};
 pub use leaving::Tally;
 pub use lifecycle::{Quitting, Switching};
@@ -163,6 +169,17 @@ pub enum Action {
     },
     /// The terminal changed size.
     Resize,
+    /// The loop ran the editor on `Effect::Editor`'s text: the text saved,
+    /// or why it is not used (no editor set, a failed exit).
+    Edited {
+        target: EditTarget,
+        result: Result<String, String>,
+    },
+    /// The loop read the load-body prompt's file (`path` as asked for).
+    BodyRead {
+        path: String,
+        result: Result<Vec<u8>, String>,
+    },
     /// Drawing failed (why): the terminal is gone.
     TerminalLost(String),
 }
@@ -230,6 +247,18 @@ pub enum Effect {
     /// Write these replay-format lines as a JSON Lines file (off the
     /// loop); answer with `Action::Exported`.
     ExportFetched(Vec<String>),
+    /// Open `text` in `$VISUAL`/`$EDITOR` with the terminal suspended;
+    /// answer with `Action::Edited`.
+    Editor {
+        target: EditTarget,
+        text: String,
+    },
+    /// Read the body file at `path`, at most `max` bytes; answer with
+    /// `Action::BodyRead`.
+    ReadBody {
+        path: String,
+        max: usize,
+    },
     /// Answer with `Action::SignalDeadline` once this long has passed.
     SignalDeadline(Duration),
     /// List, save, rename or delete in the saved messages folder (off the
@@ -403,6 +432,9 @@ pub struct App {
     /// The tour the tour key opens: `demo FILE`'s, else the built-in one
     /// (read when first asked for).
     pub tour_source: Option<Arc<crate::tour::Tour>>,
+    /// The body last sent although it was not valid JSON: not asked about
+    /// again while it is unchanged.
+    json_accepted: Option<Vec<String>>,
 }
 
 impl App {
@@ -473,6 +505,7 @@ impl App {
             saved_name: None,
             tour: None,
             tour_source: None,
+            json_accepted: None,
         };
         app.composer.validate(app.max_message_bytes());
         app
@@ -490,6 +523,8 @@ impl App {
             Overlay::History(h) if h.filtering => Context::HistoryFilter,
             Overlay::History(_) => Context::History,
             Overlay::Import(v) if v.parsed.is_none() => Context::ImportPath,
+            // A path prompt like the import's: the same keys.
+            Overlay::BodyFile(_) => Context::ImportPath,
             Overlay::Import(_) => Context::Import,
             Overlay::CompareForm(f) if f.confirming.is_some() => Context::Confirm,
             Overlay::CompareForm(_) => Context::CompareForm,
@@ -530,6 +565,16 @@ impl App {
             (Context::History, Bind::OlderRecords) => {
                 matches!(&self.overlay, Overlay::History(h) if h.older_unread)
                     && self.history_limit < history::HISTORY_MAX
+            }
+            // The body's keys are offered in the body; the format key when
+            // it looks like JSON.
+            (Context::Edit, Bind::FormatBody) => {
+                self.focus == Focus::Body && self.composer.json.is_some()
+            }
+            (Context::Edit, Bind::EditBody) => self.focus == Focus::Body,
+            // The body prompt keeps no recent list.
+            (Context::ImportPath, Bind::ScrollUp | Bind::ScrollDown) => {
+                !matches!(self.overlay, Overlay::BodyFile(_))
             }
             // Follow is offered on a tail only.
             (Context::Fetch, Bind::Follow) => {
@@ -695,6 +740,10 @@ impl App {
                 self.finish_switch(None, fx);
                 return;
             }
+            // A big body's JSON check, once per tick while it changes.
+            if self.composer.refresh_json() {
+                self.dirty = true;
+            }
             let asked = fx.len();
             self.pace(fx);
             self.follow_tick(fx);
@@ -765,7 +814,15 @@ impl App {
                 self.history_loaded(records, warnings, unflushed, older_unread);
             }
             Action::ImportLoaded { path, parsed } => self.import_loaded(&path, parsed, fx),
-            Action::PathEntries { typed, entries } => self.import_completed(&typed, &entries),
+            Action::PathEntries { typed, entries } => {
+                if matches!(self.overlay, Overlay::BodyFile(_)) {
+                    self.body_file_completed(&typed, &entries);
+                } else {
+                    self.import_completed(&typed, &entries);
+                }
+            }
+            Action::Edited { target, result } => self.edited(target, result),
+            Action::BodyRead { path, result } => self.body_read(&path, result),
             Action::RecentImports(list) => self.import_recent(list),
             Action::Exported(Ok(text)) => self.notice(Level::Info, text),
             Action::Exported(Err(text)) => self.notice(Level::Error, text),
@@ -815,6 +872,8 @@ pub fn one(fx: Vec<Effect>) -> Option<Effect> {
     fx.into_iter().next()
 }
 
+#[cfg(test)]
+mod body_tests;
 #[cfg(test)]
 mod counters_tests;
 #[cfg(test)]

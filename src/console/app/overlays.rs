@@ -31,6 +31,9 @@ pub struct Confirm {
     pub pending: PendingSend,
     /// `Some` when the topic must be typed back: what has been typed.
     pub typed: Option<String>,
+    /// The body looks like JSON and does not parse (`JSON ✗ line:col:
+    /// reason`): asked about before it is sent.
+    pub invalid_json: Option<String>,
 }
 
 impl Confirm {
@@ -47,6 +50,8 @@ pub enum Overlay {
     Detail {
         entry: Box<LogEntry>,
         scroll: u16,
+        /// How the message's body is shown (`body_view` switches).
+        body_view: super::BodyView,
     },
     Repeat(Box<RepeatForm>),
     Confirm(Confirm),
@@ -77,12 +82,18 @@ pub enum Overlay {
     Saved(Box<super::SavedView>),
     /// The command palette.
     Palette(Box<super::Palette>),
+    /// The load-body prompt: a file's path.
+    BodyFile(Box<super::BodyFileView>),
 }
 
 impl App {
     /// Sends what the confirmation box holds.
     pub(super) fn confirmed(&mut self, fx: &mut Effects) {
         if let Overlay::Confirm(c) = std::mem::replace(&mut self.overlay, Overlay::None) {
+            if c.invalid_json.is_some() {
+                // Asked once: the same body is not asked about again.
+                self.json_accepted = Some(self.composer.body.lines().to_vec());
+            }
             self.remember_draft(&c.pending.draft);
             self.emit(c.pending, fx);
             self.leave_field();
@@ -113,6 +124,15 @@ impl App {
             }
             (Overlay::Detail { scroll, .. }, Bind::ScrollUp) => {
                 *scroll = scroll.saturating_sub(1);
+            }
+            (
+                Overlay::Detail {
+                    body_view, scroll, ..
+                },
+                Bind::BodyView,
+            ) => {
+                *body_view = body_view.next();
+                *scroll = 0;
             }
             (Overlay::Detail { entry, .. }, Bind::CopyMsgId) => {
                 let id = entry.msg_id().map(str::to_string);
@@ -165,6 +185,7 @@ impl App {
             }
             (Overlay::Picker { .. }, _) => {}
             (Overlay::History(_), _) => self.history_key(bind, fx),
+            (Overlay::BodyFile(_), _) => self.body_file_key(bind, fx),
             (Overlay::Import(_), _) => self.import_key(bind, fx),
             (Overlay::Messages { .. }, _) => self.messages_key(bind),
             (Overlay::Fetch(v), _) if v.lens_prompting() || v.lens_showing() => {

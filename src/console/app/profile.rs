@@ -12,6 +12,9 @@ pub struct ProfileChoice {
     pub endpoint: String,
     /// Every send asks for a confirmation showing profile, topic, count.
     pub protected: bool,
+    /// A body that looks like JSON but does not parse asks before it is
+    /// sent (`confirm-invalid-json = false` in the profile turns it off).
+    pub confirm_invalid_json: bool,
     /// Status-bar marker colour, so production looks different.
     pub color: Option<ratatui::style::Color>,
     pub default_topic: Option<String>,

@@ -41,6 +41,13 @@ impl App {
                 "mode": self.mode.as_str(),
             },
         });
+        if let Some(b) = &c.binary {
+            // The bytes themselves: the text area behind them is kept too.
+            use base64::Engine;
+            v["draft"]["body_base64"] =
+                json!(base64::engine::general_purpose::STANDARD.encode(&b.bytes));
+            v["draft"]["body_from"] = json!(b.from);
+        }
         if let Some(r) = self.repeat_kept() {
             v["repeat"] = r;
         }
@@ -62,7 +69,8 @@ impl App {
         let any = ["topic", "tag", "keys", "type"]
             .iter()
             .any(|k| text(k).is_some_and(|t| !t.is_empty()))
-            || multi_line(&d["body"]).is_some_and(|b| b.lines().iter().any(|l| !l.is_empty()));
+            || multi_line(&d["body"]).is_some_and(|b| b.lines().iter().any(|l| !l.is_empty()))
+            || d["body_base64"].is_string();
         if any {
             let c = &mut self.composer;
             for (k, field) in [
@@ -80,6 +88,20 @@ impl App {
             }
             if let Some(b) = multi_line(&d["body"]) {
                 c.body = b;
+                c.body_changed();
+            }
+            if let Some(bytes) = d["body_base64"].as_str().and_then(|s| {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.decode(s).ok()
+            }) {
+                c.body_changed();
+                c.binary = Some(super::BinaryBody {
+                    bytes,
+                    from: d["body_from"]
+                        .as_str()
+                        .unwrap_or("the last session")
+                        .to_string(),
+                });
             }
             self.notice(
                 Level::Info,

@@ -76,15 +76,31 @@ impl App {
             draft: Arc::new(draft),
             repeat,
         };
-        if self.profile().protected {
-            let typed = pending.repeat.is_some().then(String::new);
-            self.overlay = Overlay::Confirm(Confirm { pending, typed });
+        // A big body's check may wait for the clock: not this send.
+        self.composer.refresh_json();
+        let invalid_json = self.invalid_json_question();
+        if self.profile().protected || invalid_json.is_some() {
+            let typed = (self.profile().protected && pending.repeat.is_some()).then(String::new);
+            self.overlay = Overlay::Confirm(Confirm {
+                pending,
+                typed,
+                invalid_json,
+            });
             return;
         }
         self.overlay = Overlay::None;
         self.remember_draft(&pending.draft);
         self.emit(pending, fx);
         self.leave_field();
+    }
+
+    /// The JSON problem to ask about before this send: the body looks like
+    /// JSON and does not parse, the profile asks, and this body was not
+    /// confirmed already.
+    fn invalid_json_question(&self) -> Option<String> {
+        let check = self.composer.json.as_ref().filter(|j| !j.is_valid())?;
+        let asked = self.json_accepted.as_deref() == Some(self.composer.body.lines());
+        (self.profile().confirm_invalid_json && !asked).then(|| check.label())
     }
 
     /// After a send from a text field or the mode bar: the keyboard to the

@@ -202,12 +202,16 @@ pub enum Bind {
     TourNext,
     TourPrev,
     TourAgain,
+    FormatBody,
+    EditBody,
+    EditDraft,
+    LoadBody,
 }
 
 /// Every action in one table: its `[keys]` name (the config file's API, so
 /// names never change), the help overlay's description, and the footer's
 /// short hint. Rows are in `Bind` declaration order.
-pub(super) const TABLE: [(Bind, &str, &str, &str); 75] = [
+pub(super) const TABLE: [(Bind, &str, &str, &str); 79] = [
     (Bind::Send, "send", "send in the selected mode", "send"),
     (Bind::QuitNow, "quit_now", "quit", "quit"),
     (Bind::FocusNext, "focus_next", "next field/pane", "next"),
@@ -426,7 +430,7 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 75] = [
     (
         Bind::ClearField,
         "clear_field",
-        "clear the field (undo brings it back)",
+        "clear the field (undoable)",
         "clear",
     ),
     (
@@ -503,11 +507,35 @@ pub(super) const TABLE: [(Bind, &str, &str, &str); 75] = [
         "run the step's sends again",
         "again",
     ),
+    (
+        Bind::FormatBody,
+        "format_body",
+        "JSON body: pretty / compact",
+        "pretty/compact",
+    ),
+    (
+        Bind::EditBody,
+        "edit_body",
+        "edit the body in $EDITOR",
+        "editor",
+    ),
+    (
+        Bind::EditDraft,
+        "edit_draft",
+        "edit the draft as TOML",
+        "draft in editor",
+    ),
+    (
+        Bind::LoadBody,
+        "load_body",
+        "load the body from a file",
+        "body from file",
+    ),
 ];
 
 impl Bind {
-    pub const ALL: [Bind; 75] = {
-        let mut all = [Bind::Send; 75];
+    pub const ALL: [Bind; 79] = {
+        let mut all = [Bind::Send; 79];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

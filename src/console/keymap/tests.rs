@@ -95,7 +95,7 @@ fn overlay_hints_follow_rebinding() {
     assert_eq!(km.hint_line(Context::Confirm), "Y yes · n/Esc no");
     assert_eq!(
         km.hint_line(Context::Detail),
-        "F10 close · y copy id · j/↓ scroll"
+        "F10 close · y copy id · j/↓ scroll · b body"
     );
 }
 

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui_textarea::TextArea;
 
-use crate::console::app::{App, Focus};
+use crate::console::app::{App, BinaryBody, Focus};
 use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 
@@ -74,10 +74,40 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
+/// How a line under the fields is coloured.
+#[derive(Clone, Copy)]
+enum Tone {
+    Error,
+    Warn,
+    Good,
+    Note,
+}
+
+/// A binary body in place of the text: its size, where it came from, its
+/// first bytes, and how to get the text area back.
+fn binary_note(b: &BinaryBody, app: &App) -> String {
+    let shown = &b.bytes[..b.bytes.len().min(16)];
+    let key = app
+        .keymap
+        .key_for(Context::Edit, Bind::ClearField)
+        .unwrap_or_else(|| Bind::ClearField.name().into());
+    format!(
+        "binary body: {} bytes from {}, sent unchanged (hex {}{}); {key} in the body drops it",
+        b.bytes.len(),
+        b.from,
+        rmq_model::message::hex(shown),
+        if b.bytes.len() > shown.len() {
+            "…"
+        } else {
+            ""
+        }
+    )
+}
+
 /// What the composer says under its fields, in full: each field's
 /// problem (the focused field's first), else its note (what the type means
 /// and whether it goes sync, how many keys the keys field holds).
-fn notes(app: &App, width: u16) -> Vec<(bool, String)> {
+fn notes(app: &App, width: u16) -> Vec<(Tone, String)> {
     let c = &app.composer;
     let mut order: Vec<Focus> = FIELDS.to_vec();
     if let Some(i) = order.iter().position(|f| *f == app.focus) {
@@ -87,12 +117,23 @@ fn notes(app: &App, width: u16) -> Vec<(bool, String)> {
     let mut out = Vec::new();
     for f in order {
         if let Some(e) = c.errors.get(&f) {
-            out.push((true, format!("{}: {e}", f.label())));
+            out.push((Tone::Error, format!("{}: {e}", f.label())));
         } else if let Some(note) = c.notes.get(&f) {
             // What the type means and that it goes sync, how many keys.
-            out.push((false, note.clone()));
+            out.push((Tone::Note, note.clone()));
         } else if f == Focus::Type && !c.kind_text.lines()[0].trim().is_empty() {
-            out.push((false, rmq_model::types::describe(&c.kind)));
+            out.push((Tone::Note, rmq_model::types::describe(&c.kind)));
+        }
+        if f == Focus::Body {
+            if let Some(b) = &c.binary {
+                out.push((Tone::Note, binary_note(b, app)));
+            }
+            // Beside a size error too: both can be true.
+            match &c.json {
+                Some(j) if j.is_valid() => out.push((Tone::Good, j.label())),
+                Some(j) => out.push((Tone::Warn, j.label())),
+                None => {}
+            }
         }
     }
     out.into_iter()
@@ -164,7 +205,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles, single: bool
     let lines: Vec<Line> = notes
         .iter()
         .take(note_h as usize)
-        .map(|(err, l)| Line::styled(format!(" {l}"), if *err { s.error } else { s.accent }))
+        .map(|(tone, l)| {
+            let style = match tone {
+                Tone::Error => s.error,
+                Tone::Warn => s.warning,
+                Tone::Good => s.success,
+                Tone::Note => s.accent,
+            };
+            Line::styled(format!(" {l}"), style)
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines), notes_area);
 
@@ -207,10 +256,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, s: &Styles, single: bool
         }
         frame.render_widget(Paragraph::new(label_lines), label);
         if let Some(area_src) = c.field(f) {
-            let mut ta: TextArea<'_> = area_src.clone();
+            // A binary body hides the text it replaced (kept for Ctrl-C).
+            let mut ta: TextArea<'_> = match (&c.binary, f) {
+                (Some(_), Focus::Body) => TextArea::default(),
+                _ => area_src.clone(),
+            };
             ta.set_style(s.text);
             ta.set_cursor_line_style(Style::default());
-            ta.set_placeholder_text(placeholder(f));
+            match (&c.binary, f) {
+                (Some(b), Focus::Body) => ta.set_placeholder_text(format!(
+                    "({} bytes of binary: see below)",
+                    b.bytes.len()
+                )),
+                _ => ta.set_placeholder_text(placeholder(f)),
+            }
             ta.set_placeholder_style(s.muted);
             ta.set_cursor_style(if focused {
                 s.selection

@@ -4,11 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::fmt_latency;
-use crate::console::app::{App, EntryKind, LogEntry};
-use crate::console::keymap::Context;
+use crate::console::app::{App, BodyView, EntryKind, LogEntry};
+use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 use rmq_model::message::Outcome;
 
@@ -19,7 +19,7 @@ fn kv(k: &str, v: impl Into<String>, s: &Styles) -> Line<'static> {
     ])
 }
 
-pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
+pub fn lines(app: &App, e: &LogEntry, view: BodyView, s: &Styles) -> Vec<Line<'static>> {
     let (label, style) = super::results::outcome(e, s);
     let head = match e.kind {
         // A console note has no seq or mode of its own.
@@ -135,24 +135,28 @@ pub fn lines(app: &App, e: &LogEntry, s: &Styles) -> Vec<Line<'static>> {
             for (k, v) in &d.properties {
                 out.push(kv("property", format!("{k}={v}"), s));
             }
-            out.push(kv("body", format!("{} bytes", d.body.len()), s));
-            match std::str::from_utf8(&d.body) {
-                Ok(text) => {
-                    for l in text.lines() {
-                        out.push(Line::styled(format!("  {l}"), s.text));
-                    }
-                }
-                Err(_) => out.push(Line::styled(
-                    format!("  hex:{}", rmq_model::message::hex(&d.body)),
-                    s.text,
-                )),
+            let key = app
+                .keymap
+                .key_for(Context::Detail, Bind::BodyView)
+                .unwrap_or_default();
+            out.push(kv("body", super::body::header(&d.body, view, &key), s));
+            for l in super::body::body_lines(&d.body, view) {
+                out.push(Line::styled(format!("  {l}"), s.text));
             }
         }
     }
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, e: &LogEntry, scroll: u16, s: &Styles) {
+/// The entry in full from `scroll` (rows), its body in `view`.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    e: &LogEntry,
+    (scroll, view): (u16, BodyView),
+    s: &Styles,
+) {
     let block = super::frame::block(
         Span::styled(format!(" Entry #{} ", e.seq), s.accent),
         s.border_focus,
@@ -162,10 +166,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, e: &LogEntry, scroll: u1
         area,
         super::frame::hinted(block, app, Context::Detail, s, area.width),
     );
-    frame.render_widget(
-        Paragraph::new(lines(app, e, s))
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        inner,
+    let key = app
+        .keymap
+        .key_for(Context::Detail, Bind::ScrollDown)
+        .unwrap_or_default();
+    let page = super::body::page(
+        lines(app, e, view, s),
+        inner.width as usize,
+        inner.height as usize,
+        scroll as usize,
+        &key,
+        s,
     );
+    frame.render_widget(Paragraph::new(page), inner);
 }

@@ -5,7 +5,6 @@
 //! base64: every byte, scrolled, with a "+N more" marker when it does not
 //! fit.
 
-use base64::Engine;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -36,7 +35,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
     if v.detail
         && let Some(m) = v.current()
     {
-        let mut all = detail(m, v.body_view, s);
+        let body_key = app
+            .keymap
+            .key_for(Context::Fetch, Bind::BodyView)
+            .unwrap_or_default();
+        let mut all = detail(m, v.body_view, &body_key, s);
         // `o`: which groups consumed it, under its ids.
         for (i, line) in super::group::consumed_lines(v, &m.offset_msg_id, s)
             .into_iter()
@@ -65,25 +68,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
             );
         }
         let rows = (inner.height as usize).saturating_sub(lines.len());
-        // Scrolled past the end, the last page stays full.
-        let skip = (v.scroll as usize).min(all.len().saturating_sub(rows));
-        let left = all.len() - skip;
-        if left > rows {
-            lines.extend(all.into_iter().skip(skip).take(rows.saturating_sub(1)));
-            let key = app
-                .keymap
-                .key_for(Context::Fetch, Bind::ScrollDown)
-                .unwrap_or_default();
-            lines.push(Line::styled(
-                format!(
-                    "+{} more line(s) ({key} scrolls)",
-                    left - rows.saturating_sub(1)
-                ),
-                s.accent,
-            ));
-        } else {
-            lines.extend(all.into_iter().skip(skip));
-        }
+        let key = app
+            .keymap
+            .key_for(Context::Fetch, Bind::ScrollDown)
+            .unwrap_or_default();
+        lines.extend(super::body::page(
+            all,
+            width,
+            rows,
+            v.scroll as usize,
+            &key,
+            s,
+        ));
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
@@ -278,7 +274,7 @@ fn title(v: &FetchView) -> String {
 }
 
 /// One stored message in full, its body in `view`.
-fn detail<'a>(m: &Stored, view: BodyView, s: &Styles) -> Vec<Line<'a>> {
+fn detail<'a>(m: &Stored, view: BodyView, key: &str, s: &Styles) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let mut field = |name: &str, value: String| {
         out.push(Line::from(vec![
@@ -329,59 +325,9 @@ fn detail<'a>(m: &Stored, view: BodyView, s: &Styles) -> Vec<Line<'a>> {
     for (k, v) in m.system_properties() {
         field("system", format!("{k}={v} (not copied)"));
     }
-    field(
-        "body",
-        format!("{} bytes, shown as {}", m.body.len(), view.label()),
-    );
-    for line in body_lines(&m.body, view) {
+    field("body", super::body::header(&m.body, view, key));
+    for line in super::body::body_lines(&m.body, view) {
         out.push(Line::styled(line, s.text));
     }
     out
-}
-
-/// Every byte of `body` in `view`; a body that is not text or JSON says so
-/// instead of showing something else.
-pub fn body_lines(body: &[u8], view: BodyView) -> Vec<String> {
-    match view {
-        BodyView::Text => match std::str::from_utf8(body) {
-            Ok(t) => t.split('\n').map(str::to_string).collect(),
-            Err(e) => vec![format!("(not UTF-8 text: {e}; b shows hex)")],
-        },
-        BodyView::Json => match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(v) => serde_json::to_string_pretty(&v)
-                .unwrap_or_default()
-                .lines()
-                .map(str::to_string)
-                .collect(),
-            Err(e) => vec![format!("(not JSON: {e})")],
-        },
-        BodyView::Hex => {
-            let mut out: Vec<String> = body
-                .chunks(16)
-                .enumerate()
-                .map(|(i, c)| {
-                    let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
-                    let ascii: String = c
-                        .iter()
-                        .map(|&b| {
-                            if b.is_ascii_graphic() || b == b' ' {
-                                b as char
-                            } else {
-                                '.'
-                            }
-                        })
-                        .collect();
-                    format!("{:08x}  {:<47}  {ascii}", i * 16, hex.join(" "))
-                })
-                .collect();
-            out.push("base64:".into());
-            let b64 = base64::engine::general_purpose::STANDARD.encode(body);
-            out.extend(
-                b64.as_bytes()
-                    .chunks(76)
-                    .map(|c| String::from_utf8_lossy(c).into_owned()),
-            );
-            out
-        }
-    }
 }

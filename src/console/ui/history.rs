@@ -5,10 +5,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::results::cut;
-use crate::console::app::{App, HistoryView};
+use crate::console::app::{App, BodyView, HistoryView, record_body};
 use crate::console::keymap::{Bind, Context};
 use crate::theme::Styles;
 use rmq_journal::Record;
@@ -88,7 +88,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
     if h.detail
         && let Some(r) = h.current()
     {
-        lines.extend(detail(r, s));
+        let mut all = detail(r, h.body_view, &key(Bind::BodyView), s);
         // The other way: this record's resends, from the journal.
         let resent: Vec<&str> = h
             .records
@@ -97,12 +97,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
             .map(|x| x.id.as_str())
             .collect();
         if !resent.is_empty() {
-            lines.push(Line::from(vec![
+            all.push(Line::from(vec![
                 Span::styled(format!("{:<13}", "resent as"), s.muted),
                 Span::styled(resent.join(" "), s.text),
             ]));
         }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        let rows = (inner.height as usize).saturating_sub(lines.len());
+        let more = key(Bind::ScrollDown);
+        lines.extend(super::body::page(
+            all,
+            width,
+            rows,
+            h.scroll as usize,
+            &more,
+            s,
+        ));
+        frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
     if shown.is_empty() {
@@ -153,7 +163,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, h: &HistoryView, s: &Sty
 }
 
 /// One record in full.
-fn detail<'a>(r: &Record, s: &Styles) -> Vec<Line<'a>> {
+fn detail(r: &Record, view: BodyView, key: &str, s: &Styles) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let mut field = |name: &str, value: String| {
         out.push(Line::from(vec![
@@ -226,16 +236,14 @@ fn detail<'a>(r: &Record, s: &Styles) -> Vec<Line<'a>> {
     for (k, v) in &r.properties {
         field("property", format!("{k}={v}"));
     }
-    match (&r.body, &r.body_base64) {
+    if r.body.is_some() || r.body_base64.is_some() {
         // A body keeps its lines: each under the one before, not run
         // together on one line.
-        (Some(b), _) => {
-            for (i, line) in b.split('\n').enumerate() {
-                field(if i == 0 { "body" } else { "" }, line.to_string());
-            }
+        let body = record_body(r);
+        field("body", super::body::header(&body, view, key));
+        for line in super::body::body_lines(&body, view) {
+            out.push(Line::styled(format!("  {line}"), s.text));
         }
-        (_, Some(b)) => field("body (base64)", b.clone()),
-        _ => {}
     }
     out
 }

@@ -1,6 +1,8 @@
 //! Drawing: `render(frame, &App, &Styles)` and the layout it shares with the
 //! run loop's mouse hit-testing. Reads state only; no clock, no I/O.
 
+mod body;
+mod body_file;
 mod compare;
 mod composer;
 mod counters;
@@ -209,12 +211,21 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => help::render(frame, centered(area, 80, 26), app, styles),
-        Overlay::Detail { entry, scroll } => {
-            detail::render(frame, centered(area, 100, 30), app, entry, *scroll, styles)
-        }
+        Overlay::Detail {
+            entry,
+            scroll,
+            body_view,
+        } => detail::render(
+            frame,
+            centered(area, 100, 30),
+            app,
+            entry,
+            (*scroll, *body_view),
+            styles,
+        ),
         Overlay::Repeat(form) => repeat::render(frame, centered(area, 72, 13), app, form, styles),
         Overlay::Confirm(c) => {
-            let h = if c.typed.is_some() { 10 } else { 8 };
+            let h = if c.typed.is_some() { 10 } else { 8 } + u16::from(c.invalid_json.is_some());
             repeat::render_confirm(frame, centered(area, 60, h), app, c, styles)
         }
         Overlay::Picker { cursor } => {
@@ -228,6 +239,11 @@ pub fn render(frame: &mut Frame, app: &App, styles: &Styles) {
         Overlay::SaveAs(n) => saved::render_save_as(frame, centered(area, 64, 4), app, n, styles),
         Overlay::Saved(v) => saved::render(frame, centered(area, 100, 24), app, v, styles),
         Overlay::Palette(pal) => palette::render(frame, centered(area, 90, 20), app, pal, styles),
+        Overlay::BodyFile(v) => {
+            // Prompt, note, error, up to eight choices, borders.
+            let h = (v.choices.len().min(8) as u16) + 8;
+            body_file::render(frame, centered(area, 90, h), app, v, styles)
+        }
         Overlay::CompareForm(form) => {
             compare::render_form(frame, centered(area, 78, 9), app, form, styles)
         }
@@ -311,6 +327,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 pub use rmq_engine::ledger::fmt_latency;
 
+#[cfg(test)]
+mod body_tests;
 #[cfg(test)]
 mod repeat_tests;
 #[cfg(test)]

@@ -158,8 +158,16 @@ fn preview(frame: &mut Frame, area: Rect, app: &App, form: &RepeatForm, s: &Styl
 
 pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: &Styles) {
     let p = &c.pending;
+    let protected = app.profile().protected;
     let block = super::frame::block(
-        Span::styled(" Protected profile: confirm ", s.error),
+        Span::styled(
+            if protected {
+                " Protected profile: confirm "
+            } else {
+                " Invalid JSON: confirm "
+            },
+            s.error,
+        ),
         s.error,
     );
     let count = p.count();
@@ -183,12 +191,23 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, s: 
                 s.text,
             ),
         ]),
-        Line::raw(""),
     ];
+    if let Some(j) = &c.invalid_json {
+        lines.push(Line::from(vec![
+            Span::styled("body     ", s.muted),
+            Span::styled(j.clone(), s.warning),
+        ]));
+    }
+    lines.push(Line::raw(""));
     match &c.typed {
         None => lines.push(Line::styled(
             format!(
-                "Send? {}",
+                "{} {}",
+                if c.invalid_json.is_some() {
+                    "Send invalid JSON?"
+                } else {
+                    "Send?"
+                },
                 app.keymap
                     .hint_line_where(Context::Confirm, |b| app.bind_live(b))
             ),
