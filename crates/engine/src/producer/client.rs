@@ -233,7 +233,7 @@ pub(super) type Answer = Result<Receipt, Failure>;
 /// accounting (panics, shutdown, the async lane) is testable without a broker.
 pub(super) enum Sender {
     Rocket(DefaultMQProducer),
-    #[cfg(test)]
+    #[cfg(any(test, feature = "fixtures"))]
     Double(super::double::Double),
 }
 
@@ -245,7 +245,7 @@ impl Sender {
                 .send_oneway(message(draft)?)
                 .await
                 .map_err(|e| describe_error(&e)),
-            #[cfg(test)]
+            #[cfg(any(test, feature = "fixtures"))]
             Sender::Double(d) => d.oneway(draft).await,
         }
     }
@@ -293,7 +293,7 @@ impl Sender {
                 }),
                 Err(e) => Err(describe_error(&e)),
             },
-            #[cfg(test)]
+            #[cfg(any(test, feature = "fixtures"))]
             Sender::Double(d) => d.sync(draft).await,
         }
     }
@@ -324,7 +324,7 @@ impl Sender {
                     .await
                     .map_err(|e| describe_error(&e))
             }
-            #[cfg(test)]
+            #[cfg(any(test, feature = "fixtures"))]
             Sender::Double(d) => d.submit_async(draft, callback),
         }
     }
@@ -347,7 +347,7 @@ impl Sender {
                     .map_err(|e| describe_error(&e))?;
                 batch_receipts(&r, size)
             }
-            #[cfg(test)]
+            #[cfg(any(test, feature = "fixtures"))]
             Sender::Double(d) => {
                 let one = d.sync(draft).await?;
                 Ok((0..size)
@@ -363,7 +363,7 @@ impl Sender {
     pub(super) async fn shutdown(&mut self) {
         match self {
             Sender::Rocket(p) => p.shutdown().await,
-            #[cfg(test)]
+            #[cfg(any(test, feature = "fixtures"))]
             Sender::Double(_) => {}
         }
     }
