@@ -4,7 +4,6 @@
 use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use chrono::Local;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
@@ -16,7 +15,7 @@ use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, Seq
 use rmq_model::types::MessageType;
 
 use super::guard::{caught, panicked};
-use super::outlet::{Shared, completion, name_endpoint, not_sent, not_started};
+use super::outlet::{Shared, Stamp, completion, name_endpoint, not_sent, not_started};
 
 /// Sync and one-way sends: the call returns when the broker answered (sync)
 /// or when the request was written (one-way). Returns whether a one-way
@@ -27,18 +26,19 @@ pub(super) async fn send_blocking(
     mode: Mode,
     draft: Arc<Draft>,
 ) -> bool {
-    let at = Local::now();
+    let at = Stamp::now();
+    let mut waited = false;
     for s in seqs(seq, &draft) {
-        shared
-            .emit(ProducerEvent::Submitted {
+        waited |= shared
+            .emit_with(|| ProducerEvent::Submitted {
                 seq: s,
                 mode,
                 draft: draft.clone(),
-                at,
+                at: at.at,
             })
             .await;
     }
-    let started = Instant::now();
+    let started = at.client_called(waited);
     let Some(sender) = shared.sender.as_ref() else {
         for s in seqs(seq, &draft) {
             shared.finish(completion(s, mode, not_started(shared), started, at));
@@ -218,16 +218,16 @@ pub(super) async fn submit_async(
     permit: OwnedSemaphorePermit,
 ) {
     let mode = Mode::Async;
-    let at = Local::now();
-    shared
-        .emit(ProducerEvent::Submitted {
+    let at = Stamp::now();
+    let waited = shared
+        .emit_with(|| ProducerEvent::Submitted {
             seq,
             mode,
             draft: draft.clone(),
-            at,
+            at: at.at,
         })
         .await;
-    let started = Instant::now();
+    let started = at.client_called(waited);
     let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
         return;
