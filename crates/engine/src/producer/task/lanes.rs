@@ -5,6 +5,8 @@ use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
+use std::time::Instant;
+
 use chrono::Local;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
@@ -27,9 +29,8 @@ pub(super) async fn send_blocking(
     draft: Arc<Draft>,
 ) -> bool {
     let at = Stamp::now();
-    let mut waited = false;
     for s in seqs(seq, &draft) {
-        waited |= shared
+        shared
             .emit_with(|| ProducerEvent::Submitted {
                 seq: s,
                 mode,
@@ -38,7 +39,7 @@ pub(super) async fn send_blocking(
             })
             .await;
     }
-    let started = at.client_called(waited);
+    let started = Instant::now();
     let Some(sender) = shared.sender.as_ref() else {
         for s in seqs(seq, &draft) {
             shared.finish(completion(s, mode, not_started(shared), started, at));
@@ -219,7 +220,7 @@ pub(super) async fn submit_async(
 ) {
     let mode = Mode::Async;
     let at = Stamp::now();
-    let waited = shared
+    shared
         .emit_with(|| ProducerEvent::Submitted {
             seq,
             mode,
@@ -227,7 +228,7 @@ pub(super) async fn submit_async(
             at: at.at,
         })
         .await;
-    let started = at.client_called(waited);
+    let started = Instant::now();
     let Some(sender) = shared.sender.as_ref() else {
         shared.finish(completion(seq, mode, not_started(shared), started, at));
         return;
