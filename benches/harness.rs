@@ -58,6 +58,11 @@ struct Opts {
     /// Slices each round's `count` is cut into, taken in turns by the two
     /// sides (1: all of the library's sends, then all of the task's).
     chunks: u64,
+    /// Documented client settings tried on the library's side only
+    /// (`--lib-setting NAME`, repeatable; docs/performance.md): `auto-batch`
+    /// (the client batches messages itself), `backpressure` (the client's
+    /// own cap on async sends, at the window).
+    lib_settings: Vec<String>,
 }
 
 fn opts() -> Option<Opts> {
@@ -74,6 +79,7 @@ fn opts() -> Option<Opts> {
         callers_on_main: false,
         workers: Runtime::WORKERS,
         chunks: 10,
+        lib_settings: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -91,6 +97,7 @@ fn opts() -> Option<Opts> {
             "--callers-on-main" => o.callers_on_main = true,
             "--workers" => o.workers = val().parse().expect("--workers N"),
             "--chunks" => o.chunks = val().parse().expect("--chunks N"),
+            "--lib-setting" => o.lib_settings.push(val()),
             _ => {} // cargo's own `--bench`
         }
     }
@@ -261,8 +268,17 @@ impl LibSide {
             .client_config(config)
             .producer_group(settings(addr, o.window).producer_group)
             .name_server_addr(addr.to_string())
-            .send_msg_timeout(3000)
-            .build();
+            .send_msg_timeout(3000);
+        for setting in &o.lib_settings {
+            producer = match setting.as_str() {
+                "auto-batch" => producer.auto_batch(true),
+                "backpressure" => producer
+                    .enable_backpressure_for_async_mode(true)
+                    .back_pressure_for_async_send_num(u32::try_from(o.window).unwrap_or(u32::MAX)),
+                other => panic!("--lib-setting {other}: auto-batch or backpressure"),
+            };
+        }
+        let mut producer = producer.build();
         producer.start().await.expect("producer starts");
         let side = Self {
             producer: Arc::new(producer),

@@ -1,5 +1,6 @@
-//! A scripted stand-in for the RocketMQ client (unit tests only): each send
-//! is acknowledged, failed, panics or never answers, as the script says.
+//! A scripted stand-in for the RocketMQ client (unit tests, and the producer
+//! bench through the `fixtures` feature): each send is acknowledged, failed,
+//! panics or never answers, as the script says.
 
 use std::sync::{Arc, Mutex};
 
@@ -9,7 +10,7 @@ use rmq_model::message::{Draft, Failure, Receipt};
 
 /// What the double does with one send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Act {
+pub enum Act {
     Ack,
     Fail(&'static str),
     /// The broker answered with this response code.
@@ -24,7 +25,7 @@ type Script = Arc<dyn Fn(&Draft) -> Act + Send + Sync>;
 
 type Callback = Box<dyn Fn(Answer) + Send + Sync>;
 
-pub(super) struct Double {
+pub struct Double {
     script: Script,
     /// Callbacks of async sends that never answer, kept alive as the real
     /// client keeps them (dropping one would free its window slot).
@@ -32,7 +33,7 @@ pub(super) struct Double {
 }
 
 impl Double {
-    pub(super) fn new(script: impl Fn(&Draft) -> Act + Send + Sync + 'static) -> Self {
+    pub fn new(script: impl Fn(&Draft) -> Act + Send + Sync + 'static) -> Self {
         Self {
             script: Arc::new(script),
             hung: Mutex::new(Vec::new()),

@@ -4,8 +4,8 @@
 //! touches the network.
 
 mod client;
-#[cfg(test)]
-mod double;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod double;
 pub mod probe;
 mod task;
 mod transaction;
@@ -23,6 +23,8 @@ use rmq_model::message::{Draft, Mode, Seq};
 use rmq_model::types::{TxChoice, TxPolicy};
 
 pub use client::{describe_error, to_message};
+#[cfg(any(test, feature = "fixtures"))]
+pub use task::spawn_double;
 pub use task::{shutdown_bound, spawn};
 
 pub use rmq_model::limits::MAX_ASYNC_INFLIGHT;

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Local;
+use chrono::{DateTime, Local};
 
 use rmq_model::ahead::{Ahead, WriteAhead};
 use rmq_model::message::{Draft, Mode, Seq};
@@ -49,15 +49,22 @@ pub(super) async fn write_ahead(shared: &Shared, sends: Vec<Ahead>) {
 
 /// The records of one send (a batch uses one sequence number per member).
 pub(super) fn of(seq: Seq, mode: Mode, draft: &Arc<Draft>) -> Vec<Ahead> {
-    let at = Local::now();
-    seqs(seq, draft)
-        .map(|s| Ahead {
-            seq: s,
-            mode,
-            draft: draft.clone(),
-            at,
-        })
-        .collect()
+    stamped(seq, mode, draft, Local::now()).collect()
+}
+
+/// The records of one send, written ahead at `at`.
+fn stamped(
+    seq: Seq,
+    mode: Mode,
+    draft: &Arc<Draft>,
+    at: DateTime<Local>,
+) -> impl Iterator<Item = Ahead> + '_ {
+    seqs(seq, draft).map(move |s| Ahead {
+        seq: s,
+        mode,
+        draft: draft.clone(),
+        at,
+    })
 }
 
 /// A burst's sends written ahead and not sent yet. Dropped with sends left
@@ -102,10 +109,12 @@ impl Chunk {
             return;
         }
         self.queue.extend(next);
+        // One clock reading for the chunk: its records are written at once.
+        let at = Local::now();
         let sends = self
             .queue
             .iter()
-            .flat_map(|(s, d)| of(*s, self.mode, d))
+            .flat_map(|(s, d)| stamped(*s, self.mode, d, at))
             .collect();
         write_ahead(shared, sends).await;
     }
@@ -123,11 +132,13 @@ impl Chunk {
         if self.queue.is_empty() {
             return;
         }
+        let at = Local::now();
         let sends = self
             .queue
-            .drain(..)
-            .flat_map(|(s, d)| of(s, self.mode, &d))
+            .iter()
+            .flat_map(|(s, d)| stamped(*s, self.mode, d, at))
             .collect();
+        self.queue.clear();
         w.withdrawn(sends);
     }
 }

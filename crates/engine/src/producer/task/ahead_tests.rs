@@ -165,3 +165,43 @@ async fn a_cancelled_burst_withdraws_what_it_wrote_ahead_and_never_sent() {
     assert!(!never.is_empty(), "the cancel came mid chunk");
     assert_eq!(withdrawn, never, "exactly the unsent ones withdrawn");
 }
+
+/// The times of each write-ahead call's records.
+struct Times(Arc<Mutex<Vec<Vec<chrono::DateTime<chrono::Local>>>>>);
+
+impl WriteAhead for Times {
+    fn submitted(&self, sends: Vec<Ahead>, done: AheadDone) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(sends.iter().map(|a| a.at).collect());
+        done(Ok(()));
+    }
+
+    fn withdrawn(&self, _sends: Vec<Ahead>) {}
+}
+
+/// A chunk's records are written at once, so they carry one time: one clock
+/// reading per chunk, not one per send (docs/performance.md).
+#[tokio::test]
+async fn a_chunk_written_ahead_carries_one_time() {
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let mut s = settings();
+    s.write_ahead = Some(Arc::new(Times(times.clone())));
+    let (handle, mut rx, _join) = spawn_double(s, Double::new(|_| Act::Ack));
+    let mut seen = Seen::new();
+    handle.submit(burst(1, Mode::Sync, 300, 1)).await.unwrap();
+    seen.until(&mut rx, "BurstFinished", |e| {
+        matches!(e, ProducerEvent::BurstFinished { .. })
+    })
+    .await;
+    shutdown(&handle).await;
+    seen.stopped(&mut rx).await;
+    let calls = times.lock().unwrap().clone();
+    let sizes: Vec<usize> = calls.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [256, 44]);
+    for call in &calls {
+        assert!(call.iter().all(|t| *t == call[0]), "one time per chunk");
+    }
+    assert!(calls[0][0] <= calls[1][0]);
+}

@@ -157,7 +157,7 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
             tokio::time::sleep_until(due).await;
         }
         let seq = spec.first_seq + i * per;
-        if chunk.is_empty() {
+        if shared.write_ahead.is_some() && chunk.is_empty() {
             let upto = (i + chunk_size).min(spec.count);
             let next = (i..upto).map(|j| {
                 let s = spec.first_seq + j * per;

@@ -4,6 +4,7 @@
 use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+
 use std::time::Instant;
 
 use chrono::Local;
@@ -16,7 +17,7 @@ use rmq_model::message::{Completion, Draft, Failure, Mode, Outcome, Receipt, Seq
 use rmq_model::types::MessageType;
 
 use super::guard::{caught, panicked};
-use super::outlet::{Shared, completion, name_endpoint, not_sent, not_started};
+use super::outlet::{Shared, Stamp, completion, name_endpoint, not_sent, not_started};
 
 /// Sync and one-way sends: the call returns when the broker answered (sync)
 /// or when the request was written (one-way). Returns whether a one-way
@@ -27,14 +28,14 @@ pub(super) async fn send_blocking(
     mode: Mode,
     draft: Arc<Draft>,
 ) -> bool {
-    let at = Local::now();
+    let at = Stamp::now();
     for s in seqs(seq, &draft) {
         shared
-            .emit(ProducerEvent::Submitted {
+            .emit_with(|| ProducerEvent::Submitted {
                 seq: s,
                 mode,
                 draft: draft.clone(),
-                at,
+                at: at.at,
             })
             .await;
     }
@@ -218,13 +219,13 @@ pub(super) async fn submit_async(
     permit: OwnedSemaphorePermit,
 ) {
     let mode = Mode::Async;
-    let at = Local::now();
+    let at = Stamp::now();
     shared
-        .emit(ProducerEvent::Submitted {
+        .emit_with(|| ProducerEvent::Submitted {
             seq,
             mode,
             draft: draft.clone(),
-            at,
+            at: at.at,
         })
         .await;
     let started = Instant::now();

@@ -77,9 +77,10 @@ fn launch(
     (ProducerHandle { cmd_tx }, evt_rx, join)
 }
 
-/// The task on a scripted client double instead of RocketMQ (unit tests).
-#[cfg(test)]
-pub(super) fn spawn_double(settings: ProducerSettings, double: super::double::Double) -> Spawned {
+/// The task on a scripted client double instead of RocketMQ (unit tests,
+/// and the producer bench, which measures the task's own cost per send).
+#[cfg(any(test, feature = "fixtures"))]
+pub fn spawn_double(settings: ProducerSettings, double: super::double::Double) -> Spawned {
     launch(settings, async move {
         Client {
             sender: Some(Sender::Double(double)),

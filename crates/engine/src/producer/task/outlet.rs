@@ -3,11 +3,12 @@
 //! sequence number end exactly once, and how a failure names its endpoint.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use chrono::Local;
+use chrono::{DateTime, Local, TimeDelta};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::producer::client::Sender;
@@ -74,7 +75,7 @@ impl Shared {
             outlet: Arc::new(Outlet {
                 events,
                 done,
-                pending: Mutex::new(HashMap::new()),
+                pending: Mutex::new(Pending::default()),
                 settled: tokio::sync::Notify::new(),
                 order: Mutex::new(()),
                 reachable: AtomicBool::new(true),
@@ -119,6 +120,20 @@ impl Shared {
     pub(super) async fn emit(&self, e: ProducerEvent) {
         let _ = self.outlet.events.send(e).await;
     }
+
+    /// `emit` of an event made once there is room for it, for the events
+    /// of every send: made in place, it is not moved through the futures
+    /// of the send on its way (a few hundred bytes each time).
+    ///
+    /// `reserve().await`, not `try_reserve`: like `send`, it counts against
+    /// the task's cooperative budget, so a burst yields to the client's
+    /// reader and the console's every so often. With `try_reserve` a burst
+    /// with window room never yielded, and `bench`'s async p99 doubled.
+    pub(super) async fn emit_with(&self, e: impl FnOnce() -> ProducerEvent) {
+        if let Ok(room) = self.outlet.events.reserve().await {
+            room.send(e());
+        }
+    }
 }
 
 /// Where outcomes go, and the bookkeeping that makes each sequence number
@@ -131,7 +146,7 @@ pub(super) struct Outlet {
     /// it ended.
     pub(super) done: mpsc::UnboundedSender<Completion>,
     /// Every sequence number submitted and not yet completed.
-    pub(super) pending: Mutex<HashMap<Seq, Mode>>,
+    pub(super) pending: Mutex<Pending>,
     /// Told after an outcome was forwarded outside the task loop, so a
     /// shutdown waiting for `pending` to empty notices.
     pub(super) settled: tokio::sync::Notify,
@@ -219,20 +234,81 @@ impl Outlet {
     }
 }
 
+/// The sends submitted and not yet ended, by sequence number. Every send
+/// goes in and out once, so the hash is on the path of each: sequence
+/// numbers are the task's own counters, not input an attacker picks, so
+/// SipHash's protection is not needed and a multiplication does.
+pub(super) type Pending = HashMap<Seq, Mode, BuildHasherDefault<SeqHasher>>;
+
+/// Fibonacci hashing of a sequence number: consecutive numbers spread over
+/// the high bits, which the map's probing groups on.
+#[derive(Default)]
+pub(super) struct SeqHasher(u64);
+
+impl Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here; this keeps any other key correct.
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// When a send was submitted: the wall-clock time the operator reads, and
+/// the monotonic instant its completion time is measured from. Reading the
+/// local time costs a time-zone lookup and a second clock reading; once
+/// per send is enough (docs/performance.md).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stamp {
+    pub(super) at: DateTime<Local>,
+    mono: Instant,
+}
+
+impl Stamp {
+    pub(super) fn now() -> Self {
+        Stamp {
+            at: Local::now(),
+            mono: Instant::now(),
+        }
+    }
+
+    /// The wall-clock time `since` after the submission, in the
+    /// submission's offset.
+    fn after(&self, since: Duration) -> DateTime<Local> {
+        TimeDelta::from_std(since)
+            .ok()
+            .and_then(|d| self.at.naive_utc().checked_add_signed(d))
+            .map_or_else(Local::now, |utc| {
+                DateTime::from_naive_utc_and_offset(utc, *self.at.offset())
+            })
+    }
+}
+
+/// A send's outcome, timed: `started` is when the client was called (the
+/// latency's start), `stamp` when it was submitted.
 pub(super) fn completion(
     seq: Seq,
     mode: Mode,
     outcome: Outcome,
     started: Instant,
-    at: chrono::DateTime<Local>,
+    stamp: Stamp,
 ) -> Completion {
+    let now = Instant::now();
     Completion {
         seq,
         mode,
         outcome,
-        submitted_at: at,
-        completed_at: Local::now(),
-        latency: started.elapsed(),
+        submitted_at: stamp.at,
+        completed_at: stamp.after(now.saturating_duration_since(stamp.mono)),
+        latency: now.saturating_duration_since(started),
     }
 }
 
@@ -280,4 +356,46 @@ pub(super) fn not_started(shared: &Shared) -> Outcome {
             .unwrap_or_else(|| "producer is not running".into()),
         code: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completion_is_timed_from_its_submission() {
+        let at = Local::now();
+        let Some(mono) = Instant::now().checked_sub(Duration::from_millis(250)) else {
+            return; // a machine up for less than 250 ms
+        };
+        let stamp = Stamp { at, mono };
+        let started = mono + Duration::from_millis(50);
+        let c = completion(1, Mode::Sync, Outcome::Dispatched, started, stamp);
+        assert_eq!(c.submitted_at, at);
+        let took = (c.completed_at - c.submitted_at).to_std().unwrap();
+        assert!(took >= Duration::from_millis(250), "{took:?}");
+        // Measured from the submission's instant, so the two agree.
+        assert_eq!(took, c.latency + Duration::from_millis(50));
+        assert_eq!(c.completed_at.offset(), at.offset());
+    }
+
+    #[test]
+    fn the_pending_map_spreads_consecutive_sequence_numbers() {
+        use std::hash::BuildHasher;
+        let build = BuildHasherDefault::<SeqHasher>::default();
+        // The map groups its probes by the hash's top 7 bits: consecutive
+        // numbers must not share them.
+        let tops: std::collections::HashSet<u64> =
+            (1..=1024u64).map(|s| build.hash_one(s) >> 57).collect();
+        assert!(tops.len() > 100, "{} of 128 top-bit patterns", tops.len());
+        let mut pending = Pending::default();
+        for s in 1..=100_000 {
+            pending.insert(s, Mode::Async);
+        }
+        for s in (1..=100_000).step_by(2) {
+            assert_eq!(pending.remove(&s), Some(Mode::Async));
+        }
+        assert_eq!(pending.len(), 50_000);
+        assert!(pending.contains_key(&100_000) && !pending.contains_key(&99_999));
+    }
 }
