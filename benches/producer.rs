@@ -85,6 +85,7 @@ impl Task {
             key_template: None,
             first_seq: self.next_seq,
             verify: false,
+            expand_message: false,
         });
         self.next_id += 1;
         self.next_seq += SENDS;
