@@ -4,6 +4,7 @@
 //! back with a consumer; `--no-expand` stores the text as written.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use cheetah_string::CheetahString;
 use rmq_engine::runtime::Runtime;
@@ -244,4 +245,67 @@ fn replay_expands_only_when_asked() {
         got.iter().all(|(b, n)| b == "m{n}-{uuid}" && n == "{n}"),
         "byte for byte: {got:?}"
     );
+}
+
+/// The same through the console's keys: a body with `{n}` and `{uuid}`,
+/// the repeat form (`r`, count 100, Enter), the burst's summary row; the
+/// broker holds 100 distinct bodies with `{n}` = 1..100 once each, and the
+/// composer still holds the template, not an expansion.
+#[test]
+fn a_console_repeat_burst_of_100_expands_n_and_uuid_in_the_body() {
+    let sb = start_sandbox(SandboxOptions::default());
+    let rt = Runtime::new().unwrap();
+    let topic = unique("tmplconsole");
+    rt.block_on(create_topic(&rt, &sb.namesrv_addr, &topic, 4, 1));
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::console_on(home.path(), &sb.namesrv_addr, 120);
+    // The keyboard starts in the topic; the body is four fields down.
+    tmux.literal(&topic);
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tmux.literal(r#"{"n":{n},"id":"{uuid}"}"#);
+    tmux.keys(&["Escape", "r"]);
+    tmux.wait_for("the repeat form", Duration::from_secs(10), |s| {
+        s.contains("preview")
+    });
+    // The count field has the keyboard: clear it, type 100, start.
+    tmux.keys(&["C-c"]);
+    tmux.literal("100");
+    tmux.wait_for("the preview of message 3", Duration::from_secs(10), |s| {
+        s.contains(r#"{"n":3,"id":""#)
+    });
+    tmux.keys(&["Enter"]);
+    let done = tmux.wait_for("the burst's summary", Duration::from_secs(60), |s| {
+        s.contains("burst #1 done: 100 sent")
+    });
+    assert!(done.contains("100 ok"), "{done}");
+    assert!(
+        done.contains(r#"{"n":{n},"id":"{uuid}"}"#),
+        "the composer keeps the template: {done}"
+    );
+
+    let got = rt.block_on(read_back(&rt, &sb.namesrv_addr, &topic, 100));
+    let mut ns = Vec::new();
+    let mut ids = BTreeSet::new();
+    for m in &got {
+        let body = m.body().map(|b| b.to_vec()).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body)));
+        ns.push(v["n"].as_u64().expect("n is a number"));
+        let id = v["id"].as_str().expect("id").to_string();
+        assert_eq!(id.len(), 32, "{id}");
+        ids.insert(id);
+    }
+    ns.sort_unstable();
+    assert_eq!(
+        ns,
+        (1..=100).collect::<Vec<u64>>(),
+        "{{n}} is 1..100 once each"
+    );
+    assert_eq!(ids.len(), 100, "100 distinct uuids");
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("a clean exit", Duration::from_secs(30), |s| {
+        s.contains("EXIT=0")
+    });
+    sb.stop();
 }

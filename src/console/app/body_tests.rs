@@ -396,3 +396,37 @@ fn a_big_body_is_checked_on_the_clock_and_before_a_send() {
         "no question for valid JSON"
     );
 }
+
+/// A template body is JSON once a burst expands it: the burst goes without
+/// the question, a single send (which goes as typed) still asks.
+#[test]
+fn a_template_body_is_checked_as_each_send_sends_it() {
+    let mut app = with_body(ready_app(), "{\"n\":{n},\"id\":\"{uuid}\"}");
+    let Some(j) = app.composer.json.clone() else {
+        panic!("not checked")
+    };
+    assert!(!j.is_valid() && j.valid_in_a_burst(), "{j:?}");
+    assert_eq!(
+        j.label(),
+        "JSON ✓ once expanded (a burst) · as typed ✗ 1:7: key must be a string"
+    );
+    // A burst: no question, the burst leaves.
+    app.focus = Focus::ModeBar;
+    app.step(Action::Key(Bind::Repeat));
+    let fx = app.step(Action::Key(Bind::Submit));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Submit(ProducerCommand::Burst(_)))),
+        "{fx:?}"
+    );
+    // A single send of the same body: asked, as typed is not JSON.
+    let fx = app.step(Action::Key(Bind::Send));
+    assert_eq!(sends(&fx), 0);
+    let Overlay::Confirm(c) = &app.overlay else {
+        panic!("no question before a single send");
+    };
+    assert_eq!(
+        c.invalid_json.as_deref(),
+        Some("JSON ✓ once expanded (a burst) · as typed ✗ 1:7: key must be a string")
+    );
+}

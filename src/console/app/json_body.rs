@@ -19,6 +19,11 @@ pub enum JsonCheck {
         column: usize,
         reason: String,
     },
+    /// Not JSON as typed, JSON once its placeholders expand (`{n}` where a
+    /// number goes): a burst sends it expanded, a single send as typed.
+    Expanded {
+        typed: Box<JsonCheck>,
+    },
 }
 
 impl JsonCheck {
@@ -31,11 +36,21 @@ impl JsonCheck {
                 column,
                 reason,
             } => format!("JSON ✗ {line}:{column}: {reason}"),
+            JsonCheck::Expanded { typed } => format!(
+                "JSON ✓ once expanded (a burst) · as typed {}",
+                typed.label().trim_start_matches("JSON ")
+            ),
         }
     }
 
+    /// Valid as typed: what a single send sends.
     pub fn is_valid(&self) -> bool {
         matches!(self, JsonCheck::Valid)
+    }
+
+    /// Valid as a burst sends it: its placeholders expanded.
+    pub fn valid_in_a_burst(&self) -> bool {
+        matches!(self, JsonCheck::Valid | JsonCheck::Expanded { .. })
     }
 }
 
@@ -51,14 +66,40 @@ pub fn check(text: &str) -> Option<JsonCheck> {
     if !looks_like_json(text) {
         return None;
     }
-    Some(match serde_json::from_str::<IgnoredAny>(text) {
+    let typed = parse(text);
+    if typed.is_valid() {
+        return Some(typed);
+    }
+    // A template (`{"n":{n}}`) is not JSON until a burst expands it: try
+    // one expansion, at a fixed time and seed (only its shape matters).
+    let expanded = rmq_model::template::Template::parse(text)
+        .ok()
+        .filter(|t| !t.is_literal())
+        .map(|t| {
+            let ctx = rmq_model::template::Ctx {
+                seq: 1,
+                n: 1,
+                now: chrono::DateTime::UNIX_EPOCH,
+            };
+            t.expand(&ctx, &mut rmq_model::template::Rng::seeded(0))
+        });
+    Some(match expanded {
+        Some(e) if parse(&e).is_valid() => JsonCheck::Expanded {
+            typed: Box::new(typed),
+        },
+        _ => typed,
+    })
+}
+
+fn parse(text: &str) -> JsonCheck {
+    match serde_json::from_str::<IgnoredAny>(text) {
         Ok(_) => JsonCheck::Valid,
         Err(e) => JsonCheck::Invalid {
             line: e.line(),
             column: e.column(),
             reason: reason(&e),
         },
-    })
+    }
 }
 
 /// serde_json's message without its ` at line L column C` tail (the label
@@ -88,9 +129,12 @@ pub fn compact(text: &str) -> Option<String> {
 pub fn toggle(text: &str) -> Result<String, String> {
     match check(text) {
         None => Err("the body is not JSON (it does not start with { or [)".into()),
-        Some(JsonCheck::Invalid { .. }) => {
-            let c = check(text).map(|c| c.label()).unwrap_or_default();
-            Err(format!("{c}: fix it first, nothing reformatted"))
+        Some(c @ JsonCheck::Invalid { .. }) => {
+            Err(format!("{}: fix it first, nothing reformatted", c.label()))
+        }
+        // Re-indenting works on JSON as typed; a template is not, yet.
+        Some(JsonCheck::Expanded { .. }) => {
+            Err("the body is JSON only once its placeholders expand: nothing reformatted".into())
         }
         Some(JsonCheck::Valid) => {
             let p = pretty(text).unwrap_or_default();
@@ -169,6 +213,32 @@ fn reindent(text: &str, pretty: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_is_json_once_expanded_and_a_broken_one_is_not() {
+        let typed = |c: Option<JsonCheck>| match c {
+            Some(JsonCheck::Expanded { typed }) => *typed,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(
+            typed(check("{\"n\":{n},\"at\":\"{now}\"}")),
+            JsonCheck::Invalid {
+                line: 1,
+                column: 7,
+                ..
+            }
+        ));
+        // Still broken once expanded: said as typed.
+        assert!(matches!(
+            check("{\"n\":{n},}"),
+            Some(JsonCheck::Invalid { .. })
+        ));
+        // No placeholder: an ordinary invalid body.
+        assert!(matches!(
+            check("{\"n\" 1}"),
+            Some(JsonCheck::Invalid { .. })
+        ));
+    }
 
     #[test]
     fn only_objects_and_arrays_are_checked() {

@@ -78,7 +78,7 @@ impl App {
         };
         // A big body's check may wait for the clock: not this send.
         self.composer.refresh_json();
-        let invalid_json = self.invalid_json_question();
+        let invalid_json = self.invalid_json_question(pending.repeat.is_some());
         if self.profile().protected || invalid_json.is_some() {
             let typed = (self.profile().protected && pending.repeat.is_some()).then(String::new);
             self.overlay = Overlay::Confirm(Confirm {
@@ -95,10 +95,17 @@ impl App {
     }
 
     /// The JSON problem to ask about before this send: the body looks like
-    /// JSON and does not parse, the profile asks, and this body was not
-    /// confirmed already.
-    fn invalid_json_question(&self) -> Option<String> {
-        let check = self.composer.json.as_ref().filter(|j| !j.is_valid())?;
+    /// JSON and does not parse as it will be sent (a burst expands its
+    /// placeholders, a single send goes as typed), the profile asks, and
+    /// this body was not confirmed already.
+    fn invalid_json_question(&self, burst: bool) -> Option<String> {
+        let check = self.composer.json.as_ref().filter(|j| {
+            if burst {
+                !j.valid_in_a_burst()
+            } else {
+                !j.is_valid()
+            }
+        })?;
         let asked = self.json_accepted.as_deref() == Some(self.composer.body.lines());
         (self.profile().confirm_invalid_json && !asked).then(|| check.label())
     }
