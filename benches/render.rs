@@ -1,5 +1,7 @@
 //! A full render of the console with a full results ring (targets: < 1 ms
-//! median at 200x50, < 0.3 ms at 80x24), on ratatui's `TestBackend`.
+//! median at 200x50, < 0.3 ms at 80x24), on ratatui's `TestBackend`; and
+//! the same screen with the results pane's timeline on (`T`), drawn from
+//! the sends' ring, so its cost per frame shows beside the rows'.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -24,6 +26,16 @@ fn render(c: &mut Criterion) {
     for (w, h) in [(200u16, 50u16), (80, 24)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         group.bench_function(format!("full_{w}x{h}"), |b| {
+            b.iter(|| {
+                term.draw(|f| ui::render(f, &app, &styles)).unwrap();
+            })
+        });
+    }
+    let mut app = app;
+    app.view.timeline = true;
+    for (w, h) in [(200u16, 50u16), (80, 24)] {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        group.bench_function(format!("timeline_{w}x{h}"), |b| {
             b.iter(|| {
                 term.draw(|f| ui::render(f, &app, &styles)).unwrap();
             })
