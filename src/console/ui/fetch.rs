@@ -31,7 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
     );
     let inner = super::frame::draw(frame, area, block);
     let width = inner.width as usize;
-    let mut lines = form(app, v, s);
+    let mut lines = wrapped(form(app, v, s), width);
     if v.detail
         && let Some(m) = v.current()
     {
@@ -130,6 +130,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, v: &FetchView, s: &Style
         });
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `lines` with each one-style line longer than `width` broken between
+/// words, so what was asked and how complete the answer is are read
+/// whole (a broker's refusal can be long); lines of several styles (the
+/// form's fields) are short and stay as they are.
+fn wrapped<'a>(lines: Vec<Line<'a>>, width: usize) -> Vec<Line<'a>> {
+    lines
+        .into_iter()
+        .flat_map(|line| match line.spans.as_slice() {
+            [span] if line.width() > width => super::wrap::wrap(&span.content, width)
+                .into_iter()
+                .map(|t| Line::from(Span::styled(t, span.style)).style(line.style))
+                .collect(),
+            _ => vec![line],
+        })
+        .collect()
 }
 
 /// The form's lines, the classification, the answer's completeness and
@@ -330,4 +347,26 @@ fn detail<'a>(m: &Stored, view: BodyView, key: &str, s: &Styles) -> Vec<Line<'a>
         out.push(Line::styled(line, s.text));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::Style;
+
+    /// The answer's summary (`peek of GROUP's next unconsumed: … found 2 ·
+    /// asked 1 broker, answered 1`) ran past 118 columns and was cut.
+    #[test]
+    fn a_long_summary_is_broken_between_words_and_kept_whole() {
+        let long = "peek of it_billing_14969_40's next unconsumed: it_lens_14969_38 broker-a queue 0 @ 4: found 1 · asked 1 broker, answered 1";
+        let style = Style::new().bold();
+        let field = Line::from(vec![Span::raw("  topic   "), Span::raw("orders")]);
+        let out = wrapped(vec![Line::styled(long, style), field.clone()], 60);
+        assert!(out.len() > 2, "{out:?}");
+        let text: Vec<String> = out[..out.len() - 1].iter().map(|l| l.to_string()).collect();
+        assert!(text.iter().all(|t| t.chars().count() <= 60), "{text:?}");
+        assert_eq!(text.join(" "), long, "every word, in order");
+        assert!(out[..out.len() - 1].iter().all(|l| l.style == style));
+        assert_eq!(out.last(), Some(&field), "a line of several spans stays");
+    }
 }
