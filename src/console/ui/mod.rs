@@ -315,7 +315,13 @@ pub fn selected<'a>(line: Line<'a>, s: &Styles) -> Line<'a> {
 
 /// A box of at most `w`x`h`, centred, cleared underneath.
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
+    // A margin of a column or two would show slivers of the panes under
+    // the overlay (a border, a mode letter): take the whole width then.
+    let w = if area.width.saturating_sub(w) < 4 {
+        area.width
+    } else {
+        w
+    };
     let h = h.min(area.height);
     Rect::new(
         area.x + (area.width - w) / 2,
