@@ -83,6 +83,7 @@ impl Task {
             count: SENDS,
             rate: None,
             key_template: None,
+            expand_message: false,
             first_seq: self.next_seq,
             verify: false,
             expand_message: false,

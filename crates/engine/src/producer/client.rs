@@ -135,10 +135,31 @@ fn send_status(s: rocketmq_model::result::SendStatus) -> SendStatus {
     }
 }
 
-/// Our receipt of the library's result. Once per send, so each string is
-/// copied once as a `str` (not through `Display`'s formatter) and the
-/// transaction id only when it is kept (docs/performance.md).
+/// Our receipt of the library's result, for a callback that only borrows
+/// it. Once per send, so each string is copied once as a `str` (not
+/// through `Display`'s formatter) and the transaction id only when it is
+/// kept (docs/performance.md).
 pub(super) fn receipt(result: &SendResult) -> Receipt {
+    receipt_with(
+        result,
+        result.offset_msg_id.clone(),
+        result.region_id.clone(),
+    )
+}
+
+/// `receipt` of a result the send owns (a sync send's): the library's
+/// `String`s move into the receipt instead of being copied, two
+/// allocations and two frees per send fewer (docs/performance.md).
+pub(super) fn receipt_owned(mut result: SendResult) -> Receipt {
+    let (offset_msg_id, region_id) = (result.offset_msg_id.take(), result.region_id.take());
+    receipt_with(&result, offset_msg_id, region_id)
+}
+
+fn receipt_with(
+    result: &SendResult,
+    offset_msg_id: Option<String>,
+    region_id: Option<String>,
+) -> Receipt {
     let (broker, queue_id) = result
         .message_queue
         .as_ref()
@@ -151,7 +172,7 @@ pub(super) fn receipt(result: &SendResult) -> Receipt {
             .as_deref()
             .map(str::to_owned)
             .unwrap_or_default(),
-        offset_msg_id: result.offset_msg_id.clone().unwrap_or_default(),
+        offset_msg_id: offset_msg_id.unwrap_or_default(),
         broker,
         queue_id,
         queue_offset: result.queue_offset,
@@ -162,7 +183,7 @@ pub(super) fn receipt(result: &SendResult) -> Receipt {
             .as_deref()
             .filter(|t| result.msg_id.as_deref() != Some(*t))
             .map(str::to_owned),
-        region_id: result.region_id.clone(),
+        region_id,
     }
 }
 
@@ -291,7 +312,7 @@ impl Sender {
                 }
                 None => p.send_with_timeout(message(draft)?, timeout_ms).await,
             } {
-                Ok(Some(r)) => Ok(receipt(&r)),
+                Ok(Some(r)) => Ok(receipt_owned(r)),
                 Ok(None) => Err(Failure {
                     reason: "the client returned no send result".into(),
                     code: None,
@@ -455,6 +476,25 @@ mod tests {
         assert!(text.ends_with("message type not match]]"), "{text}");
         let other = "topic does not exist on the broker".to_string();
         assert_eq!(name_type_mismatch(other.clone()), other);
+    }
+
+    /// A sync send's receipt moves the library's strings instead of
+    /// copying them; what it says must not change with that.
+    #[test]
+    fn an_owned_result_gives_the_same_receipt_as_a_borrowed_one() {
+        let r = SendResult {
+            msg_id: Some("7F0000010A8C18B4AAC2176B8AF30000".into()),
+            offset_msg_id: Some("7F00000100002A9F0000000000000100".into()),
+            transaction_id: Some("TX-1".into()),
+            region_id: Some("DefaultRegion".into()),
+            queue_offset: 42,
+            ..Default::default()
+        };
+        let borrowed = receipt(&r);
+        assert_eq!(borrowed.offset_msg_id, "7F00000100002A9F0000000000000100");
+        assert_eq!(borrowed.region_id.as_deref(), Some("DefaultRegion"));
+        assert_eq!(borrowed.transaction_id.as_deref(), Some("TX-1"));
+        assert_eq!(receipt_owned(r), borrowed);
     }
 
     #[test]

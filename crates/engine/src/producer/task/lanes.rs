@@ -233,16 +233,18 @@ pub(super) async fn submit_async(
         shared.finish(completion(seq, mode, not_started(shared), started, at));
         return;
     };
-    // The library takes an `Fn`: whoever takes the slot first (a call of
-    // the callback, or the refusal below) ends the send, and only they.
-    let slot = Arc::new(Mutex::new(Some(permit)));
-    let take = |slot: &Mutex<Option<_>>| slot.lock().ok().and_then(|mut s| s.take()).is_some();
+    // The library takes an `Fn`: the slot makes its first call the only
+    // one that counts, and releases the window there. It lives in the
+    // callback, not behind an `Arc` shared with the refusal below (one
+    // allocation per send fewer, as the library's own callers do): a
+    // refusal whose callback was called too is the second outcome for one
+    // sequence number, which `Outlet::deliver` drops.
+    let slot = Mutex::new(Some(permit));
     let outlet = shared.outlet.clone();
     let name_servers = shared.name_servers.clone();
     let (window, opening) = (shared.window.clone(), shared.window_opening.clone());
-    let cb_slot = slot.clone();
     let callback = move |answer: Answer| {
-        if !take(&cb_slot) {
+        if slot.lock().ok().and_then(|mut s| s.take()).is_none() {
             return;
         }
         if answer.is_ok()
@@ -259,7 +261,6 @@ pub(super) async fn submit_async(
     if let Err(f) = sender
         .submit_async(&draft, shared.timeout_ms, callback)
         .await
-        && take(&slot)
     {
         shared.finish(completion(
             seq,
