@@ -86,7 +86,6 @@ impl Task {
             expand_message: false,
             first_seq: self.next_seq,
             verify: false,
-            expand_message: false,
         });
         self.next_id += 1;
         self.next_seq += SENDS;
