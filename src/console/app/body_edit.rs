@@ -161,14 +161,9 @@ impl App {
 
     /// A key typed at the path prompt.
     pub(super) fn body_file_input(&mut self, input: ratatui_textarea::Input) {
-        use ratatui_textarea::Key;
         if let Overlay::BodyFile(v) = &mut self.overlay {
-            match input.key {
-                Key::Char(c) if !input.ctrl && !input.alt => v.path.push(c),
-                Key::Backspace => {
-                    v.path.pop();
-                }
-                _ => return,
+            if !super::complete::type_into(&mut v.path, &input) {
+                return;
             }
             // Another path: the old read is not waited for.
             v.reading = false;

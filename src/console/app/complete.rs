@@ -1,7 +1,8 @@
-//! Path completion for the import prompt, as a shell does it: what the
-//! operator typed and the entries of the folder it names go in, the longest
-//! completion they agree on and the choices left come out. Pure: the run
-//! loop lists the folder (`crate::console::files`).
+//! Path prompts (the import's, the body file's): typing into one, and Tab
+//! completing it as a shell does: what the operator typed and the entries
+//! of the folder it names go in, the longest completion they agree on and
+//! the choices left come out. Pure: the run loop lists the folder
+//! (`crate::console::files`).
 
 /// One entry of the folder the typed path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +68,20 @@ pub fn complete(typed: &str, entries: &[Entry]) -> Completion {
             }
         }
     }
+}
+
+/// A key typed at a path prompt: a character added, or the last one taken
+/// back. `false` for any other key: the path did not change.
+pub fn type_into(path: &mut String, input: &ratatui_textarea::Input) -> bool {
+    use ratatui_textarea::Key;
+    match input.key {
+        Key::Char(c) if !input.ctrl && !input.alt => path.push(c),
+        Key::Backspace => {
+            path.pop();
+        }
+        _ => return false,
+    }
+    true
 }
 
 #[cfg(test)]

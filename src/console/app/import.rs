@@ -107,14 +107,9 @@ impl App {
 
     /// A key typed at the path prompt.
     pub(super) fn import_path_input(&mut self, input: ratatui_textarea::Input) {
-        use ratatui_textarea::Key;
         if let Overlay::Import(v) = &mut self.overlay {
-            match input.key {
-                Key::Char(c) if !input.ctrl && !input.alt => v.path.push(c),
-                Key::Backspace => {
-                    v.path.pop();
-                }
-                _ => return,
+            if !super::complete::type_into(&mut v.path, &input) {
+                return;
             }
             // Another path now: the read of the old one is not waited for,
             // and the choices and the walk through the recent list are over.
