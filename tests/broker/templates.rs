@@ -12,14 +12,11 @@ use rmq_sandbox::SandboxOptions;
 use rocketmq_model::common::message::MessageTrait;
 
 use crate::common::*;
+use crate::seed::{Seeded, seeded_topic};
 
 #[test]
 fn a_templated_burst_of_100_stores_100_distinct_bodies_numbered_1_to_100() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let rt = Runtime::new().unwrap();
-    let topic = unique("tmpl");
-    rt.block_on(create_topic(&rt, &sb.namesrv_addr, &topic, 4, 1));
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, _, home, rt, topic) = seeded_topic("tmpl", 4);
     let out = binary(home.path())
         .args(["send", "--namesrv", &sb.namesrv_addr, "--topic", &topic])
         .args(["--body", r#"{"n":{n},"id":"{uuid}","at":"{now}"}"#])
@@ -253,11 +250,7 @@ fn replay_expands_only_when_asked() {
 /// composer still holds the template, not an expansion.
 #[test]
 fn a_console_repeat_burst_of_100_expands_n_and_uuid_in_the_body() {
-    let sb = start_sandbox(SandboxOptions::default());
-    let rt = Runtime::new().unwrap();
-    let topic = unique("tmplconsole");
-    rt.block_on(create_topic(&rt, &sb.namesrv_addr, &topic, 4, 1));
-    let home = tempfile::tempdir().unwrap();
+    let Seeded(sb, _, home, rt, topic) = seeded_topic("tmplconsole", 4);
     let tmux = Tmux::console_on(home.path(), &sb.namesrv_addr, 120);
     // The keyboard starts in the topic; the body is four fields down.
     tmux.literal(&topic);
