@@ -30,8 +30,8 @@ fn run_timeline() -> Timeline {
                 (Mode::Oneway, _) => Outcome::Dispatched,
                 (_, true) => Outcome::Acknowledged(Receipt {
                     status: SendStatus::SendOk,
-                    msg_id: format!("M{seq}"),
-                    offset_msg_id: String::new(),
+                    msg_id: format!("M{seq}").into(),
+                    offset_msg_id: Default::default(),
                     broker: "broker-a".into(),
                     queue_id: 0,
                     queue_offset: seq,

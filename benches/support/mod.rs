@@ -74,8 +74,8 @@ pub fn events(sends: u64) -> Vec<ProducerEvent> {
             Mode::Oneway => Outcome::Dispatched,
             _ => Outcome::Acknowledged(Receipt {
                 status: SendStatus::SendOk,
-                msg_id: format!("7F0000010001{seq:020X}"),
-                offset_msg_id: format!("7F00000100002A9F{seq:016X}"),
+                msg_id: format!("7F0000010001{seq:020X}").into(),
+                offset_msg_id: format!("7F00000100002A9F{seq:016X}").into(),
                 broker: "broker-a".into(),
                 queue_id: (seq % 4) as i32,
                 queue_offset: seq,

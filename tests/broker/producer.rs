@@ -80,7 +80,7 @@ fn sync_and_async_sends_arrive_intact() {
             assert_eq!(
                 m.get_property(&CheetahString::from("UNIQ_KEY"))
                     .map(|v| v.to_string()),
-                Some(ids[&seq].clone()),
+                Some(ids[&seq].to_string()),
                 "msgId in the receipt is the stored message's unique key"
             );
         }

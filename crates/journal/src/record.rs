@@ -225,9 +225,9 @@ impl Record {
         match &c.outcome {
             Outcome::Acknowledged(rc) => {
                 r.status = Some(rc.status.as_str().to_string());
-                r.msg_id = Some(rc.msg_id.clone());
-                r.offset_msg_id = Some(rc.offset_msg_id.clone());
-                r.broker = Some(rc.broker.clone());
+                r.msg_id = Some(rc.msg_id.as_str().to_owned());
+                r.offset_msg_id = Some(rc.offset_msg_id.as_str().to_owned());
+                r.broker = Some(rc.broker.as_str().to_owned());
                 r.queue_id = Some(rc.queue_id);
                 r.queue_offset = Some(rc.queue_offset);
                 r.transaction_id = rc.transaction_id.clone();

@@ -9,8 +9,8 @@ use crate::message::{Receipt, SendStatus};
 pub fn receipt(n: u64) -> Receipt {
     Receipt {
         status: SendStatus::SendOk,
-        msg_id: format!("7F0000010001{n:020X}"),
-        offset_msg_id: format!("7F00000100002A9F{n:016X}"),
+        msg_id: format!("7F0000010001{n:020X}").into(),
+        offset_msg_id: format!("7F00000100002A9F{n:016X}").into(),
         broker: "broker-a".into(),
         queue_id: (n % 4) as i32,
         queue_offset: 40 + n,

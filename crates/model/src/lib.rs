@@ -16,6 +16,7 @@ pub mod fsutil;
 pub mod limits;
 pub mod message;
 pub mod paths;
+pub mod short_str;
 pub mod template;
 pub mod text;
 pub mod types;

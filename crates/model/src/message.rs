@@ -8,6 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Local};
 use serde::Serialize;
 
+pub use crate::short_str::ShortStr;
+pub use cheetah_string::CheetahString;
 pub use crate::types::{Delay, MessageType, TxChoice};
 
 /// Local sequence number of one send; unique within a process.
@@ -160,14 +162,20 @@ impl std::str::FromStr for SendStatus {
 pub struct Receipt {
     pub status: SendStatus,
     /// The client-side unique key (`UNIQ_KEY`), what RocketMQ calls msgId.
-    pub msg_id: String,
-    /// Store host + commit log offset, assigned by the broker.
-    pub offset_msg_id: String,
-    pub broker: String,
+    /// The library's own string, shared, not copied. None of the
+    /// receipt's strings costs an allocation of its own: a receipt is made
+    /// once per send, in the library's callback for async, and dropped by
+    /// the console's reader hundreds at a time (docs/performance.md).
+    pub msg_id: CheetahString,
+    /// Store host + commit log offset, assigned by the broker: 32 hex
+    /// digits, held inline.
+    pub offset_msg_id: ShortStr,
+    /// The broker's name (a short one is held inline).
+    pub broker: CheetahString,
     pub queue_id: i32,
     pub queue_offset: u64,
     pub transaction_id: Option<String>,
-    pub region_id: Option<String>,
+    pub region_id: Option<CheetahString>,
 }
 
 /// Why a send failed.

@@ -88,7 +88,7 @@ fn record(seq: u64, topic: &str, state: &str, body: &str) -> rmq_journal::Record
                     }),
                     _ => Outcome::Acknowledged(rmq_model::message::Receipt {
                         status: SendStatus::SendOk,
-                        msg_id: format!("MSG{seq}"),
+                        msg_id: format!("MSG{seq}").into(),
                         offset_msg_id: "OFF".into(),
                         broker: "broker-a".into(),
                         queue_id: 1,
@@ -311,7 +311,7 @@ fn a_result_row_opens_its_journal_record() {
     older.msg_id = Some("OLDER".into());
     let mut mine = record(seq, "orders", "acknowledged", "first line\nsecond line");
     mine.id = "ffff-1".into();
-    mine.msg_id = Some(rmq_model::fixtures::receipt(seq).msg_id);
+    mine.msg_id = Some(rmq_model::fixtures::receipt(seq).msg_id.to_string());
     h.answer(Action::HistoryLoaded {
         records: vec![older, mine, record(seq + 1, "orders", "failed", "later")],
         warnings: Vec::new(),

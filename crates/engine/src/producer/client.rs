@@ -20,7 +20,7 @@ use rocketmq_model::result::SendResult;
 use rocketmq_runtime::ChildServiceContext;
 
 use super::ProducerSettings;
-use rmq_model::message::{Draft, Failure, Receipt, SendStatus};
+use rmq_model::message::{Draft, Failure, Receipt, SendStatus, ShortStr};
 use rmq_model::types::{Delay, MessageType};
 
 /// The broker's response code for a send to a topic it does not have.
@@ -135,44 +135,28 @@ fn send_status(s: rocketmq_model::result::SendStatus) -> SendStatus {
     }
 }
 
-/// Our receipt of the library's result, for a callback that only borrows
-/// it. Once per send, so each string is copied once as a `str` (not
-/// through `Display`'s formatter) and the transaction id only when it is
-/// kept (docs/performance.md).
+/// Our receipt of the library's result, without an allocation of its own:
+/// the message id is the library's string, shared; the broker's name and
+/// the region are short enough to be held inline, the offset message id
+/// is held inline in a `ShortStr`. A receipt is made in the library's
+/// callback and dropped by the console's reader, hundreds at a time:
+/// copies as `String`s were allocations freed in batches, which sent the
+/// next sends down malloc's slow paths (docs/performance.md). The
+/// transaction id is copied, only when it is kept.
 pub(super) fn receipt(result: &SendResult) -> Receipt {
-    receipt_with(
-        result,
-        result.offset_msg_id.clone(),
-        result.region_id.clone(),
-    )
-}
-
-/// `receipt` of a result the send owns (a sync send's): the library's
-/// `String`s move into the receipt instead of being copied, two
-/// allocations and two frees per send fewer (docs/performance.md).
-pub(super) fn receipt_owned(mut result: SendResult) -> Receipt {
-    let (offset_msg_id, region_id) = (result.offset_msg_id.take(), result.region_id.take());
-    receipt_with(&result, offset_msg_id, region_id)
-}
-
-fn receipt_with(
-    result: &SendResult,
-    offset_msg_id: Option<String>,
-    region_id: Option<String>,
-) -> Receipt {
     let (broker, queue_id) = result
         .message_queue
         .as_ref()
-        .map(|mq| (mq.broker_name().as_str().to_owned(), mq.queue_id()))
+        .map(|mq| (mq.broker_name().clone(), mq.queue_id()))
         .unwrap_or_default();
     Receipt {
         status: send_status(result.send_status),
-        msg_id: result
-            .msg_id
+        msg_id: result.msg_id.clone().unwrap_or_default(),
+        offset_msg_id: result
+            .offset_msg_id
             .as_deref()
-            .map(str::to_owned)
+            .map(ShortStr::new)
             .unwrap_or_default(),
-        offset_msg_id: offset_msg_id.unwrap_or_default(),
         broker,
         queue_id,
         queue_offset: result.queue_offset,
@@ -183,7 +167,7 @@ fn receipt_with(
             .as_deref()
             .filter(|t| result.msg_id.as_deref() != Some(*t))
             .map(str::to_owned),
-        region_id,
+        region_id: result.region_id.as_deref().map(CheetahString::from),
     }
 }
 
@@ -312,7 +296,7 @@ impl Sender {
                 }
                 None => p.send_with_timeout(message(draft)?, timeout_ms).await,
             } {
-                Ok(Some(r)) => Ok(receipt_owned(r)),
+                Ok(Some(r)) => Ok(receipt(&r)),
                 Ok(None) => Err(Failure {
                     reason: "the client returned no send result".into(),
                     code: None,
@@ -428,7 +412,7 @@ fn select_queue(queues: &[MessageQueue], _msg: &Message, key: &String) -> Option
 /// queue offset (the batch's messages are stored one after the other).
 pub(super) fn batch_receipts(r: &SendResult, size: u64) -> Result<Vec<Receipt>, Failure> {
     let first = receipt(r);
-    let ids: Vec<&str> = first.msg_id.split(',').collect();
+    let ids: Vec<&str> = first.msg_id.as_str().split(',').collect();
     let offset_ids: Vec<&str> = first.offset_msg_id.split(',').collect();
     if ids.len() as u64 != size {
         return Err(Failure {
@@ -443,11 +427,11 @@ pub(super) fn batch_receipts(r: &SendResult, size: u64) -> Result<Vec<Receipt>, 
         .iter()
         .enumerate()
         .map(|(i, id)| Receipt {
-            msg_id: id.to_string(),
+            msg_id: CheetahString::from(*id),
             offset_msg_id: offset_ids
                 .get(i)
                 .or(offset_ids.first())
-                .map(|s| s.to_string())
+                .map(|s| ShortStr::new(s))
                 .unwrap_or_default(),
             queue_offset: first.queue_offset + i as u64,
             // For a batch the library puts the batch's own unique key here
@@ -478,10 +462,10 @@ mod tests {
         assert_eq!(name_type_mismatch(other.clone()), other);
     }
 
-    /// A sync send's receipt moves the library's strings instead of
-    /// copying them; what it says must not change with that.
+    /// The receipt's strings are held inline; what it says is the
+    /// library's result, whole.
     #[test]
-    fn an_owned_result_gives_the_same_receipt_as_a_borrowed_one() {
+    fn a_receipt_says_what_the_library_answered() {
         let r = SendResult {
             msg_id: Some("7F0000010A8C18B4AAC2176B8AF30000".into()),
             offset_msg_id: Some("7F00000100002A9F0000000000000100".into()),
@@ -490,11 +474,12 @@ mod tests {
             queue_offset: 42,
             ..Default::default()
         };
-        let borrowed = receipt(&r);
-        assert_eq!(borrowed.offset_msg_id, "7F00000100002A9F0000000000000100");
-        assert_eq!(borrowed.region_id.as_deref(), Some("DefaultRegion"));
-        assert_eq!(borrowed.transaction_id.as_deref(), Some("TX-1"));
-        assert_eq!(receipt_owned(r), borrowed);
+        let receipt = receipt(&r);
+        assert_eq!(receipt.msg_id, "7F0000010A8C18B4AAC2176B8AF30000");
+        assert_eq!(receipt.offset_msg_id, "7F00000100002A9F0000000000000100");
+        assert_eq!(receipt.region_id.as_deref(), Some("DefaultRegion"));
+        assert_eq!(receipt.transaction_id.as_deref(), Some("TX-1"));
+        assert_eq!(receipt.queue_offset, 42);
     }
 
     #[test]
