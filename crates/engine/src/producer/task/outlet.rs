@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Local, TimeDelta};
+use chrono::{DateTime, FixedOffset, Local, TimeDelta, TimeZone, Utc};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::producer::client::Sender;
@@ -108,12 +108,17 @@ impl Shared {
         self.outlet.finish(c);
     }
 
-    /// `finish` for a send that ends on a task which may wait: the outcome
-    /// goes to the events channel from here, not through the task loop, so
-    /// a sync send's outcome reaches the console in one hop instead of two
-    /// (one wake-up of the loop fewer per send; docs/performance.md).
-    pub(super) async fn finish_here(&self, c: Completion) {
-        self.outlet.forward(c).await;
+    /// `finish` for a single send that ends on its own task, into the
+    /// places it reserved before it was sent: the outcome goes to the
+    /// events channel from here, not through the task loop, so a sync
+    /// send's outcome reaches the console in one hop instead of two, and
+    /// without a wait (docs/performance.md). `None`: nobody listens.
+    pub(super) fn finish_here(
+        &self,
+        room: Option<mpsc::PermitIterator<'_, ProducerEvent>>,
+        c: Completion,
+    ) {
+        self.outlet.deliver(room, c);
         self.outlet.settled.notify_one();
     }
 
@@ -178,7 +183,7 @@ impl Outlet {
     /// when it has room, saving the task loop's wake-up, else through the
     /// loop, which waits for room.
     pub(super) fn finish_now(&self, c: Completion) {
-        match self.events.try_reserve_many(2) {
+        match self.events.try_reserve_many(self.places(&c.outcome)) {
             Ok(room) => self.deliver(Some(room), c),
             Err(mpsc::error::TrySendError::Closed(())) => self.deliver(None, c),
             Err(mpsc::error::TrySendError::Full(())) => return self.finish(c),
@@ -193,8 +198,19 @@ impl Outlet {
         // slowly) leaves its seq pending, to be reported unresolved, instead
         // of taken out of `pending` and never reported. `None`: nobody
         // listens.
-        let room = self.events.reserve_many(2).await.ok();
+        let room = self.events.reserve_many(self.places(&c.outcome)).await.ok();
         self.deliver(room, c);
+    }
+
+    /// Places to reserve for an outcome: two when it would change what is
+    /// known of the endpoints (the outcome, then the change), else one.
+    /// Nearly every outcome is like the one before, and a second place
+    /// reserved and given back costs a lock of the channel's semaphore
+    /// per send (docs/performance.md). Read without the order lock, so
+    /// another outcome may change the answer before `deliver`; `deliver`
+    /// handles that.
+    fn places(&self, outcome: &Outcome) -> usize {
+        1 + usize::from(self.change_due(outcome))
     }
 
     /// Takes the send out of `pending` and emits its outcome, with the
@@ -215,7 +231,54 @@ impl Outlet {
             tracing::warn!(seq = c.seq, "second outcome for one send ignored");
             return;
         }
-        let change = match &c.outcome {
+        let Some(mut room) = room else {
+            // Nobody listens; the state still follows the outcomes.
+            self.change(&c.outcome);
+            return;
+        };
+        // Two places, or one reserved when no change was due. Another
+        // outcome may have changed the state since (under this lock, which
+        // every change is made under): then the change takes a place
+        // found now; when the console is so far behind that there is none,
+        // the state stays as it was, so the next outcome of this kind
+        // reserves two places and reports it.
+        let extra = if room.len() < 2 && self.change_due(&c.outcome) {
+            self.events.try_reserve().ok()
+        } else {
+            None
+        };
+        let change = if room.len() > 1 || extra.is_some() {
+            self.change(&c.outcome)
+        } else {
+            None
+        };
+        room.next()
+            .expect("a place reserved")
+            .send(ProducerEvent::Completed(c));
+        if let Some(conn) = change {
+            let conn = ProducerEvent::Connection(conn);
+            match (room.next(), extra) {
+                (Some(place), _) => place.send(conn),
+                (None, Some(place)) => place.send(conn),
+                (None, None) => unreachable!("a change is made only with a place for it"),
+            }
+        }
+    }
+
+    /// Whether `outcome` changes what is known of the endpoints.
+    fn change_due(&self, outcome: &Outcome) -> bool {
+        let reachable = self.reachable.load(Ordering::SeqCst);
+        match outcome {
+            Outcome::Acknowledged(_) => !reachable,
+            Outcome::Failed(f) => reachable && unreachable(f),
+            _ => false,
+        }
+    }
+
+    /// The change of what is known of the endpoints that `outcome` makes,
+    /// now made.
+    fn change(&self, outcome: &Outcome) -> Option<Connection> {
+        match outcome {
             Outcome::Failed(f) if unreachable(f) => self
                 .reachable
                 .swap(false, Ordering::SeqCst)
@@ -224,12 +287,6 @@ impl Outlet {
                 (!self.reachable.swap(true, Ordering::SeqCst)).then_some(Connection::Ready)
             }
             _ => None,
-        };
-        let Some(mut room) = room else { return };
-        let mut emit = |e| room.next().expect("two places reserved").send(e);
-        emit(ProducerEvent::Completed(c));
-        if let Some(conn) = change {
-            emit(ProducerEvent::Connection(conn));
         }
     }
 }
@@ -275,7 +332,7 @@ pub(super) struct Stamp {
 impl Stamp {
     pub(super) fn now() -> Self {
         Stamp {
-            at: Local::now(),
+            at: local_now(),
             mono: Instant::now(),
         }
     }
@@ -290,6 +347,33 @@ impl Stamp {
                 DateTime::from_naive_utc_and_offset(utc, *self.at.offset())
             })
     }
+}
+
+/// The local time, with the local offset looked up at most once a second
+/// instead of on every call: chrono's `Local::now` searches the time
+/// zone's transitions each time, about 150 instructions of a send's
+/// stamp (docs/performance.md). An offset that changes (a daylight-saving
+/// switch) shows within a second.
+pub(super) fn local_now() -> DateTime<Local> {
+    /// The offset in seconds east of UTC, and the UTC second it was read
+    /// for; `i64::MIN`: not read yet.
+    static OFFSET: AtomicI32 = AtomicI32::new(0);
+    static READ_AT: AtomicI64 = AtomicI64::new(i64::MIN);
+    let utc = Utc::now();
+    let second = utc.timestamp();
+    let read_at = READ_AT.load(Ordering::Acquire);
+    let offset = if read_at == second {
+        FixedOffset::east_opt(OFFSET.load(Ordering::Acquire))
+    } else {
+        None
+    };
+    let offset = offset.unwrap_or_else(|| {
+        let fresh = Local.offset_from_utc_datetime(&utc.naive_utc());
+        OFFSET.store(fresh.local_minus_utc(), Ordering::Release);
+        READ_AT.store(second, Ordering::Release);
+        fresh
+    });
+    DateTime::from_naive_utc_and_offset(utc.naive_utc(), offset)
 }
 
 /// A send's outcome, timed: `started` is when the client was called (the
@@ -377,6 +461,69 @@ mod tests {
         // Measured from the submission's instant, so the two agree.
         assert_eq!(took, c.latency + Duration::from_millis(50));
         assert_eq!(c.completed_at.offset(), at.offset());
+    }
+
+    fn outlet(capacity: usize) -> (Outlet, mpsc::Receiver<ProducerEvent>) {
+        let (events, rx) = mpsc::channel(capacity);
+        let (done, _) = mpsc::unbounded_channel();
+        let outlet = Outlet {
+            events,
+            done,
+            pending: Mutex::new(Pending::default()),
+            settled: tokio::sync::Notify::new(),
+            order: Mutex::new(()),
+            reachable: AtomicBool::new(true),
+        };
+        (outlet, rx)
+    }
+
+    fn acknowledged(seq: Seq) -> Completion {
+        Completion::instant(
+            seq,
+            Mode::Async,
+            Outcome::Acknowledged(rmq_model::fixtures::receipt(seq)),
+        )
+    }
+
+    fn kinds(rx: &mut mpsc::Receiver<ProducerEvent>) -> Vec<String> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|e| match e {
+                ProducerEvent::Completed(c) => format!("completed {}", c.seq),
+                ProducerEvent::Connection(c) => format!("{c:?}"),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// An outcome reserves one place unless it changes the connection's
+    /// state; when the state changed after the reservation (another
+    /// outcome, in between), the change still goes out, in a place found
+    /// then, or with the next outcome of its kind when there is none.
+    #[test]
+    fn a_connection_change_is_never_lost_when_one_place_was_reserved() {
+        let (outlet, mut rx) = outlet(3);
+        for seq in 1..=3 {
+            outlet.track(seq, Mode::Async);
+        }
+        assert_eq!(outlet.places(&acknowledged(1).outcome), 1);
+        // Reserved while reachable; an unreachable failure lands first.
+        let room = outlet.events.try_reserve_many(1).expect("room");
+        outlet.reachable.store(false, Ordering::SeqCst);
+        outlet.deliver(Some(room), acknowledged(1));
+        assert_eq!(kinds(&mut rx), ["completed 1", "Ready"]);
+        assert!(outlet.reachable.load(Ordering::SeqCst));
+
+        // The same, with the channel full but for the one place.
+        outlet.reachable.store(false, Ordering::SeqCst);
+        let hold = outlet.events.try_reserve_many(2).expect("room");
+        let room = outlet.events.try_reserve_many(1).expect("room");
+        outlet.deliver(Some(room), acknowledged(2));
+        drop(hold);
+        assert_eq!(kinds(&mut rx), ["completed 2"]);
+        assert!(!outlet.reachable.load(Ordering::SeqCst), "left for the next");
+        assert_eq!(outlet.places(&acknowledged(3).outcome), 2);
+        outlet.finish_now(acknowledged(3));
+        assert_eq!(kinds(&mut rx), ["completed 3", "Ready"]);
     }
 
     #[test]
