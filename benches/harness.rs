@@ -212,17 +212,25 @@ impl TaskSide {
             let started = Instant::now();
             handle.submit(cmd).await.expect("task takes the burst");
             let (mut done, mut failed) = (0, 0);
+            // Read as the console's event loop reads: what has arrived, up
+            // to 256 at a time (`recv_many`), not one event per wake-up.
+            let mut buf = Vec::with_capacity(256);
             while done < count {
-                match events.recv().await.expect("events until the end") {
-                    ProducerEvent::Completed(c) => {
-                        done += 1;
-                        failed += u64::from(!matches!(
-                            c.outcome,
-                            rmq_model::message::Outcome::Acknowledged(_)
-                        ));
+                buf.clear();
+                let n = events.recv_many(&mut buf, 256).await;
+                assert!(n > 0, "events until the end");
+                for ev in buf.drain(..) {
+                    match ev {
+                        ProducerEvent::Completed(c) => {
+                            done += 1;
+                            failed += u64::from(!matches!(
+                                c.outcome,
+                                rmq_model::message::Outcome::Acknowledged(_)
+                            ));
+                        }
+                        ProducerEvent::Stopped { .. } => panic!("producer stopped"),
+                        _ => {}
                     }
-                    ProducerEvent::Stopped { .. } => panic!("producer stopped"),
-                    _ => {}
                 }
             }
             (events, started.elapsed(), failed)

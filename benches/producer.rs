@@ -95,18 +95,25 @@ impl Task {
             tokio::spawn(async move {
                 handle.submit(cmd).await.expect("the task takes the burst");
                 let mut done = 0;
+                // Up to 256 a wake-up, as the console's event loop reads.
+                let mut buf = Vec::with_capacity(256);
                 while done < SENDS {
-                    match events.recv().await.expect("events until the burst ends") {
-                        ProducerEvent::Completed(c) => {
-                            assert!(
-                                matches!(c.outcome, Outcome::Acknowledged(_)),
-                                "{:?}",
-                                c.outcome
-                            );
-                            done += 1;
+                    buf.clear();
+                    let n = events.recv_many(&mut buf, 256).await;
+                    assert!(n > 0, "events until the burst ends");
+                    for ev in buf.drain(..) {
+                        match ev {
+                            ProducerEvent::Completed(c) => {
+                                assert!(
+                                    matches!(c.outcome, Outcome::Acknowledged(_)),
+                                    "{:?}",
+                                    c.outcome
+                                );
+                                done += 1;
+                            }
+                            ProducerEvent::Stopped { .. } => panic!("the producer stopped"),
+                            _ => {}
                         }
-                        ProducerEvent::Stopped { .. } => panic!("the producer stopped"),
-                        _ => {}
                     }
                 }
                 events
