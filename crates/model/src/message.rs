@@ -9,8 +9,8 @@ use chrono::{DateTime, Local};
 use serde::Serialize;
 
 pub use crate::short_str::ShortStr;
-pub use cheetah_string::CheetahString;
 pub use crate::types::{Delay, MessageType, TxChoice};
+pub use cheetah_string::CheetahString;
 
 /// Local sequence number of one send; unique within a process.
 pub type Seq = u64;

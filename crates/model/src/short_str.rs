@@ -186,7 +186,10 @@ mod tests {
             assert_eq!(short.to_string(), s);
             assert_eq!(format!("{short:?}"), format!("{s:?}"));
         }
-        assert!(matches!(ShortStr::from(id).0, Repr::Inline { .. }), "no allocation");
+        assert!(
+            matches!(ShortStr::from(id).0, Repr::Inline { .. }),
+            "no allocation"
+        );
         assert!(matches!(ShortStr::from(long.as_str()).0, Repr::Heap(_)));
         assert_eq!(format!("{:>10}", ShortStr::from("abc")), "       abc");
     }

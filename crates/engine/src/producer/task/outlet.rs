@@ -520,7 +520,10 @@ mod tests {
         outlet.deliver(Some(room), acknowledged(2));
         drop(hold);
         assert_eq!(kinds(&mut rx), ["completed 2"]);
-        assert!(!outlet.reachable.load(Ordering::SeqCst), "left for the next");
+        assert!(
+            !outlet.reachable.load(Ordering::SeqCst),
+            "left for the next"
+        );
         assert_eq!(outlet.places(&acknowledged(3).outcome), 2);
         outlet.finish_now(acknowledged(3));
         assert_eq!(kinds(&mut rx), ["completed 3", "Ready"]);
