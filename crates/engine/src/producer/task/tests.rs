@@ -162,8 +162,9 @@ impl Seen {
     }
 }
 
-/// Waits (reading nothing) until the event channel has no room for an
-/// outcome: a forward reserves two places.
+/// Waits (reading nothing) until the event channel has fewer than two
+/// places: a single sync send reserves two before it is sent (its
+/// `Submitted` and its outcome), an outcome one or two.
 async fn until_full(rx: &mpsc::Receiver<ProducerEvent>) {
     let start = tokio::time::Instant::now();
     while rx.capacity() >= 2 {
@@ -677,11 +678,11 @@ async fn a_transaction_without_a_client_fails_clearly() {
     seen.stopped(&mut rx).await;
 }
 
-/// Sync sends report their outcome from their own task. When the console
+/// Sync sends report their outcome from their own task, into room in the
+/// event channel they reserved before they were sent. When the console
 /// reads nothing for longer than the shutdown's grace, the ones still
-/// waiting for room in the event channel are aborted, and each must still
-/// end once (here: unresolved), not vanish between `pending` and the
-/// channel. The clock is paused: it moves only when every task waits, so
+/// waiting for room are aborted, and each must still end once (here:
+/// unresolved), not vanish between `pending` and the channel. The clock is paused: it moves only when every task waits, so
 /// the grace runs out exactly while nothing is read.
 #[tokio::test(start_paused = true)]
 async fn outcomes_waiting_for_room_in_the_event_channel_survive_a_shutdown() {
@@ -691,7 +692,7 @@ async fn outcomes_waiting_for_room_in_the_event_channel_survive_a_shutdown() {
     for seq in 1..=sends {
         handle.submit(send(seq, Mode::Sync, "k")).await.unwrap();
     }
-    // Sends wait for room to report their outcome.
+    // Sends wait for room for their events.
     until_full(&rx).await;
     shutdown(&handle).await;
     // Ten times the grace of `shutdown`, read nothing meanwhile.
