@@ -41,8 +41,26 @@ pub(super) async fn send_blocking(
     // its outcome then goes out without waiting (docs/performance.md).
     let single = draft.kind.messages() == 1 && !draft.kind.is_transaction();
     let mut room = None;
+    // Whether anything may have waited since the stamp was taken.
+    let mut waited = true;
     if single {
-        room = shared.outlet.events.reserve_many(2).await.ok();
+        let events = &shared.outlet.events;
+        // A sync send waits for the broker's answer, and yields there, so
+        // it may take its places without a wait when there is room; a
+        // one-way send may never wait in the client, so it reserves them
+        // with `reserve`, which counts against the task's cooperative
+        // budget and so yields to the client's tasks every so often.
+        room = match mode {
+            Mode::Sync => match events.try_reserve_many(2) {
+                Ok(places) => {
+                    waited = false;
+                    Some(places)
+                }
+                Err(mpsc::error::TrySendError::Full(())) => events.reserve_many(2).await.ok(),
+                Err(mpsc::error::TrySendError::Closed(())) => None,
+            },
+            _ => events.reserve_many(2).await.ok(),
+        };
         if let Some(place) = room.as_mut().and_then(Iterator::next) {
             place.send(submitted(seq));
         }
@@ -51,7 +69,9 @@ pub(super) async fn send_blocking(
             shared.emit_with(|| submitted(s)).await;
         }
     }
-    let started = Instant::now();
+    // The latency starts when the client is called: without a wait since
+    // the stamp, that is the stamp's instant (one clock reading fewer).
+    let started = if waited { Instant::now() } else { at.mono };
     let Some(sender) = shared.sender.as_ref() else {
         for s in seqs(seq, &draft) {
             shared.finish(completion(s, mode, not_started(shared), started, at));

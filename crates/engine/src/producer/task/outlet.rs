@@ -326,7 +326,7 @@ impl Hasher for SeqHasher {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Stamp {
     pub(super) at: DateTime<Local>,
-    mono: Instant,
+    pub(super) mono: Instant,
 }
 
 impl Stamp {
@@ -340,9 +340,17 @@ impl Stamp {
     /// The wall-clock time `since` after the submission, in the
     /// submission's offset.
     fn after(&self, since: Duration) -> DateTime<Local> {
+        let start = self.at.naive_utc();
         TimeDelta::from_std(since)
             .ok()
-            .and_then(|d| self.at.naive_utc().checked_add_signed(d))
+            .and_then(|d| {
+                // Within the day, as nearly every send is, only the time of
+                // day moves: chrono's date arithmetic is skipped.
+                match start.time().overflowing_add_signed(d) {
+                    (time, 0) => Some(start.date().and_time(time)),
+                    _ => start.checked_add_signed(d),
+                }
+            })
             .map_or_else(Local::now, |utc| {
                 DateTime::from_naive_utc_and_offset(utc, *self.at.offset())
             })
@@ -386,13 +394,18 @@ pub(super) fn completion(
     stamp: Stamp,
 ) -> Completion {
     let now = Instant::now();
+    let since_stamp = now.saturating_duration_since(stamp.mono);
     Completion {
         seq,
         mode,
         outcome,
         submitted_at: stamp.at,
-        completed_at: stamp.after(now.saturating_duration_since(stamp.mono)),
-        latency: now.saturating_duration_since(started),
+        completed_at: stamp.after(since_stamp),
+        latency: if started == stamp.mono {
+            since_stamp
+        } else {
+            now.saturating_duration_since(started)
+        },
     }
 }
 
@@ -461,6 +474,31 @@ mod tests {
         // Measured from the submission's instant, so the two agree.
         assert_eq!(took, c.latency + Duration::from_millis(50));
         assert_eq!(c.completed_at.offset(), at.offset());
+    }
+
+    /// The time of day moves alone within the day; across midnight (UTC)
+    /// the date moves too.
+    #[test]
+    fn a_completion_time_crosses_midnight() {
+        let Some(mono) = Instant::now().checked_sub(Duration::from_secs(1)) else {
+            return;
+        };
+        let offset = FixedOffset::east_opt(3600).expect("an offset");
+        let utc = |s: &str| s.parse::<chrono::NaiveDateTime>().expect("a time");
+        let at = |s: &str| DateTime::<Local>::from_naive_utc_and_offset(utc(s), offset);
+        for (start, since, end) in [
+            ("2026-12-06T12:00:00", 250, "2026-12-06T12:00:00.250"),
+            ("2026-12-06T23:59:59.900", 250, "2026-12-07T00:00:00.150"),
+            ("2026-12-31T23:59:59.999", 2, "2027-01-01T00:00:00.001"),
+        ] {
+            let stamp = Stamp {
+                at: at(start),
+                mono,
+            };
+            let after = stamp.after(Duration::from_millis(since));
+            assert_eq!(after.naive_utc(), utc(end), "{start} + {since} ms");
+            assert_eq!(after.offset(), &offset);
+        }
     }
 
     fn outlet(capacity: usize) -> (Outlet, mpsc::Receiver<ProducerEvent>) {
