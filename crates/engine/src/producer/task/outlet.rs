@@ -72,14 +72,7 @@ impl Shared {
             write_ahead: settings.write_ahead.clone(),
             sender,
             start_error,
-            outlet: Arc::new(Outlet {
-                events,
-                done,
-                pending: Mutex::new(Pending::default()),
-                settled: tokio::sync::Notify::new(),
-                order: Mutex::new(()),
-                reachable: AtomicBool::new(true),
-            }),
+            outlet: Arc::new(Outlet::new(events, done)),
             window: Arc::new(Semaphore::new(1)),
             window_opening: Arc::new(Mutex::new(Some(
                 settings
@@ -165,6 +158,20 @@ pub(super) struct Outlet {
 }
 
 impl Outlet {
+    pub(super) fn new(
+        events: mpsc::Sender<ProducerEvent>,
+        done: mpsc::UnboundedSender<Completion>,
+    ) -> Self {
+        Outlet {
+            events,
+            done,
+            pending: Mutex::new(Pending::default()),
+            settled: tokio::sync::Notify::new(),
+            order: Mutex::new(()),
+            reachable: AtomicBool::new(true),
+        }
+    }
+
     pub(super) fn track(&self, seq: Seq, mode: Mode) {
         self.pending
             .lock()
@@ -504,15 +511,7 @@ mod tests {
     fn outlet(capacity: usize) -> (Outlet, mpsc::Receiver<ProducerEvent>) {
         let (events, rx) = mpsc::channel(capacity);
         let (done, _) = mpsc::unbounded_channel();
-        let outlet = Outlet {
-            events,
-            done,
-            pending: Mutex::new(Pending::default()),
-            settled: tokio::sync::Notify::new(),
-            order: Mutex::new(()),
-            reachable: AtomicBool::new(true),
-        };
-        (outlet, rx)
+        (Outlet::new(events, done), rx)
     }
 
     fn acknowledged(seq: Seq) -> Completion {
