@@ -53,6 +53,11 @@ struct Opts {
     /// thread (`block_on`) instead of a runtime worker: how the harness
     /// measured before, kept to show what the thread crossings cost.
     callers_on_main: bool,
+    /// Read the task's events on the main thread, as the console's UI
+    /// thread does, while the library's caller stays on a worker: whether
+    /// a reader task on the one worker is what makes async counts vary
+    /// (docs/performance.md).
+    reader_on_main: bool,
     /// Runtime worker threads (default: the console's, `Runtime::WORKERS`).
     workers: usize,
     /// Slices each round's `count` is cut into, taken in turns by the two
@@ -77,6 +82,7 @@ fn opts() -> Option<Opts> {
         rss: None,
         only: None,
         callers_on_main: false,
+        reader_on_main: false,
         workers: Runtime::WORKERS,
         chunks: 10,
         lib_settings: Vec::new(),
@@ -95,6 +101,7 @@ fn opts() -> Option<Opts> {
             "--rss" => o.rss = Some(val().parse().expect("--rss N")),
             "--only" => o.only = Some(val()),
             "--callers-on-main" => o.callers_on_main = true,
+            "--reader-on-main" => o.reader_on_main = true,
             "--workers" => o.workers = val().parse().expect("--workers N"),
             "--chunks" => o.chunks = val().parse().expect("--chunks N"),
             "--lib-setting" => o.lib_settings.push(val()),
@@ -153,7 +160,22 @@ async fn on_caller<T: Send + 'static>(
     o: &Opts,
     f: impl std::future::Future<Output = T> + Send + 'static,
 ) -> T {
-    if o.callers_on_main {
+    on(o.callers_on_main, f).await
+}
+
+/// `on_caller` for the task's reader, which `--reader-on-main` alone moves.
+async fn on_reader<T: Send + 'static>(
+    o: &Opts,
+    f: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    on(o.callers_on_main || o.reader_on_main, f).await
+}
+
+async fn on<T: Send + 'static>(
+    main: bool,
+    f: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    if main {
         f.await
     } else {
         tokio::spawn(f).await.expect("the caller's future")
@@ -208,7 +230,7 @@ impl TaskSide {
             self.events.take().expect("events"),
             self.mode,
         );
-        let (events, took, failed) = on_caller(o, async move {
+        let (events, took, failed) = on_reader(o, async move {
             let started = Instant::now();
             handle.submit(cmd).await.expect("task takes the burst");
             let (mut done, mut failed) = (0, 0);
@@ -561,7 +583,7 @@ fn main() {
         eprintln!(
             "harness: not run (needs a broker). In a loopback-only namespace:\n  \
              cargo bench --bench harness -- --sandbox [--raw PATH/raw_send.py] [--count 10000] \
-             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--chunks 10] [--only lib-sync] [--callers-on-main] [--workers N]\n  \
+             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--chunks 10] [--only lib-sync] [--callers-on-main] [--reader-on-main] [--workers N]\n  \
              or --namesrv HOST:PORT for a running name server"
         );
         return;
