@@ -28,6 +28,13 @@ pub(super) async fn send_blocking(
     mode: Mode,
     draft: Arc<Draft>,
 ) -> bool {
+    // A sync send takes its places below without a wait when there is
+    // room, so its turn on the cooperative budget is taken here: a burst of
+    // sync sends that fail before any I/O (a message the client refuses)
+    // still yields every so often, to the task loop and its cancel.
+    if mode == Mode::Sync {
+        tokio::task::coop::consume_budget().await;
+    }
     let at = Stamp::now();
     let submitted = |s| ProducerEvent::Submitted {
         seq: s,
