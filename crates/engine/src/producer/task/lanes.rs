@@ -48,8 +48,10 @@ pub(super) async fn send_blocking(
     // its outcome then goes out without waiting (docs/performance.md).
     let single = draft.kind.messages() == 1 && !draft.kind.is_transaction();
     let mut room = None;
-    // Whether anything may have waited since the stamp was taken.
-    let mut waited = true;
+    // The latency starts when the client is called: when nothing waited
+    // since the stamp, that is the stamp's instant (one clock reading
+    // fewer); otherwise it is read below.
+    let mut started = None;
     if single {
         let events = &shared.outlet.events;
         // A sync send waits for the broker's answer, and yields there, so
@@ -60,7 +62,7 @@ pub(super) async fn send_blocking(
         room = match mode {
             Mode::Sync => match events.try_reserve_many(2) {
                 Ok(places) => {
-                    waited = false;
+                    started = Some(at.mono);
                     Some(places)
                 }
                 Err(mpsc::error::TrySendError::Full(())) => events.reserve_many(2).await.ok(),
@@ -76,9 +78,7 @@ pub(super) async fn send_blocking(
             shared.emit_with(|| submitted(s)).await;
         }
     }
-    // The latency starts when the client is called: without a wait since
-    // the stamp, that is the stamp's instant (one clock reading fewer).
-    let started = if waited { Instant::now() } else { at.mono };
+    let started = started.unwrap_or_else(Instant::now);
     let Some(sender) = shared.sender.as_ref() else {
         for s in seqs(seq, &draft) {
             shared.finish(completion(s, mode, not_started(shared), started, at));

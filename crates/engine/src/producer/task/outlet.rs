@@ -249,26 +249,16 @@ impl Outlet {
         // found now; when the console is so far behind that there is none,
         // the state stays as it was, so the next outcome of this kind
         // reserves two places and reports it.
-        let extra = if room.len() < 2 && self.change_due(&c.outcome) {
-            self.events.try_reserve().ok()
-        } else {
-            None
-        };
-        let change = if room.len() > 1 || extra.is_some() {
-            self.change(&c.outcome)
-        } else {
-            None
-        };
-        room.next()
-            .expect("a place reserved")
-            .send(ProducerEvent::Completed(c));
-        if let Some(conn) = change {
-            let conn = ProducerEvent::Connection(conn);
-            match (room.next(), extra) {
-                (Some(place), _) => place.send(conn),
-                (None, Some(place)) => place.send(conn),
-                (None, None) => unreachable!("a change is made only with a place for it"),
-            }
+        let completed = room.next().expect("a place reserved");
+        let spare = room.next().or_else(|| {
+            self.change_due(&c.outcome)
+                .then(|| self.events.try_reserve().ok())
+                .flatten()
+        });
+        let change = spare.as_ref().and_then(|_| self.change(&c.outcome));
+        completed.send(ProducerEvent::Completed(c));
+        if let (Some(place), Some(conn)) = (spare, change) {
+            place.send(ProducerEvent::Connection(conn));
         }
     }
 
