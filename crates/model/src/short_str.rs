@@ -7,9 +7,7 @@
 //! strings as `String`s were allocations freed in batches larger than
 //! malloc's per-thread cache (docs/performance.md, issue 30).
 
-use std::borrow::Borrow;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 /// Bytes held without an allocation: a 32-digit message id with room to
@@ -63,18 +61,6 @@ impl Deref for ShortStr {
     }
 }
 
-impl AsRef<str> for ShortStr {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl Borrow<str> for ShortStr {
-    fn borrow(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl From<&str> for ShortStr {
     fn from(s: &str) -> Self {
         ShortStr::new(s)
@@ -88,18 +74,6 @@ impl From<String> for ShortStr {
         } else {
             ShortStr(Repr::Heap(s.into_boxed_str()))
         }
-    }
-}
-
-impl From<&String> for ShortStr {
-    fn from(s: &String) -> Self {
-        ShortStr::new(s)
-    }
-}
-
-impl From<ShortStr> for String {
-    fn from(s: ShortStr) -> Self {
-        s.as_str().to_owned()
     }
 }
 
@@ -123,12 +97,6 @@ impl PartialEq<&str> for ShortStr {
     }
 }
 
-impl PartialEq<String> for ShortStr {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
 impl PartialEq<ShortStr> for str {
     fn eq(&self, other: &ShortStr) -> bool {
         self == other.as_str()
@@ -138,18 +106,6 @@ impl PartialEq<ShortStr> for str {
 impl PartialEq<ShortStr> for &str {
     fn eq(&self, other: &ShortStr) -> bool {
         *self == other.as_str()
-    }
-}
-
-impl PartialEq<ShortStr> for String {
-    fn eq(&self, other: &ShortStr) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Hash for ShortStr {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
     }
 }
 
