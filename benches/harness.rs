@@ -151,26 +151,12 @@ async fn stop(handle: &ProducerHandle, events: &mut mpsc::Receiver<ProducerEvent
     }
 }
 
-/// Runs `f` where the library's caller and the task's reader sit: on a
-/// runtime worker (spawned), or on the main thread with `--callers-on-main`.
-/// Awaited from `block_on`, on the main thread, each wake-up of the send path
-/// (the library's writer task, the response; the task's events) crosses to
-/// another thread, a cost of where the caller sits, not of what is compared.
-async fn on_caller<T: Send + 'static>(
-    o: &Opts,
-    f: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    on(o.callers_on_main, f).await
-}
-
-/// `on_caller` for the task's reader, which `--reader-on-main` alone moves.
-async fn on_reader<T: Send + 'static>(
-    o: &Opts,
-    f: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    on(o.callers_on_main || o.reader_on_main, f).await
-}
-
+/// Runs `f` on the main thread (`main`: `--callers-on-main` for both
+/// sides, `--reader-on-main` for the task's reader alone) or on a runtime
+/// worker (spawned). Awaited from `block_on`, on the main thread, each
+/// wake-up of the send path (the library's writer task, the response; the
+/// task's events) crosses to another thread, a cost of where the caller
+/// sits, not of what is compared.
 async fn on<T: Send + 'static>(
     main: bool,
     f: impl std::future::Future<Output = T> + Send + 'static,
@@ -230,7 +216,7 @@ impl TaskSide {
             self.events.take().expect("events"),
             self.mode,
         );
-        let (events, took, failed) = on_reader(o, async move {
+        let (events, took, failed) = on(o.callers_on_main || o.reader_on_main, async move {
             let started = Instant::now();
             handle.submit(cmd).await.expect("task takes the burst");
             let (mut done, mut failed) = (0, 0);
@@ -238,7 +224,7 @@ impl TaskSide {
             // to 256 at a time (`recv_many`), not one event per wake-up.
             let mut buf = Vec::with_capacity(256);
             while done < count {
-                buf.clear();
+                // `drain` below leaves it empty for the next read.
                 let n = events.recv_many(&mut buf, 256).await;
                 assert!(n > 0, "events until the end");
                 for ev in buf.drain(..) {
@@ -336,7 +322,7 @@ impl LibSide {
             self.window.clone(),
         );
         let mode = self.mode;
-        on_caller(o, async move {
+        on(o.callers_on_main, async move {
             let started = Instant::now();
             if mode == Mode::Sync {
                 for _ in 0..count {

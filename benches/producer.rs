@@ -98,7 +98,6 @@ impl Task {
                 // Up to 256 a wake-up, as the console's event loop reads.
                 let mut buf = Vec::with_capacity(256);
                 while done < SENDS {
-                    buf.clear();
                     let n = events.recv_many(&mut buf, 256).await;
                     assert!(n > 0, "events until the burst ends");
                     for ev in buf.drain(..) {
