@@ -303,8 +303,18 @@ proptest! {
     fn replay_records_parse_or_say_why(lines in prop::collection::vec(replay_line(), 0..6)) {
         let text = lines.join("\n");
         let parsed = rmq_journal::replay::parse(text.as_bytes(), "r.jsonl", None, 64);
-        let non_blank = text.split('\n').filter(|l| !l.trim().is_empty()).count();
-        prop_assert_eq!(parsed.items.len() + parsed.invalid.len(), non_blank);
+        // A line that repeats an earlier valid line's id is the same send
+        // (a journal's submitted record and its outcome) and is read once.
+        let mut ids = std::collections::HashSet::new();
+        let mut expected = 0;
+        for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
+            let alone = rmq_journal::replay::parse(line.as_bytes(), "r.jsonl", None, 64);
+            let repeat = alone.items.first()
+                .and_then(|i| i.source.clone())
+                .is_some_and(|id| !ids.insert(id));
+            expected += usize::from(!repeat);
+        }
+        prop_assert_eq!(parsed.items.len() + parsed.invalid.len(), expected);
         for item in &parsed.items {
             prop_assert!(validate::draft(&item.draft, 64).is_ok(), "{:?}", item.draft);
         }

@@ -302,7 +302,8 @@ fn parse_line(line: &[u8], topic: Option<&str>, max_body: usize) -> Result<Item,
         line: 0,
         draft,
         mode,
-        source: text("id").ok().flatten(),
+        // A blank id names no send: two such lines are two messages.
+        source: text("id").ok().flatten().filter(|id| !id.trim().is_empty()),
     })
 }
 
@@ -417,6 +418,18 @@ mod tests {
                 std::time::Duration::from_secs(90)
             ))
         );
+    }
+
+    #[test]
+    fn a_send_read_twice_is_replayed_once_and_a_blank_id_names_no_send() {
+        let text = br#"{"id":"a-1","topic":"orders","body":"submitted","state":"submitted"}
+{"id":"a-1","topic":"orders","body":"submitted","state":"acknowledged"}
+{"id":"","topic":"orders","body":"one"}
+{"id":" ","topic":"orders","body":"two"}"#;
+        let p = parse(text, "j.jsonl", None, 64);
+        assert!(p.invalid.is_empty(), "{:?}", p.invalid);
+        let lines: Vec<_> = p.items.iter().map(|i| (i.line, i.source.clone())).collect();
+        assert_eq!(lines, [(1, Some("a-1".into())), (3, None), (4, None)]);
     }
 
     #[test]
