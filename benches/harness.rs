@@ -58,6 +58,11 @@ struct Opts {
     /// a reader task on the one worker is what makes async counts vary
     /// (docs/performance.md).
     reader_on_main: bool,
+    /// Minimum time between two reads of the task's events (`--read-every
+    /// MS`; 0: read whenever something arrived). The console reads at
+    /// most every `Pacing::SCREEN.events`; a hold adds up to itself to a
+    /// slice's time, so msg/s runs leave it at 0.
+    read_every: Duration,
     /// Runtime worker threads (default: the console's, `Runtime::WORKERS`).
     workers: usize,
     /// Slices each round's `count` is cut into, taken in turns by the two
@@ -83,6 +88,7 @@ fn opts() -> Option<Opts> {
         only: None,
         callers_on_main: false,
         reader_on_main: false,
+        read_every: Duration::ZERO,
         workers: Runtime::WORKERS,
         chunks: 10,
         lib_settings: Vec::new(),
@@ -102,6 +108,9 @@ fn opts() -> Option<Opts> {
             "--only" => o.only = Some(val()),
             "--callers-on-main" => o.callers_on_main = true,
             "--reader-on-main" => o.reader_on_main = true,
+            "--read-every" => {
+                o.read_every = Duration::from_millis(val().parse().expect("--read-every MS"))
+            }
             "--workers" => o.workers = val().parse().expect("--workers N"),
             "--chunks" => o.chunks = val().parse().expect("--chunks N"),
             "--lib-setting" => o.lib_settings.push(val()),
@@ -211,21 +220,34 @@ impl TaskSide {
         });
         self.next_id += 1;
         self.next_seq += count;
-        let (handle, mut events, mode) = (
+        let (handle, mut events, mode, hold) = (
             self.handle.clone(),
             self.events.take().expect("events"),
             self.mode,
+            o.read_every,
         );
         let (events, took, failed) = on(o.callers_on_main || o.reader_on_main, async move {
             let started = Instant::now();
             handle.submit(cmd).await.expect("task takes the burst");
             let (mut done, mut failed) = (0, 0);
             // Read as the console's event loop reads: what has arrived, up
-            // to 256 at a time (`recv_many`), not one event per wake-up.
+            // to 256 at a time (`recv_many`), not one event per wake-up,
+            // and with `--read-every`, not before the hold after the last
+            // read.
             let mut buf = Vec::with_capacity(256);
+            let mut last_read: Option<tokio::time::Instant> = None;
             while done < count {
+                if let Some(t) = last_read
+                    .map(|t| t + hold)
+                    .filter(|t| *t > tokio::time::Instant::now())
+                {
+                    tokio::time::sleep_until(t).await;
+                }
                 // `drain` below leaves it empty for the next read.
                 let n = events.recv_many(&mut buf, 256).await;
+                if !hold.is_zero() {
+                    last_read = Some(tokio::time::Instant::now());
+                }
                 assert!(n > 0, "events until the end");
                 for ev in buf.drain(..) {
                     match ev {

@@ -62,13 +62,22 @@ pub struct Pacing {
     /// How often the clock is sampled; a sample only redraws when it
     /// changes something visible.
     pub clock: Duration,
+    /// Minimum time between two reads of the producer's events. In a
+    /// burst they wait in the channel and are read together, so the UI
+    /// thread wakes once per this instead of once per event (a wake-up
+    /// from another thread is a context switch: docs/performance.md); an
+    /// event after a quiet spell is read at once.
+    pub events: Duration,
 }
 
 impl Pacing {
-    /// ~30 fps, clock every 250 ms.
+    /// ~30 fps, clock every 250 ms, events read at most every 10 ms: a
+    /// third of a frame, so what is drawn is at most that much older than
+    /// what has arrived.
     pub const SCREEN: Pacing = Pacing {
         frame: Duration::from_millis(33),
         clock: Duration::from_millis(250),
+        events: Duration::from_millis(10),
     };
 }
 
@@ -135,6 +144,8 @@ pub struct Loop<'a, B: Backend> {
     styles: Styles,
     producer: Producer,
     buf: Vec<ProducerEvent>,
+    /// When the producer's events were last read (`Pacing::events`).
+    last_read: Option<Instant>,
     clock: tokio::time::Interval,
     last_draw: Option<Instant>,
     /// When the shutdown a signal started must be over (armed by
@@ -196,6 +207,7 @@ where
             styles,
             producer,
             buf: Vec::with_capacity(256),
+            last_read: None,
             clock,
             last_draw: None,
             deadline: None,
@@ -215,10 +227,20 @@ where
         let files = &mut self.files;
         let fetched = self.fetcher.as_mut().map(|w| &mut w.answers);
         let fetching = fetched.is_some();
+        // The hold after the last read, if it has not passed.
+        let read_from = self
+            .last_read
+            .map(|t| t + self.io.pacing.events)
+            .filter(|t| *t > Instant::now());
         // Unbiased on purpose: a burst's event flood must not starve the
         // keyboard (the operator has to be able to cancel it).
         let wake = tokio::select! {
-            n = p.link.events.recv_many(&mut self.buf, 256), if p.events_open => Wake::Events(n),
+            n = async {
+                if let Some(t) = read_from {
+                    tokio::time::sleep_until(t).await;
+                }
+                p.link.events.recv_many(&mut self.buf, 256).await
+            }, if p.events_open => Wake::Events(n),
             res = &mut p.link.join, if !p.join_done => Wake::Joined(res),
             Some(ev) = self.io.input.recv() => Wake::Input(ev),
             Some(sig) = self.io.signals.recv() => Wake::Signal(sig),
@@ -233,6 +255,7 @@ where
         let mut effects = Effects::new();
         match wake {
             Wake::Events(n) => {
+                self.last_read = Some(Instant::now());
                 if n == 0 {
                     self.producer.events_open = false;
                 }

@@ -100,8 +100,16 @@ impl Harness {
     /// The loop on a `w`x`h` screen with its clock at `t0()` (`advance`
     /// moves it), started on `app`.
     pub fn new(app: App, w: u16, h: u16) -> Self {
+        Self::with_events_pacing(app, w, h, Duration::ZERO)
+    }
+
+    /// As `new`, with the producer's events read at most every `events`
+    /// (`Pacing::events`) on a runtime whose clock is paused: it moves
+    /// only when the loop has nothing to do but wait (`mono_now`).
+    pub fn with_events_pacing(app: App, w: u16, h: u16, events: Duration) -> Self {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
+            .start_paused(!events.is_zero())
             .build()
             .expect("test runtime");
         let (keys, input) = mpsc::channel(1024);
@@ -147,6 +155,7 @@ impl Harness {
             pacing: Pacing {
                 frame: Duration::ZERO,
                 clock: Duration::from_secs(3600),
+                events,
             },
             journal: None,
             fetch_context: None,
@@ -335,6 +344,31 @@ impl Harness {
     }
 
     /// The producer the loop talks to now.
+    /// The loop's runtime's monotonic clock.
+    pub fn mono_now(&self) -> tokio::time::Instant {
+        self.rt.block_on(async { tokio::time::Instant::now() })
+    }
+
+    /// The current producer sends `ev` and the loop runs one wake-up with
+    /// `key` waiting too: the wake-up `key` makes, unless `ev` is read
+    /// first.
+    pub fn emit_then_press_one_turn(&mut self, ev: ProducerEvent, key: &str) -> &mut Self {
+        self.settle();
+        self.producer()
+            .events
+            .try_send(ev)
+            .expect("event channel has room");
+        self.keys
+            .try_send(Self::key_event(key))
+            .expect("input channel has room");
+        let lp = &mut self.lp;
+        self.rt
+            .block_on(async { tokio::time::timeout(Duration::from_secs(5), lp.turn()).await })
+            .expect("the wake-up returns")
+            .expect("the loop turn succeeds");
+        self
+    }
+
     pub fn producer(&mut self) -> &mut Fake {
         self.producers.last_mut().expect("a producer was started")
     }

@@ -126,6 +126,27 @@ fn a_one_message_burst_refused_as_busy_does_not_block_the_next() {
 }
 
 #[test]
+fn in_a_flood_events_are_read_once_per_pacing_and_after_a_quiet_spell_at_once() {
+    let hold = std::time::Duration::from_secs(1);
+    let mut h = Harness::with_events_pacing(empty_app(), 80, 24, hold);
+    let start = h.mono_now();
+    h.emit(submitted(1, Mode::Async));
+    assert_eq!(h.app().in_flight_total(), 1);
+    let first_read = h.mono_now();
+    assert!(first_read - start < hold, "the first event waited");
+    // The next event, within the hold: the key is handled, the event waits
+    // in the channel.
+    h.emit_then_press_one_turn(submitted(2, Mode::Async), "f2");
+    assert_eq!(h.app().in_flight_total(), 1, "read within the hold");
+    h.settle();
+    assert_eq!(h.app().in_flight_total(), 2);
+    assert!(
+        h.mono_now() - first_read >= hold,
+        "read before the hold ended"
+    );
+}
+
+#[test]
 fn a_dead_producer_leaves_its_queued_sends_unresolved() {
     let mut h = ready();
     h.emit(queued(1, Mode::Async))
