@@ -29,7 +29,7 @@ pub enum Connection {
 pub enum ProducerEvent {
     Connection(Connection),
     /// An async send waits for a slot in the in-flight window (a burst's
-    /// send: once it has waited 20 ms, since a flowing pipeline waits
+    /// send: once it has waited 20 ms, by 40 ms, since a flowing pipeline waits
     /// briefly on nearly every send).
     Queued {
         seq: Seq,

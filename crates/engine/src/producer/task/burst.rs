@@ -2,13 +2,14 @@
 //! cancellable, and the one-way landing count at their end.
 
 use std::collections::HashMap;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Local, Utc};
 use tokio::sync::{AcquireError, OwnedSemaphorePermit};
+use tokio::time::Sleep;
 
 use crate::producer::probe::OffsetProbe;
 use crate::producer::{BurstSpec, ProducerEvent};
@@ -25,20 +26,32 @@ use super::outlet::{Shared, not_sent};
 /// one on almost every send once the window is full, each wait about a
 /// round trip divided by the window; reporting each would cost an event per
 /// send for a wait nobody could see, so a send is reported `Queued` only
-/// once its wait passes `BURST_QUEUED_AFTER` (a slow or stalled broker).
+/// once its wait passes `BURST_QUEUED_AFTER` (a slow or stalled broker),
+/// at most twice that.
+///
+/// `slow` is the burst's one timer for that. It is moved on only when it
+/// would ring before this wait has lasted `BURST_QUEUED_AFTER`, then to
+/// twice that: about once per `BURST_QUEUED_AFTER` in a flowing burst,
+/// not once per send (a timer armed and cleared per send was about 400
+/// instructions of each async send: docs/performance.md).
 pub(super) async fn burst_slot(
     shared: &Shared,
     seq: Seq,
+    mut slow: Pin<&mut Sleep>,
 ) -> Result<OwnedSemaphorePermit, AcquireError> {
     if let Ok(p) = shared.window.clone().try_acquire_owned() {
         return Ok(p);
+    }
+    let now = tokio::time::Instant::now();
+    if slow.deadline() < now + BURST_QUEUED_AFTER {
+        slow.as_mut().reset(now + 2 * BURST_QUEUED_AFTER);
     }
     // One wait throughout, so the send keeps its place in the window's queue.
     let mut wait = std::pin::pin!(shared.window.clone().acquire_owned());
     tokio::select! {
         biased;
         p = &mut wait => return p,
-        () = tokio::time::sleep(BURST_QUEUED_AFTER) => {}
+        () = slow => {}
     }
     shared
         .emit(ProducerEvent::Queued {
@@ -137,6 +150,8 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
         }
     }
     let start = tokio::time::Instant::now();
+    // The async sends' timer for a long wait for the window (`burst_slot`).
+    let mut slow = pin!(tokio::time::sleep_until(start));
     // Sequence numbers used so far; each one gets exactly one outcome.
     let mut submitted = 0u64;
     // One-way sends the connection took: what the landing is judged against.
@@ -184,7 +199,7 @@ pub(super) async fn run_burst(shared: Arc<Shared>, spec: BurstSpec, run: Arc<Bur
         let send = pin!(async {
             match spec.mode {
                 Mode::Async => {
-                    let permit = burst_slot(&shared, seq).await;
+                    let permit = burst_slot(&shared, seq, slow.as_mut()).await;
                     match permit {
                         Ok(p) if !shared.stopping.load(Ordering::SeqCst) => {
                             submit_async(&shared, seq, draft, p).await;

@@ -738,8 +738,9 @@ async fn async_outcomes_end_once_whether_the_channel_had_room_or_not() {
 }
 
 /// A flowing pipelined burst waits for the window on most sends, each wait
-/// short; only a wait past `BURST_QUEUED_AFTER` is reported `Queued`. The
-/// clock is paused, so a stalled window waits out the threshold exactly.
+/// short; only a wait past `BURST_QUEUED_AFTER` is reported `Queued`, at
+/// most twice that. The clock is paused, so a stalled window waits out the
+/// burst's timer exactly.
 #[tokio::test(start_paused = true)]
 async fn a_burst_reports_queued_only_for_a_send_that_really_waits() {
     let mut s = settings();
@@ -776,7 +777,11 @@ async fn a_burst_reports_queued_only_for_a_send_that_really_waits() {
         matches!(e, ProducerEvent::Queued { seq: 2, .. })
     })
     .await;
-    assert_eq!(start.elapsed(), BURST_QUEUED_AFTER);
+    let waited = start.elapsed();
+    assert!(
+        (BURST_QUEUED_AFTER..=2 * BURST_QUEUED_AFTER).contains(&waited),
+        "Queued after {waited:?}"
+    );
     assert_eq!(seen.ledger.counts(Mode::Async).queued, 1);
     shutdown(&handle).await;
     seen.stopped(&mut rx).await;
