@@ -161,12 +161,15 @@ impl std::str::FromStr for SendStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     pub status: SendStatus,
-    /// The client-side unique key (`UNIQ_KEY`), what RocketMQ calls msgId.
-    /// The library's own string, shared, not copied. None of the
-    /// receipt's strings costs an allocation of its own: a receipt is made
-    /// once per send, in the library's callback for async, and dropped by
-    /// the console's reader hundreds at a time (docs/performance.md).
-    pub msg_id: CheetahString,
+    /// The client-side unique key (`UNIQ_KEY`), what RocketMQ calls msgId:
+    /// 32 hex digits, held inline (a batch's ids, joined, are longer). None
+    /// of the receipt's strings costs an allocation of its own, nor holds
+    /// one of the library's: a receipt is made once per send, in the
+    /// library's callback for async, and dropped by the console's reader on
+    /// another thread hundreds at a time; a shared string of the library's
+    /// would be freed there, away from the thread that allocates the next
+    /// (docs/performance.md).
+    pub msg_id: ShortStr,
     /// Store host + commit log offset, assigned by the broker: 32 hex
     /// digits, held inline.
     pub offset_msg_id: ShortStr,

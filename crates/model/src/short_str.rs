@@ -1,5 +1,5 @@
 //! `ShortStr`: an immutable string held inline up to 38 bytes and read as
-//! `&str`, for the receipt's offset message id (32 hex digits, more than
+//! `&str`, for the receipt's message ids (32 hex digits each, more than
 //! the 23 bytes `CheetahString` holds inline).
 //!
 //! A receipt is made once per send, in the client library's callback for

@@ -50,7 +50,7 @@ pub fn lines(app: &App, e: &LogEntry, view: BodyView, s: &Styles) -> Vec<Line<'s
             match outcome {
                 Outcome::Acknowledged(r) => {
                     out.push(kv("status", r.status.to_string(), s));
-                    out.push(kv("msgId", r.msg_id.clone(), s));
+                    out.push(kv("msgId", r.msg_id.as_str(), s));
                     out.push(kv("offsetMsgId", r.offset_msg_id.as_str(), s));
                     out.push(kv("broker", r.broker.clone(), s));
                     out.push(kv("queueId", r.queue_id.to_string(), s));

@@ -147,11 +147,20 @@ pub(super) fn receipt(result: &SendResult) -> Receipt {
     let (broker, queue_id) = result
         .message_queue
         .as_ref()
-        .map(|mq| (mq.broker_name().clone(), mq.queue_id()))
+        .map(|mq| {
+            (
+                CheetahString::from(mq.broker_name().as_str()),
+                mq.queue_id(),
+            )
+        })
         .unwrap_or_default();
     Receipt {
         status: send_status(result.send_status),
-        msg_id: result.msg_id.clone().unwrap_or_default(),
+        msg_id: result
+            .msg_id
+            .as_deref()
+            .map(ShortStr::new)
+            .unwrap_or_default(),
         offset_msg_id: result
             .offset_msg_id
             .as_deref()
@@ -427,7 +436,7 @@ pub(super) fn batch_receipts(r: &SendResult, size: u64) -> Result<Vec<Receipt>, 
         .iter()
         .enumerate()
         .map(|(i, id)| Receipt {
-            msg_id: CheetahString::from(*id),
+            msg_id: ShortStr::new(id),
             offset_msg_id: offset_ids
                 .get(i)
                 .or(offset_ids.first())
