@@ -135,14 +135,13 @@ fn send_status(s: rocketmq_model::result::SendStatus) -> SendStatus {
     }
 }
 
-/// Our receipt of the library's result, without an allocation of its own:
-/// the message id is the library's string, shared; the broker's name and
-/// the region are short enough to be held inline, the offset message id
-/// is held inline in a `ShortStr`. A receipt is made in the library's
-/// callback and dropped by the console's reader, hundreds at a time:
-/// copies as `String`s were allocations freed in batches, which sent the
-/// next sends down malloc's slow paths (docs/performance.md). The
-/// transaction id is copied, only when it is kept.
+/// Our receipt of the library's result, copied inline: the two message
+/// ids into `ShortStr`s, the broker's name and the region into inline
+/// `CheetahString`s. No allocation of its own and none of the library's
+/// shared: the receipt is dropped on the console's reader thread, and
+/// memory freed there slows the allocations of the thread that made it
+/// (docs/performance.md). The transaction id is copied, only when it is
+/// kept.
 pub(super) fn receipt(result: &SendResult) -> Receipt {
     let (broker, queue_id) = result
         .message_queue
