@@ -46,7 +46,7 @@ pub(super) async fn send_blocking(
     // note comes between) reserves the places of both its events at once,
     // one wait instead of two, and holds the outcome's while it is sent:
     // its outcome then goes out without waiting (docs/performance.md).
-    let single = draft.kind.messages() == 1 && !draft.kind.is_transaction();
+    let single = !matches!(draft.kind, MessageType::Batch { .. }) && !draft.kind.is_transaction();
     let mut room = None;
     // The latency starts when the client is called: when nothing waited
     // since the stamp, that is the stamp's instant (one clock reading
