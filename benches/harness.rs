@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use rmq_console::console::app::ProfileChoice;
 use rmq_console::console::app::{Action, App, AppConfig, Effect, Effects};
+use rmq_console::console::event_loop::Pacing;
 use rmq_console::console::keymap::Keymap;
 use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerHandle, ProducerSettings};
 use rmq_engine::runtime::Runtime;
@@ -220,12 +221,15 @@ impl TaskSide {
         });
         self.next_id += 1;
         self.next_seq += count;
-        let (handle, mut events, mode, hold) = (
+        let (handle, mut events, mode) = (
             self.handle.clone(),
             self.events.take().expect("events"),
             self.mode,
-            o.read_every,
         );
+        let pacing = Pacing {
+            events: o.read_every,
+            ..Pacing::SCREEN
+        };
         let (events, took, failed) = on(o.callers_on_main || o.reader_on_main, async move {
             let started = Instant::now();
             handle.submit(cmd).await.expect("task takes the burst");
@@ -235,17 +239,16 @@ impl TaskSide {
             // and with `--read-every`, not before the hold after the last
             // read.
             let mut buf = Vec::with_capacity(256);
-            let mut last_read: Option<tokio::time::Instant> = None;
+            let mut last_read = None;
             while done < count {
-                if let Some(t) = last_read
-                    .map(|t| t + hold)
-                    .filter(|t| *t > tokio::time::Instant::now())
-                {
+                if let Some(t) = pacing.events_from(last_read) {
                     tokio::time::sleep_until(t).await;
                 }
                 // `drain` below leaves it empty for the next read.
                 let n = events.recv_many(&mut buf, 256).await;
-                if !hold.is_zero() {
+                // Without a hold, no clock reading of the harness's own
+                // in the task's count.
+                if !pacing.events.is_zero() {
                     last_read = Some(tokio::time::Instant::now());
                 }
                 assert!(n > 0, "events until the end");
@@ -591,7 +594,7 @@ fn main() {
         eprintln!(
             "harness: not run (needs a broker). In a loopback-only namespace:\n  \
              cargo bench --bench harness -- --sandbox [--raw PATH/raw_send.py] [--count 10000] \
-             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--chunks 10] [--only lib-sync] [--callers-on-main] [--reader-on-main] [--workers N]\n  \
+             [--body 128] [--window 128] [--rounds 3] [--rss 1000000] [--chunks 10] [--only lib-sync] [--callers-on-main] [--reader-on-main] [--read-every MS] [--workers N]\n  \
              or --namesrv HOST:PORT for a running name server"
         );
         return;

@@ -79,6 +79,16 @@ impl Pacing {
         clock: Duration::from_millis(250),
         events: Duration::from_millis(10),
     };
+
+    /// When the producer's events may next be read, the last read having
+    /// been at `last_read`: `None` when they may be read now. No clock
+    /// reading without a hold.
+    pub fn events_from(&self, last_read: Option<Instant>) -> Option<Instant> {
+        last_read
+            .filter(|_| !self.events.is_zero())
+            .map(|t| t + self.events)
+            .filter(|t| *t > Instant::now())
+    }
 }
 
 /// Everything outside the App the loop talks to.
@@ -227,11 +237,7 @@ where
         let files = &mut self.files;
         let fetched = self.fetcher.as_mut().map(|w| &mut w.answers);
         let fetching = fetched.is_some();
-        // The hold after the last read, if it has not passed.
-        let read_from = self
-            .last_read
-            .map(|t| t + self.io.pacing.events)
-            .filter(|t| *t > Instant::now());
+        let read_from = self.io.pacing.events_from(self.last_read);
         // Unbiased on purpose: a burst's event flood must not starve the
         // keyboard (the operator has to be able to cancel it).
         let wake = tokio::select! {
