@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, Local, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Local, NaiveTime, TimeDelta, Timelike};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::producer::client::Sender;
@@ -143,14 +143,14 @@ pub(super) struct Outlet {
     /// To the task loop, which forwards what could not be forwarded where
     /// it ended.
     pub(super) done: mpsc::UnboundedSender<Completion>,
-    /// Every sequence number submitted and not yet completed.
+    /// Every sequence number submitted and not yet completed. Also held
+    /// while an outcome and the connection change it implies are emitted,
+    /// so two forwarders cannot report the changes out of order (one lock
+    /// per outcome, not two).
     pub(super) pending: Mutex<Pending>,
     /// Told after an outcome was forwarded outside the task loop, so a
     /// shutdown waiting for `pending` to empty notices.
     pub(super) settled: tokio::sync::Notify,
-    /// Held while an outcome and the connection change it implies are
-    /// emitted, so two forwarders cannot report the changes out of order.
-    pub(super) order: Mutex<()>,
     /// Whether the last word on the endpoints was good (an acknowledgement)
     /// rather than a connection failure or a timeout; changes are reported
     /// as `Connection::Unreachable` / `Ready`.
@@ -167,7 +167,6 @@ impl Outlet {
             done,
             pending: Mutex::new(Pending::default()),
             settled: tokio::sync::Notify::new(),
-            order: Mutex::new(()),
             reachable: AtomicBool::new(true),
         }
     }
@@ -213,9 +212,9 @@ impl Outlet {
     /// known of the endpoints (the outcome, then the change), else one.
     /// Nearly every outcome is like the one before, and a second place
     /// reserved and given back costs a lock of the channel's semaphore
-    /// per send (docs/performance.md). Read without the order lock, so
-    /// another outcome may change the answer before `deliver`; `deliver`
-    /// handles that.
+    /// per send (docs/performance.md). Read without the lock `deliver`
+    /// holds, so another outcome may change the answer before `deliver`;
+    /// `deliver` handles that.
     fn places(&self, outcome: &Outcome) -> usize {
         1 + usize::from(self.change_due(outcome))
     }
@@ -227,14 +226,9 @@ impl Outlet {
         room: Option<mpsc::PermitIterator<'_, ProducerEvent>>,
         c: Completion,
     ) {
-        let _order = self.order.lock().expect("forwarding lock poisoned");
-        let known = self
-            .pending
-            .lock()
-            .expect("pending map poisoned")
-            .remove(&c.seq)
-            .is_some();
-        if !known {
+        // Held to the end: it orders the outcomes and their changes too.
+        let mut pending = self.pending.lock().expect("pending map poisoned");
+        if pending.remove(&c.seq).is_none() {
             tracing::warn!(seq = c.seq, "second outcome for one send ignored");
             return;
         }
@@ -317,68 +311,86 @@ impl Hasher for SeqHasher {
 }
 
 /// When a send was submitted: the wall-clock time the operator reads, and
-/// the monotonic instant its completion time is measured from. Reading the
-/// local time costs a time-zone lookup and a second clock reading; once
-/// per send is enough (docs/performance.md).
+/// the monotonic instant its completion time is measured from.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Stamp {
     pub(super) at: DateTime<Local>,
     pub(super) mono: Instant,
 }
 
+/// How long a thread's clock anchor (`Stamp::now`) is used before the wall
+/// clock is read again.
+const ANCHOR_AGE: Duration = Duration::from_secs(1);
+
 impl Stamp {
+    /// Now, from one reading of the monotonic clock. The wall-clock time is
+    /// this thread's anchor (a wall-clock reading and the instant it was
+    /// taken at) moved on by the time since: reading the wall clock too and
+    /// making a local date of it (chrono's `Utc::now`, a day count turned
+    /// into a date) cost about 70 instructions a send more than this
+    /// (docs/performance.md, fifth pass). The anchor is read again once it
+    /// is a second old, so a step of the wall clock (NTP, the operator) or
+    /// a daylight-saving change shows within a second, and the two clocks
+    /// drift apart by at most NTP's slew of 0.5 ms a second in between.
     pub(super) fn now() -> Self {
-        Stamp {
-            at: local_now(),
-            mono: Instant::now(),
+        thread_local! {
+            static ANCHOR: std::cell::Cell<Option<Stamp>> = const { std::cell::Cell::new(None) };
         }
+        let mono = Instant::now();
+        let at = ANCHOR.with(|anchor| {
+            Self::from_anchor(anchor.get(), mono).unwrap_or_else(|| {
+                let fresh = Stamp {
+                    at: Local::now(),
+                    mono,
+                };
+                anchor.set(Some(fresh));
+                fresh.at
+            })
+        });
+        Stamp { at, mono }
+    }
+
+    /// The wall-clock time at `mono` by `anchor`, while the anchor is
+    /// younger than `ANCHOR_AGE`; `None`: read the wall clock.
+    fn from_anchor(anchor: Option<Stamp>, mono: Instant) -> Option<DateTime<Local>> {
+        let a = anchor?;
+        let since = mono
+            .checked_duration_since(a.mono)
+            .filter(|since| *since < ANCHOR_AGE)?;
+        Some(a.after(since))
     }
 
     /// The wall-clock time `since` after the submission, in the
     /// submission's offset.
     fn after(&self, since: Duration) -> DateTime<Local> {
+        const DAY: u64 = 86_400;
+        const SECOND: u32 = 1_000_000_000;
         let start = self.at.naive_utc();
-        TimeDelta::from_std(since)
-            .ok()
-            .and_then(|d| {
-                // Within the day, as nearly every send is, only the time of
-                // day moves: chrono's date arithmetic is skipped.
-                match start.time().overflowing_add_signed(d) {
-                    (time, 0) => Some(start.date().and_time(time)),
-                    _ => start.checked_add_signed(d),
-                }
+        let time = start.time();
+        // Within the day, as nearly every send is, only the time of day
+        // moves, added in whole numbers: chrono's duration arithmetic
+        // (`overflowing_add_signed`, twice a send) is left to a day's
+        // end and to a leap second (a nanosecond count past one second).
+        let mut secs = u64::from(time.num_seconds_from_midnight()).saturating_add(since.as_secs());
+        let mut nanos = time.nanosecond() + since.subsec_nanos();
+        if nanos >= SECOND {
+            secs += 1;
+            nanos -= SECOND;
+        }
+        let within_day = (time.nanosecond() < SECOND && secs < DAY)
+            .then(|| NaiveTime::from_num_seconds_from_midnight_opt(secs as u32, nanos))
+            .flatten()
+            .map(|t| start.date().and_time(t));
+        within_day
+            .or_else(|| {
+                TimeDelta::from_std(since)
+                    .ok()
+                    .and_then(|d| start.checked_add_signed(d))
             })
             .map_or_else(Local::now, |utc| {
                 DateTime::from_naive_utc_and_offset(utc, *self.at.offset())
             })
     }
-}
-
-/// The local time, with the local offset looked up at most once a second
-/// instead of on every call: chrono's `Local::now` searches the time
-/// zone's transitions each time, about 150 instructions of a send's
-/// stamp (docs/performance.md). An offset that changes (a daylight-saving
-/// switch) shows within a second.
-pub(super) fn local_now() -> DateTime<Local> {
-    /// The offset in seconds east of UTC, and the UTC second it was read
-    /// for; `i64::MIN`: not read yet.
-    static OFFSET: AtomicI32 = AtomicI32::new(0);
-    static READ_AT: AtomicI64 = AtomicI64::new(i64::MIN);
-    let utc = Utc::now();
-    let second = utc.timestamp();
-    let read_at = READ_AT.load(Ordering::Acquire);
-    let offset = if read_at == second {
-        FixedOffset::east_opt(OFFSET.load(Ordering::Acquire))
-    } else {
-        None
-    };
-    let offset = offset.unwrap_or_else(|| {
-        let fresh = Local.offset_from_utc_datetime(&utc.naive_utc());
-        OFFSET.store(fresh.local_minus_utc(), Ordering::Release);
-        READ_AT.store(second, Ordering::Release);
-        fresh
-    });
-    DateTime::from_naive_utc_and_offset(utc.naive_utc(), offset)
 }
 
 /// A send's outcome, timed: `started` is when the client was called (the
@@ -455,6 +467,35 @@ pub(super) fn not_started(shared: &Shared) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::FixedOffset;
+
+    #[test]
+    fn a_stamp_moves_its_anchor_on_and_reads_the_wall_clock_once_it_is_a_second_old() {
+        let mono = Instant::now();
+        let at = Local::now();
+        let anchor = Some(Stamp { at, mono });
+        let later = mono + Duration::from_millis(400);
+        assert_eq!(
+            Stamp::from_anchor(anchor, later),
+            Some(at + TimeDelta::milliseconds(400))
+        );
+        assert_eq!(Stamp::from_anchor(anchor, mono + ANCHOR_AGE), None);
+        assert_eq!(Stamp::from_anchor(None, later), None);
+        // An instant before the anchor's (not on one thread, but checked).
+        let ahead = Some(Stamp {
+            at,
+            mono: mono + Duration::from_millis(1),
+        });
+        assert_eq!(Stamp::from_anchor(ahead, mono), None);
+        // On this thread: stamps agree with the wall clock, and with each
+        // other as the monotonic clock does.
+        let (a, b) = (Stamp::now(), Stamp::now());
+        let off = (a.at - Local::now()).num_milliseconds().abs();
+        assert!(off < 1_000, "{off} ms from the wall clock");
+        let apart = (b.at - a.at).to_std().expect("in order");
+        let drift = apart.abs_diff(b.mono - a.mono);
+        assert!(drift < Duration::from_millis(5), "{drift:?}");
+    }
 
     #[test]
     fn a_completion_is_timed_from_its_submission() {
@@ -482,19 +523,45 @@ mod tests {
         let offset = FixedOffset::east_opt(3600).expect("an offset");
         let utc = |s: &str| s.parse::<chrono::NaiveDateTime>().expect("a time");
         let at = |s: &str| DateTime::<Local>::from_naive_utc_and_offset(utc(s), offset);
+        let ms = Duration::from_millis;
         for (start, since, end) in [
-            ("2026-12-06T12:00:00", 250, "2026-12-06T12:00:00.250"),
-            ("2026-12-06T23:59:59.900", 250, "2026-12-07T00:00:00.150"),
-            ("2026-12-31T23:59:59.999", 2, "2027-01-01T00:00:00.001"),
+            ("2026-12-06T12:00:00", ms(250), "2026-12-06T12:00:00.250"),
+            (
+                "2026-12-06T23:59:59.900",
+                ms(250),
+                "2026-12-07T00:00:00.150",
+            ),
+            ("2026-12-31T23:59:59.999", ms(2), "2027-01-01T00:00:00.001"),
+            // The nanoseconds carry into the second, and the second into
+            // the next day.
+            (
+                "2026-12-06T12:00:00.999999999",
+                Duration::from_nanos(1),
+                "2026-12-06T12:00:01",
+            ),
+            ("2026-12-06T23:59:59", ms(999), "2026-12-06T23:59:59.999"),
+            ("2026-12-06T23:59:59", ms(1000), "2026-12-07T00:00:00"),
         ] {
             let stamp = Stamp {
                 at: at(start),
                 mono,
             };
-            let after = stamp.after(Duration::from_millis(since));
-            assert_eq!(after.naive_utc(), utc(end), "{start} + {since} ms");
+            let after = stamp.after(since);
+            assert_eq!(after.naive_utc(), utc(end), "{start} + {since:?}");
             assert_eq!(after.offset(), &offset);
         }
+        // A leap second (chrono's nanosecond past one second) goes the way
+        // chrono adds.
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .expect("a leap second");
+        let stamp = Stamp {
+            at: DateTime::from_naive_utc_and_offset(leap, offset),
+            mono,
+        };
+        let since = Duration::from_millis(250);
+        let chrono = leap + TimeDelta::from_std(since).expect("a delta");
+        assert_eq!(stamp.after(since).naive_utc(), chrono);
     }
 
     fn outlet(capacity: usize) -> (Outlet, mpsc::Receiver<ProducerEvent>) {
