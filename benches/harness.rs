@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use rmq_console::console::app::ProfileChoice;
 use rmq_console::console::app::{Action, App, AppConfig, Effect, Effects};
-use rmq_console::console::event_loop::Pacing;
+use rmq_console::console::event_loop::{EVENTS_PER_READ, Pacing};
 use rmq_console::console::keymap::Keymap;
 use rmq_engine::producer::{self, BurstSpec, ProducerCommand, ProducerHandle, ProducerSettings};
 use rmq_engine::runtime::Runtime;
@@ -235,22 +235,20 @@ impl TaskSide {
             handle.submit(cmd).await.expect("task takes the burst");
             let (mut done, mut failed) = (0, 0);
             // Read as the console's event loop reads: what has arrived, up
-            // to 256 at a time (`recv_many`), not one event per wake-up,
-            // and with `--read-every`, not before the hold after the last
-            // read.
-            let mut buf = Vec::with_capacity(256);
+            // to `EVENTS_PER_READ` at a time (`recv_many`), not one event
+            // per wake-up, and with `--read-every`, not before the hold
+            // after the last read that emptied the channel.
+            let mut buf = Vec::with_capacity(EVENTS_PER_READ);
             let mut last_read = None;
             while done < count {
                 if let Some(t) = pacing.events_from(last_read) {
                     tokio::time::sleep_until(t).await;
                 }
                 // `drain` below leaves it empty for the next read.
-                let n = events.recv_many(&mut buf, 256).await;
+                let n = events.recv_many(&mut buf, EVENTS_PER_READ).await;
                 // Without a hold, no clock reading of the harness's own
                 // in the task's count.
-                if !pacing.events.is_zero() {
-                    last_read = Some(tokio::time::Instant::now());
-                }
+                last_read = pacing.read_ended(n);
                 assert!(n > 0, "events until the end");
                 for ev in buf.drain(..) {
                     match ev {

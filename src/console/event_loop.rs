@@ -81,15 +81,29 @@ impl Pacing {
     };
 
     /// When the producer's events may next be read, the last read having
-    /// been at `last_read`: `None` when they may be read now. No clock
-    /// reading without a hold.
+    /// been at `last_read` (`read_ended`'s): `None` when they may be read
+    /// now. No clock reading without a hold.
     pub fn events_from(&self, last_read: Option<Instant>) -> Option<Instant> {
         last_read
             .filter(|_| !self.events.is_zero())
             .map(|t| t + self.events)
             .filter(|t| *t > Instant::now())
     }
+
+    /// What a read that took `n` events leaves for `events_from`: now, so
+    /// the hold starts, or `None` when there is no hold, or when the read
+    /// was full (`EVENTS_PER_READ`) and more are waiting. Holding a
+    /// backlog would cap what is read at 256 events per hold, 25,600 a
+    /// second at 10 ms, about what a fast async burst makes: the channel
+    /// would fill and the producer wait for the screen.
+    pub fn read_ended(&self, n: usize) -> Option<Instant> {
+        (!self.events.is_zero() && n < EVENTS_PER_READ).then(Instant::now)
+    }
 }
+
+/// The producer's events read per wake-up at most: a flood is folded in
+/// turns, so that keys and frames come between.
+pub const EVENTS_PER_READ: usize = 256;
 
 /// Everything outside the App the loop talks to.
 pub struct Io<'a, B: Backend> {
@@ -216,7 +230,7 @@ where
             io,
             styles,
             producer,
-            buf: Vec::with_capacity(256),
+            buf: Vec::with_capacity(EVENTS_PER_READ),
             last_read: None,
             clock,
             last_draw: None,
@@ -245,7 +259,7 @@ where
                 if let Some(t) = read_from {
                     tokio::time::sleep_until(t).await;
                 }
-                p.link.events.recv_many(&mut self.buf, 256).await
+                p.link.events.recv_many(&mut self.buf, EVENTS_PER_READ).await
             }, if p.events_open => Wake::Events(n),
             res = &mut p.link.join, if !p.join_done => Wake::Joined(res),
             Some(ev) = self.io.input.recv() => Wake::Input(ev),
@@ -261,7 +275,7 @@ where
         let mut effects = Effects::new();
         match wake {
             Wake::Events(n) => {
-                self.last_read = Some(Instant::now());
+                self.last_read = self.io.pacing.read_ended(n);
                 if n == 0 {
                     self.producer.events_open = false;
                 }

@@ -2,6 +2,7 @@
 //! `TestBackend`, with a fake producer on the other end (see `harness`).
 
 use super::app::{App, EntryKind, Focus, Overlay};
+use super::event_loop::EVENTS_PER_READ;
 use super::harness::Harness;
 use super::keymap::Context;
 use super::ui::tests::{busy_app, empty_app, t0};
@@ -144,6 +145,26 @@ fn in_a_flood_events_are_read_once_per_pacing_and_after_a_quiet_spell_at_once() 
         h.mono_now() - first_read >= hold,
         "read before the hold ended"
     );
+}
+
+/// A read that was full leaves more waiting: the next read comes at once,
+/// not after the hold, so a flood is never read slower than 256 events
+/// per hold.
+#[test]
+fn a_backlog_is_read_without_the_hold() {
+    let hold = std::time::Duration::from_secs(1);
+    let mut h = Harness::with_events_pacing(empty_app(), 80, 24, hold);
+    let start = h.mono_now();
+    let flood = EVENTS_PER_READ as u64 + 44;
+    h.emit_together((1..=flood).map(|s| submitted(s, Mode::Async)).collect());
+    assert_eq!(h.app().in_flight_total(), flood);
+    assert!(
+        h.mono_now() - start < hold,
+        "the backlog waited for the hold"
+    );
+    // The read that emptied the channel starts the hold.
+    h.emit_then_press_one_turn(submitted(flood + 1, Mode::Async), "f2");
+    assert_eq!(h.app().in_flight_total(), flood, "read within the hold");
 }
 
 #[test]
