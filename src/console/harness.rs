@@ -322,13 +322,14 @@ impl Harness {
 
     /// Runs the loop with the runtime's clock paused until the App asks to
     /// exit: tokio moves a paused clock straight to the next timer, so a
-    /// deadline passes without the test waiting for it. Returns how much
-    /// time passed on that clock.
-    pub fn run_until_exit(&mut self) -> Duration {
+    /// deadline passes without the test waiting for it. Returns the loop's
+    /// clock at the exit: the test measures from a `mono_now` of its own,
+    /// taken before what set the deadline, since the real time that passes
+    /// before the clock is paused here depends on the machine's load.
+    pub fn run_until_exit(&mut self) -> tokio::time::Instant {
         let lp = &mut self.lp;
         self.rt.block_on(async {
             tokio::time::pause();
-            let start = tokio::time::Instant::now();
             // Bounded: the clock's first tick may come before the timer.
             for _ in 0..10 {
                 if lp.app.exit_requested() {
@@ -337,9 +338,9 @@ impl Harness {
                 lp.turn().await.expect("the loop turn succeeds");
             }
             assert!(lp.app.exit_requested(), "the loop did not end");
-            let took = start.elapsed();
+            let end = tokio::time::Instant::now();
             tokio::time::resume();
-            took
+            end
         })
     }
 
