@@ -344,7 +344,6 @@ impl Harness {
         })
     }
 
-    /// The producer the loop talks to now.
     /// The loop's runtime's monotonic clock.
     pub fn mono_now(&self) -> tokio::time::Instant {
         self.rt.block_on(async { tokio::time::Instant::now() })
@@ -370,6 +369,7 @@ impl Harness {
         self
     }
 
+    /// The producer the loop talks to now.
     pub fn producer(&mut self) -> &mut Fake {
         self.producers.last_mut().expect("a producer was started")
     }

@@ -28,9 +28,9 @@ pub enum Connection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProducerEvent {
     Connection(Connection),
-    /// An async send waits for a slot in the in-flight window (a burst's
-    /// send: once it has waited 20 ms, by 40 ms, since a flowing pipeline waits
-    /// briefly on nearly every send).
+    /// An async send waits for a slot in the in-flight window. A burst's
+    /// send is reported only after 20 to 40 ms of waiting, since a flowing
+    /// pipeline waits briefly on nearly every send.
     Queued {
         seq: Seq,
         mode: Mode,

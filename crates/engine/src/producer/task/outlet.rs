@@ -327,11 +327,12 @@ impl Stamp {
     /// this thread's anchor (a wall-clock reading and the instant it was
     /// taken at) moved on by the time since: reading the wall clock too and
     /// making a local date of it (chrono's `Utc::now`, a day count turned
-    /// into a date) cost about 70 instructions a send more than this
+    /// into a date) cost about 80 instructions a send more than this
     /// (docs/performance.md, fifth pass). The anchor is read again once it
     /// is a second old, so a step of the wall clock (NTP, the operator) or
-    /// a daylight-saving change shows within a second, and the two clocks
-    /// drift apart by at most NTP's slew of 0.5 ms a second in between.
+    /// a daylight-saving change shows within a second; in between, the
+    /// stamp misses only what the wall clock was slewed by in that second
+    /// (ntpd slews at most 0.5 ms a second).
     pub(super) fn now() -> Self {
         thread_local! {
             static ANCHOR: std::cell::Cell<Option<Stamp>> = const { std::cell::Cell::new(None) };
